@@ -1,0 +1,480 @@
+package dev.vgrad.core;
+
+import dev.vgrad.core.kernel.BinaryOp;
+import dev.vgrad.core.kernel.KernelProvider;
+import dev.vgrad.core.kernel.Kernels;
+import dev.vgrad.core.kernel.Parallel;
+import dev.vgrad.core.kernel.UnaryOp;
+import java.util.Arrays;
+
+/** Elementwise ops: unary functions, broadcasting binary ops, clamp, where, casts and in-place updates. */
+final class ElementwiseOps {
+    private ElementwiseOps() {}
+
+    /** Elements per parallel chunk; fixed, so the split never depends on the thread count. */
+    static final int GRAIN = 1 << 15;
+
+    static void requireFloat(String op, Tensor t) {
+        if (!t.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": expected a floating point tensor, got " + t.dtype
+                    + " of shape " + Shape.str(t.shape));
+        }
+    }
+
+    private static String torchName(UnaryOp op) {
+        return switch (op) {
+            case NEG -> "NegBackward0";
+            case EXP -> "ExpBackward0";
+            case LOG -> "LogBackward0";
+            case SQRT -> "SqrtBackward0";
+            case ABS -> "AbsBackward0";
+            case TANH -> "TanhBackward0";
+            case SIGMOID -> "SigmoidBackward0";
+            case RELU -> "ReluBackward0";
+            case LEAKY_RELU -> "LeakyReluBackward0";
+            case GELU -> "GeluBackward0";
+            case SILU -> "SiluBackward0";
+            case SOFTPLUS -> "SoftplusBackward0";
+            case POW_SCALAR -> "PowBackward0";
+            case RECIPROCAL -> "ReciprocalBackward0";
+        };
+    }
+
+    private static String opName(UnaryOp op) {
+        return op.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    // ------------------------------------------------------------------ unary
+
+    static Tensor unary(UnaryOp op, Tensor x, double alpha) {
+        requireFloat(opName(op), x);
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(x.dtype, x.shape.clone());
+        unaryRaw(op, xc, out, alpha);
+        if (Autograd.isRecording(x)) {
+            boolean usesOutput = op == UnaryOp.EXP || op == UnaryOp.TANH || op == UnaryOp.SIGMOID
+                    || op == UnaryOp.SQRT || op == UnaryOp.RECIPROCAL;
+            Autograd.attach(out, new UnaryNode(op, alpha, usesOutput ? null : xc, usesOutput ? out : null, x));
+        }
+        return out;
+    }
+
+    static void unaryRaw(UnaryOp op, Tensor xc, Tensor out, double alpha) {
+        int n = out.numel();
+        if (xc.dtype == DType.FLOAT32) {
+            Kernels k = KernelProvider.kernels();
+            float[] src = xc.storage.f;
+            float[] dst = out.storage.f;
+            int so = xc.offset;
+            float a = (float) alpha;
+            if (n <= GRAIN) {
+                k.unary(op, src, so, dst, 0, n, a);
+            } else {
+                Parallel.forEachChunk(Parallel.chunks(n, GRAIN), c -> {
+                    int lo = c * GRAIN;
+                    k.unary(op, src, so + lo, dst, lo, Math.min(GRAIN, n - lo), a);
+                });
+            }
+        } else {
+            double[] src = xc.storage.d;
+            double[] dst = out.storage.d;
+            for (int i = 0; i < n; i++) {
+                dst[i] = op.apply(src[xc.offset + i], alpha);
+            }
+        }
+    }
+
+    private static final class UnaryNode extends Node {
+        private final UnaryOp op;
+        private final double alpha;
+        private final SavedTensor sx;
+        private final SavedTensor sy;
+
+        UnaryNode(UnaryOp op, double alpha, Tensor x, Tensor y, Tensor input) {
+            super(torchName(op), input);
+            this.op = op;
+            this.alpha = alpha;
+            this.sx = x != null ? save(x) : null;
+            this.sy = y != null ? saveOutput(y) : null;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor x = sx != null ? sx.get() : null;
+            Tensor y = sy != null ? sy.get() : null;
+            Tensor ref = x != null ? x : y;
+            Tensor gc = g.contiguousRaw();
+            Tensor out = Tensor.empty(ref.dtype, ref.shape.clone());
+            int n = out.numel();
+            if (ref.dtype == DType.FLOAT32) {
+                // rules that need x get y = x (unused) and vice versa, so one kernel signature serves all
+                float[] xs = x != null ? x.storage.f : y.storage.f;
+                int xo = x != null ? x.offset : y.offset;
+                float[] ys = y != null ? y.storage.f : x.storage.f;
+                int yo = y != null ? y.offset : x.offset;
+                Kernels k = KernelProvider.kernels();
+                float a = (float) alpha;
+                Parallel.forEachChunk(Parallel.chunks(n, GRAIN), c -> {
+                    int lo = c * GRAIN;
+                    k.unaryBackward(op, xs, xo + lo, ys, yo + lo, gc.storage.f, gc.offset + lo, out.storage.f, lo,
+                            Math.min(GRAIN, n - lo), a);
+                });
+            } else {
+                for (int i = 0; i < n; i++) {
+                    double xv = x != null ? x.storage.d[x.offset + i] : 0;
+                    double yv = y != null ? y.storage.d[y.offset + i] : 0;
+                    out.storage.d[i] = op.grad(xv, yv, gc.storage.d[gc.offset + i], alpha);
+                }
+            }
+            return new Tensor[] {out};
+        }
+    }
+
+    // ------------------------------------------------------------------ casts
+
+    static Tensor cast(Tensor x, DType target) {
+        Tensor out = x.toRaw(target);
+        if (target.isFloatingPoint() && Autograd.isRecording(x)) {
+            DType source = x.dtype;
+            Autograd.attach(out, new Node("ToCopyBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.toRaw(source)};
+                }
+            });
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ binary
+
+    private static String binaryName(BinaryOp op) {
+        return switch (op) {
+            case ADD -> "add";
+            case SUB -> "sub";
+            case MUL -> "mul";
+            case DIV -> "div";
+            case POW -> "pow";
+            case MAX -> "maximum";
+            case MIN -> "minimum";
+            default -> op.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    static DType promote(String op, Tensor a, Tensor b) {
+        requireFloat(op, a);
+        requireFloat(op, b);
+        return a.dtype == b.dtype ? a.dtype : DType.FLOAT64;
+    }
+
+    static Tensor binaryScalar(BinaryOp op, Tensor a, double s) {
+        requireFloat(binaryName(op), a);
+        return binary(op, a, Tensor.scalar(a.dtype, s));
+    }
+
+    static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        String name = binaryName(op);
+        DType dt = promote(name, a, b);
+        Tensor ac = a.dtype == dt ? a : a.toRaw(dt);
+        Tensor bc = b.dtype == dt ? b : b.toRaw(dt);
+        int[] outShape = Shape.broadcast(name, a.shape, b.shape);
+        Tensor out = Tensor.empty(dt, outShape);
+        binaryRaw(op, ac, bc, out);
+        boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
+        if (!comparison && Autograd.isRecording(a, b)) {
+            Autograd.attach(out, new BinaryNode(op, a, b, ac, bc, out));
+        }
+        return out;
+    }
+
+    /** out (contiguous, broadcast shape) = op(a, b). */
+    static void binaryRaw(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        int[] shape = out.shape;
+        int n = out.numel();
+        if (n == 0) {
+            return;
+        }
+        int[] as = Shape.broadcastStrides(a.shape, a.stride, shape);
+        int[] bs = Shape.broadcastStrides(b.shape, b.stride, shape);
+        int[][] co = Strided.coalesce(shape, new int[][] {as, bs, out.stride});
+        int[] cs = co[0];
+        int[] cas = co[1];
+        int[] cbs = co[2];
+        int rank = cs.length;
+        int inner = rank == 0 ? 1 : cs[rank - 1];
+        int ai = rank == 0 ? 0 : cas[rank - 1];
+        int bi = rank == 0 ? 0 : cbs[rank - 1];
+        int outer = n / inner;
+        if (a.dtype == DType.FLOAT32) {
+            Kernels k = KernelProvider.kernels();
+            float[] af = a.storage.f;
+            float[] bf = b.storage.f;
+            float[] of = out.storage.f;
+            if (outer == 1) {
+                Parallel.forEachChunk(Parallel.chunks(n, GRAIN), c -> {
+                    int lo = c * GRAIN;
+                    k.binary(op, af, a.offset + lo * ai, ai, bf, b.offset + lo * bi, bi, of, lo, Math.min(GRAIN, n - lo));
+                });
+                return;
+            }
+            int rowsPerChunk = Math.max(1, GRAIN / inner);
+            int[] outerShape = Arrays.copyOf(cs, rank - 1);
+            int[] aOuter = Arrays.copyOf(cas, rank - 1);
+            int[] bOuter = Arrays.copyOf(cbs, rank - 1);
+            Parallel.forEachChunk(Parallel.chunks(outer, rowsPerChunk), c -> {
+                int r0 = c * rowsPerChunk;
+                int r1 = Math.min(outer, r0 + rowsPerChunk);
+                for (int r = r0; r < r1; r++) {
+                    int ao = a.offset;
+                    int bo = b.offset;
+                    int rem = r;
+                    for (int d = outerShape.length - 1; d >= 0; d--) {
+                        int idx = rem % outerShape[d];
+                        rem /= outerShape[d];
+                        ao += idx * aOuter[d];
+                        bo += idx * bOuter[d];
+                    }
+                    k.binary(op, af, ao, ai, bf, bo, bi, of, r * inner, inner);
+                }
+            });
+        } else {
+            double[] ad = a.storage.d;
+            double[] bd = b.storage.d;
+            double[] od = out.storage.d;
+            Strided.forEachRun(cs, new int[][] {cas, cbs}, new int[] {a.offset, b.offset}, (offs, o, len) -> {
+                for (int i = 0; i < len; i++) {
+                    od[o + i] = op.apply(ad[offs[0] + i * ai], bd[offs[1] + i * bi]);
+                }
+            });
+        }
+    }
+
+    private static final class BinaryNode extends Node {
+        private final BinaryOp op;
+        private final SavedTensor sa;
+        private final SavedTensor sb;
+        private final SavedTensor sout;
+        private final int[] aShape;
+        private final int[] bShape;
+
+        BinaryNode(BinaryOp op, Tensor a, Tensor b, Tensor ac, Tensor bc, Tensor out) {
+            super(switch (op) {
+                case ADD -> "AddBackward0";
+                case SUB -> "SubBackward0";
+                case MUL -> "MulBackward0";
+                case DIV -> "DivBackward0";
+                case POW -> "PowBackward1";
+                case MAX -> "MaximumBackward0";
+                default -> "MinimumBackward0";
+            }, a, b);
+            this.op = op;
+            this.aShape = a.shape;
+            this.bShape = b.shape;
+            boolean needA = op == BinaryOp.MUL && needsGrad(1) || op == BinaryOp.DIV && needsGrad(1)
+                    || op == BinaryOp.POW || op == BinaryOp.MAX || op == BinaryOp.MIN;
+            boolean needB = op == BinaryOp.MUL && needsGrad(0) || op == BinaryOp.DIV
+                    || op == BinaryOp.POW || op == BinaryOp.MAX || op == BinaryOp.MIN;
+            this.sa = needA ? save(ac) : null;
+            this.sb = needB ? save(bc) : null;
+            this.sout = op == BinaryOp.POW && needsGrad(1) ? saveOutput(out) : null;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor ga = null;
+            Tensor gb = null;
+            switch (op) {
+                case ADD -> {
+                    ga = g;
+                    gb = g;
+                }
+                case SUB -> {
+                    ga = g;
+                    gb = needsGrad(1) ? g.neg() : null;
+                }
+                case MUL -> {
+                    ga = needsGrad(0) ? g.mul(sb.get()) : null;
+                    gb = needsGrad(1) ? g.mul(sa.get()) : null;
+                }
+                case DIV -> {
+                    Tensor b = sb.get();
+                    ga = needsGrad(0) ? g.div(b) : null;
+                    gb = needsGrad(1) ? g.mul(sa.get()).div(b.mul(b)).neg() : null;
+                }
+                case POW -> {
+                    Tensor a = sa.get();
+                    Tensor b = sb.get();
+                    if (needsGrad(0)) {
+                        // d/da a^b = b·a^(b-1), defined as 0 where b == 0
+                        Tensor d = b.mul(a.pow(b.sub(1)));
+                        ga = g.mul(Tensor.where(b.eq(0), b.zerosLike(), d));
+                    }
+                    if (needsGrad(1)) {
+                        // d/db a^b = a^b·log(a), defined as 0 where a == 0 and b >= 0
+                        Tensor d = sout.get().mul(a.log());
+                        gb = g.mul(Tensor.where(a.eq(0).mul(b.ge(Tensor.scalar(b.dtype, 0))), d.zerosLike(), d));
+                    }
+                }
+                case MAX, MIN -> {
+                    Tensor a = sa.get();
+                    Tensor b = sb.get();
+                    Tensor half = g.mul(0.5);
+                    Tensor tie = a.eq(b);
+                    Tensor aWins = op == BinaryOp.MAX ? a.gt(b) : a.lt(b);
+                    Tensor bWins = op == BinaryOp.MAX ? b.gt(a) : b.lt(a);
+                    if (needsGrad(0)) {
+                        ga = g.mul(aWins).add(half.mul(tie));
+                    }
+                    if (needsGrad(1)) {
+                        gb = g.mul(bWins).add(half.mul(tie));
+                    }
+                }
+                default -> throw new AssertionError(op);
+            }
+            return new Tensor[] {
+                ga == null || !needsGrad(0) ? null : ReduceOps.sumToShape(ga, aShape),
+                gb == null || !needsGrad(1) ? null : ReduceOps.sumToShape(gb, bShape)
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------ clamp and where
+
+    static Tensor clamp(Tensor x, double min, double max) {
+        requireFloat("clamp", x);
+        if (Double.isNaN(min) && Double.isNaN(max)) {
+            throw new IllegalArgumentException("clamp: At least one of 'min' or 'max' must not be None");
+        }
+        double lo = Double.isNaN(min) ? Double.NEGATIVE_INFINITY : min;
+        double hi = Double.isNaN(max) ? Double.POSITIVE_INFINITY : max;
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(x.dtype, x.shape.clone());
+        int n = out.numel();
+        if (x.dtype == DType.FLOAT32) {
+            KernelProvider.kernels().clamp(xc.storage.f, xc.offset, out.storage.f, 0, n, (float) lo, (float) hi);
+        } else {
+            for (int i = 0; i < n; i++) {
+                double v = xc.storage.d[xc.offset + i];
+                out.storage.d[i] = v != v ? v : Math.min(Math.max(v, lo), hi);
+            }
+        }
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new Node("ClampBackward1", x) {
+                final SavedTensor sx = save(xc);
+
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor xs = sx.get();
+                    Tensor mask = xs.ge(Tensor.scalar(xs.dtype, lo)).mul(xs.le(Tensor.scalar(xs.dtype, hi)));
+                    return new Tensor[] {g.mul(mask)};
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        DType dt = promote("where", a, b);
+        int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape, a.shape), b.shape);
+        Tensor ce = cond.expand(shape);
+        Tensor ae = (a.dtype == dt ? a : a.toRaw(dt)).expand(shape);
+        Tensor be = (b.dtype == dt ? b : b.toRaw(dt)).expand(shape);
+        Tensor out = Tensor.empty(dt, shape);
+        Storage cs = ce.storage;
+        Storage as = ae.storage;
+        Storage bs = be.storage;
+        Strided.forEachRun(shape, new int[][] {ce.stride, ae.stride, be.stride}, new int[] {ce.offset, ae.offset, be.offset},
+                (offs, o, len) -> {
+                    int rank = shape.length;
+                    int c1 = rank == 0 ? 0 : ce.stride[rank - 1];
+                    int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
+                    int b1 = rank == 0 ? 0 : be.stride[rank - 1];
+                    for (int i = 0; i < len; i++) {
+                        boolean c = cs.get(offs[0] + i * c1) != 0;
+                        out.storage.set(o + i, c ? as.get(offs[1] + i * a1) : bs.get(offs[2] + i * b1));
+                    }
+                });
+        if (Autograd.isRecording(a, b)) {
+            Tensor condC = cond.detach();
+            int[] aShape = a.shape;
+            int[] bShape = b.shape;
+            Autograd.attach(out, new Node("WhereBackward0", null, a, b) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor zero = g.zerosLike();
+                    return new Tensor[] {
+                        null,
+                        needsGrad(1) ? ReduceOps.sumToShape(where(condC, g, zero), aShape) : null,
+                        needsGrad(2) ? ReduceOps.sumToShape(where(condC, zero, g), bShape) : null
+                    };
+                }
+            });
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ in-place
+
+    /** self = op(self, other), broadcasting other into self's shape; records history on non-leaves. */
+    static Tensor inPlace(BinaryOp op, Tensor self, Tensor other) {
+        String name = binaryName(op) + "_";
+        self.checkInPlace(name);
+        requireFloat(name, self);
+        requireFloat(name, other);
+        int[] shape = Shape.broadcast(name, self.shape, other.shape);
+        if (!Arrays.equals(shape, self.shape)) {
+            throw new IllegalArgumentException(name + ": output with shape " + Shape.str(self.shape)
+                    + " doesn't match the broadcast shape " + Shape.str(shape));
+        }
+        if (Autograd.isRecording(self, other)) {
+            if (self.gradFn() instanceof ShapeOps.ViewNode) {
+                throw new IllegalStateException(name + ": in-place modification of a view of a tensor that requires "
+                        + "grad is not supported; use the out-of-place op, or clone() first");
+            }
+            boolean retained = self.gradFn() != null && self.gradFn().retained == self;
+            Tensor original = self.cloneTensor();
+            Tensor result = binary(op, original, other);
+            Strided.copy(result.storage, 0, shape, result.stride, self.storage, self.offset, self.stride);
+            self.storage.version++;
+            self.rebaseHistory(result.gradFn());
+            if (retained) {
+                result.gradFn().retained = self;
+            }
+            return self;
+        }
+        Tensor o = other.dtype == self.dtype ? other : other.toRaw(self.dtype);
+        if (self.isContiguous()) {
+            binaryRawInto(op, self, o, self);
+        } else {
+            Tensor tmp = Tensor.empty(self.dtype, self.shape.clone());
+            binaryRaw(op, self, o, tmp);
+            Strided.copy(tmp.storage, 0, shape, tmp.stride, self.storage, self.offset, self.stride);
+        }
+        self.storage.version++;
+        return self;
+    }
+
+    /** op(a, b) written into a contiguous destination that may alias a. */
+    private static void binaryRawInto(BinaryOp op, Tensor a, Tensor b, Tensor dst) {
+        if (dst.offset == 0) {
+            binaryRaw(op, a, b, dst);
+        } else {
+            Tensor tmp = Tensor.empty(dst.dtype, dst.shape.clone());
+            binaryRaw(op, a, b, tmp);
+            Strided.copy(tmp.storage, 0, dst.shape, tmp.stride, dst.storage, dst.offset, dst.stride);
+        }
+    }
+
+    /** dst += src in place without recording or version checks (gradient accumulation). */
+    static void addInto(Tensor dst, Tensor src) {
+        Tensor s = src.dtype == dst.dtype ? src : src.toRaw(dst.dtype);
+        if (dst.isContiguous() && dst.offset == 0) {
+            binaryRaw(BinaryOp.ADD, dst, s, dst);
+        } else {
+            Tensor tmp = Tensor.empty(dst.dtype, dst.shape.clone());
+            binaryRaw(BinaryOp.ADD, dst, s, tmp);
+            Strided.copy(tmp.storage, 0, dst.shape, tmp.stride, dst.storage, dst.offset, dst.stride);
+        }
+        dst.storage.version++;
+    }
+}

@@ -1,0 +1,259 @@
+package dev.vgrad.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** Joining (cat, stack), splitting and index-based selection (gather, indexSelect). */
+final class IndexOps {
+    private IndexOps() {}
+
+    static Tensor cat(List<Tensor> tensors, int dimArg) {
+        if (tensors == null || tensors.isEmpty()) {
+            throw new IllegalArgumentException("cat: expected a non-empty list of Tensors");
+        }
+        Tensor first = tensors.get(0);
+        int rank = first.shape.length;
+        if (rank == 0) {
+            throw new IllegalArgumentException("cat: zero-dimensional tensor (at position 0) cannot be concatenated");
+        }
+        int dim = Shape.wrapDim("cat", dimArg, rank);
+        DType dt = first.dtype;
+        int total = 0;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            if (t.shape.length != rank) {
+                throw new IllegalArgumentException("cat: Tensors must have same number of dimensions: got " + rank
+                        + " and " + t.shape.length + " (tensor " + i + " has shape " + Shape.str(t.shape) + ")");
+            }
+            for (int d = 0; d < rank; d++) {
+                if (d != dim && t.shape[d] != first.shape[d]) {
+                    throw new IllegalArgumentException("cat: Sizes of tensors must match except in dimension " + dim
+                            + ". Expected size " + first.shape[d] + " but got size " + t.shape[d] + " for tensor number "
+                            + i + " in the list (shapes " + Shape.str(first.shape) + " and " + Shape.str(t.shape) + ")");
+                }
+            }
+            if (t.dtype != dt) {
+                dt = dt.isFloatingPoint() && t.dtype.isFloatingPoint() ? DType.FLOAT64 : dt;
+                if (!t.dtype.isFloatingPoint() || !first.dtype.isFloatingPoint()) {
+                    throw new IllegalArgumentException("cat: expected all tensors to have the same dtype, got "
+                            + first.dtype + " and " + t.dtype);
+                }
+            }
+            total += t.shape[dim];
+        }
+        int[] outShape = first.shape.clone();
+        outShape[dim] = total;
+        Tensor out = Tensor.empty(dt, outShape);
+        int pos = 0;
+        int[] sizes = new int[tensors.size()];
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            sizes[i] = t.shape[dim];
+            Strided.copy(t.storage, t.offset, t.shape, t.stride, out.storage, pos * out.stride[dim], out.stride);
+            pos += t.shape[dim];
+        }
+        Tensor[] inputs = tensors.toArray(new Tensor[0]);
+        if (Autograd.isRecording(inputs)) {
+            Autograd.attach(out, new Node("CatBackward0", inputs) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor[] gs = new Tensor[sizes.length];
+                    int p = 0;
+                    for (int i = 0; i < sizes.length; i++) {
+                        if (needsGrad(i)) {
+                            gs[i] = g.narrow(dim, p, sizes[i]);
+                        }
+                        p += sizes[i];
+                    }
+                    return gs;
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor stack(List<Tensor> tensors, int dimArg) {
+        if (tensors == null || tensors.isEmpty()) {
+            throw new IllegalArgumentException("stack: expects a non-empty TensorList");
+        }
+        int rank = tensors.get(0).shape.length;
+        int dim = Shape.wrapDim("stack", dimArg, rank + 1);
+        List<Tensor> parts = new ArrayList<>(tensors.size());
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            if (!Arrays.equals(t.shape, tensors.get(0).shape)) {
+                throw new IllegalArgumentException("stack: stack expects each tensor to be equal size, but got "
+                        + Shape.str(tensors.get(0).shape) + " at entry 0 and " + Shape.str(t.shape) + " at entry " + i);
+            }
+            parts.add(t.unsqueeze(dim));
+        }
+        return cat(parts, dim);
+    }
+
+    static List<Tensor> split(Tensor x, int splitSize, int dimArg) {
+        int dim = Shape.wrapDim("split", dimArg, x.shape.length);
+        if (splitSize <= 0 && !(splitSize == 0 && x.shape[dim] == 0)) {
+            throw new IllegalArgumentException("split: split_size must be positive, got " + splitSize);
+        }
+        List<Tensor> out = new ArrayList<>();
+        int size = x.shape[dim];
+        for (int s = 0; s < size; s += splitSize) {
+            out.add(x.narrow(dim, s, Math.min(splitSize, size - s)));
+        }
+        if (out.isEmpty()) {
+            out.add(x);
+        }
+        return out;
+    }
+
+    static List<Tensor> splitSizes(Tensor x, int[] sizes, int dimArg) {
+        int dim = Shape.wrapDim("split", dimArg, x.shape.length);
+        int sum = 0;
+        for (int s : sizes) {
+            if (s < 0) {
+                throw new IllegalArgumentException("split_with_sizes: expects split_sizes to be non-negative, got "
+                        + Arrays.toString(sizes));
+            }
+            sum += s;
+        }
+        if (sum != x.shape[dim]) {
+            throw new IllegalArgumentException("split_with_sizes: expects split_sizes to sum exactly to " + x.shape[dim]
+                    + " (input tensor's size at dimension " + dim + "), but got split_sizes=" + Arrays.toString(sizes));
+        }
+        List<Tensor> out = new ArrayList<>();
+        int p = 0;
+        for (int s : sizes) {
+            out.add(x.narrow(dim, p, s));
+            p += s;
+        }
+        return out;
+    }
+
+    private static void requireIndex(String op, Tensor index) {
+        if (index.dtype != DType.INT64) {
+            throw new IllegalArgumentException(op + "(): Expected dtype int64 for index, got " + index.dtype);
+        }
+    }
+
+    static Tensor gather(Tensor x, int dimArg, Tensor index) {
+        requireIndex("gather", index);
+        int rank = x.shape.length;
+        int dim = Shape.wrapDim("gather", dimArg, rank);
+        if (index.shape.length != rank) {
+            throw new IllegalArgumentException("gather: Index tensor must have the same number of dimensions as input "
+                    + "tensor (input " + Shape.str(x.shape) + ", index " + Shape.str(index.shape) + ")");
+        }
+        for (int d = 0; d < rank; d++) {
+            if (d != dim && index.shape[d] > x.shape[d]) {
+                throw new IllegalArgumentException("gather: Size does not match at dimension " + d
+                        + " expected index " + Shape.str(index.shape) + " to be smaller than self "
+                        + Shape.str(x.shape) + " apart from dimension " + dim);
+            }
+        }
+        int[] outShape = index.shape.clone();
+        Tensor out = Tensor.empty(x.dtype, outShape);
+        int n = out.numel();
+        int[] gradOffsets = new int[n];
+        int[] cstride = Shape.contiguousStrides(x.shape);
+        Tensor idx = index.contiguousRaw();
+        int[] pos = new int[rank];
+        for (int i = 0; i < n; i++) {
+            long k = idx.storage.l[idx.offset + i];
+            int size = x.shape[dim];
+            if (k < -size || k >= size) {
+                throw new IndexOutOfBoundsException("gather: index " + k + " is out of bounds for dimension " + dim
+                        + " with size " + size);
+            }
+            int o = x.offset;
+            int flat = 0;
+            for (int d = 0; d < rank; d++) {
+                int c = d == dim ? (int) (k < 0 ? k + size : k) : pos[d];
+                o += c * x.stride[d];
+                flat += c * cstride[d];
+            }
+            gradOffsets[i] = flat;
+            out.storage.set(i, x.storage.get(o));
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++pos[d] < outShape[d]) {
+                    break;
+                }
+                pos[d] = 0;
+            }
+        }
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            Autograd.attach(out, new Node("GatherBackward0", x, null) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor gc = g.contiguousRaw();
+                    Tensor gx = Tensor.zeros(g.dtype, inShape);
+                    for (int i = 0; i < n; i++) {
+                        int f = gradOffsets[i];
+                        gx.storage.set(f, gx.storage.get(f) + gc.storage.get(gc.offset + i));
+                    }
+                    return new Tensor[] {gx, null};
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor indexSelect(Tensor x, int dimArg, Tensor index) {
+        requireIndex("index_select", index);
+        if (index.shape.length > 1) {
+            throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got shape "
+                    + Shape.str(index.shape));
+        }
+        int rank = x.shape.length;
+        int dim = Shape.wrapDim("index_select", dimArg, rank);
+        long[] idx = index.toLongArray();
+        int size = rank == 0 ? 1 : x.shape[dim];
+        List<Tensor> parts = new ArrayList<>(idx.length);
+        int[] sel = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            if (idx[i] < 0 || idx[i] >= size) {
+                throw new IndexOutOfBoundsException("index_select(): index out of range in self: index " + idx[i]
+                        + " for dimension " + dim + " with size " + size);
+            }
+            sel[i] = (int) idx[i];
+        }
+        int[] outShape = x.shape.clone();
+        if (rank > 0) {
+            outShape[dim] = idx.length;
+        }
+        Tensor out = Tensor.empty(x.dtype, outShape);
+        if (rank > 0) {
+            int[] sliceShape = x.shape.clone();
+            sliceShape[dim] = 1;
+            for (int i = 0; i < sel.length; i++) {
+                Strided.copy(x.storage, x.offset + sel[i] * x.stride[dim], sliceShape, x.stride,
+                        out.storage, i * out.stride[dim], out.stride);
+            }
+        } else if (idx.length > 0) {
+            out.storage.set(0, x.item());
+        }
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            Autograd.attach(out, new Node("IndexSelectBackward0", x, null) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor gx = Tensor.zeros(g.dtype, inShape);
+                    if (inShape.length == 0) {
+                        for (int i = 0; i < sel.length; i++) {
+                            gx.storage.set(0, gx.storage.get(0) + g.item());
+                        }
+                        return new Tensor[] {gx, null};
+                    }
+                    for (int i = 0; i < sel.length; i++) {
+                        Tensor src = g.narrow(dim, i, 1);
+                        Tensor dst = gx.narrow(dim, sel[i], 1);
+                        ElementwiseOps.addInto(dst, src);
+                    }
+                    return new Tensor[] {gx, null};
+                }
+            });
+        }
+        return out;
+    }
+}

@@ -1,0 +1,165 @@
+package dev.vgrad.core;
+
+import dev.vgrad.core.kernel.Gemm;
+
+/**
+ * {@code matmul} with PyTorch's rank rules: 1-D operands are promoted by a leading (left) or trailing (right)
+ * size-1 dim that is removed afterwards; batch dims broadcast. Transposed views are handed to GEMM as
+ * transposed operands, so {@code x.matmul(w.t())} and the backward products never copy.
+ */
+final class LinalgOps {
+    private LinalgOps() {}
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        ElementwiseOps.promote("matmul", a, b);
+        int da = a.shape.length;
+        int db = b.shape.length;
+        if (da == 0 || db == 0) {
+            throw new IllegalArgumentException("matmul: both arguments to matmul need to be at least 1D, but they are "
+                    + da + "D and " + db + "D");
+        }
+        if (a.dtype != b.dtype) {
+            a = a.to(DType.FLOAT64);
+            b = b.to(DType.FLOAT64);
+        }
+        if (da == 1 && db == 1) {
+            if (a.shape[0] != b.shape[0]) {
+                throw new IllegalArgumentException("matmul: inconsistent tensor size, expected tensor [" + a.shape[0]
+                        + "] and src [" + b.shape[0] + "] to have the same number of elements, but got "
+                        + a.shape[0] + " and " + b.shape[0] + " elements respectively");
+            }
+            return batched(a.unsqueeze(0), b.unsqueeze(1)).reshape();
+        }
+        if (da == 1) {
+            return batched(a.unsqueeze(0), b).squeeze(-2);
+        }
+        if (db == 1) {
+            return batched(a, b.unsqueeze(1)).squeeze(-1);
+        }
+        if (db == 2 && da > 2) {
+            // fold batch dims into rows: one large GEMM instead of many small ones
+            int m = a.shape[da - 2];
+            int k = a.shape[da - 1];
+            int rows = a.numel() / Math.max(1, k);
+            if (ShapeOps.viewStrides(a.shape, a.stride, new int[] {rows, k}) != null) {
+                checkInner(a, b);
+                int[] outShape = a.shape.clone();
+                outShape[da - 1] = b.shape[1];
+                return batched(a.reshape(rows, k), b).reshape(outShape);
+            }
+        }
+        return batched(a, b);
+    }
+
+    private static void checkInner(Tensor a, Tensor b) {
+        int k1 = a.shape[a.shape.length - 1];
+        int k2 = b.shape[b.shape.length - 2];
+        if (k1 != k2) {
+            throw new IllegalArgumentException("matmul: mat1 and mat2 shapes cannot be multiplied ("
+                    + a.shape[a.shape.length - 2] + "x" + k1 + " and " + k2 + "x" + b.shape[b.shape.length - 1]
+                    + ") (input shapes " + Shape.str(a.shape) + " and " + Shape.str(b.shape) + ")");
+        }
+    }
+
+    /** (…, m, k) · (…, k, n) with broadcast batch dims; both at least 2-D. */
+    static Tensor batched(Tensor a, Tensor b) {
+        checkInner(a, b);
+        int ra = a.shape.length;
+        int rb = b.shape.length;
+        int m = a.shape[ra - 2];
+        int k = a.shape[ra - 1];
+        int n = b.shape[rb - 1];
+        int[] aBatch = java.util.Arrays.copyOf(a.shape, ra - 2);
+        int[] bBatch = java.util.Arrays.copyOf(b.shape, rb - 2);
+        int[] batch = Shape.broadcast("matmul", aBatch, bBatch);
+        int[] outShape = java.util.Arrays.copyOf(batch, batch.length + 2);
+        outShape[batch.length] = m;
+        outShape[batch.length + 1] = n;
+        Tensor out = Tensor.empty(a.dtype, outShape);
+        multiplyInto(a, b, out, batch, m, k, n);
+        if (Autograd.isRecording(a, b)) {
+            boolean plain = ra == 2 && rb == 2;
+            Tensor fa = a;
+            Tensor fb = b;
+            Autograd.attach(out, new Node(plain ? "MmBackward0" : "BmmBackward0", a, b) {
+                final SavedTensor sa = needsGrad(1) ? save(fa) : null;
+                final SavedTensor sb = needsGrad(0) ? save(fb) : null;
+                final int[] aShape = fa.shape;
+                final int[] bShape = fb.shape;
+
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor ga = null;
+                    Tensor gb = null;
+                    if (needsGrad(0)) {
+                        Tensor bt = sb.get();
+                        ga = ReduceOps.sumToShape(batched(g, bt.transpose(-1, -2)), aShape);
+                    }
+                    if (needsGrad(1)) {
+                        Tensor at = sa.get();
+                        gb = ReduceOps.sumToShape(batched(at.transpose(-1, -2), g), bShape);
+                    }
+                    return new Tensor[] {ga, gb};
+                }
+            });
+        }
+        return out;
+    }
+
+    /** How a 2-D strided operand is passed to GEMM: transposed or not, with its leading dimension. */
+    private record Operand(boolean trans, int ld) {
+        /** Null when the inner two dims are not addressable as a (possibly transposed) matrix. */
+        static Operand of(int rows, int cols, int sRow, int sCol) {
+            if ((cols <= 1 || sCol == 1) && (rows <= 1 || sRow >= Math.max(1, cols))) {
+                return new Operand(false, rows <= 1 ? Math.max(1, cols) : sRow);
+            }
+            if ((rows <= 1 || sRow == 1) && (cols <= 1 || sCol >= Math.max(1, rows))) {
+                return new Operand(true, cols <= 1 ? Math.max(1, rows) : sCol);
+            }
+            return null;
+        }
+    }
+
+    private static void multiplyInto(Tensor a, Tensor b, Tensor out, int[] batch, int m, int k, int n) {
+        int ra = a.shape.length;
+        int rb = b.shape.length;
+        Operand oa = Operand.of(m, k, a.stride[ra - 2], a.stride[ra - 1]);
+        if (oa == null) {
+            a = a.copyDetached();
+            oa = Operand.of(m, k, a.stride[ra - 2], a.stride[ra - 1]);
+        }
+        Operand ob = Operand.of(k, n, b.stride[rb - 2], b.stride[rb - 1]);
+        if (ob == null) {
+            b = b.copyDetached();
+            ob = Operand.of(k, n, b.stride[rb - 2], b.stride[rb - 1]);
+        }
+        int[] aStr = Shape.broadcastStrides(java.util.Arrays.copyOf(a.shape, ra - 2),
+                java.util.Arrays.copyOf(a.stride, ra - 2), batch);
+        int[] bStr = Shape.broadcastStrides(java.util.Arrays.copyOf(b.shape, rb - 2),
+                java.util.Arrays.copyOf(b.stride, rb - 2), batch);
+        int nb = Shape.numel(batch);
+        int[] idx = new int[batch.length];
+        for (int bi = 0; bi < nb; bi++) {
+            int ao = a.offset;
+            int bo = b.offset;
+            for (int d = 0; d < batch.length; d++) {
+                ao += idx[d] * aStr[d];
+                bo += idx[d] * bStr[d];
+            }
+            int co = bi * m * n;
+            if (a.dtype == DType.FLOAT32) {
+                Gemm.sgemm(oa.trans, ob.trans, m, n, k, a.storage.f, ao, oa.ld, b.storage.f, bo, ob.ld,
+                        out.storage.f, co, Math.max(1, n), false);
+            } else {
+                Gemm.dgemm(oa.trans, ob.trans, m, n, k, a.storage.d, ao, oa.ld, b.storage.d, bo, ob.ld,
+                        out.storage.d, co, Math.max(1, n), false);
+            }
+            for (int d = batch.length - 1; d >= 0; d--) {
+                if (++idx[d] < batch[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.vgrad.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One recorded operation of the dynamic graph: its backward rule, the edges to the nodes (or leaves) that
+ * produced its inputs, and the tensors it saved. Each node has exactly one output tensor.
+ *
+ * <p>A node holds no reference to non-leaf inputs themselves, only to their producing nodes, so
+ * intermediate results that the backward rule does not save can be collected during the forward pass.
+ * Subclass it to define an op outside core (see {@link Autograd#attach}).
+ */
+public abstract class Node {
+    private final String name;
+    final Node[] next;
+    final Tensor[] leaves;
+    final int[][] inputShapes;
+    final DType[] inputDtypes;
+    private List<SavedTensor> saved;
+    /** Gradient being accumulated for this node's output during a backward pass. */
+    Tensor pending;
+    int dependencies;
+    /** Output tensor whose {@code .grad} should be filled (after {@code retainGrad()}). */
+    Tensor retained;
+    /** Where this node was created, recorded only under anomaly detection. */
+    final Throwable creation;
+
+    /**
+     * @param name   PyTorch-style name, e.g. {@code MulBackward0}
+     * @param inputs the op's tensor inputs in order; entries may be null
+     */
+    protected Node(String name, Tensor... inputs) {
+        this.name = name;
+        int n = inputs.length;
+        this.next = new Node[n];
+        this.leaves = new Tensor[n];
+        this.inputShapes = new int[n][];
+        this.inputDtypes = new DType[n];
+        for (int i = 0; i < n; i++) {
+            Tensor t = inputs[i];
+            if (t == null) {
+                continue;
+            }
+            inputShapes[i] = t.shapeRef();
+            inputDtypes[i] = t.dtype();
+            if (t.requiresGrad()) {
+                if (t.gradFn() != null) {
+                    next[i] = t.gradFn();
+                } else {
+                    leaves[i] = t;
+                }
+            }
+        }
+        this.creation = Grad.isAnomalyEnabled() ? new Throwable("forward call that created " + name) : null;
+    }
+
+    /** The op name shown in {@code grad_fn=<...>}. */
+    public final String name() {
+        return name;
+    }
+
+    /** Number of inputs this node was created with. */
+    public final int numInputs() {
+        return next.length;
+    }
+
+    /** True when input {@code i} needs a gradient; lets backward rules skip work. */
+    protected final boolean needsGrad(int i) {
+        return next[i] != null || leaves[i] != null;
+    }
+
+    /** Shape of input {@code i} at the time of the forward call. */
+    protected final int[] inputShape(int i) {
+        return inputShapes[i].clone();
+    }
+
+    /** Saves {@code t} for backward, recording its version (§5.7). */
+    protected final SavedTensor save(Tensor t) {
+        Node fn = t.gradFn();
+        return keep(new SavedTensor(t, fn == null ? null : fn.name()));
+    }
+
+    /** Saves this node's own output (e.g. exp, tanh, sigmoid keep y); errors then name this node. */
+    protected final SavedTensor saveOutput(Tensor out) {
+        return keep(new SavedTensor(out, name));
+    }
+
+    private SavedTensor keep(SavedTensor s) {
+        if (saved == null) {
+            saved = new ArrayList<>(2);
+        }
+        saved.add(s);
+        return s;
+    }
+
+    /**
+     * The backward rule: given the gradient of the output, returns one gradient per input (null where an input
+     * needs none), each of the input's shape. Runs with grad mode disabled.
+     */
+    protected abstract Tensor[] backward(Tensor gradOutput);
+
+    /** Frees saved tensors; called after a backward pass that does not retain the graph. */
+    protected void releaseSaved() {
+        if (saved != null) {
+            for (SavedTensor s : saved) {
+                s.release();
+            }
+        }
+    }
+
+    /** The producing nodes of this node's inputs (null for leaves and inputs without grad), for inspection. */
+    public final List<Node> nextFunctions() {
+        List<Node> out = new ArrayList<>(next.length);
+        for (Node n : next) {
+            out.add(n);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "<" + name + ">";
+    }
+}

@@ -1,0 +1,505 @@
+package dev.vgrad.core;
+
+import dev.vgrad.core.kernel.KernelProvider;
+import dev.vgrad.core.kernel.Kernels;
+import dev.vgrad.core.kernel.Parallel;
+import java.util.Arrays;
+
+/**
+ * Reductions (sum, mean, var, max/min, logsumexp, arg-extremes) and softmax. Every reduction sums in a fixed
+ * order — fixed-size blocks combined in block order — so results do not depend on the thread count.
+ */
+final class ReduceOps {
+    private ReduceOps() {}
+
+    /** Elements per partial sum when one row is reduced by several chunks. */
+    private static final int BLOCK = 1 << 16;
+
+    private enum Kind { SUM, MAX, MIN }
+
+    static int[] reducedShape(int[] shape, boolean[] mask, boolean keepdim) {
+        int[] out = new int[shape.length];
+        int k = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (!mask[i]) {
+                out[k++] = shape[i];
+            } else if (keepdim) {
+                out[k++] = 1;
+            }
+        }
+        return Arrays.copyOf(out, k);
+    }
+
+    private static int[] keepShape(int[] shape, boolean[] mask) {
+        return reducedShape(shape, mask, true);
+    }
+
+    /** Reduces the masked dims; result has the kept dims in order (no keepdim), contiguous. */
+    private static Tensor reduceRaw(Tensor x, boolean[] mask, Kind kind, String op) {
+        int rank = x.shape.length;
+        int[] kept = reducedShape(x.shape, mask, false);
+        int m = Shape.numel(kept);
+        int r = rank == 0 ? 1 : x.numel() / Math.max(m, 1);
+        if (x.numel() == 0) {
+            if (kind != Kind.SUM && r == 0 || m == 0 && kind != Kind.SUM) {
+                if (r == 0) {
+                    throw new IllegalArgumentException(op + ": Expected reduction dim to be specified for input.numel() == 0"
+                            + " (input shape " + Shape.str(x.shape) + ")");
+                }
+            }
+            return Tensor.empty(x.dtype, kept);
+        }
+        int[] perm = new int[rank];
+        int k = 0;
+        for (int i = 0; i < rank; i++) {
+            if (!mask[i]) {
+                perm[k++] = i;
+            }
+        }
+        int keptRank = k;
+        for (int i = 0; i < rank; i++) {
+            if (mask[i]) {
+                perm[k++] = i;
+            }
+        }
+        Tensor out = Tensor.empty(x.dtype, kept);
+        // leading reduced dims over a contiguous tail: accumulate whole rows in order (bias gradients, column sums)
+        boolean leading = true;
+        for (int i = 0; i < rank - keptRank; i++) {
+            leading &= mask[i];
+        }
+        if (kind == Kind.SUM && leading && keptRank > 0 && keptRank < rank && x.isContiguous()) {
+            columnSum(x, r, m, out);
+            return out;
+        }
+        Tensor xp = ShapeOps.permuteRaw(x, perm).contiguousRaw();
+        rowReduce(xp, m, r, kind, out);
+        return out;
+    }
+
+    private static void columnSum(Tensor x, int r, int m, Tensor out) {
+        if (x.dtype == DType.FLOAT32) {
+            Kernels kn = KernelProvider.kernels();
+            float[] src = x.storage.f;
+            float[] dst = out.storage.f;
+            int chunk = Math.max(16, ElementwiseOps.GRAIN / Math.max(1, r) / 16 * 16);
+            Parallel.forEachChunk(Parallel.chunks(m, chunk), c -> {
+                int lo = c * chunk;
+                int len = Math.min(chunk, m - lo);
+                for (int row = 0; row < r; row++) {
+                    kn.axpy(1f, src, x.offset + row * m + lo, dst, lo, len);
+                }
+            });
+        } else {
+            double[] src = x.storage.d;
+            double[] dst = out.storage.d;
+            for (int row = 0; row < r; row++) {
+                int base = x.offset + row * m;
+                for (int j = 0; j < m; j++) {
+                    dst[j] += src[base + j];
+                }
+            }
+        }
+    }
+
+    private static void rowReduce(Tensor xp, int m, int r, Kind kind, Tensor out) {
+        if (xp.dtype == DType.FLOAT32) {
+            Kernels kn = KernelProvider.kernels();
+            float[] src = xp.storage.f;
+            float[] dst = out.storage.f;
+            int base = xp.offset;
+            if (m == 1 && r > BLOCK) {
+                int nb = Parallel.chunks(r, BLOCK);
+                float[] partial = new float[nb];
+                Parallel.forEachChunk(nb, c -> {
+                    int lo = c * BLOCK;
+                    partial[c] = reduceRun(kn, kind, src, base + lo, Math.min(BLOCK, r - lo));
+                });
+                float acc = partial[0];
+                for (int c = 1; c < nb; c++) {
+                    acc = combine(kind, acc, partial[c]);
+                }
+                dst[0] = acc;
+                return;
+            }
+            int rowsPerChunk = Math.max(1, ElementwiseOps.GRAIN / Math.max(1, r));
+            Parallel.forEachChunk(Parallel.chunks(m, rowsPerChunk), c -> {
+                int r0 = c * rowsPerChunk;
+                int r1 = Math.min(m, r0 + rowsPerChunk);
+                for (int row = r0; row < r1; row++) {
+                    dst[row] = reduceLong(kn, kind, src, base + row * r, r);
+                }
+            });
+        } else {
+            double[] src = xp.storage.d;
+            double[] dst = out.storage.d;
+            for (int row = 0; row < m; row++) {
+                int o = xp.offset + row * r;
+                double acc = kind == Kind.SUM ? 0 : src[o];
+                for (int j = kind == Kind.SUM ? 0 : 1; j < r; j++) {
+                    double v = src[o + j];
+                    acc = switch (kind) {
+                        case SUM -> acc + v;
+                        case MAX -> (acc != acc || v != v) ? Double.NaN : Math.max(acc, v);
+                        case MIN -> (acc != acc || v != v) ? Double.NaN : Math.min(acc, v);
+                    };
+                }
+                dst[row] = acc;
+            }
+        }
+    }
+
+    /** One row, split into fixed blocks so long rows sum identically whether or not they run in parallel. */
+    private static float reduceLong(Kernels kn, Kind kind, float[] src, int off, int r) {
+        float acc = reduceRun(kn, kind, src, off, Math.min(BLOCK, r));
+        for (int lo = BLOCK; lo < r; lo += BLOCK) {
+            acc = combine(kind, acc, reduceRun(kn, kind, src, off + lo, Math.min(BLOCK, r - lo)));
+        }
+        return acc;
+    }
+
+    private static float reduceRun(Kernels kn, Kind kind, float[] src, int off, int n) {
+        return switch (kind) {
+            case SUM -> kn.sum(src, off, n);
+            case MAX -> kn.max(src, off, n);
+            case MIN -> kn.min(src, off, n);
+        };
+    }
+
+    private static float combine(Kind kind, float a, float b) {
+        return switch (kind) {
+            case SUM -> a + b;
+            case MAX -> (a != a || b != b) ? Float.NaN : Math.max(a, b);
+            case MIN -> (a != a || b != b) ? Float.NaN : Math.min(a, b);
+        };
+    }
+
+    // ------------------------------------------------------------------ sum / mean / var
+
+    static Tensor sum(Tensor x, int[] dims, boolean keepdim) {
+        ElementwiseOps.requireFloat("sum", x);
+        boolean[] mask = Shape.dimMask("sum", dims, x.shape.length);
+        Tensor raw = reduceRaw(x, mask, Kind.SUM, "sum");
+        int[] outShape = reducedShape(x.shape, mask, keepdim);
+        Tensor out = Tensor.contiguous(raw.storage, raw.dtype, outShape);
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            int[] kShape = keepShape(x.shape, mask);
+            Autograd.attach(out, new Node(dims == null ? "SumBackward0" : "SumBackward1", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.reshape(kShape).expand(inShape)};
+                }
+            });
+        }
+        return out;
+    }
+
+    static int reducedCount(Tensor x, boolean[] mask) {
+        int n = 1;
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i]) {
+                n *= x.shape[i];
+            }
+        }
+        return n;
+    }
+
+    static Tensor mean(Tensor x, int[] dims, boolean keepdim) {
+        ElementwiseOps.requireFloat("mean", x);
+        boolean[] mask = Shape.dimMask("mean", dims, x.shape.length);
+        int n = reducedCount(x, mask);
+        return sum(x, dims, keepdim).div(n);
+    }
+
+    static Tensor var(Tensor x, int[] dims, int correction, boolean keepdim) {
+        ElementwiseOps.requireFloat("var", x);
+        boolean[] mask = Shape.dimMask("var", dims, x.shape.length);
+        int n = reducedCount(x, mask);
+        Tensor mu = mean(x, dims, true);
+        Tensor d = x.sub(mu);
+        return d.mul(d).sum(dims, keepdim).div(Math.max(0, n - correction));
+    }
+
+    // ------------------------------------------------------------------ max / min
+
+    static Tensor extreme(Tensor x, int[] dims, boolean keepdim, boolean isMax) {
+        String op = isMax ? (dims == null ? "max" : "amax") : (dims == null ? "min" : "amin");
+        ElementwiseOps.requireFloat(op, x);
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException(op + ": Expected reduction dim to be specified for input.numel() == 0. "
+                    + "Specify the reduction dim with the 'dim' argument (input shape " + Shape.str(x.shape) + ")");
+        }
+        boolean[] mask = Shape.dimMask(op, dims, x.shape.length);
+        Tensor raw = reduceRaw(x, mask, isMax ? Kind.MAX : Kind.MIN, op);
+        Tensor out = Tensor.contiguous(raw.storage, raw.dtype, reducedShape(x.shape, mask, keepdim));
+        if (Autograd.isRecording(x)) {
+            int[] kShape = keepShape(x.shape, mask);
+            int[] inShape = x.shape;
+            Autograd.attach(out, new Node(isMax ? "MaxBackward1" : "MinBackward1", x) {
+                final SavedTensor sx = save(x);
+                final SavedTensor sy = saveOutput(out);
+
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    // the gradient is shared evenly among all elements equal to the extreme (PyTorch's rule)
+                    Tensor xs = sx.get();
+                    Tensor y = sy.get().reshape(kShape);
+                    Tensor hit = xs.eq(y);
+                    Tensor count = sum(hit, dims, true);
+                    return new Tensor[] {hit.mul(g.reshape(kShape).div(count)).expand(inShape).contiguous()};
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Indices of the extreme along the last dim of contiguous rows; NaN counts as the extreme, first one wins. */
+    private static long[] argRows(Tensor xp, int rows, int len, boolean isMax) {
+        long[] idx = new long[rows];
+        for (int r = 0; r < rows; r++) {
+            int o = xp.offset + r * len;
+            int best = 0;
+            double bv = xp.storage.get(o);
+            if (bv == bv) {
+                for (int j = 1; j < len; j++) {
+                    double v = xp.storage.get(o + j);
+                    if (v != v) {
+                        best = j;
+                        break;
+                    }
+                    if (isMax ? v > bv : v < bv) {
+                        bv = v;
+                        best = j;
+                    }
+                }
+            }
+            idx[r] = best;
+        }
+        return idx;
+    }
+
+    /** x with {@code dim} moved last, contiguous; returns {tensor, rows, len}. */
+    private static Tensor movedLast(Tensor x, int dim) {
+        int rank = x.shape.length;
+        int[] perm = new int[rank];
+        int k = 0;
+        for (int i = 0; i < rank; i++) {
+            if (i != dim) {
+                perm[k++] = i;
+            }
+        }
+        perm[k] = dim;
+        return ShapeOps.permuteRaw(x, perm).contiguousRaw();
+    }
+
+    static Tensor argExtreme(Tensor x, Integer dimArg, boolean keepdim, boolean isMax) {
+        String op = isMax ? "argmax" : "argmin";
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException(op + ": Expected reduction dim to be specified for input.numel() == 0.");
+        }
+        if (dimArg == null) {
+            Tensor flat = x.contiguousRaw();
+            long[] idx = argRows(flat, 1, flat.numel(), isMax);
+            return Tensor.ofLongs(idx);
+        }
+        int rank = x.shape.length;
+        int dim = Shape.wrapDim(op, dimArg, rank);
+        if (rank == 0) {
+            return Tensor.ofLongs(new long[] {0});
+        }
+        int len = x.shape[dim];
+        Tensor xp = movedLast(x, dim);
+        int rows = x.numel() / len;
+        long[] idx = argRows(xp, rows, len, isMax);
+        boolean[] mask = new boolean[rank];
+        mask[dim] = true;
+        return Tensor.contiguous(Storage.of(idx), DType.INT64, reducedShape(x.shape, mask, keepdim));
+    }
+
+    static Tensor extremeDim(Tensor x, int dimArg, boolean keepdim, boolean isMax) {
+        String op = isMax ? "max" : "min";
+        ElementwiseOps.requireFloat(op, x);
+        int rank = x.shape.length;
+        int dim = Shape.wrapDim(op, dimArg, rank);
+        if (rank > 0 && x.shape[dim] == 0) {
+            throw new IllegalArgumentException(op + ": Expected reduction dim " + dim + " to have non-zero size"
+                    + " (input shape " + Shape.str(x.shape) + ")");
+        }
+        if (rank == 0) {
+            return x.cloneTensor();
+        }
+        int len = x.shape[dim];
+        Tensor xp = movedLast(x, dim);
+        int rows = x.numel() / len;
+        long[] idx = argRows(xp, rows, len, isMax);
+        boolean[] mask = new boolean[rank];
+        mask[dim] = true;
+        int[] outShape = reducedShape(x.shape, mask, keepdim);
+        Tensor out = Tensor.empty(x.dtype, outShape);
+        for (int r = 0; r < rows; r++) {
+            out.storage.set(r, xp.storage.get(xp.offset + r * len + (int) idx[r]));
+        }
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            Autograd.attach(out, new Node(isMax ? "MaxBackward0" : "MinBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor gc = g.contiguousRaw();
+                    int[] movedShape = new int[rank];
+                    int k = 0;
+                    int[] perm = new int[rank];
+                    for (int i = 0; i < rank; i++) {
+                        if (i != dim) {
+                            movedShape[k] = inShape[i];
+                            perm[k++] = i;
+                        }
+                    }
+                    movedShape[k] = len;
+                    perm[k] = dim;
+                    Tensor gm = Tensor.empty(gc.dtype, movedShape);
+                    for (int r = 0; r < rows; r++) {
+                        gm.storage.set(r * len + (int) idx[r], gc.storage.get(gc.offset + r));
+                    }
+                    int[] inv = new int[rank];
+                    for (int i = 0; i < rank; i++) {
+                        inv[perm[i]] = i;
+                    }
+                    return new Tensor[] {ShapeOps.permuteRaw(gm, inv).contiguousRaw()};
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor logsumexp(Tensor x, int[] dims, boolean keepdim) {
+        ElementwiseOps.requireFloat("logsumexp", x);
+        Tensor m;
+        try (Grad.Scope off = Grad.disabled()) {
+            m = x.numel() == 0 ? x.sum(dims, true) : extreme(x, dims, true, true);
+            // an infinite max would turn x - m into NaN; shift by 0 instead (PyTorch does the same)
+            m = Tensor.where(m.abs().eq(Double.POSITIVE_INFINITY), m.zerosLike(), m);
+        }
+        Tensor s = x.sub(m).exp().sum(dims, true).log().add(m);
+        if (!keepdim) {
+            boolean[] mask = Shape.dimMask("logsumexp", dims, x.shape.length);
+            s = s.reshape(reducedShape(x.shape, mask, false));
+        }
+        return s;
+    }
+
+    // ------------------------------------------------------------------ softmax
+
+    static Tensor softmax(Tensor x, int dimArg, boolean log) {
+        String op = log ? "log_softmax" : "softmax";
+        ElementwiseOps.requireFloat(op, x);
+        int rank = x.shape.length;
+        int dim = Shape.wrapDim(op, dimArg, rank);
+        if (x.numel() == 0) {
+            return x.zerosLike();
+        }
+        int last = Math.max(rank - 1, 0);
+        Tensor xt = (rank == 0 ? x : ShapeOps.transposeRaw(x, dim, last)).contiguousRaw();
+        int cols = rank == 0 ? 1 : xt.shape[last];
+        int rows = xt.numel() / cols;
+        Tensor yt = Tensor.empty(x.dtype, xt.shape.clone());
+        softmaxRows(xt, yt, rows, cols, log);
+        Tensor out = rank == 0 || dim == last ? yt : ShapeOps.transposeRaw(yt, dim, last).contiguousRaw();
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new Node(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x) {
+                final SavedTensor sy = saveOutput(out);
+
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor y = sy.get();
+                    Tensor ytr = (rank == 0 ? y : ShapeOps.transposeRaw(y, dim, last)).contiguousRaw();
+                    Tensor gtr = (rank == 0 ? g : ShapeOps.transposeRaw(g, dim, last)).contiguousRaw();
+                    Tensor gx = Tensor.empty(y.dtype, ytr.shape.clone());
+                    softmaxBackwardRows(ytr, gtr, gx, rows, cols, log);
+                    return new Tensor[] {rank == 0 || dim == last ? gx : ShapeOps.transposeRaw(gx, dim, last).contiguousRaw()};
+                }
+            });
+        }
+        return out;
+    }
+
+    private static void softmaxRows(Tensor x, Tensor y, int rows, int cols, boolean log) {
+        if (x.dtype == DType.FLOAT32) {
+            Kernels kn = KernelProvider.kernels();
+            int per = Math.max(1, ElementwiseOps.GRAIN / cols);
+            Parallel.forEachChunk(Parallel.chunks(rows, per), c -> {
+                int r0 = c * per;
+                int nr = Math.min(per, rows - r0);
+                kn.softmaxRows(x.storage.f, x.offset + r0 * cols, y.storage.f, r0 * cols, nr, cols, log);
+            });
+            return;
+        }
+        double[] xs = x.storage.d;
+        double[] ys = y.storage.d;
+        for (int r = 0; r < rows; r++) {
+            int o = x.offset + r * cols;
+            double m = Double.NEGATIVE_INFINITY;
+            boolean nan = false;
+            for (int j = 0; j < cols; j++) {
+                nan |= xs[o + j] != xs[o + j];
+                m = Math.max(m, xs[o + j]);
+            }
+            if (nan || m == Double.NEGATIVE_INFINITY) {
+                Arrays.fill(ys, r * cols, r * cols + cols, Double.NaN);
+                continue;
+            }
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += Math.exp(xs[o + j] - m);
+            }
+            double lse = Math.log(s);
+            for (int j = 0; j < cols; j++) {
+                ys[r * cols + j] = log ? xs[o + j] - m - lse : Math.exp(xs[o + j] - m) / s;
+            }
+        }
+    }
+
+    private static void softmaxBackwardRows(Tensor y, Tensor g, Tensor gx, int rows, int cols, boolean log) {
+        if (y.dtype == DType.FLOAT32) {
+            Kernels kn = KernelProvider.kernels();
+            int per = Math.max(1, ElementwiseOps.GRAIN / cols);
+            Parallel.forEachChunk(Parallel.chunks(rows, per), c -> {
+                int r0 = c * per;
+                int nr = Math.min(per, rows - r0);
+                kn.softmaxBackwardRows(y.storage.f, y.offset + r0 * cols, g.storage.f, g.offset + r0 * cols,
+                        gx.storage.f, r0 * cols, nr, cols, log);
+            });
+            return;
+        }
+        double[] ys = y.storage.d;
+        double[] gs = g.storage.d;
+        double[] out = gx.storage.d;
+        for (int r = 0; r < rows; r++) {
+            int yo = y.offset + r * cols;
+            int go = g.offset + r * cols;
+            double s = 0;
+            for (int j = 0; j < cols; j++) {
+                s += log ? gs[go + j] : gs[go + j] * ys[yo + j];
+            }
+            for (int j = 0; j < cols; j++) {
+                out[r * cols + j] = log ? gs[go + j] - Math.exp(ys[yo + j]) * s : ys[yo + j] * (gs[go + j] - s);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ broadcasting support
+
+    /** Sums {@code g} over the dims that broadcasting expanded, returning a tensor of {@code shape}. */
+    static Tensor sumToShape(Tensor g, int[] shape) {
+        if (Arrays.equals(g.shape, shape)) {
+            return g;
+        }
+        int lead = g.shape.length - shape.length;
+        boolean[] mask = new boolean[g.shape.length];
+        for (int i = 0; i < g.shape.length; i++) {
+            mask[i] = i < lead || (shape[i - lead] == 1 && g.shape[i] != 1);
+        }
+        Tensor raw = reduceRaw(g, mask, Kind.SUM, "sum_to_size");
+        return Tensor.contiguous(raw.storage, raw.dtype, shape.clone());
+    }
+}

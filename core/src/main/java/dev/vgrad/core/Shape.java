@@ -1,0 +1,113 @@
+package dev.vgrad.core;
+
+import java.util.Arrays;
+
+/** Shape arithmetic shared by the op families: sizes, strides, broadcasting and dimension wrapping. */
+final class Shape {
+    private Shape() {}
+
+    static final int[] SCALAR = new int[0];
+
+    static int numel(int[] shape) {
+        long n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("tensor of shape " + str(shape) + " has more than 2^31 elements");
+        }
+        return (int) n;
+    }
+
+    static int[] contiguousStrides(int[] shape) {
+        int[] st = new int[shape.length];
+        int s = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            st[i] = s;
+            s *= Math.max(shape[i], 1);
+        }
+        return st;
+    }
+
+    /** PyTorch's format, {@code [2, 3]}. */
+    static String str(int[] shape) {
+        return Arrays.toString(shape);
+    }
+
+    static void checkValid(String op, int[] shape) {
+        for (int s : shape) {
+            if (s < 0) {
+                throw new IllegalArgumentException(op + ": negative dimension in shape " + str(shape));
+            }
+        }
+        numel(shape);
+    }
+
+    /** Wraps a possibly negative dim into [0, rank); rank 0 accepts -1 and 0 as PyTorch does. */
+    static int wrapDim(String op, int dim, int rank) {
+        int r = Math.max(rank, 1);
+        if (dim < -r || dim >= r) {
+            throw new IllegalArgumentException(op + ": Dimension out of range (expected to be in range of ["
+                    + (-r) + ", " + (r - 1) + "], but got " + dim + ")");
+        }
+        return dim < 0 ? dim + r : dim;
+    }
+
+    /** NumPy broadcasting of two shapes, or an error naming the op and both shapes. */
+    static int[] broadcast(String op, int[] a, int[] b) {
+        int n = Math.max(a.length, b.length);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int da = i - (n - a.length) >= 0 ? a[i - (n - a.length)] : 1;
+            int db = i - (n - b.length) >= 0 ? b[i - (n - b.length)] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": The size of tensor a (" + da
+                        + ") must match the size of tensor b (" + db + ") at non-singleton dimension " + i
+                        + " (shapes " + str(a) + " and " + str(b) + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
+    /** Strides of {@code t} viewed at the broadcast shape {@code out} (0 on broadcast dims). */
+    static int[] broadcastStrides(int[] shape, int[] stride, int[] out) {
+        int[] st = new int[out.length];
+        int lead = out.length - shape.length;
+        for (int i = 0; i < shape.length; i++) {
+            st[lead + i] = shape[i] == 1 && out[lead + i] != 1 ? 0 : stride[i];
+        }
+        return st;
+    }
+
+    static boolean isContiguous(int[] shape, int[] stride) {
+        int expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && stride[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
+    /** Dims marked true in the returned mask; null means all dims. Checks duplicates and range. */
+    static boolean[] dimMask(String op, int[] dims, int rank) {
+        boolean[] mask = new boolean[rank];
+        if (dims == null) {
+            Arrays.fill(mask, true);
+            return mask;
+        }
+        for (int d : dims) {
+            int w = wrapDim(op, d, rank);
+            if (rank == 0) {
+                continue;
+            }
+            if (mask[w]) {
+                throw new IllegalArgumentException(op + ": dim " + w + " appears multiple times in the list of dims");
+            }
+            mask[w] = true;
+        }
+        return mask;
+    }
+}

@@ -1,0 +1,385 @@
+package dev.vgrad.core;
+
+import java.util.Arrays;
+
+/** View ops (sharing storage) and copies, each differentiable. */
+final class ShapeOps {
+    private ShapeOps() {}
+
+    /** Marker for nodes whose output is a view of their input (in-place ops on such outputs are rejected). */
+    abstract static class ViewNode extends Node {
+        ViewNode(String name, Tensor input) {
+            super(name, input);
+        }
+    }
+
+    private static Tensor viewOf(Tensor x, int[] shape, int[] stride, int offset) {
+        return new Tensor(x.storage, x.dtype, shape, stride, offset);
+    }
+
+    /** Infers a -1 entry and checks the element count. */
+    static int[] inferShape(String op, Tensor x, int[] newShape) {
+        int[] s = newShape.clone();
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) {
+                    throw new IllegalArgumentException(op + ": only one dimension can be inferred (shape "
+                            + Shape.str(newShape) + ")");
+                }
+                infer = i;
+            } else if (s[i] < 0) {
+                throw new IllegalArgumentException(op + ": invalid shape dimension " + s[i] + " in " + Shape.str(newShape));
+            } else {
+                known *= s[i];
+            }
+        }
+        int n = x.numel();
+        if (infer >= 0) {
+            if (known == 0 || n % known != 0) {
+                throw new IllegalArgumentException(op + ": shape '" + Shape.str(newShape)
+                        + "' is invalid for input of size " + n + " (input shape " + Shape.str(x.shape) + ")");
+            }
+            s[infer] = (int) (n / known);
+        } else if (known != n) {
+            throw new IllegalArgumentException(op + ": shape '" + Shape.str(newShape)
+                    + "' is invalid for input of size " + n + " (input shape " + Shape.str(x.shape) + ")");
+        }
+        return s;
+    }
+
+    /**
+     * Strides for viewing (shape, stride) as newShape without copying, or null when impossible
+     * (the algorithm of ATen's {@code computeStride}).
+     */
+    static int[] viewStrides(int[] shape, int[] stride, int[] newShape) {
+        int[] ns = new int[newShape.length];
+        if (Shape.numel(shape) == 0) {
+            return Shape.contiguousStrides(newShape);
+        }
+        int viewD = newShape.length - 1;
+        long chunkBase = stride.length == 0 ? 1 : stride[stride.length - 1];
+        long tensorNumel = 1;
+        long viewNumel = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            tensorNumel *= shape[d];
+            if (d == 0 || (shape[d - 1] != 1 && stride[d - 1] != tensorNumel * chunkBase)) {
+                while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] == 1)) {
+                    ns[viewD] = (int) (viewNumel * chunkBase);
+                    viewNumel *= newShape[viewD];
+                    viewD--;
+                }
+                if (viewNumel != tensorNumel) {
+                    return null;
+                }
+                if (d > 0) {
+                    chunkBase = stride[d - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        if (viewD != -1) {
+            return null;
+        }
+        return ns;
+    }
+
+    static Tensor view(Tensor x, int[] newShape, String op) {
+        int[] s = inferShape(op, x, newShape);
+        int[] st = viewStrides(x.shape, x.stride, s);
+        if (st == null) {
+            throw new IllegalArgumentException(op + ": view size is not compatible with input tensor's size and stride "
+                    + "(at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+                    + "(input shape " + Shape.str(x.shape) + ", requested " + Shape.str(newShape) + ")");
+        }
+        return reshapeNode(x, viewOf(x, s, st, x.offset));
+    }
+
+    private static Tensor reshapeNode(Tensor x, Tensor out) {
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            Autograd.attach(out, new ViewNode("ViewBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.reshape(inShape)};
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor reshape(Tensor x, int[] newShape) {
+        int[] s = inferShape("reshape", x, newShape);
+        int[] st = viewStrides(x.shape, x.stride, s);
+        if (st != null) {
+            return reshapeNode(x, viewOf(x, s, st, x.offset));
+        }
+        Tensor c = x.contiguous();
+        return reshapeNode(c, viewOf(c, s, Shape.contiguousStrides(s), c.offset));
+    }
+
+    static Tensor flatten(Tensor x, int startDim, int endDim) {
+        int rank = x.shape.length;
+        if (rank == 0) {
+            return x.reshape(1);
+        }
+        int s = Shape.wrapDim("flatten", startDim, rank);
+        int e = Shape.wrapDim("flatten", endDim, rank);
+        if (s > e) {
+            throw new IllegalArgumentException("flatten() has invalid args: start_dim cannot come after end_dim");
+        }
+        int[] ns = new int[rank - (e - s)];
+        int k = 0;
+        for (int i = 0; i < s; i++) {
+            ns[k++] = x.shape[i];
+        }
+        int prod = 1;
+        for (int i = s; i <= e; i++) {
+            prod *= x.shape[i];
+        }
+        ns[k++] = prod;
+        for (int i = e + 1; i < rank; i++) {
+            ns[k++] = x.shape[i];
+        }
+        return reshape(x, ns);
+    }
+
+    static Tensor permuteRaw(Tensor x, int[] perm) {
+        int[] s = new int[perm.length];
+        int[] st = new int[perm.length];
+        for (int i = 0; i < perm.length; i++) {
+            s[i] = x.shape[perm[i]];
+            st[i] = x.stride[perm[i]];
+        }
+        return viewOf(x, s, st, x.offset);
+    }
+
+    static Tensor transposeRaw(Tensor x, int d0, int d1) {
+        int[] perm = new int[x.shape.length];
+        for (int i = 0; i < perm.length; i++) {
+            perm[i] = i;
+        }
+        perm[d0] = d1;
+        perm[d1] = d0;
+        return permuteRaw(x, perm);
+    }
+
+    static Tensor permute(Tensor x, int[] dims) {
+        int rank = x.shape.length;
+        if (dims.length != rank) {
+            throw new IllegalArgumentException("permute: number of dims don't match in permute (input shape "
+                    + Shape.str(x.shape) + ", dims " + Arrays.toString(dims) + ")");
+        }
+        int[] perm = new int[rank];
+        boolean[] seen = new boolean[rank];
+        for (int i = 0; i < rank; i++) {
+            perm[i] = Shape.wrapDim("permute", dims[i], rank);
+            if (seen[perm[i]]) {
+                throw new IllegalArgumentException("permute: repeated dim in permute " + Arrays.toString(dims));
+            }
+            seen[perm[i]] = true;
+        }
+        Tensor out = permuteRaw(x, perm);
+        if (Autograd.isRecording(x)) {
+            int[] inv = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                inv[perm[i]] = i;
+            }
+            Autograd.attach(out, new ViewNode("PermuteBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.permute(inv)};
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor transpose(Tensor x, int dim0, int dim1) {
+        int rank = x.shape.length;
+        if (rank == 0) {
+            Shape.wrapDim("transpose", dim0, 0);
+            Shape.wrapDim("transpose", dim1, 0);
+            return x;
+        }
+        int a = Shape.wrapDim("transpose", dim0, rank);
+        int b = Shape.wrapDim("transpose", dim1, rank);
+        Tensor out = transposeRaw(x, a, b);
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new ViewNode("TransposeBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.transpose(a, b)};
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor sliceClamped(Tensor x, int dimArg, int start, int end, int step) {
+        int dim = Shape.wrapDim("slice", dimArg, x.shape.length);
+        int size = x.shape[dim];
+        int s = start < 0 ? start + size : start;
+        int e = end < 0 ? end + size : end;
+        s = Math.max(0, Math.min(size, s));
+        e = Math.max(s, Math.min(size, e));
+        return slice(x, dim, s, e, step, "slice");
+    }
+
+    static Tensor slice(Tensor x, int dimArg, int start, int end, int step, String op) {
+        if (x.shape.length == 0) {
+            throw new IllegalArgumentException(op + ": cannot be applied to a 0-dim tensor.");
+        }
+        int dim = Shape.wrapDim(op, dimArg, x.shape.length);
+        int size = x.shape[dim];
+        if (step <= 0) {
+            throw new IllegalArgumentException(op + ": slice step must be positive, got " + step);
+        }
+        if (start < 0 && op.equals("narrow")) {
+            start += size;
+            end += size;
+        }
+        if (start < 0 || end > size || start > end) {
+            throw new IllegalArgumentException(op + ": start (" + start + ") + length (" + (end - start)
+                    + ") exceeds dimension size (" + size + ") of dim " + dim + " (shape " + Shape.str(x.shape) + ")");
+        }
+        int[] s = x.shape.clone();
+        int[] st = x.stride.clone();
+        s[dim] = (end - start + step - 1) / step;
+        st[dim] = x.stride[dim] * step;
+        Tensor out = viewOf(x, s, st, x.offset + start * x.stride[dim]);
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            int from = start;
+            Autograd.attach(out, new ViewNode("SliceBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor gx = Tensor.zeros(g.dtype, inShape);
+                    Tensor dst = viewOf(gx, s, scaled(gx.stride, dim, step), from * gx.stride[dim]);
+                    Strided.copy(g.storage, g.offset, s, g.stride, gx.storage, dst.offset, dst.stride);
+                    return new Tensor[] {gx};
+                }
+            });
+        }
+        return out;
+    }
+
+    private static int[] scaled(int[] stride, int dim, int step) {
+        int[] st = stride.clone();
+        st[dim] *= step;
+        return st;
+    }
+
+    static Tensor select(Tensor x, int dimArg, int index) {
+        if (x.shape.length == 0) {
+            throw new IllegalArgumentException("select: cannot be applied to a 0-dim tensor.");
+        }
+        int dim = Shape.wrapDim("select", dimArg, x.shape.length);
+        int size = x.shape[dim];
+        int i = index < 0 ? index + size : index;
+        if (i < 0 || i >= size) {
+            throw new IndexOutOfBoundsException("select(): index " + index + " out of range for tensor of size "
+                    + Shape.str(x.shape) + " at dimension " + dim);
+        }
+        return x.narrow(dim, i, 1).squeeze(dim);
+    }
+
+    static Tensor squeeze(Tensor x, Integer dimArg) {
+        int rank = x.shape.length;
+        int[] s;
+        if (dimArg == null) {
+            s = Arrays.stream(x.shape).filter(v -> v != 1).toArray();
+        } else {
+            if (rank == 0) {
+                Shape.wrapDim("squeeze", dimArg, 0);
+                return x;
+            }
+            int dim = Shape.wrapDim("squeeze", dimArg, rank);
+            if (x.shape[dim] != 1) {
+                return x;
+            }
+            s = new int[rank - 1];
+            for (int i = 0, k = 0; i < rank; i++) {
+                if (i != dim) {
+                    s[k++] = x.shape[i];
+                }
+            }
+        }
+        return s.length == rank ? x : view(x, s, "squeeze");
+    }
+
+    static Tensor unsqueeze(Tensor x, int dimArg) {
+        int rank = x.shape.length;
+        int dim = Shape.wrapDim("unsqueeze", dimArg, rank + 1);
+        int[] s = new int[rank + 1];
+        for (int i = 0, k = 0; i <= rank; i++) {
+            s[i] = i == dim ? 1 : x.shape[k++];
+        }
+        return view(x, s, "unsqueeze");
+    }
+
+    static Tensor expand(Tensor x, int[] sizes) {
+        int rank = x.shape.length;
+        if (sizes.length < rank) {
+            throw new IllegalArgumentException("expand: the number of sizes provided (" + sizes.length + ") must be "
+                    + "greater or equal to the number of dimensions in the tensor (" + rank + ")");
+        }
+        int lead = sizes.length - rank;
+        int[] s = new int[sizes.length];
+        int[] st = new int[sizes.length];
+        boolean same = lead == 0;
+        for (int i = 0; i < sizes.length; i++) {
+            int want = sizes[i];
+            if (i < lead) {
+                if (want < 0) {
+                    throw new IllegalArgumentException("expand: -1 is not allowed in a leading, non-existing dimension");
+                }
+                s[i] = want;
+                st[i] = 0;
+                continue;
+            }
+            int have = x.shape[i - lead];
+            if (want == -1 || want == have) {
+                s[i] = have;
+                st[i] = x.stride[i - lead];
+            } else if (have == 1 && want >= 0) {
+                s[i] = want;
+                st[i] = 0;
+                same = false;
+            } else {
+                throw new IllegalArgumentException("expand: The expanded size of the tensor (" + want + ") must match "
+                        + "the existing size (" + have + ") at non-singleton dimension " + i + ".  Target sizes: "
+                        + Arrays.toString(sizes) + ".  Tensor sizes: " + Shape.str(x.shape));
+            }
+        }
+        if (same) {
+            return x;
+        }
+        Tensor out = viewOf(x, s, st, x.offset);
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            Autograd.attach(out, new ViewNode("ExpandBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {ReduceOps.sumToShape(g, inShape)};
+                }
+            });
+        }
+        return out;
+    }
+
+    static Tensor clone(Tensor x, String name) {
+        Tensor out = x.copyDetached();
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new Node(name, x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g};
+                }
+            });
+        }
+        return out;
+    }
+}

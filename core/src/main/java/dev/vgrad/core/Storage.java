@@ -1,0 +1,57 @@
+package dev.vgrad.core;
+
+/**
+ * The flat array behind one or more tensors, plus the version counter that views and {@code detach()}
+ * results share (SEMANTICS.md §5.7). Exactly one of the arrays is non-null.
+ */
+final class Storage {
+    final float[] f;
+    final double[] d;
+    final long[] l;
+    /** Incremented by every in-place write through any tensor that shares this storage. */
+    int version;
+
+    private Storage(float[] f, double[] d, long[] l) {
+        this.f = f;
+        this.d = d;
+        this.l = l;
+    }
+
+    static Storage of(float[] f) {
+        return new Storage(f, null, null);
+    }
+
+    static Storage of(double[] d) {
+        return new Storage(null, d, null);
+    }
+
+    static Storage of(long[] l) {
+        return new Storage(null, null, l);
+    }
+
+    static Storage allocate(DType dtype, int n) {
+        return switch (dtype) {
+            case FLOAT32 -> of(new float[n]);
+            case FLOAT64 -> of(new double[n]);
+            case INT64 -> of(new long[n]);
+        };
+    }
+
+    int length() {
+        return f != null ? f.length : d != null ? d.length : l.length;
+    }
+
+    double get(int i) {
+        return f != null ? f[i] : d != null ? d[i] : l[i];
+    }
+
+    void set(int i, double v) {
+        if (f != null) {
+            f[i] = (float) v;
+        } else if (d != null) {
+            d[i] = v;
+        } else {
+            l[i] = (long) v;
+        }
+    }
+}

@@ -1,0 +1,1098 @@
+package dev.vgrad.core;
+
+import dev.vgrad.core.kernel.BinaryOp;
+import dev.vgrad.core.kernel.UnaryOp;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * An n-dimensional array with reverse-mode automatic differentiation, shaped after {@code torch.Tensor}.
+ *
+ * <p>A tensor is a view (shape, strides, offset) over a flat {@link Storage}; view ops
+ * ({@link #view}, {@link #transpose}, {@link #narrow}, {@link #expand}, …) share storage and its version
+ * counter. Every op validates its arguments ({@link IllegalArgumentException} naming the op and the shapes),
+ * computes its result with a kernel and, when grad mode is on and an input requires grad, records a
+ * {@link Node}; {@link #backward()} then accumulates gradients into the {@link #grad()} of leaves.
+ * Binary ops broadcast as NumPy does; float32 and float64 operands promote to float64.
+ * In-place ops end in {@code _} and bump the version counter (SEMANTICS.md §5.7–5.8).
+ */
+public final class Tensor {
+    final Storage storage;
+    final DType dtype;
+    final int[] shape;
+    final int[] stride;
+    final int offset;
+    private boolean requiresGrad;
+    private Node gradFn;
+    private Tensor grad;
+    private final boolean inference;
+
+    Tensor(Storage storage, DType dtype, int[] shape, int[] stride, int offset) {
+        this.storage = storage;
+        this.dtype = dtype;
+        this.shape = shape;
+        this.stride = stride;
+        this.offset = offset;
+        this.inference = Grad.isInferenceMode();
+    }
+
+    /** A new contiguous tensor over {@code storage}. */
+    static Tensor contiguous(Storage storage, DType dtype, int[] shape) {
+        return new Tensor(storage, dtype, shape, Shape.contiguousStrides(shape), 0);
+    }
+
+    /** An uninitialised (zero-filled) contiguous tensor. */
+    static Tensor empty(DType dtype, int[] shape) {
+        return contiguous(Storage.allocate(dtype, Shape.numel(shape)), dtype, shape);
+    }
+
+    // ------------------------------------------------------------------ factories
+
+    /** A float32 tensor over a copy of {@code data} with the given shape (a 0-d scalar when no shape). */
+    public static Tensor of(float[] data, int... shape) {
+        int[] s = checkData("Tensor.of", data.length, shape);
+        return contiguous(Storage.of(data.clone()), DType.FLOAT32, s);
+    }
+
+    /** A float64 tensor over a copy of {@code data}. */
+    public static Tensor of(double[] data, int... shape) {
+        int[] s = checkData("Tensor.of", data.length, shape);
+        return contiguous(Storage.of(data.clone()), DType.FLOAT64, s);
+    }
+
+    /** An int64 tensor (indices, class targets) over a copy of {@code data}. */
+    public static Tensor ofLongs(long[] data, int... shape) {
+        int[] s = checkData("Tensor.ofLongs", data.length, shape);
+        return contiguous(Storage.of(data.clone()), DType.INT64, s);
+    }
+
+    /** A 0-d float32 tensor. */
+    public static Tensor scalar(double value) {
+        return of(new float[] {(float) value});
+    }
+
+    /** A 0-d tensor of the given dtype. */
+    public static Tensor scalar(DType dtype, double value) {
+        Tensor t = empty(dtype, Shape.SCALAR);
+        t.storage.set(0, value);
+        return t;
+    }
+
+    private static int[] checkData(String op, int length, int[] shape) {
+        Shape.checkValid(op, shape);
+        if (Shape.numel(shape) != length) {
+            throw new IllegalArgumentException(op + ": shape " + Shape.str(shape) + " is invalid for input of size " + length);
+        }
+        return shape.clone();
+    }
+
+    /** Zeros of the given shape (float32). */
+    public static Tensor zeros(int... shape) {
+        return zeros(DType.FLOAT32, shape);
+    }
+
+    /** Zeros of the given dtype and shape. */
+    public static Tensor zeros(DType dtype, int... shape) {
+        Shape.checkValid("zeros", shape);
+        return empty(dtype, shape.clone());
+    }
+
+    /** Ones (float32). */
+    public static Tensor ones(int... shape) {
+        return full(DType.FLOAT32, 1, shape);
+    }
+
+    /** Ones of the given dtype. */
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, 1, shape);
+    }
+
+    /** A float32 tensor filled with {@code value}. */
+    public static Tensor full(double value, int... shape) {
+        return full(DType.FLOAT32, value, shape);
+    }
+
+    /** A tensor of the given dtype filled with {@code value}. */
+    public static Tensor full(DType dtype, double value, int... shape) {
+        Shape.checkValid("full", shape);
+        Tensor t = empty(dtype, shape.clone());
+        t.fillRaw(value);
+        return t;
+    }
+
+    /** Zeros with this tensor's dtype and shape. */
+    public Tensor zerosLike() {
+        return empty(dtype, shape.clone());
+    }
+
+    /** Ones with this tensor's dtype and shape. */
+    public Tensor onesLike() {
+        return full(dtype, 1, shape);
+    }
+
+    /** {@code [0, 1, …, end-1]} as float32. */
+    public static Tensor arange(double end) {
+        return arange(0, end, 1);
+    }
+
+    /** Values {@code start, start+step, …} below {@code end} (above, for a negative step), float32. */
+    public static Tensor arange(double start, double end, double step) {
+        if (step == 0 || Double.isNaN(step)) {
+            throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
+        }
+        if ((end - start) / step < 0) {
+            throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign"
+                    + " (start=" + start + ", end=" + end + ", step=" + step + ")");
+        }
+        int n = (int) Math.ceil((end - start) / step);
+        float[] d = new float[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = (float) (start + i * step);
+        }
+        return contiguous(Storage.of(d), DType.FLOAT32, new int[] {n});
+    }
+
+    /** {@code steps} evenly spaced values from {@code start} to {@code end} inclusive (float32). */
+    public static Tensor linspace(double start, double end, int steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        }
+        float[] d = new float[steps];
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            // PyTorch fills the second half from the end so the last value is exactly `end`
+            d[i] = (float) (i < half ? start + step * i : end - step * (steps - 1 - i));
+        }
+        return contiguous(Storage.of(d), DType.FLOAT32, new int[] {steps});
+    }
+
+    /** The n×n identity (float32). */
+    public static Tensor eye(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("eye: n must be greater or equal to 0, got " + n);
+        }
+        float[] d = new float[n * n];
+        for (int i = 0; i < n; i++) {
+            d[i * n + i] = 1;
+        }
+        return contiguous(Storage.of(d), DType.FLOAT32, new int[] {n, n});
+    }
+
+    /** Uniform [0,1) samples from the default generator (float32). */
+    public static Tensor rand(int... shape) {
+        return rand(Generator.defaultGenerator(), shape);
+    }
+
+    /** Uniform [0,1) samples from {@code gen} (float32). */
+    public static Tensor rand(Generator gen, int... shape) {
+        return zeros(shape).uniformRaw(gen, 0, 1);
+    }
+
+    /** Standard normal samples from the default generator (float32). */
+    public static Tensor randn(int... shape) {
+        return randn(Generator.defaultGenerator(), shape);
+    }
+
+    /** Standard normal samples from {@code gen} (float32). */
+    public static Tensor randn(Generator gen, int... shape) {
+        return zeros(shape).normalRaw(gen, 0, 1);
+    }
+
+    /** Uniform integers in [low, high) from {@code gen}, as int64. */
+    public static Tensor randint(Generator gen, long low, long high, int... shape) {
+        if (high <= low) {
+            throw new IllegalArgumentException("randint: expected low < high, got low=" + low + ", high=" + high);
+        }
+        Tensor t = zeros(DType.INT64, shape);
+        for (int i = 0; i < t.storage.l.length; i++) {
+            t.storage.l[i] = low + gen.nextLong(high - low);
+        }
+        return t;
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    /** The shape (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    int[] shapeRef() {
+        return shape;
+    }
+
+    int[] strideRef() {
+        return stride;
+    }
+
+    /** Size of dimension {@code dim} (negative dims count from the end). */
+    public int size(int dim) {
+        return shape[Shape.wrapDim("size", dim, shape.length)];
+    }
+
+    /** The strides in elements (a copy). */
+    public int[] stride() {
+        return stride.clone();
+    }
+
+    /** Number of dimensions. */
+    public int dim() {
+        return shape.length;
+    }
+
+    /** Number of elements. */
+    public int numel() {
+        return Shape.numel(shape);
+    }
+
+    /** Element type. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** True when the elements are laid out row-major without gaps. */
+    public boolean isContiguous() {
+        return Shape.isContiguous(shape, stride);
+    }
+
+    /** Offset of element 0 in the backing array. */
+    public int storageOffset() {
+        return offset;
+    }
+
+    /**
+     * The backing float32 array (no copy) for fused kernels outside core. Writes through it bypass the
+     * version counter: call {@link #bumpVersion()} after writing. Null unless the dtype is float32.
+     */
+    public float[] floatStorage() {
+        return storage.f;
+    }
+
+    /** The backing float64 array (see {@link #floatStorage()}). */
+    public double[] doubleStorage() {
+        return storage.d;
+    }
+
+    /** The backing int64 array (see {@link #floatStorage()}). */
+    public long[] longStorage() {
+        return storage.l;
+    }
+
+    /** The version counter shared with views (§5.7). */
+    public int version() {
+        return storage.version;
+    }
+
+    /** Marks an in-place modification made through the raw storage. */
+    public void bumpVersion() {
+        storage.version++;
+    }
+
+    /** True for tensors created inside {@link Grad#inferenceMode()}. */
+    public boolean isInference() {
+        return inference;
+    }
+
+    // ------------------------------------------------------------------ autograd state
+
+    /** Whether gradients are computed for this tensor. */
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    /**
+     * Sets {@code requires_grad} on a leaf ({@code requires_grad_()}); returns this.
+     * Fails for non-leaves (§5.1) and for int64 tensors.
+     */
+    public Tensor requiresGrad(boolean value) {
+        if (gradFn != null) {
+            throw new IllegalStateException("you can only change requires_grad flags of leaf variables. If you want "
+                    + "to use a computed variable in a subgraph that doesn't require differentiation use "
+                    + "var_no_grad = var.detach().");
+        }
+        if (value && !dtype.isFloatingPoint()) {
+            throw new IllegalStateException("only Tensors of floating point dtype can require gradients");
+        }
+        requiresGrad = value;
+        return this;
+    }
+
+    /** The node that produced this tensor, or null for leaves. */
+    public Node gradFn() {
+        return gradFn;
+    }
+
+    void setGradFn(Node node) {
+        gradFn = node;
+        requiresGrad = true;
+    }
+
+    /** After an in-place op recorded on this non-leaf, its history continues from {@code node}. */
+    void rebaseHistory(Node node) {
+        gradFn = node;
+        requiresGrad = true;
+    }
+
+    /** True for tensors not produced by a recorded op. */
+    public boolean isLeaf() {
+        return gradFn == null;
+    }
+
+    /**
+     * The accumulated gradient. Null before the first backward; for non-leaves null unless
+     * {@link #retainGrad()} was called (PyTorch warns in that case; vgrad returns null silently).
+     */
+    public Tensor grad() {
+        return grad;
+    }
+
+    /** Replaces the gradient (null clears it), as optimizers' {@code zeroGrad} does. */
+    public void setGrad(Tensor g) {
+        if (g != null && !Arrays.equals(g.shape, shape)) {
+            throw new IllegalArgumentException("setGrad: assigned grad has shape " + Shape.str(g.shape)
+                    + " but the tensor has shape " + Shape.str(shape));
+        }
+        if (g != null && g.dtype != dtype) {
+            throw new IllegalArgumentException("setGrad: assigned grad has dtype " + g.dtype + " but the tensor has " + dtype);
+        }
+        grad = g;
+    }
+
+    /** Makes backward populate {@link #grad()} of this non-leaf tensor. */
+    public Tensor retainGrad() {
+        if (!requiresGrad) {
+            throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
+        }
+        if (gradFn != null) {
+            gradFn.retained = this;
+        }
+        return this;
+    }
+
+    void accumulateGrad(Tensor g) {
+        if (grad == null) {
+            grad = g.copyDetached();
+        } else {
+            ElementwiseOps.addInto(grad, g);
+        }
+    }
+
+    /** Backpropagates from this one-element tensor (implicit gradient 1). */
+    public void backward() {
+        Engine.backward(this, null, false);
+    }
+
+    /** Backpropagates the vector-Jacobian product with {@code gradient} (shape of this tensor). */
+    public void backward(Tensor gradient) {
+        Engine.backward(this, gradient, false);
+    }
+
+    /** As {@link #backward(Tensor)}; with {@code retainGraph} the saved tensors are kept for another pass. */
+    public void backward(Tensor gradient, boolean retainGraph) {
+        Engine.backward(this, gradient, retainGraph);
+    }
+
+    /** A new leaf sharing storage and version counter, with {@code requiresGrad == false}. */
+    public Tensor detach() {
+        return new Tensor(storage, dtype, shape, stride, offset);
+    }
+
+    /** A contiguous copy with no autograd history. */
+    Tensor copyDetached() {
+        return contiguous(Strided.copyToContiguous(this), dtype, shape.clone());
+    }
+
+    // ------------------------------------------------------------------ element access
+
+    private int flatIndex(String op, int[] idx) {
+        if (idx.length != shape.length) {
+            throw new IllegalArgumentException(op + ": expected " + shape.length + " indices for shape "
+                    + Shape.str(shape) + ", got " + idx.length);
+        }
+        int o = offset;
+        for (int i = 0; i < idx.length; i++) {
+            int k = idx[i] < 0 ? idx[i] + shape[i] : idx[i];
+            if (k < 0 || k >= shape[i]) {
+                throw new IndexOutOfBoundsException(op + ": index " + idx[i] + " is out of bounds for dimension "
+                        + i + " with size " + shape[i]);
+            }
+            o += k * stride[i];
+        }
+        return o;
+    }
+
+    /** The element at {@code idx} as a double (negative indices count from the end). */
+    public double get(int... idx) {
+        return storage.get(flatIndex("get", idx));
+    }
+
+    /** Writes one element in place (an in-place op: bumps the version). */
+    public Tensor set(double value, int... idx) {
+        checkInPlace("set");
+        storage.set(flatIndex("set", idx), value);
+        storage.version++;
+        return this;
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1) {
+            throw new IllegalArgumentException("item: a Tensor with " + numel() + " elements cannot be converted to Scalar");
+        }
+        return storage.get(offset);
+    }
+
+    /** The elements in row-major order as floats (a copy). */
+    public float[] toArray() {
+        Tensor c = to(DType.FLOAT32).contiguousRaw();
+        return Arrays.copyOfRange(c.storage.f, c.offset, c.offset + c.numel());
+    }
+
+    /** The elements in row-major order as doubles (a copy). */
+    public double[] toDoubleArray() {
+        Tensor c = to(DType.FLOAT64).contiguousRaw();
+        return Arrays.copyOfRange(c.storage.d, c.offset, c.offset + c.numel());
+    }
+
+    /** The elements in row-major order as longs (a copy; floating values are truncated). */
+    public long[] toLongArray() {
+        Tensor c = dtype == DType.INT64 ? contiguousRaw() : toRaw(DType.INT64);
+        return Arrays.copyOfRange(c.storage.l, c.offset, c.offset + c.numel());
+    }
+
+    /** This tensor if contiguous, else a contiguous copy, without recording. */
+    Tensor contiguousRaw() {
+        return isContiguous() ? this : copyDetached();
+    }
+
+    /** A contiguous copy converted to {@code target}, without recording. */
+    Tensor toRaw(DType target) {
+        Tensor out = empty(target, shape.clone());
+        Strided.copy(storage, offset, shape, stride, out.storage, 0, out.stride);
+        return out;
+    }
+
+    boolean hasNonFinite() {
+        if (!dtype.isFloatingPoint()) {
+            return false;
+        }
+        Tensor c = contiguousRaw();
+        for (int i = 0, n = numel(); i < n; i++) {
+            double v = c.storage.get(c.offset + i);
+            if (Double.isNaN(v) || Double.isInfinite(v)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ conversion and views
+
+    /** Converts to {@code target} (differentiable between float types); returns this when already that type. */
+    public Tensor to(DType target) {
+        return target == dtype ? this : ElementwiseOps.cast(this, target);
+    }
+
+    /** {@code to(FLOAT64)}. */
+    public Tensor toDouble() {
+        return to(DType.FLOAT64);
+    }
+
+    /** {@code to(FLOAT32)}. */
+    public Tensor toFloat() {
+        return to(DType.FLOAT32);
+    }
+
+    /** A view with a new shape (one dim may be -1); fails when the strides do not allow it. */
+    public Tensor view(int... newShape) {
+        return ShapeOps.view(this, newShape, "view");
+    }
+
+    /** Like {@link #view} but copies when a view is impossible. */
+    public Tensor reshape(int... newShape) {
+        return ShapeOps.reshape(this, newShape);
+    }
+
+    /** Flattens dims {@code startDim..endDim} into one. */
+    public Tensor flatten(int startDim, int endDim) {
+        return ShapeOps.flatten(this, startDim, endDim);
+    }
+
+    /** Flattens everything into 1-D. */
+    public Tensor flatten() {
+        return flatten(0, -1);
+    }
+
+    /** Swaps two dims (a view). */
+    public Tensor transpose(int dim0, int dim1) {
+        return ShapeOps.transpose(this, dim0, dim1);
+    }
+
+    /** Transpose of a ≤2-D tensor. */
+    public Tensor t() {
+        if (shape.length > 2) {
+            throw new IllegalArgumentException("t: expects a tensor with <= 2 dimensions, but self is " + shape.length + "D");
+        }
+        return shape.length < 2 ? this : transpose(0, 1);
+    }
+
+    /** Reorders dims (a view). */
+    public Tensor permute(int... dims) {
+        return ShapeOps.permute(this, dims);
+    }
+
+    /** Elements {@code start .. start+length-1} along {@code dim} (a view). */
+    public Tensor narrow(int dim, int start, int length) {
+        return ShapeOps.slice(this, dim, start, start + length, 1, "narrow");
+    }
+
+    /** Python-style slice {@code [start:end:step]} along {@code dim} (a view; bounds are clamped). */
+    public Tensor slice(int dim, int start, int end, int step) {
+        return ShapeOps.sliceClamped(this, dim, start, end, step);
+    }
+
+    /** Index {@code index} along {@code dim}, removing that dim (a view). */
+    public Tensor select(int dim, int index) {
+        return ShapeOps.select(this, dim, index);
+    }
+
+    /** Removes all size-1 dims. */
+    public Tensor squeeze() {
+        return ShapeOps.squeeze(this, null);
+    }
+
+    /** Removes {@code dim} if its size is 1. */
+    public Tensor squeeze(int dim) {
+        return ShapeOps.squeeze(this, dim);
+    }
+
+    /** Inserts a size-1 dim at {@code dim}. */
+    public Tensor unsqueeze(int dim) {
+        return ShapeOps.unsqueeze(this, dim);
+    }
+
+    /** Broadcasts size-1 dims to {@code sizes} (-1 keeps a dim) without copying. */
+    public Tensor expand(int... sizes) {
+        return ShapeOps.expand(this, sizes);
+    }
+
+    /** This tensor if contiguous, else a contiguous copy (differentiable). */
+    public Tensor contiguous() {
+        return isContiguous() ? this : ShapeOps.clone(this, "CloneBackward0");
+    }
+
+    /** A contiguous copy (differentiable). */
+    public Tensor cloneTensor() {
+        return ShapeOps.clone(this, "CloneBackward0");
+    }
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** this + other (broadcast). */
+    public Tensor add(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.ADD, this, other);
+    }
+
+    /** this + s. */
+    public Tensor add(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.ADD, this, s);
+    }
+
+    /** this - other (broadcast). */
+    public Tensor sub(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.SUB, this, other);
+    }
+
+    /** this - s. */
+    public Tensor sub(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.SUB, this, s);
+    }
+
+    /** this · other (broadcast). */
+    public Tensor mul(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MUL, this, other);
+    }
+
+    /** this · s. */
+    public Tensor mul(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.MUL, this, s);
+    }
+
+    /** this / other (broadcast, true division). */
+    public Tensor div(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.DIV, this, other);
+    }
+
+    /** this / s. */
+    public Tensor div(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.DIV, this, s);
+    }
+
+    /** this ^ other (broadcast). */
+    public Tensor pow(Tensor exponent) {
+        return ElementwiseOps.binary(BinaryOp.POW, this, exponent);
+    }
+
+    /** this ^ e. */
+    public Tensor pow(double e) {
+        return ElementwiseOps.unary(UnaryOp.POW_SCALAR, this, e);
+    }
+
+    /** Elementwise maximum (broadcast; NaN propagates; ties split the gradient). */
+    public Tensor maximum(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MAX, this, other);
+    }
+
+    /** Elementwise minimum (broadcast; NaN propagates; ties split the gradient). */
+    public Tensor minimum(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.MIN, this, other);
+    }
+
+    /** 1 where this &gt; other, else 0 (same float dtype; not differentiable). */
+    public Tensor gt(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.GT, this, other);
+    }
+
+    /** 1 where this &gt; s. */
+    public Tensor gt(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.GT, this, s);
+    }
+
+    /** 1 where this &lt; other. */
+    public Tensor lt(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LT, this, other);
+    }
+
+    /** 1 where this &lt; s. */
+    public Tensor lt(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.LT, this, s);
+    }
+
+    /** 1 where this ≥ other. */
+    public Tensor ge(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.GE, this, other);
+    }
+
+    /** 1 where this ≤ other. */
+    public Tensor le(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.LE, this, other);
+    }
+
+    /** 1 where this == other. */
+    public Tensor eq(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.EQ, this, other);
+    }
+
+    /** 1 where this == s. */
+    public Tensor eq(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.EQ, this, s);
+    }
+
+    /** 1 where this != other. */
+    public Tensor ne(Tensor other) {
+        return ElementwiseOps.binary(BinaryOp.NE, this, other);
+    }
+
+    /** −this. */
+    public Tensor neg() {
+        return ElementwiseOps.unary(UnaryOp.NEG, this, 0);
+    }
+
+    /** e^this. */
+    public Tensor exp() {
+        return ElementwiseOps.unary(UnaryOp.EXP, this, 0);
+    }
+
+    /** Natural log. */
+    public Tensor log() {
+        return ElementwiseOps.unary(UnaryOp.LOG, this, 0);
+    }
+
+    /** Square root. */
+    public Tensor sqrt() {
+        return ElementwiseOps.unary(UnaryOp.SQRT, this, 0);
+    }
+
+    /** 1/this. */
+    public Tensor reciprocal() {
+        return ElementwiseOps.unary(UnaryOp.RECIPROCAL, this, 0);
+    }
+
+    /** |this| (gradient sign(x), 0 at 0). */
+    public Tensor abs() {
+        return ElementwiseOps.unary(UnaryOp.ABS, this, 0);
+    }
+
+    /** tanh. */
+    public Tensor tanh() {
+        return ElementwiseOps.unary(UnaryOp.TANH, this, 0);
+    }
+
+    /** σ(x) = 1/(1+e^-x). */
+    public Tensor sigmoid() {
+        return ElementwiseOps.unary(UnaryOp.SIGMOID, this, 0);
+    }
+
+    /** max(x, 0). */
+    public Tensor relu() {
+        return ElementwiseOps.unary(UnaryOp.RELU, this, 0);
+    }
+
+    /** x for x &gt; 0 else slope·x. */
+    public Tensor leakyRelu(double negativeSlope) {
+        return ElementwiseOps.unary(UnaryOp.LEAKY_RELU, this, negativeSlope);
+    }
+
+    /** Exact GELU, x·Φ(x). */
+    public Tensor gelu() {
+        return ElementwiseOps.unary(UnaryOp.GELU, this, 0);
+    }
+
+    /** SiLU, x·σ(x). */
+    public Tensor silu() {
+        return ElementwiseOps.unary(UnaryOp.SILU, this, 0);
+    }
+
+    /** log(1+e^x) with PyTorch's threshold 20. */
+    public Tensor softplus() {
+        return ElementwiseOps.unary(UnaryOp.SOFTPLUS, this, 0);
+    }
+
+    /** Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max. */
+    public Tensor clamp(double min, double max) {
+        return ElementwiseOps.clamp(this, min, max);
+    }
+
+    /** {@code condition ? a : b} elementwise, broadcasting all three; condition is nonzero-means-true. */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        return ElementwiseOps.where(condition, a, b);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    /** Sum of all elements (0-d). */
+    public Tensor sum() {
+        return ReduceOps.sum(this, null, false);
+    }
+
+    /** Sum over {@code dims}. */
+    public Tensor sum(int[] dims, boolean keepdim) {
+        return ReduceOps.sum(this, dims, keepdim);
+    }
+
+    /** Sum over one dim. */
+    public Tensor sum(int dim) {
+        return ReduceOps.sum(this, new int[] {dim}, false);
+    }
+
+    /** Mean of all elements. */
+    public Tensor mean() {
+        return ReduceOps.mean(this, null, false);
+    }
+
+    /** Mean over {@code dims}. */
+    public Tensor mean(int[] dims, boolean keepdim) {
+        return ReduceOps.mean(this, dims, keepdim);
+    }
+
+    /** Mean over one dim. */
+    public Tensor mean(int dim) {
+        return ReduceOps.mean(this, new int[] {dim}, false);
+    }
+
+    /** Unbiased variance of all elements. */
+    public Tensor var() {
+        return ReduceOps.var(this, null, 1, false);
+    }
+
+    /** Variance over {@code dims} with {@code correction} (1 = unbiased, 0 = biased). */
+    public Tensor var(int[] dims, int correction, boolean keepdim) {
+        return ReduceOps.var(this, dims, correction, keepdim);
+    }
+
+    /** Maximum of all elements (gradient split evenly among ties). */
+    public Tensor max() {
+        return ReduceOps.extreme(this, null, false, true);
+    }
+
+    /** Maximum along {@code dim} (gradient flows to the index {@link #argmax(int, boolean)} returns). */
+    public Tensor max(int dim, boolean keepdim) {
+        return ReduceOps.extremeDim(this, dim, keepdim, true);
+    }
+
+    /** Maximum over several dims, gradient split among ties ({@code torch.amax}). */
+    public Tensor amax(int[] dims, boolean keepdim) {
+        return ReduceOps.extreme(this, dims, keepdim, true);
+    }
+
+    /** Minimum of all elements. */
+    public Tensor min() {
+        return ReduceOps.extreme(this, null, false, false);
+    }
+
+    /** Minimum along {@code dim}. */
+    public Tensor min(int dim, boolean keepdim) {
+        return ReduceOps.extremeDim(this, dim, keepdim, false);
+    }
+
+    /** Minimum over several dims ({@code torch.amin}). */
+    public Tensor amin(int[] dims, boolean keepdim) {
+        return ReduceOps.extreme(this, dims, keepdim, false);
+    }
+
+    /** log Σ exp over {@code dims}, computed stably. */
+    public Tensor logsumexp(int[] dims, boolean keepdim) {
+        return ReduceOps.logsumexp(this, dims, keepdim);
+    }
+
+    /** Flat index of the maximum (int64, 0-d; first occurrence). */
+    public Tensor argmax() {
+        return ReduceOps.argExtreme(this, null, false, true);
+    }
+
+    /** Index of the maximum along {@code dim} (int64). */
+    public Tensor argmax(int dim, boolean keepdim) {
+        return ReduceOps.argExtreme(this, dim, keepdim, true);
+    }
+
+    /** Flat index of the minimum (int64, 0-d). */
+    public Tensor argmin() {
+        return ReduceOps.argExtreme(this, null, false, false);
+    }
+
+    /** Index of the minimum along {@code dim} (int64). */
+    public Tensor argmin(int dim, boolean keepdim) {
+        return ReduceOps.argExtreme(this, dim, keepdim, false);
+    }
+
+    /** Softmax along {@code dim} (stable). */
+    public Tensor softmax(int dim) {
+        return ReduceOps.softmax(this, dim, false);
+    }
+
+    /** Log-softmax along {@code dim} (stable). */
+    public Tensor logSoftmax(int dim) {
+        return ReduceOps.softmax(this, dim, true);
+    }
+
+    // ------------------------------------------------------------------ linear algebra, convolution, pooling
+
+    /** Matrix product with {@code torch.matmul}'s rules for 1-D, 2-D and batched (broadcast) inputs. */
+    public Tensor matmul(Tensor other) {
+        return LinalgOps.matmul(this, other);
+    }
+
+    /**
+     * 2-D convolution (cross-correlation) of this (N,C,H,W) input with {@code weight} (O,C/groups,kH,kW) and
+     * an optional {@code bias} (O).
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return ConvOps.conv2d(this, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /** conv2d with stride 1, no padding, dilation 1, one group. */
+    public Tensor conv2d(Tensor weight, Tensor bias) {
+        return conv2d(weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
+    }
+
+    /** 2-D max pooling of an (N,C,H,W) or (C,H,W) input. */
+    public Tensor maxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return ConvOps.maxPool2d(this, kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /** max pooling with stride = kernel. */
+    public Tensor maxPool2d(int kernel) {
+        return maxPool2d(new int[] {kernel, kernel}, null, new int[] {0, 0}, new int[] {1, 1}, false);
+    }
+
+    /** 2-D average pooling. */
+    public Tensor avgPool2d(int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+        return ConvOps.avgPool2d(this, kernel, stride, padding, ceilMode, countIncludePad);
+    }
+
+    /** average pooling with stride = kernel. */
+    public Tensor avgPool2d(int kernel) {
+        return avgPool2d(new int[] {kernel, kernel}, null, new int[] {0, 0}, false, true);
+    }
+
+    /** Adaptive average pooling to {@code (outH, outW)}. */
+    public Tensor adaptiveAvgPool2d(int outH, int outW) {
+        return ConvOps.adaptiveAvgPool2d(this, outH, outW);
+    }
+
+    // ------------------------------------------------------------------ joining and indexing
+
+    /** Concatenates along {@code dim}. */
+    public static Tensor cat(List<Tensor> tensors, int dim) {
+        return IndexOps.cat(tensors, dim);
+    }
+
+    /** Stacks along a new dim {@code dim}. */
+    public static Tensor stack(List<Tensor> tensors, int dim) {
+        return IndexOps.stack(tensors, dim);
+    }
+
+    /** Splits into chunks of {@code splitSize} along {@code dim} (the last may be smaller); views. */
+    public List<Tensor> split(int splitSize, int dim) {
+        return IndexOps.split(this, splitSize, dim);
+    }
+
+    /** Splits into pieces of the given sizes along {@code dim}; views. */
+    public List<Tensor> split(int[] sizes, int dim) {
+        return IndexOps.splitSizes(this, sizes, dim);
+    }
+
+    /** {@code out[i][j][k] = this[i][index[i][j][k]][k]} for dim=1 (int64 index of the same rank). */
+    public Tensor gather(int dim, Tensor index) {
+        return IndexOps.gather(this, dim, index);
+    }
+
+    /** Selects entries along {@code dim} by a 1-D int64 index. */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return IndexOps.indexSelect(this, dim, index);
+    }
+
+    // ------------------------------------------------------------------ in-place
+
+    void checkInPlace(String op) {
+        if (inference != Grad.isInferenceMode() && inference) {
+            throw new IllegalStateException("Inplace update to inference tensor outside InferenceMode is not "
+                    + "allowed.You can make a clone to get a normal tensor before doing inplace update.See "
+                    + "https://github.com/pytorch/rfcs/pull/17 for more details.");
+        }
+        if (requiresGrad && gradFn == null && Grad.isEnabled()) {
+            throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
+        }
+    }
+
+    /** this += other (broadcast into this shape). */
+    public Tensor add_(Tensor other) {
+        return ElementwiseOps.inPlace(BinaryOp.ADD, this, other);
+    }
+
+    /** this += s. */
+    public Tensor add_(double s) {
+        return ElementwiseOps.inPlace(BinaryOp.ADD, this, scalar(dtype, s));
+    }
+
+    /** this -= other. */
+    public Tensor sub_(Tensor other) {
+        return ElementwiseOps.inPlace(BinaryOp.SUB, this, other);
+    }
+
+    /** this *= other. */
+    public Tensor mul_(Tensor other) {
+        return ElementwiseOps.inPlace(BinaryOp.MUL, this, other);
+    }
+
+    /** this *= s. */
+    public Tensor mul_(double s) {
+        return ElementwiseOps.inPlace(BinaryOp.MUL, this, scalar(dtype, s));
+    }
+
+    /** this /= other. */
+    public Tensor div_(Tensor other) {
+        return ElementwiseOps.inPlace(BinaryOp.DIV, this, other);
+    }
+
+    /** this /= s. */
+    public Tensor div_(double s) {
+        return ElementwiseOps.inPlace(BinaryOp.DIV, this, scalar(dtype, s));
+    }
+
+    /** Sets every element to 0. */
+    public Tensor zero_() {
+        return fill_(0);
+    }
+
+    /** Sets every element to {@code value}. */
+    public Tensor fill_(double value) {
+        checkInPlace("fill_");
+        fillRaw(value);
+        storage.version++;
+        return this;
+    }
+
+    /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor. */
+    public Tensor copy_(Tensor src) {
+        checkInPlace("copy_");
+        int[] target = Shape.broadcast("copy_", src.shape, shape);
+        if (!Arrays.equals(target, shape)) {
+            throw new IllegalArgumentException("copy_: source of shape " + Shape.str(src.shape)
+                    + " cannot be broadcast to destination shape " + Shape.str(shape));
+        }
+        Tensor s = src.expand(shape);
+        Strided.copy(s.storage, s.offset, shape, s.stride, storage, offset, stride);
+        storage.version++;
+        return this;
+    }
+
+    /** Clamps in place. */
+    public Tensor clamp_(double min, double max) {
+        checkInPlace("clamp_");
+        Tensor c = detach().clamp(min, max);
+        Strided.copy(c.storage, c.offset, shape, c.stride, storage, offset, stride);
+        storage.version++;
+        return this;
+    }
+
+    /** Fills with U(low, high) samples from {@code gen}. */
+    public Tensor uniform_(Generator gen, double low, double high) {
+        checkInPlace("uniform_");
+        Tensor t = zerosLike().uniformRaw(gen, low, high);
+        Strided.copy(t.storage, 0, shape, t.stride, storage, offset, stride);
+        storage.version++;
+        return this;
+    }
+
+    /** Fills with N(mean, std²) samples from {@code gen}. */
+    public Tensor normal_(Generator gen, double mean, double std) {
+        checkInPlace("normal_");
+        Tensor t = zerosLike().normalRaw(gen, mean, std);
+        Strided.copy(t.storage, 0, shape, t.stride, storage, offset, stride);
+        storage.version++;
+        return this;
+    }
+
+    private void fillRaw(double value) {
+        if (isContiguous()) {
+            int n = numel();
+            if (storage.f != null) {
+                Arrays.fill(storage.f, offset, offset + n, (float) value);
+            } else if (storage.d != null) {
+                Arrays.fill(storage.d, offset, offset + n, value);
+            } else {
+                Arrays.fill(storage.l, offset, offset + n, (long) value);
+            }
+        } else {
+            Tensor src = full(dtype, value, Shape.SCALAR).expand(shape);
+            Strided.copy(src.storage, src.offset, shape, src.stride, storage, offset, stride);
+        }
+    }
+
+    private Tensor uniformRaw(Generator gen, double low, double high) {
+        int n = numel();
+        double span = high - low;
+        for (int i = 0; i < n; i++) {
+            storage.set(i, storage.f != null ? low + span * gen.nextFloat() : low + span * gen.nextDouble());
+        }
+        return this;
+    }
+
+    private Tensor normalRaw(Generator gen, double mean, double std) {
+        int n = numel();
+        for (int i = 0; i < n; i++) {
+            storage.set(i, mean + std * gen.nextGaussian());
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    /** PyTorch-like text: {@code tensor([[1., 2.]], grad_fn=<MulBackward0>)}. */
+    @Override
+    public String toString() {
+        return TensorFormatter.format(this);
+    }
+}

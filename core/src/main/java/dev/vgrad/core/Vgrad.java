@@ -1,0 +1,29 @@
+package dev.vgrad.core;
+
+import dev.vgrad.core.kernel.KernelProvider;
+import dev.vgrad.core.kernel.Parallel;
+
+/** Process-wide settings: intra-op threads, the default generator's seed, and which kernels are active. */
+public final class Vgrad {
+    private Vgrad() {}
+
+    /** Threads used by large kernels (default: available processors). Results do not depend on it. */
+    public static void setNumThreads(int n) {
+        Parallel.setNumThreads(n);
+    }
+
+    /** Current intra-op thread count. */
+    public static int numThreads() {
+        return Parallel.numThreads();
+    }
+
+    /** Re-seeds the default {@link Generator} (like {@code torch.manual_seed}). */
+    public static void manualSeed(long seed) {
+        Generator.defaultGenerator().manualSeed(seed);
+    }
+
+    /** True when the SIMD (Vector API) kernels are in use. */
+    public static boolean simdEnabled() {
+        return KernelProvider.simdEnabled();
+    }
+}

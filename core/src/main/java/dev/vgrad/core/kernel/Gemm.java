@@ -1,0 +1,113 @@
+package dev.vgrad.core.kernel;
+
+/**
+ * General matrix multiply over row-major arrays: {@code C = (accumulate ? C : 0) + op(A)·op(B)}.
+ *
+ * <p>{@code op(A)} is {@code m×k}. If {@code transA} is false, A is stored {@code m×k} and element
+ * {@code (i,p)} is {@code a[aOff + i*lda + p]}; if true, A is stored {@code k×m} and element {@code (i,p)} is
+ * {@code a[aOff + p*lda + i]}. Likewise {@code op(B)} is {@code k×n}, stored {@code k×n}
+ * ({@code b[bOff + p*ldb + j]}) or, when {@code transB}, {@code n×k} ({@code b[bOff + j*ldb + p]}).
+ * C is {@code m×n} with element {@code (i,j)} at {@code c[cOff + i*ldc + j]}.
+ *
+ * <p>{@link #sgemm} dispatches to a Vector API kernel ({@code SimdGemm}) when {@link KernelProvider#simdEnabled()}
+ * and to a blocked scalar kernel otherwise. Both split large products over fixed row blocks whose boundaries
+ * depend only on the sizes, and the summation order of every element of C does not depend on that split, so
+ * results are bit-identical for any {@link Parallel#setNumThreads thread count}. The two paths agree within
+ * float rounding, not bit for bit. {@link #dgemm} is scalar (it serves float64 gradient checks).
+ *
+ * <p>C must not alias A or B.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    /** Single-precision GEMM; see the class documentation for the layout. */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float[] c, int cOff, int ldc, boolean accumulate) {
+        validate("sgemm", transA, transB, m, n, k,
+                a == null ? -1 : a.length, aOff, lda,
+                b == null ? -1 : b.length, bOff, ldb,
+                c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
+            return;
+        }
+        if (KernelProvider.simdEnabled()) {
+            SimdGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else {
+            ScalarGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        }
+    }
+
+    /** Double-precision GEMM (scalar, blocked); see the class documentation for the layout. */
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k,
+                             double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+                             double[] c, int cOff, int ldc, boolean accumulate) {
+        validate("dgemm", transA, transB, m, n, k,
+                a == null ? -1 : a.length, aOff, lda,
+                b == null ? -1 : b.length, bOff, ldb,
+                c == null ? -1 : c.length, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+                }
+            }
+            return;
+        }
+        ScalarGemm.dgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    private static void validate(String op, boolean transA, boolean transB, int m, int n, int k,
+                                 int aLen, int aOff, int lda, int bLen, int bOff, int ldb,
+                                 int cLen, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException(op + ": sizes must be non-negative, got m=" + m + ", n=" + n
+                    + ", k=" + k);
+        }
+        if (aLen < 0 || bLen < 0 || cLen < 0) {
+            throw new IllegalArgumentException(op + ": arrays must not be null (a " + (aLen < 0 ? "null" : "ok")
+                    + ", b " + (bLen < 0 ? "null" : "ok") + ", c " + (cLen < 0 ? "null" : "ok") + ")");
+        }
+        if (aOff < 0 || bOff < 0 || cOff < 0) {
+            throw new IllegalArgumentException(op + ": offsets must be non-negative, got aOff=" + aOff
+                    + ", bOff=" + bOff + ", cOff=" + cOff);
+        }
+        // A: rows x cols as stored
+        int aRows = transA ? k : m;
+        int aCols = transA ? m : k;
+        int bRows = transB ? n : k;
+        int bCols = transB ? k : n;
+        checkMatrix(op, "A", transA, aRows, aCols, aLen, aOff, lda, "lda", m, n, k);
+        checkMatrix(op, "B", transB, bRows, bCols, bLen, bOff, ldb, "ldb", m, n, k);
+        checkMatrix(op, "C", false, m, n, cLen, cOff, ldc, "ldc", m, n, k);
+    }
+
+    private static void checkMatrix(String op, String name, boolean trans, int rows, int cols, int len, int off,
+                                    int ld, String ldName, int m, int n, int k) {
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException(op + ": " + ldName + "=" + ld + " is too small for " + name
+                    + " stored " + rows + "x" + cols + (trans ? " (transposed)" : "") + " (m=" + m + ", n=" + n
+                    + ", k=" + k + ")");
+        }
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        long needed = (long) off + (long) (rows - 1) * ld + cols;
+        if (needed > len) {
+            throw new IllegalArgumentException(op + ": array " + name + " of length " + len + " is too short for "
+                    + rows + "x" + cols + (trans ? " (transposed)" : "") + " at offset " + off + " with " + ldName
+                    + "=" + ld + " (needs " + needed + "; m=" + m + ", n=" + n + ", k=" + k + ")");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.vgrad.core.kernel;
+
+/**
+ * Float32 kernels over flat arrays with explicit offsets. Two implementations exist, {@link ScalarKernels}
+ * and {@code SimdKernels}; for every method they return bit-identical results (the SIMD class only
+ * vectorises operations whose lane-wise result equals the scalar one, and reductions use the same
+ * fixed blocked summation order in both).
+ *
+ * <p>Strides for binary operands are 0 (broadcast a single value) or 1 (contiguous). Callers handle
+ * general striding by iterating over outer dimensions.
+ */
+public interface Kernels {
+    /** Number of float lanes summed independently in {@link #sum}; fixes the summation order. */
+    int SUM_LANES = 16;
+
+    /** out[i] = op(a[aOff + i·aStride], b[bOff + i·bStride]) for i in [0, n). */
+    void binary(BinaryOp op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride,
+                float[] out, int outOff, int n);
+
+    /** out[i] = op(x[i]). */
+    void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n, float alpha);
+
+    /** out[i] = g[i] · op'(x[i]) given y = op(x). */
+    void unaryBackward(UnaryOp op, float[] x, int xOff, float[] y, int yOff, float[] g, int gOff,
+                       float[] out, int outOff, int n, float alpha);
+
+    /** out[i] = clamp(x[i], lo, hi) with NaN propagated. */
+    void clamp(float[] x, int xOff, float[] out, int outOff, int n, float lo, float hi);
+
+    /** out[i] = a·x[i] + b (an affine map, used for scalar add/mul/sub/div). */
+    void affine(float[] x, int xOff, float[] out, int outOff, int n, float a, float b);
+
+    /**
+     * Sum of n elements in a fixed order: {@link #SUM_LANES} interleaved partial sums, combined
+     * pairwise, then the tail. Deterministic and identical in both implementations.
+     */
+    float sum(float[] x, int off, int n);
+
+    /** Σ x[i]·y[i] in the same fixed order as {@link #sum}. */
+    float dot(float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** Maximum (NaN if any element is NaN); n ≥ 1. */
+    float max(float[] x, int off, int n);
+
+    /** Minimum (NaN if any element is NaN); n ≥ 1. */
+    float min(float[] x, int off, int n);
+
+    /** Row-wise softmax (log=false) or log-softmax (log=true) of {@code rows} contiguous rows of length {@code cols}. */
+    void softmaxRows(float[] x, int xOff, float[] out, int outOff, int rows, int cols, boolean log);
+
+    /**
+     * Row-wise softmax backward: out = y ⊙ (g − Σ g⊙y) when log=false, out = g − exp(y)·Σ g when log=true,
+     * where y is the forward output.
+     */
+    void softmaxBackwardRows(float[] y, int yOff, float[] g, int gOff, float[] out, int outOff,
+                             int rows, int cols, boolean log);
+
+    /** y[i] += a·x[i]. */
+    void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+}

@@ -1,0 +1,168 @@
+package dev.vgrad.core.kernel;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The intra-op thread pool.
+ *
+ * <p>Contract: callers split work into chunks whose boundaries depend only on the problem size (never on
+ * the number of threads), and every chunk writes a disjoint part of the output or a partial result that
+ * the caller combines in chunk order. Results are therefore bit-identical for any thread count.
+ *
+ * <p>Workers spin briefly before parking because waking a parked thread costs more than a small kernel.
+ * Work submitted from inside a chunk, or while another thread owns the pool, runs on the caller thread.
+ */
+public final class Parallel {
+    /** Body of a chunked loop: processes chunk {@code chunk} of {@code nChunks}. */
+    @FunctionalInterface
+    public interface ChunkBody {
+        void run(int chunk);
+    }
+
+    private static final ThreadLocal<Boolean> IN_POOL = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    private static final ReentrantLock OWNER = new ReentrantLock();
+    private static final long SPIN_NANOS = 200_000L;
+
+    private static volatile int numThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private static Worker[] workers = new Worker[0];
+
+    private Parallel() {}
+
+    /** Sets the number of threads used by large kernels (including the calling thread). */
+    public static synchronized void setNumThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("setNumThreads: number of threads must be >= 1, got " + n);
+        }
+        numThreads = n;
+    }
+
+    /** The number of threads large kernels may use. */
+    public static int numThreads() {
+        return numThreads;
+    }
+
+    /** Number of fixed-size chunks covering {@code n} items with at most {@code grain} items each. */
+    public static int chunks(long n, long grain) {
+        return (int) Math.max(1, (n + grain - 1) / grain);
+    }
+
+    /**
+     * Runs {@code body.run(c)} for every chunk {@code c} in {@code [0, nChunks)}, possibly in parallel.
+     * Returns after all chunks finished; rethrows the first exception a chunk threw.
+     */
+    public static void forEachChunk(int nChunks, ChunkBody body) {
+        int threads = Math.min(numThreads, nChunks);
+        if (threads <= 1 || IN_POOL.get() || !OWNER.tryLock()) {
+            for (int c = 0; c < nChunks; c++) {
+                body.run(c);
+            }
+            return;
+        }
+        try {
+            Job job = new Job(nChunks, body);
+            Worker[] ws = ensureWorkers(threads - 1);
+            for (int i = 0; i < threads - 1; i++) {
+                ws[i].submit(job);
+            }
+            IN_POOL.set(Boolean.TRUE);
+            try {
+                job.work();
+            } finally {
+                IN_POOL.set(Boolean.FALSE);
+            }
+            job.awaitDone();
+        } finally {
+            OWNER.unlock();
+        }
+    }
+
+    private static synchronized Worker[] ensureWorkers(int n) {
+        if (workers.length < n) {
+            Worker[] grown = java.util.Arrays.copyOf(workers, n);
+            for (int i = workers.length; i < n; i++) {
+                grown[i] = new Worker(i);
+                grown[i].start();
+            }
+            workers = grown;
+        }
+        return workers;
+    }
+
+    private static final class Job {
+        final int nChunks;
+        final ChunkBody body;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(int nChunks, ChunkBody body) {
+            this.nChunks = nChunks;
+            this.body = body;
+        }
+
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < nChunks) {
+                try {
+                    if (failure == null) {
+                        body.run(c);
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    done.incrementAndGet();
+                }
+            }
+        }
+
+        void awaitDone() {
+            while (done.get() < nChunks) {
+                Thread.onSpinWait();
+            }
+            Throwable t = failure;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            } else if (t instanceof Error err) {
+                throw err;
+            } else if (t != null) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private volatile Job job;
+
+        Worker(int index) {
+            super("vgrad-worker-" + index);
+            setDaemon(true);
+        }
+
+        void submit(Job j) {
+            job = j;
+            LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            IN_POOL.set(Boolean.TRUE);
+            while (true) {
+                Job j = job;
+                if (j == null) {
+                    long start = System.nanoTime();
+                    while ((j = job) == null && System.nanoTime() - start < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    }
+                    if (j == null) {
+                        LockSupport.park(this);
+                        continue;
+                    }
+                }
+                job = null;
+                j.work();
+            }
+        }
+    }
+}
