@@ -1,0 +1,11 @@
+/**
+ * vgrad core: tensors, the dynamic autograd engine, grad-mode scopes, random generators and the compute
+ * kernels. The Vector API module is optional: without it the scalar kernels run.
+ */
+module dev.vgrad.core {
+    requires static jdk.incubator.vector;
+
+    exports dev.vgrad.core;
+    exports dev.vgrad.core.kernel;
+    exports dev.vgrad.core.io;
+}
