@@ -445,7 +445,7 @@ public final class Json {
                 }
             }
             String text = s.substring(start, pos);
-            if (integral && pos - start <= 19) {
+            if (integral && pos - start <= 20) { // sign + 19 digits; longer cannot fit in a long
                 try {
                     return Long.parseLong(text);
                 } catch (NumberFormatException overflow) {
