@@ -1,10 +1,238 @@
 package dev.vgrad.core;
 
-/** Placeholder until kernels land. */
+import dev.vgrad.core.kernel.ConvGeometry;
+import dev.vgrad.core.kernel.ConvKernels;
+import dev.vgrad.core.kernel.PoolGeometry;
+import dev.vgrad.core.kernel.PoolKernels;
+import java.util.Arrays;
+
+/** conv2d and 2-D pooling on NCHW tensors (3-D inputs are treated as one unbatched sample, as in PyTorch). */
 final class ConvOps {
     private ConvOps() {}
-    static Tensor conv2d(Tensor x, Tensor w, Tensor b, int[] s, int[] p, int[] d, int g) { throw new UnsupportedOperationException(); }
-    static Tensor maxPool2d(Tensor x, int[] k, int[] s, int[] p, int[] d, boolean c) { throw new UnsupportedOperationException(); }
-    static Tensor avgPool2d(Tensor x, int[] k, int[] s, int[] p, boolean c, boolean i) { throw new UnsupportedOperationException(); }
-    static Tensor adaptiveAvgPool2d(Tensor x, int h, int w) { throw new UnsupportedOperationException(); }
+
+    static int[] pair(String op, String what, int[] v, int dflt) {
+        if (v == null) {
+            return new int[] {dflt, dflt};
+        }
+        if (v.length == 1) {
+            return new int[] {v[0], v[0]};
+        }
+        if (v.length != 2) {
+            throw new IllegalArgumentException(op + ": " + what + " must have 1 or 2 elements, got " + Arrays.toString(v));
+        }
+        return v.clone();
+    }
+
+    private static Tensor batched(String op, Tensor x) {
+        if (x.dim() == 3) {
+            return x.unsqueeze(0);
+        }
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException(op + ": Expected 3D (unbatched) or 4D (batched) input to " + op
+                    + ", but got input of size: " + Shape.str(x.shape));
+        }
+        return x;
+    }
+
+    private static Tensor unbatched(Tensor original, Tensor out) {
+        return original.dim() == 3 ? out.squeeze(0) : out;
+    }
+
+    // ------------------------------------------------------------------ conv2d
+
+    static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] strideArg, int[] paddingArg, int[] dilationArg,
+                         int groups) {
+        ElementwiseOps.promote("conv2d", input, weight);
+        if (weight.dim() != 4) {
+            throw new IllegalArgumentException("conv2d: weight should have 4 dimensions (out, in/groups, kH, kW), got "
+                    + "shape " + Shape.str(weight.shape));
+        }
+        Tensor x = batched("conv2d", input);
+        int[] st = pair("conv2d", "stride", strideArg, 1);
+        int[] pd = pair("conv2d", "padding", paddingArg, 0);
+        int[] dl = pair("conv2d", "dilation", dilationArg, 1);
+        if (groups <= 0) {
+            throw new IllegalArgumentException("conv2d: non-positive groups is not supported, got " + groups);
+        }
+        int o = weight.shape[0];
+        if (x.shape[1] != weight.shape[1] * groups) {
+            throw new IllegalArgumentException("conv2d: Given groups=" + groups + ", weight of size "
+                    + Shape.str(weight.shape) + ", expected input" + Shape.str(input.shape) + " to have "
+                    + weight.shape[1] * groups + " channels, but got " + x.shape[1] + " channels instead");
+        }
+        if (bias != null && (bias.dim() != 1 || bias.shape[0] != o)) {
+            throw new IllegalArgumentException("conv2d: bias should have shape [" + o + "], got " + Shape.str(bias.shape));
+        }
+        DType dt = input.dtype == weight.dtype && (bias == null || bias.dtype == input.dtype) ? input.dtype : DType.FLOAT64;
+        ConvGeometry g = ConvGeometry.of(x.shape[0], x.shape[1], x.shape[2], x.shape[3], o, weight.shape[2],
+                weight.shape[3], st[0], st[1], pd[0], pd[1], dl[0], dl[1], groups);
+        Tensor xc = contiguousAs(x, dt);
+        Tensor wc = contiguousAs(weight, dt);
+        Tensor bc = bias == null ? null : contiguousAs(bias, dt);
+        Tensor out = Tensor.empty(dt, new int[] {g.n(), o, g.outH(), g.outW()});
+        if (dt == DType.FLOAT32) {
+            ConvKernels.conv2dForward(xc.storage.f, xc.offset, wc.storage.f, wc.offset,
+                    bc == null ? null : bc.storage.f, bc == null ? 0 : bc.offset, out.storage.f, 0, g);
+        } else {
+            ConvKernels.conv2dForward(xc.storage.d, xc.offset, wc.storage.d, wc.offset,
+                    bc == null ? null : bc.storage.d, bc == null ? 0 : bc.offset, out.storage.d, 0, g);
+        }
+        if (Autograd.isRecording(x, weight, bias)) {
+            Autograd.attach(out, new Node("ConvolutionBackward0", x, weight, bias) {
+                final SavedTensor sx = needsGrad(1) ? save(xc) : null;
+                final SavedTensor sw = needsGrad(0) ? save(wc) : null;
+
+                @Override
+                protected Tensor[] backward(Tensor gOut) {
+                    Tensor gc = contiguousAs(gOut, dt);
+                    Tensor gx = null;
+                    Tensor gw = null;
+                    Tensor gb = null;
+                    if (needsGrad(0)) {
+                        Tensor w = sw.get();
+                        gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+                        if (dt == DType.FLOAT32) {
+                            ConvKernels.conv2dBackwardInput(gc.storage.f, gc.offset, w.storage.f, w.offset,
+                                    gx.storage.f, 0, g);
+                        } else {
+                            ConvKernels.conv2dBackwardInput(gc.storage.d, gc.offset, w.storage.d, w.offset,
+                                    gx.storage.d, 0, g);
+                        }
+                    }
+                    if (needsGrad(1)) {
+                        Tensor xs = sx.get();
+                        gw = Tensor.empty(dt, new int[] {o, g.c() / groups, g.kh(), g.kw()});
+                        if (dt == DType.FLOAT32) {
+                            ConvKernels.conv2dBackwardWeight(gc.storage.f, gc.offset, xs.storage.f, xs.offset,
+                                    gw.storage.f, 0, g);
+                        } else {
+                            ConvKernels.conv2dBackwardWeight(gc.storage.d, gc.offset, xs.storage.d, xs.offset,
+                                    gw.storage.d, 0, g);
+                        }
+                    }
+                    if (needsGrad(2)) {
+                        gb = gc.sum(new int[] {0, 2, 3}, false);
+                    }
+                    return new Tensor[] {gx, gw, gb};
+                }
+            });
+        }
+        return unbatched(input, out);
+    }
+
+    private static Tensor contiguousAs(Tensor t, DType dt) {
+        return t.dtype == dt ? t.contiguousRaw() : t.toRaw(dt);
+    }
+
+    // ------------------------------------------------------------------ pooling
+
+    /** kernel, stride (defaults to kernel), padding, dilation as pairs. */
+    private static int[][] poolArgs(String op, int[] kernelArg, int[] strideArg, int[] paddingArg, int[] dilationArg) {
+        if (kernelArg == null) {
+            throw new IllegalArgumentException(op + ": kernel_size must be given");
+        }
+        int[] k = pair(op, "kernel_size", kernelArg, 1);
+        int[] s = strideArg == null || strideArg.length == 0 ? k.clone() : pair(op, "stride", strideArg, 1);
+        return new int[][] {k, s, pair(op, "padding", paddingArg, 0), pair(op, "dilation", dilationArg, 1)};
+    }
+
+    static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        ElementwiseOps.requireFloat("max_pool2d", input);
+        Tensor x = batched("max_pool2d", input);
+        int[][] a = poolArgs("max_pool2d", kernel, stride, padding, dilation);
+        PoolGeometry g = PoolGeometry.maxPool2d(x.shape[0], x.shape[1], x.shape[2], x.shape[3], a[0][0], a[0][1],
+                a[1][0], a[1][1], a[2][0], a[2][1], a[3][0], a[3][1], ceilMode);
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(x.dtype, new int[] {g.n(), g.c(), g.outH(), g.outW()});
+        int[] argmax = new int[out.numel()];
+        if (x.dtype == DType.FLOAT32) {
+            PoolKernels.maxPool2dForward(xc.storage.f, xc.offset, out.storage.f, 0, argmax, g);
+        } else {
+            PoolKernels.maxPool2dForward(xc.storage.d, xc.offset, out.storage.d, 0, argmax, g);
+        }
+        if (Autograd.isRecording(x)) {
+            DType dt = x.dtype;
+            Autograd.attach(out, new Node("MaxPool2DWithIndicesBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor gOut) {
+                    Tensor gc = gOut.contiguousRaw();
+                    Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+                    if (dt == DType.FLOAT32) {
+                        PoolKernels.maxPool2dBackward(gc.storage.f, gc.offset, argmax, gx.storage.f, 0, g);
+                    } else {
+                        PoolKernels.maxPool2dBackward(gc.storage.d, gc.offset, argmax, gx.storage.d, 0, g);
+                    }
+                    return new Tensor[] {gx};
+                }
+            });
+        }
+        return unbatched(input, out);
+    }
+
+    static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                            boolean countIncludePad) {
+        ElementwiseOps.requireFloat("avg_pool2d", input);
+        Tensor x = batched("avg_pool2d", input);
+        int[][] a = poolArgs("avg_pool2d", kernel, stride, padding, null);
+        PoolGeometry g = PoolGeometry.avgPool2d(x.shape[0], x.shape[1], x.shape[2], x.shape[3], a[0][0], a[0][1],
+                a[1][0], a[1][1], a[2][0], a[2][1], ceilMode, countIncludePad);
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(x.dtype, new int[] {g.n(), g.c(), g.outH(), g.outW()});
+        if (x.dtype == DType.FLOAT32) {
+            PoolKernels.avgPool2dForward(xc.storage.f, xc.offset, out.storage.f, 0, g);
+        } else {
+            PoolKernels.avgPool2dForward(xc.storage.d, xc.offset, out.storage.d, 0, g);
+        }
+        if (Autograd.isRecording(x)) {
+            DType dt = x.dtype;
+            Autograd.attach(out, new Node("AvgPool2DBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor gOut) {
+                    Tensor gc = gOut.contiguousRaw();
+                    Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+                    if (dt == DType.FLOAT32) {
+                        PoolKernels.avgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
+                    } else {
+                        PoolKernels.avgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
+                    }
+                    return new Tensor[] {gx};
+                }
+            });
+        }
+        return unbatched(input, out);
+    }
+
+    static Tensor adaptiveAvgPool2d(Tensor input, int outH, int outW) {
+        ElementwiseOps.requireFloat("adaptive_avg_pool2d", input);
+        Tensor x = batched("adaptive_avg_pool2d", input);
+        PoolGeometry g = PoolGeometry.adaptive(x.shape[0], x.shape[1], x.shape[2], x.shape[3], outH, outW);
+        int n = x.shape[0];
+        int c = x.shape[1];
+        int h = x.shape[2];
+        int w = x.shape[3];
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(x.dtype, new int[] {n, c, outH, outW});
+        if (x.dtype == DType.FLOAT32) {
+            PoolKernels.adaptiveAvgPool2dForward(xc.storage.f, xc.offset, out.storage.f, 0, g);
+        } else {
+            PoolKernels.adaptiveAvgPool2dForward(xc.storage.d, xc.offset, out.storage.d, 0, g);
+        }
+        if (Autograd.isRecording(x)) {
+            DType dt = x.dtype;
+            Autograd.attach(out, new Node("AdaptiveAvgPool2DBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor gOut) {
+                    Tensor gc = gOut.contiguousRaw();
+                    Tensor gx = Tensor.empty(dt, new int[] {n, c, h, w});
+                    if (dt == DType.FLOAT32) {
+                        PoolKernels.adaptiveAvgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
+                    } else {
+                        PoolKernels.adaptiveAvgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
+                    }
+                    return new Tensor[] {gx};
+                }
+            });
+        }
+        return unbatched(input, out);
+    }
 }

@@ -32,7 +32,8 @@ final class ElementwiseOps {
             case SIGMOID -> "SigmoidBackward0";
             case RELU -> "ReluBackward0";
             case LEAKY_RELU -> "LeakyReluBackward0";
-            case GELU -> "GeluBackward0";
+            case GELU, GELU_TANH -> "GeluBackward0";
+            case SOFTPLUS_FULL -> "SoftplusBackward0";
             case SILU -> "SiluBackward0";
             case SOFTPLUS -> "SoftplusBackward0";
             case POW_SCALAR -> "PowBackward0";
@@ -52,6 +53,16 @@ final class ElementwiseOps {
         Tensor out = Tensor.empty(x.dtype, x.shape.clone());
         unaryRaw(op, xc, out, alpha);
         if (Autograd.isRecording(x)) {
+            if (op == UnaryOp.NEG) {
+                // like PyTorch's NegBackward0 it saves nothing, so it can be run through twice
+                Autograd.attach(out, new Node("NegBackward0", x) {
+                    @Override
+                    protected Tensor[] backward(Tensor g) {
+                        return new Tensor[] {g.neg()};
+                    }
+                });
+                return out;
+            }
             boolean usesOutput = op == UnaryOp.EXP || op == UnaryOp.TANH || op == UnaryOp.SIGMOID
                     || op == UnaryOp.SQRT || op == UnaryOp.RECIPROCAL;
             Autograd.attach(out, new UnaryNode(op, alpha, usesOutput ? null : xc, usesOutput ? out : null, x));
@@ -114,6 +125,10 @@ final class ElementwiseOps {
                 int yo = y != null ? y.offset : x.offset;
                 Kernels k = KernelProvider.kernels();
                 float a = (float) alpha;
+                if (n <= GRAIN) {
+                    k.unaryBackward(op, xs, xo, ys, yo, gc.storage.f, gc.offset, out.storage.f, 0, n, a);
+                    return new Tensor[] {out};
+                }
                 Parallel.forEachChunk(Parallel.chunks(n, GRAIN), c -> {
                     int lo = c * GRAIN;
                     k.unaryBackward(op, xs, xo + lo, ys, yo + lo, gc.storage.f, gc.offset + lo, out.storage.f, lo,
@@ -167,9 +182,62 @@ final class ElementwiseOps {
         return a.dtype == b.dtype ? a.dtype : DType.FLOAT64;
     }
 
+    /**
+     * {@code op(a, s)} for a scalar {@code s}: computed in a's dtype (s rounded to it, as PyTorch does for a
+     * wrapped number) without materialising a 0-d tensor; the backward node of add/sub/mul/div saves nothing.
+     */
     static Tensor binaryScalar(BinaryOp op, Tensor a, double s) {
-        requireFloat(binaryName(op), a);
-        return binary(op, a, Tensor.scalar(a.dtype, s));
+        String name = binaryName(op);
+        requireFloat(name, a);
+        boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
+        boolean simple = op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL || op == BinaryOp.DIV;
+        if (!simple && !comparison) {
+            return binary(op, a, Tensor.scalar(a.dtype, s));
+        }
+        Tensor ac = a.contiguousRaw();
+        Tensor out = Tensor.empty(a.dtype, a.shape.clone());
+        int n = out.numel();
+        if (a.dtype == DType.FLOAT32) {
+            Kernels k = KernelProvider.kernels();
+            float[] src = ac.storage.f;
+            float[] dst = out.storage.f;
+            float[] sv = {(float) s};
+            int so = ac.offset;
+            if (n <= GRAIN) {
+                k.binary(op, src, so, 1, sv, 0, 0, dst, 0, n);
+            } else {
+                Parallel.forEachChunk(Parallel.chunks(n, GRAIN), c -> {
+                    int lo = c * GRAIN;
+                    k.binary(op, src, so + lo, 1, sv, 0, 0, dst, lo, Math.min(GRAIN, n - lo));
+                });
+            }
+        } else {
+            double[] src = ac.storage.d;
+            double[] dst = out.storage.d;
+            int so = ac.offset;
+            for (int i = 0; i < n; i++) {
+                dst[i] = op.apply(src[so + i], s);
+            }
+        }
+        if (!comparison && Autograd.isRecording(a)) {
+            double sc = a.dtype == DType.FLOAT32 ? (float) s : s;
+            Autograd.attach(out, new Node(switch (op) {
+                case ADD -> "AddBackward0";
+                case SUB -> "SubBackward0";
+                case MUL -> "MulBackward0";
+                default -> "DivBackward0";
+            }, a) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {switch (op) {
+                        case MUL -> g.mul(sc);
+                        case DIV -> g.div(sc);
+                        default -> g;
+                    }};
+                }
+            });
+        }
+        return out;
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
@@ -177,7 +245,7 @@ final class ElementwiseOps {
         DType dt = promote(name, a, b);
         Tensor ac = a.dtype == dt ? a : a.toRaw(dt);
         Tensor bc = b.dtype == dt ? b : b.toRaw(dt);
-        int[] outShape = Shape.broadcast(name, a.shape, b.shape);
+        int[] outShape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
         Tensor out = Tensor.empty(dt, outShape);
         binaryRaw(op, ac, bc, out);
         boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
@@ -192,6 +260,13 @@ final class ElementwiseOps {
         int[] shape = out.shape;
         int n = out.numel();
         if (n == 0) {
+            return;
+        }
+        if (n <= GRAIN && a.dtype == DType.FLOAT32 && Arrays.equals(a.shape, shape) && Arrays.equals(b.shape, shape)
+                && a.isContiguous() && b.isContiguous() && out.isContiguous()) {
+            // the common case: same shape, contiguous, small: one kernel call, no stride bookkeeping
+            KernelProvider.kernels().binary(op, a.storage.f, a.offset, 1, b.storage.f, b.offset, 1,
+                    out.storage.f, out.offset, n);
             return;
         }
         int[] as = Shape.broadcastStrides(a.shape, a.stride, shape);

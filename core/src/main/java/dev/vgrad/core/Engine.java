@@ -100,6 +100,13 @@ final class Engine {
                 Tensor g = node.pending;
                 node.pending = null;
                 if (g == null) {
+                    // no gradient reached this node (its consumers returned null): nothing flows on, but the
+                    // nodes below must still be released from their dependency counts
+                    for (Node nx : node.next) {
+                        if (nx != null && --nx.dependencies == 0) {
+                            ready.push(nx);
+                        }
+                    }
                     continue;
                 }
                 if (cap != null) {

@@ -92,6 +92,7 @@ final class IndexOps {
     }
 
     static List<Tensor> split(Tensor x, int splitSize, int dimArg) {
+        requireDims("split", x);
         int dim = Shape.wrapDim("split", dimArg, x.shape.length);
         if (splitSize <= 0 && !(splitSize == 0 && x.shape[dim] == 0)) {
             throw new IllegalArgumentException("split: split_size must be positive, got " + splitSize);
@@ -108,6 +109,7 @@ final class IndexOps {
     }
 
     static List<Tensor> splitSizes(Tensor x, int[] sizes, int dimArg) {
+        requireDims("split_with_sizes", x);
         int dim = Shape.wrapDim("split", dimArg, x.shape.length);
         int sum = 0;
         for (int s : sizes) {
@@ -128,6 +130,13 @@ final class IndexOps {
             p += s;
         }
         return out;
+    }
+
+    private static void requireDims(String op, Tensor x) {
+        if (x.shape.length == 0) {
+            throw new IllegalArgumentException(op + ": expects at least a 1-dimensional tensor (got shape "
+                    + Shape.str(x.shape) + ")");
+        }
     }
 
     private static void requireIndex(String op, Tensor index) {
@@ -160,7 +169,7 @@ final class IndexOps {
         int[] pos = new int[rank];
         for (int i = 0; i < n; i++) {
             long k = idx.storage.l[idx.offset + i];
-            int size = x.shape[dim];
+            int size = rank == 0 ? 1 : x.shape[dim];
             if (k < -size || k >= size) {
                 throw new IndexOutOfBoundsException("gather: index " + k + " is out of bounds for dimension " + dim
                         + " with size " + size);

@@ -41,11 +41,9 @@ final class ReduceOps {
         int m = Shape.numel(kept);
         int r = rank == 0 ? 1 : x.numel() / Math.max(m, 1);
         if (x.numel() == 0) {
-            if (kind != Kind.SUM && r == 0 || m == 0 && kind != Kind.SUM) {
-                if (r == 0) {
-                    throw new IllegalArgumentException(op + ": Expected reduction dim to be specified for input.numel() == 0"
-                            + " (input shape " + Shape.str(x.shape) + ")");
-                }
+            if (kind != Kind.SUM && m > 0) {
+                throw new IllegalArgumentException(op + ": Expected reduction dim to have non-zero size"
+                        + " (input shape " + Shape.str(x.shape) + ")");
             }
             return Tensor.empty(x.dtype, kept);
         }
@@ -209,7 +207,30 @@ final class ReduceOps {
         ElementwiseOps.requireFloat("mean", x);
         boolean[] mask = Shape.dimMask("mean", dims, x.shape.length);
         int n = reducedCount(x, mask);
-        return sum(x, dims, keepdim).div(n);
+        Tensor raw = reduceRaw(x, mask, Kind.SUM, "mean");
+        // sum / n (a division, as PyTorch's mean does), in place on the fresh result
+        int m = raw.numel();
+        if (raw.dtype == DType.FLOAT32) {
+            KernelProvider.kernels().binary(dev.vgrad.core.kernel.BinaryOp.DIV, raw.storage.f, 0, 1,
+                    new float[] {n}, 0, 0, raw.storage.f, 0, m);
+        } else {
+            double[] d = raw.storage.d;
+            for (int i = 0; i < m; i++) {
+                d[i] /= n;
+            }
+        }
+        Tensor out = Tensor.contiguous(raw.storage, raw.dtype, reducedShape(x.shape, mask, keepdim));
+        if (Autograd.isRecording(x)) {
+            int[] inShape = x.shape;
+            int[] kShape = keepShape(x.shape, mask);
+            Autograd.attach(out, new Node(dims == null ? "MeanBackward0" : "MeanBackward1", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.div(n).reshape(kShape).expand(inShape)};
+                }
+            });
+        }
+        return out;
     }
 
     static Tensor var(Tensor x, int[] dims, int correction, boolean keepdim) {
@@ -226,7 +247,7 @@ final class ReduceOps {
     static Tensor extreme(Tensor x, int[] dims, boolean keepdim, boolean isMax) {
         String op = isMax ? (dims == null ? "max" : "amax") : (dims == null ? "min" : "amin");
         ElementwiseOps.requireFloat(op, x);
-        if (x.numel() == 0) {
+        if (x.numel() == 0 && dims == null) {
             throw new IllegalArgumentException(op + ": Expected reduction dim to be specified for input.numel() == 0. "
                     + "Specify the reduction dim with the 'dim' argument (input shape " + Shape.str(x.shape) + ")");
         }
@@ -374,6 +395,7 @@ final class ReduceOps {
 
     static Tensor logsumexp(Tensor x, int[] dims, boolean keepdim) {
         ElementwiseOps.requireFloat("logsumexp", x);
+        boolean[] mask = Shape.dimMask("logsumexp", dims, x.shape.length);
         Tensor m;
         try (Grad.Scope off = Grad.disabled()) {
             m = x.numel() == 0 ? x.sum(dims, true) : extreme(x, dims, true, true);
@@ -382,7 +404,6 @@ final class ReduceOps {
         }
         Tensor s = x.sub(m).exp().sum(dims, true).log().add(m);
         if (!keepdim) {
-            boolean[] mask = Shape.dimMask("logsumexp", dims, x.shape.length);
             s = s.reshape(reducedShape(x.shape, mask, false));
         }
         return s;

@@ -55,7 +55,8 @@ final class ShapeOps {
      */
     static int[] viewStrides(int[] shape, int[] stride, int[] newShape) {
         int[] ns = new int[newShape.length];
-        if (Shape.numel(shape) == 0) {
+        if (Shape.numel(shape) == 0 || shape.length == 0) {
+            // empty tensors and 0-d scalars can be viewed with any (contiguous) strides
             return Shape.contiguousStrides(newShape);
         }
         int viewD = newShape.length - 1;

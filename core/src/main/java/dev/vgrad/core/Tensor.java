@@ -228,6 +228,9 @@ public final class Tensor {
 
     /** Size of dimension {@code dim} (negative dims count from the end). */
     public int size(int dim) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("size: dimension specified as " + dim + " but tensor has no dimensions");
+        }
         return shape[Shape.wrapDim("size", dim, shape.length)];
     }
 
@@ -445,13 +448,13 @@ public final class Tensor {
 
     /** The elements in row-major order as floats (a copy). */
     public float[] toArray() {
-        Tensor c = to(DType.FLOAT32).contiguousRaw();
+        Tensor c = dtype == DType.FLOAT32 ? contiguousRaw() : toRaw(DType.FLOAT32);
         return Arrays.copyOfRange(c.storage.f, c.offset, c.offset + c.numel());
     }
 
     /** The elements in row-major order as doubles (a copy). */
     public double[] toDoubleArray() {
-        Tensor c = to(DType.FLOAT64).contiguousRaw();
+        Tensor c = dtype == DType.FLOAT64 ? contiguousRaw() : toRaw(DType.FLOAT64);
         return Arrays.copyOfRange(c.storage.d, c.offset, c.offset + c.numel());
     }
 
@@ -749,6 +752,16 @@ public final class Tensor {
         return ElementwiseOps.unary(UnaryOp.GELU, this, 0);
     }
 
+    /** GELU with PyTorch's {@code approximate} argument: {@code "none"} (exact) or {@code "tanh"}. */
+    public Tensor gelu(String approximate) {
+        return switch (approximate) {
+            case "none" -> gelu();
+            case "tanh" -> ElementwiseOps.unary(UnaryOp.GELU_TANH, this, 0);
+            default -> throw new IllegalArgumentException("gelu: approximate argument must be either none or tanh, got "
+                    + approximate);
+        };
+    }
+
     /** SiLU, x·σ(x). */
     public Tensor silu() {
         return ElementwiseOps.unary(UnaryOp.SILU, this, 0);
@@ -757,6 +770,18 @@ public final class Tensor {
     /** log(1+e^x) with PyTorch's threshold 20. */
     public Tensor softplus() {
         return ElementwiseOps.unary(UnaryOp.SOFTPLUS, this, 0);
+    }
+
+    /**
+     * softplus(x) = log(1 + e^(βx))/β, reverting to x where βx &gt; threshold (PyTorch's
+     * {@code softplus(beta, threshold)}).
+     */
+    public Tensor softplus(double beta, double threshold) {
+        if (beta == 1 && threshold == 20) {
+            return softplus();
+        }
+        Tensor bx = mul(beta);
+        return where(bx.gt(threshold), this, ElementwiseOps.unary(UnaryOp.SOFTPLUS_FULL, bx, 0).div(beta));
     }
 
     /** Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max. */
@@ -1011,7 +1036,23 @@ public final class Tensor {
         checkInPlace("fill_");
         fillRaw(value);
         storage.version++;
+        overwrittenHistory("FillBackward0");
         return this;
+    }
+
+    /**
+     * After an in-place op that overwrote every element of a non-leaf that requires grad, its old history no
+     * longer contributes: rebase onto a node with no inputs (PyTorch's FillBackward0 / ZeroBackward0).
+     */
+    private void overwrittenHistory(String name) {
+        if (gradFn != null && Grad.isEnabled()) {
+            rebaseHistory(new Node(name) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[0];
+                }
+            });
+        }
     }
 
     /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor. */
@@ -1025,12 +1066,37 @@ public final class Tensor {
         Tensor s = src.expand(shape);
         Strided.copy(s.storage, s.offset, shape, s.stride, storage, offset, stride);
         storage.version++;
+        if (Autograd.isRecording(this, src)) {
+            // the old value is overwritten: the gradient flows to src only (PyTorch's CopyBackwards)
+            int[] srcShape = src.shape;
+            DType srcType = src.dtype;
+            rebaseHistory(new Node("CopyBackwards", src) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    Tensor gs = ReduceOps.sumToShape(g, srcShape);
+                    return new Tensor[] {gs.dtype == srcType ? gs : gs.toRaw(srcType)};
+                }
+            });
+        } else {
+            overwrittenHistory("CopyBackwards");
+        }
         return this;
     }
 
     /** Clamps in place. */
     public Tensor clamp_(double min, double max) {
         checkInPlace("clamp_");
+        if (gradFn != null && Grad.isEnabled()) {
+            if (gradFn instanceof ShapeOps.ViewNode) {
+                throw new IllegalStateException("clamp_: in-place modification of a view of a tensor that requires "
+                        + "grad is not supported; use the out-of-place op, or clone() first");
+            }
+            Tensor r = cloneTensor().clamp(min, max);
+            Strided.copy(r.storage, r.offset, shape, r.stride, storage, offset, stride);
+            storage.version++;
+            rebaseHistory(r.gradFn());
+            return this;
+        }
         Tensor c = detach().clamp(min, max);
         Strided.copy(c.storage, c.offset, shape, c.stride, storage, offset, stride);
         storage.version++;

@@ -22,7 +22,11 @@ final class TensorFormatter {
         } else {
             int width = 0;
             for (int i = 0, n = c.numel(); i < n; i++) {
-                width = Math.max(width, fmt(c.storage.get(c.offset + i), style, c.dtype).length());
+                double v = c.storage.get(c.offset + i);
+                // torch pads to the widest nonzero finite value (integers: every value)
+                if (c.dtype == DType.INT64 || (v != 0 && Double.isFinite(v))) {
+                    width = Math.max(width, fmt(v, style, c.dtype).length());
+                }
             }
             appendDim(sb, c, 0, c.offset, style, width, summarize, 7);
         }
@@ -56,10 +60,15 @@ final class TensorFormatter {
                 minAbs = Math.min(minAbs, a);
             }
         }
-        if (integral && maxAbs < 1e8) {
-            return "integral";
+        if (minAbs == Double.POSITIVE_INFINITY) {
+            // no nonzero finite value
+            return integral ? "integral" : "fixed";
         }
-        if (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs != Double.POSITIVE_INFINITY) || (maxAbs / minAbs > 1000 && maxAbs > 1000)) {
+        // torch/_tensor_str.py: _Formatter
+        if (integral) {
+            return maxAbs / minAbs > 1000 || maxAbs > 1e8 ? "sci" : "integral";
+        }
+        if (maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4) {
             return "sci";
         }
         return "fixed";
@@ -103,7 +112,8 @@ final class TensorFormatter {
                 appendDim(sb, c, dim + 1, o, style, width, summarize, indent);
             }
             if (i < size - 1) {
-                sb.append(last ? ", " : ",\n" + (dim < c.dim() - 2 ? "\n" : "") + " ".repeat(indent + dim + 1));
+                // one line break per remaining dim beyond the innermost two, as torch prints blank lines
+                sb.append(last ? ", " : ",\n" + "\n".repeat(Math.max(0, c.dim() - dim - 2)) + " ".repeat(indent + dim + 1));
             }
         }
         sb.append(']');

@@ -2,9 +2,10 @@ package dev.vgrad.core.kernel;
 
 /**
  * Float32 kernels over flat arrays with explicit offsets. Two implementations exist, {@link ScalarKernels}
- * and {@code SimdKernels}; for every method they return bit-identical results (the SIMD class only
- * vectorises operations whose lane-wise result equals the scalar one, and reductions use the same
- * fixed blocked summation order in both).
+ * and {@code SimdKernels}. They return bit-identical results for every method except the forward of the
+ * transcendental unary ops (EXP, LOG, TANH, SIGMOID; and {@link BinaryOp#POW}), which agree within a few ulps:
+ * the SIMD class vectorises IEEE-exact operations lane by lane, computes unary backward rules in float in the
+ * same order as the scalar class, and reductions use the same fixed blocked summation order in both.
  *
  * <p>Strides for binary operands are 0 (broadcast a single value) or 1 (contiguous). Callers handle
  * general striding by iterating over outer dimensions.

@@ -9,23 +9,115 @@ public class ScalarKernels implements Kernels {
     @Override
     public void binary(BinaryOp op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride,
                        float[] out, int outOff, int n) {
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = op.apply(a[aOff + i * aStride], b[bOff + i * bStride]);
+        // one specialised loop per op: no per-element dispatch
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] + b[bOff + i * bStride]; } }
+            case SUB -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] - b[bOff + i * bStride]; } }
+            case MUL -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] * b[bOff + i * bStride]; } }
+            case DIV -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] / b[bOff + i * bStride]; } }
+            case POW -> {
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = (float) Math.pow(a[aOff + i * aStride], b[bOff + i * bStride]);
+                }
+            }
+            case MAX -> {
+                for (int i = 0; i < n; i++) {
+                    float x = a[aOff + i * aStride];
+                    float y = b[bOff + i * bStride];
+                    out[outOff + i] = (x != x || y != y) ? Float.NaN : Math.max(x, y);
+                }
+            }
+            case MIN -> {
+                for (int i = 0; i < n; i++) {
+                    float x = a[aOff + i * aStride];
+                    float y = b[bOff + i * bStride];
+                    out[outOff + i] = (x != x || y != y) ? Float.NaN : Math.min(x, y);
+                }
+            }
+            case GT -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] > b[bOff + i * bStride] ? 1f : 0f; } }
+            case GE -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] >= b[bOff + i * bStride] ? 1f : 0f; } }
+            case LT -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] < b[bOff + i * bStride] ? 1f : 0f; } }
+            case LE -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] <= b[bOff + i * bStride] ? 1f : 0f; } }
+            case EQ -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] == b[bOff + i * bStride] ? 1f : 0f; } }
+            case NE -> { for (int i = 0; i < n; i++) { out[outOff + i] = a[aOff + i * aStride] != b[bOff + i * bStride] ? 1f : 0f; } }
         }
     }
 
     @Override
     public void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = op.apply(x[xOff + i], alpha);
+        // one specialised loop per op (no per-element virtual call); each computes exactly UnaryOp.apply(float)
+        switch (op) {
+            case NEG -> { for (int i = 0; i < n; i++) { out[outOff + i] = -x[xOff + i]; } }
+            case ABS -> { for (int i = 0; i < n; i++) { out[outOff + i] = Math.abs(x[xOff + i]); } }
+            case SQRT -> { for (int i = 0; i < n; i++) { out[outOff + i] = (float) Math.sqrt(x[xOff + i]); } }
+            case EXP -> { for (int i = 0; i < n; i++) { out[outOff + i] = (float) Math.exp(x[xOff + i]); } }
+            case LOG -> { for (int i = 0; i < n; i++) { out[outOff + i] = (float) Math.log(x[xOff + i]); } }
+            case TANH -> { for (int i = 0; i < n; i++) { out[outOff + i] = (float) Math.tanh(x[xOff + i]); } }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[xOff + i];
+                    out[outOff + i] = v > 0 ? v : (v != v ? v : 0f);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < n; i++) {
+                    float v = x[xOff + i];
+                    out[outOff + i] = v > 0 ? v : alpha * v;
+                }
+            }
+            case RECIPROCAL -> { for (int i = 0; i < n; i++) { out[outOff + i] = 1f / x[xOff + i]; } }
+            case SIGMOID -> { for (int i = 0; i < n; i++) { out[outOff + i] = (float) UnaryOp.sigmoid(x[xOff + i]); } }
+            case POW_SCALAR -> {
+                if (alpha == 2f) {
+                    for (int i = 0; i < n; i++) {
+                        float v = x[xOff + i];
+                        out[outOff + i] = (float) ((double) v * v);
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        out[outOff + i] = (float) Math.pow(x[xOff + i], alpha);
+                    }
+                }
+            }
+            default -> {
+                // GELU, SILU, SOFTPLUS: the per-element cost (erf/exp) dwarfs the dispatch
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = op.apply(x[xOff + i], alpha);
+                }
+            }
         }
     }
 
     @Override
     public void unaryBackward(UnaryOp op, float[] x, int xOff, float[] y, int yOff, float[] g, int gOff,
                               float[] out, int outOff, int n, float alpha) {
-        for (int i = 0; i < n; i++) {
-            out[outOff + i] = op.grad(x[xOff + i], y[yOff + i], g[gOff + i], alpha);
+        switch (op) {
+            // float arithmetic, in the same order as the SIMD kernels, so both paths agree bit for bit
+            case RELU -> { for (int i = 0; i < n; i++) { out[outOff + i] = x[xOff + i] > 0 ? g[gOff + i] : 0f; } }
+            case EXP -> { for (int i = 0; i < n; i++) { out[outOff + i] = g[gOff + i] * y[yOff + i]; } }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    float v = y[yOff + i];
+                    out[outOff + i] = g[gOff + i] * (-(v * v) + 1f);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    float v = y[yOff + i];
+                    out[outOff + i] = g[gOff + i] * (v * (-v + 1f));
+                }
+            }
+            case NEG -> { for (int i = 0; i < n; i++) { out[outOff + i] = -g[gOff + i]; } }
+            case LEAKY_RELU -> {
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = x[xOff + i] > 0 ? g[gOff + i] : g[gOff + i] * alpha;
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    out[outOff + i] = op.grad(x[xOff + i], y[yOff + i], g[gOff + i], alpha);
+                }
+            }
         }
     }
 
@@ -46,6 +138,14 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public float sum(float[] x, int off, int n) {
+        if (n < SUM_LANES) {
+            // the lane partials would all be zero: same result as the blocked order, without the buffer
+            float s = 0f;
+            for (int i = 0; i < n; i++) {
+                s += x[off + i];
+            }
+            return s;
+        }
         float[] acc = new float[SUM_LANES];
         int i = 0;
         for (; i + SUM_LANES <= n; i += SUM_LANES) {
@@ -62,6 +162,13 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public float dot(float[] x, int xOff, float[] y, int yOff, int n) {
+        if (n < SUM_LANES) {
+            float s = 0f;
+            for (int i = 0; i < n; i++) {
+                s = Math.fma(x[xOff + i], y[yOff + i], s);
+            }
+            return s;
+        }
         float[] acc = new float[SUM_LANES];
         int i = 0;
         for (; i + SUM_LANES <= n; i += SUM_LANES) {

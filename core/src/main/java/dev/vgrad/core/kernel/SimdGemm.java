@@ -30,9 +30,9 @@ final class SimdGemm {
     private static final int V = S.length();
     static final int MR = 8;
     static final int NR = 2 * V;
-    static final int KC = 256;
-    private static final int MC_MAX = 192;
-    private static final int NC = 4096;
+    static final int KC = Integer.getInteger("t.kc", 256);
+    private static final int MC_MAX = Integer.getInteger("t.mc", 192);
+    private static final int NC = Integer.getInteger("t.nc", 4096);
     private static final int SMALL = 64;
     /** Multiply-adds below which everything runs on the caller thread. */
     private static final long PARALLEL_MIN_WORK = 1L << 21;

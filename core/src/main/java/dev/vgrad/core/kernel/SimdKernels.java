@@ -185,7 +185,7 @@ final class SimdKernels extends ScalarKernels {
     }
 
     private float blockedReduce(float[] x, int xOff, float[] y, int yOff, int n) {
-        if (L > SUM_LANES) {
+        if (L > SUM_LANES || n < SUM_LANES) {
             return y == null ? super.sum(x, xOff, n) : super.dot(x, xOff, y, yOff, n);
         }
         FloatVector[] acc = new FloatVector[V_PER_BLOCK];

@@ -37,13 +37,7 @@ public enum UnaryOp {
     },
     /** σ(x) = 1/(1+e^-x), evaluated without overflow for large |x|. */
     SIGMOID {
-        double f(double x, double a) {
-            if (x >= 0) {
-                return 1 / (1 + Math.exp(-x));
-            }
-            double e = Math.exp(x);
-            return e / (1 + e);
-        }
+        double f(double x, double a) { return sigmoid(x); }
         double df(double x, double y, double a) { return y * (1 - y); }
     },
     /** max(x, 0); the derivative at 0 is 0 as in PyTorch; NaN propagates. */
@@ -65,18 +59,35 @@ public enum UnaryOp {
             return cdf + x * pdf;
         }
     },
+    /** GELU, tanh approximation: x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
+    GELU_TANH {
+        double f(double x, double a) {
+            return 0.5 * x * (1 + Math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
+        }
+        double df(double x, double y, double a) {
+            double inner = 0.7978845608028654 * (x + 0.044715 * x * x * x);
+            double t = Math.tanh(inner);
+            double dInner = 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner;
+        }
+    },
+    /** log(1 + e^x) without a threshold, evaluated stably as max(x,0) + log1p(e^-|x|). */
+    SOFTPLUS_FULL {
+        double f(double x, double a) { return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))); }
+        double df(double x, double y, double a) { return sigmoid(x); }
+    },
     /** SiLU (swish): x·σ(x). */
     SILU {
-        double f(double x, double a) { return x * SIGMOID.f(x, 0); }
+        double f(double x, double a) { return x * sigmoid(x); }
         double df(double x, double y, double a) {
-            double s = SIGMOID.f(x, 0);
+            double s = sigmoid(x);
             return s * (1 + x * (1 - s));
         }
     },
     /** softplus with beta=1, threshold=20 (PyTorch defaults): log(1+e^x), or x when x > 20. */
     SOFTPLUS {
         double f(double x, double a) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
-        double df(double x, double y, double a) { return x > 20 ? 1 : SIGMOID.f(x, 0); }
+        double df(double x, double y, double a) { return x > 20 ? 1 : sigmoid(x); }
     },
     /** x^alpha for a scalar exponent; derivative alpha·x^(alpha-1) (0 where alpha == 0). */
     POW_SCALAR {
@@ -88,6 +99,15 @@ public enum UnaryOp {
         double f(double x, double a) { return 1 / x; }
         double df(double x, double y, double a) { return -y * y; }
     };
+
+    /** σ(x) without overflow for large |x|. */
+    static double sigmoid(double x) {
+        if (x >= 0) {
+            return 1 / (1 + Math.exp(-x));
+        }
+        double e = Math.exp(x);
+        return e / (1 + e);
+    }
 
     /** y = f(x) in double precision. */
     abstract double f(double x, double alpha);

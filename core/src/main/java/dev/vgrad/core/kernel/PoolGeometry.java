@@ -1,0 +1,224 @@
+package dev.vgrad.core.kernel;
+
+/**
+ * Shape parameters of a 2-D pooling over an {@code (n, c, h, w)} input, producing {@code (n, c, outH, outW)}.
+ *
+ * <p>Build with {@link #maxPool2d}, {@link #avgPool2d} or {@link #adaptive}; each validates its arguments like
+ * PyTorch and throws IllegalArgumentException naming the op. Output sizes follow ATen's
+ * {@code pooling_output_shape}: {@code out = floor_or_ceil((in + 2·pad − dilation·(k−1) − 1) / stride) + 1},
+ * and with {@code ceilMode} the last window must start inside the input or the left padding.
+ */
+public final class PoolGeometry {
+    private final String op;
+    private final int n, c, h, w;
+    private final int kh, kw, strideH, strideW, padH, padW, dilationH, dilationW;
+    private final boolean ceilMode, countIncludePad, adaptive;
+    private final int outH, outW;
+
+    private PoolGeometry(String op, int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                         int padH, int padW, int dilationH, int dilationW, boolean ceilMode,
+                         boolean countIncludePad, boolean adaptive, int outH, int outW) {
+        this.op = op;
+        this.n = n;
+        this.c = c;
+        this.h = h;
+        this.w = w;
+        this.kh = kh;
+        this.kw = kw;
+        this.strideH = strideH;
+        this.strideW = strideW;
+        this.padH = padH;
+        this.padW = padW;
+        this.dilationH = dilationH;
+        this.dilationW = dilationW;
+        this.ceilMode = ceilMode;
+        this.countIncludePad = countIncludePad;
+        this.adaptive = adaptive;
+        this.outH = outH;
+        this.outW = outW;
+    }
+
+    /** Geometry of {@code max_pool2d(kernel, stride, padding, dilation, ceil_mode)}. */
+    public static PoolGeometry maxPool2d(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                                         int padH, int padW, int dilationH, int dilationW, boolean ceilMode) {
+        return windowed("max_pool2d", n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW,
+                ceilMode, false);
+    }
+
+    /** Geometry of {@code avg_pool2d(kernel, stride, padding, ceil_mode, count_include_pad)}. */
+    public static PoolGeometry avgPool2d(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
+                                         int padH, int padW, boolean ceilMode, boolean countIncludePad) {
+        return windowed("avg_pool2d", n, c, h, w, kh, kw, strideH, strideW, padH, padW, 1, 1, ceilMode,
+                countIncludePad);
+    }
+
+    /** Geometry of {@code adaptive_avg_pool2d(output_size=(outH, outW))}. */
+    public static PoolGeometry adaptive(int n, int c, int h, int w, int outH, int outW) {
+        String op = "adaptive_avg_pool2d";
+        checkInput(op, n, c, h, w);
+        if (outH < 0 || outW < 0) {
+            throw new IllegalArgumentException(op + ": elements of output_size must be greater than or equal to 0"
+                    + " but received (" + outH + ", " + outW + ")");
+        }
+        checkSize(op, n, c, outH, outW);
+        return new PoolGeometry(op, n, c, h, w, 0, 0, 0, 0, 0, 0, 1, 1, false, false, true, outH, outW);
+    }
+
+    private static PoolGeometry windowed(String op, int n, int c, int h, int w, int kh, int kw, int strideH,
+                                         int strideW, int padH, int padW, int dilationH, int dilationW,
+                                         boolean ceilMode, boolean countIncludePad) {
+        checkInput(op, n, c, h, w);
+        if (kh <= 0 || kw <= 0) {
+            throw new IllegalArgumentException(op + ": kernel size should be greater than zero, but got kH: " + kh
+                    + " kW: " + kw);
+        }
+        if (strideH <= 0 || strideW <= 0) {
+            throw new IllegalArgumentException(op + ": stride should be greater than zero, but got dH: " + strideH
+                    + " dW: " + strideW);
+        }
+        if (dilationH <= 0 || dilationW <= 0) {
+            throw new IllegalArgumentException(op + ": dilation should be greater than zero, but got dilationH: "
+                    + dilationH + " dilationW: " + dilationW);
+        }
+        if (padH < 0 || padW < 0) {
+            throw new IllegalArgumentException(op + ": pad must be non-negative, but got padH: " + padH
+                    + " padW: " + padW);
+        }
+        long effH = (long) (kh - 1) * dilationH + 1;
+        long effW = (long) (kw - 1) * dilationW + 1;
+        if (effH / 2 < padH || effW / 2 < padW) {
+            throw new IllegalArgumentException(op + ": pad should be at most half of effective kernel size, but got"
+                    + " pad=(" + padH + ", " + padW + "), kernel_size=(" + kh + ", " + kw + ") and dilation=("
+                    + dilationH + ", " + dilationW + ")");
+        }
+        long oh = outputSize(h, kh, padH, strideH, dilationH, ceilMode);
+        long ow = outputSize(w, kw, padW, strideW, dilationW, ceilMode);
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException(op + ": Given input size: (" + c + "x" + h + "x" + w
+                    + "). Calculated output size: (" + c + "x" + oh + "x" + ow + "). Output size is too small");
+        }
+        checkSize(op, n, c, oh, ow);
+        return new PoolGeometry(op, n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW,
+                ceilMode, countIncludePad, false, (int) oh, (int) ow);
+    }
+
+    /** ATen's pooling_output_shape. */
+    static long outputSize(long in, long k, long pad, long stride, long dilation, boolean ceil) {
+        long num = in + 2 * pad - dilation * (k - 1) - 1 + (ceil ? stride - 1 : 0);
+        long out = Math.floorDiv(num, stride) + 1;
+        if (ceil && (out - 1) * stride >= in + pad) {
+            out--;
+        }
+        return out;
+    }
+
+    private static void checkInput(String op, int n, int c, int h, int w) {
+        if (n < 0 || c <= 0 || h <= 0 || w <= 0) {
+            throw new IllegalArgumentException(op + ": expected input (N, C, H, W) with non-zero C, H, W and"
+                    + " N >= 0, but got (" + n + ", " + c + ", " + h + ", " + w + ")");
+        }
+        if ((long) n * c * h * w > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": input (" + n + ", " + c + ", " + h + ", " + w
+                    + ") is too large");
+        }
+    }
+
+    private static void checkSize(String op, int n, int c, long oh, long ow) {
+        if ((long) n * c * oh * ow > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(op + ": output (" + n + ", " + c + ", " + oh + ", " + ow
+                    + ") is too large");
+        }
+    }
+
+    /** Name of the op this geometry was built for (used in messages). */
+    public String op() {
+        return op;
+    }
+
+    public int n() {
+        return n;
+    }
+
+    public int c() {
+        return c;
+    }
+
+    public int h() {
+        return h;
+    }
+
+    public int w() {
+        return w;
+    }
+
+    public int kh() {
+        return kh;
+    }
+
+    public int kw() {
+        return kw;
+    }
+
+    public int strideH() {
+        return strideH;
+    }
+
+    public int strideW() {
+        return strideW;
+    }
+
+    public int padH() {
+        return padH;
+    }
+
+    public int padW() {
+        return padW;
+    }
+
+    public int dilationH() {
+        return dilationH;
+    }
+
+    public int dilationW() {
+        return dilationW;
+    }
+
+    public boolean ceilMode() {
+        return ceilMode;
+    }
+
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
+    /** True for geometries built with {@link #adaptive}. */
+    public boolean isAdaptive() {
+        return adaptive;
+    }
+
+    public int outH() {
+        return outH;
+    }
+
+    public int outW() {
+        return outW;
+    }
+
+    /** {@code n·c·h·w}. */
+    public int inputSize() {
+        return n * c * h * w;
+    }
+
+    /** {@code n·c·outH·outW}. */
+    public int outputSize() {
+        return n * c * outH * outW;
+    }
+
+    @Override
+    public String toString() {
+        return op + "[input=(" + n + ", " + c + ", " + h + ", " + w + "), kernel=(" + kh + ", " + kw + "), stride=("
+                + strideH + ", " + strideW + "), pad=(" + padH + ", " + padW + "), dilation=(" + dilationH + ", "
+                + dilationW + "), ceilMode=" + ceilMode + ", countIncludePad=" + countIncludePad + ", out=(" + outH
+                + ", " + outW + ")]";
+    }
+}

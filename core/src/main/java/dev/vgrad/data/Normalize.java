@@ -1,0 +1,177 @@
+package dev.vgrad.data;
+
+import dev.vgrad.core.DType;
+import dev.vgrad.core.Tensor;
+import java.util.Arrays;
+
+/**
+ * Normalisation {@code (x - mean) / std}, per channel (dimension 1 of a batch {@code [N, C, ...]}) or with one
+ * mean and std for all values, like torchvision's {@code Normalize}. {@link #fit} computes the statistics of a
+ * data set (population standard deviation, accumulated in double).
+ */
+public final class Normalize {
+    private final double[] mean;
+    private final double[] std;
+
+    /** One mean and standard deviation for every value. */
+    public Normalize(double mean, double std) {
+        this(new double[] {mean}, new double[] {std});
+    }
+
+    /** Per-channel means and standard deviations (same length; a length of 1 applies to all values). */
+    public Normalize(double[] mean, double[] std) {
+        if (mean == null || std == null || mean.length == 0 || mean.length != std.length) {
+            throw new IllegalArgumentException("Normalize: mean and std must be non-empty and of equal length, got "
+                    + Arrays.toString(mean) + " and " + Arrays.toString(std));
+        }
+        for (double s : std) {
+            if (!(s > 0) || !Double.isFinite(s)) {
+                throw new IllegalArgumentException("Normalize: std must be positive and finite, got "
+                        + Arrays.toString(std));
+            }
+        }
+        for (double m : mean) {
+            if (!Double.isFinite(m)) {
+                throw new IllegalArgumentException("Normalize: mean must be finite, got " + Arrays.toString(mean));
+            }
+        }
+        this.mean = mean.clone();
+        this.std = std.clone();
+    }
+
+    /** Mean and std over all values of {@code x} (population std; a constant input gets std 1). */
+    public static Normalize fit(Tensor x) {
+        if (x.numel() == 0) {
+            throw new IllegalArgumentException("Normalize.fit: empty tensor");
+        }
+        if (x.dtype() == DType.FLOAT32 && x.isContiguous()) {
+            // large image tensors: no double copy
+            float[] f = x.floatStorage();
+            int off = x.storageOffset();
+            int n = x.numel();
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += f[off + i];
+            }
+            double m = sum / n;
+            double ss = 0;
+            for (int i = 0; i < n; i++) {
+                double d = f[off + i] - m;
+                ss += d * d;
+            }
+            double sd = Math.sqrt(ss / n);
+            return new Normalize(m, sd > 0 ? sd : 1.0);
+        }
+        double[] v = x.contiguous().toDoubleArray();
+        double[] ms = meanStd(v, 0, 1, v.length, 1);
+        return new Normalize(ms[0], ms[1]);
+    }
+
+    /** Per-channel mean and std of {@code x} of shape {@code [N, C, ...]} (channel = dimension 1). */
+    public static Normalize fitPerChannel(Tensor x) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("Normalize.fitPerChannel: expected [N, C, ...], got shape "
+                    + Arrays.toString(x.shape()));
+        }
+        int n = x.size(0);
+        int c = x.size(1);
+        int inner = n * c == 0 ? 0 : x.numel() / (n * c);
+        if (n * inner == 0) {
+            throw new IllegalArgumentException("Normalize.fitPerChannel: empty tensor " + Arrays.toString(x.shape()));
+        }
+        double[] v = x.contiguous().toDoubleArray();
+        double[] mean = new double[c];
+        double[] std = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            double[] ms = meanStd(v, ch * inner, c * inner, n, inner);
+            mean[ch] = ms[0];
+            std[ch] = ms[1];
+        }
+        return new Normalize(mean, std);
+    }
+
+    /** Mean and std of {@code blocks} blocks of {@code len} values starting at start, start+step, ... */
+    private static double[] meanStd(double[] v, int start, int step, int blocks, int len) {
+        double sum = 0;
+        long count = (long) blocks * len;
+        for (int b = 0; b < blocks; b++) {
+            int base = start + b * step;
+            for (int i = 0; i < len; i++) {
+                sum += v[base + i];
+            }
+        }
+        double m = sum / count;
+        double ss = 0;
+        for (int b = 0; b < blocks; b++) {
+            int base = start + b * step;
+            for (int i = 0; i < len; i++) {
+                double d = v[base + i] - m;
+                ss += d * d;
+            }
+        }
+        double s = Math.sqrt(ss / count);
+        return new double[] {m, s > 0 ? s : 1.0};
+    }
+
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    public double[] std() {
+        return std.clone();
+    }
+
+    /** {@code (x - mean) / std} as a new tensor (differentiable; broadcasts per channel over dimension 1). */
+    public Tensor apply(Tensor x) {
+        if (mean.length == 1) {
+            return x.sub(mean[0]).div(std[0]);
+        }
+        int[] bshape = channelShape(x);
+        Tensor m = Tensor.of(toFloat(mean), mean.length).view(bshape);
+        Tensor s = Tensor.of(toFloat(std), std.length).view(bshape);
+        if (x.dtype() == DType.FLOAT64) {
+            m = m.toDouble();
+            s = s.toDouble();
+        }
+        return x.sub(m).div(s);
+    }
+
+    /** Normalises {@code x} in place (a float tensor that does not require grad) and returns it. */
+    public Tensor applyInPlace(Tensor x) {
+        if (!x.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("Normalize.applyInPlace: expected a floating-point tensor, got "
+                    + x.dtype());
+        }
+        if (mean.length == 1) {
+            return x.add_(-mean[0]).div_(std[0]);
+        }
+        int[] bshape = channelShape(x);
+        Tensor m = Tensor.of(mean.clone(), mean.length).view(bshape).to(x.dtype());
+        Tensor s = Tensor.of(std.clone(), std.length).view(bshape).to(x.dtype());
+        return x.sub_(m).div_(s);
+    }
+
+    private int[] channelShape(Tensor x) {
+        if (x.dim() < 2 || x.size(1) != mean.length) {
+            throw new IllegalArgumentException("Normalize: " + mean.length + " channel statistics do not fit a "
+                    + "tensor of shape " + Arrays.toString(x.shape()) + " (channels are dimension 1)");
+        }
+        int[] b = new int[x.dim()];
+        Arrays.fill(b, 1);
+        b[1] = mean.length;
+        return b;
+    }
+
+    private static float[] toFloat(double[] d) {
+        float[] f = new float[d.length];
+        for (int i = 0; i < d.length; i++) {
+            f[i] = (float) d[i];
+        }
+        return f;
+    }
+
+    @Override
+    public String toString() {
+        return "Normalize(mean=" + Arrays.toString(mean) + ", std=" + Arrays.toString(std) + ")";
+    }
+}

@@ -1,0 +1,292 @@
+package dev.vgrad.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.quicktheories.QuickTheory.qt;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.impl.Constraint;
+
+/**
+ * Property tests for {@link ConvKernels} against naive double-precision loops: forward, backward-input and
+ * backward-weight with stride, padding, dilation and groups, float and double, offsets, and 1 vs 2 threads
+ * bit-identity. QuickTheories prints the seed of a failing run; messages carry the geometry.
+ */
+class ConvKernelsTest {
+    private static final int SAVED_THREADS = Parallel.numThreads();
+
+    @AfterEach
+    void restoreThreads() {
+        Parallel.setNumThreads(SAVED_THREADS);
+    }
+
+    record Case(ConvGeometry g, boolean bias, int off, long seed) {
+        @Override
+        public String toString() {
+            return g + " bias=" + bias + " off=" + off + " dataSeed=" + seed;
+        }
+    }
+
+    private static int between(org.quicktheories.core.RandomnessSource in, int lo, int hi) {
+        return (int) in.next(Constraint.between(lo, hi));
+    }
+
+    /** Random valid geometries; invalid combinations are retried by adjusting the input size. */
+    static Gen<Case> cases(int maxN, int maxHw, int maxCpg) {
+        return in -> {
+            int groups = between(in, 1, 3);
+            int cpg = between(in, 1, maxCpg);
+            int opg = between(in, 1, maxCpg);
+            int kh = between(in, 1, 4);
+            int kw = between(in, 1, 4);
+            int sh = between(in, 1, 3);
+            int sw = between(in, 1, 3);
+            int dh = between(in, 1, 2);
+            int dw = between(in, 1, 2);
+            int ph = between(in, 0, 2);
+            int pw = between(in, 0, 2);
+            int h = between(in, 1, maxHw);
+            int w = between(in, 1, maxHw);
+            int n = between(in, 1, maxN);
+            boolean bias = between(in, 0, 1) == 1;
+            int off = between(in, 0, 3);
+            long seed = in.next(Constraint.between(0, Integer.MAX_VALUE));
+            // make sure the output is at least 1x1
+            h = Math.max(h, dh * (kh - 1) + 1 - 2 * ph);
+            w = Math.max(w, dw * (kw - 1) + 1 - 2 * pw);
+            ConvGeometry g = ConvGeometry.of(n, cpg * groups, h, w, opg * groups, kh, kw, sh, sw, ph, pw, dh, dw,
+                    groups);
+            return new Case(g, bias, off, seed);
+        };
+    }
+
+    static double[] randomD(int len, SplittableRandom r) {
+        double[] x = new double[len];
+        for (int i = 0; i < len; i++) {
+            x[i] = r.nextDouble() * 2 - 1;
+        }
+        return x;
+    }
+
+    static float[] toF(double[] x) {
+        float[] f = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            f[i] = (float) x[i];
+        }
+        return f;
+    }
+
+    static double[] toD(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    /** Naive references. Returns {out, gx, gw} and the matching absolute-term sums for tolerances. */
+    static double[][] reference(ConvGeometry g, double[] x, double[] w, double[] bias, double[] gOut) {
+        int oh = g.outH(), ow = g.outW(), cpg = g.cPerGroup(), opg = g.oPerGroup();
+        double[] out = new double[g.outputSize()], outMag = new double[g.outputSize()];
+        double[] gx = new double[g.inputSize()], gxMag = new double[g.inputSize()];
+        double[] gw = new double[g.weightSize()], gwMag = new double[g.weightSize()];
+        for (int b = 0; b < g.n(); b++) {
+            for (int o = 0; o < g.outChannels(); o++) {
+                int grp = o / opg;
+                for (int oy = 0; oy < oh; oy++) {
+                    for (int ox = 0; ox < ow; ox++) {
+                        int oi = ((b * g.outChannels() + o) * oh + oy) * ow + ox;
+                        double s = bias == null ? 0 : bias[o];
+                        double mag = Math.abs(s);
+                        for (int ci = 0; ci < cpg; ci++) {
+                            int c = grp * cpg + ci;
+                            for (int ki = 0; ki < g.kh(); ki++) {
+                                int iy = oy * g.strideH() - g.padH() + ki * g.dilationH();
+                                if (iy < 0 || iy >= g.h()) {
+                                    continue;
+                                }
+                                for (int kj = 0; kj < g.kw(); kj++) {
+                                    int ix = ox * g.strideW() - g.padW() + kj * g.dilationW();
+                                    if (ix < 0 || ix >= g.w()) {
+                                        continue;
+                                    }
+                                    int xi = ((b * g.c() + c) * g.h() + iy) * g.w() + ix;
+                                    int wi = ((o * cpg + ci) * g.kh() + ki) * g.kw() + kj;
+                                    s += w[wi] * x[xi];
+                                    mag += Math.abs(w[wi] * x[xi]);
+                                    gx[xi] += w[wi] * gOut[oi];
+                                    gxMag[xi] += Math.abs(w[wi] * gOut[oi]);
+                                    gw[wi] += gOut[oi] * x[xi];
+                                    gwMag[wi] += Math.abs(gOut[oi] * x[xi]);
+                                }
+                            }
+                        }
+                        out[oi] = s;
+                        outMag[oi] = mag;
+                    }
+                }
+            }
+        }
+        return new double[][] {out, gx, gw, outMag, gxMag, gwMag};
+    }
+
+    static void compare(String what, float[] got, int off, double[] ref, double[] mag, Object cs) {
+        for (int i = 0; i < ref.length; i++) {
+            double tol = 2e-6 * mag[i] * 8 + 1e-6;
+            if (!(Math.abs(got[off + i] - ref[i]) <= tol)) {
+                fail(what + "[" + i + "] = " + got[off + i] + ", expected " + ref[i] + " (tol " + tol + ") for " + cs);
+            }
+        }
+    }
+
+    static void compareD(String what, double[] got, int off, double[] ref, double[] mag, Object cs) {
+        for (int i = 0; i < ref.length; i++) {
+            double tol = 1e-13 * mag[i] + 1e-300;
+            if (!(Math.abs(got[off + i] - ref[i]) <= tol)) {
+                fail(what + "[" + i + "] = " + got[off + i] + ", expected " + ref[i] + " (tol " + tol + ") for " + cs);
+            }
+        }
+    }
+
+    /** Runs the three float kernels; returns {out, gx, gw} arrays (with offset prefix). */
+    static float[][] runFloat(Case cs, float[] x, float[] w, float[] bias, float[] gOut) {
+        ConvGeometry g = cs.g();
+        int off = cs.off();
+        float[] out = new float[off + g.outputSize()];
+        java.util.Arrays.fill(out, 7f); // must be overwritten
+        ConvKernels.conv2dForward(x, off, w, off, bias, off, out, off, g);
+        float[] gx = new float[off + g.inputSize()];
+        java.util.Arrays.fill(gx, 7f);
+        ConvKernels.conv2dBackwardInput(gOut, off, w, off, gx, off, g);
+        float[] gw = new float[off + g.weightSize()];
+        java.util.Arrays.fill(gw, 7f);
+        ConvKernels.conv2dBackwardWeight(gOut, off, x, off, gw, off, g);
+        return new float[][] {out, gx, gw};
+    }
+
+    static double[] withOffset(double[] x, int off) {
+        double[] y = new double[off + x.length];
+        System.arraycopy(x, 0, y, off, x.length);
+        return y;
+    }
+
+    @Test
+    void matchesNaiveReference() {
+        qt().withExamples(150).forAll(cases(3, 12, 4)).checkAssert(cs -> check(cs, false));
+    }
+
+    @Test
+    void largerShapesMatchReference() {
+        qt().withExamples(12).forAll(cases(4, 24, 12)).checkAssert(cs -> check(cs, true));
+    }
+
+    private static void check(Case cs, boolean threads) {
+        ConvGeometry g = cs.g();
+        SplittableRandom r = new SplittableRandom(cs.seed());
+        int off = cs.off();
+        double[] x = randomD(g.inputSize(), r);
+        double[] w = randomD(g.weightSize(), r);
+        double[] bias = cs.bias() ? randomD(g.outChannels(), r) : null;
+        double[] gOut = randomD(g.outputSize(), r);
+        double[][] ref = reference(g, x, w, bias, gOut);
+        float[] xf = toF(withOffset(x, off)), wf = toF(withOffset(w, off)), gf = toF(withOffset(gOut, off));
+        float[] bf = bias == null ? null : toF(withOffset(bias, off));
+        // the float reference uses the rounded inputs
+        double[][] refF = reference(g, toD(toF(x)), toD(toF(w)), bias == null ? null : toD(toF(bias)),
+                toD(toF(gOut)));
+        Parallel.setNumThreads(2);
+        float[][] two = runFloat(cs, xf, wf, bf, gf);
+        compare("out", two[0], off, refF[0], refF[3], cs);
+        compare("gx", two[1], off, refF[1], refF[4], cs);
+        compare("gw", two[2], off, refF[2], refF[5], cs);
+        if (threads) {
+            Parallel.setNumThreads(1);
+            float[][] one = runFloat(cs, xf, wf, bf, gf);
+            for (int t = 0; t < 3; t++) {
+                GemmTest.assertBitIdentical("conv 1 vs 2 threads, output " + t, one[t], two[t], cs);
+            }
+            Parallel.setNumThreads(2);
+        }
+        // double
+        double[] xd = withOffset(x, off), wd = withOffset(w, off), gd = withOffset(gOut, off);
+        double[] bd = bias == null ? null : withOffset(bias, off);
+        double[] out = new double[off + g.outputSize()];
+        ConvKernels.conv2dForward(xd, off, wd, off, bd, off, out, off, g);
+        compareD("out(double)", out, off, ref[0], ref[3], cs);
+        double[] gx = new double[off + g.inputSize()];
+        java.util.Arrays.fill(gx, 3.0);
+        ConvKernels.conv2dBackwardInput(gd, off, wd, off, gx, off, g);
+        compareD("gx(double)", gx, off, ref[1], ref[4], cs);
+        double[] gw = new double[off + g.weightSize()];
+        java.util.Arrays.fill(gw, 3.0);
+        ConvKernels.conv2dBackwardWeight(gd, off, xd, off, gw, off, g);
+        compareD("gw(double)", gw, off, ref[2], ref[5], cs);
+    }
+
+    @Test
+    void oneVersusTwoThreadsBitIdenticalOnRealisticShapes() {
+        ConvGeometry[] gs = {
+            ConvGeometry.of(8, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            ConvGeometry.of(3, 32, 17, 15, 64, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+            ConvGeometry.of(2, 16, 33, 31, 16, 5, 5, 2, 2, 2, 2, 1, 1, 4),
+            ConvGeometry.of(1, 24, 30, 30, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            ConvGeometry.of(9, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8),
+        };
+        long seed = 1;
+        for (ConvGeometry g : gs) {
+            Case cs = new Case(g, true, 2, seed++);
+            check(cs, true);
+        }
+    }
+
+    @Test
+    void zeroBatchIsFine() {
+        ConvGeometry g = ConvGeometry.of(0, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        float[] gw = new float[g.weightSize()];
+        java.util.Arrays.fill(gw, 5f);
+        ConvKernels.conv2dForward(new float[0], 0, new float[g.weightSize()], 0, null, 0, new float[0], 0, g);
+        ConvKernels.conv2dBackwardInput(new float[0], 0, new float[g.weightSize()], 0, new float[0], 0, g);
+        ConvKernels.conv2dBackwardWeight(new float[0], 0, new float[0], 0, gw, 0, g);
+        for (float v : gw) {
+            assertEquals(0f, v);
+        }
+    }
+
+    @Test
+    void geometryValidation() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, 5, 8, 8, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("divisible")
+                && e.getMessage().contains("5"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, 4, 8, 8, 3, 3, 3, 1, 1, 0, 0, 1, 1, 2));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("out channels"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, 3, 2, 2, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("too small"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, 3, 8, 8, 4, 3, 3, 0, 1, 0, 0, 1, 1, 1));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("stride"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, 3, 8, 8, 4, 3, 3, 1, 1, -1, 0, 1, 1, 1));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("padding"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 0, 1, 1));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("dilation"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvGeometry.of(1, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 1, 1, 0));
+        assertTrue(e.getMessage().contains("conv2d") && e.getMessage().contains("groups"), e.getMessage());
+        ConvGeometry g = ConvGeometry.of(2, 3, 7, 9, 4, 3, 2, 2, 3, 1, 0, 1, 2, 1);
+        assertEquals(4, g.outH()); // (7 + 2 - 3) / 2 + 1
+        assertEquals(3, g.outW()); // (9 - 3) / 3 + 1
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ConvKernels.conv2dForward(new float[10], 0, new float[g.weightSize()], 0, null, 0,
+                        new float[g.outputSize()], 0, g));
+        assertTrue(e.getMessage().contains("conv2dForward") && e.getMessage().contains("x"), e.getMessage());
+    }
+}
