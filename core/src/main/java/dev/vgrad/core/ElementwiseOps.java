@@ -391,17 +391,19 @@ final class ElementwiseOps {
                     }
                 }
                 case MAX, MIN -> {
+                    // PyTorch: where(a == b, g/2, g) masked to 0 where the other operand wins, so a NaN
+                    // comparison (never "wins") passes the full gradient to both operands
                     Tensor a = sa.get();
                     Tensor b = sb.get();
                     Tensor half = g.mul(0.5);
                     Tensor tie = a.eq(b);
-                    Tensor aWins = op == BinaryOp.MAX ? a.gt(b) : a.lt(b);
-                    Tensor bWins = op == BinaryOp.MAX ? b.gt(a) : b.lt(a);
+                    Tensor aLoses = op == BinaryOp.MAX ? a.lt(b) : a.gt(b);
+                    Tensor bLoses = op == BinaryOp.MAX ? b.lt(a) : b.gt(a);
                     if (needsGrad(0)) {
-                        ga = g.mul(aWins).add(half.mul(tie));
+                        ga = g.sub(g.mul(aLoses)).sub(half.mul(tie));
                     }
                     if (needsGrad(1)) {
-                        gb = g.mul(bWins).add(half.mul(tie));
+                        gb = g.sub(g.mul(bLoses)).sub(half.mul(tie));
                     }
                 }
                 default -> throw new AssertionError(op);
@@ -494,6 +496,9 @@ final class ElementwiseOps {
     static Tensor inPlace(BinaryOp op, Tensor self, Tensor other) {
         String name = binaryName(op) + "_";
         self.checkInPlace(name);
+        if (self.dtype == DType.INT64) {
+            return inPlaceInt64(name, op, self, other);
+        }
         requireFloat(name, self);
         requireFloat(name, other);
         int[] shape = Shape.broadcast(name, self.shape, other.shape);
@@ -524,6 +529,53 @@ final class ElementwiseOps {
             Tensor tmp = Tensor.empty(self.dtype, self.shape.clone());
             binaryRaw(op, self, o, tmp);
             Strided.copy(tmp.storage, 0, shape, tmp.stride, self.storage, self.offset, self.stride);
+        }
+        self.storage.version++;
+        return self;
+    }
+
+    /** Integer counters ({@code num_batches_tracked.add_(1)}): add, sub and mul with exact int64 arithmetic. */
+    private static Tensor inPlaceInt64(String name, BinaryOp op, Tensor self, Tensor other) {
+        if (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL) {
+            throw new IllegalArgumentException(name + ": not supported for int64 tensors (shape " + Shape.str(self.shape) + ")");
+        }
+        if (other.dtype.isFloatingPoint()) {
+            Tensor oc = other.contiguousRaw();
+            for (int i = 0, n = oc.numel(); i < n; i++) {
+                double v = oc.storage.get(oc.offset + i);
+                if (v != Math.rint(v)) {
+                    throw new IllegalArgumentException(name + ": result type Float can't be cast to the desired output "
+                            + "type Long (value " + v + ")");
+                }
+            }
+        }
+        int[] shape = Shape.broadcast(name, self.shape, other.shape);
+        if (!Arrays.equals(shape, self.shape)) {
+            throw new IllegalArgumentException(name + ": output with shape " + Shape.str(self.shape)
+                    + " doesn't match the broadcast shape " + Shape.str(shape));
+        }
+        Tensor o = other.expand(shape);
+        int[] idx = new int[shape.length];
+        for (int i = 0, n = self.numel(); i < n; i++) {
+            int so = self.offset;
+            int oo = o.offset;
+            for (int d = 0; d < shape.length; d++) {
+                so += idx[d] * self.stride[d];
+                oo += idx[d] * o.stride[d];
+            }
+            long a = self.storage.l[so];
+            long b = o.storage.l != null ? o.storage.l[oo] : (long) o.storage.get(oo);
+            self.storage.l[so] = switch (op) {
+                case ADD -> a + b;
+                case SUB -> a - b;
+                default -> a * b;
+            };
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) {
+                    break;
+                }
+                idx[d] = 0;
+            }
         }
         self.storage.version++;
         return self;

@@ -267,6 +267,12 @@ final class ReduceOps {
                     Tensor xs = sx.get();
                     Tensor y = sy.get().reshape(kShape);
                     Tensor hit = xs.eq(y);
+                    if (dims == null) {
+                        // max()/min(): a NaN result sends the gradient to the NaN elements (amax/amin do not)
+                        Tensor nanX = xs.ne(xs);
+                        Tensor nanY = y.ne(y);
+                        hit = hit.add(nanX.mul(nanY));
+                    }
                     Tensor count = sum(hit, dims, true);
                     return new Tensor[] {hit.mul(g.reshape(kShape).div(count)).expand(inShape).contiguous()};
                 }

@@ -93,7 +93,7 @@ public class ScalarKernels implements Kernels {
                               float[] out, int outOff, int n, float alpha) {
         switch (op) {
             // float arithmetic, in the same order as the SIMD kernels, so both paths agree bit for bit
-            case RELU -> { for (int i = 0; i < n; i++) { out[outOff + i] = x[xOff + i] > 0 ? g[gOff + i] : 0f; } }
+            case RELU -> { for (int i = 0; i < n; i++) { out[outOff + i] = x[xOff + i] <= 0 ? 0f : g[gOff + i]; } }
             case EXP -> { for (int i = 0; i < n; i++) { out[outOff + i] = g[gOff + i] * y[yOff + i]; } }
             case TANH -> {
                 for (int i = 0; i < n; i++) {

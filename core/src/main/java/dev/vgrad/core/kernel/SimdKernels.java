@@ -126,7 +126,7 @@ final class SimdKernels extends ScalarKernels {
             switch (op) {
                 case RELU -> {
                     FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
-                    r = FloatVector.zero(S).blend(gv, xv.compare(VectorOperators.GT, 0f));
+                    r = gv.blend(0f, xv.compare(VectorOperators.LE, 0f));
                 }
                 case TANH -> {
                     FloatVector yv = FloatVector.fromArray(S, y, yOff + i);

@@ -43,7 +43,8 @@ public enum UnaryOp {
     /** max(x, 0); the derivative at 0 is 0 as in PyTorch; NaN propagates. */
     RELU {
         double f(double x, double a) { return x > 0 ? x : (x != x ? x : 0); }
-        double df(double x, double y, double a) { return x > 0 ? 1 : 0; }
+        /** PyTorch's threshold_backward: the gradient passes unless x ≤ 0, so it passes at NaN. */
+        double df(double x, double y, double a) { return x <= 0 ? 0 : 1; }
     },
     /** x for x > 0, alpha·x otherwise. */
     LEAKY_RELU {
