@@ -1,0 +1,153 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.DType;
+import dev.vgrad.core.Grad;
+import dev.vgrad.core.Tensor;
+import java.util.Map;
+
+/**
+ * Batch normalisation shared by {@link BatchNorm1d} and {@link BatchNorm2d} (PyTorch's {@code _BatchNorm},
+ * SEMANTICS.md §3): batch statistics (biased variance) in training, with the running statistics updated in
+ * place under no-grad (unbiased variance, {@code momentum} or a cumulative average when it is null); running
+ * statistics in eval when tracked, batch statistics otherwise.
+ */
+public abstract class AbstractBatchNorm extends Module {
+    private final int numFeatures;
+    private final double eps;
+    private final Double momentum;
+    private final boolean affine;
+    private final boolean trackRunningStats;
+
+    protected AbstractBatchNorm(int numFeatures, double eps, Double momentum, boolean affine,
+                                boolean trackRunningStats) {
+        if (numFeatures <= 0) {
+            throw new IllegalArgumentException("num_features must be positive, got " + numFeatures);
+        }
+        this.numFeatures = numFeatures;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.affine = affine;
+        this.trackRunningStats = trackRunningStats;
+        if (affine) {
+            registerParameter("weight", Parameter.of(Tensor.ones(numFeatures)));
+            registerParameter("bias", Parameter.of(Tensor.zeros(numFeatures)));
+        } else {
+            registerParameter("weight", null);
+            registerParameter("bias", null);
+        }
+        if (trackRunningStats) {
+            registerBuffer("running_mean", Tensor.zeros(numFeatures));
+            registerBuffer("running_var", Tensor.ones(numFeatures));
+            registerBuffer("num_batches_tracked", Tensor.zeros(DType.INT64));
+        } else {
+            registerBuffer("running_mean", null);
+            registerBuffer("running_var", null);
+            registerBuffer("num_batches_tracked", null);
+        }
+    }
+
+    /** Throws PyTorch's ValueError for an input of the wrong rank. */
+    protected abstract void checkInputDim(Tensor input);
+
+    public Tensor weight() {
+        return param("weight");
+    }
+
+    public Tensor bias() {
+        return param("bias");
+    }
+
+    public Tensor runningMean() {
+        return buffer("running_mean");
+    }
+
+    public Tensor runningVar() {
+        return buffer("running_var");
+    }
+
+    public Tensor numBatchesTracked() {
+        return buffer("num_batches_tracked");
+    }
+
+    public int numFeatures() {
+        return numFeatures;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    /** The momentum, or null for a cumulative moving average. */
+    public Double momentum() {
+        return momentum;
+    }
+
+    public boolean affine() {
+        return affine;
+    }
+
+    public boolean trackRunningStats() {
+        return trackRunningStats;
+    }
+
+    /** Running mean ← 0, running var ← 1, batches tracked ← 0 (in place); γ and β are untouched. */
+    public void resetRunningStats() {
+        if (trackRunningStats) {
+            try (Grad.Scope off = Grad.disabled()) {
+                runningMean().zero_();
+                runningVar().fill_(1);
+                numBatchesTracked().zero_();
+            }
+        }
+    }
+
+    /** {@link #resetRunningStats()} plus γ ← 1, β ← 0. */
+    public void resetParameters() {
+        resetRunningStats();
+        if (affine) {
+            try (Grad.Scope off = Grad.disabled()) {
+                weight().fill_(1);
+                bias().zero_();
+            }
+        }
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        checkInputDim(input);
+        double factor = momentum == null ? 0.0 : momentum;
+        Tensor rm = runningMean();
+        Tensor rv = runningVar();
+        if (training && trackRunningStats) {
+            Tensor nbt = numBatchesTracked();
+            if (nbt != null) {
+                try (Grad.Scope off = Grad.disabled()) {
+                    // core's add_ rejects int64 tensors; fill_ with the incremented count is equivalent
+                    nbt.fill_((double) (nbt.toLongArray()[0] + 1));
+                }
+                if (momentum == null) {
+                    factor = 1.0 / nbt.toLongArray()[0];
+                }
+            }
+        }
+        boolean bnTraining = training || (rm == null && rv == null);
+        boolean passStats = !training || trackRunningStats;
+        return F.batchNorm(input, passStats ? rm : null, passStats ? rv : null, weight(), bias(), bnTraining, factor,
+                eps);
+    }
+
+    @Override
+    protected void preLoadStateDict(Map<String, Tensor> stateDict, String prefix) {
+        String key = prefix + "num_batches_tracked";
+        Tensor nbt = numBatchesTracked();
+        if (nbt != null && !stateDict.containsKey(key)) {
+            stateDict.put(key, nbt.detach().cloneTensor());
+        }
+    }
+
+    @Override
+    public String extraRepr() {
+        return numFeatures + ", eps=" + Py.repr(eps) + ", momentum=" + (momentum == null ? "None" : Py.repr(momentum))
+                + ", affine=" + Py.repr(affine) + ", track_running_stats=" + Py.repr(trackRunningStats);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.Tensor;
+
+/** Batch normalisation of (N, C) or (N, C, L) inputs ({@code nn.BatchNorm1d}). */
+public class BatchNorm1d extends AbstractBatchNorm {
+    /** eps 1e-5, momentum 0.1, affine, tracking running statistics. */
+    public BatchNorm1d(int numFeatures) {
+        this(numFeatures, 1e-5, 0.1, true, true);
+    }
+
+    /** {@code momentum} null = cumulative moving average. */
+    public BatchNorm1d(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        super(numFeatures, eps, momentum, affine, trackRunningStats);
+    }
+
+    @Override
+    protected void checkInputDim(Tensor input) {
+        if (input.dim() != 2 && input.dim() != 3) {
+            throw new IllegalArgumentException("expected 2D or 3D input (got " + input.dim() + "D input)");
+        }
+    }
+}

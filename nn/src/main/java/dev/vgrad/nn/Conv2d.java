@@ -1,0 +1,139 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.Generator;
+import dev.vgrad.core.Tensor;
+
+/**
+ * 2-D convolution ({@code nn.Conv2d}) on (N, C, H, W) inputs; weight (out, in/groups, kH, kW), bias (out),
+ * both drawn from U(−1/√fan_in, 1/√fan_in) with {@code fan_in = in/groups·kH·kW} (SEMANTICS.md §7).
+ * Padding is numeric or the strings "same"/"valid"; padding mode "zeros".
+ */
+public class Conv2d extends Module {
+    private final int inChannels;
+    private final int outChannels;
+    private final int[] kernel;
+    private final int[] stride;
+    private final int[] padding;
+    private final String paddingString;
+    private final int[] dilation;
+    private final int groups;
+
+    /** Conv2d(in, out, k) with stride 1, no padding and bias, from the default generator. */
+    public Conv2d(int inChannels, int outChannels, int kernelSize) {
+        this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {1, 1}, new int[] {0, 0},
+                new int[] {1, 1}, 1, true, Generator.defaultGenerator());
+    }
+
+    /** Square kernel, stride and padding. */
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
+        this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
+                new int[] {padding, padding}, new int[] {1, 1}, 1, true, Generator.defaultGenerator());
+    }
+
+    /** Square kernel, stride and padding, optional bias, from {@code gen}. */
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, boolean bias,
+                  Generator gen) {
+        this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
+                new int[] {padding, padding}, new int[] {1, 1}, 1, bias, gen);
+    }
+
+    /** Full form with numeric padding. */
+    public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
+                  int groups, boolean bias, Generator gen) {
+        this(inChannels, outChannels, kernelSize, stride, padding, null, dilation, groups, bias, gen);
+    }
+
+    /** Full form with padding "same" or "valid". */
+    public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, String padding, int[] dilation,
+                  int groups, boolean bias, Generator gen) {
+        this(inChannels, outChannels, kernelSize, stride, null, padding, dilation, groups, bias, gen);
+    }
+
+    private Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, String padStr,
+                   int[] dilation, int groups, boolean bias, Generator gen) {
+        if (groups <= 0) {
+            throw new IllegalArgumentException("groups must be a positive integer");
+        }
+        if (inChannels % groups != 0) {
+            throw new IllegalArgumentException("in_channels must be divisible by groups");
+        }
+        if (outChannels % groups != 0) {
+            throw new IllegalArgumentException("out_channels must be divisible by groups");
+        }
+        if (padStr != null) {
+            if (!padStr.equals("same") && !padStr.equals("valid")) {
+                throw new IllegalArgumentException("Invalid padding string '" + padStr
+                        + "', should be one of {'valid', 'same'}");
+            }
+            if (padStr.equals("same") && (stride[0] != 1 || stride[1] != 1)) {
+                throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+            }
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = pair("kernel_size", kernelSize);
+        this.stride = pair("stride", stride);
+        this.padding = padStr == null ? pair("padding", padding) : null;
+        this.paddingString = padStr;
+        this.dilation = pair("dilation", dilation);
+        this.groups = groups;
+        registerParameter("weight", Parameter.of(Tensor.zeros(outChannels, inChannels / groups, kernel[0], kernel[1])));
+        registerParameter("bias", bias ? Parameter.of(Tensor.zeros(outChannels)) : null);
+        resetParameters(gen);
+    }
+
+    private static int[] pair(String what, int[] v) {
+        if (v == null || (v.length != 1 && v.length != 2)) {
+            throw new IllegalArgumentException("Conv2d: " + what + " must have 1 or 2 elements");
+        }
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
+
+    /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
+    public void resetParameters(Generator gen) {
+        Init.kaimingUniform(weight(), Math.sqrt(5), "fan_in", "leaky_relu", gen);
+        if (bias() != null) {
+            int fanIn = Init.fanIn(weight());
+            double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+            Init.uniform(bias(), -bound, bound, gen);
+        }
+    }
+
+    public Tensor weight() {
+        return param("weight");
+    }
+
+    public Tensor bias() {
+        return param("bias");
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        if (paddingString != null) {
+            return F.conv2d(input, weight(), bias(), stride, paddingString, dilation, groups);
+        }
+        return F.conv2d(input, weight(), bias(), stride, padding, dilation, groups);
+    }
+
+    @Override
+    public String extraRepr() {
+        StringBuilder s = new StringBuilder();
+        s.append(inChannels).append(", ").append(outChannels).append(", kernel_size=").append(Py.tuple(kernel))
+                .append(", stride=").append(Py.tuple(stride));
+        if (paddingString != null) {
+            s.append(", padding=").append(paddingString);
+        } else if (padding[0] != 0 || padding[1] != 0) {
+            s.append(", padding=").append(Py.tuple(padding));
+        }
+        if (dilation[0] != 1 || dilation[1] != 1) {
+            s.append(", dilation=").append(Py.tuple(dilation));
+        }
+        if (groups != 1) {
+            s.append(", groups=").append(groups);
+        }
+        if (bias() == null) {
+            s.append(", bias=False");
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,588 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.Autograd;
+import dev.vgrad.core.DType;
+import dev.vgrad.core.Generator;
+import dev.vgrad.core.Node;
+import dev.vgrad.core.SavedTensor;
+import dev.vgrad.core.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Functional forms ({@code torch.nn.functional}). Functions whose behaviour depends on training take the
+ * {@code training} flag explicitly and never look at a module (SEMANTICS.md §1.7); stochastic functions draw
+ * from the {@link Generator} passed in ({@link Generator#defaultGenerator()} when omitted).
+ */
+public final class F {
+    private F() {}
+
+    private static final System.Logger LOG = System.getLogger("dev.vgrad.nn");
+
+    // ------------------------------------------------------------------ linear / conv / pooling
+
+    /** {@code x·Wᵀ + b} over the last dim of {@code x} (any leading dims); {@code bias} may be null. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("linear: weight must be 2-D (out_features, in_features), got "
+                    + Raw.shapeStr(weight.shape()));
+        }
+        if (x.dim() == 0 || x.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied ("
+                    + (x.dim() == 0 ? "0-d input" : (x.numel() / Math.max(1, x.size(-1))) + "x" + x.size(-1)) + " and "
+                    + weight.size(1) + "x" + weight.size(0) + ")");
+        }
+        Tensor y = x.matmul(weight.t());
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** 2-D convolution with numeric padding. */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        return x.conv2d(weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * 2-D convolution with {@code padding} "valid" (none) or "same" (output size = input size; stride must be
+     * 1; an even effective kernel pads one more on the bottom/right, as PyTorch does).
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
+                                int groups) {
+        switch (padding) {
+            case "valid":
+                return x.conv2d(weight, bias, stride, new int[] {0, 0}, dilation, groups);
+            case "same": {
+                if (stride[0] != 1 || stride[1] != 1) {
+                    throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+                }
+                int[] left = new int[2];
+                int[] right = new int[2];
+                for (int d = 0; d < 2; d++) {
+                    int total = dilation[d] * (weight.size(2 + d) - 1);
+                    left[d] = total / 2;
+                    right[d] = total - left[d];
+                }
+                if (left[0] == right[0] && left[1] == right[1]) {
+                    return x.conv2d(weight, bias, stride, left, dilation, groups);
+                }
+                Tensor padded = pad2d(x, 0, right[1] - left[1], 0, right[0] - left[0]);
+                return padded.conv2d(weight, bias, stride, left, dilation, groups);
+            }
+            default:
+                throw new IllegalArgumentException("Invalid padding string '" + padding
+                        + "', should be one of {'valid', 'same'}");
+        }
+    }
+
+    /** Zero-pads the last two dims of {@code x} by the given amounts (differentiable). */
+    public static Tensor pad2d(Tensor x, int left, int right, int top, int bottom) {
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("pad2d: expected at least 2 dims, got " + x.dim());
+        }
+        if (left < 0 || right < 0 || top < 0 || bottom < 0) {
+            throw new IllegalArgumentException("pad2d: negative padding is not supported");
+        }
+        int r = x.dim();
+        Tensor y = x;
+        if (left > 0 || right > 0) {
+            List<Tensor> parts = new ArrayList<>();
+            int[] s = y.shape();
+            if (left > 0) {
+                s[r - 1] = left;
+                parts.add(Tensor.zeros(x.dtype(), s.clone()));
+            }
+            parts.add(y);
+            if (right > 0) {
+                s[r - 1] = right;
+                parts.add(Tensor.zeros(x.dtype(), s.clone()));
+            }
+            y = Tensor.cat(parts, r - 1);
+        }
+        if (top > 0 || bottom > 0) {
+            List<Tensor> parts = new ArrayList<>();
+            int[] s = y.shape();
+            if (top > 0) {
+                s[r - 2] = top;
+                parts.add(Tensor.zeros(x.dtype(), s.clone()));
+            }
+            parts.add(y);
+            if (bottom > 0) {
+                s[r - 2] = bottom;
+                parts.add(Tensor.zeros(x.dtype(), s.clone()));
+            }
+            y = Tensor.cat(parts, r - 2);
+        }
+        return y;
+    }
+
+    /** Max pooling ({@code stride} null = kernel). */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
+                                   boolean ceilMode) {
+        return x.maxPool2d(kernel, stride, padding, dilation, ceilMode);
+    }
+
+    /** Average pooling ({@code stride} null = kernel). */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+        return x.avgPool2d(kernel, stride, padding, ceilMode, countIncludePad);
+    }
+
+    /** Adaptive average pooling to {@code (outH, outW)}. */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
+        return x.adaptiveAvgPool2d(outH, outW);
+    }
+
+    // ------------------------------------------------------------------ activations
+
+    /** max(x, 0). */
+    public static Tensor relu(Tensor x) {
+        return x.relu();
+    }
+
+    /** Leaky ReLU. */
+    public static Tensor leakyRelu(Tensor x, double negativeSlope) {
+        return x.leakyRelu(negativeSlope);
+    }
+
+    /** Exact GELU. */
+    public static Tensor gelu(Tensor x) {
+        return x.gelu();
+    }
+
+    /** GELU with {@code approximate} "none" (exact) or "tanh". */
+    public static Tensor gelu(Tensor x, String approximate) {
+        switch (approximate) {
+            case "none":
+                return x.gelu();
+            case "tanh": {
+                Tensor inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+                return x.mul(0.5).mul(inner.tanh().add(1));
+            }
+            default:
+                throw new IllegalArgumentException("approximate argument must be either none or tanh.");
+        }
+    }
+
+    /** x·σ(x). */
+    public static Tensor silu(Tensor x) {
+        return x.silu();
+    }
+
+    /** tanh. */
+    public static Tensor tanh(Tensor x) {
+        return x.tanh();
+    }
+
+    /** σ(x). */
+    public static Tensor sigmoid(Tensor x) {
+        return x.sigmoid();
+    }
+
+    /** Softmax along {@code dim}. */
+    public static Tensor softmax(Tensor x, int dim) {
+        return x.softmax(dim);
+    }
+
+    /** Log-softmax along {@code dim}. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return x.logSoftmax(dim);
+    }
+
+    // ------------------------------------------------------------------ dropout family
+
+    static void checkDropoutP(double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + Py.repr(p));
+        }
+    }
+
+    /** {@code F.dropout(x)}: p = 0.5, training = true (PyTorch's defaults), default generator. */
+    public static Tensor dropout(Tensor x) {
+        return dropout(x, 0.5, true, Generator.defaultGenerator());
+    }
+
+    /** {@code F.dropout(x, p)} with PyTorch's default {@code training=true}. */
+    public static Tensor dropout(Tensor x, double p) {
+        return dropout(x, p, true, Generator.defaultGenerator());
+    }
+
+    /** Dropout with the default generator. */
+    public static Tensor dropout(Tensor x, double p, boolean training) {
+        return dropout(x, p, training, Generator.defaultGenerator());
+    }
+
+    /**
+     * Inverted dropout (SEMANTICS.md §2.2): identity (the same tensor) when {@code p == 0}, not training or empty;
+     * {@code x * 0} when {@code p == 1}; else each element is kept with probability {@code 1-p} and scaled by
+     * {@code 1/(1-p)}.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
+        checkDropoutP(p);
+        if (p == 0 || !training || x.numel() == 0) {
+            return x;
+        }
+        if (p == 1) {
+            return x.mul(0.0);
+        }
+        return x.mul(bernoulliMask(x.shape(), x.dtype(), 1 - p, 1 / (1 - p), gen));
+    }
+
+    /**
+     * Dropout with an explicit keep-mask (1 = keep, 0 = drop) broadcastable to {@code x}: {@code x * (mask/(1-p))};
+     * for tests and reproducing another framework's draw.
+     */
+    public static Tensor dropoutWithMask(Tensor x, Tensor keepMask, double p) {
+        checkDropoutP(p);
+        if (p == 1) {
+            return x.mul(0.0);
+        }
+        return x.mul(keepMask.to(x.dtype()).div(1 - p));
+    }
+
+    private static Tensor bernoulliMask(int[] shape, DType dtype, double keep, double scale, Generator gen) {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] m = new double[n];
+        for (int i = 0; i < n; i++) {
+            m[i] = gen.nextDouble() < keep ? scale : 0.0;
+        }
+        return Raw.tensor(m, dtype, shape);
+    }
+
+    /** Channel dropout over dims 0 and 1: the mask has shape (N, C, 1, …, 1). */
+    static Tensor featureDropout(Tensor x, double p, boolean training, Generator gen) {
+        checkDropoutP(p);
+        if (x.dim() < 2) {
+            throw new IllegalStateException("Feature dropout requires at least 2 dimensions in the input");
+        }
+        if (p == 0 || !training || x.numel() == 0) {
+            return x;
+        }
+        if (p == 1) {
+            return x.mul(0.0);
+        }
+        int[] ms = new int[x.dim()];
+        Arrays.fill(ms, 1);
+        ms[0] = x.size(0);
+        ms[1] = x.size(1);
+        return x.mul(bernoulliMask(ms, x.dtype(), 1 - p, 1 / (1 - p), gen));
+    }
+
+    /**
+     * {@code F.dropout1d}: input (C, L) (unbatched) or (N, C, L); whole channels are zeroed.
+     */
+    public static Tensor dropout1d(Tensor x, double p, boolean training, Generator gen) {
+        checkDropoutP(p);
+        int d = x.dim();
+        if (d != 2 && d != 3) {
+            throw new IllegalStateException("dropout1d: Expected 2D or 3D input, but received a " + d + "D input. "
+                    + "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, "
+                    + "a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).");
+        }
+        if (d == 2) {
+            return featureDropout(x.unsqueeze(0), p, training, gen).squeeze(0);
+        }
+        return featureDropout(x, p, training, gen);
+    }
+
+    /**
+     * {@code F.dropout2d}: meant for (N, C, H, W); a 3-D input is treated as (N, C, L) and other ranks get a
+     * warning, as in PyTorch; the mask is always (N, C, 1, …).
+     */
+    public static Tensor dropout2d(Tensor x, double p, boolean training, Generator gen) {
+        checkDropoutP(p);
+        int d = x.dim();
+        if (d == 3) {
+            LOG.log(System.Logger.Level.WARNING, "dropout2d: Received a 3D input to dropout2d and assuming that "
+                    + "channel-wise 1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+                    + "is the channel dim. This behavior will change in a future release to interpret the input as "
+                    + "one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
+                    + "behavior, please switch to using dropout1d instead.");
+        } else if (d != 4) {
+            LOG.log(System.Logger.Level.WARNING, "dropout2d: Received a " + d + "-D input to dropout2d, which is "
+                    + "deprecated and will result in an error in a future release. To retain the behavior and silence "
+                    + "this warning, please use dropout instead. Note that dropout2d exists to provide channel-wise "
+                    + "dropout on inputs with 2 spatial dimensions, a channel dimension, and an optional batch "
+                    + "dimension (i.e. 3D or 4D inputs).");
+        }
+        return featureDropout(x, p, training, gen);
+    }
+
+    /** {@code F.dropout2d} with the default generator. */
+    public static Tensor dropout2d(Tensor x, double p, boolean training) {
+        return dropout2d(x, p, training, Generator.defaultGenerator());
+    }
+
+    /**
+     * Stochastic depth (timm {@code drop_path}, SEMANTICS.md §4): identity when {@code dropProb == 0} or not
+     * training; otherwise one Bernoulli(1-dropProb) draw per sample (mask (N,1,…,1)), scaled by {@code 1/keep}
+     * when {@code scaleByKeep} and {@code keep > 0}.
+     */
+    public static Tensor dropPath(Tensor x, double dropProb, boolean training, boolean scaleByKeep, Generator gen) {
+        if (dropProb == 0 || !training) {
+            return x;
+        }
+        double keep = 1 - dropProb;
+        int[] ms = new int[x.dim()];
+        Arrays.fill(ms, 1);
+        if (ms.length > 0) {
+            ms[0] = x.size(0);
+        }
+        Tensor mask = bernoulliMask(ms, x.dtype(), keep, 1.0, gen);
+        return dropPathWithMask(x, mask, dropProb, training, scaleByKeep);
+    }
+
+    /** {@code dropPath} with PyTorch/timm defaults ({@code training=false}, {@code scaleByKeep=true}). */
+    public static Tensor dropPath(Tensor x, double dropProb) {
+        return dropPath(x, dropProb, false, true, Generator.defaultGenerator());
+    }
+
+    /** {@code dropPath} with an explicit per-sample keep-mask (1 = keep) of shape (N,1,…,1). */
+    public static Tensor dropPathWithMask(Tensor x, Tensor keepMask, double dropProb, boolean training,
+                                          boolean scaleByKeep) {
+        if (dropProb == 0 || !training) {
+            return x;
+        }
+        double keep = 1 - dropProb;
+        Tensor m = keepMask.to(x.dtype());
+        if (keep > 0 && scaleByKeep) {
+            m = m.div(keep);
+        }
+        return x.mul(m);
+    }
+
+    // ------------------------------------------------------------------ normalisation
+
+    /**
+     * {@code F.batch_norm}: normalises over every dim but 1 with batch statistics when {@code training} (and
+     * then updates the running statistics in place, under no-grad, with {@code momentum}), or with the running
+     * statistics otherwise. {@code runningMean}/{@code runningVar}/{@code weight}/{@code bias} may be null.
+     * A fused op with its own backward.
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        return BatchNormOp.apply(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /** {@code F.batch_norm} with PyTorch's defaults: eval mode, momentum 0.1, eps 1e-5, no affine. */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar) {
+        return batchNorm(x, runningMean, runningVar, null, null, false, 0.1, 1e-5);
+    }
+
+    /**
+     * Layer normalisation over the trailing {@code normalizedShape} dims (biased variance, eps inside the
+     * sqrt); {@code weight}/{@code bias} (of {@code normalizedShape}) may be null.
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        int k = normalizedShape.length;
+        int[] s = x.shape();
+        boolean ok = k >= 1 && s.length >= k;
+        for (int i = 0; ok && i < k; i++) {
+            ok = s[s.length - k + i] == normalizedShape[i];
+        }
+        if (!ok) {
+            StringBuilder star = new StringBuilder("[*");
+            for (int v : normalizedShape) {
+                star.append(", ").append(v);
+            }
+            throw new IllegalStateException("Given normalized_shape=" + Raw.shapeStr(normalizedShape)
+                    + ", expected input with shape " + star + "], but got input of size" + Raw.shapeStr(s));
+        }
+        int[] dims = new int[k];
+        for (int i = 0; i < k; i++) {
+            dims[i] = s.length - k + i;
+        }
+        Tensor mean = x.mean(dims, true);
+        Tensor xc = x.sub(mean);
+        Tensor var = xc.mul(xc).mean(dims, true);
+        Tensor y = xc.div(var.add(eps).sqrt());
+        if (weight != null) {
+            y = y.mul(weight);
+        }
+        if (bias != null) {
+            y = y.add(bias);
+        }
+        return y;
+    }
+
+    // ------------------------------------------------------------------ embedding
+
+    /**
+     * Looks up rows of {@code weight} (V, D) for int64 {@code indices} of any shape; output shape
+     * {@code indices.shape + [D]}. Rows at {@code paddingIdx} (if non-null) receive no gradient.
+     */
+    public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
+        if (indices.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("Expected tensor for argument #1 'indices' to have one of the following "
+                    + "scalar types: Long, Int; but got " + indices.dtype() + " instead (while checking arguments for "
+                    + "embedding)");
+        }
+        if (weight.dim() != 2) {
+            throw new IllegalArgumentException("'weight' must be 2-D");
+        }
+        final int vocab = weight.size(0);
+        final int dimE = weight.size(1);
+        final long[] idx = Raw.longs(indices);
+        for (long i : idx) {
+            if (i < 0 || i >= vocab) {
+                throw new IndexOutOfBoundsException("index out of range in self");
+            }
+        }
+        double[] w = Raw.doubles(weight);
+        double[] out = new double[idx.length * dimE];
+        for (int r = 0; r < idx.length; r++) {
+            System.arraycopy(w, (int) idx[r] * dimE, out, r * dimE, dimE);
+        }
+        int[] is = indices.shape();
+        int[] os = Arrays.copyOf(is, is.length + 1);
+        os[is.length] = dimE;
+        Tensor y = Raw.tensor(out, weight.dtype(), os);
+        final int pad = paddingIdx == null ? -1 : (paddingIdx < 0 ? paddingIdx + vocab : paddingIdx);
+        if (Autograd.isRecording(weight)) {
+            Autograd.attach(y, new Node("EmbeddingBackward0", weight) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    double[] gv = Raw.doubles(g);
+                    double[] gw = new double[vocab * dimE];
+                    for (int r = 0; r < idx.length; r++) {
+                        int row = (int) idx[r];
+                        if (row == pad) {
+                            continue;
+                        }
+                        for (int j = 0; j < dimE; j++) {
+                            gw[row * dimE + j] += gv[r * dimE + j];
+                        }
+                    }
+                    return new Tensor[] {Raw.tensor(gw, weight.dtype(), weight.shape())};
+                }
+            });
+        }
+        return y;
+    }
+
+    // ------------------------------------------------------------------ losses
+
+    /** Cross-entropy with defaults (mean, ignore_index -100, no weight, no smoothing). */
+    public static Tensor crossEntropy(Tensor input, Tensor target) {
+        return crossEntropy(input, target, null, -100, "mean", 0.0);
+    }
+
+    /**
+     * {@code F.cross_entropy} (SEMANTICS.md §8.2): fused log-softmax + NLL over the class dim (1, or 0 for a
+     * 1-D input). {@code target} holds int64 class indices (input shape without the class dim) or, when
+     * floating, class probabilities of the input's shape.
+     */
+    public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction,
+                                      double labelSmoothing) {
+        return CrossEntropyOp.apply(input, target, weight, ignoreIndex, Reduction.of(reduction), labelSmoothing, false);
+    }
+
+    /** NLL loss with defaults. */
+    public static Tensor nllLoss(Tensor input, Tensor target) {
+        return nllLoss(input, target, null, -100, "mean");
+    }
+
+    /** {@code F.nll_loss} on log-probabilities: {@code -w[t]·input[i, t]}, mean divides by Σ w[t] of kept items. */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction) {
+        return CrossEntropyOp.apply(input, target, weight, ignoreIndex, Reduction.of(reduction), 0.0, true);
+    }
+
+    /** {@code F.mse_loss} with mean reduction. */
+    public static Tensor mseLoss(Tensor input, Tensor target) {
+        return mseLoss(input, target, "mean");
+    }
+
+    /** {@code F.mse_loss}: {@code (x − y)²}, broadcasting with PyTorch's warning when the shapes differ. */
+    public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
+        Reduction red = Reduction.of(reduction);
+        if (!Arrays.equals(input.shape(), target.shape())) {
+            LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Py.size(target.shape())
+                    + ") that is different to the input size (" + Py.size(input.shape()) + "). This will likely "
+                    + "lead to incorrect results due to broadcasting. Please ensure they have the same size.");
+        }
+        Tensor d = input.sub(target);
+        return reduce(d.mul(d), red);
+    }
+
+    /** {@code F.binary_cross_entropy_with_logits} with mean reduction and no weights. */
+    public static Tensor bceWithLogits(Tensor input, Tensor target) {
+        return bceWithLogits(input, target, null, null, "mean");
+    }
+
+    /**
+     * {@code F.binary_cross_entropy_with_logits} in the stable form
+     * {@code ℓ = (1 − y)·z + lw·(log(1 + e^{−|z|}) + max(−z, 0))}, {@code lw = 1 + (posWeight − 1)·y},
+     * times {@code weight}; {@code weight} and {@code posWeight} may be null and broadcast.
+     */
+    public static Tensor bceWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
+                                       String reduction) {
+        Reduction red = Reduction.of(reduction);
+        if (!Arrays.equals(input.shape(), target.shape())) {
+            throw new IllegalArgumentException("Target size (" + Py.size(target.shape())
+                    + ") must be the same as input size (" + Py.size(input.shape()) + ")");
+        }
+        Tensor nls = negLogSigmoid(input);
+        Tensor l;
+        Tensor oneMinusY = target.neg().add(1);
+        if (posWeight == null) {
+            l = oneMinusY.mul(input).add(nls);
+        } else {
+            Tensor lw = posWeight.sub(1).mul(target).add(1);
+            l = oneMinusY.mul(input).add(lw.mul(nls));
+        }
+        if (weight != null) {
+            l = l.mul(weight);
+        }
+        return reduce(l, red);
+    }
+
+    /** {@code −log σ(z) = log(1 + e^{−|z|}) + max(−z, 0)} elementwise, with gradient {@code −σ(−z)}. */
+    static Tensor negLogSigmoid(Tensor z) {
+        final double[] zv = Raw.doubles(z);
+        double[] out = new double[zv.length];
+        for (int i = 0; i < zv.length; i++) {
+            double v = zv[i];
+            out[i] = Math.log1p(Math.exp(-Math.abs(v))) + Math.max(-v, 0);
+            if (Double.isNaN(v)) {
+                out[i] = Double.NaN;
+            }
+        }
+        Tensor y = Raw.tensor(out, z.dtype(), z.shape());
+        if (Autograd.isRecording(z)) {
+            Autograd.attach(y, new Node("NegLogSigmoidBackward0", z) {
+                final SavedTensor sz = save(z);
+
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    double[] zz = Raw.doubles(sz.get());
+                    double[] gv = Raw.doubles(g);
+                    double[] gz = new double[zz.length];
+                    for (int i = 0; i < zz.length; i++) {
+                        double v = zz[i];
+                        double sNeg; // σ(−v), stable
+                        if (v >= 0) {
+                            double e = Math.exp(-v);
+                            sNeg = e / (1 + e);
+                        } else {
+                            sNeg = 1 / (1 + Math.exp(v));
+                        }
+                        gz[i] = -gv[i] * sNeg;
+                    }
+                    return new Tensor[] {Raw.tensor(gz, z.dtype(), z.shape())};
+                }
+            });
+        }
+        return y;
+    }
+
+    static Tensor reduce(Tensor l, Reduction red) {
+        return switch (red) {
+            case NONE -> l;
+            case SUM -> l.sum();
+            case MEAN -> l.mean();
+        };
+    }
+}

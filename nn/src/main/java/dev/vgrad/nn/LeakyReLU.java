@@ -1,0 +1,26 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.Tensor;
+
+/** {@code x > 0 ? x : slope·x} ({@code nn.LeakyReLU}, default slope 0.01). */
+public class LeakyReLU extends Module {
+    private final double negativeSlope;
+
+    public LeakyReLU() {
+        this(0.01);
+    }
+
+    public LeakyReLU(double negativeSlope) {
+        this.negativeSlope = negativeSlope;
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return input.leakyRelu(negativeSlope);
+    }
+
+    @Override
+    public String extraRepr() {
+        return "negative_slope=" + Py.repr(negativeSlope);
+    }
+}

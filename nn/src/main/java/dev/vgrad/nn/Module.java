@@ -1,0 +1,579 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.DType;
+import dev.vgrad.core.Grad;
+import dev.vgrad.core.Tensor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Base class of every layer, shaped after {@code torch.nn.Module} (SEMANTICS.md §1).
+ *
+ * <p>A module owns parameters, buffers and child modules, each kept in registration order under a name;
+ * {@link #namedParameters()}, {@link #namedBuffers()} and {@link #stateDict()} use PyTorch's dotted names
+ * ({@code features.0.weight}, {@code bn1.running_mean}). A parameter is a leaf {@link Tensor} with
+ * {@code requiresGrad() == true} (see {@link Parameter}).
+ *
+ * <p>Every module has its own {@code training} flag, {@code true} after construction; {@link #train(boolean)}
+ * sets it on this module and recursively on its children; {@link #eval()} is {@code train(false)}. Module mode
+ * and grad mode ({@link Grad}) are independent.
+ *
+ * <p>Subclasses look their parameters up by name ({@link #param(String)}) rather than caching the tensors in
+ * fields, because {@link #to(DType)} and {@link #registerParameter} may replace them.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Set<String> nonPersistent = new LinkedHashSet<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    /** Whether the module is in training mode; true after construction. */
+    protected boolean training = true;
+
+    protected Module() {}
+
+    /** Computes the module's output. */
+    public abstract Tensor forward(Tensor input);
+
+    /** Alias of {@link #forward(Tensor)} (PyTorch's {@code module(x)}). */
+    public final Tensor call(Tensor input) {
+        return forward(input);
+    }
+
+    // ------------------------------------------------------------------ registration
+
+    private void checkName(String kind, String name, boolean allowExistingOfKind) {
+        if (name == null) {
+            throw new IllegalArgumentException(kind + " name should be a string. Got null");
+        }
+        if (name.contains(".")) {
+            throw new IllegalArgumentException(kind + " name can't contain \".\", got: " + name);
+        }
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException(kind + " name can't be empty string \"\"");
+        }
+        boolean clash = switch (kind) {
+            case "parameter" -> buffers.containsKey(name) || children.containsKey(name);
+            case "buffer" -> parameters.containsKey(name) || children.containsKey(name);
+            default -> parameters.containsKey(name) || buffers.containsKey(name);
+        };
+        if (clash) {
+            throw new IllegalArgumentException("attribute '" + name + "' already exists");
+        }
+    }
+
+    /**
+     * Registers (or replaces) parameter {@code name}. {@code param} may be null (an absent parameter, like
+     * {@code bias=None}); otherwise it must be a floating-point leaf. Returns {@code param}.
+     */
+    public final Tensor registerParameter(String name, Tensor param) {
+        checkName("parameter", name, true);
+        if (param != null) {
+            if (!param.isLeaf()) {
+                throw new IllegalArgumentException("Cannot assign non-leaf Tensor to parameter '" + name + "'. Model "
+                        + "parameters must be created explicitly. To express '" + name + "' as a function of another "
+                        + "Tensor, compute the value in the forward() method.");
+            }
+            if (!param.dtype().isFloatingPoint()) {
+                throw new IllegalArgumentException("parameter '" + name + "' must be a floating point tensor, got "
+                        + param.dtype());
+            }
+        }
+        parameters.put(name, param);
+        return param;
+    }
+
+    /** Registers (or replaces) a persistent buffer (part of the state dict); {@code buffer} may be null. */
+    public final Tensor registerBuffer(String name, Tensor buffer) {
+        return registerBuffer(name, buffer, true);
+    }
+
+    /** Registers (or replaces) a buffer; non-persistent buffers are left out of {@link #stateDict()}. */
+    public final Tensor registerBuffer(String name, Tensor buffer, boolean persistent) {
+        checkName("buffer", name, true);
+        buffers.put(name, buffer);
+        if (persistent) {
+            nonPersistent.remove(name);
+        } else {
+            nonPersistent.add(name);
+        }
+        return buffer;
+    }
+
+    /** Registers (or replaces) child module {@code name}; {@code module} may be null. Returns it. */
+    public final <M extends Module> M registerModule(String name, M module) {
+        checkName("module", name, true);
+        if (module == this) {
+            throw new IllegalArgumentException("cannot register a module as its own child");
+        }
+        children.put(name, module);
+        return module;
+    }
+
+    /** Alias of {@link #registerModule} ({@code add_module}). */
+    public final <M extends Module> M addModule(String name, M module) {
+        return registerModule(name, module);
+    }
+
+    /** The parameter registered as {@code name} (null when registered as absent); fails for unknown names. */
+    public final Tensor param(String name) {
+        if (!parameters.containsKey(name)) {
+            throw new IllegalArgumentException("'" + getClass().getSimpleName() + "' object has no parameter '" + name + "'");
+        }
+        return parameters.get(name);
+    }
+
+    /** The buffer registered as {@code name} (null when registered as absent); fails for unknown names. */
+    public final Tensor buffer(String name) {
+        if (!buffers.containsKey(name)) {
+            throw new IllegalArgumentException("'" + getClass().getSimpleName() + "' object has no buffer '" + name + "'");
+        }
+        return buffers.get(name);
+    }
+
+    /** The child registered as {@code name}; fails for unknown names. */
+    public final Module child(String name) {
+        if (!children.containsKey(name)) {
+            throw new IllegalArgumentException("'" + getClass().getSimpleName() + "' object has no submodule '" + name + "'");
+        }
+        return children.get(name);
+    }
+
+    /** The submodule at a dotted path ({@code "features.0"}); {@code ""} is this module. */
+    public final Module getSubmodule(String target) {
+        if (target.isEmpty()) {
+            return this;
+        }
+        Module m = this;
+        for (String part : target.split("\\.", -1)) {
+            if (!m.children.containsKey(part) || m.children.get(part) == null) {
+                throw new IllegalArgumentException(m.getClass().getSimpleName() + " has no attribute `" + part + "`");
+            }
+            m = m.children.get(part);
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ traversal
+
+    /** Parameters of this module and all descendants, without duplicates, in registration order. */
+    public final List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    /** Parameters with dotted names ({@code "0.weight"}), without duplicates. */
+    public final Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        IdentityHashMap<Tensor, Boolean> seen = new IdentityHashMap<>();
+        for (Map.Entry<String, Module> e : namedModules().entrySet()) {
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            for (Map.Entry<String, Tensor> p : e.getValue().parameters.entrySet()) {
+                if (p.getValue() != null && seen.put(p.getValue(), Boolean.TRUE) == null) {
+                    out.put(prefix + p.getKey(), p.getValue());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Buffers of this module and all descendants, without duplicates. */
+    public final List<Tensor> buffers() {
+        return new ArrayList<>(namedBuffers().values());
+    }
+
+    /** Buffers with dotted names ({@code "1.running_mean"}). */
+    public final Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        IdentityHashMap<Tensor, Boolean> seen = new IdentityHashMap<>();
+        for (Map.Entry<String, Module> e : namedModules().entrySet()) {
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            for (Map.Entry<String, Tensor> b : e.getValue().buffers.entrySet()) {
+                if (b.getValue() != null && seen.put(b.getValue(), Boolean.TRUE) == null) {
+                    out.put(prefix + b.getKey(), b.getValue());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Direct children in registration order. */
+    public final List<Module> children() {
+        return new ArrayList<>(namedChildren().values());
+    }
+
+    /** Direct children with their names (null children skipped). */
+    public final Map<String, Module> namedChildren() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        IdentityHashMap<Module, Boolean> seen = new IdentityHashMap<>();
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            if (e.getValue() != null && seen.put(e.getValue(), Boolean.TRUE) == null) {
+                out.put(e.getKey(), e.getValue());
+            }
+        }
+        return out;
+    }
+
+    /** This module and all descendants, pre-order, without duplicates. */
+    public final List<Module> modules() {
+        return new ArrayList<>(namedModules().values());
+    }
+
+    /** This module (name {@code ""}) and all descendants with dotted names, pre-order, without duplicates. */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", new IdentityHashMap<>(), out);
+        return out;
+    }
+
+    private void collectModules(String prefix, IdentityHashMap<Module, Boolean> seen, Map<String, Module> out) {
+        if (seen.put(this, Boolean.TRUE) != null) {
+            return;
+        }
+        out.put(prefix, this);
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            if (e.getValue() != null) {
+                e.getValue().collectModules(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), seen, out);
+            }
+        }
+    }
+
+    /** Applies {@code fn} to every child (recursively, children first) and then to this module; returns this. */
+    public Module apply(Consumer<Module> fn) {
+        for (Module c : children()) {
+            c.apply(fn);
+        }
+        fn.accept(this);
+        return this;
+    }
+
+    /** Total number of parameter elements. */
+    public final long numParameters() {
+        return numParameters(false);
+    }
+
+    /** Number of parameter elements, only of parameters requiring grad when {@code trainableOnly}. */
+    public final long numParameters(boolean trainableOnly) {
+        long n = 0;
+        for (Tensor p : parameters()) {
+            if (!trainableOnly || p.requiresGrad()) {
+                n += p.numel();
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ mode
+
+    /** Sets training mode on this module and (recursively) its children; returns this. */
+    public Module train(boolean mode) {
+        training = mode;
+        for (Module c : children.values()) {
+            if (c != null) {
+                c.train(mode);
+            }
+        }
+        return this;
+    }
+
+    /** {@code train(mode)} for a boxed flag; null is rejected as PyTorch rejects non-booleans. */
+    public final Module train(Boolean mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("training mode is expected to be boolean");
+        }
+        return train(mode.booleanValue());
+    }
+
+    /** {@code train(true)}. */
+    public final Module train() {
+        return train(true);
+    }
+
+    /** {@code train(false)}. */
+    public final Module eval() {
+        return train(false);
+    }
+
+    /** This module's own training flag. */
+    public final boolean isTraining() {
+        return training;
+    }
+
+    /** Sets every parameter's gradient to null (PyTorch 2.x {@code zero_grad(set_to_none=True)}). */
+    public void zeroGrad() {
+        for (Tensor p : parameters()) {
+            p.setGrad(null);
+        }
+    }
+
+    /** Sets the gradients to null, or to zeros when {@code setToNone} is false. */
+    public void zeroGrad(boolean setToNone) {
+        for (Tensor p : parameters()) {
+            if (setToNone || p.grad() == null) {
+                p.setGrad(null);
+            } else {
+                p.setGrad(p.grad().zerosLike());
+            }
+        }
+    }
+
+    /** Sets {@code requiresGrad} on every parameter; returns this. */
+    public Module requiresGrad(boolean value) {
+        for (Tensor p : parameters()) {
+            p.requiresGrad(value);
+        }
+        return this;
+    }
+
+    // ------------------------------------------------------------------ dtype
+
+    /**
+     * Converts floating-point parameters and buffers of this module and its descendants to {@code dtype}
+     * (PyTorch's {@code .double()} / {@code .float()}); integer buffers are kept. Parameters are replaced by
+     * new leaves (with converted gradients); returns this.
+     */
+    public Module to(DType dtype) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("nn.Module.to only accepts floating point dtypes, but got desired dtype="
+                    + dtype);
+        }
+        for (Module m : modules()) {
+            for (Map.Entry<String, Tensor> e : m.parameters.entrySet()) {
+                Tensor p = e.getValue();
+                if (p != null && p.dtype() != dtype) {
+                    Tensor q;
+                    try (Grad.Scope off = Grad.disabled()) {
+                        q = p.detach().to(dtype).cloneTensor();
+                    }
+                    q.requiresGrad(p.requiresGrad());
+                    if (p.grad() != null) {
+                        try (Grad.Scope off = Grad.disabled()) {
+                            q.setGrad(p.grad().to(dtype).cloneTensor());
+                        }
+                    }
+                    e.setValue(q);
+                }
+            }
+            for (Map.Entry<String, Tensor> e : m.buffers.entrySet()) {
+                Tensor b = e.getValue();
+                if (b != null && b.dtype().isFloatingPoint() && b.dtype() != dtype) {
+                    try (Grad.Scope off = Grad.disabled()) {
+                        e.setValue(b.detach().to(dtype).cloneTensor());
+                    }
+                }
+            }
+        }
+        return this;
+    }
+
+    /** {@code to(FLOAT64)}. */
+    public Module toDouble() {
+        return to(DType.FLOAT64);
+    }
+
+    /** {@code to(FLOAT32)}. */
+    public Module toFloat() {
+        return to(DType.FLOAT32);
+    }
+
+    // ------------------------------------------------------------------ state dict
+
+    /**
+     * The state dict: for each module in pre-order, its parameters then its persistent buffers, under dotted
+     * names. Values are detached tensors sharing storage with the module's tensors.
+     */
+    public final Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> e : namedModules().entrySet()) {
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            Module m = e.getValue();
+            for (Map.Entry<String, Tensor> p : m.parameters.entrySet()) {
+                if (p.getValue() != null) {
+                    out.put(prefix + p.getKey(), p.getValue().detach());
+                }
+            }
+            for (Map.Entry<String, Tensor> b : m.buffers.entrySet()) {
+                if (b.getValue() != null && !m.nonPersistent.contains(b.getKey())) {
+                    out.put(prefix + b.getKey(), b.getValue().detach());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Missing and unexpected keys reported by {@link #loadStateDict(Map, boolean)} (PyTorch's _IncompatibleKeys). */
+    public record LoadResult(List<String> missingKeys, List<String> unexpectedKeys) {
+        public LoadResult {
+            missingKeys = List.copyOf(missingKeys);
+            unexpectedKeys = List.copyOf(unexpectedKeys);
+        }
+    }
+
+    /** {@code loadStateDict(stateDict, true)}. */
+    public final LoadResult loadStateDict(Map<String, Tensor> stateDict) {
+        return loadStateDict(stateDict, true);
+    }
+
+    /**
+     * Copies values from {@code stateDict} into this module's parameters and persistent buffers, in place and
+     * under no-grad (dtype converted as by {@code copy_}). Shape mismatches always fail; with {@code strict},
+     * missing and unexpected keys fail too. The error lists every problem, like PyTorch's
+     * {@code Error(s) in loading state_dict for ...}; nothing is modified when it fails.
+     */
+    public final LoadResult loadStateDict(Map<String, Tensor> stateDict, boolean strict) {
+        Map<String, Tensor> sd = new LinkedHashMap<>(stateDict);
+        Map<String, Module> mods = namedModules();
+        for (Map.Entry<String, Module> e : mods.entrySet()) {
+            e.getValue().preLoadStateDict(sd, e.getKey().isEmpty() ? "" : e.getKey() + ".");
+        }
+        List<String> missing = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        Set<String> expected = new LinkedHashSet<>();
+        List<Tensor[]> copies = new ArrayList<>();
+        for (Map.Entry<String, Module> e : mods.entrySet()) {
+            String prefix = e.getKey().isEmpty() ? "" : e.getKey() + ".";
+            Module m = e.getValue();
+            Map<String, Tensor> local = new LinkedHashMap<>();
+            for (Map.Entry<String, Tensor> p : m.parameters.entrySet()) {
+                if (p.getValue() != null) {
+                    local.put(p.getKey(), p.getValue());
+                }
+            }
+            for (Map.Entry<String, Tensor> b : m.buffers.entrySet()) {
+                if (b.getValue() != null && !m.nonPersistent.contains(b.getKey())) {
+                    local.put(b.getKey(), b.getValue());
+                }
+            }
+            for (Map.Entry<String, Tensor> l : local.entrySet()) {
+                String key = prefix + l.getKey();
+                expected.add(key);
+                Tensor src = sd.get(key);
+                if (src == null) {
+                    missing.add(key);
+                    continue;
+                }
+                Tensor dst = l.getValue();
+                if (!Arrays.equals(src.shape(), dst.shape())) {
+                    errors.add("size mismatch for " + key + ": copying a param with shape " + torchSize(src.shape())
+                            + " from checkpoint, the shape in current model is " + torchSize(dst.shape()) + ".");
+                    continue;
+                }
+                copies.add(new Tensor[] {dst, src});
+            }
+        }
+        List<String> unexpected = new ArrayList<>();
+        for (String k : sd.keySet()) {
+            if (!expected.contains(k)) {
+                unexpected.add(k);
+            }
+        }
+        List<String> msgs = new ArrayList<>();
+        if (strict) {
+            if (!unexpected.isEmpty()) {
+                msgs.add("Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
+            }
+            if (!missing.isEmpty()) {
+                msgs.add("Missing key(s) in state_dict: " + quoted(missing) + ". ");
+            }
+        }
+        msgs.addAll(errors);
+        if (!msgs.isEmpty()) {
+            throw new IllegalStateException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ":\n\t"
+                    + String.join("\n\t", msgs));
+        }
+        try (Grad.Scope off = Grad.disabled()) {
+            for (Tensor[] c : copies) {
+                c[0].copy_(c[1]);
+            }
+        }
+        return new LoadResult(missing, unexpected);
+    }
+
+    /**
+     * Hook run on a mutable copy of the state dict before loading (PyTorch's {@code _load_from_state_dict}
+     * preamble); {@code prefix} is this module's dotted prefix including the trailing dot. Default: nothing.
+     */
+    protected void preLoadStateDict(Map<String, Tensor> stateDict, String prefix) {}
+
+    private static String quoted(List<String> keys) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < keys.size(); i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append('"').append(keys.get(i)).append('"');
+        }
+        return sb.toString();
+    }
+
+    static String torchSize(int[] shape) {
+        StringBuilder sb = new StringBuilder("torch.Size([");
+        for (int i = 0; i < shape.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(shape[i]);
+        }
+        return sb.append("])").toString();
+    }
+
+    /** Writes {@link #stateDict()} to a safetensors file (atomically). */
+    public final void save(Path path) throws IOException {
+        SafeTensors.save(path, stateDict(), Map.of("format", "pt"));
+    }
+
+    /** Loads a safetensors file written by {@link #save(Path)} or PyTorch into this module (strict). */
+    public final LoadResult load(Path path) throws IOException {
+        return loadStateDict(SafeTensors.load(path).tensors(), true);
+    }
+
+    // ------------------------------------------------------------------ printing
+
+    /** The text inside the parentheses of this module's line, e.g. {@code in_features=4, out_features=2, bias=True}. */
+    public String extraRepr() {
+        return "";
+    }
+
+    /** The class name shown by {@link #toString()}. */
+    protected String typeName() {
+        return getClass().getSimpleName();
+    }
+
+    /** PyTorch's module tree: {@code Sequential(\n  (0): Linear(...)\n)}. */
+    @Override
+    public String toString() {
+        List<String> lines = new ArrayList<>();
+        String extra = extraRepr();
+        if (!extra.isEmpty()) {
+            Collections.addAll(lines, extra.split("\n", -1));
+        }
+        for (Map.Entry<String, Module> e : children.entrySet()) {
+            String childRepr = e.getValue() == null ? "None" : e.getValue().toString();
+            lines.add(indent("(" + e.getKey() + "): " + childRepr));
+        }
+        StringBuilder sb = new StringBuilder(typeName()).append('(');
+        if (!lines.isEmpty()) {
+            if (lines.size() == 1 && children.isEmpty()) {
+                sb.append(lines.get(0));
+            } else {
+                sb.append('\n');
+                for (String l : lines) {
+                    sb.append("  ").append(l).append('\n');
+                }
+            }
+        }
+        return sb.append(')').toString();
+    }
+
+    private static String indent(String s) {
+        return s.replace("\n", "\n  ");
+    }
+}

@@ -1,0 +1,281 @@
+package dev.vgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import dev.vgrad.core.DType;
+import dev.vgrad.core.Generator;
+import dev.vgrad.core.Grad;
+import dev.vgrad.core.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.QuickTheory;
+
+/**
+ * QuickTheories properties over random architectures built from Linear/Conv2d/BatchNorm/Dropout/DropPath.
+ * Each example is one architecture seed (QuickTheories reports the falsifying seed); the QuickTheories seed
+ * itself is printed and can be fixed with {@code -Dvgrad.qt.seed=...}.
+ */
+class PropertiesTest {
+    static final long SEED = Long.getLong("vgrad.qt.seed", System.nanoTime());
+    static final int EXAMPLES = Integer.getInteger("vgrad.qt.examples", 25);
+
+    @BeforeAll
+    static void announce() {
+        System.out.println("PropertiesTest: QuickTheories seed = " + SEED + " (rerun with -Dvgrad.qt.seed=" + SEED + ")");
+    }
+
+    static QuickTheory theory() {
+        return qt().withFixedSeed(SEED).withExamples(EXAMPLES);
+    }
+
+    /** A random model and a matching input factory, both determined by {@code seed}. */
+    record Arch(Module model, int[] inputShape, String description) {
+        Tensor input(Generator g, int batch) {
+            int[] s = inputShape.clone();
+            s[0] = batch;
+            return Tensor.randn(g, s).mul(1.5).add(0.25);
+        }
+    }
+
+    static Arch randomArch(long seed) {
+        Generator g = new Generator(seed);
+        boolean conv = g.nextDouble() < 0.5;
+        Sequential s = new Sequential();
+        StringBuilder d = new StringBuilder();
+        int[] shape;
+        int width;
+        if (conv) {
+            int c = 1 + (int) g.nextLong(3);
+            int hw = 4 + (int) g.nextLong(3);
+            shape = new int[] {1, c, hw, hw};
+            int blocks = 1 + (int) g.nextLong(2);
+            for (int b = 0; b < blocks; b++) {
+                int c2 = 2 + (int) g.nextLong(3);
+                s.append(new Conv2d(c, c2, 3, 1, 1, g.nextDouble() < 0.5, g));
+                if (g.nextDouble() < 0.7) {
+                    s.append(new BatchNorm2d(c2));
+                }
+                s.append(new ReLU());
+                if (g.nextDouble() < 0.5) {
+                    s.append(new Dropout2d(0.2 + 0.5 * g.nextDouble(), new Generator(g.nextLong())));
+                }
+                if (g.nextDouble() < 0.5) {
+                    s.append(new DropPath(0.1 + 0.5 * g.nextDouble(), true, new Generator(g.nextLong())));
+                }
+                c = c2;
+            }
+            s.append(new Flatten());
+            width = c * hw * hw;
+        } else {
+            width = 2 + (int) g.nextLong(6);
+            shape = new int[] {1, width};
+        }
+        int layers = 1 + (int) g.nextLong(3);
+        for (int i = 0; i < layers; i++) {
+            int w2 = 2 + (int) g.nextLong(6);
+            s.append(new Linear(width, w2, g.nextDouble() < 0.8, g));
+            if (g.nextDouble() < 0.6) {
+                s.append(new BatchNorm1d(w2, 1e-5, g.nextDouble() < 0.2 ? null : 0.1, g.nextDouble() < 0.8, true));
+            }
+            s.append(g.nextDouble() < 0.5 ? new ReLU() : new Tanh());
+            if (g.nextDouble() < 0.6) {
+                s.append(new Dropout(0.1 + 0.6 * g.nextDouble(), new Generator(g.nextLong())));
+            }
+            if (g.nextDouble() < 0.4) {
+                s.append(new DropPath(0.1 + 0.5 * g.nextDouble(), g.nextDouble() < 0.7, new Generator(g.nextLong())));
+            }
+            width = w2;
+        }
+        s.append(new Linear(width, 3, true, g));
+        d.append(s);
+        Arch a = new Arch(s, shape, d.toString());
+        // a few training steps so running statistics are not at their defaults
+        for (int i = 0; i < 2; i++) {
+            a.model.forward(a.input(g, 6));
+        }
+        return a;
+    }
+
+    private static List<double[]> snapshot(Module m) {
+        List<double[]> out = new ArrayList<>();
+        for (Map.Entry<String, Tensor> e : m.stateDict().entrySet()) {
+            out.add(e.getValue().toDoubleArray());
+        }
+        return out;
+    }
+
+    private static void assertSameState(List<double[]> a, List<double[]> b, String what) {
+        assertEquals(a.size(), b.size(), what);
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(a.get(i), b.get(i), what);
+        }
+    }
+
+    @Test
+    void evalIsDeterministicAndLeavesRunningStatsAlone() {
+        theory().forAll(longs().all()).checkAssert(seed -> {
+            Arch a = randomArch(seed);
+            a.model.eval();
+            List<double[]> before = snapshot(a.model);
+            Tensor x = a.input(new Generator(seed + 1), 5);
+            float[] y1 = a.model.forward(x).toArray();
+            float[] y2 = a.model.forward(x).toArray();
+            assertArrayEquals(y1, y2, "seed " + seed + ": " + a.description);
+            assertSameState(before, snapshot(a.model), "running statistics changed in eval, seed " + seed);
+        });
+    }
+
+    @Test
+    void evalOutputOfASampleIsIndependentOfTheBatch() {
+        theory().forAll(longs().all()).checkAssert(seed -> {
+            Arch a = randomArch(seed);
+            a.model.to(DType.FLOAT64);
+            a.model.eval();
+            Generator g = new Generator(seed + 2);
+            Tensor x1 = a.input(g, 3).toDouble();
+            Tensor x2 = a.input(g, 4).toDouble();
+            double[] whole = a.model.forward(Tensor.cat(List.of(x1, x2), 0)).narrow(0, 0, 3).toDoubleArray();
+            double[] alone = a.model.forward(x1).toDoubleArray();
+            assertArrayEquals(alone, whole, 1e-12, "seed " + seed + ": " + a.description);
+            double[] single = a.model.forward(x1.narrow(0, 1, 1)).toDoubleArray();
+            double[] row1 = java.util.Arrays.copyOfRange(alone, 3, 6);
+            assertArrayEquals(row1, single, 1e-12, "seed " + seed);
+        });
+    }
+
+    @Test
+    void noGradBuildsNoGraphButTrainingStillUpdatesStats() {
+        theory().forAll(longs().all()).checkAssert(seed -> {
+            Arch a = randomArch(seed);
+            Tensor x = a.input(new Generator(seed + 3), 4).requiresGrad(true);
+            for (boolean mode : new boolean[] {false, true}) {
+                a.model.train(mode);
+                List<double[]> before = snapshot(a.model);
+                Tensor y;
+                try (Grad.Scope off = Grad.disabled()) {
+                    y = a.model.forward(x);
+                }
+                assertNull(y.gradFn(), "seed " + seed);
+                assertFalse(y.requiresGrad(), "seed " + seed);
+                List<AbstractBatchNorm> bns = new ArrayList<>();
+                for (Module m : a.model.modules()) {
+                    if (m instanceof AbstractBatchNorm bn) {
+                        bns.add(bn);
+                    }
+                }
+                if (!mode) {
+                    assertSameState(before, snapshot(a.model), "eval under no-grad, seed " + seed);
+                } else {
+                    for (AbstractBatchNorm bn : bns) {
+                        assertEquals(3L, bn.numBatchesTracked().toLongArray()[0], "seed " + seed);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void modeSwitchesNeverChangeParametersAndTrainRestoresStochasticity() {
+        theory().forAll(longs().all()).checkAssert(seed -> {
+            Arch a = randomArch(seed);
+            boolean stochastic = false;
+            for (Module m : a.model.modules()) {
+                stochastic |= m instanceof AbstractDropout || m instanceof DropPath;
+            }
+            List<double[]> before = snapshot(a.model);
+            a.model.eval().train().eval().train(false).train(true);
+            assertSameState(before, snapshot(a.model), "seed " + seed);
+            Tensor x = a.input(new Generator(seed + 4), 8);
+            a.model.eval();
+            float[] e1 = a.model.forward(x).toArray();
+            float[] e2 = a.model.forward(x).toArray();
+            assertArrayEquals(e1, e2);
+            a.model.train();
+            if (stochastic) {
+                boolean differs = false;
+                for (int i = 0; i < 5 && !differs; i++) {
+                    differs = !java.util.Arrays.equals(a.model.forward(x).toArray(), a.model.forward(x).toArray());
+                }
+                assertTrue(differs, "train() after eval() must restore dropout, seed " + seed + ": " + a.description);
+            }
+        });
+    }
+
+    @Test
+    void dropoutZeroesAboutPAndKeepsTheMean() {
+        theory().withExamples(15).forAll(doubles().between(0.05, 0.9), longs().all()).checkAssert((p, seed) -> {
+            int n = 20000;
+            Tensor x = Tensor.ones(n);
+            Dropout d = new Dropout(p, new Generator(seed));
+            double[] y = d.forward(x).toDoubleArray();
+            int zeros = 0;
+            double sum = 0;
+            for (double v : y) {
+                if (v == 0) {
+                    zeros++;
+                } else {
+                    assertEquals(1 / (1 - p), v, 1e-6);
+                }
+                sum += v;
+            }
+            double sd = Math.sqrt(n * p * (1 - p));
+            assertTrue(Math.abs(zeros - n * p) < 6 * sd, "zeros " + zeros + " for p=" + p + " seed " + seed);
+            double meanSd = Math.sqrt(p / (1 - p) / n);
+            assertTrue(Math.abs(sum / n - 1) < 6 * meanSd, "mean " + sum / n + " for p=" + p + " seed " + seed);
+        });
+    }
+
+    @Test
+    void dropPathZeroesWholeSamples() {
+        theory().withExamples(15).forAll(doubles().between(0.05, 0.9), longs().all()).checkAssert((p, seed) -> {
+            int n = 4000;
+            DropPath d = new DropPath(p, true, new Generator(seed));
+            Tensor y = d.forward(Tensor.ones(n, 3, 2));
+            double[] v = y.toDoubleArray();
+            int dropped = 0;
+            for (int i = 0; i < n; i++) {
+                double first = v[i * 6];
+                for (int j = 1; j < 6; j++) {
+                    assertEquals(first, v[i * 6 + j], "sample " + i + " is not all-or-nothing, seed " + seed);
+                }
+                if (first == 0) {
+                    dropped++;
+                } else {
+                    assertEquals(1 / (1 - p), first, 1e-6);
+                }
+            }
+            double sd = Math.sqrt(n * p * (1 - p));
+            assertTrue(Math.abs(dropped - n * p) < 6 * sd, "dropped " + dropped + " for p=" + p + " seed " + seed);
+        });
+    }
+
+    @Test
+    void batchNormTrainOutputsAreStandardisedPerChannel() {
+        theory().withExamples(20).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int c = 1 + (int) g.nextLong(4);
+            boolean twoD = g.nextDouble() < 0.5;
+            Tensor x = twoD ? Tensor.randn(g, 3 + (int) g.nextLong(4), c, 3, 2) : Tensor.randn(g, 4 + (int) g.nextLong(8), c);
+            x = x.mul(2 + 3 * g.nextDouble()).add(g.nextDouble() * 4 - 2);
+            Module bn = twoD ? new BatchNorm2d(c) : new BatchNorm1d(c);
+            Tensor y = bn.forward(x);
+            int[] dims = twoD ? new int[] {0, 2, 3} : new int[] {0};
+            double[] mean = y.toDouble().mean(dims, false).toDoubleArray();
+            double[] var = y.toDouble().var(dims, 0, false).toDoubleArray();
+            for (int k = 0; k < c; k++) {
+                assertEquals(0.0, mean[k], 1e-5, "seed " + seed);
+                assertEquals(1.0, var[k], 2e-3, "seed " + seed);
+            }
+        });
+    }
+}
