@@ -1,0 +1,146 @@
+package dev.vgrad.optim;
+
+import dev.vgrad.core.Tensor;
+import dev.vgrad.core.kernel.OptimKernels;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adam (SEMANTICS.md §6.3, {@code torch.optim.Adam}) with coupled L2 weight decay, AMSGrad and maximization.
+ * Defaults: {@code lr=1e-3}, {@code betas=(0.9, 0.999)}, {@code eps=1e-8}, {@code weight_decay=0},
+ * {@code amsgrad=false}, {@code maximize=false}.
+ *
+ * <pre>
+ * t += 1;  g = maximize ? -g : g;  if λ != 0: g = g + λ·θ
+ * m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;  u = amsgrad ? (v_max = max(v_max, v)) : v
+ * θ = θ - (γ/(1-β1^t)) · m / (sqrt(u)/sqrt(1-β2^t) + eps)
+ * </pre>
+ * State per parameter: {@code step} (a number), {@code exp_avg}, {@code exp_avg_sq} and, with amsgrad,
+ * {@code max_exp_avg_sq}.
+ */
+public class Adam extends Optimizer {
+    private final boolean decoupled;
+
+    /** Default hyper-parameters, set fluently. */
+    public static final class Options {
+        final Map<String, Object> map = new LinkedHashMap<>();
+
+        Options(double weightDecay) {
+            map.put("lr", 1e-3);
+            map.put("betas", new double[] {0.9, 0.999});
+            map.put("eps", 1e-8);
+            map.put("weight_decay", weightDecay);
+            map.put("amsgrad", false);
+            map.put("maximize", false);
+        }
+
+        public Options lr(double v) {
+            map.put("lr", v);
+            return this;
+        }
+
+        public Options betas(double beta1, double beta2) {
+            map.put("betas", new double[] {beta1, beta2});
+            return this;
+        }
+
+        public Options eps(double v) {
+            map.put("eps", v);
+            return this;
+        }
+
+        public Options weightDecay(double v) {
+            map.put("weight_decay", v);
+            return this;
+        }
+
+        public Options amsgrad(boolean v) {
+            map.put("amsgrad", v);
+            return this;
+        }
+
+        public Options maximize(boolean v) {
+            map.put("maximize", v);
+            return this;
+        }
+    }
+
+    /** Fresh default options ({@code weight_decay=0}). */
+    public static Options options() {
+        return new Options(0.0);
+    }
+
+    /** Adam with default hyper-parameters. */
+    public Adam(List<?> params) {
+        this(params, options());
+    }
+
+    /** Adam with the given learning rate and other defaults. */
+    public Adam(List<?> params, double lr) {
+        this(params, options().lr(lr));
+    }
+
+    /** Adam over tensors or {@link ParamGroup}s with the given defaults. */
+    public Adam(List<?> params, Options options) {
+        this(params, options, false);
+    }
+
+    Adam(List<?> params, Options options, boolean decoupled) {
+        super(params, options.map);
+        this.decoupled = decoupled;
+    }
+
+    @Override
+    protected void validateGroup(ParamGroup g) {
+        requireNonNegative(g, "lr", "learning rate");
+        requireNonNegative(g, "eps", "epsilon value");
+        requireBetas(g);
+        requireNonNegative(g, "weight_decay", "weight_decay value");
+    }
+
+    @Override
+    protected void update(ParamGroup g, Tensor param, Tensor p, Tensor grad) {
+        double lr = g.getDouble("lr");
+        double[] betas = g.betas();
+        double beta1 = betas[0];
+        double beta2 = betas[1];
+        double eps = g.getDouble("eps");
+        double wd = g.getDouble("weight_decay");
+        boolean amsgrad = g.getBoolean("amsgrad");
+        boolean maximize = g.getBoolean("maximize");
+
+        Map<String, Object> st = state(param);
+        if (!st.containsKey("step")) {
+            st.put("step", 0.0);
+        }
+        Tensor m = buffer(st, "exp_avg", param);
+        Tensor v = buffer(st, "exp_avg_sq", param);
+        Tensor vmax = amsgrad ? buffer(st, "max_exp_avg_sq", param) : null;
+        double step = ((Number) st.get("step")).doubleValue() + 1;
+        st.put("step", step);
+
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2 = 1 - Math.pow(beta2, step);
+        double stepSize = lr / bc1;
+        double bc2Sqrt = Math.sqrt(bc2);
+        double coupledWd = decoupled ? 0 : wd;
+        double decay = decoupled ? 1 - lr * wd : 1;
+        int n = p.numel();
+        if (isFloat(p)) {
+            OptimKernels.adam(p.floatStorage(), p.storageOffset(), grad.floatStorage(), grad.storageOffset(),
+                    m.floatStorage(), 0, v.floatStorage(), 0, vmax == null ? null : vmax.floatStorage(), 0, n,
+                    (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) coupledWd,
+                    (float) decay, (float) bc2Sqrt, (float) eps, (float) -stepSize, maximize);
+        } else {
+            OptimKernels.adam(p.doubleStorage(), p.storageOffset(), grad.doubleStorage(), grad.storageOffset(),
+                    m.doubleStorage(), 0, v.doubleStorage(), 0, vmax == null ? null : vmax.doubleStorage(), 0, n,
+                    beta1, 1 - beta1, beta2, 1 - beta2, coupledWd, decay, bc2Sqrt, eps, -stepSize, maximize);
+        }
+        m.bumpVersion();
+        v.bumpVersion();
+        if (vmax != null) {
+            vmax.bumpVersion();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.vgrad.optim;
+
+import java.util.List;
+
+/**
+ * AdamW (SEMANTICS.md §6.4, {@code torch.optim.AdamW}): Adam with decoupled weight decay
+ * {@code θ = θ·(1 - γ·λ)} applied before the moment updates, using the raw learning rate. Defaults as
+ * {@link Adam} except {@code weight_decay=1e-2}. Same state keys as Adam.
+ */
+public final class AdamW extends Adam {
+
+    /** Fresh default options ({@code weight_decay=1e-2}). */
+    public static Options options() {
+        return new Options(1e-2);
+    }
+
+    /** AdamW with default hyper-parameters. */
+    public AdamW(List<?> params) {
+        this(params, options());
+    }
+
+    /** AdamW with the given learning rate and other defaults. */
+    public AdamW(List<?> params, double lr) {
+        this(params, options().lr(lr));
+    }
+
+    /** AdamW over tensors or {@link ParamGroup}s with the given defaults. */
+    public AdamW(List<?> params, Options options) {
+        super(params, options, true);
+    }
+}

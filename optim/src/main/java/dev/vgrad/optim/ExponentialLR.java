@@ -1,0 +1,50 @@
+package dev.vgrad.optim;
+
+import java.util.Map;
+
+/** Multiplies each group's learning rate by {@code gamma} every epoch: {@code lr_e = base_lr · gamma^e}. */
+public final class ExponentialLR extends LRScheduler {
+    private double gamma;
+
+    public ExponentialLR(Optimizer optimizer, double gamma) {
+        super(optimizer);
+        this.gamma = gamma;
+        initialStep();
+    }
+
+    @Override
+    protected double[] computeLr() {
+        double[] lrs = groupLrs();
+        if (lastEpoch == 0) {
+            return lrs;
+        }
+        for (int i = 0; i < lrs.length; i++) {
+            lrs[i] = lrs[i] * gamma;
+        }
+        return lrs;
+    }
+
+    @Override
+    protected double[] closedFormLr() {
+        double[] r = new double[baseLrs.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = baseLrs[i] * Math.pow(gamma, lastEpoch);
+        }
+        return r;
+    }
+
+    @Override
+    protected void saveExtra(Map<String, Object> m) {
+        m.put("gamma", gamma);
+    }
+
+    @Override
+    protected void checkExtra(Map<String, Object> m) {
+        doubleOf(m, "gamma");
+    }
+
+    @Override
+    protected void loadExtra(Map<String, Object> m) {
+        gamma = doubleOf(m, "gamma");
+    }
+}

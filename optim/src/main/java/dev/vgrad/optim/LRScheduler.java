@@ -1,0 +1,228 @@
+package dev.vgrad.optim;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Base class of the learning-rate schedulers, after PyTorch's {@code _LRScheduler} (SEMANTICS.md §6.7).
+ *
+ * <p>Construction sets {@code initial_lr} in every group that lacks it, takes {@code base_lrs} from it and performs
+ * one initial {@link #step()} ({@code last_epoch} becomes 0 and the groups get the epoch-0 learning rates). Each
+ * later {@code step()} increments {@code last_epoch} and writes the new {@code lr} into every group. Schedulers use
+ * PyTorch's recursive ("chainable") formulas, so values agree with PyTorch to the last bit or to rounding.
+ *
+ * <p>Calling {@code step()} before the optimizer's first {@code step()} logs PyTorch's warning once (#41).
+ *
+ * <p>Resuming: construct the optimizer and scheduler as for a fresh run, then load the optimizer's state dict
+ * (which restores each group's {@code lr}, {@code initial_lr}, …) and then the scheduler's.
+ */
+public abstract class LRScheduler {
+    static final String ORDER_WARNING = "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+            + "In PyTorch 1.1.0 and later, you should call them in the opposite order: `optimizer.step()` before "
+            + "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first value of the "
+            + "learning rate schedule. See more details at "
+            + "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate";
+
+    protected final Optimizer optimizer;
+    protected double[] baseLrs;
+    protected int lastEpoch = -1;
+    /** Number of step() calls including the initial one ({@code _step_count}). */
+    protected int stepCount;
+    protected double[] lastLr;
+    private long optimizerStepsAtInit;
+    private boolean orderWarned;
+
+    /** Sets {@code initial_lr} where missing and reads {@code base_lrs}; subclasses then call {@link #initialStep()}. */
+    protected LRScheduler(Optimizer optimizer) {
+        if (optimizer == null) {
+            throw new IllegalArgumentException("null is not an Optimizer");
+        }
+        this.optimizer = optimizer;
+        List<ParamGroup> groups = optimizer.paramGroups();
+        baseLrs = new double[groups.size()];
+        for (int i = 0; i < groups.size(); i++) {
+            ParamGroup g = groups.get(i);
+            if (!g.has("initial_lr")) {
+                g.set("initial_lr", g.lr());
+            }
+            baseLrs[i] = g.getDouble("initial_lr");
+        }
+    }
+
+    /** PyTorch's {@code _initial_step}: resets the call-order bookkeeping and steps once. */
+    protected final void initialStep() {
+        optimizerStepsAtInit = optimizer.stepCount();
+        stepCount = 0;
+        step();
+    }
+
+    /** Advances one epoch/iteration and writes the new learning rates into the optimizer's groups. */
+    public void step() {
+        if (stepCount == 1 && optimizer.stepCount() == optimizerStepsAtInit && !orderWarned) {
+            orderWarned = true;
+            Optimizer.LOG.log(System.Logger.Level.WARNING, ORDER_WARNING);
+        }
+        stepCount++;
+        lastEpoch++;
+        apply(computeLr());
+    }
+
+    /** PyTorch's {@code step(epoch)} (used by {@link SequentialLR}): jumps to {@code epoch} with the closed form. */
+    void stepTo(int epoch) {
+        stepCount++;
+        lastEpoch = epoch;
+        apply(closedFormLr());
+    }
+
+    private void apply(double[] lrs) {
+        List<ParamGroup> groups = optimizer.paramGroups();
+        for (int i = 0; i < groups.size(); i++) {
+            groups.get(i).set("lr", lrs[i]);
+        }
+        lastLr = new double[groups.size()];
+        for (int i = 0; i < groups.size(); i++) {
+            lastLr[i] = groups.get(i).lr();
+        }
+    }
+
+    /** The chainable {@code get_lr()}: new learning rates for {@link #lastEpoch} from the groups' current ones. */
+    protected abstract double[] computeLr();
+
+    /** The closed form for {@link #lastEpoch} (defaults to {@link #computeLr()}). */
+    protected double[] closedFormLr() {
+        return computeLr();
+    }
+
+    /** The groups' current learning rates. */
+    protected final double[] groupLrs() {
+        List<ParamGroup> groups = optimizer.paramGroups();
+        double[] r = new double[groups.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = groups.get(i).lr();
+        }
+        return r;
+    }
+
+    /** The learning rates written by the last step ({@code get_last_lr()}). */
+    public double[] getLastLr() {
+        return lastLr.clone();
+    }
+
+    /** The current epoch ({@code last_epoch}; 0 right after construction). */
+    public int lastEpoch() {
+        return lastEpoch;
+    }
+
+    /** The optimizer this scheduler drives. */
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** True once the call-order warning (#41) was logged by this scheduler. */
+    public boolean callOrderWarned() {
+        return orderWarned;
+    }
+
+    /**
+     * The scheduler state as in PyTorch ({@code last_epoch}, {@code _step_count}, {@code base_lrs},
+     * {@code _last_lr} and the scheduler's own fields). Values are numbers, booleans, strings and lists.
+     */
+    public Map<String, Object> stateDict() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", getClass().getSimpleName());
+        m.put("last_epoch", lastEpoch);
+        m.put("_step_count", stepCount);
+        m.put("base_lrs", toList(baseLrs));
+        m.put("_last_lr", toList(lastLr));
+        saveExtra(m);
+        return m;
+    }
+
+    /**
+     * Restores {@link #stateDict()} output (also after a JSON round trip). Validates before changing anything.
+     *
+     * @throws IllegalArgumentException when the dict belongs to another scheduler type or is malformed
+     */
+    public void loadStateDict(Map<String, Object> state) {
+        prepareLoad(state).run();
+    }
+
+    /** Validates {@code state} without changing anything; the returned action applies it. */
+    final Runnable prepareLoad(Map<String, Object> state) {
+        Object type = state.get("type");
+        if (type != null && !getClass().getSimpleName().equals(type)) {
+            throw new IllegalArgumentException("scheduler state dict is for " + type + ", not "
+                    + getClass().getSimpleName());
+        }
+        int le = intOf(state, "last_epoch");
+        int sc = intOf(state, "_step_count");
+        double[] bl = doublesOf(state, "base_lrs");
+        double[] ll = doublesOf(state, "_last_lr");
+        if (bl.length != baseLrs.length || ll.length != baseLrs.length) {
+            throw new IllegalArgumentException("scheduler state dict has " + bl.length
+                    + " base learning rates but the optimizer has " + baseLrs.length + " parameter groups");
+        }
+        checkExtra(state);
+        return () -> {
+            lastEpoch = le;
+            stepCount = sc;
+            baseLrs = bl;
+            lastLr = ll;
+            loadExtra(state);
+        };
+    }
+
+    /** Adds the scheduler's own fields to its state dict. */
+    protected void saveExtra(Map<String, Object> m) {
+    }
+
+    /** Validates the scheduler's own fields in a state dict (throw {@link IllegalArgumentException}). */
+    protected void checkExtra(Map<String, Object> m) {
+    }
+
+    /** Restores the scheduler's own fields (after {@link #checkExtra}). */
+    protected void loadExtra(Map<String, Object> m) {
+    }
+
+    static List<Double> toList(double[] a) {
+        List<Double> l = new ArrayList<>(a.length);
+        for (double d : a) {
+            l.add(d);
+        }
+        return l;
+    }
+
+    static int intOf(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Number n)) {
+            throw new IllegalArgumentException("scheduler state dict has no number " + key);
+        }
+        return n.intValue();
+    }
+
+    static double doubleOf(Map<String, Object> m, String key) {
+        if (!(m.get(key) instanceof Number n)) {
+            throw new IllegalArgumentException("scheduler state dict has no number " + key);
+        }
+        return n.doubleValue();
+    }
+
+    static double[] doublesOf(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v instanceof double[] d) {
+            return d.clone();
+        }
+        if (!(v instanceof List<?> l)) {
+            throw new IllegalArgumentException("scheduler state dict has no list " + key);
+        }
+        double[] r = new double[l.size()];
+        for (int i = 0; i < r.length; i++) {
+            if (!(l.get(i) instanceof Number n)) {
+                throw new IllegalArgumentException("scheduler state dict list " + key + " has a non-number");
+            }
+            r[i] = n.doubleValue();
+        }
+        return r;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.vgrad.optim;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Multiplies each group's learning rate by {@code gamma} at every milestone epoch (by {@code gamma^k} when a
+ * milestone is listed {@code k} times), as PyTorch's {@code MultiStepLR}.
+ */
+public final class MultiStepLR extends LRScheduler {
+    private int[] milestones; // sorted, with multiplicity
+    private double gamma;
+
+    /** MultiStepLR with {@code gamma = 0.1}. */
+    public MultiStepLR(Optimizer optimizer, int[] milestones) {
+        this(optimizer, milestones, 0.1);
+    }
+
+    public MultiStepLR(Optimizer optimizer, int[] milestones, double gamma) {
+        super(optimizer);
+        this.milestones = milestones.clone();
+        Arrays.sort(this.milestones);
+        this.gamma = gamma;
+        initialStep();
+    }
+
+    private int count(int epoch) {
+        int c = 0;
+        for (int m : milestones) {
+            if (m == epoch) {
+                c++;
+            }
+        }
+        return c;
+    }
+
+    @Override
+    protected double[] computeLr() {
+        double[] lrs = groupLrs();
+        int c = count(lastEpoch);
+        if (c == 0) {
+            return lrs;
+        }
+        for (int i = 0; i < lrs.length; i++) {
+            lrs[i] = lrs[i] * Math.pow(gamma, c);
+        }
+        return lrs;
+    }
+
+    @Override
+    protected double[] closedFormLr() {
+        int k = 0;
+        while (k < milestones.length && milestones[k] <= lastEpoch) {
+            k++;
+        }
+        double[] r = new double[baseLrs.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = baseLrs[i] * Math.pow(gamma, k);
+        }
+        return r;
+    }
+
+    @Override
+    protected void saveExtra(Map<String, Object> m) {
+        List<Integer> l = new ArrayList<>();
+        for (int x : milestones) {
+            l.add(x);
+        }
+        m.put("milestones", l);
+        m.put("gamma", gamma);
+    }
+
+    @Override
+    protected void checkExtra(Map<String, Object> m) {
+        doublesOf(m, "milestones");
+        doubleOf(m, "gamma");
+    }
+
+    @Override
+    protected void loadExtra(Map<String, Object> m) {
+        double[] d = doublesOf(m, "milestones");
+        milestones = new int[d.length];
+        for (int i = 0; i < d.length; i++) {
+            milestones[i] = (int) d[i];
+        }
+        Arrays.sort(milestones);
+        gamma = doubleOf(m, "gamma");
+    }
+}

@@ -1,0 +1,140 @@
+package dev.vgrad.optim;
+
+import dev.vgrad.core.Tensor;
+import dev.vgrad.core.kernel.OptimKernels;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * RMSprop (SEMANTICS.md §6.5, {@code torch.optim.RMSprop}). Defaults: {@code lr=1e-2}, {@code alpha=0.99},
+ * {@code eps=1e-8}, {@code weight_decay=0}, {@code momentum=0}, {@code centered=false}, {@code maximize=false}.
+ *
+ * <pre>
+ * g = maximize ? -g : g;  if λ != 0: g = g + λ·θ
+ * s = α·s + (1-α)·g²;  centered: a = α·a + (1-α)·g, avg = sqrt(s - a²) + eps;  else avg = sqrt(s) + eps
+ * μ > 0: buf = μ·buf + g/avg, θ = θ - γ·buf;  else θ = θ - γ·g/avg
+ * </pre>
+ * State per parameter: {@code step}, {@code square_avg}, and {@code momentum_buffer} (μ > 0) / {@code grad_avg}
+ * (centered).
+ */
+public final class RMSprop extends Optimizer {
+
+    /** Default hyper-parameters, set fluently. */
+    public static final class Options {
+        final Map<String, Object> map = new LinkedHashMap<>();
+
+        Options() {
+            map.put("lr", 1e-2);
+            map.put("momentum", 0.0);
+            map.put("alpha", 0.99);
+            map.put("eps", 1e-8);
+            map.put("centered", false);
+            map.put("weight_decay", 0.0);
+            map.put("maximize", false);
+        }
+
+        public Options lr(double v) {
+            map.put("lr", v);
+            return this;
+        }
+
+        public Options alpha(double v) {
+            map.put("alpha", v);
+            return this;
+        }
+
+        public Options eps(double v) {
+            map.put("eps", v);
+            return this;
+        }
+
+        public Options weightDecay(double v) {
+            map.put("weight_decay", v);
+            return this;
+        }
+
+        public Options momentum(double v) {
+            map.put("momentum", v);
+            return this;
+        }
+
+        public Options centered(boolean v) {
+            map.put("centered", v);
+            return this;
+        }
+
+        public Options maximize(boolean v) {
+            map.put("maximize", v);
+            return this;
+        }
+    }
+
+    /** Fresh default options. */
+    public static Options options() {
+        return new Options();
+    }
+
+    /** RMSprop with default hyper-parameters. */
+    public RMSprop(List<?> params) {
+        this(params, options());
+    }
+
+    /** RMSprop with the given learning rate and other defaults. */
+    public RMSprop(List<?> params, double lr) {
+        this(params, options().lr(lr));
+    }
+
+    /** RMSprop over tensors or {@link ParamGroup}s with the given defaults. */
+    public RMSprop(List<?> params, Options options) {
+        super(params, options.map);
+    }
+
+    @Override
+    protected void validateGroup(ParamGroup g) {
+        requireNonNegative(g, "lr", "learning rate");
+        requireNonNegative(g, "eps", "epsilon value");
+        requireNonNegative(g, "momentum", "momentum value");
+        requireNonNegative(g, "weight_decay", "weight_decay value");
+        requireNonNegative(g, "alpha", "alpha value");
+    }
+
+    @Override
+    protected void update(ParamGroup g, Tensor param, Tensor p, Tensor grad) {
+        double lr = g.getDouble("lr");
+        double alpha = g.getDouble("alpha");
+        double eps = g.getDouble("eps");
+        double wd = g.getDouble("weight_decay");
+        double momentum = g.getDouble("momentum");
+        boolean centered = g.getBoolean("centered");
+        boolean maximize = g.getBoolean("maximize");
+
+        Map<String, Object> st = state(param);
+        if (!st.containsKey("step")) {
+            st.put("step", 0.0);
+        }
+        Tensor sq = buffer(st, "square_avg", param);
+        Tensor buf = momentum > 0 ? buffer(st, "momentum_buffer", param) : null;
+        Tensor ga = centered ? buffer(st, "grad_avg", param) : null;
+        st.put("step", ((Number) st.get("step")).doubleValue() + 1);
+        int n = p.numel();
+        if (isFloat(p)) {
+            OptimKernels.rmsprop(p.floatStorage(), p.storageOffset(), grad.floatStorage(), grad.storageOffset(),
+                    sq.floatStorage(), 0, ga == null ? null : ga.floatStorage(), 0,
+                    buf == null ? null : buf.floatStorage(), 0, n, (float) alpha, (float) (1 - alpha), (float) eps,
+                    (float) wd, (float) momentum, (float) -lr, maximize);
+        } else {
+            OptimKernels.rmsprop(p.doubleStorage(), p.storageOffset(), grad.doubleStorage(), grad.storageOffset(),
+                    sq.doubleStorage(), 0, ga == null ? null : ga.doubleStorage(), 0,
+                    buf == null ? null : buf.doubleStorage(), 0, n, alpha, 1 - alpha, eps, wd, momentum, -lr,
+                    maximize);
+        }
+        sq.bumpVersion();
+        if (buf != null) {
+            buf.bumpVersion();
+        }
+        if (ga != null) {
+            ga.bumpVersion();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.vgrad.optim;
+
+import dev.vgrad.core.Tensor;
+import dev.vgrad.core.kernel.OptimKernels;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum, L2 weight decay and
+ * maximization (SEMANTICS.md §6.2, {@code torch.optim.SGD}). Defaults: {@code lr=1e-3} (PyTorch 2.x),
+ * {@code momentum=0}, {@code dampening=0}, {@code weight_decay=0}, {@code nesterov=false}, {@code maximize=false}.
+ *
+ * <pre>
+ * g = maximize ? -g : g;  if λ != 0: g = g + λ·θ
+ * if μ != 0:  b = (first step) ? g : μ·b + (1-τ)·g;  g = nesterov ? g + μ·b : b
+ * θ = θ - γ·g
+ * </pre>
+ * State per parameter: {@code momentum_buffer}, only when {@code momentum != 0} (PyTorch 2.x: no state otherwise).
+ */
+public final class SGD extends Optimizer {
+
+    /** Default hyper-parameters, set fluently. */
+    public static final class Options {
+        final Map<String, Object> map = new LinkedHashMap<>();
+
+        Options() {
+            map.put("lr", 1e-3);
+            map.put("momentum", 0.0);
+            map.put("dampening", 0.0);
+            map.put("weight_decay", 0.0);
+            map.put("nesterov", false);
+            map.put("maximize", false);
+        }
+
+        public Options lr(double v) {
+            map.put("lr", v);
+            return this;
+        }
+
+        public Options momentum(double v) {
+            map.put("momentum", v);
+            return this;
+        }
+
+        public Options dampening(double v) {
+            map.put("dampening", v);
+            return this;
+        }
+
+        public Options weightDecay(double v) {
+            map.put("weight_decay", v);
+            return this;
+        }
+
+        public Options nesterov(boolean v) {
+            map.put("nesterov", v);
+            return this;
+        }
+
+        public Options maximize(boolean v) {
+            map.put("maximize", v);
+            return this;
+        }
+    }
+
+    /** Fresh default options. */
+    public static Options options() {
+        return new Options();
+    }
+
+    /** SGD with the given learning rate and other defaults. */
+    public SGD(List<?> params, double lr) {
+        this(params, options().lr(lr));
+    }
+
+    /** SGD over tensors or {@link ParamGroup}s with the given defaults. */
+    public SGD(List<?> params, Options options) {
+        super(params, options.map);
+    }
+
+    @Override
+    protected void validateGroup(ParamGroup g) {
+        requireNonNegative(g, "lr", "learning rate");
+        requireNonNegative(g, "momentum", "momentum value");
+        requireNonNegative(g, "weight_decay", "weight_decay value");
+        if (g.getBoolean("nesterov") && (g.getDouble("momentum") <= 0 || g.getDouble("dampening") != 0)) {
+            throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        }
+    }
+
+    @Override
+    protected void update(ParamGroup g, Tensor param, Tensor p, Tensor grad) {
+        double lr = g.getDouble("lr");
+        double wd = g.getDouble("weight_decay");
+        double momentum = g.getDouble("momentum");
+        double dampening = g.getDouble("dampening");
+        boolean nesterov = g.getBoolean("nesterov");
+        boolean maximize = g.getBoolean("maximize");
+        Tensor buf = null;
+        boolean first = false;
+        if (momentum != 0) {
+            Map<String, Object> st = state(param);
+            Object b = st.get("momentum_buffer");
+            if (b instanceof Tensor t) {
+                buf = t;
+            } else {
+                buf = zerosLike(param);
+                st.put("momentum_buffer", buf);
+                first = true;
+            }
+        }
+        int n = p.numel();
+        if (isFloat(p)) {
+            OptimKernels.sgd(p.floatStorage(), p.storageOffset(), grad.floatStorage(), grad.storageOffset(),
+                    buf == null ? null : buf.floatStorage(), 0, n, (float) -lr, (float) wd, (float) momentum,
+                    (float) (1 - dampening), nesterov, maximize, first);
+        } else {
+            OptimKernels.sgd(p.doubleStorage(), p.storageOffset(), grad.doubleStorage(), grad.storageOffset(),
+                    buf == null ? null : buf.doubleStorage(), 0, n, -lr, wd, momentum, 1 - dampening, nesterov,
+                    maximize, first);
+        }
+        if (buf != null) {
+            buf.bumpVersion();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.vgrad.optim;
+
+import java.util.Map;
+
+/**
+ * Multiplies each group's learning rate by {@code gamma} every {@code stepSize} epochs:
+ * {@code lr_e = base_lr · gamma^⌊e/stepSize⌋}, computed recursively as PyTorch does.
+ */
+public final class StepLR extends LRScheduler {
+    private int stepSize;
+    private double gamma;
+
+    /** StepLR with {@code gamma = 0.1}. */
+    public StepLR(Optimizer optimizer, int stepSize) {
+        this(optimizer, stepSize, 0.1);
+    }
+
+    public StepLR(Optimizer optimizer, int stepSize, double gamma) {
+        super(optimizer);
+        if (stepSize <= 0) {
+            throw new IllegalArgumentException("step_size must be a positive integer, got " + stepSize);
+        }
+        this.stepSize = stepSize;
+        this.gamma = gamma;
+        initialStep();
+    }
+
+    @Override
+    protected double[] computeLr() {
+        double[] lrs = groupLrs();
+        if (lastEpoch == 0 || lastEpoch % stepSize != 0) {
+            return lrs;
+        }
+        for (int i = 0; i < lrs.length; i++) {
+            lrs[i] = lrs[i] * gamma;
+        }
+        return lrs;
+    }
+
+    @Override
+    protected double[] closedFormLr() {
+        double[] r = new double[baseLrs.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = baseLrs[i] * Math.pow(gamma, Math.floorDiv(lastEpoch, stepSize));
+        }
+        return r;
+    }
+
+    @Override
+    protected void saveExtra(Map<String, Object> m) {
+        m.put("step_size", stepSize);
+        m.put("gamma", gamma);
+    }
+
+    @Override
+    protected void checkExtra(Map<String, Object> m) {
+        if (intOf(m, "step_size") <= 0) {
+            throw new IllegalArgumentException("step_size must be a positive integer");
+        }
+        doubleOf(m, "gamma");
+    }
+
+    @Override
+    protected void loadExtra(Map<String, Object> m) {
+        stepSize = intOf(m, "step_size");
+        gamma = doubleOf(m, "gamma");
+    }
+}
