@@ -54,6 +54,11 @@ public final class Autograd {
      * {@code .grad} (like {@code torch.autograd.grad}). {@code gradOutput} may be null for a one-element output.
      */
     public static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradOutput, boolean retainGraph) {
+        Args.nonNull("autograd.grad", "outputs", output);
+        Args.nonNull("autograd.grad", "inputs", inputs);
+        for (Tensor t : inputs) {
+            Args.nonNull("autograd.grad", "inputs[i]", t);
+        }
         return Engine.grad(output, inputs, gradOutput, retainGraph);
     }
 }

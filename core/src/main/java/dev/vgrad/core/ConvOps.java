@@ -205,6 +205,10 @@ final class ConvOps {
     static Tensor adaptiveAvgPool2d(Tensor input, int outH, int outW) {
         ElementwiseOps.requireFloat("adaptive_avg_pool2d", input);
         Tensor x = batched("adaptive_avg_pool2d", input);
+        if (outH <= 0 || outW <= 0) {
+            throw new IllegalArgumentException("adaptive_avg_pool2d: output size must be positive, got (" + outH + ", "
+                    + outW + ")");
+        }
         PoolGeometry g = PoolGeometry.adaptive(x.shape[0], x.shape[1], x.shape[2], x.shape[3], outH, outW);
         int n = x.shape[0];
         int c = x.shape[1];

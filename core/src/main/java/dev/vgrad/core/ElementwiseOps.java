@@ -177,6 +177,8 @@ final class ElementwiseOps {
     }
 
     static DType promote(String op, Tensor a, Tensor b) {
+        Args.nonNull(op, "input", a);
+        Args.nonNull(op, "other", b);
         requireFloat(op, a);
         requireFloat(op, b);
         return a.dtype == b.dtype ? a.dtype : DType.FLOAT64;
@@ -451,6 +453,7 @@ final class ElementwiseOps {
     }
 
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        Args.nonNull("where", "condition", cond);
         DType dt = promote("where", a, b);
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape, a.shape), b.shape);
         Tensor ce = cond.expand(shape);
@@ -495,6 +498,7 @@ final class ElementwiseOps {
     /** self = op(self, other), broadcasting other into self's shape; records history on non-leaves. */
     static Tensor inPlace(BinaryOp op, Tensor self, Tensor other) {
         String name = binaryName(op) + "_";
+        Args.nonNull(name, "other", other);
         self.checkInPlace(name);
         if (self.dtype == DType.INT64) {
             return inPlaceInt64(name, op, self, other);

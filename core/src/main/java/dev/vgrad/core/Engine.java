@@ -114,7 +114,20 @@ final class Engine {
                 } else if (node.retained != null) {
                     node.retained.accumulateGrad(g);
                 }
-                Tensor[] grads = node.backward(g);
+                Tensor[] grads;
+                if (anomaly) {
+                    try {
+                        grads = node.backward(g);
+                    } catch (RuntimeException e) {
+                        if (node.creation != null) {
+                            e.addSuppressed(new IllegalStateException("Error detected in " + node.name() + "."
+                                    + Anomaly.creationText(node), node.creation));
+                        }
+                        throw e;
+                    }
+                } else {
+                    grads = node.backward(g);
+                }
                 if (grads.length != node.numInputs()) {
                     throw new IllegalStateException("function " + node.name() + " returned an incorrect number of "
                             + "gradients (expected " + node.numInputs() + ", got " + grads.length + ")");
@@ -162,15 +175,27 @@ final class Engine {
         if (gi.dtype() != node.inputDtypes[i]) {
             gi = gi.to(node.inputDtypes[i]);
         }
-        if (anomaly && gi.hasNonFinite()) {
-            IllegalStateException e = new IllegalStateException("Function '" + node.name()
-                    + "' returned nan values in its " + i + "th output.");
-            if (node.creation != null) {
-                e.addSuppressed(node.creation);
+        if (anomaly) {
+            String bad = nonFiniteKind(gi);
+            if (bad != null) {
+                throw new IllegalStateException("Function '" + node.name() + "' returned " + bad + " values in its "
+                        + i + "th output." + Anomaly.creationText(node), node.creation);
             }
-            throw e;
         }
         return gi;
+    }
+
+    /** "nan" when {@code t} holds a NaN, "inf" when it holds an infinity (but no NaN), else null. */
+    private static String nonFiniteKind(Tensor t) {
+        if (!t.hasNonFinite()) {
+            return null;
+        }
+        for (double v : t.toDoubleArray()) {
+            if (Double.isNaN(v)) {
+                return "nan";
+            }
+        }
+        return "inf";
     }
 
     /** Every node reachable from {@code root}, with dependency counts set; iterative, so long chains cannot overflow the stack. */

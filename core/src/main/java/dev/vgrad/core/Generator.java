@@ -2,8 +2,9 @@ package dev.vgrad.core;
 
 /**
  * A seedable pseudo-random generator (xoshiro256** seeded through SplitMix64). The stream depends only on
- * the seed, so results are reproducible on every JDK and platform. Not thread-safe: give each thread its
- * own generator, or synchronise externally. Normal variates use the Box–Muller transform in double.
+ * the seed, so results are reproducible on every JDK and platform. Give each thread its
+ * own generator for reproducible per-thread streams. Every draw is synchronized, so sharing one (e.g. the default
+ * generator) between threads never corrupts its state (the interleaving of the draws is then unspecified). Normal variates use the Box–Muller transform in double.
  */
 public final class Generator {
     private static final Generator DEFAULT = new Generator(67280421310721L);
@@ -39,7 +40,7 @@ public final class Generator {
     }
 
     /** The seed last given to {@link #manualSeed}. */
-    public long initialSeed() {
+    public synchronized long initialSeed() {
         return seed;
     }
 
@@ -50,7 +51,7 @@ public final class Generator {
     }
 
     /** The next 64 random bits. */
-    public long nextLong() {
+    public synchronized long nextLong() {
         long result = Long.rotateLeft(s1 * 5, 7) * 9;
         long t = s1 << 17;
         s2 ^= s0;
@@ -63,17 +64,17 @@ public final class Generator {
     }
 
     /** Uniform in [0, 1) with 24 random bits (every float in the grid k·2^-24 equally likely). */
-    public float nextFloat() {
+    public synchronized float nextFloat() {
         return (nextLong() >>> 40) * 0x1.0p-24f;
     }
 
     /** Uniform in [0, 1) with 53 random bits. */
-    public double nextDouble() {
+    public synchronized double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
     /** Uniform integer in [0, bound), without modulo bias. */
-    public long nextLong(long bound) {
+    public synchronized long nextLong(long bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("nextLong: bound must be positive, got " + bound);
         }
@@ -89,7 +90,7 @@ public final class Generator {
     }
 
     /** Standard normal variate. */
-    public double nextGaussian() {
+    public synchronized double nextGaussian() {
         if (hasSpare) {
             hasSpare = false;
             return spareNormal;
@@ -111,12 +112,12 @@ public final class Generator {
     }
 
     /** A snapshot of the full state, for checkpoints. */
-    public long[] getState() {
+    public synchronized long[] getState() {
         return new long[] {s0, s1, s2, s3, seed, hasSpare ? 1 : 0, Double.doubleToRawLongBits(spareNormal)};
     }
 
     /** Restores a snapshot from {@link #getState()}. */
-    public void setState(long[] state) {
+    public synchronized void setState(long[] state) {
         if (state == null || state.length != 7) {
             throw new IllegalArgumentException("Generator.setState: expected 7 longs");
         }

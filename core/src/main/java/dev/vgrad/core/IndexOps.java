@@ -12,6 +12,11 @@ final class IndexOps {
         if (tensors == null || tensors.isEmpty()) {
             throw new IllegalArgumentException("cat: expected a non-empty list of Tensors");
         }
+        for (int i = 0; i < tensors.size(); i++) {
+            if (tensors.get(i) == null) {
+                throw new IllegalArgumentException("cat: tensor at position " + i + " is null");
+            }
+        }
         Tensor first = tensors.get(0);
         int rank = first.shape.length;
         if (rank == 0) {
@@ -77,6 +82,11 @@ final class IndexOps {
         if (tensors == null || tensors.isEmpty()) {
             throw new IllegalArgumentException("stack: expects a non-empty TensorList");
         }
+        for (int i = 0; i < tensors.size(); i++) {
+            if (tensors.get(i) == null) {
+                throw new IllegalArgumentException("stack: tensor at position " + i + " is null");
+            }
+        }
         int rank = tensors.get(0).shape.length;
         int dim = Shape.wrapDim("stack", dimArg, rank + 1);
         List<Tensor> parts = new ArrayList<>(tensors.size());
@@ -109,6 +119,7 @@ final class IndexOps {
     }
 
     static List<Tensor> splitSizes(Tensor x, int[] sizes, int dimArg) {
+        Args.nonNull("split_with_sizes", "split_sizes", sizes);
         requireDims("split_with_sizes", x);
         int dim = Shape.wrapDim("split", dimArg, x.shape.length);
         int sum = 0;
@@ -118,6 +129,10 @@ final class IndexOps {
                         + Arrays.toString(sizes));
             }
             sum += s;
+            if (sum < 0) {
+                throw new IllegalArgumentException("split_with_sizes: split_sizes " + Arrays.toString(sizes)
+                        + " overflow");
+            }
         }
         if (sum != x.shape[dim]) {
             throw new IllegalArgumentException("split_with_sizes: expects split_sizes to sum exactly to " + x.shape[dim]
@@ -140,6 +155,7 @@ final class IndexOps {
     }
 
     private static void requireIndex(String op, Tensor index) {
+        Args.nonNull(op, "index", index);
         if (index.dtype != DType.INT64) {
             throw new IllegalArgumentException(op + "(): Expected dtype int64 for index, got " + index.dtype);
         }

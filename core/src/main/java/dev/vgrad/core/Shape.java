@@ -35,12 +35,17 @@ final class Shape {
     }
 
     static void checkValid(String op, int[] shape) {
+        Args.nonNull(op, "shape", shape);
+        long n = 1;
         for (int s : shape) {
             if (s < 0) {
                 throw new IllegalArgumentException(op + ": negative dimension in shape " + str(shape));
             }
+            n = Math.min(n * s, Long.MAX_VALUE / Integer.MAX_VALUE);
         }
-        numel(shape);
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(op + ": tensor of shape " + str(shape) + " has more than 2^31 elements");
+        }
     }
 
     /** Wraps a possibly negative dim into [0, rank); rank 0 accepts -1 and 0 as PyTorch does. */

@@ -19,6 +19,7 @@ final class ShapeOps {
 
     /** Infers a -1 entry and checks the element count. */
     static int[] inferShape(String op, Tensor x, int[] newShape) {
+        Args.nonNull(op, "shape", newShape);
         int[] s = newShape.clone();
         int infer = -1;
         long known = 1;
@@ -124,6 +125,8 @@ final class ShapeOps {
     static Tensor flatten(Tensor x, int startDim, int endDim) {
         int rank = x.shape.length;
         if (rank == 0) {
+            Shape.wrapDim("flatten", startDim, rank);
+            Shape.wrapDim("flatten", endDim, rank);
             return x.reshape(1);
         }
         int s = Shape.wrapDim("flatten", startDim, rank);
@@ -168,6 +171,7 @@ final class ShapeOps {
     }
 
     static Tensor permute(Tensor x, int[] dims) {
+        Args.nonNull("permute", "dims", dims);
         int rank = x.shape.length;
         if (dims.length != rank) {
             throw new IllegalArgumentException("permute: number of dims don't match in permute (input shape "
@@ -220,6 +224,12 @@ final class ShapeOps {
     }
 
     static Tensor sliceClamped(Tensor x, int dimArg, int start, int end, int step) {
+        if (x.shape.length == 0) {
+            throw new IllegalArgumentException("slice: cannot be applied to a 0-dim tensor.");
+        }
+        if (step <= 0) {
+            throw new IllegalArgumentException("slice: slice step must be positive, got " + step);
+        }
         int dim = Shape.wrapDim("slice", dimArg, x.shape.length);
         int size = x.shape[dim];
         int s = start < 0 ? start + size : start;
@@ -322,6 +332,7 @@ final class ShapeOps {
     }
 
     static Tensor expand(Tensor x, int[] sizes) {
+        Args.nonNull("expand", "sizes", sizes);
         int rank = x.shape.length;
         if (sizes.length < rank) {
             throw new IllegalArgumentException("expand: the number of sizes provided (" + sizes.length + ") must be "

@@ -50,19 +50,19 @@ public final class Tensor {
 
     /** A float32 tensor over a copy of {@code data} with the given shape (a 0-d scalar when no shape). */
     public static Tensor of(float[] data, int... shape) {
-        int[] s = checkData("Tensor.of", data.length, shape);
+        int[] s = checkData("Tensor.of", data, shape);
         return contiguous(Storage.of(data.clone()), DType.FLOAT32, s);
     }
 
     /** A float64 tensor over a copy of {@code data}. */
     public static Tensor of(double[] data, int... shape) {
-        int[] s = checkData("Tensor.of", data.length, shape);
+        int[] s = checkData("Tensor.of", data, shape);
         return contiguous(Storage.of(data.clone()), DType.FLOAT64, s);
     }
 
     /** An int64 tensor (indices, class targets) over a copy of {@code data}. */
     public static Tensor ofLongs(long[] data, int... shape) {
-        int[] s = checkData("Tensor.ofLongs", data.length, shape);
+        int[] s = checkData("Tensor.ofLongs", data, shape);
         return contiguous(Storage.of(data.clone()), DType.INT64, s);
     }
 
@@ -78,7 +78,9 @@ public final class Tensor {
         return t;
     }
 
-    private static int[] checkData(String op, int length, int[] shape) {
+    private static int[] checkData(String op, Object data, int[] shape) {
+        Args.nonNull(op, "data", data);
+        int length = java.lang.reflect.Array.getLength(data);
         Shape.checkValid(op, shape);
         if (Shape.numel(shape) != length) {
             throw new IllegalArgumentException(op + ": shape " + Shape.str(shape) + " is invalid for input of size " + length);
@@ -93,6 +95,7 @@ public final class Tensor {
 
     /** Zeros of the given dtype and shape. */
     public static Tensor zeros(DType dtype, int... shape) {
+        Args.nonNull("zeros", "dtype", dtype);
         Shape.checkValid("zeros", shape);
         return empty(dtype, shape.clone());
     }
@@ -114,6 +117,7 @@ public final class Tensor {
 
     /** A tensor of the given dtype filled with {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
+        Args.nonNull("full", "dtype", dtype);
         Shape.checkValid("full", shape);
         Tensor t = empty(dtype, shape.clone());
         t.fillRaw(value);
@@ -140,11 +144,19 @@ public final class Tensor {
         if (step == 0 || Double.isNaN(step)) {
             throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
         }
+        if (!Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
+            throw new IllegalArgumentException("arange: unsupported range: " + start + " -> " + end + " (step " + step + ")");
+        }
         if ((end - start) / step < 0) {
             throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign"
                     + " (start=" + start + ", end=" + end + ", step=" + step + ")");
         }
-        int n = (int) Math.ceil((end - start) / step);
+        double count = Math.ceil((end - start) / step);
+        if (count > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("arange: the range " + start + " -> " + end + " with step " + step
+                    + " has " + count + " elements, more than 2^31");
+        }
+        int n = (int) count;
         float[] d = new float[n];
         for (int i = 0; i < n; i++) {
             d[i] = (float) (start + i * step);
@@ -157,6 +169,8 @@ public final class Tensor {
         if (steps < 0) {
             throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
         }
+        Args.finite("linspace", "start", start);
+        Args.finite("linspace", "end", end);
         float[] d = new float[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         int half = steps / 2;
@@ -186,6 +200,8 @@ public final class Tensor {
 
     /** Uniform [0,1) samples from {@code gen} (float32). */
     public static Tensor rand(Generator gen, int... shape) {
+        Args.nonNull("rand", "generator", gen);
+        Shape.checkValid("rand", shape);
         return zeros(shape).uniformRaw(gen, 0, 1);
     }
 
@@ -196,6 +212,8 @@ public final class Tensor {
 
     /** Standard normal samples from {@code gen} (float32). */
     public static Tensor randn(Generator gen, int... shape) {
+        Args.nonNull("randn", "generator", gen);
+        Shape.checkValid("randn", shape);
         return zeros(shape).normalRaw(gen, 0, 1);
     }
 
@@ -203,6 +221,11 @@ public final class Tensor {
     public static Tensor randint(Generator gen, long low, long high, int... shape) {
         if (high <= low) {
             throw new IllegalArgumentException("randint: expected low < high, got low=" + low + ", high=" + high);
+        }
+        Args.nonNull("randint", "generator", gen);
+        Shape.checkValid("randint", shape);
+        if (high - low <= 0) {
+            throw new IllegalArgumentException("randint: range [" + low + ", " + high + ") is too large");
         }
         Tensor t = zeros(DType.INT64, shape);
         for (int i = 0; i < t.storage.l.length; i++) {
@@ -409,6 +432,7 @@ public final class Tensor {
     // ------------------------------------------------------------------ element access
 
     private int flatIndex(String op, int[] idx) {
+        Args.nonNull(op, "indices", idx);
         if (idx.length != shape.length) {
             throw new IllegalArgumentException(op + ": expected " + shape.length + " indices for shape "
                     + Shape.str(shape) + ", got " + idx.length);
@@ -494,6 +518,7 @@ public final class Tensor {
 
     /** Converts to {@code target} (differentiable between float types); returns this when already that type. */
     public Tensor to(DType target) {
+        Args.nonNull("to", "dtype", target);
         return target == dtype ? this : ElementwiseOps.cast(this, target);
     }
 
@@ -744,6 +769,9 @@ public final class Tensor {
 
     /** x for x &gt; 0 else slope·x. */
     public Tensor leakyRelu(double negativeSlope) {
+        if (Double.isNaN(negativeSlope)) {
+            throw new IllegalArgumentException("leaky_relu: negative_slope must not be NaN");
+        }
         return ElementwiseOps.unary(UnaryOp.LEAKY_RELU, this, negativeSlope);
     }
 
@@ -754,6 +782,7 @@ public final class Tensor {
 
     /** GELU with PyTorch's {@code approximate} argument: {@code "none"} (exact) or {@code "tanh"}. */
     public Tensor gelu(String approximate) {
+        Args.nonNull("gelu", "approximate", approximate);
         return switch (approximate) {
             case "none" -> gelu();
             case "tanh" -> ElementwiseOps.unary(UnaryOp.GELU_TANH, this, 0);
@@ -777,6 +806,12 @@ public final class Tensor {
      * {@code softplus(beta, threshold)}).
      */
     public Tensor softplus(double beta, double threshold) {
+        if (!Double.isFinite(beta) || beta == 0) {
+            throw new IllegalArgumentException("softplus: beta must be finite and nonzero, got " + beta);
+        }
+        if (Double.isNaN(threshold)) {
+            throw new IllegalArgumentException("softplus: threshold must not be NaN");
+        }
         if (beta == 1 && threshold == 20) {
             return softplus();
         }
@@ -1057,6 +1092,7 @@ public final class Tensor {
 
     /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor. */
     public Tensor copy_(Tensor src) {
+        Args.nonNull("copy_", "src", src);
         checkInPlace("copy_");
         int[] target = Shape.broadcast("copy_", src.shape, shape);
         if (!Arrays.equals(target, shape)) {
@@ -1085,6 +1121,10 @@ public final class Tensor {
 
     /** Clamps in place. */
     public Tensor clamp_(double min, double max) {
+        ElementwiseOps.requireFloat("clamp_", this);
+        if (Double.isNaN(min) && Double.isNaN(max)) {
+            throw new IllegalArgumentException("clamp_: At least one of 'min' or 'max' must not be None");
+        }
         checkInPlace("clamp_");
         if (gradFn != null && Grad.isEnabled()) {
             if (gradFn instanceof ShapeOps.ViewNode) {
@@ -1105,6 +1145,12 @@ public final class Tensor {
 
     /** Fills with U(low, high) samples from {@code gen}. */
     public Tensor uniform_(Generator gen, double low, double high) {
+        Args.nonNull("uniform_", "generator", gen);
+        ElementwiseOps.requireFloat("uniform_", this);
+        if (!Double.isFinite(low) || !Double.isFinite(high) || low > high) {
+            throw new IllegalArgumentException("uniform_: expects to return a [from, to) range of finite values, but "
+                    + "found from=" + low + ", to=" + high);
+        }
         checkInPlace("uniform_");
         Tensor t = zerosLike().uniformRaw(gen, low, high);
         Strided.copy(t.storage, 0, shape, t.stride, storage, offset, stride);
@@ -1114,6 +1160,12 @@ public final class Tensor {
 
     /** Fills with N(mean, std²) samples from {@code gen}. */
     public Tensor normal_(Generator gen, double mean, double std) {
+        Args.nonNull("normal_", "generator", gen);
+        ElementwiseOps.requireFloat("normal_", this);
+        if (!(std >= 0) || !Double.isFinite(std) || !Double.isFinite(mean)) {
+            throw new IllegalArgumentException("normal_: expects a finite mean and a finite std >= 0.0, but found mean="
+                    + mean + ", std=" + std);
+        }
         checkInPlace("normal_");
         Tensor t = zerosLike().normalRaw(gen, mean, std);
         Strided.copy(t.storage, 0, shape, t.stride, storage, offset, stride);

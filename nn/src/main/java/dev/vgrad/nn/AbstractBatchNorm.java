@@ -21,10 +21,15 @@ public abstract class AbstractBatchNorm extends Module {
     protected AbstractBatchNorm(int numFeatures, double eps, Double momentum, boolean affine,
                                 boolean trackRunningStats) {
         if (numFeatures <= 0) {
-            throw new IllegalArgumentException("num_features must be positive, got " + numFeatures);
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": num_features must be positive, got "
+                    + numFeatures);
         }
         this.numFeatures = numFeatures;
-        this.eps = eps;
+        this.eps = Check.eps(getClass().getSimpleName(), eps);
+        if (momentum != null && !(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": momentum must be in [0, 1] (or null "
+                    + "for a cumulative average), got " + momentum);
+        }
         this.momentum = momentum;
         this.affine = affine;
         this.trackRunningStats = trackRunningStats;

@@ -9,12 +9,14 @@ public class AdaptiveAvgPool2d extends Module {
     private final boolean square;
 
     public AdaptiveAvgPool2d(int outputSize) {
+        Check.positive("AdaptiveAvgPool2d", "output_size", outputSize);
         this.outH = outputSize;
         this.outW = outputSize;
         this.square = true;
     }
 
     public AdaptiveAvgPool2d(int outH, int outW) {
+        Check.positive("AdaptiveAvgPool2d", "output_size", outH, outW);
         this.outH = outH;
         this.outW = outW;
         this.square = false;

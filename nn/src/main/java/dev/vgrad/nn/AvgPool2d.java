@@ -22,16 +22,27 @@ public class AvgPool2d extends Module {
         this.ceilMode = false;
         this.countIncludePad = true;
         this.scalarArgs = true;
+        validate();
     }
 
     /** Full form; {@code stride} null means the kernel size. */
     public AvgPool2d(int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
-        this.kernel = kernelSize.clone();
+        this.kernel = Check.nonNull("AvgPool2d", "kernel_size", kernelSize).clone();
         this.stride = stride == null ? kernelSize.clone() : stride.clone();
-        this.padding = padding.clone();
+        this.padding = Check.nonNull("AvgPool2d", "padding", padding).clone();
         this.ceilMode = ceilMode;
         this.countIncludePad = countIncludePad;
         this.scalarArgs = false;
+        validate();
+    }
+
+    private void validate() {
+        Check.positive("AvgPool2d", "kernel_size", kernel);
+        Check.positive("AvgPool2d", "stride", stride);
+        Check.nonNegative("AvgPool2d", "padding", padding);
+        if (kernel.length > 2 || stride.length > 2 || padding.length > 2) {
+            throw new IllegalArgumentException("AvgPool2d: kernel_size, stride and padding must have 1 or 2 elements");
+        }
     }
 
     @Override

@@ -18,6 +18,11 @@ final class BatchNormOp {
 
     static Tensor apply(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                         boolean training, double momentum, double eps) {
+        Check.nonNull("batch_norm", "input", x);
+        Check.eps("batch_norm", eps);
+        if (Double.isNaN(momentum)) {
+            throw new IllegalArgumentException("batch_norm: momentum must not be NaN");
+        }
         int[] shape = x.shape();
         if (shape.length < 2) {
             throw new IllegalArgumentException("batch_norm: expected an input with at least 2 dims (N, C, ...), got "

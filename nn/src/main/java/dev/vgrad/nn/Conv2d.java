@@ -52,15 +52,24 @@ public class Conv2d extends Module {
     private Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, String padStr,
                    int[] dilation, int groups, boolean bias, Generator gen) {
         if (groups <= 0) {
-            throw new IllegalArgumentException("groups must be a positive integer");
+            throw new IllegalArgumentException("Conv2d: groups must be a positive integer");
         }
+        if (inChannels <= 0 || outChannels <= 0) {
+            throw new IllegalArgumentException("Conv2d: in_channels and out_channels must be positive, got "
+                    + inChannels + " and " + outChannels);
+        }
+        Check.nonNull("Conv2d", "generator", gen);
         if (inChannels % groups != 0) {
-            throw new IllegalArgumentException("in_channels must be divisible by groups");
+            throw new IllegalArgumentException("Conv2d: in_channels must be divisible by groups");
         }
         if (outChannels % groups != 0) {
-            throw new IllegalArgumentException("out_channels must be divisible by groups");
+            throw new IllegalArgumentException("Conv2d: out_channels must be divisible by groups");
+        }
+        if (padStr == null && padding == null) {
+            throw new IllegalArgumentException("Conv2d: argument 'padding' must not be null");
         }
         if (padStr != null) {
+            Check.nonNull("Conv2d", "stride", stride);
             if (!padStr.equals("same") && !padStr.equals("valid")) {
                 throw new IllegalArgumentException("Invalid padding string '" + padStr
                         + "', should be one of {'valid', 'same'}");
@@ -76,6 +85,12 @@ public class Conv2d extends Module {
         this.padding = padStr == null ? pair("padding", padding) : null;
         this.paddingString = padStr;
         this.dilation = pair("dilation", dilation);
+        Check.positive("Conv2d", "kernel_size", kernel);
+        Check.positive("Conv2d", "stride", this.stride);
+        Check.positive("Conv2d", "dilation", this.dilation);
+        if (this.padding != null) {
+            Check.nonNegative("Conv2d", "padding", this.padding);
+        }
         this.groups = groups;
         registerParameter("weight", Parameter.of(Tensor.zeros(outChannels, inChannels / groups, kernel[0], kernel[1])));
         registerParameter("bias", bias ? Parameter.of(Tensor.zeros(outChannels)) : null);

@@ -25,6 +25,8 @@ final class CrossEntropyOp {
     static Tensor apply(Tensor input, Tensor target, Tensor weight, long ignoreIndex, Reduction reduction,
                         double labelSmoothing, boolean logProbs) {
         String op = logProbs ? "nll_loss" : "cross_entropy";
+        Check.nonNull(op, "input", input);
+        Check.nonNull(op, "target", target);
         if (!input.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": expected a floating point input, got " + input.dtype());
         }

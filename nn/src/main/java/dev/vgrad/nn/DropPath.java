@@ -19,7 +19,7 @@ public class DropPath extends Module {
 
     /** {@code gen} null = the default generator. */
     public DropPath(double dropProb, boolean scaleByKeep, Generator gen) {
-        this.dropProb = dropProb;
+        this.dropProb = Check.probability("DropPath", "drop_prob", dropProb);
         this.scaleByKeep = scaleByKeep;
         this.generator = gen;
     }
@@ -29,7 +29,7 @@ public class DropPath extends Module {
     }
 
     public void setDropProb(double dropProb) {
-        this.dropProb = dropProb;
+        this.dropProb = Check.probability("DropPath", "drop_prob", dropProb);
     }
 
     public boolean scaleByKeep() {

@@ -18,6 +18,11 @@ public class Embedding extends Module {
     }
 
     public Embedding(int numEmbeddings, int embeddingDim, Integer paddingIdx, Generator gen) {
+        if (numEmbeddings <= 0 || embeddingDim < 0) {
+            throw new IllegalArgumentException("Embedding: num_embeddings must be positive and embedding_dim "
+                    + "non-negative, got " + numEmbeddings + " and " + embeddingDim);
+        }
+        Check.nonNull("Embedding", "generator", gen);
         if (paddingIdx != null) {
             if (paddingIdx >= numEmbeddings || paddingIdx < -numEmbeddings) {
                 throw new IllegalArgumentException(paddingIdx >= 0 ? "Padding_idx must be within num_embeddings"

@@ -24,6 +24,8 @@ public final class F {
 
     /** {@code x·Wᵀ + b} over the last dim of {@code x} (any leading dims); {@code bias} may be null. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Check.nonNull("linear", "input", x);
+        Check.nonNull("linear", "weight", weight);
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("linear: weight must be 2-D (out_features, in_features), got "
                     + Raw.shapeStr(weight.shape()));
@@ -49,6 +51,10 @@ public final class F {
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
                                 int groups) {
+        Check.nonNull("conv2d", "padding", padding);
+        Check.nonNull("conv2d", "weight", weight);
+        Check.nonNull("conv2d", "stride", stride);
+        Check.nonNull("conv2d", "dilation", dilation);
         switch (padding) {
             case "valid":
                 return x.conv2d(weight, bias, stride, new int[] {0, 0}, dilation, groups);
@@ -77,6 +83,7 @@ public final class F {
 
     /** Zero-pads the last two dims of {@code x} by the given amounts (differentiable). */
     public static Tensor pad2d(Tensor x, int left, int right, int top, int bottom) {
+        Check.nonNull("pad2d", "input", x);
         if (x.dim() < 2) {
             throw new IllegalArgumentException("pad2d: expected at least 2 dims, got " + x.dim());
         }
@@ -152,6 +159,7 @@ public final class F {
 
     /** GELU with {@code approximate} "none" (exact) or "tanh". */
     public static Tensor gelu(Tensor x, String approximate) {
+        Check.nonNull("gelu", "approximate", approximate);
         switch (approximate) {
             case "none":
                 return x.gelu();
@@ -219,6 +227,8 @@ public final class F {
      */
     public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
         checkDropoutP(p);
+        Check.nonNull("dropout", "input", x);
+        Check.nonNull("dropout", "generator", gen);
         if (p == 0 || !training || x.numel() == 0) {
             return x;
         }
@@ -255,6 +265,8 @@ public final class F {
     /** Channel dropout over dims 0 and 1: the mask has shape (N, C, 1, …, 1). */
     static Tensor featureDropout(Tensor x, double p, boolean training, Generator gen) {
         checkDropoutP(p);
+        Check.nonNull("dropout", "input", x);
+        Check.nonNull("dropout", "generator", gen);
         if (x.dim() < 2) {
             throw new IllegalStateException("Feature dropout requires at least 2 dimensions in the input");
         }
@@ -276,6 +288,7 @@ public final class F {
      */
     public static Tensor dropout1d(Tensor x, double p, boolean training, Generator gen) {
         checkDropoutP(p);
+        Check.nonNull("dropout1d", "input", x);
         int d = x.dim();
         if (d != 2 && d != 3) {
             throw new IllegalStateException("dropout1d: Expected 2D or 3D input, but received a " + d + "D input. "
@@ -294,6 +307,7 @@ public final class F {
      */
     public static Tensor dropout2d(Tensor x, double p, boolean training, Generator gen) {
         checkDropoutP(p);
+        Check.nonNull("dropout2d", "input", x);
         int d = x.dim();
         if (d == 3) {
             LOG.log(System.Logger.Level.WARNING, "dropout2d: Received a 3D input to dropout2d and assuming that "
@@ -322,6 +336,9 @@ public final class F {
      * when {@code scaleByKeep} and {@code keep > 0}.
      */
     public static Tensor dropPath(Tensor x, double dropProb, boolean training, boolean scaleByKeep, Generator gen) {
+        Check.probability("drop_path", "drop_prob", dropProb);
+        Check.nonNull("drop_path", "input", x);
+        Check.nonNull("drop_path", "generator", gen);
         if (dropProb == 0 || !training) {
             return x;
         }
@@ -343,6 +360,8 @@ public final class F {
     /** {@code dropPath} with an explicit per-sample keep-mask (1 = keep) of shape (N,1,…,1). */
     public static Tensor dropPathWithMask(Tensor x, Tensor keepMask, double dropProb, boolean training,
                                           boolean scaleByKeep) {
+        Check.probability("drop_path", "drop_prob", dropProb);
+        Check.nonNull("drop_path", "input", x);
         if (dropProb == 0 || !training) {
             return x;
         }
@@ -377,6 +396,15 @@ public final class F {
      * sqrt); {@code weight}/{@code bias} (of {@code normalizedShape}) may be null.
      */
     public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        Check.nonNull("layer_norm", "input", x);
+        Check.nonNull("layer_norm", "normalized_shape", normalizedShape);
+        Check.eps("layer_norm", eps);
+        for (Tensor t : new Tensor[] {weight, bias}) {
+            if (t != null && !Arrays.equals(t.shape(), normalizedShape)) {
+                throw new IllegalArgumentException("layer_norm: weight and bias must have shape "
+                        + Raw.shapeStr(normalizedShape) + ", got " + Raw.shapeStr(t.shape()));
+            }
+        }
         int k = normalizedShape.length;
         int[] s = x.shape();
         boolean ok = k >= 1 && s.length >= k;
@@ -415,20 +443,23 @@ public final class F {
      * {@code indices.shape + [D]}. Rows at {@code paddingIdx} (if non-null) receive no gradient.
      */
     public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
+        Check.nonNull("embedding", "indices", indices);
+        Check.nonNull("embedding", "weight", weight);
         if (indices.dtype() != DType.INT64) {
             throw new IllegalArgumentException("Expected tensor for argument #1 'indices' to have one of the following "
                     + "scalar types: Long, Int; but got " + indices.dtype() + " instead (while checking arguments for "
                     + "embedding)");
         }
         if (weight.dim() != 2) {
-            throw new IllegalArgumentException("'weight' must be 2-D");
+            throw new IllegalArgumentException("embedding: 'weight' must be 2-D, got " + Raw.shapeStr(weight.shape()));
         }
         final int vocab = weight.size(0);
         final int dimE = weight.size(1);
         final long[] idx = Raw.longs(indices);
         for (long i : idx) {
             if (i < 0 || i >= vocab) {
-                throw new IndexOutOfBoundsException("index out of range in self");
+                throw new IndexOutOfBoundsException("embedding: index out of range in self (index " + i
+                        + ", num_embeddings " + vocab + ")");
             }
         }
         double[] w = Raw.doubles(weight);
@@ -440,6 +471,9 @@ public final class F {
         int[] os = Arrays.copyOf(is, is.length + 1);
         os[is.length] = dimE;
         Tensor y = Raw.tensor(out, weight.dtype(), os);
+        if (paddingIdx != null && (paddingIdx >= vocab || paddingIdx < -vocab)) {
+            throw new IllegalArgumentException("embedding: Padding_idx must be within num_embeddings");
+        }
         final int pad = paddingIdx == null ? -1 : (paddingIdx < 0 ? paddingIdx + vocab : paddingIdx);
         if (Autograd.isRecording(weight)) {
             Autograd.attach(y, new Node("EmbeddingBackward0", weight) {
@@ -498,6 +532,8 @@ public final class F {
     /** {@code F.mse_loss}: {@code (x − y)²}, broadcasting with PyTorch's warning when the shapes differ. */
     public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
         Reduction red = Reduction.of(reduction);
+        Check.nonNull("mse_loss", "input", input);
+        Check.nonNull("mse_loss", "target", target);
         if (!Arrays.equals(input.shape(), target.shape())) {
             LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Py.size(target.shape())
                     + ") that is different to the input size (" + Py.size(input.shape()) + "). This will likely "
@@ -520,6 +556,8 @@ public final class F {
     public static Tensor bceWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
                                        String reduction) {
         Reduction red = Reduction.of(reduction);
+        Check.nonNull("binary_cross_entropy_with_logits", "input", input);
+        Check.nonNull("binary_cross_entropy_with_logits", "target", target);
         if (!Arrays.equals(input.shape(), target.shape())) {
             throw new IllegalArgumentException("Target size (" + Py.size(target.shape())
                     + ") must be the same as input size (" + Py.size(input.shape()) + ")");

@@ -11,6 +11,9 @@ public class GELU extends Module {
     }
 
     public GELU(String approximate) {
+        if (!"none".equals(approximate) && !"tanh".equals(approximate)) {
+            throw new IllegalArgumentException("GELU: approximate argument must be either none or tanh.");
+        }
         if (!approximate.equals("none") && !approximate.equals("tanh")) {
             throw new IllegalArgumentException("approximate argument must be either none or tanh.");
         }

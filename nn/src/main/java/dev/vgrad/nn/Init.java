@@ -25,6 +25,7 @@ public final class Init {
 
     /** {@code {fan_in, fan_out}} ({@code _calculate_fan_in_and_fan_out}). */
     public static int[] fans(Tensor t) {
+        Check.nonNull("init", "tensor", t);
         if (t.dim() < 2) {
             throw new IllegalArgumentException(
                     "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions");
@@ -70,6 +71,7 @@ public final class Init {
 
     private static int fanForMode(Tensor t, String mode) {
         int[] f = fans(t);
+        Check.nonNull("init", "mode", mode);
         switch (mode) {
             case "fan_in":
                 return f[0];
@@ -84,6 +86,7 @@ public final class Init {
 
     /** U(low, high). */
     public static Tensor uniform(Tensor t, double low, double high, Generator gen) {
+        Check.nonNull("init", "tensor", t);
         try (Grad.Scope off = Grad.disabled()) {
             return t.uniform_(gen, low, high);
         }
@@ -91,6 +94,7 @@ public final class Init {
 
     /** N(mean, std²). */
     public static Tensor normal(Tensor t, double mean, double std, Generator gen) {
+        Check.nonNull("init", "tensor", t);
         try (Grad.Scope off = Grad.disabled()) {
             return t.normal_(gen, mean, std);
         }
@@ -101,6 +105,7 @@ public final class Init {
      * the interval holds little mass).
      */
     public static Tensor truncNormal(Tensor t, double mean, double std, double a, double b, Generator gen) {
+        Check.nonNull("init", "tensor", t);
         if (!(a < b)) {
             throw new IllegalArgumentException("truncNormal: expected a < b, got a=" + a + ", b=" + b);
         }
@@ -153,6 +158,7 @@ public final class Init {
 
     /** Fills with {@code value}. */
     public static Tensor constant(Tensor t, double value) {
+        Check.nonNull("init", "tensor", t);
         try (Grad.Scope off = Grad.disabled()) {
             return t.fill_(value);
         }
@@ -160,6 +166,7 @@ public final class Init {
 
     /** Xavier/Glorot uniform: U(−a, a), {@code a = gain·√(6/(fan_in+fan_out))}. */
     public static Tensor xavierUniform(Tensor t, double gain, Generator gen) {
+        Check.nonNull("init", "tensor", t);
         int[] f = fans(t);
         double std = gain * Math.sqrt(2.0 / (f[0] + f[1]));
         double a = Math.sqrt(3.0) * std;
@@ -168,6 +175,7 @@ public final class Init {
 
     /** Xavier/Glorot normal: N(0, std²), {@code std = gain·√(2/(fan_in+fan_out))}. */
     public static Tensor xavierNormal(Tensor t, double gain, Generator gen) {
+        Check.nonNull("init", "tensor", t);
         int[] f = fans(t);
         double std = gain * Math.sqrt(2.0 / (f[0] + f[1]));
         return normal(t, 0, std, gen);
@@ -178,6 +186,7 @@ public final class Init {
      * nonlinearity, a)}. Linear/Conv default init is {@code kaimingUniform(w, √5, "fan_in", "leaky_relu")}.
      */
     public static Tensor kaimingUniform(Tensor t, double a, String mode, String nonlinearity, Generator gen) {
+        Check.nonNull("init", "tensor", t);
         if (t.numel() == 0) {
             return t;
         }
@@ -195,6 +204,7 @@ public final class Init {
 
     /** He/Kaiming normal: N(0, std²), {@code std = gain/√fan}. */
     public static Tensor kaimingNormal(Tensor t, double a, String mode, String nonlinearity, Generator gen) {
+        Check.nonNull("init", "tensor", t);
         if (t.numel() == 0) {
             return t;
         }

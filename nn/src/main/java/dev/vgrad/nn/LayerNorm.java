@@ -13,8 +13,13 @@ public class LayerNorm extends Module {
     }
 
     public LayerNorm(int[] normalizedShape, double eps, boolean elementwiseAffine, boolean bias) {
+        Check.nonNull("LayerNorm", "normalized_shape", normalizedShape);
+        if (normalizedShape.length == 0) {
+            throw new IllegalArgumentException("LayerNorm: normalized_shape must have at least one dimension");
+        }
+        Check.positive("LayerNorm", "normalized_shape", normalizedShape);
         this.normalizedShape = normalizedShape.clone();
-        this.eps = eps;
+        this.eps = Check.eps("LayerNorm", eps);
         this.elementwiseAffine = elementwiseAffine;
         if (elementwiseAffine) {
             registerParameter("weight", Parameter.of(Tensor.ones(normalizedShape)));

@@ -11,6 +11,9 @@ public class LeakyReLU extends Module {
     }
 
     public LeakyReLU(double negativeSlope) {
+        if (Double.isNaN(negativeSlope)) {
+            throw new IllegalArgumentException("LeakyReLU: negative_slope must not be NaN");
+        }
         this.negativeSlope = negativeSlope;
     }
 

@@ -27,6 +27,7 @@ public class Linear extends Module {
             throw new IllegalArgumentException("Linear: in_features and out_features must be non-negative, got "
                     + inFeatures + ", " + outFeatures);
         }
+        Check.nonNull("Linear", "generator", gen);
         this.inFeatures = inFeatures;
         this.outFeatures = outFeatures;
         registerParameter("weight", Parameter.of(Tensor.zeros(outFeatures, inFeatures)));

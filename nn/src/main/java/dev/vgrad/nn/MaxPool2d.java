@@ -23,16 +23,27 @@ public class MaxPool2d extends Module {
         this.dilation = new int[] {1, 1};
         this.ceilMode = false;
         this.scalarArgs = true;
+        validate();
     }
 
     /** Full form; {@code stride} null means the kernel size. */
     public MaxPool2d(int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        this.kernel = kernelSize.clone();
+        this.kernel = Check.nonNull("MaxPool2d", "kernel_size", kernelSize).clone();
         this.stride = stride == null ? kernelSize.clone() : stride.clone();
-        this.padding = padding.clone();
-        this.dilation = dilation.clone();
+        this.padding = Check.nonNull("MaxPool2d", "padding", padding).clone();
+        this.dilation = Check.nonNull("MaxPool2d", "dilation", dilation).clone();
         this.ceilMode = ceilMode;
         this.scalarArgs = false;
+        validate();
+    }
+
+    private void validate() {
+        Check.positive("MaxPool2d", "kernel_size", kernel);
+        Check.positive("MaxPool2d", "stride", stride);
+        Check.nonNegative("MaxPool2d", "padding", padding);
+        if (kernel.length > 2 || stride.length > 2 || padding.length > 2) {
+            throw new IllegalArgumentException("MaxPool2d: kernel_size, stride and padding must have 1 or 2 elements");
+        }
     }
 
     @Override

@@ -46,6 +46,7 @@ public abstract class Module {
 
     /** Alias of {@link #forward(Tensor)} (PyTorch's {@code module(x)}). */
     public final Tensor call(Tensor input) {
+        Check.nonNull(getClass().getSimpleName() + ".forward", "input", input);
         return forward(input);
     }
 
@@ -341,6 +342,7 @@ public abstract class Module {
      * new leaves (with converted gradients); returns this.
      */
     public Module to(DType dtype) {
+        Check.nonNull("nn.Module.to", "dtype", dtype);
         if (!dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("nn.Module.to only accepts floating point dtypes, but got desired dtype="
                     + dtype);

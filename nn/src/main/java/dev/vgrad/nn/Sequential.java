@@ -7,6 +7,7 @@ import java.util.List;
 /** Applies its children in order ({@code nn.Sequential}); children are named "0", "1", …. */
 public class Sequential extends Module implements Iterable<Module> {
     public Sequential(Module... modules) {
+        Check.nonNull("Sequential", "modules", modules);
         for (Module m : modules) {
             append(m);
         }
@@ -14,12 +15,14 @@ public class Sequential extends Module implements Iterable<Module> {
 
     /** Appends a module under the next index name; returns this. */
     public Sequential append(Module m) {
+        Check.nonNull("Sequential.append", "module", m);
         registerModule(String.valueOf(size()), m);
         return this;
     }
 
     /** Appends a module under an explicit name (like an OrderedDict entry); returns this. */
     public Sequential add(String name, Module m) {
+        Check.nonNull("Sequential.add", "module", m);
         registerModule(name, m);
         return this;
     }

@@ -121,7 +121,7 @@ public final class Checkpoint {
             if (js == null) {
                 throw new IllegalArgumentException("checkpoint " + path + " has no optimizer state");
             }
-            Map<String, Object> json = (Map<String, Object>) Json.parse(js);
+            Map<String, Object> json = parseObject(js, "optimizer", path);
             String type = String.valueOf(json.get("type"));
             if (!optimizer.getClass().getSimpleName().equals(type)) {
                 throw new IllegalArgumentException("checkpoint holds " + type + " state, not "
@@ -164,7 +164,7 @@ public final class Checkpoint {
             if (js == null) {
                 throw new IllegalArgumentException("checkpoint " + path + " has no scheduler state");
             }
-            applySched = scheduler.prepareLoad((Map<String, Object>) Json.parse(js));
+            applySched = scheduler.prepareLoad(parseObject(js, "scheduler", path));
         }
         if (model != null) {
             Map<String, Tensor> ms = new LinkedHashMap<>();
@@ -188,5 +188,21 @@ public final class Checkpoint {
             }
         }
         return user;
+    }
+
+    /** The JSON object stored under metadata key {@code what}, or an IllegalArgumentException naming the file. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> parseObject(String js, String what, Path path) {
+        Object o;
+        try {
+            o = Json.parse(js);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("checkpoint " + path + ": " + what + " state is not valid JSON: "
+                    + e.getMessage(), e);
+        }
+        if (!(o instanceof Map<?, ?>)) {
+            throw new IllegalArgumentException("checkpoint " + path + ": " + what + " state must be a JSON object");
+        }
+        return (Map<String, Object>) o;
     }
 }

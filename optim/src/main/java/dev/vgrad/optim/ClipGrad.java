@@ -37,6 +37,16 @@ public final class ClipGrad {
      */
     public static double clipGradNorm(List<Tensor> params, double maxNorm, double normType,
                                       boolean errorIfNonfinite) {
+        if (params == null) {
+            throw new IllegalArgumentException("clip_grad_norm_: parameters must not be null");
+        }
+        if (!(maxNorm >= 0)) {
+            throw new IllegalArgumentException("clip_grad_norm_: max_norm must be a non-negative number, got " + maxNorm);
+        }
+        if (!(normType > 0)) {
+            throw new IllegalArgumentException("clip_grad_norm_: norm_type must be positive (or infinity), got "
+                    + normType);
+        }
         List<Tensor> grads = new ArrayList<>();
         for (Tensor p : params) {
             if (p.grad() != null) {
@@ -156,6 +166,13 @@ public final class ClipGrad {
      * stays NaN.
      */
     public static void clipGradValue(List<Tensor> params, double clipValue) {
+        if (params == null) {
+            throw new IllegalArgumentException("clip_grad_value_: parameters must not be null");
+        }
+        if (!(clipValue >= 0)) {
+            throw new IllegalArgumentException("clip_grad_value_: clip_value must be a non-negative number, got "
+                    + clipValue);
+        }
         try (var off = Grad.disabled()) {
             for (Tensor p : params) {
                 Tensor g = p.grad();

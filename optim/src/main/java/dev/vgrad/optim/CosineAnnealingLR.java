@@ -22,7 +22,7 @@ public final class CosineAnnealingLR extends LRScheduler {
             throw new IllegalArgumentException("T_max must be a positive integer, got " + tMax);
         }
         this.tMax = tMax;
-        this.etaMin = etaMin;
+        this.etaMin = LRScheduler.finite("CosineAnnealingLR", "eta_min", etaMin);
         initialStep();
     }
 

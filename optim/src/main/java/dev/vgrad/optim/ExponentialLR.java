@@ -8,6 +8,9 @@ public final class ExponentialLR extends LRScheduler {
 
     public ExponentialLR(Optimizer optimizer, double gamma) {
         super(optimizer);
+        if (!(gamma > 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("ExponentialLR: gamma must be a finite positive number, got " + gamma);
+        }
         this.gamma = gamma;
         initialStep();
     }

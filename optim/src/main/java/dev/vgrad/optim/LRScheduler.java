@@ -59,6 +59,14 @@ public abstract class LRScheduler {
     }
 
     /** Advances one epoch/iteration and writes the new learning rates into the optimizer's groups. */
+    /** {@code v} when finite, else an IllegalArgumentException naming the scheduler and the argument. */
+    static double finite(String cls, String what, double v) {
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(cls + ": " + what + " must be finite, got " + v);
+        }
+        return v;
+    }
+
     public void step() {
         if (stepCount == 1 && optimizer.stepCount() == optimizerStepsAtInit && !orderWarned) {
             orderWarned = true;

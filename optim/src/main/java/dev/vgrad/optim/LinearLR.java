@@ -20,6 +20,9 @@ public final class LinearLR extends LRScheduler {
     public LinearLR(Optimizer optimizer, double startFactor, double endFactor, int totalIters) {
         super(optimizer);
         check(startFactor, endFactor);
+        if (totalIters <= 0) {
+            throw new IllegalArgumentException("LinearLR: total_iters must be a positive integer, got " + totalIters);
+        }
         this.startFactor = startFactor;
         this.endFactor = endFactor;
         this.totalIters = totalIters;
@@ -27,10 +30,10 @@ public final class LinearLR extends LRScheduler {
     }
 
     private static void check(double startFactor, double endFactor) {
-        if (startFactor > 1.0 || startFactor < 0) {
+        if (!(startFactor > 0 && startFactor <= 1.0)) {
             throw new IllegalArgumentException("Starting multiplicative factor expected to be between 0 and 1.");
         }
-        if (endFactor > 1.0 || endFactor < 0) {
+        if (!(endFactor >= 0 && endFactor <= 1.0)) {
             throw new IllegalArgumentException("Ending multiplicative factor expected to be between 0 and 1.");
         }
     }

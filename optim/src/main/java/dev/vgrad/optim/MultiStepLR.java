@@ -20,9 +20,12 @@ public final class MultiStepLR extends LRScheduler {
 
     public MultiStepLR(Optimizer optimizer, int[] milestones, double gamma) {
         super(optimizer);
+        if (milestones == null) {
+            throw new IllegalArgumentException("MultiStepLR: milestones must not be null");
+        }
         this.milestones = milestones.clone();
         Arrays.sort(this.milestones);
-        this.gamma = gamma;
+        this.gamma = LRScheduler.finite("MultiStepLR", "gamma", gamma);
         initialStep();
     }
 

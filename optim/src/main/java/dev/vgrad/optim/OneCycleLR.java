@@ -161,6 +161,18 @@ public final class OneCycleLR extends LRScheduler {
         }
         List<ParamGroup> groups = optimizer.paramGroups();
         double[] maxLrs = o.maxLr;
+        if (maxLrs == null || maxLrs.length == 0) {
+            throw new IllegalArgumentException("OneCycleLR: max_lr must be given");
+        }
+        for (double m : maxLrs) {
+            if (!(m >= 0) || Double.isInfinite(m)) {
+                throw new IllegalArgumentException("OneCycleLR: max_lr must be a finite non-negative number, got " + m);
+            }
+        }
+        if (!(o.divFactor > 0) || !(o.finalDivFactor > 0) || Double.isInfinite(o.divFactor)
+                || Double.isInfinite(o.finalDivFactor)) {
+            throw new IllegalArgumentException("OneCycleLR: div_factor and final_div_factor must be finite and positive");
+        }
         if (maxLrs.length == 1 && groups.size() != 1) {
             maxLrs = new double[groups.size()];
             java.util.Arrays.fill(maxLrs, o.maxLr[0]);

@@ -477,7 +477,7 @@ public abstract class Optimizer {
     /** Requires {@code 0 <= value} for the key, else {@code "Invalid <label>: <value>"}. */
     static void requireNonNegative(ParamGroup g, String key, String label) {
         double v = g.getDouble(key);
-        if (!(0.0 <= v)) {
+        if (!(0.0 <= v) || Double.isInfinite(v)) {
             throw new IllegalArgumentException("Invalid " + label + ": " + repr(v));
         }
     }

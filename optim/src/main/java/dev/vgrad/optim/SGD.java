@@ -84,6 +84,9 @@ public final class SGD extends Optimizer {
         requireNonNegative(g, "lr", "learning rate");
         requireNonNegative(g, "momentum", "momentum value");
         requireNonNegative(g, "weight_decay", "weight_decay value");
+        if (!Double.isFinite(g.getDouble("dampening"))) {
+            throw new IllegalArgumentException("Invalid dampening value: " + repr(g.getDouble("dampening")));
+        }
         if (g.getBoolean("nesterov") && (g.getDouble("momentum") <= 0 || g.getDouble("dampening") != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }

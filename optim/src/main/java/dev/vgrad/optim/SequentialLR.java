@@ -18,6 +18,9 @@ public final class SequentialLR extends LRScheduler {
 
     public SequentialLR(Optimizer optimizer, List<LRScheduler> schedulers, int[] milestones) {
         super(optimizer);
+        if (schedulers == null || milestones == null || schedulers.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("SequentialLR: schedulers and milestones must be non-null");
+        }
         for (int i = 0; i < schedulers.size(); i++) {
             if (schedulers.get(i).optimizer() != optimizer) {
                 throw new IllegalArgumentException("Sequential Schedulers expects all schedulers to belong to the "

@@ -21,7 +21,7 @@ public final class StepLR extends LRScheduler {
             throw new IllegalArgumentException("step_size must be a positive integer, got " + stepSize);
         }
         this.stepSize = stepSize;
-        this.gamma = gamma;
+        this.gamma = LRScheduler.finite("StepLR", "gamma", gamma);
         initialStep();
     }
 
