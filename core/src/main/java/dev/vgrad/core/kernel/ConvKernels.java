@@ -251,9 +251,7 @@ public final class ConvKernels {
                         for (int ox = 0; ox < oxLo; ox++) {
                             col[d + ox] = 0f;
                         }
-                        if (oxHi <= oxLo) {
-                            // no valid column for this kernel tap
-                        } else if (sw == 1) {
+                        if (sw == 1 && oxHi > oxLo) {
                             System.arraycopy(x, row + oxLo, col, d + oxLo, oxHi - oxLo);
                         } else {
                             for (int ox = oxLo; ox < oxHi; ox++) {
@@ -491,9 +489,7 @@ public final class ConvKernels {
                         for (int ox = 0; ox < oxLo; ox++) {
                             col[d + ox] = 0.0;
                         }
-                        if (oxHi <= oxLo) {
-                            // no valid column for this kernel tap
-                        } else if (sw == 1) {
+                        if (sw == 1 && oxHi > oxLo) {
                             System.arraycopy(x, row + oxLo, col, d + oxLo, oxHi - oxLo);
                         } else {
                             for (int ox = oxLo; ox < oxHi; ox++) {

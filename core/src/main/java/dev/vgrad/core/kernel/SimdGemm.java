@@ -30,9 +30,9 @@ final class SimdGemm {
     private static final int V = S.length();
     static final int MR = 8;
     static final int NR = 2 * V;
-    static final int KC = Integer.getInteger("t.kc", 256);
-    private static final int MC_MAX = Integer.getInteger("t.mc", 192);
-    private static final int NC = Integer.getInteger("t.nc", 4096);
+    static final int KC = 256;
+    private static final int MC_MAX = 96;
+    private static final int NC = 1024;
     private static final int SMALL = 64;
     /** Multiply-adds below which everything runs on the caller thread. */
     private static final long PARALLEL_MIN_WORK = 1L << 21;
@@ -257,7 +257,7 @@ final class SimdGemm {
     }
 
     /** C tile (MR×NR at c[cIdx], row stride ldc) = (load ? C : 0) + Apanel·Bpanel over kc. */
-    static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int cIdx, int ldc,
+    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int cIdx, int ldc,
                                boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
         if (load) {
