@@ -7,7 +7,7 @@ package dev.vgrad.core;
  * Tensor out = ...compute without autograd...;
  * if (Autograd.isRecording(x, w)) {
  *     Autograd.attach(out, new Node("MyOpBackward0", x, w) {
- *         final SavedTensor sx = save(x);
+ *         final SavedTensor sx = save(input(0));   // not save(x): x would be captured beyond backward
  *         protected Tensor[] backward(Tensor g) { ... return new Tensor[] {gx, gw}; }
  *     });
  * }
@@ -45,6 +45,7 @@ public final class Autograd {
         if (out.gradFn() != null || out.requiresGrad()) {
             throw new IllegalStateException("Autograd.attach: output already belongs to a graph (" + out.gradFn() + ")");
         }
+        node.attached();
         out.setGradFn(node);
         return out;
     }

@@ -78,9 +78,10 @@ final class ConvOps {
                     bc == null ? null : bc.storage.d, bc == null ? 0 : bc.offset, out.storage.d, 0, g);
         }
         if (Autograd.isRecording(x, weight, bias)) {
-            Autograd.attach(out, new Node("ConvolutionBackward0", x, weight, bias) {
-                final SavedTensor sx = needsGrad(1) ? save(xc) : null;
-                final SavedTensor sw = needsGrad(0) ? save(wc) : null;
+            Autograd.attach(out, new Node("ConvolutionBackward0", new Tensor[] {x, weight, bias},
+                    new Tensor[] {xc, wc}) {
+                final SavedTensor sx = needsGrad(1) ? save(extra(0)) : null;
+                final SavedTensor sw = needsGrad(0) ? save(extra(1)) : null;
 
                 @Override
                 protected Tensor[] backward(Tensor gOut) {

@@ -438,8 +438,8 @@ final class ElementwiseOps {
             }
         }
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node("ClampBackward1", x) {
-                final SavedTensor sx = save(xc);
+            Autograd.attach(out, new Node("ClampBackward1", new Tensor[] {x}, new Tensor[] {xc}) {
+                final SavedTensor sx = save(extra(0));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {

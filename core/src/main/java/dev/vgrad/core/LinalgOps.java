@@ -79,13 +79,11 @@ final class LinalgOps {
         multiplyInto(a, b, out, batch, m, k, n);
         if (Autograd.isRecording(a, b)) {
             boolean plain = ra == 2 && rb == 2;
-            Tensor fa = a;
-            Tensor fb = b;
             Autograd.attach(out, new Node(plain ? "MmBackward0" : "BmmBackward0", a, b) {
-                final SavedTensor sa = needsGrad(1) ? save(fa) : null;
-                final SavedTensor sb = needsGrad(0) ? save(fb) : null;
-                final int[] aShape = fa.shape;
-                final int[] bShape = fb.shape;
+                final SavedTensor sa = needsGrad(1) ? save(input(0)) : null;
+                final SavedTensor sb = needsGrad(0) ? save(input(1)) : null;
+                final int[] aShape = input(0).shape;
+                final int[] bShape = input(1).shape;
 
                 @Override
                 protected Tensor[] backward(Tensor g) {

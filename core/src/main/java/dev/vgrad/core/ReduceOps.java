@@ -257,9 +257,10 @@ final class ReduceOps {
         if (Autograd.isRecording(x)) {
             int[] kShape = keepShape(x.shape, mask);
             int[] inShape = x.shape;
-            Autograd.attach(out, new Node(isMax ? "MaxBackward1" : "MinBackward1", x) {
-                final SavedTensor sx = save(x);
-                final SavedTensor sy = saveOutput(out);
+            Autograd.attach(out, new Node(isMax ? "MaxBackward1" : "MinBackward1", new Tensor[] {x},
+                    new Tensor[] {out}) {
+                final SavedTensor sx = save(input(0));
+                final SavedTensor sy = saveOutput(extra(0));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
@@ -433,8 +434,9 @@ final class ReduceOps {
         softmaxRows(xt, yt, rows, cols, log);
         Tensor out = rank == 0 || dim == last ? yt : ShapeOps.transposeRaw(yt, dim, last).contiguousRaw();
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x) {
-                final SavedTensor sy = saveOutput(out);
+            Autograd.attach(out, new Node(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", new Tensor[] {x},
+                new Tensor[] {out}) {
+                final SavedTensor sy = saveOutput(extra(0));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {

@@ -356,6 +356,7 @@ public final class Tensor {
 
     /** After an in-place op recorded on this non-leaf, its history continues from {@code node}. */
     void rebaseHistory(Node node) {
+        node.attached();
         gradFn = node;
         requiresGrad = true;
     }

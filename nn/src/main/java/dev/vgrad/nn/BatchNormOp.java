@@ -111,9 +111,11 @@ final class BatchNormOp {
         Tensor y = Raw.tensor(out, x.dtype(), shape);
         if (Autograd.isRecording(x, weight, bias)) {
             final boolean batchStats = training;
+            final DType xDtype = x.dtype();
+            // input(i), not x: naming x here would keep the activation alive beyond backward
             Autograd.attach(y, new Node("NativeBatchNormBackward0", x, weight, bias) {
-                final SavedTensor sx = save(x);
-                final SavedTensor sw = weight == null ? null : save(weight);
+                final SavedTensor sx = save(input(0));
+                final SavedTensor sw = input(1) == null ? null : save(input(1));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
@@ -162,7 +164,7 @@ final class BatchNormOp {
                         }
                     });
                     return new Tensor[] {
-                        gx == null ? null : Raw.tensor(gx, x.dtype(), shape),
+                        gx == null ? null : Raw.tensor(gx, xDtype, shape),
                         weight != null && needsGrad(1) ? Raw.tensor(gw, weight.dtype(), weight.shape()) : null,
                         bias != null && needsGrad(2) ? Raw.tensor(gb, bias.dtype(), bias.shape()) : null,
                     };

@@ -169,10 +169,12 @@ final class CrossEntropyOp {
         }
         if (Autograd.isRecording(input, target, weight)) {
             final Reduction red = reduction;
+            final DType inDtype = input.dtype();
+            final DType tDtype = target.dtype();
             Autograd.attach(out, new Node(logProbs ? "NllLossBackward0" : "CrossEntropyLossBackward0", input, target,
                     weight) {
-                final SavedTensor sx = save(input);
-                final SavedTensor sp = probTarget ? save(target) : null;
+                final SavedTensor sx = save(input(0));   // input(i), not input: see Node.input
+                final SavedTensor sp = probTarget ? save(input(1)) : null;
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
@@ -249,8 +251,8 @@ final class CrossEntropyOp {
                         }
                     });
                     return new Tensor[] {
-                        gx == null ? null : Raw.tensor(gx, input.dtype(), shape),
-                        gt == null ? null : Raw.tensor(gt, target.dtype(), shape),
+                        gx == null ? null : Raw.tensor(gx, inDtype, shape),
+                        gt == null ? null : Raw.tensor(gt, tDtype, shape),
                         null,
                     };
                 }

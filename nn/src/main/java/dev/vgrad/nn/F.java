@@ -590,8 +590,10 @@ public final class F {
         }
         Tensor y = Raw.tensor(out, z.dtype(), z.shape());
         if (Autograd.isRecording(z)) {
+            final DType zDtype = z.dtype();
+            final int[] zShape = z.shape();
             Autograd.attach(y, new Node("NegLogSigmoidBackward0", z) {
-                final SavedTensor sz = save(z);
+                final SavedTensor sz = save(input(0));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
@@ -609,7 +611,7 @@ public final class F {
                         }
                         gz[i] = -gv[i] * sNeg;
                     }
-                    return new Tensor[] {Raw.tensor(gz, z.dtype(), z.shape())};
+                    return new Tensor[] {Raw.tensor(gz, zDtype, zShape)};
                 }
             });
         }

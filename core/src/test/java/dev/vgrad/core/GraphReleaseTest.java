@@ -1,0 +1,61 @@
+package dev.vgrad.core;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * After backward (without retain_graph) the tensors a node saved are freed even while the loss, and so the whole
+ * graph, is still referenced (PyTorch: saved variables are released; only the grad_fn objects remain). Guards
+ * against nodes that keep their inputs in hidden fields of an anonymous class (see {@link Node#input(int)}).
+ */
+class GraphReleaseTest {
+    private record Step(Tensor loss, WeakReference<Tensor> activation) {}
+
+    /** h = a non-leaf activation; loss = op(h).sum(). Only the loss is returned strongly. */
+    private static Step step(UnaryOperator<Tensor> op, int... shape) {
+        Tensor w = Tensor.randn(new Generator(1), shape).requiresGrad(true);
+        Tensor h = w.mul(1.5).add(0.25); // non-leaf, referenced only by the graph under test
+        Tensor loss = op.apply(h).sum();
+        WeakReference<Tensor> ref = new WeakReference<>(h);
+        loss.backward();
+        assertNotNull(w.grad());
+        return new Step(loss, ref);
+    }
+
+    private static boolean collected(WeakReference<?> ref) {
+        for (int i = 0; i < 20 && ref.get() != null; i++) {
+            System.gc();
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return ref.get() == null;
+    }
+
+    private static void assertReleased(String what, UnaryOperator<Tensor> op, int... shape) {
+        Step s = step(op, shape);
+        assertTrue(collected(s.activation()), what + ": the saved input is still reachable from the loss after backward");
+        assertNotNull(s.loss().gradFn()); // the graph itself is still alive
+    }
+
+    @Test
+    void savedTensorsAreFreedAfterBackwardWhileLossIsAlive() {
+        Tensor m = Tensor.randn(new Generator(2), 16, 8);
+        assertReleased("matmul (input a)", h -> h.matmul(m), 4, 16);
+        assertReleased("matmul (input b)", h -> m.t().matmul(h), 16, 3);
+        Tensor k = Tensor.randn(new Generator(3), 4, 2, 3, 3);
+        assertReleased("conv2d", h -> h.conv2d(k, null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1),
+                2, 2, 6, 6);
+        assertReleased("clamp", h -> h.clamp(-0.5, 0.5), 5, 7);
+        assertReleased("amax", h -> h.amax(new int[] {1}, false), 5, 7);
+        assertReleased("max(dim)", h -> h.max(1, false), 5, 7);
+        assertReleased("softmax", h -> h.softmax(1).mul(Tensor.randn(new Generator(4), 5, 7)), 5, 7);
+        assertReleased("logSoftmax", h -> h.logSoftmax(0).mul(Tensor.randn(new Generator(5), 5, 7)), 5, 7);
+    }
+}
