@@ -89,6 +89,20 @@ public final class Generator {
         return r;
     }
 
+    /**
+     * Fills {@code out[off .. off+n)} with the next {@code n} values of {@link #nextDouble()} (the same stream,
+     * drawn under one lock instead of one per value).
+     */
+    public synchronized void nextDoubles(double[] out, int off, int n) {
+        if (off < 0 || n < 0 || off > out.length - n) {
+            throw new IllegalArgumentException("nextDoubles: range [" + off + ", " + off + "+" + n
+                    + ") is outside an array of length " + out.length);
+        }
+        for (int i = 0; i < n; i++) {
+            out[off + i] = nextDouble();
+        }
+    }
+
     /** Standard normal variate. */
     public synchronized double nextGaussian() {
         if (hasSpare) {

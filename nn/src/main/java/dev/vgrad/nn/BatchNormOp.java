@@ -46,37 +46,23 @@ final class BatchNormOp {
         if (!training && (runningMean == null || runningVar == null)) {
             throw new IllegalArgumentException("batch_norm: running_mean and running_var must be defined in evaluation mode");
         }
-        final double[] xs = Raw.doubles(x);
+        final Tensor xc = x.detach().contiguous();
         final double[] w = weight == null ? null : Raw.doubles(weight);
         final double[] b = bias == null ? null : Raw.doubles(bias);
         final double[] mean = new double[channels];
         final double[] invstd = new double[channels];
         final double[] varBiased = new double[channels];
-        final double[] out = new double[xs.length];
         final double[] rm = training ? null : Raw.doubles(runningMean);
         final double[] rv = training ? null : Raw.doubles(runningVar);
-        final int cs = channels * spatial;
-        Parallel.ChunkBody body = c -> {
+        final Plane xp = new Plane(xc, nBatch, channels, spatial);
+        final Tensor y = Tensor.zeros(x.dtype(), shape);
+        final Plane yp = new Plane(y, nBatch, channels, spatial);
+        run(channels, xp.numel(), c -> {
             double mu;
             double var;
             if (training) {
-                double s = 0;
-                for (int n = 0; n < nBatch; n++) {
-                    int base = n * cs + c * spatial;
-                    for (int i = 0; i < spatial; i++) {
-                        s += xs[base + i];
-                    }
-                }
-                mu = s / count;
-                double ss = 0;
-                for (int n = 0; n < nBatch; n++) {
-                    int base = n * cs + c * spatial;
-                    for (int i = 0; i < spatial; i++) {
-                        double d = xs[base + i] - mu;
-                        ss += d * d;
-                    }
-                }
-                var = count == 0 ? Double.NaN : ss / count;
+                mu = xp.sum(c) / count;
+                var = count == 0 ? Double.NaN : xp.sumSquaredDeviation(c, mu) / count;
             } else {
                 mu = rm[c];
                 var = rv[c];
@@ -85,16 +71,8 @@ final class BatchNormOp {
             mean[c] = mu;
             varBiased[c] = var;
             invstd[c] = inv;
-            double scale = (w == null ? 1.0 : w[c]) * inv;
-            double shift = b == null ? 0.0 : b[c];
-            for (int n = 0; n < nBatch; n++) {
-                int base = n * cs + c * spatial;
-                for (int i = 0; i < spatial; i++) {
-                    out[base + i] = (xs[base + i] - mu) * scale + shift;
-                }
-            }
-        };
-        run(channels, xs.length, body);
+            yp.affineFrom(xp, c, mu, (w == null ? 1.0 : w[c]) * inv, b == null ? 0.0 : b[c]);
+        });
         if (training && runningMean != null && runningVar != null) {
             double[] newMean = Raw.doubles(runningMean);
             double[] newVar = Raw.doubles(runningVar);
@@ -108,7 +86,6 @@ final class BatchNormOp {
                 runningVar.copy_(Raw.tensor(newVar, DType.FLOAT64, runningVar.shape()));
             }
         }
-        Tensor y = Raw.tensor(out, x.dtype(), shape);
         if (Autograd.isRecording(x, weight, bias)) {
             final boolean batchStats = training;
             final DType xDtype = x.dtype();
@@ -119,52 +96,34 @@ final class BatchNormOp {
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
-                    double[] xv = Raw.doubles(sx.get());
+                    Plane xv = new Plane(sx.get().detach().contiguous(), nBatch, channels, spatial);
+                    Tensor gc = g.detach().dtype() == xDtype ? g.detach().contiguous() : g.detach().to(xDtype).contiguous();
+                    Plane gv = new Plane(gc, nBatch, channels, spatial);
                     double[] wv = sw == null ? null : Raw.doubles(sw.get());
-                    double[] gv = Raw.doubles(g);
                     boolean needX = needsGrad(0);
-                    double[] gx = needX ? new double[xv.length] : null;
+                    Tensor gxT = needX ? Tensor.zeros(xDtype, shape) : null;
+                    Plane gx = needX ? new Plane(gxT, nBatch, channels, spatial) : null;
                     double[] gw = new double[channels];
                     double[] gb = new double[channels];
-                    run(channels, xv.length, c -> {
+                    run(channels, xv.numel(), c -> {
                         double mu = mean[c];
                         double inv = invstd[c];
-                        double sumG = 0;
-                        double dot = 0;
-                        for (int n = 0; n < nBatch; n++) {
-                            int base = n * cs + c * spatial;
-                            for (int i = 0; i < spatial; i++) {
-                                double gi = gv[base + i];
-                                sumG += gi;
-                                dot += gi * (xv[base + i] - mu);
-                            }
-                        }
+                        double sumG = gv.sum(c);
+                        double dot = gv.dotCentered(xv, c, mu);
                         gb[c] = sumG;
                         gw[c] = dot * inv;
                         if (gx != null) {
                             double wc = wv == null ? 1.0 : wv[c];
                             if (batchStats) {
-                                double k = dot * inv * inv / count;
-                                double gMean = sumG / count;
-                                for (int n = 0; n < nBatch; n++) {
-                                    int base = n * cs + c * spatial;
-                                    for (int i = 0; i < spatial; i++) {
-                                        gx[base + i] = (gv[base + i] - (xv[base + i] - mu) * k - gMean) * inv * wc;
-                                    }
-                                }
+                                // grad_x = (g - (x-mu)·k - mean(g))·inv·w, k = Σg(x-mu)·inv²/n  (ATen's form)
+                                gx.batchNormGrad(gv, xv, c, mu, dot * inv * inv / count, sumG / count, inv * wc);
                             } else {
-                                double s = inv * wc;
-                                for (int n = 0; n < nBatch; n++) {
-                                    int base = n * cs + c * spatial;
-                                    for (int i = 0; i < spatial; i++) {
-                                        gx[base + i] = gv[base + i] * s;
-                                    }
-                                }
+                                gx.scaled(gv, c, inv * wc);
                             }
                         }
                     });
                     return new Tensor[] {
-                        gx == null ? null : Raw.tensor(gx, xDtype, shape),
+                        gxT,
                         weight != null && needsGrad(1) ? Raw.tensor(gw, weight.dtype(), weight.shape()) : null,
                         bias != null && needsGrad(2) ? Raw.tensor(gb, bias.dtype(), bias.shape()) : null,
                     };
@@ -172,6 +131,131 @@ final class BatchNormOp {
             });
         }
         return y;
+    }
+
+    /**
+     * A contiguous (N, C, spatial) float32 or float64 buffer viewed per channel. Sums accumulate in double;
+     * elementwise results are computed in the tensor's own precision, as ATen does.
+     */
+    private static final class Plane {
+        final float[] f;
+        final double[] d;
+        final int off;
+        final int nBatch;
+        final int spatial;
+        final int cs;
+
+        Plane(Tensor t, int nBatch, int channels, int spatial) {
+            this.f = t.floatStorage();
+            this.d = t.doubleStorage();
+            this.off = t.storageOffset();
+            this.nBatch = nBatch;
+            this.spatial = spatial;
+            this.cs = channels * spatial;
+        }
+
+        int numel() {
+            return nBatch * cs;
+        }
+
+        double sum(int c) {
+            double s = 0;
+            for (int n = 0; n < nBatch; n++) {
+                int base = off + n * cs + c * spatial;
+                if (f != null) {
+                    for (int i = 0; i < spatial; i++) {
+                        s += f[base + i];
+                    }
+                } else {
+                    for (int i = 0; i < spatial; i++) {
+                        s += d[base + i];
+                    }
+                }
+            }
+            return s;
+        }
+
+        double sumSquaredDeviation(int c, double mu) {
+            double s = 0;
+            for (int n = 0; n < nBatch; n++) {
+                int base = off + n * cs + c * spatial;
+                for (int i = 0; i < spatial; i++) {
+                    double v = (f != null ? f[base + i] : d[base + i]) - mu;
+                    s += v * v;
+                }
+            }
+            return s;
+        }
+
+        /** Σ this·(x − mu) over channel c. */
+        double dotCentered(Plane x, int c, double mu) {
+            double s = 0;
+            for (int n = 0; n < nBatch; n++) {
+                int base = n * cs + c * spatial;
+                for (int i = 0; i < spatial; i++) {
+                    double g = f != null ? f[off + base + i] : d[off + base + i];
+                    double xv = x.f != null ? x.f[x.off + base + i] : x.d[x.off + base + i];
+                    s += g * (xv - mu);
+                }
+            }
+            return s;
+        }
+
+        /** this = (x − mu)·scale + shift on channel c. */
+        void affineFrom(Plane x, int c, double mu, double scale, double shift) {
+            for (int n = 0; n < nBatch; n++) {
+                int base = n * cs + c * spatial;
+                if (f != null) {
+                    float fm = (float) mu;
+                    float fs = (float) scale;
+                    float fb = (float) shift;
+                    for (int i = 0; i < spatial; i++) {
+                        f[off + base + i] = (x.f[x.off + base + i] - fm) * fs + fb;
+                    }
+                } else {
+                    for (int i = 0; i < spatial; i++) {
+                        d[off + base + i] = (x.d[x.off + base + i] - mu) * scale + shift;
+                    }
+                }
+            }
+        }
+
+        /** this = (g − (x − mu)·k − gMean)·s on channel c. */
+        void batchNormGrad(Plane g, Plane x, int c, double mu, double k, double gMean, double s) {
+            for (int n = 0; n < nBatch; n++) {
+                int base = n * cs + c * spatial;
+                if (f != null) {
+                    float fm = (float) mu;
+                    float fk = (float) k;
+                    float fg = (float) gMean;
+                    float fs = (float) s;
+                    for (int i = 0; i < spatial; i++) {
+                        f[off + base + i] = (g.f[g.off + base + i] - (x.f[x.off + base + i] - fm) * fk - fg) * fs;
+                    }
+                } else {
+                    for (int i = 0; i < spatial; i++) {
+                        d[off + base + i] = (g.d[g.off + base + i] - (x.d[x.off + base + i] - mu) * k - gMean) * s;
+                    }
+                }
+            }
+        }
+
+        /** this = g·s on channel c. */
+        void scaled(Plane g, int c, double s) {
+            for (int n = 0; n < nBatch; n++) {
+                int base = n * cs + c * spatial;
+                if (f != null) {
+                    float fs = (float) s;
+                    for (int i = 0; i < spatial; i++) {
+                        f[off + base + i] = g.f[g.off + base + i] * fs;
+                    }
+                } else {
+                    for (int i = 0; i < spatial; i++) {
+                        d[off + base + i] = g.d[g.off + base + i] * s;
+                    }
+                }
+            }
+        }
     }
 
     private static void run(int channels, int numel, Parallel.ChunkBody body) {

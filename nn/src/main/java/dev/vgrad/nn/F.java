@@ -255,11 +255,22 @@ public final class F {
         for (int s : shape) {
             n *= s;
         }
-        double[] m = new double[n];
-        for (int i = 0; i < n; i++) {
-            m[i] = gen.nextDouble() < keep ? scale : 0.0;
+        double[] u = new double[n];
+        gen.nextDoubles(u, 0, n);
+        Tensor mask = Tensor.zeros(dtype, shape);
+        if (dtype == DType.FLOAT32) {
+            float[] f = mask.floatStorage();
+            float fs = (float) scale;
+            for (int i = 0; i < n; i++) {
+                f[i] = u[i] < keep ? fs : 0f;
+            }
+        } else {
+            double[] d = mask.doubleStorage();
+            for (int i = 0; i < n; i++) {
+                d[i] = u[i] < keep ? scale : 0.0;
+            }
         }
-        return Raw.tensor(m, dtype, shape);
+        return mask;
     }
 
     /** Channel dropout over dims 0 and 1: the mask has shape (N, C, 1, …, 1). */
