@@ -23,126 +23,469 @@ final class SimdKernels extends ScalarKernels {
         }
     }
 
+    private static final FloatVector ZERO = FloatVector.zero(S);
+
+    /**
+     * One loop per op, with the op chosen outside the loop: a vector-valued helper taking the op as an
+     * argument is too large to inline, and C2 then boxes every vector instead of keeping it in a register.
+     * MAX/MIN follow Math.max/min (NaN propagates), like the scalar kernels.
+     */
     @Override
     public void binary(BinaryOp op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride,
                        float[] out, int outOff, int n) {
-        if (op == BinaryOp.POW || (aStride != 0 && aStride != 1) || (bStride != 0 && bStride != 1)) {
-            super.binary(op, a, aOff, aStride, b, bOff, bStride, out, outOff, n);
+        int i;
+        if (aStride == 1 && bStride == 1) {
+            i = switch (op) {
+                case ADD -> vvAdd(a, aOff, b, bOff, out, outOff, n);
+                case SUB -> vvSub(a, aOff, b, bOff, out, outOff, n);
+                case MUL -> vvMul(a, aOff, b, bOff, out, outOff, n);
+                case DIV -> vvDiv(a, aOff, b, bOff, out, outOff, n);
+                case MAX -> vvMax(a, aOff, b, bOff, out, outOff, n);
+                case MIN -> vvMin(a, aOff, b, bOff, out, outOff, n);
+                case GT -> vvGt(a, aOff, b, bOff, out, outOff, n);
+                case GE -> vvGe(a, aOff, b, bOff, out, outOff, n);
+                case LT -> vvLt(a, aOff, b, bOff, out, outOff, n);
+                case LE -> vvLe(a, aOff, b, bOff, out, outOff, n);
+                case EQ -> vvEq(a, aOff, b, bOff, out, outOff, n);
+                case NE -> vvNe(a, aOff, b, bOff, out, outOff, n);
+                default -> 0;
+            };
+        } else if (aStride == 1 && bStride == 0) {
+            i = vectorScalar(op, a, aOff, b[bOff], out, outOff, n);
+        } else if (aStride == 0 && bStride == 1 && (op == BinaryOp.ADD || op == BinaryOp.MUL || op == BinaryOp.MAX
+                || op == BinaryOp.MIN || op == BinaryOp.EQ || op == BinaryOp.NE)) {
+            i = vectorScalar(op, b, bOff, a[aOff], out, outOff, n);
+            if (i < n) {
+                super.binary(op, a, aOff, 0, b, bOff + i, 1, out, outOff + i, n - i);
+            }
             return;
+        } else {
+            i = 0;
         }
-        int i = 0;
-        int bound = S.loopBound(n);
-        FloatVector av0 = aStride == 0 ? FloatVector.broadcast(S, a[aOff]) : null;
-        FloatVector bv0 = bStride == 0 ? FloatVector.broadcast(S, b[bOff]) : null;
-        for (; i < bound; i += L) {
-            FloatVector av = av0 != null ? av0 : FloatVector.fromArray(S, a, aOff + i);
-            FloatVector bv = bv0 != null ? bv0 : FloatVector.fromArray(S, b, bOff + i);
-            apply(op, av, bv).intoArray(out, outOff + i);
-        }
-        for (; i < n; i++) {
-            out[outOff + i] = op.apply(a[aOff + i * aStride], b[bOff + i * bStride]);
+        if (i < n) {
+            super.binary(op, a, aOff + i * aStride, aStride, b, bOff + i * bStride, bStride, out, outOff + i, n - i);
         }
     }
 
-    private static FloatVector apply(BinaryOp op, FloatVector a, FloatVector b) {
+    /** op(a[i], s) for the vectorisable prefix; returns how many elements were written. */
+    private static int vectorScalar(BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
         return switch (op) {
-            case ADD -> a.add(b);
-            case SUB -> a.sub(b);
-            case MUL -> a.mul(b);
-            case DIV -> a.div(b);
-            case MAX -> nanAware(a, b, a.max(b));
-            case MIN -> nanAware(a, b, a.min(b));
-            case GT -> select(a.compare(VectorOperators.GT, b));
-            case GE -> select(a.compare(VectorOperators.GE, b));
-            case LT -> select(a.compare(VectorOperators.LT, b));
-            case LE -> select(a.compare(VectorOperators.LE, b));
-            case EQ -> select(a.compare(VectorOperators.EQ, b));
-            case NE -> select(a.compare(VectorOperators.NE, b));
-            case POW -> throw new AssertionError();
+            case ADD -> vsAdd(a, aOff, s, out, outOff, n);
+            case SUB -> vsSub(a, aOff, s, out, outOff, n);
+            case MUL -> vsMul(a, aOff, s, out, outOff, n);
+            case DIV -> vsDiv(a, aOff, s, out, outOff, n);
+            case MAX -> vsMax(a, aOff, s, out, outOff, n);
+            case MIN -> vsMin(a, aOff, s, out, outOff, n);
+            case GT -> vsGt(a, aOff, s, out, outOff, n);
+            case GE -> vsGe(a, aOff, s, out, outOff, n);
+            case LT -> vsLt(a, aOff, s, out, outOff, n);
+            case LE -> vsLe(a, aOff, s, out, outOff, n);
+            case EQ -> vsEq(a, aOff, s, out, outOff, n);
+            case NE -> vsNe(a, aOff, s, out, outOff, n);
+            default -> 0;
         };
     }
 
-    private static FloatVector nanAware(FloatVector a, FloatVector b, FloatVector r) {
-        VectorMask<Float> nan = a.test(VectorOperators.IS_NAN).or(b.test(VectorOperators.IS_NAN));
-        return r.blend(Float.NaN, nan);
+    private static int vvAdd(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            x.add(y).intoArray(out, outOff + i);
+        }
+        return bound;
     }
 
-    private static FloatVector select(VectorMask<Float> m) {
-        return FloatVector.zero(S).blend(1f, m);
+    private static int vsAdd(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.add(y).intoArray(out, outOff + i);
+        }
+        return bound;
     }
 
+    private static int vvSub(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            x.sub(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsSub(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.sub(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvMul(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            x.mul(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsMul(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.mul(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvDiv(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            x.div(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsDiv(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.div(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvMax(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            x.max(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsMax(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.max(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvMin(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            x.min(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsMin(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            x.min(y).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvGt(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.GT, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsGt(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.GT, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvGe(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.GE, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsGe(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.GE, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvLt(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.LT, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsLt(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.LT, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvLe(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.LE, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsLe(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.LE, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvEq(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.EQ, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsEq(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.EQ, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vvNe(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            FloatVector y = FloatVector.fromArray(S, b, bOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.NE, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int vsNe(float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        int bound = S.loopBound(n);
+        FloatVector y = FloatVector.broadcast(S, s);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, aOff + i);
+            ZERO.blend(1f, x.compare(VectorOperators.NE, y)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    /**
+     * As in {@link #binary}, one loop per op: the Vector API intrinsifies a lanewise operator only when it is a
+     * compile-time constant. RELU's blend keeps NaN (the comparison is false for NaN), like the scalar rule;
+     * SIGMOID is 1/(1+e^-x), whose e^-x overflows to inf for large negative x and gives 0, as required.
+     */
     @Override
     public void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        VectorOperators.Unary lanewise = switch (op) {
-            case EXP -> VectorOperators.EXP;
-            case LOG -> VectorOperators.LOG;
-            case TANH -> VectorOperators.TANH;
-            case SQRT -> VectorOperators.SQRT;
-            case ABS -> VectorOperators.ABS;
-            case NEG -> VectorOperators.NEG;
-            default -> null;
+        int i = switch (op) {
+            case EXP -> uExp(x, xOff, out, outOff, n, alpha);
+            case LOG -> uLog(x, xOff, out, outOff, n, alpha);
+            case TANH -> uTanh(x, xOff, out, outOff, n, alpha);
+            case SQRT -> uSqrt(x, xOff, out, outOff, n, alpha);
+            case ABS -> uAbs(x, xOff, out, outOff, n, alpha);
+            case NEG -> uNeg(x, xOff, out, outOff, n, alpha);
+            case RELU -> uRelu(x, xOff, out, outOff, n, alpha);
+            case LEAKY_RELU -> uLeakyRelu(x, xOff, out, outOff, n, alpha);
+            case SIGMOID -> uSigmoid(x, xOff, out, outOff, n, alpha);
+            default -> 0;
         };
-        boolean vectorised = lanewise != null || op == UnaryOp.RELU || op == UnaryOp.LEAKY_RELU
-                || op == UnaryOp.SIGMOID;
-        if (!vectorised) {
-            super.unary(op, x, xOff, out, outOff, n, alpha);
-            return;
-        }
-        int i = 0;
-        int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            FloatVector r;
-            if (lanewise != null) {
-                r = v.lanewise(lanewise);
-            } else if (op == UnaryOp.RELU) {
-                // blend keeps NaN (the comparison is false for NaN), matching the scalar rule
-                r = v.blend(0f, v.compare(VectorOperators.LE, 0f));
-            } else if (op == UnaryOp.LEAKY_RELU) {
-                r = v.blend(v.mul(alpha), v.compare(VectorOperators.LE, 0f));
-            } else {
-                // σ(x) = 1/(1+e^-x); for large negative x e^-x overflows to inf and the result is 0, as required
-                r = FloatVector.broadcast(S, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
-            }
-            r.intoArray(out, outOff + i);
-        }
         if (i < n) {
             super.unary(op, x, xOff + i, out, outOff + i, n - i, alpha);
         }
     }
 
+    private static int uExp(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uLog(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.lanewise(VectorOperators.LOG).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uTanh(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.lanewise(VectorOperators.TANH).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uSqrt(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.sqrt().intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uAbs(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.abs().intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uNeg(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.neg().intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uRelu(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.blend(0f, v.compare(VectorOperators.LE, 0f)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uLeakyRelu(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            v.blend(v.mul(alpha), v.compare(VectorOperators.LE, 0f)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int uSigmoid(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
     @Override
     public void unaryBackward(UnaryOp op, float[] x, int xOff, float[] y, int yOff, float[] g, int gOff,
                               float[] out, int outOff, int n, float alpha) {
-        if (op != UnaryOp.RELU && op != UnaryOp.TANH && op != UnaryOp.SIGMOID && op != UnaryOp.EXP) {
-            super.unaryBackward(op, x, xOff, y, yOff, g, gOff, out, outOff, n, alpha);
-            return;
-        }
-        int i = 0;
-        int bound = S.loopBound(n);
-        for (; i < bound; i += L) {
-            FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
-            FloatVector r;
-            switch (op) {
-                case RELU -> {
-                    FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
-                    r = gv.blend(0f, xv.compare(VectorOperators.LE, 0f));
-                }
-                case TANH -> {
-                    FloatVector yv = FloatVector.fromArray(S, y, yOff + i);
-                    r = gv.mul(yv.mul(yv).neg().add(1f));
-                }
-                case SIGMOID -> {
-                    FloatVector yv = FloatVector.fromArray(S, y, yOff + i);
-                    r = gv.mul(yv.mul(yv.neg().add(1f)));
-                }
-                default -> r = gv.mul(FloatVector.fromArray(S, y, yOff + i));
-            }
-            r.intoArray(out, outOff + i);
-        }
+        int i = switch (op) {
+            case RELU -> bRelu(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case TANH -> bTanh(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case SIGMOID -> bSigmoid(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case EXP -> bExp(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            default -> 0;
+        };
         if (i < n) {
             super.unaryBackward(op, x, xOff + i, y, yOff + i, g, gOff + i, out, outOff + i, n - i, alpha);
         }
+    }
+
+    private static int bRelu(float[] x, int xOff, float[] y, int yOff, float[] g, int gOff, float[] out,
+                          int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+            gv.blend(0f, FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.LE, 0f)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int bTanh(float[] x, int xOff, float[] y, int yOff, float[] g, int gOff, float[] out,
+                          int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+            gv.mul(FloatVector.fromArray(S, y, yOff + i).mul(FloatVector.fromArray(S, y, yOff + i)).neg().add(1f)).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int bSigmoid(float[] x, int xOff, float[] y, int yOff, float[] g, int gOff, float[] out,
+                          int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+            gv.mul(FloatVector.fromArray(S, y, yOff + i).mul(FloatVector.fromArray(S, y, yOff + i).neg().add(1f))).intoArray(out, outOff + i);
+        }
+        return bound;
+    }
+
+    private static int bExp(float[] x, int xOff, float[] y, int yOff, float[] g, int gOff, float[] out,
+                          int outOff, int n) {
+        int bound = S.loopBound(n);
+        for (int i = 0; i < bound; i += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+            gv.mul(FloatVector.fromArray(S, y, yOff + i)).intoArray(out, outOff + i);
+        }
+        return bound;
     }
 
     @Override
