@@ -42,6 +42,15 @@ class KernelParityTest {
         }
     }
 
+    private static void close(float[] e, float[] a, double atol, double rtol, String what) {
+        for (int i = 0; i < e.length; i++) {
+            boolean ok = Float.isNaN(e[i]) ? Float.isNaN(a[i]) : Math.abs(e[i] - a[i]) <= atol + rtol * Math.abs(e[i]);
+            if (!ok) {
+                throw new AssertionError(what + ": index " + i + " expected " + e[i] + " got " + a[i]);
+            }
+        }
+    }
+
     private static void ulpClose(float[] e, float[] a, int ulps, String what) {
         for (int i = 0; i < e.length; i++) {
             boolean ok = Float.isNaN(e[i]) ? Float.isNaN(a[i])
@@ -164,13 +173,14 @@ class KernelParityTest {
             for (boolean log : new boolean[] {false, true}) {
                 ref.softmaxRows(x, OFF, e, OFF, rows, cols, log);
                 act.softmaxRows(x, OFF, r, OFF, rows, cols, log);
-                bitEqual(e, r, "softmax log=" + log + " cols=" + cols);
+                // vector exp and float sums versus the scalar double path: close, not bit-equal
+                close(e, r, 1e-6, 1e-5, "softmax log=" + log + " cols=" + cols);
                 float[] g = data(cols + 3, rows * cols, -1, 1);
                 float[] eb = new float[rows * cols + OFF];
                 float[] rb = new float[rows * cols + OFF];
                 ref.softmaxBackwardRows(e, OFF, g, OFF, eb, OFF, rows, cols, log);
                 act.softmaxBackwardRows(e, OFF, g, OFF, rb, OFF, rows, cols, log);
-                bitEqual(eb, rb, "softmax backward log=" + log + " cols=" + cols);
+                close(eb, rb, 1e-6, 1e-5, "softmax backward log=" + log + " cols=" + cols);
             }
         }
         // stable: no overflow, and a row of -inf gives NaN

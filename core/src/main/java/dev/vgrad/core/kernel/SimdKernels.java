@@ -15,7 +15,6 @@ final class SimdKernels extends ScalarKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Vectors per {@link Kernels#SUM_LANES} block, so the partial sums are laid out exactly like the scalar ones. */
-    private static final int V_PER_BLOCK = Math.max(1, SUM_LANES / L);
 
     SimdKernels() {
         if (SUM_LANES % L != 0 && L % SUM_LANES != 0) {
@@ -527,30 +526,136 @@ final class SimdKernels extends ScalarKernels {
         return blockedReduce(x, xOff, y, yOff, n);
     }
 
+    /**
+     * The {@link Kernels#SUM_LANES}-lane blocked order of the scalar kernel, held in one 16-lane vector or two
+     * 8-lane vectors (named locals: an array of vectors would be boxed on the heap).
+     */
     private float blockedReduce(float[] x, int xOff, float[] y, int yOff, int n) {
-        if (L > SUM_LANES || n < SUM_LANES) {
+        if ((L != 16 && L != 8) || n < SUM_LANES) {
             return y == null ? super.sum(x, xOff, n) : super.dot(x, xOff, y, yOff, n);
         }
-        FloatVector[] acc = new FloatVector[V_PER_BLOCK];
-        for (int v = 0; v < V_PER_BLOCK; v++) {
-            acc[v] = FloatVector.zero(S);
-        }
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
         int i = 0;
-        for (; i + SUM_LANES <= n; i += SUM_LANES) {
-            for (int v = 0; v < V_PER_BLOCK; v++) {
-                FloatVector xv = FloatVector.fromArray(S, x, xOff + i + v * L);
-                acc[v] = y == null ? acc[v].add(xv) : xv.fma(FloatVector.fromArray(S, y, yOff + i + v * L), acc[v]);
+        if (L == 16) {
+            if (y == null) {
+                for (; i + SUM_LANES <= n; i += SUM_LANES) {
+                    acc0 = acc0.add(FloatVector.fromArray(S, x, xOff + i));
+                }
+            } else {
+                for (; i + SUM_LANES <= n; i += SUM_LANES) {
+                    acc0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc0);
+                }
+            }
+        } else {
+            if (y == null) {
+                for (; i + SUM_LANES <= n; i += SUM_LANES) {
+                    acc0 = acc0.add(FloatVector.fromArray(S, x, xOff + i));
+                    acc1 = acc1.add(FloatVector.fromArray(S, x, xOff + i + 8));
+                }
+            } else {
+                for (; i + SUM_LANES <= n; i += SUM_LANES) {
+                    acc0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc0);
+                    acc1 = FloatVector.fromArray(S, x, xOff + i + 8).fma(FloatVector.fromArray(S, y, yOff + i + 8), acc1);
+                }
             }
         }
         float[] lanes = new float[SUM_LANES];
-        for (int v = 0; v < V_PER_BLOCK; v++) {
-            acc[v].intoArray(lanes, v * L);
+        acc0.intoArray(lanes, 0);
+        if (L == 8) {
+            acc1.intoArray(lanes, 8);
         }
         float s = combine(lanes);
         for (; i < n; i++) {
             s = y == null ? s + x[xOff + i] : Math.fma(x[xOff + i], y[yOff + i], s);
         }
         return s;
+    }
+
+    /**
+     * Row softmax with vector exp: max, then e = exp(x − max) summed in the blocked order, then a scale (or,
+     * for log-softmax, x − max − log Σe). Agrees with the scalar kernel within a few ulps.
+     */
+    @Override
+    public void softmaxRows(float[] x, int xOff, float[] out, int outOff, int rows, int cols, boolean log) {
+        if (cols < L) {
+            super.softmaxRows(x, xOff, out, outOff, rows, cols, log);
+            return;
+        }
+        int bound = S.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int xo = xOff + r * cols;
+            int oo = outOff + r * cols;
+            float m = max(x, xo, cols);
+            if (m == Float.NEGATIVE_INFINITY || m != m) {
+                java.util.Arrays.fill(out, oo, oo + cols, Float.NaN);
+                continue;
+            }
+            FloatVector mv = FloatVector.broadcast(S, m);
+            for (int i = 0; i < bound; i += L) {
+                FloatVector.fromArray(S, x, xo + i).sub(mv).lanewise(VectorOperators.EXP).intoArray(out, oo + i);
+            }
+            for (int i = bound; i < cols; i++) {
+                out[oo + i] = (float) Math.exp(x[xo + i] - m);
+            }
+            float s = sum(out, oo, cols);
+            if (log) {
+                FloatVector shift = FloatVector.broadcast(S, m + (float) Math.log(s));
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector.fromArray(S, x, xo + i).sub(shift).intoArray(out, oo + i);
+                }
+                float sh = m + (float) Math.log(s);
+                for (int i = bound; i < cols; i++) {
+                    out[oo + i] = x[xo + i] - sh;
+                }
+            } else {
+                float inv = 1f / s;
+                FloatVector iv = FloatVector.broadcast(S, inv);
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector.fromArray(S, out, oo + i).mul(iv).intoArray(out, oo + i);
+                }
+                for (int i = bound; i < cols; i++) {
+                    out[oo + i] *= inv;
+                }
+            }
+        }
+    }
+
+    /** softmax: out = y ⊙ (g − Σ g⊙y); log-softmax: out = g − exp(y)·Σ g. */
+    @Override
+    public void softmaxBackwardRows(float[] y, int yOff, float[] g, int gOff, float[] out, int outOff,
+                                    int rows, int cols, boolean log) {
+        if (cols < L) {
+            super.softmaxBackwardRows(y, yOff, g, gOff, out, outOff, rows, cols, log);
+            return;
+        }
+        int bound = S.loopBound(cols);
+        for (int r = 0; r < rows; r++) {
+            int yo = yOff + r * cols;
+            int go = gOff + r * cols;
+            int oo = outOff + r * cols;
+            if (log) {
+                FloatVector sv = FloatVector.broadcast(S, sum(g, go, cols));
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector e = FloatVector.fromArray(S, y, yo + i).lanewise(VectorOperators.EXP);
+                    FloatVector.fromArray(S, g, go + i).sub(e.mul(sv)).intoArray(out, oo + i);
+                }
+                float s = sum(g, go, cols);
+                for (int i = bound; i < cols; i++) {
+                    out[oo + i] = g[go + i] - (float) Math.exp(y[yo + i]) * s;
+                }
+            } else {
+                float s = dot(g, go, y, yo, cols);
+                FloatVector sv = FloatVector.broadcast(S, s);
+                for (int i = 0; i < bound; i += L) {
+                    FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+                    yv.mul(FloatVector.fromArray(S, g, go + i).sub(sv)).intoArray(out, oo + i);
+                }
+                for (int i = bound; i < cols; i++) {
+                    out[oo + i] = y[yo + i] * (g[go + i] - s);
+                }
+            }
+        }
     }
 
     @Override
