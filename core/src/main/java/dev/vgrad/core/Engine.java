@@ -145,7 +145,7 @@ final class Engine {
                     } else if (cap != null) {
                         cap.offerLeaf(leaf, gi);
                     } else {
-                        leaf.accumulateGrad(gi);
+                        leaf.accumulateGrad(gi, ownedBy(grads, i, g));
                     }
                 }
                 for (Node nx : node.next) {
@@ -163,6 +163,25 @@ final class Engine {
                 }
             }
         }
+    }
+
+    /**
+     * True when {@code grads[i]} is a fresh contiguous buffer that nothing else in this pass refers to: not the
+     * incoming gradient or a view of it, and not shared with another input's gradient. Such a tensor can become
+     * a leaf's {@code .grad} without the defensive copy (PyTorch steals it when its refcount is 1).
+     */
+    private static boolean ownedBy(Tensor[] grads, int i, Tensor incoming) {
+        Tensor gi = grads[i];
+        if (gi.storage == incoming.storage || gi.offset != 0 || !gi.isContiguous()
+                || gi.storage.length() != gi.numel() || gi.requiresGrad()) {
+            return false;
+        }
+        for (int j = 0; j < grads.length; j++) {
+            if (j != i && grads[j] != null && grads[j].storage == gi.storage) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Tensor validate(Node node, int i, Tensor gi, boolean anomaly) {

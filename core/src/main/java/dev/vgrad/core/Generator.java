@@ -52,6 +52,10 @@ public final class Generator {
 
     /** The next 64 random bits. */
     public synchronized long nextLong() {
+        return step();
+    }
+
+    private long step() {
         long result = Long.rotateLeft(s1 * 5, 7) * 9;
         long t = s1 << 17;
         s2 ^= s0;
@@ -99,7 +103,7 @@ public final class Generator {
                     + ") is outside an array of length " + out.length);
         }
         for (int i = 0; i < n; i++) {
-            out[off + i] = nextDouble();
+            out[off + i] = (step() >>> 11) * 0x1.0p-53;
         }
     }
 

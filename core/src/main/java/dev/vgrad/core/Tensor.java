@@ -398,8 +398,13 @@ public final class Tensor {
     }
 
     void accumulateGrad(Tensor g) {
+        accumulateGrad(g, false);
+    }
+
+    /** Adds {@code g} into {@code .grad}; an {@code owned} buffer (see Engine) is adopted instead of copied. */
+    void accumulateGrad(Tensor g, boolean owned) {
         if (grad == null) {
-            grad = g.copyDetached();
+            grad = owned && g.dtype == dtype ? g.detach() : g.copyDetached();
         } else {
             ElementwiseOps.addInto(grad, g);
         }

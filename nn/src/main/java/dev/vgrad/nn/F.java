@@ -255,6 +255,9 @@ public final class F {
         for (int s : shape) {
             n *= s;
         }
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("dropout: expected a floating point input, got " + dtype);
+        }
         double[] u = new double[n];
         gen.nextDoubles(u, 0, n);
         Tensor mask = Tensor.zeros(dtype, shape);
