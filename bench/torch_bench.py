@@ -1,0 +1,347 @@
+#!/usr/bin/python3
+"""PyTorch twins of the vgrad benchmark workloads (jmh/src/main/java/dev/vgrad/jmh/Workloads.java, Models.java).
+
+Run by bench/compare.py as a long-lived server (``--serve``) that speaks the same line protocol as
+dev.vgrad.jmh.CompareServer:
+
+    info                      -> {"torch": ..., "blas": [...threadpoolctl info...], ...}
+    run NAME THREADS MIN_MS   -> {"name":..., "threads":..., "sec_per_op":..., "iters":..., "work":..., "unit":...}
+    quit
+
+It can also be run by hand: ``bench/torch_bench.py [--threads N] [--min-ms MS] [NAME ...]``.
+
+Fairness (see shared DESIGN.md section 4): the process must be started with OPENBLAS_CORETYPE and
+OPENBLAS_L2_SIZE unset (bench/compare.sh does that) so OpenBLAS picks its AVX-512 kernels; the thread count under
+test is pinned both for torch's own pool (torch.set_num_threads) and for OpenBLAS's pool (threadpoolctl).
+"""
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+try:
+    import threadpoolctl
+except ImportError:  # Debian: apt-get install python3-threadpoolctl
+    threadpoolctl = None
+
+N16M = 16 * 1024 * 1024
+N_ODD = N16M + 13
+BATCH = 128
+
+
+def _gen(seed):
+    g = torch.Generator()
+    g.manual_seed(seed)
+    return g
+
+
+def _rand(shape, seed):
+    return torch.rand(shape, generator=_gen(seed)) * 2 - 1
+
+
+class W:
+    """A workload: run() does one operation; work/unit as in Workload.java."""
+
+    def __init__(self, work, unit, run):
+        self.work, self.unit, self.run = work, unit, run
+
+
+# ----------------------------------------------------------------------------------------------- GEMM
+
+def gemm(trans_a, trans_b, m, n, k):
+    a = _rand((k, m) if trans_a else (m, k), 1)
+    b = _rand((n, k) if trans_b else (k, n), 2)
+    c = torch.empty(m, n)
+    ta = a.t() if trans_a else a  # a view: BLAS gets the transpose flag, no copy
+    tb = b.t() if trans_b else b
+    return W(2.0 * m * n * k, "GFLOP/s", lambda: torch.mm(ta, tb, out=c))
+
+
+# ----------------------------------------------------------------------------------------------- conv / pool
+
+def conv(backward, n=64, c=64, h=32, w_=32, o=64):
+    x = _rand((n, c, h, w_), 3)
+    w = _rand((o, c, 3, 3), 4)
+    g = _rand((n, o, h, w_), 5)
+    flops = 2.0 * n * o * h * w_ * c * 9
+    if not backward:
+        def fwd():
+            with torch.no_grad():
+                return F.conv2d(x, w, None, 1, 1)
+        return W(flops, "GFLOP/s", fwd)
+    xg = x.clone().requires_grad_(True)
+    wg = w.clone().requires_grad_(True)
+
+    def fwdbwd():
+        xg.grad = None
+        wg.grad = None
+        y = F.conv2d(xg, wg, None, 1, 1)
+        y.backward(g)
+        return wg.grad
+    return W(3 * flops, "GFLOP/s", fwdbwd)
+
+
+def maxpool(backward):
+    x = _rand((64, 64, 32, 32), 6)
+    g = _rand((64, 64, 16, 16), 7)
+    n_in, n_out = x.numel(), g.numel()
+    fwd_bytes = 4.0 * n_in + 8.0 * n_out
+    if not backward:
+        def fwd():
+            with torch.no_grad():
+                return F.max_pool2d(x, 2, 2, return_indices=True)
+        return W(fwd_bytes, "GB/s", fwd)
+    xg = x.clone().requires_grad_(True)
+
+    def fwdbwd():
+        xg.grad = None
+        y = F.max_pool2d(xg, 2, 2)
+        y.backward(g)
+        return xg.grad
+    return W(fwd_bytes + 4.0 * n_in + 8.0 * n_out, "GB/s", fwdbwd)
+
+
+# ----------------------------------------------------------------------------------------------- elementwise
+
+def binary_out(op, n=N16M):
+    a, b, c = _rand(n, 8), _rand(n, 9), torch.empty(n)
+    f = torch.add if op == "add" else torch.mul
+    return W(12.0 * n, "GB/s", lambda: f(a, b, out=c))
+
+
+def triad():
+    a, b, c = torch.empty(N16M), _rand(N16M, 15), _rand(N16M, 16)
+    return W(12.0 * N16M, "GB/s", lambda: torch.add(b, c, alpha=3.0, out=a))
+
+
+def relu_out():
+    a, c = _rand(N16M, 10), torch.empty(N16M)
+    return W(8.0 * N16M, "GB/s", lambda: torch.clamp(a, min=0.0, out=c))
+
+
+def tensor_op(op):
+    g = _gen(11)
+    a, b = torch.randn(N16M, generator=g), torch.randn(N16M, generator=g)
+    if op == "add":
+        return W(12.0 * N16M, "GB/s", lambda: a + b)
+    if op == "mul":
+        return W(12.0 * N16M, "GB/s", lambda: a * b)
+    return W(8.0 * N16M, "GB/s", lambda: torch.relu(a))
+
+
+def reduce_sum(n=N16M):
+    a = torch.randn(n, generator=_gen(12))
+    return W(4.0 * n, "GB/s", lambda: a.sum())
+
+
+def softmax(rows=4096, cols=1024):
+    a = torch.randn(rows, cols, generator=_gen(13))
+    return W(8.0 * rows * cols, "GB/s", lambda: torch.softmax(a, 1))
+
+
+def chain():
+    g = _gen(14)
+    x = torch.randn(16, generator=g).requires_grad_(True)
+    a = torch.rand(16, generator=g) + 0.5
+    b = torch.randn(16, generator=g)
+
+    def run():
+        x.grad = None
+        y = x
+        for i in range(1000):
+            y = y * a if (i & 1) == 0 else y + b
+        y.sum().backward()
+        return x.grad
+    return W(1001, "ops/s", run)
+
+
+# ----------------------------------------------------------------------------------------------- models
+
+def mlp_step():
+    torch.manual_seed(21)
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    g = _gen(21)
+    x = torch.randn(BATCH, 784, generator=g)
+    y = torch.randint(0, 10, (BATCH,), generator=g)
+
+    def run():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return W(1, "steps/s", run)
+
+
+def cnn_model():
+    """The examples' Fashion-MNIST CNN (examples/src/main/java/dev/vgrad/examples/Models.java)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 7 * 7, 10))
+
+
+def cnn_step():
+    torch.manual_seed(22)
+    model = cnn_model()
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    g = _gen(22)
+    x = torch.randn(BATCH, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (BATCH,), generator=g)
+
+    def run():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return W(1, "steps/s", run)
+
+
+def adam_10m():
+    n = 10_000_000
+    p = torch.nn.Parameter(_rand(n, 31))
+    p.grad = _rand(n, 32)
+    opt = torch.optim.Adam([p], lr=1e-3)
+    return W(1, "steps/s", opt.step)
+
+
+WORKLOADS = {}
+for _n in (256, 512, 1024, 2048, 1021):
+    WORKLOADS["sgemm_%d" % _n] = (lambda n=_n: gemm(False, False, n, n, n))
+WORKLOADS.update({
+    "mlp_fwd": lambda: gemm(False, False, 256, 512, 784),
+    "mlp_bwd_dx": lambda: gemm(False, True, 256, 784, 512),
+    "mlp_bwd_dw": lambda: gemm(True, False, 784, 512, 256),
+    "conv_fwd": lambda: conv(False),
+    "conv_fwdbwd": lambda: conv(True),
+    "conv_fwd_odd": lambda: conv(False, 16, 33, 31, 29, 47),
+    "maxpool_fwd": lambda: maxpool(False),
+    "maxpool_fwdbwd": lambda: maxpool(True),
+    "add_16m": lambda: binary_out("add"),
+    "mul_16m": lambda: binary_out("mul"),
+    "relu_16m": relu_out,
+    "add_odd": lambda: binary_out("add", N_ODD),
+    "triad_16m": triad,
+    "add_16m_tensor": lambda: tensor_op("add"),
+    "mul_16m_tensor": lambda: tensor_op("mul"),
+    "relu_16m_tensor": lambda: tensor_op("relu"),
+    "sum_16m": reduce_sum,
+    "softmax_4096x1024": softmax,
+    "sum_odd": lambda: reduce_sum(N_ODD),
+    "softmax_odd": lambda: softmax(4095, 1023),
+    "chain1000": chain,
+    "mlp_step": mlp_step,
+    "mlp_step_core": mlp_step,  # vgrad's core-ops variant of the same step; PyTorch's twin is mlp_step
+    "cnn_step": cnn_step,
+    "adam_10m": adam_10m,
+})
+
+
+# ----------------------------------------------------------------------------------------------- harness
+
+def set_threads(n, torch_threads=None):
+    """Pins torch's intra-op pool to torch_threads (default n) and OpenBLAS's pool to n."""
+    torch.set_num_threads(torch_threads or n)
+    if threadpoolctl is not None:
+        threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+
+
+def blas_info():
+    if threadpoolctl is None:
+        return [{"error": "threadpoolctl missing (apt-get install python3-threadpoolctl)"}]
+    return [{k: v for k, v in d.items() if k in ("internal_api", "filepath", "version", "architecture",
+                                                   "threading_layer", "num_threads")}
+            for d in threadpoolctl.threadpool_info()]
+
+
+def info():
+    return {"torch": torch.__version__, "python": sys.version.split()[0], "blas": blas_info(),
+            "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+            "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+            "cpu_capability": torch.backends.cpu.get_cpu_capability()
+            if hasattr(torch.backends, "cpu") and hasattr(torch.backends.cpu, "get_cpu_capability") else None,
+            "mkldnn": torch.backends.mkldnn.is_available()}
+
+
+def measure(w, min_ms, min_iters):
+    start = time.perf_counter()
+    deadline = start + min_ms / 1000.0
+    iters = 0
+    while True:
+        w.run()
+        iters += 1
+        now = time.perf_counter()
+        if now >= deadline and iters >= min_iters:
+            return now - start, iters
+
+
+def serve():
+    cache, failed = {}, {}
+    for line in sys.stdin:
+        f = line.split()
+        if not f:
+            continue
+        if f[0] == "quit":
+            return
+        if f[0] == "info":
+            print(json.dumps(info()), flush=True)
+            continue
+        if f[0] != "run":
+            print(json.dumps({"error": "unknown command " + line.strip()}), flush=True)
+            continue
+        name, threads, min_ms = f[1], int(f[2]), float(f[3])
+        torch_threads = int(f[4]) if len(f) > 4 else threads
+        try:
+            if name in failed:
+                raise RuntimeError(failed[name])
+            set_threads(threads, torch_threads)
+            w = cache.get(name)
+            if w is None:
+                try:
+                    w = WORKLOADS[name]()
+                except Exception as e:  # noqa: BLE001
+                    failed[name] = repr(e)
+                    raise
+                cache[name] = w
+                measure(w, 1000, 5)
+            dt, iters = measure(w, min_ms, 1)
+            print(json.dumps({"name": name, "threads": threads, "torch_threads": torch_threads, "sec_per_op": dt / iters, "iters": iters,
+                              "work": w.work, "unit": w.unit}), flush=True)
+        except Exception as e:  # noqa: BLE001
+            print(json.dumps({"name": name, "error": repr(e)}), flush=True)
+
+
+def main(argv):
+    if "--serve" in argv:
+        serve()
+        return
+    threads, min_ms, names = 1, 1000.0, []
+    it = iter(argv)
+    for a in it:
+        if a == "--threads":
+            threads = int(next(it))
+        elif a == "--min-ms":
+            min_ms = float(next(it))
+        else:
+            names.append(a)
+    print(json.dumps(info()))
+    set_threads(threads)
+    for name in names or list(WORKLOADS):
+        w = WORKLOADS[name]()
+        measure(w, 1000, 5)
+        dt, iters = measure(w, min_ms, 1)
+        per = dt / iters
+        rate = w.work / per / (1e9 if w.unit in ("GFLOP/s", "GB/s") else 1)
+        print("%-20s %2d thr  %12.3f ms  %10.2f %s" % (name, threads, per * 1e3, rate, w.unit))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
