@@ -402,6 +402,14 @@ def main():
             forks = next(iter(d.values()))[3]
             w("| %s | %s | %d | %s | %s | %s |" % (cls, params, forks, f("simd"), f("scalar"), sp))
         w("")
+    fm = os.path.join(ROOT, "bench", "fashion-mnist", "results.md")
+    if os.path.exists(fm):
+        # the training comparison takes hours, so it has its own command; its latest table is carried along here
+        w("## Fashion-MNIST training, vgrad vs PyTorch (from `bench/fashion-mnist/run_bench.sh`)")
+        w("")
+        body = open(fm).read().splitlines()
+        w("\n".join(l for l in body if not l.startswith("# ")))
+        w("")
     with open(a.out, "w") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))

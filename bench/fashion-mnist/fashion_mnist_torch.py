@@ -6,7 +6,7 @@ vgrad's nn reproduces), same normalisation (mean/std of the training pixels), sa
 drop_last on the training set, same optimizer, schedule (stepped every batch) and defaults, and the same log
 line format. Written for Debian's python3-torch 1.13:
 
-    /usr/bin/python3 examples/bench/fashion_mnist_torch.py cnn --epochs 10 [--threads 2] [--data DIR]
+    /usr/bin/python3 bench/fashion-mnist/fashion_mnist_torch.py cnn --epochs 10 [--threads 2] [--data DIR]
 
 The random streams differ from vgrad's (different generators), so results agree statistically, not bitwise.
 """

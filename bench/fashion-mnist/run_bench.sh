@@ -1,10 +1,10 @@
 #!/bin/sh
 # Trains the three Fashion-MNIST programs with vgrad and with PyTorch (Debian python3-torch 1.13) on the full
-# data set and writes a Markdown table of epoch time and final test accuracy to examples/bench/results.md
-# (logs in examples/bench/logs/).
+# data set and writes a Markdown table of epoch time and final test accuracy to bench/fashion-mnist/results.md
+# (logs in bench/fashion-mnist/logs/).
 #
 #   mvn -q install -DskipTests            # once, from the repository root
-#   sh examples/bench/run_bench.sh [mlp cnn resnet]
+#   sh bench/fashion-mnist/run_bench.sh [mlp cnn resnet]
 #
 # Environment: EPOCHS_MLP, EPOCHS_CNN, EPOCHS_RESNET override the epoch counts (defaults: the programs'
 # defaults 20, 10, 15); THREADS (default: all cores); DATA (default /usr/share/datasets/fashion-mnist).
@@ -12,7 +12,7 @@
 # the same number of intra-op threads as vgrad. Run it on an otherwise idle machine: it takes hours on 2 cores.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BENCH="$ROOT/examples/bench"
+BENCH="$ROOT/bench/fashion-mnist"
 LOGS="$BENCH/logs"
 DATA=${DATA:-/usr/share/datasets/fashion-mnist}
 THREADS=${THREADS:-$(nproc)}
@@ -48,7 +48,7 @@ for p in $PROGRAMS; do
     "$JAVA" -Xmx3g -XX:+UseParallelGC --add-modules jdk.incubator.vector -cp "$CP" \
         dev.vgrad.examples.FashionMnistTrain "$p" --epochs "$e" --threads "$THREADS" --data "$DATA" \
         --no-progress | tee "$LOGS/$p-vgrad.log"
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "$BENCH/fashion_mnist_torch.py" "$p" \
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} /usr/bin/python3 "$BENCH/fashion_mnist_torch.py" "$p" \
         --epochs "$e" --threads "$THREADS" --data "$DATA" | tee "$LOGS/$p-torch.log"
     v=$(summarise "$LOGS/$p-vgrad.log")
     t=$(summarise "$LOGS/$p-torch.log")
