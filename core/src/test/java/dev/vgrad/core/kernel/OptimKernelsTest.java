@@ -3,7 +3,6 @@ package dev.vgrad.core.kernel;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -44,7 +43,6 @@ class OptimKernelsTest {
 
     @Test
     void adamParity() {
-        assumeTrue(KernelProvider.simdEnabled(), "SIMD kernels not enabled in this run");
         Random r = new Random(42);
         for (int n : SIZES) {
             for (int variant = 0; variant < 8; variant++) {
@@ -80,7 +78,6 @@ class OptimKernelsTest {
 
     @Test
     void sgdParity() {
-        assumeTrue(KernelProvider.simdEnabled(), "SIMD kernels not enabled in this run");
         Random r = new Random(7);
         for (int n : SIZES) {
             for (int variant = 0; variant < 16; variant++) {
@@ -109,7 +106,6 @@ class OptimKernelsTest {
 
     @Test
     void rmspropParity() {
-        assumeTrue(KernelProvider.simdEnabled(), "SIMD kernels not enabled in this run");
         Random r = new Random(11);
         for (int n : SIZES) {
             for (int variant = 0; variant < 8; variant++) {
@@ -139,7 +135,6 @@ class OptimKernelsTest {
 
     @Test
     void adagradParity() {
-        assumeTrue(KernelProvider.simdEnabled(), "SIMD kernels not enabled in this run");
         Random r = new Random(13);
         for (int n : SIZES) {
             for (int variant = 0; variant < 4; variant++) {
