@@ -286,8 +286,14 @@ public final class ConvKernels {
                         int iy = oy * sh - ph + ki * dh;
                         if (iy >= 0 && iy < h) {
                             int row = plane + iy * w + ix0;
-                            for (int ox = oxLo; ox < oxHi; ox++) {
-                                gx[row + ox * sw] += col[d + ox];
+                            if (sw == 1) {
+                                for (int ox = oxLo; ox < oxHi; ox++) {
+                                    gx[row + ox] += col[d + ox];
+                                }
+                            } else {
+                                for (int ox = oxLo; ox < oxHi; ox++) {
+                                    gx[row + ox * sw] += col[d + ox];
+                                }
                             }
                         }
                         d += ow;

@@ -10,10 +10,11 @@ package dev.vgrad.core.kernel;
  * C is {@code m×n} with element {@code (i,j)} at {@code c[cOff + i*ldc + j]}.
  *
  * <p>{@link #sgemm} dispatches to a Vector API kernel ({@code SimdGemm}) when {@link KernelProvider#simdEnabled()}
- * and to a blocked scalar kernel otherwise. Both split large products over fixed row blocks whose boundaries
- * depend only on the sizes, and the summation order of every element of C does not depend on that split, so
- * results are bit-identical for any {@link Parallel#setNumThreads thread count}. The two paths agree within
- * float rounding, not bit for bit. {@link #dgemm} is scalar (it serves float64 gradient checks).
+ * and to a blocked scalar kernel otherwise. Both split large products into fixed blocks (rows; the SIMD kernel
+ * splits the columns when there is a single block of rows) whose boundaries depend only on the sizes, and the
+ * summation order of every element of C does not depend on that split, so results are bit-identical for any
+ * {@link Parallel#setNumThreads thread count}. The two paths agree within float rounding, not bit for bit.
+ * {@link #dgemm} is scalar (it serves float64 gradient checks).
  *
  * <p>C must not alias A or B.
  */

@@ -1,6 +1,7 @@
 package dev.vgrad.core.kernel;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -12,7 +13,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * the caller combines in chunk order. Results are therefore bit-identical for any thread count.
  *
  * <p>Workers spin briefly before parking because waking a parked thread costs more than a small kernel.
- * Work submitted from inside a chunk, or while another thread owns the pool, runs on the caller thread.
+ * Waiting threads (spinning workers, a caller waiting for the last chunks) yield the core after a few
+ * microseconds of pure spinning, so on a loaded machine they do not burn the time slice a descheduled
+ * partner needs. Work submitted from inside a chunk, or while another thread owns the pool, runs on the
+ * caller thread.
  */
 public final class Parallel {
     /** Body of a chunked loop: processes chunk {@code chunk} of {@code nChunks}. */
@@ -24,6 +28,8 @@ public final class Parallel {
     private static final ThreadLocal<Boolean> IN_POOL = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private static final ReentrantLock OWNER = new ReentrantLock();
     private static final long SPIN_NANOS = 200_000L;
+    /** Pure spinning before a waiting thread starts yielding. */
+    private static final long BUSY_NANOS = 5_000L;
 
     private static volatile int numThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private static Worker[] workers = new Worker[0];
@@ -90,6 +96,15 @@ public final class Parallel {
         return workers;
     }
 
+    /** One step of a wait loop that started at {@code start}: spin first, then yield the core. */
+    private static void pause(long start) {
+        if (System.nanoTime() - start < BUSY_NANOS) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
+    }
+
     private static final class Job {
         final int nChunks;
         final ChunkBody body;
@@ -118,8 +133,9 @@ public final class Parallel {
         }
 
         void awaitDone() {
+            long start = System.nanoTime();
             while (done.get() < nChunks) {
-                Thread.onSpinWait();
+                pause(start);
             }
             Throwable t = failure;
             if (t instanceof RuntimeException re) {
@@ -133,7 +149,8 @@ public final class Parallel {
     }
 
     private static final class Worker extends Thread {
-        private volatile Job job;
+        /** The next job; taken with getAndSet so a job submitted while the previous one is taken is never lost. */
+        private final AtomicReference<Job> job = new AtomicReference<>();
 
         Worker(int index) {
             super("vgrad-worker-" + index);
@@ -141,7 +158,7 @@ public final class Parallel {
         }
 
         void submit(Job j) {
-            job = j;
+            job.set(j);
             LockSupport.unpark(this);
         }
 
@@ -149,18 +166,17 @@ public final class Parallel {
         public void run() {
             IN_POOL.set(Boolean.TRUE);
             while (true) {
-                Job j = job;
+                Job j = job.getAndSet(null);
                 if (j == null) {
                     long start = System.nanoTime();
-                    while ((j = job) == null && System.nanoTime() - start < SPIN_NANOS) {
-                        Thread.onSpinWait();
+                    while (job.get() == null && System.nanoTime() - start < SPIN_NANOS) {
+                        pause(start);
                     }
-                    if (j == null) {
+                    if (job.get() == null) {
                         LockSupport.park(this);
-                        continue;
                     }
+                    continue;
                 }
-                job = null;
                 j.work();
             }
         }

@@ -5,22 +5,29 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API SGEMM (BLIS loop order). Arguments are validated by {@link Gemm}.
+ * Vector API SGEMM (BLIS-style packed panels). Arguments are validated by {@link Gemm}.
  *
  * <pre>
- * for jc in N by NC:                      // column block
- *   for pc in K by KC:                    // K block; B(pc:pc+KC, jc:jc+NC) packed once into NR-wide panels
- *     parallel for task in (M blocks) x (N groups):   // fixed decomposition from the sizes only
- *       pack A(ic:ic+MC, pc:pc+KC) into MR-tall panels (per thread)
- *       for jr in the task's NR panels: for ir in MR panels: micro-kernel MR x NR
+ * several M blocks (m > MC):
+ *   for jc in N by NC:                          // NC bounds the packed B block (k × NC floats)
+ *     pack B(0:k, jc block) into KC×NR panels   // all K blocks at once, fixed chunks, shared by the threads
+ *     parallel for ic in M by MC:               // fixed blocks from the sizes only; no barrier inside
+ *       for pc in K by KC:
+ *         pack A(ic block, pc block) into MR-tall panels (per thread)
+ *         for jr in NR panels: for ir in MR panels: micro-kernel MR x NR
+ * one M block (m <= MC):
+ *   parallel for fixed groups of NR panels:     // nothing shared: each thread packs its own A and B
+ *     for pc in K by KC: pack A; for jr: pack the B micro-panel, then for ir: micro-kernel
  * </pre>
  *
- * The micro-kernel keeps an {@code MR×NR = 8×(2·VL)} tile of C in 16 vector registers and runs
- * {@code c = broadcast(a).fma(b, c)} over the K block. It starts from the current value of C (or zero
- * for the first K block when not accumulating), so every element of C is one FMA chain over
- * {@code p = 0..k-1} in ascending order, whatever the task split: results are bit-identical for any thread
- * count. Packing zero-pads edge panels so the hot loop never masks; edge tiles go through a small buffer.
- * Transposed operands are handled while packing. Products with {@code m, n, k <= 64} use a direct kernel
+ * An M block keeps its MC×NC block of C in L2 across the K blocks while B panels stream through; a B
+ * micro-panel ({@code KC×NR}) is reused from L1 by every MR-row panel of the block. The micro-kernel keeps an
+ * {@code MR×NR = 12×(2·VL)} tile of C in 24 vector registers and runs {@code c = broadcast(a).fma(b, c)} over the
+ * K block (a 4-row variant serves edge panels of at most 4 rows). It starts from the current value of C (or zero
+ * for the first K block when not accumulating), so every element of C is one FMA chain over {@code p = 0..k-1}
+ * in ascending order, whatever the blocking or the task split: results are bit-identical for any thread count.
+ * Packing moves whole vectors (gathers for the strided side of a panel) and zero-pads edge panels so the hot
+ * loop never masks; edge tiles go through a small buffer. Products with {@code m, n, k <= 64} use a direct kernel
  * without packing or threads.
  */
 final class SimdGemm {
@@ -28,21 +35,40 @@ final class SimdGemm {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int V = S.length();
-    static final int MR = 8;
+    static final int MR = 12;
     static final int NR = 2 * V;
     static final int KC = 256;
     private static final int MC_MAX = 96;
-    private static final int NC = 1024;
+    /** Upper bound, in floats, of the packed B block ({@code k × NC}); NC shrinks for very deep products. */
+    private static final int B_LIMIT = 1 << 22;
     private static final int SMALL = 64;
     /** Multiply-adds below which everything runs on the caller thread. */
     private static final long PARALLEL_MIN_WORK = 1L << 21;
+    /** Lanes {@code 0..MR-1}: the rows of one A micro-panel. */
+    private static final VectorMask<Float> MR_MASK = S.indexInRange(0, MR);
+    /** Two-vector permutes of {@link #transpose16}: blocks of s lanes from the first/second row of a pair. */
+    private static final FloatVector LO8 = swapIndex(8, false), HI8 = swapIndex(8, true);
+    private static final FloatVector LO4 = swapIndex(4, false), HI4 = swapIndex(4, true);
+    private static final FloatVector LO2 = swapIndex(2, false), HI2 = swapIndex(2, true);
+    private static final FloatVector LO1 = swapIndex(1, false), HI1 = swapIndex(1, true);
 
     /** Per-thread scratch. {@code b} is only used by the calling thread of an sgemm. */
     private static final class Scratch {
         float[] a = new float[0];
         float[] b = new float[0];
         final float[] tile = new float[MR * NR];
+        final float[] panelB = new float[KC * NR];
+        final int[] idx = new int[V];
         float[] small = new float[0];
+
+        /** Room for the packed A panels of {@code rows} rows and one K block. */
+        float[] panelA(int rows) {
+            int need = roundUp(rows, MR) * KC;
+            if (a.length < need) {
+                a = new float[Math.max(need, roundUp(MC_MAX, MR) * KC)];
+            }
+            return a;
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -54,173 +80,221 @@ final class SimdGemm {
             small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        boolean par = (long) m * n * k >= PARALLEL_MIN_WORK;
-        // M blocking (depends only on m)
-        int mBlocks = (m + MC_MAX - 1) / MC_MAX;
-        if (par && (mBlocks & 1) == 1 && m >= 2 * MR) {
+        final boolean par = (long) m * n * k >= PARALLEL_MIN_WORK;
+        // M blocking (depends only on m and the work size): MR-row panels spread evenly over the blocks, an even
+        // number of blocks when parallel; a single block splits the columns instead
+        final int mPanelsAll = (m + MR - 1) / MR;
+        if (mPanelsAll * MR <= MC_MAX) {
+            sgemmOneBlock(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, par);
+            return;
+        }
+        int mBlocks = (mPanelsAll * MR + MC_MAX - 1) / MC_MAX;
+        if (par && (mBlocks & 1) == 1) {
             mBlocks++;
         }
-        int mc = roundUp((m + mBlocks - 1) / mBlocks, MR);
-        mBlocks = (m + mc - 1) / mc;
+        final int fmBlocks = mBlocks;
+        final int kBlocks = (k + KC - 1) / KC;
+        final int ncMax = Math.max(NR, Math.min(roundUp(n, NR), B_LIMIT / k / NR * NR));
         Scratch scratch = SCRATCH.get();
-        for (int jc = 0; jc < n; jc += NC) {
-            final int nc = Math.min(NC, n - jc);
+        for (int jc = 0; jc < n; jc += ncMax) {
+            final int jc0 = jc;
+            final int nc = Math.min(ncMax, n - jc);
             final int panels = (nc + NR - 1) / NR;
-            final int nGroups = (!par || mBlocks >= 2) ? 1 : Math.min(2, panels);
-            final int panelsPerGroup = (panels + nGroups - 1) / nGroups;
-            int needB = panels * NR * KC;
+            final int blockStride = panels * NR * KC;
+            int needB = blockStride * kBlocks;
             if (scratch.b.length < needB) {
                 scratch.b = new float[needB];
             }
             final float[] bp = scratch.b;
-            final int jc0 = jc;
-            for (int pc = 0; pc < k; pc += KC) {
-                final int kc = Math.min(KC, k - pc);
-                final int pc0 = pc;
-                final boolean load = accumulate || pc > 0;
-                // pack B
-                final int packChunks = par ? Math.min(panels, 2) : 1;
-                if (packChunks == 1) {
-                    packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, 0, panels, bp);
-                } else {
-                    final int per = (panels + packChunks - 1) / packChunks;
-                    Parallel.forEachChunk(packChunks, ch -> {
-                        int p0 = ch * per;
-                        int p1 = Math.min(panels, p0 + per);
-                        if (p0 < p1) {
-                            packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, p0, p1, bp);
-                        }
-                    });
+            // pack B: K block kb at kb*blockStride; fixed chunks of (K block, half of the panels)
+            final int halves = par ? Math.min(panels, 2) : 1;
+            final int perHalf = (panels + halves - 1) / halves;
+            Parallel.ChunkBody pack = ch -> {
+                int kb = ch / halves;
+                int p0 = (ch % halves) * perHalf;
+                int p1 = Math.min(panels, p0 + perHalf);
+                int pc = kb * KC;
+                if (p0 < p1) {
+                    packB(transB, b, bOff, ldb, pc, Math.min(KC, k - pc), jc0, nc, p0, p1, bp, kb * blockStride,
+                            SCRATCH.get().idx);
                 }
-                final int fmc = mc;
-                final int fmBlocks = mBlocks;
-                int tasks = mBlocks * nGroups;
-                Parallel.ChunkBody body = t -> {
-                    int mb = t % fmBlocks;
-                    int ng = t / fmBlocks;
-                    int i0 = mb * fmc;
-                    int mcur = Math.min(fmc, m - i0);
-                    int pp0 = ng * panelsPerGroup;
-                    int pp1 = Math.min(panels, pp0 + panelsPerGroup);
-                    if (pp0 >= pp1) {
-                        return;
-                    }
-                    Scratch s = SCRATCH.get();
-                    int mPanels = (mcur + MR - 1) / MR;
-                    int needA = mPanels * MR * kc;
-                    if (s.a.length < needA) {
-                        s.a = new float[Math.max(needA, roundUp(MC_MAX, MR) * KC)];
-                    }
-                    float[] ap = s.a;
-                    packA(transA, a, aOff, lda, i0, mcur, pc0, kc, ap);
-                    for (int jp = pp0; jp < pp1; jp++) {
+            };
+            runChunks(par, kBlocks * halves, pack);
+            Parallel.ChunkBody body = t -> {
+                int i0 = (int) ((long) t * mPanelsAll / fmBlocks) * MR;
+                int mcur = Math.min(m, (int) ((long) (t + 1) * mPanelsAll / fmBlocks) * MR) - i0;
+                Scratch s = SCRATCH.get();
+                float[] ap = s.panelA(mcur);
+                int mPanels = (mcur + MR - 1) / MR;
+                for (int kb = 0; kb < kBlocks; kb++) {
+                    int pc = kb * KC;
+                    int kc = Math.min(KC, k - pc);
+                    boolean load = accumulate || kb > 0;
+                    packA(transA, a, aOff, lda, i0, mcur, pc, kc, ap, s.idx);
+                    int bBlock = kb * blockStride;
+                    for (int jp = 0; jp < panels; jp++) {
                         int j = jp * NR;
                         int nr = Math.min(NR, nc - j);
-                        int bIdx = jp * NR * kc;
+                        int bIdx = bBlock + jp * NR * kc;
                         for (int ip = 0; ip < mPanels; ip++) {
                             int ii = ip * MR;
-                            int mr = Math.min(MR, mcur - ii);
                             int cIdx = cOff + (i0 + ii) * ldc + jc0 + j;
-                            if (mr == MR && nr == NR) {
-                                kernel(kc, ap, ip * MR * kc, bp, bIdx, c, cIdx, ldc, load);
-                            } else {
-                                float[] tile = s.tile;
-                                if (load) {
-                                    for (int r = 0; r < MR; r++) {
-                                        for (int q = 0; q < NR; q++) {
-                                            tile[r * NR + q] = (r < mr && q < nr) ? c[cIdx + r * ldc + q] : 0f;
-                                        }
-                                    }
-                                }
-                                kernel(kc, ap, ip * MR * kc, bp, bIdx, tile, 0, NR, load);
-                                for (int r = 0; r < mr; r++) {
-                                    System.arraycopy(tile, r * NR, c, cIdx + r * ldc, nr);
-                                }
-                            }
+                            tile(s, Math.min(MR, mcur - ii), nr, kc, ap, ip * MR * kc, bp, bIdx, c, cIdx, ldc, load);
                         }
                     }
-                };
-                if (tasks == 1) {
-                    body.run(0);
-                } else {
-                    Parallel.forEachChunk(tasks, body);
+                }
+            };
+            runChunks(par, fmBlocks, body);
+        }
+    }
+
+    /**
+     * A single block of rows ({@code m <= MC}): nothing is shared, so each B micro-panel is packed right before
+     * the MR-row panels use it (it stays in L1) and, when parallel, fixed groups of columns go to the threads.
+     */
+    private static void sgemmOneBlock(boolean transA, boolean transB, int m, int n, int k,
+                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                      float[] c, int cOff, int ldc, boolean accumulate, boolean par) {
+        final int panels = (n + NR - 1) / NR;
+        final int groups = par ? Math.min(2, panels) : 1;
+        final int perGroup = (panels + groups - 1) / groups;
+        final int mPanels = (m + MR - 1) / MR;
+        Parallel.ChunkBody body = g -> {
+            int jp0 = g * perGroup;
+            int jp1 = Math.min(panels, jp0 + perGroup);
+            Scratch s = SCRATCH.get();
+            float[] ap = s.panelA(m);
+            float[] bp = s.panelB;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean load = accumulate || pc > 0;
+                packA(transA, a, aOff, lda, 0, m, pc, kc, ap, s.idx);
+                for (int jp = jp0; jp < jp1; jp++) {
+                    int j = jp * NR;
+                    int nr = Math.min(NR, n - j);
+                    packB(transB, b, bOff, ldb, pc, kc, 0, n, jp, jp + 1, bp, -jp * NR * kc, s.idx);
+                    for (int ip = 0; ip < mPanels; ip++) {
+                        int ii = ip * MR;
+                        tile(s, Math.min(MR, m - ii), nr, kc, ap, ip * MR * kc, bp, 0, c, cOff + ii * ldc + j, ldc,
+                                load);
+                    }
+                }
+            }
+        };
+        runChunks(par, groups, body);
+    }
+
+    private static void runChunks(boolean par, int chunks, Parallel.ChunkBody body) {
+        if (!par || chunks == 1) {
+            for (int ch = 0; ch < chunks; ch++) {
+                body.run(ch);
+            }
+        } else {
+            Parallel.forEachChunk(chunks, body);
+        }
+    }
+
+    /** One {@code mr×nr} tile of C; partial tiles run a kernel on a zero-padded buffer. */
+    private static void tile(Scratch s, int mr, int nr, int kc, float[] ap, int ai, float[] bp, int bi, float[] c,
+                             int cIdx, int ldc, boolean load) {
+        if (nr == NR && mr == MR) {
+            kernel(kc, ap, ai, bp, bi, c, cIdx, ldc, load);
+            return;
+        }
+        if (nr == NR && mr == 4) {
+            kernel4(kc, ap, ai, bp, bi, c, cIdx, ldc, load);
+            return;
+        }
+        int rows = mr <= 4 ? 4 : MR;
+        float[] t = s.tile;
+        if (load) {
+            for (int r = 0; r < rows; r++) {
+                for (int q = 0; q < NR; q++) {
+                    t[r * NR + q] = (r < mr && q < nr) ? c[cIdx + r * ldc + q] : 0f;
                 }
             }
         }
+        if (rows == 4) {
+            kernel4(kc, ap, ai, bp, bi, t, 0, NR, load);
+        } else {
+            kernel(kc, ap, ai, bp, bi, t, 0, NR, load);
+        }
+        for (int r = 0; r < mr; r++) {
+            System.arraycopy(t, r * NR, c, cIdx + r * ldc, nr);
+        }
+    }
+
+    /**
+     * Index vector for {@code selectFrom(x, y)} on a row pair: lanes with bit s clear keep the first row's block
+     * ({@code hi}: the block s lanes further), lanes with bit s set take the second row's block s lanes back
+     * ({@code hi}: in place). Lanes beyond 16 (shorter species) are unused.
+     */
+    private static FloatVector swapIndex(int s, boolean hi) {
+        float[] ix = new float[V];
+        for (int j = 0; j < V; j++) {
+            boolean low = (j & s) == 0;
+            ix[j] = hi ? (low ? j + s : V + j) : (low ? j : V + j - s);
+        }
+        return FloatVector.fromArray(S, ix, 0);
     }
 
     private static int roundUp(int x, int q) {
         return (x + q - 1) / q * q;
     }
 
-    /** Packs rows {@code i0..i0+mc} × cols {@code p0..p0+kc} of op(A) into MR-tall panels ({@code kc×MR} each). */
+    /**
+     * Packs rows {@code i0..i0+mc} × cols {@code p0..p0+kc} of A (not transposed) into MR-tall panels
+     * ({@code kc×MR} each, zero-padded): column p of a panel is MR elements lda apart, gathered into one vector.
+     */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
-                              float[] ap) {
+                              float[] ap, int[] idx) {
+        if (transA) {
+            packAT(a, aOff, lda, i0, mc, p0, kc, ap);
+            return;
+        }
         int d = 0;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            if (!transA) {
-                if (mr == MR) {
-                    int s0 = aOff + (i0 + ir) * lda + p0;
-                    int s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
-                    int s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
-                    for (int p = 0; p < kc; p++) {
-                        ap[d] = a[s0 + p];
-                        ap[d + 1] = a[s1 + p];
-                        ap[d + 2] = a[s2 + p];
-                        ap[d + 3] = a[s3 + p];
-                        ap[d + 4] = a[s4 + p];
-                        ap[d + 5] = a[s5 + p];
-                        ap[d + 6] = a[s6 + p];
-                        ap[d + 7] = a[s7 + p];
-                        d += MR;
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        for (int r = 0; r < MR; r++) {
-                            ap[d + r] = r < mr ? a[aOff + (i0 + ir + r) * lda + p0 + p] : 0f;
-                        }
-                        d += MR;
-                    }
-                }
-            } else {
-                int src = aOff + p0 * lda + i0 + ir;
-                if (mr == MR) {
-                    for (int p = 0; p < kc; p++) {
-                        int s = src + p * lda;
-                        ap[d] = a[s];
-                        ap[d + 1] = a[s + 1];
-                        ap[d + 2] = a[s + 2];
-                        ap[d + 3] = a[s + 3];
-                        ap[d + 4] = a[s + 4];
-                        ap[d + 5] = a[s + 5];
-                        ap[d + 6] = a[s + 6];
-                        ap[d + 7] = a[s + 7];
-                        d += MR;
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        int s = src + p * lda;
-                        for (int r = 0; r < MR; r++) {
-                            ap[d + r] = r < mr ? a[s + r] : 0f;
-                        }
-                        d += MR;
-                    }
-                }
+            VectorMask<Float> mask = mr == MR ? MR_MASK : S.indexInRange(0, mr);
+            for (int r = 0; r < V; r++) {
+                idx[r] = r < mr ? r * lda : 0;
+            }
+            int src = aOff + (i0 + ir) * lda + p0;
+            for (int p = 0; p < kc; p++) {
+                FloatVector.fromArray(S, a, src + p, idx, 0, mask).intoArray(ap, d, MR_MASK);
+                d += MR;
+            }
+        }
+    }
+
+    /** As {@link #packA} for transposed A: row p of A is contiguous over i, so p is the outer loop. */
+    private static void packAT(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
+        int panels = (mc + MR - 1) / MR;
+        int full = mc / MR;
+        for (int p = 0; p < kc; p++) {
+            int src = aOff + (p0 + p) * lda + i0;
+            int d = p * MR;
+            for (int ip = 0; ip < full; ip++) {
+                FloatVector.fromArray(S, a, src + ip * MR, MR_MASK).intoArray(ap, d + ip * MR * kc, MR_MASK);
+            }
+            if (full < panels) {
+                FloatVector.fromArray(S, a, src + full * MR, S.indexInRange(0, mc - full * MR))
+                        .intoArray(ap, d + full * MR * kc, MR_MASK);
             }
         }
     }
 
     /**
      * Packs NR-wide panels {@code [panel0, panel1)} of op(B) rows {@code p0..p0+kc}, columns {@code j0..j0+nc}
-     * into {@code bp} (panel {@code q} at {@code q*NR*kc}, {@code kc×NR} each, zero-padded).
+     * into {@code bp} (panel {@code q} at {@code base + q*NR*kc}, {@code kc×NR} each, zero-padded). A transposed
+     * B is gathered V elements at a time.
      */
     private static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
-                              int panel0, int panel1, float[] bp) {
+                              int panel0, int panel1, float[] bp, int base, int[] idx) {
         for (int q = panel0; q < panel1; q++) {
             int jr = q * NR;
             int nr = Math.min(NR, nc - jr);
-            int d = q * NR * kc;
+            int d = base + q * NR * kc;
             if (!transB) {
                 int src = bOff + p0 * ldb + j0 + jr;
                 if (nr == NR) {
@@ -240,55 +314,190 @@ final class SimdGemm {
                     }
                 }
             } else {
-                for (int j = 0; j < nr; j++) {
-                    int s = bOff + (j0 + jr + j) * ldb + p0;
-                    int dd = d + j;
-                    for (int p = 0; p < kc; p++) {
-                        bp[dd + p * NR] = b[s + p];
+                int src = bOff + (j0 + jr) * ldb + p0;
+                int p = 0;
+                if (V == 16 && nr == NR) {
+                    for (; p + V <= kc; p += V) {
+                        transpose16(b, src + p, ldb, bp, d);
+                        transpose16(b, src + V * ldb + p, ldb, bp, d + V);
+                        d += V * NR;
                     }
                 }
-                for (int j = nr; j < NR; j++) {
-                    for (int p = 0; p < kc; p++) {
-                        bp[d + j + p * NR] = 0f;
+                if (nr == NR) {
+                    for (int j = 0; j < V; j++) {
+                        idx[j] = j * ldb;
+                    }
+                    int src1 = src + V * ldb;
+                    for (; p < kc; p++) {
+                        FloatVector.fromArray(S, b, src + p, idx, 0).intoArray(bp, d);
+                        FloatVector.fromArray(S, b, src1 + p, idx, 0).intoArray(bp, d + V);
+                        d += NR;
+                    }
+                } else {
+                    for (; p < kc; p++) {
+                        for (int j = 0; j < NR; j++) {
+                            bp[d + j] = j < nr ? b[src + j * ldb + p] : 0f;
+                        }
+                        d += NR;
                     }
                 }
             }
         }
     }
 
-    /** C tile (MR×NR at c[cIdx], row stride ldc) = (load ? C : 0) + Apanel·Bpanel over kc. */
+    /**
+     * Transposes the 16×16 block {@code b[src + j*ldb + t]} (j, t < 16) into {@code bp[d + t*NR + j]}: four rounds
+     * of two-vector permutes that swap off-diagonal blocks of 8, 4, 2 and 1. Only used when {@code V == 16}.
+     */
+    private static void transpose16(float[] b, int src, int ldb, float[] bp, int d) {
+        FloatVector r0 = FloatVector.fromArray(S, b, src);
+        FloatVector r1 = FloatVector.fromArray(S, b, src + 1 * ldb);
+        FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * ldb);
+        FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * ldb);
+        FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * ldb);
+        FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * ldb);
+        FloatVector r6 = FloatVector.fromArray(S, b, src + 6 * ldb);
+        FloatVector r7 = FloatVector.fromArray(S, b, src + 7 * ldb);
+        FloatVector r8 = FloatVector.fromArray(S, b, src + 8 * ldb);
+        FloatVector r9 = FloatVector.fromArray(S, b, src + 9 * ldb);
+        FloatVector r10 = FloatVector.fromArray(S, b, src + 10 * ldb);
+        FloatVector r11 = FloatVector.fromArray(S, b, src + 11 * ldb);
+        FloatVector r12 = FloatVector.fromArray(S, b, src + 12 * ldb);
+        FloatVector r13 = FloatVector.fromArray(S, b, src + 13 * ldb);
+        FloatVector r14 = FloatVector.fromArray(S, b, src + 14 * ldb);
+        FloatVector r15 = FloatVector.fromArray(S, b, src + 15 * ldb);
+        FloatVector s0 = LO8.selectFrom(r0, r8);
+        FloatVector s8 = HI8.selectFrom(r0, r8);
+        FloatVector s1 = LO8.selectFrom(r1, r9);
+        FloatVector s9 = HI8.selectFrom(r1, r9);
+        FloatVector s2 = LO8.selectFrom(r2, r10);
+        FloatVector s10 = HI8.selectFrom(r2, r10);
+        FloatVector s3 = LO8.selectFrom(r3, r11);
+        FloatVector s11 = HI8.selectFrom(r3, r11);
+        FloatVector s4 = LO8.selectFrom(r4, r12);
+        FloatVector s12 = HI8.selectFrom(r4, r12);
+        FloatVector s5 = LO8.selectFrom(r5, r13);
+        FloatVector s13 = HI8.selectFrom(r5, r13);
+        FloatVector s6 = LO8.selectFrom(r6, r14);
+        FloatVector s14 = HI8.selectFrom(r6, r14);
+        FloatVector s7 = LO8.selectFrom(r7, r15);
+        FloatVector s15 = HI8.selectFrom(r7, r15);
+        FloatVector q0 = LO4.selectFrom(s0, s4);
+        FloatVector q4 = HI4.selectFrom(s0, s4);
+        FloatVector q1 = LO4.selectFrom(s1, s5);
+        FloatVector q5 = HI4.selectFrom(s1, s5);
+        FloatVector q2 = LO4.selectFrom(s2, s6);
+        FloatVector q6 = HI4.selectFrom(s2, s6);
+        FloatVector q3 = LO4.selectFrom(s3, s7);
+        FloatVector q7 = HI4.selectFrom(s3, s7);
+        FloatVector q8 = LO4.selectFrom(s8, s12);
+        FloatVector q12 = HI4.selectFrom(s8, s12);
+        FloatVector q9 = LO4.selectFrom(s9, s13);
+        FloatVector q13 = HI4.selectFrom(s9, s13);
+        FloatVector q10 = LO4.selectFrom(s10, s14);
+        FloatVector q14 = HI4.selectFrom(s10, s14);
+        FloatVector q11 = LO4.selectFrom(s11, s15);
+        FloatVector q15 = HI4.selectFrom(s11, s15);
+        FloatVector u0 = LO2.selectFrom(q0, q2);
+        FloatVector u2 = HI2.selectFrom(q0, q2);
+        FloatVector u1 = LO2.selectFrom(q1, q3);
+        FloatVector u3 = HI2.selectFrom(q1, q3);
+        FloatVector u4 = LO2.selectFrom(q4, q6);
+        FloatVector u6 = HI2.selectFrom(q4, q6);
+        FloatVector u5 = LO2.selectFrom(q5, q7);
+        FloatVector u7 = HI2.selectFrom(q5, q7);
+        FloatVector u8 = LO2.selectFrom(q8, q10);
+        FloatVector u10 = HI2.selectFrom(q8, q10);
+        FloatVector u9 = LO2.selectFrom(q9, q11);
+        FloatVector u11 = HI2.selectFrom(q9, q11);
+        FloatVector u12 = LO2.selectFrom(q12, q14);
+        FloatVector u14 = HI2.selectFrom(q12, q14);
+        FloatVector u13 = LO2.selectFrom(q13, q15);
+        FloatVector u15 = HI2.selectFrom(q13, q15);
+        FloatVector w0 = LO1.selectFrom(u0, u1);
+        FloatVector w1 = HI1.selectFrom(u0, u1);
+        FloatVector w2 = LO1.selectFrom(u2, u3);
+        FloatVector w3 = HI1.selectFrom(u2, u3);
+        FloatVector w4 = LO1.selectFrom(u4, u5);
+        FloatVector w5 = HI1.selectFrom(u4, u5);
+        FloatVector w6 = LO1.selectFrom(u6, u7);
+        FloatVector w7 = HI1.selectFrom(u6, u7);
+        FloatVector w8 = LO1.selectFrom(u8, u9);
+        FloatVector w9 = HI1.selectFrom(u8, u9);
+        FloatVector w10 = LO1.selectFrom(u10, u11);
+        FloatVector w11 = HI1.selectFrom(u10, u11);
+        FloatVector w12 = LO1.selectFrom(u12, u13);
+        FloatVector w13 = HI1.selectFrom(u12, u13);
+        FloatVector w14 = LO1.selectFrom(u14, u15);
+        FloatVector w15 = HI1.selectFrom(u14, u15);
+        w0.intoArray(bp, d);
+        w1.intoArray(bp, d + 1 * NR);
+        w2.intoArray(bp, d + 2 * NR);
+        w3.intoArray(bp, d + 3 * NR);
+        w4.intoArray(bp, d + 4 * NR);
+        w5.intoArray(bp, d + 5 * NR);
+        w6.intoArray(bp, d + 6 * NR);
+        w7.intoArray(bp, d + 7 * NR);
+        w8.intoArray(bp, d + 8 * NR);
+        w9.intoArray(bp, d + 9 * NR);
+        w10.intoArray(bp, d + 10 * NR);
+        w11.intoArray(bp, d + 11 * NR);
+        w12.intoArray(bp, d + 12 * NR);
+        w13.intoArray(bp, d + 13 * NR);
+        w14.intoArray(bp, d + 14 * NR);
+        w15.intoArray(bp, d + 15 * NR);
+    }
+
+    /**
+     * C tile (MR×NR at c[cIdx], row stride ldc) = (load ? C : 0) + Apanel·Bpanel over kc. The row offsets for the
+     * loads are computed up front: loading through one running offset made C2's code for the whole kernel ~10%
+     * slower (measured on JDK 25).
+     */
     private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int cIdx, int ldc,
                                boolean load) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
         if (load) {
-            int r = cIdx;
-            c00 = FloatVector.fromArray(S, c, r);
-            c01 = FloatVector.fromArray(S, c, r + V);
-            r += ldc;
-            c10 = FloatVector.fromArray(S, c, r);
-            c11 = FloatVector.fromArray(S, c, r + V);
-            r += ldc;
-            c20 = FloatVector.fromArray(S, c, r);
-            c21 = FloatVector.fromArray(S, c, r + V);
-            r += ldc;
-            c30 = FloatVector.fromArray(S, c, r);
-            c31 = FloatVector.fromArray(S, c, r + V);
-            r += ldc;
-            c40 = FloatVector.fromArray(S, c, r);
-            c41 = FloatVector.fromArray(S, c, r + V);
-            r += ldc;
-            c50 = FloatVector.fromArray(S, c, r);
-            c51 = FloatVector.fromArray(S, c, r + V);
-            r += ldc;
-            c60 = FloatVector.fromArray(S, c, r);
-            c61 = FloatVector.fromArray(S, c, r + V);
-            r += ldc;
-            c70 = FloatVector.fromArray(S, c, r);
-            c71 = FloatVector.fromArray(S, c, r + V);
+            int r0 = cIdx;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            int r4 = cIdx + 4 * ldc;
+            int r5 = cIdx + 5 * ldc;
+            int r6 = cIdx + 6 * ldc;
+            int r7 = cIdx + 7 * ldc;
+            int r8 = cIdx + 8 * ldc;
+            int r9 = cIdx + 9 * ldc;
+            int r10 = cIdx + 10 * ldc;
+            int r11 = cIdx + 11 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + V);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + V);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + V);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + V);
+            c80 = FloatVector.fromArray(S, c, r8);
+            c81 = FloatVector.fromArray(S, c, r8 + V);
+            c90 = FloatVector.fromArray(S, c, r9);
+            c91 = FloatVector.fromArray(S, c, r9 + V);
+            c100 = FloatVector.fromArray(S, c, r10);
+            c101 = FloatVector.fromArray(S, c, r10 + V);
+            c110 = FloatVector.fromArray(S, c, r11);
+            c111 = FloatVector.fromArray(S, c, r11 + V);
         } else {
             FloatVector z = FloatVector.zero(S);
             c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
             c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+            c80 = z; c81 = z; c90 = z; c91 = z; c100 = z; c101 = z; c110 = z; c111 = z;
         }
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
@@ -318,6 +527,18 @@ final class SimdGemm {
             av = FloatVector.broadcast(S, ap[ai + 7]);
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = av.fma(b0, c80);
+            c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = av.fma(b0, c90);
+            c91 = av.fma(b1, c91);
+            av = FloatVector.broadcast(S, ap[ai + 10]);
+            c100 = av.fma(b0, c100);
+            c101 = av.fma(b1, c101);
+            av = FloatVector.broadcast(S, ap[ai + 11]);
+            c110 = av.fma(b0, c110);
+            c111 = av.fma(b1, c111);
             ai += MR;
             bi += NR;
         }
@@ -345,6 +566,72 @@ final class SimdGemm {
         r += ldc;
         c70.intoArray(c, r);
         c71.intoArray(c, r + V);
+        r += ldc;
+        c80.intoArray(c, r);
+        c81.intoArray(c, r + V);
+        r += ldc;
+        c90.intoArray(c, r);
+        c91.intoArray(c, r + V);
+        r += ldc;
+        c100.intoArray(c, r);
+        c101.intoArray(c, r + V);
+        r += ldc;
+        c110.intoArray(c, r);
+        c111.intoArray(c, r + V);
+    }
+
+    /** {@link #kernel} for the first 4 rows of a panel (edge panels with at most 4 rows). */
+    private static void kernel4(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int cIdx, int ldc,
+                                boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load) {
+            int r0 = cIdx;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector av;
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            ai += MR;
+            bi += NR;
+        }
+        int r = cIdx;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + V);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + V);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + V);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + V);
     }
 
     /**

@@ -210,6 +210,26 @@ class GemmTest {
     }
 
     @Test
+    void fewRowsSplitColumnsBitIdentically() {
+        // m <= 96 is one row block: the threads split the columns; m % 12 in 1..4 uses the 4-row edge kernel
+        int[][] sizes = {{4, 700, 300}, {16, 301, 513}, {64, 1024, 64 * 9}, {76, 333, 257}, {96, 257, 260}};
+        long seed = 7;
+        for (int[] mnk : sizes) {
+            for (int t = 0; t < 4; t++) {
+                Case cs = new Case((t & 1) == 1, (t & 2) == 2, mnk[0], mnk[1], mnk[2], t == 1, t, 1, 0, 1, 2, 3,
+                        seed++);
+                float[][] in = inputs(cs);
+                Parallel.setNumThreads(1);
+                float[] one = run(Gemm::sgemm, cs, in);
+                Parallel.setNumThreads(2);
+                float[] two = run(Gemm::sgemm, cs, in);
+                assertBitIdentical("few rows 1 vs 2 threads", one, two, cs);
+                checkAgainstReference("few rows", cs, in, two, 200);
+            }
+        }
+    }
+
+    @Test
     void largeOddProduct() {
         for (boolean ta : new boolean[] {false, true}) {
             Case cs = new Case(ta, !ta, 1021, 1023, 1025, ta, 1, 2, 3, 1, 2, 3, 42);
