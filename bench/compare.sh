@@ -2,6 +2,7 @@
 # vgrad vs PyTorch, side by side in one run, at 1 and 2 threads; prints the table and rewrites BENCHMARKS.md.
 #
 #   bench/compare.sh                      # full run (5 interleaved rounds, >= 1 s per workload and side)
+#   bench/compare.sh --no-profile         # full measurement without the JFR profiles of missed targets (~14 min)
 #   bench/compare.sh --quick [REGEX]      # smoke run: 2 rounds of 200 ms, optionally only workloads matching REGEX
 #
 # A full run also profiles (JFR, bench/profile.sh) each workload that misses its target and puts the top stacks
@@ -19,10 +20,12 @@ root=$(dirname "$here")
 build=1
 args=(--jmh-section)
 quick=0
+profile=1
 cmd="bench/compare.sh"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-build) build=0 ;;
+    --no-profile) profile=0; cmd+=" --no-profile" ;;
     --quick) quick=1; args+=(--rounds 2 --min-ms 200); cmd+=" --quick" ;;
     --rounds|--min-ms|--threads|--out) args+=("$1" "$2"); cmd+=" $1 $2"; shift ;;
     *) args+=("$1"); cmd+=" '$1'" ;;
@@ -38,7 +41,7 @@ if [[ $build == 1 ]]; then
   done
   rm -f "$root/jmh/target-build.log"
 fi
-[[ $quick == 1 ]] || args+=(--profile-misses)
+[[ $quick == 1 || $profile == 0 ]] || args+=(--profile-misses)
 JAVA=$("$here/find-jdk.sh")
 [[ -d /usr/lib/x86_64-linux-gnu/openblas-pthread ]] || \
   echo "compare.sh: WARNING: Debian's OpenBLAS is missing (apt-get install libopenblas0-pthread): PyTorch would use the reference BLAS" >&2
