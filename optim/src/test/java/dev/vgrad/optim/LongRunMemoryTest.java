@@ -45,7 +45,12 @@ class LongRunMemoryTest {
     /** Allowed spread of retained heap after warm-up (bytes). A leak of one 64×32 batch per step exceeds it ~15×. */
     static final long MARGIN = 2L << 20;
     static final long TREND_MARGIN = 1L << 20;
-    static final long EVAL_MARGIN = 256L << 10;
+    /**
+     * Keeping even one 256×10 eval output per pass would retain 3 MB over 300 passes (activations far more);
+     * a one-time growth of a worker's kernel scratch (a 256 KB panel, depending on which thread first runs a
+     * chunk) is bounded and stays under this margin.
+     */
+    static final long EVAL_MARGIN = 1L << 20;
 
     @Test
     @DisplayName("MLP and CNN training runs in a forked JVM with -Xmx64m: flat retained heap, graphs collected")
@@ -229,7 +234,10 @@ class LongRunMemoryTest {
         void probeEval() {
             // warm-up: per-thread kernel scratch buffers (bounded, reused) grow to the eval batch size on
             // whichever threads run the chunks; that one-time growth is not retention
+            // growth, and which worker first runs a given chunk is up to the scheduler, so the measured window
+            // follows a full-length window rather than a fixed short warm-up
             evalPasses(40);
+            evalPasses(300);
             long before = usedAfterGc();
             WeakReference<Tensor> ref = evalPasses(300);
             check(collected(ref), name + ": a no-grad eval output was retained");
