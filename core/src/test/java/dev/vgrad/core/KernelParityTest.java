@@ -160,6 +160,30 @@ class KernelParityTest {
                 exact += x[OFF + i];
             }
             assertEquals(exact, act.sum(x, OFF, n), 1e-4 * n, "sum accuracy n=" + n);
+            assertEquals(Float.floatToIntBits(ref.centeredDot(x, OFF, 0.25f, y, OFF, -0.5f, n)),
+                    Float.floatToIntBits(act.centeredDot(x, OFF, 0.25f, y, OFF, -0.5f, n)), "centeredDot n=" + n);
+            double exactDev = 0;
+            for (int i = 0; i < n; i++) {
+                exactDev += ((double) x[OFF + i] - 0.25) * ((double) y[OFF + i] + 0.5);
+            }
+            assertEquals(exactDev, act.centeredDot(x, OFF, 0.25f, y, OFF, -0.5f, n), 1e-4 * n, "centeredDot accuracy n=" + n);
+        }
+    }
+
+    @Test
+    void batchNormGrad() {
+        for (int n : SIZES) {
+            float[] g = data(n, n, -2, 2);
+            float[] x = data(n + 1, n, -3, 3);
+            float[] e = new float[n + OFF];
+            float[] r = new float[n + OFF];
+            ref.batchNormGrad(g, OFF, x, OFF, e, OFF, n, 0.1f, 0.7f, -0.2f, 1.3f);
+            act.batchNormGrad(g, OFF, x, OFF, r, OFF, n, 0.1f, 0.7f, -0.2f, 1.3f);
+            bitEqual(e, r, "batchNormGrad n=" + n);
+            for (int i = 0; i < n; i++) {
+                double want = (g[OFF + i] - (x[OFF + i] - 0.1) * 0.7 - -0.2) * 1.3;
+                assertEquals(want, r[OFF + i], 1e-5 * (1 + Math.abs(want)), "batchNormGrad value n=" + n);
+            }
         }
     }
 

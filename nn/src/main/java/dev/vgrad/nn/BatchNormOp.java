@@ -6,6 +6,8 @@ import dev.vgrad.core.Grad;
 import dev.vgrad.core.Node;
 import dev.vgrad.core.SavedTensor;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.kernel.KernelProvider;
+import dev.vgrad.core.kernel.Kernels;
 import dev.vgrad.core.kernel.Parallel;
 
 /**
@@ -134,10 +136,16 @@ final class BatchNormOp {
     }
 
     /**
-     * A contiguous (N, C, spatial) float32 or float64 buffer viewed per channel. Sums accumulate in double;
-     * elementwise results are computed in the tensor's own precision, as ATen does.
+     * A contiguous (N, C, spatial) float32 or float64 buffer viewed per channel. Sums accumulate in double
+     * (float32 rows through the SIMD blocked-order kernels, in blocks of at most {@link #BLOCK} elements whose
+     * float partials are then added in double); elementwise results are computed in the tensor's own precision,
+     * as ATen does.
      */
     private static final class Plane {
+        /** Float32 partial sums cover at most this many elements before they are added in double. */
+        private static final int BLOCK = 256;
+        private static final Kernels K = KernelProvider.kernels();
+
         final float[] f;
         final double[] d;
         final int off;
@@ -163,8 +171,8 @@ final class BatchNormOp {
             for (int n = 0; n < nBatch; n++) {
                 int base = off + n * cs + c * spatial;
                 if (f != null) {
-                    for (int i = 0; i < spatial; i++) {
-                        s += f[base + i];
+                    for (int i = 0; i < spatial; i += BLOCK) {
+                        s += K.sum(f, base + i, Math.min(BLOCK, spatial - i));
                     }
                 } else {
                     for (int i = 0; i < spatial; i++) {
@@ -177,11 +185,18 @@ final class BatchNormOp {
 
         double sumSquaredDeviation(int c, double mu) {
             double s = 0;
+            float fm = (float) mu;
             for (int n = 0; n < nBatch; n++) {
                 int base = off + n * cs + c * spatial;
-                for (int i = 0; i < spatial; i++) {
-                    double v = (f != null ? f[base + i] : d[base + i]) - mu;
-                    s += v * v;
+                if (f != null) {
+                    for (int i = 0; i < spatial; i += BLOCK) {
+                        s += K.centeredDot(f, base + i, fm, f, base + i, fm, Math.min(BLOCK, spatial - i));
+                    }
+                } else {
+                    for (int i = 0; i < spatial; i++) {
+                        double v = d[base + i] - mu;
+                        s += v * v;
+                    }
                 }
             }
             return s;
@@ -190,31 +205,31 @@ final class BatchNormOp {
         /** Σ this·(x − mu) over channel c. */
         double dotCentered(Plane x, int c, double mu) {
             double s = 0;
+            float fm = (float) mu;
             for (int n = 0; n < nBatch; n++) {
                 int base = n * cs + c * spatial;
-                for (int i = 0; i < spatial; i++) {
-                    double g = f != null ? f[off + base + i] : d[off + base + i];
-                    double xv = x.f != null ? x.f[x.off + base + i] : x.d[x.off + base + i];
-                    s += g * (xv - mu);
+                if (f != null) {
+                    for (int i = 0; i < spatial; i += BLOCK) {
+                        s += K.centeredDot(f, off + base + i, 0f, x.f, x.off + base + i, fm, Math.min(BLOCK, spatial - i));
+                    }
+                } else {
+                    for (int i = 0; i < spatial; i++) {
+                        s += d[off + base + i] * (x.d[x.off + base + i] - mu);
+                    }
                 }
             }
             return s;
         }
 
-        /** this = (x − mu)·scale + shift on channel c. */
+        /** this = x·scale + (shift − mu·scale) on channel c: ATen's alpha/beta form. */
         void affineFrom(Plane x, int c, double mu, double scale, double shift) {
             for (int n = 0; n < nBatch; n++) {
                 int base = n * cs + c * spatial;
                 if (f != null) {
-                    float fm = (float) mu;
-                    float fs = (float) scale;
-                    float fb = (float) shift;
-                    for (int i = 0; i < spatial; i++) {
-                        f[off + base + i] = (x.f[x.off + base + i] - fm) * fs + fb;
-                    }
+                    K.affine(x.f, x.off + base, f, off + base, spatial, (float) scale, (float) (shift - mu * scale));
                 } else {
                     for (int i = 0; i < spatial; i++) {
-                        d[off + base + i] = (x.d[x.off + base + i] - mu) * scale + shift;
+                        d[off + base + i] = x.d[x.off + base + i] * scale + (shift - mu * scale);
                     }
                 }
             }
@@ -225,13 +240,8 @@ final class BatchNormOp {
             for (int n = 0; n < nBatch; n++) {
                 int base = n * cs + c * spatial;
                 if (f != null) {
-                    float fm = (float) mu;
-                    float fk = (float) k;
-                    float fg = (float) gMean;
-                    float fs = (float) s;
-                    for (int i = 0; i < spatial; i++) {
-                        f[off + base + i] = (g.f[g.off + base + i] - (x.f[x.off + base + i] - fm) * fk - fg) * fs;
-                    }
+                    K.batchNormGrad(g.f, g.off + base, x.f, x.off + base, f, off + base, spatial,
+                            (float) mu, (float) k, (float) gMean, (float) s);
                 } else {
                     for (int i = 0; i < spatial; i++) {
                         d[off + base + i] = (g.d[g.off + base + i] - (x.d[x.off + base + i] - mu) * k - gMean) * s;

@@ -5,12 +5,15 @@ package dev.vgrad.core.kernel;
  * with stride, padding, dilation and groups. Layouts are contiguous NCHW; weights are
  * {@code (O, C/groups, kH, kW)}.
  *
- * <p>Implementation: im2col of one (batch, group) slice into a per-thread scratch buffer followed by
- * {@link Gemm}; 1×1 convolutions with stride 1 and no padding use the input directly. Forward and
- * backward-input run one chunk per (batch, group) (each writes a disjoint slice of the output); backward-weight
- * splits the batch into a fixed number of chunks (chosen from the sizes only) whose partial gradients are added
- * in chunk order. Results are therefore bit-identical for any thread count. Small problems run on the caller
- * thread; a single chunk lets {@link Gemm} use the threads instead.
+ * <p>Implementation: im2col into a per-thread scratch buffer followed by {@link Gemm}; 1×1 convolutions with
+ * stride 1 and no padding use the input directly. For float32, small feature maps batch several images into one
+ * GEMM (up to {@code COLS_TARGET} output columns) so that packing the weights and loading C is amortised, and a
+ * stride-1 convolution's input gradient runs as the forward convolution of the output gradient with the flipped,
+ * transposed kernel (a GEMM with a long K and no scatter-add). Forward and backward-input run one chunk per
+ * (image group, group), each writing a disjoint slice of the output; backward-weight splits the batch into a
+ * fixed number of chunks whose partial gradients are added in chunk order. Every split depends only on the
+ * sizes, so results are bit-identical for any thread count. Small problems run on the caller thread; a single
+ * chunk lets {@link Gemm} use the threads instead.
  *
  * <p>The caller validates tensor shapes against {@link ConvGeometry}; these methods check array bounds.
  */
@@ -23,7 +26,13 @@ public final class ConvKernels {
     private static final long PARTIAL_LIMIT = 1L << 23;
     private static final int MAX_WEIGHT_CHUNKS = 8;
 
+    /** Output columns (images × output pixels) one GEMM covers when small feature maps are batched. */
+    private static final int COLS_TARGET = 512;
+
+    /** Per-thread unfolded columns. */
     private static final ThreadLocal<float[]> FSCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    /** Per-thread GEMM output or gathered gradient block when several images share one GEMM. */
+    private static final ThreadLocal<float[]> CSCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<double[]> DSCRATCH = ThreadLocal.withInitial(() -> new double[0]);
 
     private static boolean isPointwise(ConvGeometry g) {
@@ -86,46 +95,70 @@ public final class ConvKernels {
         int cpg = g.cPerGroup();
         int opg = g.oPerGroup();
         int kk = cpg * g.kh() * g.kw();
-        int chunks = g.n() * g.groups();
-        if (chunks == 0 || ohw == 0 || opg == 0) {
+        if (g.n() == 0 || g.groups() == 0 || ohw == 0 || opg == 0) {
             return;
         }
         boolean direct = isPointwise(g);
+        int per = direct || kk == 0 ? 1 : imagesPerGemm(g.n(), ohw);
+        int chunks = (g.n() + per - 1) / per * g.groups();
         Parallel.ChunkBody body = ch -> {
-            int b = ch / g.groups();
+            int b0 = ch / g.groups() * per;
+            int nb = Math.min(per, g.n() - b0);
             int gr = ch % g.groups();
             int o0 = gr * opg;
-            int outBase = outOff + (b * g.outChannels() + o0) * ohw;
+            int cols = nb * ohw;
+            // one GEMM for nb images: C is the caller's output for one image, a scratch block for several
+            float[] c;
+            int cBase;
+            int ldc;
+            if (nb == 1) {
+                c = out;
+                cBase = outOff + (b0 * g.outChannels() + o0) * ohw;
+                ldc = ohw;
+            } else {
+                c = floatScratch(CSCRATCH, opg * cols);
+                cBase = 0;
+                ldc = cols;
+            }
             if (bias != null) {
                 for (int o = 0; o < opg; o++) {
-                    java.util.Arrays.fill(out, outBase + o * ohw, outBase + (o + 1) * ohw, bias[bOff + o0 + o]);
+                    java.util.Arrays.fill(c, cBase + o * ldc, cBase + o * ldc + cols, bias[bOff + o0 + o]);
                 }
             } else if (kk == 0) {
-                java.util.Arrays.fill(out, outBase, outBase + opg * ohw, 0f);
+                java.util.Arrays.fill(c, cBase, cBase + opg * cols, 0f);
             }
-            if (kk == 0) {
-                return;
+            if (kk > 0) {
+                float[] col;
+                int colOff;
+                if (direct) {
+                    col = x;
+                    colOff = xOff + (b0 * g.c() + gr * cpg) * g.h() * g.w();
+                } else {
+                    col = floatScratch(FSCRATCH, kk * cols);
+                    colOff = 0;
+                    for (int i = 0; i < nb; i++) {
+                        im2col(x, xOff + ((b0 + i) * g.c() + gr * cpg) * g.h() * g.w(), g, col, i * ohw, cols);
+                    }
+                }
+                Gemm.sgemm(false, false, opg, cols, kk, w, wOff + o0 * kk, kk, col, colOff, cols, c, cBase, ldc,
+                        bias != null);
             }
-            int xBase = xOff + (b * g.c() + gr * cpg) * g.h() * g.w();
-            float[] col;
-            int colOff;
-            if (direct) {
-                col = x;
-                colOff = xBase;
-            } else {
-                col = floatScratch(kk * ohw);
-                colOff = 0;
-                im2col(x, xBase, g, col);
+            if (nb > 1) {
+                for (int i = 0; i < nb; i++) {
+                    for (int o = 0; o < opg; o++) {
+                        System.arraycopy(c, o * cols + i * ohw, out, outOff + ((b0 + i) * g.outChannels() + o0 + o) * ohw,
+                                ohw);
+                    }
+                }
             }
-            Gemm.sgemm(false, false, opg, ohw, kk, w, wOff + o0 * kk, kk, col, colOff, ohw, out, outBase, ohw,
-                    bias != null);
         };
-        run(chunks, (long) opg * ohw * kk * chunks, body);
+        run(chunks, (long) opg * ohw * kk * g.n() * g.groups(), body);
     }
 
     /**
      * Gradient of {@link #conv2dForward} with respect to x: {@code gx = Σ wᵀ·gOut} scattered back through the
-     * im2col mapping. gOut is {@code (N,O,OH,OW)}; gx {@code (N,C,H,W)} is overwritten.
+     * im2col mapping. gOut is {@code (N,O,OH,OW)}; gx {@code (N,C,H,W)} is overwritten. A stride-1 convolution's
+     * input gradient is computed as the forward convolution of gOut with the flipped, transposed kernel.
      */
     public static void conv2dBackwardInput(float[] gOut, int gOff, float[] w, int wOff, float[] gx, int gxOff,
                                            ConvGeometry g) {
@@ -136,31 +169,48 @@ public final class ConvKernels {
         int opg = g.oPerGroup();
         int kk = cpg * g.kh() * g.kw();
         int hw = g.h() * g.w();
-        int chunks = g.n() * g.groups();
-        if (chunks == 0 || cpg == 0 || hw == 0) {
+        if (g.n() == 0 || g.groups() == 0 || cpg == 0 || hw == 0) {
             return;
         }
         boolean direct = isPointwise(g);
+        // the transposed GEMM has M = C/groups rows: below a micro-kernel's height it would be mostly padding
+        ConvGeometry full = direct || cpg < 16 ? null : transposedStrideOne(g);
+        if (full != null && ohw > 0) {
+            // stride 1: gx is the "full" correlation of gOut with the flipped, transposed kernel, a forward
+            // convolution whose GEMM has K = O/groups·kh·kw instead of O/groups, and no scatter-add
+            conv2dForward(gOut, gOff, flipTranspose(w, wOff, g), 0, null, 0, gx, gxOff, full);
+            return;
+        }
+        int per = direct || opg == 0 ? 1 : imagesPerGemm(g.n(), ohw);
+        int chunks = (g.n() + per - 1) / per * g.groups();
         Parallel.ChunkBody body = ch -> {
-            int b = ch / g.groups();
+            int b0 = ch / g.groups() * per;
+            int nb = Math.min(per, g.n() - b0);
             int gr = ch % g.groups();
-            int gxBase = gxOff + (b * g.c() + gr * cpg) * hw;
-            int gBase = gOff + (b * g.outChannels() + gr * opg) * ohw;
             int wBase = wOff + gr * opg * kk;
             if (direct) {
                 // gx_g (cpg × hw) = W_gᵀ (cpg × opg) · gOut_g (opg × hw)
-                Gemm.sgemm(true, false, cpg, hw, opg, w, wBase, kk, gOut, gBase, ohw, gx, gxBase, hw, false);
+                Gemm.sgemm(true, false, cpg, hw, opg, w, wBase, kk, gOut, gOff + (b0 * g.outChannels() + gr * opg) * ohw,
+                        ohw, gx, gxOff + (b0 * g.c() + gr * cpg) * hw, hw, false);
                 return;
             }
-            java.util.Arrays.fill(gx, gxBase, gxBase + cpg * hw, 0f);
+            for (int i = 0; i < nb; i++) {
+                int gxBase = gxOff + ((b0 + i) * g.c() + gr * cpg) * hw;
+                java.util.Arrays.fill(gx, gxBase, gxBase + cpg * hw, 0f);
+            }
             if (opg == 0) {
                 return;
             }
-            float[] col = floatScratch(kk * ohw);
-            Gemm.sgemm(true, false, kk, ohw, opg, w, wBase, kk, gOut, gBase, ohw, col, 0, ohw, false);
-            col2im(col, g, gx, gxBase);
+            int cols = nb * ohw;
+            float[] gs = gatherImages(gOut, gOff, g.outChannels(), gr * opg, opg, ohw, b0, nb);
+            int gsOff = nb == 1 ? gOff + (b0 * g.outChannels() + gr * opg) * ohw : 0;
+            float[] col = floatScratch(FSCRATCH, kk * cols);
+            Gemm.sgemm(true, false, kk, cols, opg, w, wBase, kk, gs, gsOff, cols, col, 0, cols, false);
+            for (int i = 0; i < nb; i++) {
+                col2im(col, i * ohw, cols, g, gx, gxOff + ((b0 + i) * g.c() + gr * cpg) * hw);
+            }
         };
-        run(chunks, (long) opg * ohw * kk * chunks, body);
+        run(chunks, (long) opg * ohw * kk * g.n() * g.groups(), body);
     }
 
     /**
@@ -186,29 +236,33 @@ public final class ConvKernels {
         int chunks = weightChunks(g.n(), wSize, work);
         int per = (g.n() + chunks - 1) / chunks;
         int nChunks = (g.n() + per - 1) / per;
+        int perGemm = direct ? 1 : imagesPerGemm(per, ohw);
         float[] partial = nChunks == 1 ? null : new float[(nChunks - 1) * wSize];
         Parallel.ChunkBody body = ch -> {
             float[] dst = ch == 0 ? gw : partial;
             int dstOff = ch == 0 ? gwOff : (ch - 1) * wSize;
             int b0 = ch * per;
             int b1 = Math.min(g.n(), b0 + per);
-            float[] col = direct ? null : floatScratch(kk * ohw);
-            for (int b = b0; b < b1; b++) {
+            for (int b = b0; b < b1; b += perGemm) {
+                int nb = Math.min(perGemm, b1 - b);
+                int cols = nb * ohw;
                 for (int gr = 0; gr < g.groups(); gr++) {
-                    int xBase = xOff + (b * g.c() + gr * cpg) * g.h() * g.w();
-                    int gBase = gOff + (b * g.outChannels() + gr * opg) * ohw;
+                    float[] gs = gatherImages(gOut, gOff, g.outChannels(), gr * opg, opg, ohw, b, nb);
+                    int gsOff = nb == 1 ? gOff + (b * g.outChannels() + gr * opg) * ohw : 0;
                     float[] src;
                     int srcOff;
                     if (direct) {
                         src = x;
-                        srcOff = xBase;
+                        srcOff = xOff + (b * g.c() + gr * cpg) * g.h() * g.w();
                     } else {
-                        im2col(x, xBase, g, col);
-                        src = col;
+                        src = floatScratch(FSCRATCH, kk * cols);
                         srcOff = 0;
+                        for (int i = 0; i < nb; i++) {
+                            im2col(x, xOff + ((b + i) * g.c() + gr * cpg) * g.h() * g.w(), g, src, i * ohw, cols);
+                        }
                     }
-                    // gw_g (opg × kk) += gOut_g (opg × ohw) · colᵀ (ohw × kk)
-                    Gemm.sgemm(false, true, opg, kk, ohw, gOut, gBase, ohw, src, srcOff, ohw, dst,
+                    // gw_g (opg × kk) += gOut_g (opg × cols) · colᵀ (cols × kk)
+                    Gemm.sgemm(false, true, opg, kk, cols, gs, gsOff, cols, src, srcOff, cols, dst,
                             dstOff + gr * opg * kk, kk, b > b0);
                 }
             }
@@ -222,17 +276,81 @@ public final class ConvKernels {
         }
     }
 
-    /** Unfolds one (batch, group) slice of x into col ({@code cpg·kh·kw × oh·ow}), zero outside the input. */
-    static void im2col(float[] x, int xBase, ConvGeometry g, float[] col) {
+    /** Images per GEMM: enough that small feature maps do not pay per-image packing; depends only on sizes. */
+    private static int imagesPerGemm(int n, int ohw) {
+        return Math.max(1, Math.min(n, COLS_TARGET / ohw));
+    }
+
+    /**
+     * Channels {@code o0..o0+count} of images {@code b0..b0+nb} of an (N, channels, hw) array as one
+     * {@code count × nb·hw} matrix: the array itself for one image (the caller offsets into it), else a gathered
+     * copy in the per-thread {@link #CSCRATCH} buffer.
+     */
+    private static float[] gatherImages(float[] a, int aOff, int channels, int o0, int count, int hw, int b0, int nb) {
+        if (nb == 1) {
+            return a;
+        }
+        int cols = nb * hw;
+        float[] buf = floatScratch(CSCRATCH, count * cols);
+        for (int i = 0; i < nb; i++) {
+            for (int o = 0; o < count; o++) {
+                System.arraycopy(a, aOff + ((b0 + i) * channels + o0 + o) * hw, buf, o * cols + i * hw, hw);
+            }
+        }
+        return buf;
+    }
+
+    /**
+     * For a stride-1 convolution, the geometry of the forward convolution that computes its input gradient:
+     * input gOut {@code (n, O, oh, ow)}, padding {@code d·(k−1) − p} (so the output is {@code h × w} again),
+     * same dilation and groups; null when that padding would be negative.
+     */
+    private static ConvGeometry transposedStrideOne(ConvGeometry g) {
+        int ph = g.dilationH() * (g.kh() - 1) - g.padH();
+        int pw = g.dilationW() * (g.kw() - 1) - g.padW();
+        if (g.strideH() != 1 || g.strideW() != 1 || ph < 0 || pw < 0 || g.outChannels() == 0 || g.h() == 0
+                || g.w() == 0 || (long) g.oPerGroup() * g.kh() * g.kw() * g.h() * g.w() > Integer.MAX_VALUE) {
+            return null;
+        }
+        return new ConvGeometry(g.n(), g.outChannels(), g.outH(), g.outW(), g.c(), g.kh(), g.kw(), 1, 1, ph, pw,
+                g.dilationH(), g.dilationW(), g.groups());
+    }
+
+    /** {@code wt[gr·cpg + c, o, i, j] = w[gr·opg + o, c, kh−1−i, kw−1−j]}: the kernel of {@link #transposedStrideOne}. */
+    private static float[] flipTranspose(float[] w, int wOff, ConvGeometry g) {
+        int cpg = g.cPerGroup();
+        int opg = g.oPerGroup();
+        int khw = g.kh() * g.kw();
+        float[] wt = new float[g.weightSize()];
+        for (int gr = 0; gr < g.groups(); gr++) {
+            for (int o = 0; o < opg; o++) {
+                for (int c = 0; c < cpg; c++) {
+                    int src = wOff + ((gr * opg + o) * cpg + c) * khw;
+                    int dst = ((gr * cpg + c) * opg + o) * khw;
+                    for (int t = 0; t < khw; t++) {
+                        wt[dst + khw - 1 - t] = w[src + t];
+                    }
+                }
+            }
+        }
+        return wt;
+    }
+
+    /**
+     * Unfolds one (batch, group) slice of x into columns {@code colOff..colOff+oh·ow} of col, a
+     * {@code cpg·kh·kw}-row matrix with row stride ld; zero outside the input.
+     */
+    static void im2col(float[] x, int xBase, ConvGeometry g, float[] col, int colOff, int ld) {
         int h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
         int kh = g.kh(), kw = g.kw(), sh = g.strideH(), sw = g.strideW();
         int ph = g.padH(), pw = g.padW(), dh = g.dilationH(), dw = g.dilationW();
         int cpg = g.cPerGroup();
-        int d = 0;
+        int r = 0;
         for (int ci = 0; ci < cpg; ci++) {
             int plane = xBase + ci * h * w;
             for (int ki = 0; ki < kh; ki++) {
                 for (int kj = 0; kj < kw; kj++) {
+                    int d = colOff + r++ * ld;
                     int ix0 = kj * dw - pw;
                     // valid ox: 0 <= ox*sw + ix0 < w
                     int oxLo = ix0 >= 0 ? 0 : Math.min(ow, (-ix0 + sw - 1) / sw);
@@ -268,17 +386,21 @@ public final class ConvKernels {
         }
     }
 
-    /** Adds col ({@code cpg·kh·kw × oh·ow}) back into one (batch, group) slice of gx, in a fixed order. */
-    static void col2im(float[] col, ConvGeometry g, float[] gx, int gxBase) {
+    /**
+     * Adds columns {@code colOff..colOff+oh·ow} of col (row stride ld) back into one (batch, group) slice of gx,
+     * in a fixed order.
+     */
+    static void col2im(float[] col, int colOff, int ld, ConvGeometry g, float[] gx, int gxBase) {
         int h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
         int kh = g.kh(), kw = g.kw(), sh = g.strideH(), sw = g.strideW();
         int ph = g.padH(), pw = g.padW(), dh = g.dilationH(), dw = g.dilationW();
         int cpg = g.cPerGroup();
-        int d = 0;
+        int r = 0;
         for (int ci = 0; ci < cpg; ci++) {
             int plane = gxBase + ci * h * w;
             for (int ki = 0; ki < kh; ki++) {
                 for (int kj = 0; kj < kw; kj++) {
+                    int d = colOff + r++ * ld;
                     int ix0 = kj * dw - pw;
                     int oxLo = ix0 >= 0 ? 0 : Math.min(ow, (-ix0 + sw - 1) / sw);
                     int oxHi = w - ix0 <= 0 ? 0 : Math.min(ow, (w - ix0 + sw - 1) / sw);
@@ -303,11 +425,11 @@ public final class ConvKernels {
         }
     }
 
-    private static float[] floatScratch(int size) {
-        float[] buf = FSCRATCH.get();
+    private static float[] floatScratch(ThreadLocal<float[]> slot, int size) {
+        float[] buf = slot.get();
         if (buf.length < size) {
             buf = new float[size];
-            FSCRATCH.set(buf);
+            slot.set(buf);
         }
         return buf;
     }

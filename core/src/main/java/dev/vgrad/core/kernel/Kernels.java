@@ -40,6 +40,19 @@ public interface Kernels {
     /** Σ x[i]·y[i] in the same fixed order as {@link #sum}. */
     float dot(float[] x, int xOff, float[] y, int yOff, int n);
 
+    /**
+     * Σ (x[i] − xMu)·(y[i] − yMu) in the same fixed order as {@link #sum} (each product an fma into its lane
+     * partial). With x = y and xMu = yMu = μ it is the sum of squared deviations; with xMu = 0 it is Σ x·(y − μ).
+     */
+    float centeredDot(float[] x, int xOff, float xMu, float[] y, int yOff, float yMu, int n);
+
+    /**
+     * Batch-norm input gradient, lane by lane without fma: out[i] = (g[i] − (x[i] − mu)·k − gMean)·s
+     * (ATen's form, with k = Σg(x−μ)·invstd²/count and s = invstd·weight).
+     */
+    void batchNormGrad(float[] g, int gOff, float[] x, int xOff, float[] out, int outOff, int n,
+                       float mu, float k, float gMean, float s);
+
     /** Maximum (NaN if any element is NaN); n ≥ 1. */
     float max(float[] x, int off, int n);
 

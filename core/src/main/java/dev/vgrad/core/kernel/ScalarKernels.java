@@ -183,6 +183,37 @@ public class ScalarKernels implements Kernels {
         return s;
     }
 
+    @Override
+    public float centeredDot(float[] x, int xOff, float xMu, float[] y, int yOff, float yMu, int n) {
+        if (n < SUM_LANES) {
+            float s = 0f;
+            for (int i = 0; i < n; i++) {
+                s = Math.fma(x[xOff + i] - xMu, y[yOff + i] - yMu, s);
+            }
+            return s;
+        }
+        float[] acc = new float[SUM_LANES];
+        int i = 0;
+        for (; i + SUM_LANES <= n; i += SUM_LANES) {
+            for (int j = 0; j < SUM_LANES; j++) {
+                acc[j] = Math.fma(x[xOff + i + j] - xMu, y[yOff + i + j] - yMu, acc[j]);
+            }
+        }
+        float s = combine(acc);
+        for (; i < n; i++) {
+            s = Math.fma(x[xOff + i] - xMu, y[yOff + i] - yMu, s);
+        }
+        return s;
+    }
+
+    @Override
+    public void batchNormGrad(float[] g, int gOff, float[] x, int xOff, float[] out, int outOff, int n,
+                              float mu, float k, float gMean, float s) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (g[gOff + i] - (x[xOff + i] - mu) * k - gMean) * s;
+        }
+    }
+
     /** Pairwise tree over the lane partials: the order shared with the SIMD implementation. */
     static float combine(float[] acc) {
         for (int width = SUM_LANES / 2; width >= 1; width /= 2) {

@@ -526,6 +526,60 @@ final class SimdKernels extends ScalarKernels {
         return blockedReduce(x, xOff, y, yOff, n);
     }
 
+    @Override
+    public float centeredDot(float[] x, int xOff, float xMu, float[] y, int yOff, float yMu, int n) {
+        if ((L != 16 && L != 8) || n < SUM_LANES) {
+            return super.centeredDot(x, xOff, xMu, y, yOff, yMu, n);
+        }
+        FloatVector xm = FloatVector.broadcast(S, xMu);
+        FloatVector ym = FloatVector.broadcast(S, yMu);
+        FloatVector acc0 = FloatVector.zero(S);
+        FloatVector acc1 = FloatVector.zero(S);
+        int i = 0;
+        if (L == 16) {
+            for (; i + SUM_LANES <= n; i += SUM_LANES) {
+                acc0 = FloatVector.fromArray(S, x, xOff + i).sub(xm)
+                        .fma(FloatVector.fromArray(S, y, yOff + i).sub(ym), acc0);
+            }
+        } else {
+            for (; i + SUM_LANES <= n; i += SUM_LANES) {
+                acc0 = FloatVector.fromArray(S, x, xOff + i).sub(xm)
+                        .fma(FloatVector.fromArray(S, y, yOff + i).sub(ym), acc0);
+                acc1 = FloatVector.fromArray(S, x, xOff + i + 8).sub(xm)
+                        .fma(FloatVector.fromArray(S, y, yOff + i + 8).sub(ym), acc1);
+            }
+        }
+        float[] lanes = new float[SUM_LANES];
+        acc0.intoArray(lanes, 0);
+        if (L == 8) {
+            acc1.intoArray(lanes, 8);
+        }
+        float s = combine(lanes);
+        for (; i < n; i++) {
+            s = Math.fma(x[xOff + i] - xMu, y[yOff + i] - yMu, s);
+        }
+        return s;
+    }
+
+    @Override
+    public void batchNormGrad(float[] g, int gOff, float[] x, int xOff, float[] out, int outOff, int n,
+                              float mu, float k, float gMean, float s) {
+        FloatVector mv = FloatVector.broadcast(S, mu);
+        FloatVector kv = FloatVector.broadcast(S, k);
+        FloatVector gm = FloatVector.broadcast(S, gMean);
+        FloatVector sv = FloatVector.broadcast(S, s);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += L) {
+            // separate roundings, as in the scalar form (no fma), for parity
+            FloatVector xc = FloatVector.fromArray(S, x, xOff + i).sub(mv).mul(kv);
+            FloatVector.fromArray(S, g, gOff + i).sub(xc).sub(gm).mul(sv).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (g[gOff + i] - (x[xOff + i] - mu) * k - gMean) * s;
+        }
+    }
+
     /**
      * The {@link Kernels#SUM_LANES}-lane blocked order of the scalar kernel, held in one 16-lane vector or two
      * 8-lane vectors (named locals: an array of vectors would be boxed on the heap).

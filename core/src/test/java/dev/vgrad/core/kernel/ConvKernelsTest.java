@@ -38,14 +38,18 @@ class ConvKernelsTest {
 
     /** Random valid geometries; invalid combinations are retried by adjusting the input size. */
     static Gen<Case> cases(int maxN, int maxHw, int maxCpg) {
+        return cases(maxN, maxHw, 1, maxCpg, 3);
+    }
+
+    static Gen<Case> cases(int maxN, int maxHw, int minCpg, int maxCpg, int maxStride) {
         return in -> {
             int groups = between(in, 1, 3);
-            int cpg = between(in, 1, maxCpg);
+            int cpg = between(in, minCpg, maxCpg);
             int opg = between(in, 1, maxCpg);
             int kh = between(in, 1, 4);
             int kw = between(in, 1, 4);
-            int sh = between(in, 1, 3);
-            int sw = between(in, 1, 3);
+            int sh = between(in, 1, maxStride);
+            int sw = between(in, 1, maxStride);
             int dh = between(in, 1, 2);
             int dw = between(in, 1, 2);
             int ph = between(in, 0, 2);
@@ -183,6 +187,15 @@ class ConvKernelsTest {
     @Test
     void largerShapesMatchReference() {
         qt().withExamples(12).forAll(cases(4, 24, 12)).checkAssert(cs -> check(cs, true));
+    }
+
+    /**
+     * Wide inputs with stride 1 take the float path that computes the input gradient as a forward convolution
+     * with the flipped, transposed kernel; small maps and several images take the batched-GEMM path.
+     */
+    @Test
+    void strideOneTransposedGradientAndBatchedImagesMatchReference() {
+        qt().withExamples(25).forAll(cases(6, 10, 16, 18, 1)).checkAssert(cs -> check(cs, true));
     }
 
     private static void check(Case cs, boolean threads) {
