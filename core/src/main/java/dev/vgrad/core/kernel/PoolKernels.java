@@ -75,6 +75,11 @@ public final class PoolKernels {
         int h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
         int kh = g.kh(), kw = g.kw(), sh = g.strideH(), sw = g.strideW(), ph = g.padH(), pw = g.padW();
         int dh = g.dilationH(), dw = g.dilationW();
+        if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1 && 2 * oh <= h
+                && 2 * ow <= w) {
+            forPlanes(g, (p0, p1) -> maxPool2x2(x, xOff, out, outOff, argmax, h, w, oh, ow, p0, p1));
+            return;
+        }
         forPlanes(g, (p0, p1) -> {
             for (int p = p0; p < p1; p++) {
                 int in = xOff + p * h * w;
@@ -110,6 +115,43 @@ public final class PoolKernels {
                 }
             }
         });
+    }
+
+    /**
+     * The 2×2, stride-2, unpadded window of {@link #maxPool2dForward} (the usual downsampling layer) without the
+     * general window bounds: the four candidates are compared in the same order with the same NaN and tie rules.
+     */
+    private static void maxPool2x2(float[] x, int xOff, float[] out, int outOff, int[] argmax, int h, int w, int oh,
+                                   int ow, int p0, int p1) {
+        for (int p = p0; p < p1; p++) {
+            int in = xOff + p * h * w;
+            int o = p * oh * ow;
+            for (int oy = 0; oy < oh; oy++) {
+                int r0 = 2 * oy * w;
+                for (int ox = 0; ox < ow; ox++, o++) {
+                    int i = r0 + 2 * ox;
+                    float m = x[in + i];
+                    int best = i;
+                    float v = x[in + i + 1];
+                    if (v > m || v != v) {
+                        m = v;
+                        best = i + 1;
+                    }
+                    v = x[in + i + w];
+                    if (v > m || v != v) {
+                        m = v;
+                        best = i + w;
+                    }
+                    v = x[in + i + w + 1];
+                    if (v > m || v != v) {
+                        m = v;
+                        best = i + w + 1;
+                    }
+                    out[outOff + o] = m;
+                    argmax[o] = best;
+                }
+            }
+        }
     }
 
     /** Gradient of max pooling: gx (overwritten) gets each gOut added at its argmax. */

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
@@ -240,6 +242,38 @@ class PoolKernelsTest {
             }
         }
         return new double[][] {out, arg};
+    }
+
+    /**
+     * The 2×2/stride-2 fast path against the general window loop of the float64 kernel: ties (values from a
+     * small set), NaNs, odd sizes with and without ceil mode (whose clipped last window takes the general path).
+     */
+    @Test
+    void maxPool2x2FastPathMatchesGeneralWindow() {
+        qt().withExamples(200).forAll(integers().between(2, 13), integers().between(2, 13), integers().between(0, 7),
+                longs().all()).checkAssert((h, w, planesAndCeil, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    int planes = 1 + (planesAndCeil >> 1);
+                    boolean ceil = (planesAndCeil & 1) == 1;
+                    PoolGeometry g = PoolGeometry.maxPool2d(1, planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, ceil);
+                    float[] xf = new float[g.inputSize()];
+                    double[] xd = new double[xf.length];
+                    for (int i = 0; i < xf.length; i++) {
+                        int k = r.nextInt(12);
+                        xf[i] = k == 0 ? Float.NaN : k == 1 ? Float.NEGATIVE_INFINITY : r.nextInt(4);
+                        xd[i] = xf[i];
+                    }
+                    float[] of = new float[g.outputSize()];
+                    double[] od = new double[of.length];
+                    int[] af = new int[of.length];
+                    int[] ad = new int[of.length];
+                    PoolKernels.maxPool2dForward(xf, 0, of, 0, af, g);
+                    PoolKernels.maxPool2dForward(xd, 0, od, 0, ad, g);
+                    assertArrayEquals(ad, af, "argmax, seed " + seed);
+                    for (int i = 0; i < of.length; i++) {
+                        assertEquals(od[i], of[i], 0.0, "value " + i + ", seed " + seed);
+                    }
+                });
     }
 
     @Test
