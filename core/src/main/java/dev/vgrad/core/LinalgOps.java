@@ -84,6 +84,10 @@ final class LinalgOps {
                 final SavedTensor sb = needsGrad(0) ? save(input(1)) : null;
                 final int[] aShape = input(0).shape;
                 final int[] bShape = input(1).shape;
+                // a gradient gets its input's layout (as ATen's mm backward does): for x.matmul(w.t()) the
+                // gradient of w.t() is computed as gᵀ·x, so w.grad is contiguous and no optimizer copies it
+                final boolean aT = plain && transposedLayout(input(0));
+                final boolean bT = plain && transposedLayout(input(1));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
@@ -91,17 +95,25 @@ final class LinalgOps {
                     Tensor gb = null;
                     if (needsGrad(0)) {
                         Tensor bt = sb.get();
-                        ga = ReduceOps.sumToShape(batched(g, bt.transpose(-1, -2)), aShape);
+                        ga = aT ? batched(bt, g.transpose(-1, -2)).transpose(-1, -2)
+                                : ReduceOps.sumToShape(batched(g, bt.transpose(-1, -2)), aShape);
                     }
                     if (needsGrad(1)) {
                         Tensor at = sa.get();
-                        gb = ReduceOps.sumToShape(batched(at.transpose(-1, -2), g), bShape);
+                        gb = bT ? batched(g.transpose(-1, -2), at).transpose(-1, -2)
+                                : ReduceOps.sumToShape(batched(at.transpose(-1, -2), g), bShape);
                     }
                     return new Tensor[] {ga, gb};
                 }
             });
         }
         return out;
+    }
+
+    /** A 2-D view whose transpose is contiguous (column-major storage), such as {@code w.t()}. */
+    private static boolean transposedLayout(Tensor t) {
+        return t.shape.length == 2 && t.shape[0] > 1 && t.shape[1] > 1 && t.stride[0] == 1
+                && t.stride[1] == t.shape[0];
     }
 
     /** How a 2-D strided operand is passed to GEMM: transposed or not, with its leading dimension. */

@@ -43,6 +43,22 @@ class LayersTest {
         assertArrayEquals(new int[] {2, 5, 2}, s.forward(Tensor.ones(2, 5, 4)).shape());
     }
 
+    /**
+     * x·wᵀ's backward produces w.grad in w's own (contiguous) layout, as ATen's mm backward does, so the optimizer
+     * never copies it; the values equal the transposed product gᵀ·x.
+     */
+    @Test
+    void linearWeightGradientKeepsTheWeightLayout() {
+        Generator gen = new Generator(5);
+        Linear l = new Linear(7, 5, true, gen);
+        Tensor x = Tensor.randn(gen, 3, 7);
+        Tensor g = Tensor.randn(gen, 3, 5);
+        l.forward(x).backward(g);
+        Tensor gw = l.weight().grad();
+        assertTrue(gw.isContiguous(), "weight grad contiguous");
+        assertArrayEquals(g.t().matmul(x).toArray(), gw.toArray(), 1e-6f);
+    }
+
     @Test
     void linearShapeError() {
         Linear l = new Linear(4, 3);
