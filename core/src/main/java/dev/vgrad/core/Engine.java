@@ -98,7 +98,9 @@ final class Engine {
             while (!ready.isEmpty()) {
                 Node node = ready.pop();
                 Tensor g = node.pending;
+                boolean gExclusive = node.pendingExclusive;
                 node.pending = null;
+                node.pendingExclusive = false;
                 if (g == null) {
                     // no gradient reached this node (its consumers returned null): nothing flows on, but the
                     // nodes below must still be released from their dependency counts
@@ -141,11 +143,17 @@ final class Engine {
                     }
                     gi = validate(node, i, gi, anomaly);
                     if (nx != null) {
-                        nx.pending = nx.pending == null ? gi : nx.pending.add(gi);
+                        if (nx.pending == null) {
+                            nx.pending = gi;
+                            nx.pendingExclusive = exclusive(grads, i, g, gExclusive);
+                        } else {
+                            nx.pending = nx.pending.add(gi);
+                            nx.pendingExclusive = true;
+                        }
                     } else if (cap != null) {
                         cap.offerLeaf(leaf, gi);
                     } else {
-                        leaf.accumulateGrad(gi, ownedBy(grads, i, g));
+                        leaf.accumulateGrad(gi, exclusive(grads, i, g, gExclusive) && dense(gi));
                     }
                 }
                 for (Node nx : node.next) {
@@ -157,6 +165,7 @@ final class Engine {
         } finally {
             for (Node n : order) {
                 n.pending = null;
+                n.pendingExclusive = false;
                 n.dependencies = 0;
                 if (!retainGraph) {
                     n.releaseSaved();
@@ -166,14 +175,16 @@ final class Engine {
     }
 
     /**
-     * True when {@code grads[i]} is a fresh contiguous buffer that nothing else in this pass refers to: not the
-     * incoming gradient or a view of it, and not shared with another input's gradient. Such a tensor can become
-     * a leaf's {@code .grad} without the defensive copy (PyTorch steals it when its refcount is 1).
+     * True when nothing else in this pass refers to {@code grads[i]}'s storage: it is not shared with another
+     * input's gradient, and it is the incoming gradient (or a view of it, as transpose and view rules return) only
+     * when that incoming gradient was itself exclusive. A gradient that is exclusive and {@link #dense} can become
+     * a leaf's {@code .grad} without the defensive copy (PyTorch steals it when its refcount is 1). The root
+     * gradient is never exclusive: the caller may hold it. A custom {@link Node} must not keep the gradient it is
+     * given beyond its backward call.
      */
-    private static boolean ownedBy(Tensor[] grads, int i, Tensor incoming) {
+    private static boolean exclusive(Tensor[] grads, int i, Tensor incoming, boolean incomingExclusive) {
         Tensor gi = grads[i];
-        if (gi.storage == incoming.storage || gi.offset != 0 || !gi.isContiguous()
-                || gi.storage.length() != gi.numel() || gi.requiresGrad()) {
+        if (gi.requiresGrad() || (gi.storage == incoming.storage && !incomingExclusive)) {
             return false;
         }
         for (int j = 0; j < grads.length; j++) {
@@ -182,6 +193,11 @@ final class Engine {
             }
         }
         return true;
+    }
+
+    /** Contiguous from offset 0 over its whole storage: adoptable as a {@code .grad} as it is. */
+    private static boolean dense(Tensor gi) {
+        return gi.offset == 0 && gi.isContiguous() && gi.storage.length() == gi.numel();
     }
 
     private static Tensor validate(Node node, int i, Tensor gi, boolean anomaly) {

@@ -20,6 +20,8 @@ public abstract class Node {
     private List<SavedTensor> saved;
     /** Gradient being accumulated for this node's output during a backward pass. */
     Tensor pending;
+    /** True while {@link #pending}'s storage is referenced by nothing else (see Engine#exclusive). */
+    boolean pendingExclusive;
     int dependencies;
     /** Output tensor whose {@code .grad} should be filled (after {@code retainGrad()}). */
     Tensor retained;

@@ -28,6 +28,40 @@ class AutogradSemanticsTest {
                 () -> "expected message containing \"" + substring + "\" but was: " + e.getMessage());
     }
 
+    /**
+     * A leaf reached through view rules (w.t(), then a reshape) adopts the fresh gradient buffer instead of copying
+     * it; it must still own it: a second backward accumulates into it without disturbing the graph's own tensors,
+     * and a gradient passed to two inputs (x·x) or the caller's root gradient is never adopted.
+     */
+    @Test
+    void adoptedLeafGradientsThroughViewsStayPrivate() {
+        Generator gen = new Generator(9);
+        Tensor w = Tensor.randn(gen, 4, 3).requiresGrad(true);
+        Tensor x = Tensor.randn(gen, 5, 3);
+        Tensor g = Tensor.randn(gen, 5, 4);
+        float[] expected = g.t().matmul(x).toArray();
+        Tensor y = x.matmul(w.t());
+        y.backward(g, true);
+        assertTrue(w.grad().isContiguous());
+        assertArrayEquals(expected, w.grad().toArray(), 1e-5f);
+        y.backward(g);
+        float[] twice = expected.clone();
+        for (int i = 0; i < twice.length; i++) {
+            twice[i] *= 2;
+        }
+        assertArrayEquals(twice, w.grad().toArray(), 1e-5f);
+
+        Tensor v = Tensor.randn(gen, 6).requiresGrad(true);
+        Tensor root = Tensor.ones(2, 3);
+        v.reshape(2, 3).backward(root);
+        root.add_(Tensor.ones(2, 3));
+        assertArrayEquals(new float[] {1, 1, 1, 1, 1, 1}, v.grad().toArray(), "the caller's gradient is copied");
+
+        Tensor u = Tensor.randn(gen, 3).requiresGrad(true);
+        u.t().mul(u.t()).sum().backward();
+        assertArrayEquals(u.mul(2).detach().toArray(), u.grad().toArray(), 1e-6f);
+    }
+
     @Test
     void e15_nonScalarImplicitGradient() {
         Tensor a = leaf(1, 2, 3);
