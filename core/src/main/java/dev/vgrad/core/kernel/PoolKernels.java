@@ -119,16 +119,20 @@ public final class PoolKernels {
 
     /**
      * The 2×2, stride-2, unpadded window of {@link #maxPool2dForward} (the usual downsampling layer) without the
-     * general window bounds: the four candidates are compared in the same order with the same NaN and tie rules.
+     * general window bounds: the four candidates are compared in the same order with the same NaN and tie rules
+     * ({@code SimdPoolKernels} does L windows at a time with identical results).
      */
     private static void maxPool2x2(float[] x, int xOff, float[] out, int outOff, int[] argmax, int h, int w, int oh,
                                    int ow, int p0, int p1) {
+        boolean simd = KernelProvider.simdEnabled();
         for (int p = p0; p < p1; p++) {
             int in = xOff + p * h * w;
             int o = p * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
                 int r0 = 2 * oy * w;
-                for (int ox = 0; ox < ow; ox++, o++) {
+                int ox = simd ? SimdPoolKernels.maxPool2x2Row(x, in, r0, w, ow, out, outOff, argmax, o) : 0;
+                o += ox;
+                for (; ox < ow; ox++, o++) {
                     int i = r0 + 2 * ox;
                     float m = x[in + i];
                     int best = i;

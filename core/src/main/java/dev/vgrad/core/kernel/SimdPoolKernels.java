@@ -1,0 +1,67 @@
+package dev.vgrad.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API loop of {@link PoolKernels}' 2×2, stride-2 max pooling: L windows per step, the four candidates
+ * split into even and odd input columns by lane selection and compared in the scalar order with the same rules
+ * (a later candidate wins when greater or NaN), so values and argmax are identical to the scalar loop. Only
+ * loaded when {@link KernelProvider#simdEnabled()}.
+ */
+final class SimdPoolKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    private static final int L = S.length();
+    private static final FloatVector EVEN = lanes(0, FloatVector.zero(S));
+    private static final FloatVector ODD = lanes(1, FloatVector.zero(S));
+    private static final IntVector TWICE_LANE = IntVector.zero(I).addIndex(2);
+
+    private SimdPoolKernels() {
+    }
+
+    private static FloatVector lanes(int parity, FloatVector zero) {
+        float[] ix = new float[L];
+        for (int j = 0; j < L; j++) {
+            ix[j] = 2 * j + parity;
+        }
+        return FloatVector.fromArray(S, ix, 0);
+    }
+
+    /**
+     * Windows {@code 0 ≤ ox < k·L} of one output row whose window tops start at plane index {@code r0}
+     * (input at {@code x[in + …]}, row length w, ow outputs with {@code 2·ow ≤ w}); outputs go to
+     * {@code out[outOff + o + ox]} and {@code argmax[o + ox]}. Returns the first window left to the caller.
+     */
+    static int maxPool2x2Row(float[] x, int in, int r0, int w, int ow, float[] out, int outOff, int[] argmax, int o) {
+        int ox = 0;
+        for (; ox + L <= ow; ox += L) {
+            int i = r0 + 2 * ox;
+            FloatVector t0 = FloatVector.fromArray(S, x, in + i);
+            FloatVector t1 = FloatVector.fromArray(S, x, in + i + L);
+            FloatVector u0 = FloatVector.fromArray(S, x, in + i + w);
+            FloatVector u1 = FloatVector.fromArray(S, x, in + i + w + L);
+            IntVector ia = TWICE_LANE.add(i);
+            FloatVector m = EVEN.selectFrom(t0, t1);
+            IntVector best = ia;
+            FloatVector v = ODD.selectFrom(t0, t1);
+            VectorMask<Float> take = v.compare(VectorOperators.GT, m).or(v.test(VectorOperators.IS_NAN));
+            m = m.blend(v, take);
+            best = best.blend(ia.add(1), take.cast(I));
+            v = EVEN.selectFrom(u0, u1);
+            take = v.compare(VectorOperators.GT, m).or(v.test(VectorOperators.IS_NAN));
+            m = m.blend(v, take);
+            best = best.blend(ia.add(w), take.cast(I));
+            v = ODD.selectFrom(u0, u1);
+            take = v.compare(VectorOperators.GT, m).or(v.test(VectorOperators.IS_NAN));
+            m = m.blend(v, take);
+            best = best.blend(ia.add(w + 1), take.cast(I));
+            m.intoArray(out, outOff + o + ox);
+            best.intoArray(argmax, o + ox);
+        }
+        return ox;
+    }
+}
