@@ -167,6 +167,11 @@ class KernelParityTest {
                 exactDev += ((double) x[OFF + i] - 0.25) * ((double) y[OFF + i] + 0.5);
             }
             assertEquals(exactDev, act.centeredDot(x, OFF, 0.25f, y, OFF, -0.5f, n), 1e-4 * n, "centeredDot accuracy n=" + n);
+            float[] both = new float[2];
+            act.sumAndCenteredDot(x, OFF, y, OFF, -0.5f, n, both);
+            assertEquals(Float.floatToIntBits(ref.sum(x, OFF, n)), Float.floatToIntBits(both[0]), "fused sum n=" + n);
+            assertEquals(Float.floatToIntBits(ref.centeredDot(x, OFF, 0f, y, OFF, -0.5f, n)),
+                    Float.floatToIntBits(both[1]), "fused centeredDot n=" + n);
         }
     }
 

@@ -110,8 +110,9 @@ final class BatchNormOp {
                     run(channels, xv.numel(), c -> {
                         double mu = mean[c];
                         double inv = invstd[c];
-                        double sumG = gv.sum(c);
-                        double dot = gv.dotCentered(xv, c, mu);
+                        double[] sd = gv.sumAndDotCentered(xv, c, mu);
+                        double sumG = sd[0];
+                        double dot = sd[1];
                         gb[c] = sumG;
                         gw[c] = dot * inv;
                         if (gx != null) {
@@ -202,23 +203,30 @@ final class BatchNormOp {
             return s;
         }
 
-        /** Σ this·(x − mu) over channel c. */
-        double dotCentered(Plane x, int c, double mu) {
-            double s = 0;
+        /** {Σ this, Σ this·(x − mu)} over channel c, in one pass. */
+        double[] sumAndDotCentered(Plane x, int c, double mu) {
+            double sum = 0;
+            double dot = 0;
             float fm = (float) mu;
+            float[] part = f != null ? new float[2] : null;
             for (int n = 0; n < nBatch; n++) {
                 int base = n * cs + c * spatial;
                 if (f != null) {
                     for (int i = 0; i < spatial; i += BLOCK) {
-                        s += K.centeredDot(f, off + base + i, 0f, x.f, x.off + base + i, fm, Math.min(BLOCK, spatial - i));
+                        K.sumAndCenteredDot(f, off + base + i, x.f, x.off + base + i, fm, Math.min(BLOCK, spatial - i),
+                                part);
+                        sum += part[0];
+                        dot += part[1];
                     }
                 } else {
                     for (int i = 0; i < spatial; i++) {
-                        s += d[off + base + i] * (x.d[x.off + base + i] - mu);
+                        double gv = d[off + base + i];
+                        sum += gv;
+                        dot += gv * (x.d[x.off + base + i] - mu);
                     }
                 }
             }
-            return s;
+            return new double[] {sum, dot};
         }
 
         /** this = x·scale + (shift − mu·scale) on channel c: ATen's alpha/beta form. */

@@ -47,6 +47,12 @@ public interface Kernels {
     float centeredDot(float[] x, int xOff, float xMu, float[] y, int yOff, float yMu, int n);
 
     /**
+     * One pass computing both {@code out[0] = sum(g, gOff, n)} and {@code out[1] = centeredDot(g, gOff, 0, x,
+     * xOff, mu, n)}, each bit-identical to those methods (batch-norm backward needs Σg and Σg·(x − μ)).
+     */
+    void sumAndCenteredDot(float[] g, int gOff, float[] x, int xOff, float mu, int n, float[] out);
+
+    /**
      * Batch-norm input gradient, lane by lane without fma: out[i] = (g[i] − (x[i] − mu)·k − gMean)·s
      * (ATen's form, with k = Σg(x−μ)·invstd²/count and s = invstd·weight).
      */

@@ -207,6 +207,12 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void sumAndCenteredDot(float[] g, int gOff, float[] x, int xOff, float mu, int n, float[] out) {
+        out[0] = sum(g, gOff, n);
+        out[1] = centeredDot(g, gOff, 0f, x, xOff, mu, n);
+    }
+
+    @Override
     public void batchNormGrad(float[] g, int gOff, float[] x, int xOff, float[] out, int outOff, int n,
                               float mu, float k, float gMean, float s) {
         for (int i = 0; i < n; i++) {

@@ -562,6 +562,36 @@ final class SimdKernels extends ScalarKernels {
     }
 
     @Override
+    public void sumAndCenteredDot(float[] g, int gOff, float[] x, int xOff, float mu, int n, float[] out) {
+        if (L != 16 || n < SUM_LANES) {
+            super.sumAndCenteredDot(g, gOff, x, xOff, mu, n, out);
+            return;
+        }
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector mv = FloatVector.broadcast(S, mu);
+        FloatVector accS = FloatVector.zero(S);
+        FloatVector accD = FloatVector.zero(S);
+        int i = 0;
+        for (; i + SUM_LANES <= n; i += SUM_LANES) {
+            FloatVector gv = FloatVector.fromArray(S, g, gOff + i);
+            accS = accS.add(gv);
+            // (g − 0) as in centeredDot, so both sums are bit-identical to the separate kernels
+            accD = gv.sub(zero).fma(FloatVector.fromArray(S, x, xOff + i).sub(mv), accD);
+        }
+        float[] lanes = new float[SUM_LANES];
+        accS.intoArray(lanes, 0);
+        float s = combine(lanes);
+        accD.intoArray(lanes, 0);
+        float d = combine(lanes);
+        for (; i < n; i++) {
+            s += g[gOff + i];
+            d = Math.fma(g[gOff + i] - 0f, x[xOff + i] - mu, d);
+        }
+        out[0] = s;
+        out[1] = d;
+    }
+
+    @Override
     public void batchNormGrad(float[] g, int gOff, float[] x, int xOff, float[] out, int outOff, int n,
                               float mu, float k, float gMean, float s) {
         FloatVector mv = FloatVector.broadcast(S, mu);
