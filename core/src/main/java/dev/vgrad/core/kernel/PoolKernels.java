@@ -130,9 +130,12 @@ public final class PoolKernels {
             int o = p * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
                 int r0 = 2 * oy * w;
-                int ox = simd ? SimdPoolKernels.maxPool2x2Row(x, in, r0, w, ow, out, outOff, argmax, o) : 0;
-                o += ox;
-                for (; ox < ow; ox++, o++) {
+                if (simd) {
+                    SimdPoolKernels.maxPool2x2Row(x, in, r0, w, ow, out, outOff, argmax, o);
+                    o += ow;
+                    continue;
+                }
+                for (int ox = 0; ox < ow; ox++, o++) {
                     int i = r0 + 2 * ox;
                     float m = x[in + i];
                     int best = i;

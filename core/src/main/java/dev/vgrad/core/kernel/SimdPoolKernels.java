@@ -32,18 +32,22 @@ final class SimdPoolKernels {
     }
 
     /**
-     * Windows {@code 0 ≤ ox < k·L} of one output row whose window tops start at plane index {@code r0}
-     * (input at {@code x[in + …]}, row length w, ow outputs with {@code 2·ow ≤ w}); outputs go to
-     * {@code out[outOff + o + ox]} and {@code argmax[o + ox]}. Returns the first window left to the caller.
+     * All ow windows of one output row whose window tops start at plane index {@code r0} (input at
+     * {@code x[in + …]}, row length w, {@code 2·ow ≤ w}); outputs go to {@code out[outOff + o + ox]} and
+     * {@code argmax[o + ox]}. A row narrower than L (or the last part of a row) runs with lane masks, so the
+     * small maps of a CNN's later layers are vectorised too and nothing outside the two input rows is read.
      */
-    static int maxPool2x2Row(float[] x, int in, int r0, int w, int ow, float[] out, int outOff, int[] argmax, int o) {
-        int ox = 0;
-        for (; ox + L <= ow; ox += L) {
+    static void maxPool2x2Row(float[] x, int in, int r0, int w, int ow, float[] out, int outOff, int[] argmax, int o) {
+        for (int ox = 0; ox < ow; ox += L) {
+            int r = Math.min(L, ow - ox);
+            VectorMask<Float> lo = S.indexInRange(0, 2 * r);
+            VectorMask<Float> hi = S.indexInRange(L, 2 * r);
+            VectorMask<Float> keep = S.indexInRange(0, r);
             int i = r0 + 2 * ox;
-            FloatVector t0 = FloatVector.fromArray(S, x, in + i);
-            FloatVector t1 = FloatVector.fromArray(S, x, in + i + L);
-            FloatVector u0 = FloatVector.fromArray(S, x, in + i + w);
-            FloatVector u1 = FloatVector.fromArray(S, x, in + i + w + L);
+            FloatVector t0 = FloatVector.fromArray(S, x, in + i, lo);
+            FloatVector t1 = FloatVector.fromArray(S, x, in + i + L, hi);
+            FloatVector u0 = FloatVector.fromArray(S, x, in + i + w, lo);
+            FloatVector u1 = FloatVector.fromArray(S, x, in + i + w + L, hi);
             IntVector ia = TWICE_LANE.add(i);
             FloatVector m = EVEN.selectFrom(t0, t1);
             IntVector best = ia;
@@ -59,9 +63,8 @@ final class SimdPoolKernels {
             take = v.compare(VectorOperators.GT, m).or(v.test(VectorOperators.IS_NAN));
             m = m.blend(v, take);
             best = best.blend(ia.add(w + 1), take.cast(I));
-            m.intoArray(out, outOff + o + ox);
-            best.intoArray(argmax, o + ox);
+            m.intoArray(out, outOff + o + ox, keep);
+            best.intoArray(argmax, o + ox, keep.cast(I));
         }
-        return ox;
     }
 }
