@@ -62,8 +62,11 @@ class NormalizeTest {
             Tensor x = Tensor.rand(new Generator(seed), n).mul(7).add(3);
             Normalize norm = Normalize.fit(x);
             Normalize after = Normalize.fit(norm.apply(x));
-            assertEquals(0, after.mean()[0], 1e-5);
-            assertEquals(1, after.std()[0], 1e-4);
+            // (x − mean) is rounded in float32 at x's magnitude, then divided by std: the error scales with
+            // max|x| / std (two nearly equal samples have a tiny std)
+            double scale = 1 + x.abs().max().item() / norm.std()[0];
+            assertEquals(0, after.mean()[0], 1e-6 * scale, "mean for n=" + n + ", seed " + seed);
+            assertEquals(1, after.std()[0], 1e-5 * scale, "std for n=" + n + ", seed " + seed);
         });
     }
 }
