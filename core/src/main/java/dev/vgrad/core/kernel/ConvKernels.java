@@ -95,7 +95,7 @@ public final class ConvKernels {
         int cpg = g.cPerGroup();
         int opg = g.oPerGroup();
         int kk = cpg * g.kh() * g.kw();
-        if (g.n() == 0 || g.groups() == 0 || ohw == 0 || opg == 0) {
+        if (g.n() == 0 || ohw == 0 || opg == 0) {
             return;
         }
         boolean direct = isPointwise(g);
@@ -169,13 +169,13 @@ public final class ConvKernels {
         int opg = g.oPerGroup();
         int kk = cpg * g.kh() * g.kw();
         int hw = g.h() * g.w();
-        if (g.n() == 0 || g.groups() == 0 || cpg == 0 || hw == 0) {
+        if (g.n() == 0 || cpg == 0 || hw == 0) {
             return;
         }
         boolean direct = isPointwise(g);
         // the transposed GEMM has M = C/groups rows: below a micro-kernel's height it would be mostly padding
         ConvGeometry full = direct || cpg < 16 ? null : transposedStrideOne(g);
-        if (full != null && ohw > 0) {
+        if (full != null) {
             // stride 1: gx is the "full" correlation of gOut with the flipped, transposed kernel, a forward
             // convolution whose GEMM has K = O/groups·kh·kw instead of O/groups, and no scatter-add
             conv2dForward(gOut, gOff, flipTranspose(w, wOff, g), 0, null, 0, gx, gxOff, full);
