@@ -2,7 +2,6 @@ package dev.vgrad.optim;
 
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,9 +19,7 @@ import java.util.Map;
 public final class Adagrad extends Optimizer {
 
     /** Default hyper-parameters, set fluently. */
-    public static final class Options {
-        final Map<String, Object> map = new LinkedHashMap<>();
-
+    public static final class Options extends OptimizerOptions<Options> {
         Options() {
             map.put("lr", 1e-2);
             map.put("lr_decay", 0.0);
@@ -32,34 +29,16 @@ public final class Adagrad extends Optimizer {
             map.put("maximize", false);
         }
 
-        public Options lr(double v) {
-            map.put("lr", v);
-            return this;
-        }
-
         public Options lrDecay(double v) {
-            map.put("lr_decay", v);
-            return this;
+            return set("lr_decay", v);
         }
 
         public Options eps(double v) {
-            map.put("eps", v);
-            return this;
-        }
-
-        public Options weightDecay(double v) {
-            map.put("weight_decay", v);
-            return this;
+            return set("eps", v);
         }
 
         public Options initialAccumulatorValue(double v) {
-            map.put("initial_accumulator_value", v);
-            return this;
-        }
-
-        public Options maximize(boolean v) {
-            map.put("maximize", v);
-            return this;
+            return set("initial_accumulator_value", v);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.vgrad.optim;
 
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -23,9 +22,7 @@ public class Adam extends Optimizer {
     private final boolean decoupled;
 
     /** Default hyper-parameters, set fluently. */
-    public static final class Options {
-        final Map<String, Object> map = new LinkedHashMap<>();
-
+    public static final class Options extends OptimizerOptions<Options> {
         Options(double weightDecay) {
             map.put("lr", 1e-3);
             map.put("betas", new double[] {0.9, 0.999});
@@ -35,34 +32,16 @@ public class Adam extends Optimizer {
             map.put("maximize", false);
         }
 
-        public Options lr(double v) {
-            map.put("lr", v);
-            return this;
-        }
-
         public Options betas(double beta1, double beta2) {
-            map.put("betas", new double[] {beta1, beta2});
-            return this;
+            return set("betas", new double[] {beta1, beta2});
         }
 
         public Options eps(double v) {
-            map.put("eps", v);
-            return this;
-        }
-
-        public Options weightDecay(double v) {
-            map.put("weight_decay", v);
-            return this;
+            return set("eps", v);
         }
 
         public Options amsgrad(boolean v) {
-            map.put("amsgrad", v);
-            return this;
-        }
-
-        public Options maximize(boolean v) {
-            map.put("maximize", v);
-            return this;
+            return set("amsgrad", v);
         }
     }
 

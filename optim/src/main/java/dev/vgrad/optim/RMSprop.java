@@ -2,7 +2,6 @@ package dev.vgrad.optim;
 
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,9 +20,7 @@ import java.util.Map;
 public final class RMSprop extends Optimizer {
 
     /** Default hyper-parameters, set fluently. */
-    public static final class Options {
-        final Map<String, Object> map = new LinkedHashMap<>();
-
+    public static final class Options extends OptimizerOptions<Options> {
         Options() {
             map.put("lr", 1e-2);
             map.put("momentum", 0.0);
@@ -34,39 +31,20 @@ public final class RMSprop extends Optimizer {
             map.put("maximize", false);
         }
 
-        public Options lr(double v) {
-            map.put("lr", v);
-            return this;
-        }
-
         public Options alpha(double v) {
-            map.put("alpha", v);
-            return this;
+            return set("alpha", v);
         }
 
         public Options eps(double v) {
-            map.put("eps", v);
-            return this;
-        }
-
-        public Options weightDecay(double v) {
-            map.put("weight_decay", v);
-            return this;
+            return set("eps", v);
         }
 
         public Options momentum(double v) {
-            map.put("momentum", v);
-            return this;
+            return set("momentum", v);
         }
 
         public Options centered(boolean v) {
-            map.put("centered", v);
-            return this;
-        }
-
-        public Options maximize(boolean v) {
-            map.put("maximize", v);
-            return this;
+            return set("centered", v);
         }
     }
 

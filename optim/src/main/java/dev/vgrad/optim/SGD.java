@@ -2,7 +2,6 @@ package dev.vgrad.optim;
 
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,9 +20,7 @@ import java.util.Map;
 public final class SGD extends Optimizer {
 
     /** Default hyper-parameters, set fluently. */
-    public static final class Options {
-        final Map<String, Object> map = new LinkedHashMap<>();
-
+    public static final class Options extends OptimizerOptions<Options> {
         Options() {
             map.put("lr", 1e-3);
             map.put("momentum", 0.0);
@@ -33,34 +30,16 @@ public final class SGD extends Optimizer {
             map.put("maximize", false);
         }
 
-        public Options lr(double v) {
-            map.put("lr", v);
-            return this;
-        }
-
         public Options momentum(double v) {
-            map.put("momentum", v);
-            return this;
+            return set("momentum", v);
         }
 
         public Options dampening(double v) {
-            map.put("dampening", v);
-            return this;
-        }
-
-        public Options weightDecay(double v) {
-            map.put("weight_decay", v);
-            return this;
+            return set("dampening", v);
         }
 
         public Options nesterov(boolean v) {
-            map.put("nesterov", v);
-            return this;
-        }
-
-        public Options maximize(boolean v) {
-            map.put("maximize", v);
-            return this;
+            return set("nesterov", v);
         }
     }
 
