@@ -99,6 +99,14 @@ public final class ConvKernels {
             return;
         }
         boolean direct = isPointwise(g);
+        if (!direct && KernelProvider.simdEnabled() && ShiftedConv.applies(g)) {
+            ShiftedConv sh = new ShiftedConv(g);
+            Parallel.ChunkBody body = ch -> sh.forward(x, xOff + ch * g.h() * g.w() * g.cPerGroup(), w,
+                    wOff + ch % g.groups() * opg * kk, bias, bias == null ? 0 : bOff + ch % g.groups() * opg, out,
+                    outOff + ch * opg * ohw);
+            run(g.n() * g.groups(), (long) opg * ohw * kk * g.n() * g.groups(), body);
+            return;
+        }
         int per = direct || kk == 0 ? 1 : imagesPerGemm(g.n(), ohw);
         int chunks = (g.n() + per - 1) / per * g.groups();
         Parallel.ChunkBody body = ch -> {
@@ -238,13 +246,22 @@ public final class ConvKernels {
         int nChunks = (g.n() + per - 1) / per;
         int perGemm = direct ? 1 : imagesPerGemm(per, ohw);
         float[] partial = nChunks == 1 ? null : new float[(nChunks - 1) * wSize];
+        // ShiftedConv uses the Vector API: not even loaded when the scalar kernels are selected
+        ShiftedConv sh = !direct && KernelProvider.simdEnabled() && ShiftedConv.applies(g) ? new ShiftedConv(g) : null;
         Parallel.ChunkBody body = ch -> {
             float[] dst = ch == 0 ? gw : partial;
             int dstOff = ch == 0 ? gwOff : (ch - 1) * wSize;
             int b0 = ch * per;
             int b1 = Math.min(g.n(), b0 + per);
-            for (int b = b0; b < b1; b += perGemm) {
-                int nb = Math.min(perGemm, b1 - b);
+            int b = b0;
+            while (b < b1) {
+                // the shifted path image by image; an image with non-finite inputs (see ShiftedConv#weightGrad) goes
+                // through im2col instead, in the same place of the accumulation order
+                if (sh != null && sh.weightGrad(gOut, gOff, x, xOff, b, dst, dstOff, b > b0)) {
+                    b++;
+                    continue;
+                }
+                int nb = sh != null ? 1 : Math.min(perGemm, b1 - b);
                 int cols = nb * ohw;
                 for (int gr = 0; gr < g.groups(); gr++) {
                     float[] gs = gatherImages(gOut, gOff, g.outChannels(), gr * opg, opg, ohw, b, nb);
@@ -265,6 +282,7 @@ public final class ConvKernels {
                     Gemm.sgemm(false, true, opg, kk, cols, gs, gsOff, cols, src, srcOff, cols, dst,
                             dstOff + gr * opg * kk, kk, b > b0);
                 }
+                b += nb;
             }
         };
         run(nChunks, work, body);

@@ -59,19 +59,35 @@ final class SimdGemm {
         final float[] tile = new float[MR * NR];
         final float[] panelB = new float[KC * NR];
         final int[] idx = new int[V];
+        /** Row offsets {@code j·ldb} of a transposed dense B panel, for {@link #packBRows}. */
+        final int[] rowOff = new int[NR];
         float[] small = new float[0];
 
-        /** Room for the packed A panels of {@code rows} rows and one K block. */
+        /**
+         * Room for the packed A panels of {@code rows} rows and one K block, plus a vector of slack so that
+         * {@link #transpose16}'s masked stores stay on the fast path at the end.
+         */
         float[] panelA(int rows) {
-            int need = roundUp(rows, MR) * KC;
+            int need = roundUp(rows, MR) * KC + V;
             if (a.length < need) {
-                a = new float[Math.max(need, roundUp(MC_MAX, MR) * KC)];
+                a = new float[Math.max(need, roundUp(MC_MAX, MR) * KC + V)];
             }
             return a;
         }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Where op(B) comes from: packs the NR-wide panels {@code [panel0, panel1)} of rows {@code p0..p0+kc},
+     * columns {@code j0..j0+nc} into {@code bp} (panel q at {@code base + q·NR·kc}, {@code kc×NR} each). Columns
+     * past {@code nc} are zero for a dense B; an implicit B may fill them with any finite or non-finite values,
+     * because the tiles never copy those columns into C.
+     */
+    @FunctionalInterface
+    private interface BPanels {
+        void pack(int p0, int kc, int j0, int nc, int panel0, int panel1, float[] bp, int base, Scratch s);
+    }
 
     static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -80,12 +96,49 @@ final class SimdGemm {
             small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
+        blocked(transA, m, n, k, a, aOff, lda,
+                (p0, kc, j0, nc, q0, q1, bp, base, s) -> packB(transB, b, bOff, ldb, p0, kc, j0, nc, q0, q1, bp, base, s),
+                c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * {@code C = (accumulate ? C : 0) + A·B} with an implicit B whose rows are shifted windows of one array:
+     * {@code B(p, j) = x[xOff + koff[p] + j]}. A stride-1 convolution over a zero-padded input is this product
+     * (p runs over (channel, kernel row, kernel column), j over output positions of the padded width), so its
+     * panels are packed straight from the input with no im2col matrix. Reads {@code x} up to index
+     * {@code xOff + max(koff) + roundUp(n, NR) − 1}; the caller provides that slack. Same summation order as
+     * {@link #sgemm} (one FMA chain per element of C over ascending p).
+     */
+    static void sgemmShiftedB(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int[] koff,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
+        blocked(false, m, n, k, a, aOff, lda,
+                (p0, kc, j0, nc, q0, q1, bp, base, s) -> packShifted(x, xOff, koff, p0, kc, j0, q0, q1, bp, base),
+                c, cOff, ldc, accumulate);
+    }
+
+    /**
+     * As {@link #sgemmShiftedB} with the roles of p and j swapped: {@code B(p, j) = x[xOff + koff[j] + p]} (the
+     * weight gradient of a stride-1 convolution, p running over output positions). Reads {@code x} up to index
+     * {@code xOff + max(koff) + k − 1}.
+     */
+    static void sgemmShiftedBT(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int[] koff,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
+        blocked(false, m, n, k, a, aOff, lda, (p0, kc, j0, nc, q0, q1, bp, base, s) -> {
+            for (int q = q0; q < q1; q++) {
+                int jr = q * NR;
+                packBRows(x, xOff + p0, koff, j0 + jr, kc, Math.min(NR, nc - jr), bp, base + q * NR * kc);
+            }
+        }, c, cOff, ldc, accumulate);
+    }
+
+    private static void blocked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, BPanels bsrc,
+                                float[] c, int cOff, int ldc, boolean accumulate) {
         final boolean par = (long) m * n * k >= PARALLEL_MIN_WORK;
         // M blocking (depends only on m and the work size): MR-row panels spread evenly over the blocks, an even
         // number of blocks when parallel; a single block splits the columns instead
         final int mPanelsAll = (m + MR - 1) / MR;
         if (mPanelsAll * MR <= MC_MAX) {
-            sgemmOneBlock(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, par);
+            sgemmOneBlock(transA, m, n, k, a, aOff, lda, bsrc, c, cOff, ldc, accumulate, par);
             return;
         }
         int mBlocks = (mPanelsAll * MR + MC_MAX - 1) / MC_MAX;
@@ -115,8 +168,7 @@ final class SimdGemm {
                 int p1 = Math.min(panels, p0 + perHalf);
                 int pc = kb * KC;
                 if (p0 < p1) {
-                    packB(transB, b, bOff, ldb, pc, Math.min(KC, k - pc), jc0, nc, p0, p1, bp, kb * blockStride,
-                            SCRATCH.get().idx);
+                    bsrc.pack(pc, Math.min(KC, k - pc), jc0, nc, p0, p1, bp, kb * blockStride, SCRATCH.get());
                 }
             };
             runChunks(par, kBlocks * halves, pack);
@@ -152,9 +204,8 @@ final class SimdGemm {
      * A single block of rows ({@code m <= MC}): nothing is shared, so each B micro-panel is packed right before
      * the MR-row panels use it (it stays in L1) and, when parallel, fixed groups of columns go to the threads.
      */
-    private static void sgemmOneBlock(boolean transA, boolean transB, int m, int n, int k,
-                                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                      float[] c, int cOff, int ldc, boolean accumulate, boolean par) {
+    private static void sgemmOneBlock(boolean transA, int m, int n, int k, float[] a, int aOff, int lda,
+                                      BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate, boolean par) {
         final int panels = (n + NR - 1) / NR;
         final int groups = par ? Math.min(2, panels) : 1;
         final int perGroup = (panels + groups - 1) / groups;
@@ -172,7 +223,7 @@ final class SimdGemm {
                 for (int jp = jp0; jp < jp1; jp++) {
                     int j = jp * NR;
                     int nr = Math.min(NR, n - j);
-                    packB(transB, b, bOff, ldb, pc, kc, 0, n, jp, jp + 1, bp, -jp * NR * kc, s.idx);
+                    bsrc.pack(pc, kc, 0, n, jp, jp + 1, bp, -jp * NR * kc, s);
                     for (int ip = 0; ip < mPanels; ip++) {
                         int ii = ip * MR;
                         tile(s, Math.min(MR, m - ii), nr, kc, ap, ip * MR * kc, bp, 0, c, cOff + ii * ldc + j, ldc,
@@ -260,7 +311,16 @@ final class SimdGemm {
                 idx[r] = r < mr ? r * lda : 0;
             }
             int src = aOff + (i0 + ir) * lda + p0;
-            for (int p = 0; p < kc; p++) {
+            int p = 0;
+            if (V == 16 && mr == MR) {
+                // 16 columns at a time through registers (rows 12..15 re-read row 0; their lanes are overwritten by
+                // the next column's store, the last spill by the next block or panel, or it lands in the slack)
+                for (; p + V <= kc; p += V) {
+                    transpose16(a, src + p, idx, 0, ap, d, MR);
+                    d += V * MR;
+                }
+            }
+            for (; p < kc; p++) {
                 FloatVector.fromArray(S, a, src + p, idx, 0, mask).intoArray(ap, d, MR_MASK);
                 d += MR;
             }
@@ -290,82 +350,114 @@ final class SimdGemm {
      * B is gathered V elements at a time.
      */
     private static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
-                              int panel0, int panel1, float[] bp, int base, int[] idx) {
+                              int panel0, int panel1, float[] bp, int base, Scratch s) {
+        if (transB) {
+            int[] rows = s.rowOff;
+            for (int j = 0; j < NR; j++) {
+                rows[j] = j * ldb;
+            }
+        }
         for (int q = panel0; q < panel1; q++) {
             int jr = q * NR;
             int nr = Math.min(NR, nc - jr);
             int d = base + q * NR * kc;
-            if (!transB) {
-                int src = bOff + p0 * ldb + j0 + jr;
-                if (nr == NR) {
-                    for (int p = 0; p < kc; p++) {
-                        int s = src + p * ldb;
-                        FloatVector.fromArray(S, b, s).intoArray(bp, d);
-                        FloatVector.fromArray(S, b, s + V).intoArray(bp, d + V);
-                        d += NR;
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++) {
-                        int s = src + p * ldb;
-                        for (int j = 0; j < NR; j++) {
-                            bp[d + j] = j < nr ? b[s + j] : 0f;
-                        }
-                        d += NR;
-                    }
+            if (transB) {
+                packBRows(b, bOff + (j0 + jr) * ldb + p0, s.rowOff, 0, kc, nr, bp, d);
+                continue;
+            }
+            int src = bOff + p0 * ldb + j0 + jr;
+            if (nr == NR) {
+                for (int p = 0; p < kc; p++) {
+                    int o = src + p * ldb;
+                    FloatVector.fromArray(S, b, o).intoArray(bp, d);
+                    FloatVector.fromArray(S, b, o + V).intoArray(bp, d + V);
+                    d += NR;
                 }
             } else {
-                int src = bOff + (j0 + jr) * ldb + p0;
-                int p = 0;
-                if (V == 16 && nr == NR) {
-                    for (; p + V <= kc; p += V) {
-                        transpose16(b, src + p, ldb, bp, d);
-                        transpose16(b, src + V * ldb + p, ldb, bp, d + V);
-                        d += V * NR;
+                for (int p = 0; p < kc; p++) {
+                    int o = src + p * ldb;
+                    for (int j = 0; j < NR; j++) {
+                        bp[d + j] = j < nr ? b[o + j] : 0f;
                     }
-                }
-                if (nr == NR) {
-                    for (int j = 0; j < V; j++) {
-                        idx[j] = j * ldb;
-                    }
-                    int src1 = src + V * ldb;
-                    for (; p < kc; p++) {
-                        FloatVector.fromArray(S, b, src + p, idx, 0).intoArray(bp, d);
-                        FloatVector.fromArray(S, b, src1 + p, idx, 0).intoArray(bp, d + V);
-                        d += NR;
-                    }
-                } else {
-                    for (; p < kc; p++) {
-                        for (int j = 0; j < NR; j++) {
-                            bp[d + j] = j < nr ? b[src + j * ldb + p] : 0f;
-                        }
-                        d += NR;
-                    }
+                    d += NR;
                 }
             }
         }
     }
 
     /**
-     * Transposes the 16×16 block {@code b[src + j*ldb + t]} (j, t < 16) into {@code bp[d + t*NR + j]}: four rounds
-     * of two-vector permutes that swap off-diagonal blocks of 8, 4, 2 and 1. Only used when {@code V == 16}.
+     * Packs one {@code kc×NR} panel at {@code bp[d]} whose column j ({@code j < nr}, zero beyond) is the contiguous
+     * run {@code b[add + rows[r0 + j] + p]}, p < kc: a transposed dense B ({@code rows[j] = j·ldb}) or the
+     * shifted windows of {@link #sgemmShiftedBT}. Full panels move 16×16 blocks through registers, the K tail
+     * is gathered V elements at a time.
      */
-    private static void transpose16(float[] b, int src, int ldb, float[] bp, int d) {
-        FloatVector r0 = FloatVector.fromArray(S, b, src);
-        FloatVector r1 = FloatVector.fromArray(S, b, src + 1 * ldb);
-        FloatVector r2 = FloatVector.fromArray(S, b, src + 2 * ldb);
-        FloatVector r3 = FloatVector.fromArray(S, b, src + 3 * ldb);
-        FloatVector r4 = FloatVector.fromArray(S, b, src + 4 * ldb);
-        FloatVector r5 = FloatVector.fromArray(S, b, src + 5 * ldb);
-        FloatVector r6 = FloatVector.fromArray(S, b, src + 6 * ldb);
-        FloatVector r7 = FloatVector.fromArray(S, b, src + 7 * ldb);
-        FloatVector r8 = FloatVector.fromArray(S, b, src + 8 * ldb);
-        FloatVector r9 = FloatVector.fromArray(S, b, src + 9 * ldb);
-        FloatVector r10 = FloatVector.fromArray(S, b, src + 10 * ldb);
-        FloatVector r11 = FloatVector.fromArray(S, b, src + 11 * ldb);
-        FloatVector r12 = FloatVector.fromArray(S, b, src + 12 * ldb);
-        FloatVector r13 = FloatVector.fromArray(S, b, src + 13 * ldb);
-        FloatVector r14 = FloatVector.fromArray(S, b, src + 14 * ldb);
-        FloatVector r15 = FloatVector.fromArray(S, b, src + 15 * ldb);
+    private static void packBRows(float[] b, int add, int[] rows, int r0, int kc, int nr, float[] bp, int d) {
+        int p = 0;
+        if (nr < NR) {
+            for (; p < kc; p++) {
+                for (int j = 0; j < NR; j++) {
+                    bp[d + j] = j < nr ? b[add + rows[r0 + j] + p] : 0f;
+                }
+                d += NR;
+            }
+            return;
+        }
+        if (V == 16) {
+            for (; p + V <= kc; p += V) {
+                transpose16(b, add + p, rows, r0, bp, d, NR);
+                transpose16(b, add + p, rows, r0 + V, bp, d + V, NR);
+                d += V * NR;
+            }
+        }
+        for (; p < kc; p++) {
+            FloatVector.fromArray(S, b, add + p, rows, r0).intoArray(bp, d);
+            FloatVector.fromArray(S, b, add + p, rows, r0 + V).intoArray(bp, d + V);
+            d += NR;
+        }
+    }
+
+    /**
+     * Panels of {@link #sgemmShiftedB}: row p of panel q is {@code x[xOff + koff[p0 + p] + j0 + q·NR ...]}, NR
+     * contiguous elements (two vectors), whatever the panel's width.
+     */
+    private static void packShifted(float[] x, int xOff, int[] koff, int p0, int kc, int j0, int panel0,
+                                    int panel1, float[] bp, int base) {
+        for (int q = panel0; q < panel1; q++) {
+            int d = base + q * NR * kc;
+            int col = xOff + j0 + q * NR;
+            for (int p = 0; p < kc; p++) {
+                int o = col + koff[p0 + p];
+                FloatVector.fromArray(S, x, o).intoArray(bp, d);
+                FloatVector.fromArray(S, x, o + V).intoArray(bp, d + V);
+                d += NR;
+            }
+        }
+    }
+
+    /**
+     * Transposes the 16×16 block {@code b[add + rows[row0 + j] + t]} (j, t < 16) into {@code bp[d + t*stride + j]}:
+     * four rounds of two-vector permutes that swap off-diagonal blocks of 8, 4, 2 and 1. With {@code stride < 16}
+     * the rows are stored in ascending t, each full vector overwriting the previous one's surplus lanes, so only
+     * lanes {@code j < stride} survive, and the last store spills {@code 16 − stride} floats past the block.
+     * Only used when {@code V == 16}.
+     */
+    private static void transpose16(float[] b, int add, int[] rows, int row0, float[] bp, int d, int stride) {
+        FloatVector r0 = FloatVector.fromArray(S, b, add + rows[row0 + 0]);
+        FloatVector r1 = FloatVector.fromArray(S, b, add + rows[row0 + 1]);
+        FloatVector r2 = FloatVector.fromArray(S, b, add + rows[row0 + 2]);
+        FloatVector r3 = FloatVector.fromArray(S, b, add + rows[row0 + 3]);
+        FloatVector r4 = FloatVector.fromArray(S, b, add + rows[row0 + 4]);
+        FloatVector r5 = FloatVector.fromArray(S, b, add + rows[row0 + 5]);
+        FloatVector r6 = FloatVector.fromArray(S, b, add + rows[row0 + 6]);
+        FloatVector r7 = FloatVector.fromArray(S, b, add + rows[row0 + 7]);
+        FloatVector r8 = FloatVector.fromArray(S, b, add + rows[row0 + 8]);
+        FloatVector r9 = FloatVector.fromArray(S, b, add + rows[row0 + 9]);
+        FloatVector r10 = FloatVector.fromArray(S, b, add + rows[row0 + 10]);
+        FloatVector r11 = FloatVector.fromArray(S, b, add + rows[row0 + 11]);
+        FloatVector r12 = FloatVector.fromArray(S, b, add + rows[row0 + 12]);
+        FloatVector r13 = FloatVector.fromArray(S, b, add + rows[row0 + 13]);
+        FloatVector r14 = FloatVector.fromArray(S, b, add + rows[row0 + 14]);
+        FloatVector r15 = FloatVector.fromArray(S, b, add + rows[row0 + 15]);
         FloatVector s0 = LO8.selectFrom(r0, r8);
         FloatVector s8 = HI8.selectFrom(r0, r8);
         FloatVector s1 = LO8.selectFrom(r1, r9);
@@ -431,21 +523,21 @@ final class SimdGemm {
         FloatVector w14 = LO1.selectFrom(u14, u15);
         FloatVector w15 = HI1.selectFrom(u14, u15);
         w0.intoArray(bp, d);
-        w1.intoArray(bp, d + 1 * NR);
-        w2.intoArray(bp, d + 2 * NR);
-        w3.intoArray(bp, d + 3 * NR);
-        w4.intoArray(bp, d + 4 * NR);
-        w5.intoArray(bp, d + 5 * NR);
-        w6.intoArray(bp, d + 6 * NR);
-        w7.intoArray(bp, d + 7 * NR);
-        w8.intoArray(bp, d + 8 * NR);
-        w9.intoArray(bp, d + 9 * NR);
-        w10.intoArray(bp, d + 10 * NR);
-        w11.intoArray(bp, d + 11 * NR);
-        w12.intoArray(bp, d + 12 * NR);
-        w13.intoArray(bp, d + 13 * NR);
-        w14.intoArray(bp, d + 14 * NR);
-        w15.intoArray(bp, d + 15 * NR);
+        w1.intoArray(bp, d + 1 * stride);
+        w2.intoArray(bp, d + 2 * stride);
+        w3.intoArray(bp, d + 3 * stride);
+        w4.intoArray(bp, d + 4 * stride);
+        w5.intoArray(bp, d + 5 * stride);
+        w6.intoArray(bp, d + 6 * stride);
+        w7.intoArray(bp, d + 7 * stride);
+        w8.intoArray(bp, d + 8 * stride);
+        w9.intoArray(bp, d + 9 * stride);
+        w10.intoArray(bp, d + 10 * stride);
+        w11.intoArray(bp, d + 11 * stride);
+        w12.intoArray(bp, d + 12 * stride);
+        w13.intoArray(bp, d + 13 * stride);
+        w14.intoArray(bp, d + 14 * stride);
+        w15.intoArray(bp, d + 15 * stride);
     }
 
     /**

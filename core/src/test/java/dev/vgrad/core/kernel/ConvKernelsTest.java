@@ -198,6 +198,87 @@ class ConvKernelsTest {
         qt().withExamples(25).forAll(cases(6, 10, 16, 18, 1)).checkAssert(cs -> check(cs, true));
     }
 
+    /**
+     * Stride-1 convolutions with enough channels·taps and a large enough map take the shifted-window path on
+     * the SIMD kernels ({@code ShiftedConv}): checked against the reference and 1 vs 2 threads, the forward
+     * output bit for bit against im2col followed by the same GEMM, and an input holding ±∞ or NaN against the
+     * reference's pattern of non-finite weight-gradient entries (that image must leave the shifted path).
+     */
+    @Test
+    void shiftedWindowPathMatchesReferenceAndIm2col() {
+        Gen<Case> gen = in -> {
+            int groups = between(in, 1, 2);
+            int cpg = between(in, 8, 12);
+            int opg = between(in, 1, 40);
+            int kh = between(in, 2, 3);
+            int kw = between(in, 2, 3);
+            int dh = between(in, 1, 2);
+            int dw = between(in, 1, 2);
+            int ph = between(in, 0, 2);
+            int pw = between(in, 0, 2);
+            int h = between(in, 16, 24);
+            int w = between(in, 16, 24);
+            int n = between(in, 1, 3);
+            ConvGeometry g = ConvGeometry.of(n, cpg * groups, h, w, opg * groups, kh, kw, 1, 1, ph, pw, dh, dw,
+                    groups);
+            return new Case(g, between(in, 0, 1) == 1, between(in, 0, 3), in.next(Constraint.between(0, 1 << 30)));
+        };
+        qt().withExamples(20).forAll(gen).checkAssert(cs -> {
+            check(cs, true);
+            checkForwardEqualsIm2colGemm(cs);
+            checkNonFiniteWeightGradient(cs);
+        });
+    }
+
+    private static void checkForwardEqualsIm2colGemm(Case cs) {
+        ConvGeometry g = cs.g();
+        SplittableRandom r = new SplittableRandom(cs.seed() + 1);
+        float[] x = toF(randomD(g.inputSize(), r));
+        float[] w = toF(randomD(g.weightSize(), r));
+        float[] bias = cs.bias() ? toF(randomD(g.outChannels(), r)) : null;
+        float[] out = new float[g.outputSize()];
+        ConvKernels.conv2dForward(x, 0, w, 0, bias, 0, out, 0, g);
+        int ohw = g.outH() * g.outW(), cpg = g.cPerGroup(), opg = g.oPerGroup(), kk = cpg * g.kh() * g.kw();
+        float[] col = new float[kk * ohw];
+        float[] c = new float[opg * ohw];
+        for (int b = 0; b < g.n(); b++) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                ConvKernels.im2col(x, (b * g.c() + gr * cpg) * g.h() * g.w(), g, col, 0, ohw);
+                for (int o = 0; o < opg; o++) {
+                    java.util.Arrays.fill(c, o * ohw, (o + 1) * ohw, bias == null ? 0f : bias[gr * opg + o]);
+                }
+                Gemm.sgemm(false, false, opg, ohw, kk, w, gr * opg * kk, kk, col, 0, ohw, c, 0, ohw, bias != null);
+                float[] slice = java.util.Arrays.copyOfRange(out, (b * g.outChannels() + gr * opg) * ohw,
+                        (b * g.outChannels() + (gr + 1) * opg) * ohw);
+                GemmTest.assertBitIdentical("forward vs im2col+GEMM, image " + b + " group " + gr, c, slice, cs);
+            }
+        }
+    }
+
+    private static void checkNonFiniteWeightGradient(Case cs) {
+        ConvGeometry g = cs.g();
+        SplittableRandom r = new SplittableRandom(cs.seed() + 2);
+        double[] x = toD(toF(randomD(g.inputSize(), r)));
+        double[] gOut = toD(toF(randomD(g.outputSize(), r)));
+        // the last column of a row: garbage positions of the padded width read it when padW < (kW−1)·dW
+        int b = r.nextInt(g.n());
+        int at = ((b * g.c() + r.nextInt(g.c())) * g.h() + r.nextInt(g.h())) * g.w() + g.w() - 1;
+        x[at] = r.nextBoolean() ? Double.POSITIVE_INFINITY : Double.NaN;
+        double[][] ref = reference(g, x, new double[g.weightSize()], null, gOut);
+        float[] gw = new float[g.weightSize()];
+        ConvKernels.conv2dBackwardWeight(toF(gOut), 0, toF(x), 0, gw, 0, g);
+        for (int i = 0; i < gw.length; i++) {
+            double want = ref[2][i];
+            boolean ok = Double.isFinite(want)
+                    ? Math.abs(gw[i] - want) <= 2e-6 * 8 * ref[5][i] + 1e-6
+                    : Double.isNaN(want) ? Float.isNaN(gw[i]) : gw[i] == want;
+            if (!ok) {
+                fail("gw[" + i + "] = " + gw[i] + ", expected " + want + " with x[" + at + "] = " + x[at] + " for "
+                        + cs);
+            }
+        }
+    }
+
     private static void check(Case cs, boolean threads) {
         ConvGeometry g = cs.g();
         SplittableRandom r = new SplittableRandom(cs.seed());

@@ -1,0 +1,215 @@
+package dev.vgrad.core.kernel;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Stride-1 float convolution without an im2col matrix (SIMD path). Each (image, group) slice of the input is
+ * copied once into a zero-padded stack of planes P, {@code C/groups × Hp × Wp} with {@code Hp = H + 2·padH},
+ * {@code Wp = W + 2·padW}. Numbering output positions over the padded width, {@code q = oy·Wp + ox}, the input
+ * element that kernel tap {@code p = (c, ki, kj)} reads for position q is {@code P[koff[p] + q]} with
+ * {@code koff[p] = c·Hp·Wp + ki·dH·Wp + kj·dW}: the im2col matrix is {@code B(p, q) = P[koff[p] + q]}, rows that
+ * are shifted windows of one array, which {@link SimdGemm} packs straight into its panels. Positions with
+ * {@code ox ≥ OW} are garbage and are dropped, {@code Wp/OW − 1} extra work (6% for 32×32 with padding 1).
+ *
+ * <ul>
+ *   <li>forward: {@code Y_g (O/g × OH·Wp) = W_g · B}, then the valid columns are copied to the output;</li>
+ *   <li>weight gradient: {@code dW_g (O/g × kk) += dYp · Bᵀ} where {@code dYp} is dY laid out on the padded width
+ *       with zero garbage columns. A garbage column adds {@code 0·P[…] = ±0}, exact while the input is finite;
+ *       an image with a non-finite input is left to the im2col path (0·∞ would be NaN).</li>
+ * </ul>
+ *
+ * Every result element is the same FMA chain, in the same order, as with im2col + GEMM (the weight gradient's
+ * chain also adds the exact zeros of the garbage columns), so the two paths agree to the bit.
+ */
+final class ShiftedConv {
+    /** Smallest {@code C/groups·kh·kw} and output map: below these the padded copy and the garbage columns cost
+     * more than the im2col matrix they save. */
+    private static final int MIN_K = 32;
+    private static final int MIN_PIXELS = 128;
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * A thread's padded input buffer and the layout of its zero frame: a buffer last filled for the same layout
+     * has its frame and slack still zero, so only the interior rows are copied.
+     */
+    private static final class Padded {
+        float[] buf = new float[0];
+        Layout layout;
+    }
+
+    /** What decides where a padded buffer's zeros are. */
+    private record Layout(int cpg, int h, int w, int padH, int padW, int length) {}
+
+
+    private static final ThreadLocal<Padded> PADDED = ThreadLocal.withInitial(Padded::new);
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private final ConvGeometry g;
+    private final int hp;
+    private final int wp;
+    /** Output positions over the padded width: {@code OH·Wp}. */
+    private final int q;
+    private final int kk;
+    private final int opg;
+    private final int cpg;
+    /** Length of P: the planes plus the slack that the last panels read past them. */
+    private final int paddedLen;
+    private final int[] koff;
+    private final Layout layout;
+
+    /**
+     * Whether {@code g} takes this path: stride 1 and large enough to pay off. Callers check
+     * {@link KernelProvider#simdEnabled()} first, since this class needs the Vector API.
+     */
+    static boolean applies(ConvGeometry g) {
+        if (g.strideH() != 1 || g.strideW() != 1 || g.oPerGroup() == 0) {
+            return false;
+        }
+        long kk = (long) g.cPerGroup() * g.kh() * g.kw();
+        long wp = g.w() + 2L * g.padW();
+        long planes = g.cPerGroup() * (g.h() + 2L * g.padH()) * wp;
+        return kk >= MIN_K && (long) g.outH() * g.outW() >= MIN_PIXELS
+                && planes + (long) (g.kw() - 1) * g.dilationW() + SimdGemm.NR < Integer.MAX_VALUE
+                && (long) g.oPerGroup() * g.outH() * wp < Integer.MAX_VALUE;
+    }
+
+    ShiftedConv(ConvGeometry g) {
+        this.g = g;
+        hp = g.h() + 2 * g.padH();
+        wp = g.w() + 2 * g.padW();
+        q = g.outH() * wp;
+        cpg = g.cPerGroup();
+        opg = g.oPerGroup();
+        kk = cpg * g.kh() * g.kw();
+        int plane = hp * wp;
+        // the last panel of the forward product reads up to max(koff) + roundUp(q, NR) − 1, and
+        // max(koff) + q = (cpg − 1)·plane + plane + (kw − 1)·dW
+        paddedLen = cpg * plane + (g.kw() - 1) * g.dilationW() + SimdGemm.NR;
+        layout = new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), paddedLen);
+        koff = new int[kk];
+        int p = 0;
+        for (int c = 0; c < cpg; c++) {
+            for (int ki = 0; ki < g.kh(); ki++) {
+                for (int kj = 0; kj < g.kw(); kj++) {
+                    koff[p++] = c * plane + ki * g.dilationH() * wp + kj * g.dilationW();
+                }
+            }
+        }
+    }
+
+    /**
+     * One (image, group): x slice at {@code xBase} ({@code C/groups × H × W}), its weights at {@code wBase}
+     * ({@code O/groups × kk}), bias at {@code bBase} or null, output slice at {@code outBase}
+     * ({@code O/groups × OH × OW}), overwritten.
+     */
+    void forward(float[] x, int xBase, float[] w, int wBase, float[] bias, int bBase, float[] out, int outBase) {
+        float[] p = pad(x, xBase);
+        float[] c = scratch(ROWS, opg * q);
+        if (bias != null) {
+            for (int o = 0; o < opg; o++) {
+                Arrays.fill(c, o * q, (o + 1) * q, bias[bBase + o]);
+            }
+        }
+        SimdGemm.sgemmShiftedB(opg, q, kk, w, wBase, kk, p, 0, koff, c, 0, q, bias != null);
+        // rows o·OH + oy of the output are rows o·OH + oy of c at stride Wp (q = OH·Wp)
+        copyRows(c, 0, wp, out, outBase, g.outW(), opg * g.outH(), g.outW());
+    }
+
+    /**
+     * Adds (or, when {@code !accumulate}, writes) image b's weight gradient to {@code dst} at {@code dstOff}
+     * ({@code O × C/groups × kh × kw}). Returns false, touching nothing, when image b's input has a non-finite
+     * element.
+     */
+    boolean weightGrad(float[] gOut, int gOff, float[] x, int xOff, int b, float[] dst, int dstOff,
+                       boolean accumulate) {
+        int hw = g.h() * g.w();
+        int imageBase = xOff + b * g.c() * hw;
+        // a finite sum means every element is finite (an overflow only sends the image to the im2col path)
+        if (!Float.isFinite(KernelProvider.kernels().sum(x, imageBase, g.c() * hw))) {
+            return false;
+        }
+        int oh = g.outH();
+        int ow = g.outW();
+        for (int gr = 0; gr < g.groups(); gr++) {
+            float[] p = pad(x, imageBase + gr * cpg * hw);
+            float[] a = scratch(ROWS, opg * q);
+            int src = gOff + (b * g.outChannels() + gr * opg) * oh * ow;
+            copyRows(gOut, src, ow, a, 0, wp, opg * oh, ow);
+            zeroColumns(a, wp, opg * oh, ow);
+            SimdGemm.sgemmShiftedBT(opg, kk, q, a, 0, q, p, 0, koff, dst, dstOff + gr * opg * kk, kk, accumulate);
+        }
+        return true;
+    }
+
+    /** P for the slice at {@code xBase}: each plane framed by zeros, then zero slack. */
+    private float[] pad(float[] x, int xBase) {
+        int h = g.h();
+        int w = g.w();
+        int ph = g.padH();
+        int pw = g.padW();
+        Padded pd = PADDED.get();
+        if (pd.buf.length < paddedLen) {
+            pd.buf = new float[paddedLen];
+            pd.layout = null;
+        }
+        float[] p = pd.buf;
+        if (!layout.equals(pd.layout)) {
+            Arrays.fill(p, 0, paddedLen, 0f);
+            pd.layout = layout;
+        }
+        // plane c, row y of x at p[c·Hp·Wp + (y + ph)·Wp + pw]: rows of all planes are Wp apart except across
+        // planes, so copy plane by plane
+        for (int c = 0; c < cpg; c++) {
+            copyRows(x, xBase + c * h * w, w, p, c * hp * wp + ph * wp + pw, wp, h, w);
+        }
+        return p;
+    }
+
+    /** {@code a[r·stride + i] = 0} for r < rows, {@code from <= i < stride}. */
+    private static void zeroColumns(float[] a, int stride, int rows, int from) {
+        int gap = stride - from;
+        if (gap > S.length()) {
+            for (int r = 0; r < rows; r++) {
+                Arrays.fill(a, r * stride + from, (r + 1) * stride, 0f);
+            }
+            return;
+        }
+        VectorMask<Float> m = S.indexInRange(0, gap);
+        FloatVector zero = FloatVector.zero(S);
+        for (int r = 0; r < rows; r++) {
+            zero.intoArray(a, r * stride + from, m);
+        }
+    }
+
+    /** {@code dst[dOff + r·dStride + i] = src[sOff + r·sStride + i]} for r < rows, i < len: whole vectors and a masked
+     * tail, since rows here are tens of floats and a call per row would cost more than the copy. */
+    private static void copyRows(float[] src, int sOff, int sStride, float[] dst, int dOff, int dStride, int rows,
+                                 int len) {
+        int v = S.length();
+        int full = len - len % v;
+        VectorMask<Float> tail = S.indexInRange(full, len);
+        for (int r = 0; r < rows; r++) {
+            int s = sOff + r * sStride;
+            int d = dOff + r * dStride;
+            for (int i = 0; i < full; i += v) {
+                FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+            }
+            if (full < len) {
+                FloatVector.fromArray(S, src, s + full, tail).intoArray(dst, d + full, tail);
+            }
+        }
+    }
+
+    private static float[] scratch(ThreadLocal<float[]> slot, int size) {
+        float[] buf = slot.get();
+        if (buf.length < size) {
+            buf = new float[size];
+            slot.set(buf);
+        }
+        return buf;
+    }
+}
