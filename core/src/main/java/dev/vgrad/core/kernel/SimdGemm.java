@@ -29,6 +29,10 @@ import jdk.incubator.vector.VectorSpecies;
  * Packing moves whole vectors (gathers for the strided side of a panel) and zero-pads edge panels so the hot
  * loop never masks; edge tiles go through a small buffer. Products with {@code m, n, k <= 64} use a direct kernel
  * without packing or threads.
+ *
+ * <p>B reaches the blocked loops through a panel packer ({@code BPanels}): a dense matrix, or the implicit
+ * im2col matrix of a stride-1 convolution whose rows or columns are shifted windows of one padded input
+ * ({@link #sgemmShiftedB}, {@link #sgemmShiftedBT}, used by {@link ShiftedConv}).
  */
 final class SimdGemm {
     private SimdGemm() {}
