@@ -7,7 +7,7 @@ package dev.vgrad.core.kernel;
  *
  * <p>Implementation: im2col into a per-thread scratch buffer followed by {@link Gemm}; 1×1 convolutions with
  * stride 1 and no padding use the input directly. On the SIMD kernels, stride-1 convolutions that are large
- * enough skip the im2col matrix for the forward pass and the weight gradient: {@link ShiftedConv} packs the
+ * enough skip the im2col matrix for the forward pass and the weight gradient: {@link SimdShiftedConv} packs the
  * GEMM panels straight from a zero-padded copy of each image, with the same summation order. For float32, small feature maps batch several images into one
  * GEMM (up to {@code COLS_TARGET} output columns) so that packing the weights and loading C is amortised, and a
  * stride-1 convolution's input gradient runs as the forward convolution of the output gradient with the flipped,
@@ -101,8 +101,8 @@ public final class ConvKernels {
             return;
         }
         boolean direct = isPointwise(g);
-        if (!direct && KernelProvider.simdEnabled() && ShiftedConv.applies(g)) {
-            ShiftedConv sh = new ShiftedConv(g);
+        if (!direct && KernelProvider.simdEnabled() && SimdShiftedConv.applies(g)) {
+            SimdShiftedConv sh = new SimdShiftedConv(g);
             Parallel.ChunkBody body = ch -> sh.forward(x, xOff + ch * g.h() * g.w() * g.cPerGroup(), w,
                     wOff + ch % g.groups() * opg * kk, bias, bias == null ? 0 : bOff + ch % g.groups() * opg, out,
                     outOff + ch * opg * ohw);
@@ -248,8 +248,8 @@ public final class ConvKernels {
         int nChunks = (g.n() + per - 1) / per;
         int perGemm = direct ? 1 : imagesPerGemm(per, ohw);
         float[] partial = nChunks == 1 ? null : new float[(nChunks - 1) * wSize];
-        // ShiftedConv uses the Vector API: not even loaded when the scalar kernels are selected
-        ShiftedConv sh = !direct && KernelProvider.simdEnabled() && ShiftedConv.applies(g) ? new ShiftedConv(g) : null;
+        // SimdShiftedConv uses the Vector API: not even loaded when the scalar kernels are selected
+        SimdShiftedConv sh = !direct && KernelProvider.simdEnabled() && SimdShiftedConv.applies(g) ? new SimdShiftedConv(g) : null;
         Parallel.ChunkBody body = ch -> {
             float[] dst = ch == 0 ? gw : partial;
             int dstOff = ch == 0 ? gwOff : (ch - 1) * wSize;
@@ -257,7 +257,7 @@ public final class ConvKernels {
             int b1 = Math.min(g.n(), b0 + per);
             int b = b0;
             while (b < b1) {
-                // the shifted path image by image; an image with non-finite inputs (see ShiftedConv#weightGrad) goes
+                // the shifted path image by image; an image with non-finite inputs (see SimdShiftedConv#weightGrad) goes
                 // through im2col instead, in the same place of the accumulation order
                 if (sh != null && sh.weightGrad(gOut, gOff, x, xOff, b, dst, dstOff, b > b0)) {
                     b++;

@@ -32,7 +32,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>B reaches the blocked loops through a panel packer ({@code BPanels}): a dense matrix, or the implicit
  * im2col matrix of a stride-1 convolution whose rows or columns are shifted windows of one padded input
- * ({@link #sgemmShiftedB}, {@link #sgemmShiftedBT}, used by {@link ShiftedConv}).
+ * ({@link #sgemmShiftedB}, {@link #sgemmShiftedBT}, used by {@link SimdShiftedConv}).
  */
 final class SimdGemm {
     private SimdGemm() {}

@@ -200,7 +200,7 @@ class ConvKernelsTest {
 
     /**
      * Stride-1 convolutions with enough channels·taps and a large enough map take the shifted-window path on
-     * the SIMD kernels ({@code ShiftedConv}): checked against the reference and 1 vs 2 threads, the forward
+     * the SIMD kernels ({@code SimdShiftedConv}): checked against the reference and 1 vs 2 threads, the forward
      * output bit for bit against im2col followed by the same GEMM, and an input holding ±∞ or NaN against the
      * reference's pattern of non-finite weight-gradient entries (that image must leave the shifted path).
      */

@@ -24,7 +24,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Every result element is the same FMA chain, in the same order, as with im2col + GEMM (the weight gradient's
  * chain also adds the exact zeros of the garbage columns), so the two paths agree to the bit.
  */
-final class ShiftedConv {
+final class SimdShiftedConv {
     /** Smallest {@code C/groups·kh·kw} and output map: below these the padded copy and the garbage columns cost
      * more than the im2col matrix they save. */
     private static final int MIN_K = 32;
@@ -77,7 +77,7 @@ final class ShiftedConv {
                 && (long) g.oPerGroup() * g.outH() * wp < Integer.MAX_VALUE;
     }
 
-    ShiftedConv(ConvGeometry g) {
+    SimdShiftedConv(ConvGeometry g) {
         this.g = g;
         hp = g.h() + 2 * g.padH();
         wp = g.w() + 2 * g.padW();
