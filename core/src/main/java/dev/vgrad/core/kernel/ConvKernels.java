@@ -103,8 +103,9 @@ public final class ConvKernels {
         boolean direct = isPointwise(g);
         if (!direct && KernelProvider.simdEnabled() && SimdShiftedConv.applies(g)) {
             SimdShiftedConv sh = new SimdShiftedConv(g);
-            Parallel.ChunkBody body = ch -> sh.forward(x, xOff + ch * g.h() * g.w() * g.cPerGroup(), w,
-                    wOff + ch % g.groups() * opg * kk, bias, bias == null ? 0 : bOff + ch % g.groups() * opg, out,
+            float[][] packedW = sh.packWeights(w, wOff);
+            Parallel.ChunkBody body = ch -> sh.forward(x, xOff + ch * g.h() * g.w() * g.cPerGroup(),
+                    packedW[ch % g.groups()], bias, bias == null ? 0 : bOff + ch % g.groups() * opg, out,
                     outOff + ch * opg * ohw);
             run(g.n() * g.groups(), (long) opg * ohw * kk * g.n() * g.groups(), body);
             return;

@@ -130,12 +130,13 @@ public final class PoolKernels {
             int o = p * oh * ow;
             for (int oy = 0; oy < oh; oy++) {
                 int r0 = 2 * oy * w;
+                int ox = 0;
                 if (simd) {
-                    SimdPoolKernels.maxPool2x2Row(x, in, r0, w, ow, out, outOff, argmax, o);
-                    o += ow;
-                    continue;
+                    // the vector loop stops before an access that would cross an array's end
+                    ox = SimdPoolKernels.maxPool2x2Row(x, in, r0, w, ow, out, outOff, argmax, o);
+                    o += ox;
                 }
-                for (int ox = 0; ox < ow; ox++, o++) {
+                for (; ox < ow; ox++, o++) {
                     int i = r0 + 2 * ox;
                     float m = x[in + i];
                     int best = i;

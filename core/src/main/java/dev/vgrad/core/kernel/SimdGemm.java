@@ -100,7 +100,7 @@ final class SimdGemm {
             small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
-        blocked(transA, m, n, k, a, aOff, lda,
+        blocked(transA, m, n, k, a, aOff, lda, null,
                 (p0, kc, j0, nc, q0, q1, bp, base, s) -> packB(transB, b, bOff, ldb, p0, kc, j0, nc, q0, q1, bp, base, s),
                 c, cOff, ldc, accumulate);
     }
@@ -111,11 +111,12 @@ final class SimdGemm {
      * (p runs over (channel, kernel row, kernel column), j over output positions of the padded width), so its
      * panels are packed straight from the input with no im2col matrix. Reads {@code x} up to index
      * {@code xOff + max(koff) + roundUp(n, NR) − 1}; the caller provides that slack. Same summation order as
-     * {@link #sgemm} (one FMA chain per element of C over ascending p).
+     * {@link #sgemm} (one FMA chain per element of C over ascending p). A comes packed by {@link #packAllA}, since
+     * a convolution multiplies the same weights with every image.
      */
-    static void sgemmShiftedB(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int[] koff,
+    static void sgemmShiftedB(int m, int n, int k, float[] packedA, float[] x, int xOff, int[] koff,
                               float[] c, int cOff, int ldc, boolean accumulate) {
-        blocked(false, m, n, k, a, aOff, lda,
+        blocked(false, m, n, k, null, 0, 0, packedA,
                 (p0, kc, j0, nc, q0, q1, bp, base, s) -> packShifted(x, xOff, koff, p0, kc, j0, q0, q1, bp, base),
                 c, cOff, ldc, accumulate);
     }
@@ -127,7 +128,7 @@ final class SimdGemm {
      */
     static void sgemmShiftedBT(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int[] koff,
                                float[] c, int cOff, int ldc, boolean accumulate) {
-        blocked(false, m, n, k, a, aOff, lda, (p0, kc, j0, nc, q0, q1, bp, base, s) -> {
+        blocked(false, m, n, k, a, aOff, lda, null, (p0, kc, j0, nc, q0, q1, bp, base, s) -> {
             for (int q = q0; q < q1; q++) {
                 int jr = q * NR;
                 packBRows(x, xOff + p0, koff, j0 + jr, kc, Math.min(NR, nc - jr), bp, base + q * NR * kc);
@@ -135,14 +136,28 @@ final class SimdGemm {
         }, c, cOff, ldc, accumulate);
     }
 
-    private static void blocked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, BPanels bsrc,
-                                float[] c, int cOff, int ldc, boolean accumulate) {
+    /**
+     * op(A) ({@code m×k}) packed once for several products: the panels of the K block starting at p0 begin at
+     * {@code roundUp(m, MR)·p0}, its panel ip at {@code + ip·MR·kc}, as the blocked loops read them.
+     */
+    static float[] packAllA(boolean transA, int m, int k, float[] a, int aOff, int lda) {
+        int rows = roundUp(m, MR);
+        float[] ap = new float[rows * k + V];
+        int[] idx = new int[V];
+        for (int pc = 0; pc < k; pc += KC) {
+            packA(transA, a, aOff, lda, 0, m, pc, Math.min(KC, k - pc), ap, rows * pc, idx);
+        }
+        return ap;
+    }
+
+    private static void blocked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] packedA,
+                                BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate) {
         final boolean par = (long) m * n * k >= PARALLEL_MIN_WORK;
         // M blocking (depends only on m and the work size): MR-row panels spread evenly over the blocks, an even
         // number of blocks when parallel; a single block splits the columns instead
         final int mPanelsAll = (m + MR - 1) / MR;
         if (mPanelsAll * MR <= MC_MAX) {
-            sgemmOneBlock(transA, m, n, k, a, aOff, lda, bsrc, c, cOff, ldc, accumulate, par);
+            sgemmOneBlock(transA, m, n, k, a, aOff, lda, packedA, bsrc, c, cOff, ldc, accumulate, par);
             return;
         }
         int mBlocks = (mPanelsAll * MR + MC_MAX - 1) / MC_MAX;
@@ -180,13 +195,18 @@ final class SimdGemm {
                 int i0 = (int) ((long) t * mPanelsAll / fmBlocks) * MR;
                 int mcur = Math.min(m, (int) ((long) (t + 1) * mPanelsAll / fmBlocks) * MR) - i0;
                 Scratch s = SCRATCH.get();
-                float[] ap = s.panelA(mcur);
+                float[] ap = packedA != null ? packedA : s.panelA(mcur);
                 int mPanels = (mcur + MR - 1) / MR;
                 for (int kb = 0; kb < kBlocks; kb++) {
                     int pc = kb * KC;
                     int kc = Math.min(KC, k - pc);
                     boolean load = accumulate || kb > 0;
-                    packA(transA, a, aOff, lda, i0, mcur, pc, kc, ap, s.idx);
+                    int aBase = 0;
+                    if (packedA != null) {
+                        aBase = mPanelsAll * MR * pc + i0 * kc;
+                    } else {
+                        packA(transA, a, aOff, lda, i0, mcur, pc, kc, ap, 0, s.idx);
+                    }
                     int bBlock = kb * blockStride;
                     for (int jp = 0; jp < panels; jp++) {
                         int j = jp * NR;
@@ -195,7 +215,8 @@ final class SimdGemm {
                         for (int ip = 0; ip < mPanels; ip++) {
                             int ii = ip * MR;
                             int cIdx = cOff + (i0 + ii) * ldc + jc0 + j;
-                            tile(s, Math.min(MR, mcur - ii), nr, kc, ap, ip * MR * kc, bp, bIdx, c, cIdx, ldc, load);
+                            tile(s, Math.min(MR, mcur - ii), nr, kc, ap, aBase + ip * MR * kc, bp, bIdx, c, cIdx, ldc,
+                                    load);
                         }
                     }
                 }
@@ -209,7 +230,8 @@ final class SimdGemm {
      * the MR-row panels use it (it stays in L1) and, when parallel, fixed groups of columns go to the threads.
      */
     private static void sgemmOneBlock(boolean transA, int m, int n, int k, float[] a, int aOff, int lda,
-                                      BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate, boolean par) {
+                                      float[] packedA, BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate,
+                                      boolean par) {
         final int panels = (n + NR - 1) / NR;
         final int groups = par ? Math.min(2, panels) : 1;
         final int perGroup = (panels + groups - 1) / groups;
@@ -218,19 +240,24 @@ final class SimdGemm {
             int jp0 = g * perGroup;
             int jp1 = Math.min(panels, jp0 + perGroup);
             Scratch s = SCRATCH.get();
-            float[] ap = s.panelA(m);
+            float[] ap = packedA != null ? packedA : s.panelA(m);
             float[] bp = s.panelB;
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 boolean load = accumulate || pc > 0;
-                packA(transA, a, aOff, lda, 0, m, pc, kc, ap, s.idx);
+                int aBase = 0;
+                if (packedA != null) {
+                    aBase = mPanels * MR * pc;
+                } else {
+                    packA(transA, a, aOff, lda, 0, m, pc, kc, ap, 0, s.idx);
+                }
                 for (int jp = jp0; jp < jp1; jp++) {
                     int j = jp * NR;
                     int nr = Math.min(NR, n - j);
                     bsrc.pack(pc, kc, 0, n, jp, jp + 1, bp, -jp * NR * kc, s);
                     for (int ip = 0; ip < mPanels; ip++) {
                         int ii = ip * MR;
-                        tile(s, Math.min(MR, m - ii), nr, kc, ap, ip * MR * kc, bp, 0, c, cOff + ii * ldc + j, ldc,
+                        tile(s, Math.min(MR, m - ii), nr, kc, ap, aBase + ip * MR * kc, bp, 0, c, cOff + ii * ldc + j, ldc,
                                 load);
                     }
                 }
@@ -302,12 +329,12 @@ final class SimdGemm {
      * ({@code kc×MR} each, zero-padded): column p of a panel is MR elements lda apart, gathered into one vector.
      */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
-                              float[] ap, int[] idx) {
+                              float[] ap, int apOff, int[] idx) {
         if (transA) {
-            packAT(a, aOff, lda, i0, mc, p0, kc, ap);
+            packAT(a, aOff, lda, i0, mc, p0, kc, ap, apOff);
             return;
         }
-        int d = 0;
+        int d = apOff;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             VectorMask<Float> mask = mr == MR ? MR_MASK : S.indexInRange(0, mr);
@@ -332,12 +359,12 @@ final class SimdGemm {
     }
 
     /** As {@link #packA} for transposed A: row p of A is contiguous over i, so p is the outer loop. */
-    private static void packAT(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap) {
+    private static void packAT(float[] a, int aOff, int lda, int i0, int mc, int p0, int kc, float[] ap, int apOff) {
         int panels = (mc + MR - 1) / MR;
         int full = mc / MR;
         for (int p = 0; p < kc; p++) {
             int src = aOff + (p0 + p) * lda + i0;
-            int d = p * MR;
+            int d = apOff + p * MR;
             for (int ip = 0; ip < full; ip++) {
                 FloatVector.fromArray(S, a, src + ip * MR, MR_MASK).intoArray(ap, d + ip * MR * kc, MR_MASK);
             }

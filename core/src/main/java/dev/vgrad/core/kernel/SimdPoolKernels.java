@@ -36,9 +36,17 @@ final class SimdPoolKernels {
      * {@code x[in + …]}, row length w, {@code 2·ow ≤ w}); outputs go to {@code out[outOff + o + ox]} and
      * {@code argmax[o + ox]}. A row narrower than L (or the last part of a row) runs with lane masks, so the
      * small maps of a CNN's later layers are vectorised too and nothing outside the two input rows is read.
+     * Returns the number of windows done: it stops early where a vector would cross the end of x, out or argmax
+     * (masked lanes there would leave the intrinsic for a slow lane-by-lane check), and the caller finishes the
+     * row with scalar code.
      */
-    static void maxPool2x2Row(float[] x, int in, int r0, int w, int ow, float[] out, int outOff, int[] argmax, int o) {
-        for (int ox = 0; ox < ow; ox += L) {
+    static int maxPool2x2Row(float[] x, int in, int r0, int w, int ow, float[] out, int outOff, int[] argmax, int o) {
+        int ox = 0;
+        for (; ox < ow; ox += L) {
+            if (in + r0 + 2 * ox + w + 2 * L > x.length || outOff + o + ox + L > out.length
+                    || o + ox + L > argmax.length) {
+                return ox;
+            }
             int r = Math.min(L, ow - ox);
             VectorMask<Float> lo = S.indexInRange(0, 2 * r);
             VectorMask<Float> hi = S.indexInRange(L, 2 * r);
@@ -66,5 +74,6 @@ final class SimdPoolKernels {
             m.intoArray(out, outOff + o + ox, keep);
             best.intoArray(argmax, o + ox, keep.cast(I));
         }
+        return ow;
     }
 }

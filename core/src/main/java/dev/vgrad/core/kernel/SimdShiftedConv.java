@@ -101,12 +101,21 @@ final class SimdShiftedConv {
         }
     }
 
+    /** Each group's weights ({@code O/groups × kk} at {@code wOff + gr·O/groups·kk}) packed for {@link #forward}. */
+    float[][] packWeights(float[] w, int wOff) {
+        float[][] packed = new float[g.groups()][];
+        for (int gr = 0; gr < g.groups(); gr++) {
+            packed[gr] = SimdGemm.packAllA(false, opg, kk, w, wOff + gr * opg * kk, kk);
+        }
+        return packed;
+    }
+
     /**
-     * One (image, group): x slice at {@code xBase} ({@code C/groups × H × W}), its weights at {@code wBase}
-     * ({@code O/groups × kk}), bias at {@code bBase} or null, output slice at {@code outBase}
+     * One (image, group): x slice at {@code xBase} ({@code C/groups × H × W}), the group's weights from
+     * {@link #packWeights}, bias at {@code bBase} or null, output slice at {@code outBase}
      * ({@code O/groups × OH × OW}), overwritten.
      */
-    void forward(float[] x, int xBase, float[] w, int wBase, float[] bias, int bBase, float[] out, int outBase) {
+    void forward(float[] x, int xBase, float[] packedW, float[] bias, int bBase, float[] out, int outBase) {
         float[] p = pad(x, xBase);
         float[] c = scratch(ROWS, opg * q);
         if (bias != null) {
@@ -114,7 +123,7 @@ final class SimdShiftedConv {
                 Arrays.fill(c, o * q, (o + 1) * q, bias[bBase + o]);
             }
         }
-        SimdGemm.sgemmShiftedB(opg, q, kk, w, wBase, kk, p, 0, koff, c, 0, q, bias != null);
+        SimdGemm.sgemmShiftedB(opg, q, kk, packedW, p, 0, koff, c, 0, q, bias != null);
         // rows o·OH + oy of the output are rows o·OH + oy of c at stride Wp (q = OH·Wp)
         copyRows(c, 0, wp, out, outBase, g.outW(), opg * g.outH(), g.outW());
     }
@@ -181,7 +190,12 @@ final class SimdShiftedConv {
         VectorMask<Float> m = S.indexInRange(0, gap);
         FloatVector zero = FloatVector.zero(S);
         for (int r = 0; r < rows; r++) {
-            zero.intoArray(a, r * stride + from, m);
+            int d = r * stride + from;
+            if (d + S.length() <= a.length) {
+                zero.intoArray(a, d, m);
+            } else {
+                Arrays.fill(a, d, d + gap, 0f);
+            }
         }
     }
 
@@ -199,7 +213,13 @@ final class SimdShiftedConv {
                 FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
             }
             if (full < len) {
-                FloatVector.fromArray(S, src, s + full, tail).intoArray(dst, d + full, tail);
+                // a masked access whose vector would cross an array's end leaves the intrinsic for a slow
+                // lane-by-lane check (several % of a CNN step when it happened once per row block)
+                if (s + full + v <= src.length && d + full + v <= dst.length) {
+                    FloatVector.fromArray(S, src, s + full, tail).intoArray(dst, d + full, tail);
+                } else {
+                    System.arraycopy(src, s + full, dst, d + full, len - full);
+                }
             }
         }
     }
