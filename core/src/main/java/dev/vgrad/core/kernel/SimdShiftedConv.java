@@ -33,19 +33,37 @@ final class SimdShiftedConv {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * A thread's padded input buffer and the layout of its zero frame: a buffer last filled for the same layout
-     * has its frame and slack still zero, so only the interior rows are copied.
+     * A per-thread buffer whose zeros depend only on a layout: a buffer last used for the same layout still has
+     * them (its users only ever write the other positions), so only those are copied in.
      */
-    private static final class Padded {
+    private static final class Framed {
         float[] buf = new float[0];
-        Layout layout;
+        Object layout;
+
+        /** The buffer for {@code layout}: zeroed (length {@code len}) unless it was last used for that layout. */
+        float[] get(Object layout, int len) {
+            if (buf.length < len) {
+                buf = new float[len];
+                this.layout = null;
+            }
+            if (!layout.equals(this.layout)) {
+                Arrays.fill(buf, 0, len, 0f);
+                this.layout = layout;
+            }
+            return buf;
+        }
     }
 
-    /** What decides where a padded buffer's zeros are. */
+    /** What decides where a padded input buffer's zeros are. */
     private record Layout(int cpg, int h, int w, int padH, int padW, int length) {}
 
+    /** What decides where the zero garbage columns of the padded-width output gradient are. */
+    private record GradLayout(int rows, int ow, int wp) {}
 
-    private static final ThreadLocal<Padded> PADDED = ThreadLocal.withInitial(Padded::new);
+
+    private static final ThreadLocal<Framed> PADDED = ThreadLocal.withInitial(Framed::new);
+    /** The output gradient on the padded width: only its valid columns are written, the rest stay zero. */
+    private static final ThreadLocal<Framed> GRAD_ROWS = ThreadLocal.withInitial(Framed::new);
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final ConvGeometry g;
@@ -145,10 +163,9 @@ final class SimdShiftedConv {
         int ow = g.outW();
         for (int gr = 0; gr < g.groups(); gr++) {
             float[] p = pad(x, imageBase + gr * cpg * hw);
-            float[] a = scratch(ROWS, opg * q);
+            float[] a = GRAD_ROWS.get().get(new GradLayout(opg * oh, ow, wp), opg * q);
             int src = gOff + (b * g.outChannels() + gr * opg) * oh * ow;
             copyRows(gOut, src, ow, a, 0, wp, opg * oh, ow);
-            zeroColumns(a, wp, opg * oh, ow);
             SimdGemm.sgemmShiftedBT(opg, kk, q, a, 0, q, p, 0, koff, dst, dstOff + gr * opg * kk, kk, accumulate);
         }
         return true;
@@ -160,43 +177,13 @@ final class SimdShiftedConv {
         int w = g.w();
         int ph = g.padH();
         int pw = g.padW();
-        Padded pd = PADDED.get();
-        if (pd.buf.length < paddedLen) {
-            pd.buf = new float[paddedLen];
-            pd.layout = null;
-        }
-        float[] p = pd.buf;
-        if (!layout.equals(pd.layout)) {
-            Arrays.fill(p, 0, paddedLen, 0f);
-            pd.layout = layout;
-        }
+        float[] p = PADDED.get().get(layout, paddedLen);
         // plane c, row y of x at p[c·Hp·Wp + (y + ph)·Wp + pw]: rows of all planes are Wp apart except across
         // planes, so copy plane by plane
         for (int c = 0; c < cpg; c++) {
             copyRows(x, xBase + c * h * w, w, p, c * hp * wp + ph * wp + pw, wp, h, w);
         }
         return p;
-    }
-
-    /** {@code a[r·stride + i] = 0} for r < rows, {@code from <= i < stride}. */
-    private static void zeroColumns(float[] a, int stride, int rows, int from) {
-        int gap = stride - from;
-        if (gap > S.length()) {
-            for (int r = 0; r < rows; r++) {
-                Arrays.fill(a, r * stride + from, (r + 1) * stride, 0f);
-            }
-            return;
-        }
-        VectorMask<Float> m = S.indexInRange(0, gap);
-        FloatVector zero = FloatVector.zero(S);
-        for (int r = 0; r < rows; r++) {
-            int d = r * stride + from;
-            if (d + S.length() <= a.length) {
-                zero.intoArray(a, d, m);
-            } else {
-                Arrays.fill(a, d, d + gap, 0f);
-            }
-        }
     }
 
     /** {@code dst[dOff + r·dStride + i] = src[sOff + r·sStride + i]} for r < rows, i < len: whole vectors and a masked
