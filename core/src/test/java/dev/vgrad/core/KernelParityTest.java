@@ -175,6 +175,39 @@ class KernelParityTest {
         }
     }
 
+    /**
+     * The row-batched reductions of batch norm: every row bit-identical to the scalar single-row kernel, for row
+     * counts that leave remainders after the kernels' groups of 2 and 4, strides that are not multiples of a
+     * vector, and lengths that hit every tail.
+     */
+    @Test
+    void rowBatchedReductions() {
+        for (int n : new int[] {1, 15, 16, 17, 49, 196, 256}) {
+            for (int rows : new int[] {1, 2, 3, 4, 5, 9}) {
+                int stride = n + 5;
+                float[] x = data(31L * n + rows, rows * stride, -3, 3);
+                float[] g = data(37L * n + rows, rows * stride, -2, 2);
+                float[] sums = new float[rows];
+                float[] squares = new float[rows];
+                float[] pairs = new float[2 * rows];
+                act.sumRows(x, OFF, stride, rows, n, sums);
+                act.centeredSquareRows(x, OFF, stride, rows, n, 0.3f, squares);
+                act.sumAndCenteredDotRows(g, OFF, x, OFF, stride, rows, n, 0.3f, pairs);
+                float[] one = new float[2];
+                for (int r = 0; r < rows; r++) {
+                    int o = OFF + r * stride;
+                    String at = " n=" + n + " rows=" + rows + " row " + r;
+                    assertEquals(Float.floatToIntBits(ref.sum(x, o, n)), Float.floatToIntBits(sums[r]), "sumRows" + at);
+                    assertEquals(Float.floatToIntBits(ref.centeredDot(x, o, 0.3f, x, o, 0.3f, n)),
+                            Float.floatToIntBits(squares[r]), "centeredSquareRows" + at);
+                    ref.sumAndCenteredDot(g, o, x, o, 0.3f, n, one);
+                    assertEquals(Float.floatToIntBits(one[0]), Float.floatToIntBits(pairs[2 * r]), "rows sum" + at);
+                    assertEquals(Float.floatToIntBits(one[1]), Float.floatToIntBits(pairs[2 * r + 1]), "rows dot" + at);
+                }
+            }
+        }
+    }
+
     @Test
     void batchNormGrad() {
         for (int n : SIZES) {

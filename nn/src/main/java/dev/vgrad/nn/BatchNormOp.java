@@ -167,18 +167,46 @@ final class BatchNormOp {
             return nBatch * cs;
         }
 
+        int blocks() {
+            return (spatial + BLOCK - 1) / BLOCK;
+        }
+
+        /**
+         * The float32 block partials of channel c, {@code part[n·blocks + b]} for image n and block b, taken a
+         * block column at a time so the kernel can run several images side by side.
+         */
+        float[] blockPartials(int c, RowKernel rows) {
+            int blocks = blocks();
+            float[] part = new float[nBatch * blocks];
+            float[] col = new float[nBatch];
+            for (int b = 0; b < blocks; b++) {
+                int i = b * BLOCK;
+                rows.run(off + c * spatial + i, Math.min(BLOCK, spatial - i), col);
+                for (int n = 0; n < nBatch; n++) {
+                    part[n * blocks + b] = col[n];
+                }
+            }
+            return part;
+        }
+
+        /** A row-batched kernel over the block at {@code base} (of every image) of length {@code len}. */
+        interface RowKernel {
+            void run(int base, int len, float[] out);
+        }
+
         double sum(int c) {
             double s = 0;
+            if (f != null) {
+                // same order as one sum per (image, block): images outer, blocks inner
+                for (float v : blockPartials(c, (base, len, out) -> K.sumRows(f, base, cs, nBatch, len, out))) {
+                    s += v;
+                }
+                return s;
+            }
             for (int n = 0; n < nBatch; n++) {
                 int base = off + n * cs + c * spatial;
-                if (f != null) {
-                    for (int i = 0; i < spatial; i += BLOCK) {
-                        s += K.sum(f, base + i, Math.min(BLOCK, spatial - i));
-                    }
-                } else {
-                    for (int i = 0; i < spatial; i++) {
-                        s += d[base + i];
-                    }
+                for (int i = 0; i < spatial; i++) {
+                    s += d[base + i];
                 }
             }
             return s;
@@ -186,18 +214,19 @@ final class BatchNormOp {
 
         double sumSquaredDeviation(int c, double mu) {
             double s = 0;
-            float fm = (float) mu;
+            if (f != null) {
+                float fm = (float) mu;
+                for (float v : blockPartials(c,
+                        (base, len, out) -> K.centeredSquareRows(f, base, cs, nBatch, len, fm, out))) {
+                    s += v;
+                }
+                return s;
+            }
             for (int n = 0; n < nBatch; n++) {
                 int base = off + n * cs + c * spatial;
-                if (f != null) {
-                    for (int i = 0; i < spatial; i += BLOCK) {
-                        s += K.centeredDot(f, base + i, fm, f, base + i, fm, Math.min(BLOCK, spatial - i));
-                    }
-                } else {
-                    for (int i = 0; i < spatial; i++) {
-                        double v = d[base + i] - mu;
-                        s += v * v;
-                    }
+                for (int i = 0; i < spatial; i++) {
+                    double v = d[base + i] - mu;
+                    s += v * v;
                 }
             }
             return s;
@@ -207,23 +236,33 @@ final class BatchNormOp {
         double[] sumAndDotCentered(Plane x, int c, double mu) {
             double sum = 0;
             double dot = 0;
-            float fm = (float) mu;
-            float[] part = f != null ? new float[2] : null;
+            if (f != null) {
+                // (Σ, Σ·) pairs per (image, block), added in the order of one call per image and block
+                float fm = (float) mu;
+                int blocks = blocks();
+                float[] pairs = new float[2 * nBatch];
+                float[] part = new float[2 * nBatch * blocks];
+                for (int b = 0; b < blocks; b++) {
+                    int i = c * spatial + b * BLOCK;
+                    K.sumAndCenteredDotRows(f, off + i, x.f, x.off + i, cs, nBatch, Math.min(BLOCK, spatial - b * BLOCK),
+                            fm, pairs);
+                    for (int n = 0; n < nBatch; n++) {
+                        part[2 * (n * blocks + b)] = pairs[2 * n];
+                        part[2 * (n * blocks + b) + 1] = pairs[2 * n + 1];
+                    }
+                }
+                for (int j = 0; j < part.length; j += 2) {
+                    sum += part[j];
+                    dot += part[j + 1];
+                }
+                return new double[] {sum, dot};
+            }
             for (int n = 0; n < nBatch; n++) {
                 int base = n * cs + c * spatial;
-                if (f != null) {
-                    for (int i = 0; i < spatial; i += BLOCK) {
-                        K.sumAndCenteredDot(f, off + base + i, x.f, x.off + base + i, fm, Math.min(BLOCK, spatial - i),
-                                part);
-                        sum += part[0];
-                        dot += part[1];
-                    }
-                } else {
-                    for (int i = 0; i < spatial; i++) {
-                        double gv = d[off + base + i];
-                        sum += gv;
-                        dot += gv * (x.d[x.off + base + i] - mu);
-                    }
+                for (int i = 0; i < spatial; i++) {
+                    double gv = d[off + base + i];
+                    sum += gv;
+                    dot += gv * (x.d[x.off + base + i] - mu);
                 }
             }
             return new double[] {sum, dot};

@@ -53,6 +53,42 @@ public interface Kernels {
     void sumAndCenteredDot(float[] g, int gOff, float[] x, int xOff, float mu, int n, float[] out);
 
     /**
+     * {@code out[r] = sum(x, off + r·stride, n)} for {@code r < rows}: many short segments at once (batch norm
+     * sums one channel of every image). Each result is bit-identical to {@link #sum}; an implementation may run
+     * several rows side by side to hide the latency of their accumulation chains.
+     */
+    default void sumRows(float[] x, int off, int stride, int rows, int n, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            out[r] = sum(x, off + r * stride, n);
+        }
+    }
+
+    /**
+     * {@code out[r] = centeredDot(x, o, mu, x, o, mu, n)} with {@code o = off + r·stride}: the squared deviations
+     * of each segment, bit-identical to {@link #centeredDot}.
+     */
+    default void centeredSquareRows(float[] x, int off, int stride, int rows, int n, float mu, float[] out) {
+        for (int r = 0; r < rows; r++) {
+            int o = off + r * stride;
+            out[r] = centeredDot(x, o, mu, x, o, mu, n);
+        }
+    }
+
+    /**
+     * {@link #sumAndCenteredDot} of the segments {@code g[gOff + r·stride …]}, {@code x[xOff + r·stride …]}:
+     * {@code out[2r]} the sum, {@code out[2r + 1]} the centred dot, each bit-identical to the single-row method.
+     */
+    default void sumAndCenteredDotRows(float[] g, int gOff, float[] x, int xOff, int stride, int rows, int n,
+                                       float mu, float[] out) {
+        float[] pair = new float[2];
+        for (int r = 0; r < rows; r++) {
+            sumAndCenteredDot(g, gOff + r * stride, x, xOff + r * stride, mu, n, pair);
+            out[2 * r] = pair[0];
+            out[2 * r + 1] = pair[1];
+        }
+    }
+
+    /**
      * Batch-norm input gradient, lane by lane without fma: out[i] = (g[i] − (x[i] − mu)·k − gMean)·s
      * (ATen's form, with k = Σg(x−μ)·invstd²/count and s = invstd·weight).
      */
