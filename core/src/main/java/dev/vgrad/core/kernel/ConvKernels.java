@@ -30,6 +30,8 @@ public final class ConvKernels {
 
     /** Output columns (images × output pixels) one GEMM covers when small feature maps are batched. */
     private static final int COLS_TARGET = 512;
+    /** Backward-weight computes gwᵀ when C/groups·kh·kw is below this and below O/groups. */
+    private static final int SWAP_K = 32;
 
     /** Per-thread unfolded columns. */
     private static final ThreadLocal<float[]> FSCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -251,9 +253,13 @@ public final class ConvKernels {
         float[] partial = nChunks == 1 ? null : new float[(nChunks - 1) * wSize];
         // SimdShiftedConv uses the Vector API: not even loaded when the scalar kernels are selected
         SimdShiftedConv sh = !direct && KernelProvider.simdEnabled() && SimdShiftedConv.applies(g) ? new SimdShiftedConv(g) : null;
+        // few taps per output channel (a first layer's C·kh·kw = 9): computing gwᵀ puts the short side on the
+        // micro-kernel's 12 rows instead of its 32 columns; each element is the same FMA chain either way
+        boolean swap = sh == null && kk < SWAP_K && opg > kk;
         Parallel.ChunkBody body = ch -> {
             float[] dst = ch == 0 ? gw : partial;
             int dstOff = ch == 0 ? gwOff : (ch - 1) * wSize;
+            float[] gwT = swap ? new float[wSize] : null;
             int b0 = ch * per;
             int b1 = Math.min(g.n(), b0 + per);
             int b = b0;
@@ -281,11 +287,27 @@ public final class ConvKernels {
                             im2col(x, xOff + ((b + i) * g.c() + gr * cpg) * g.h() * g.w(), g, src, i * ohw, cols);
                         }
                     }
-                    // gw_g (opg × kk) += gOut_g (opg × cols) · colᵀ (cols × kk)
-                    Gemm.sgemm(false, true, opg, kk, cols, gs, gsOff, cols, src, srcOff, cols, dst,
-                            dstOff + gr * opg * kk, kk, b > b0);
+                    if (swap) {
+                        // gw_gᵀ (kk × opg) += col (kk × cols) · gOut_gᵀ (cols × opg)
+                        Gemm.sgemm(false, true, kk, opg, cols, src, srcOff, cols, gs, gsOff, cols, gwT,
+                                gr * opg * kk, opg, b > b0);
+                    } else {
+                        // gw_g (opg × kk) += gOut_g (opg × cols) · colᵀ (cols × kk)
+                        Gemm.sgemm(false, true, opg, kk, cols, gs, gsOff, cols, src, srcOff, cols, dst,
+                                dstOff + gr * opg * kk, kk, b > b0);
+                    }
                 }
                 b += nb;
+            }
+            if (swap && b1 > b0) {
+                for (int gr = 0; gr < g.groups(); gr++) {
+                    int base = gr * opg * kk;
+                    for (int o = 0; o < opg; o++) {
+                        for (int p = 0; p < kk; p++) {
+                            dst[dstOff + base + o * kk + p] = gwT[base + p * opg + o];
+                        }
+                    }
+                }
             }
         };
         run(nChunks, work, body);

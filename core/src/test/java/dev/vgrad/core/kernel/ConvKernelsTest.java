@@ -330,6 +330,8 @@ class ConvKernelsTest {
             ConvGeometry.of(2, 16, 33, 31, 16, 5, 5, 2, 2, 2, 2, 1, 1, 4),
             ConvGeometry.of(1, 24, 30, 30, 48, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             ConvGeometry.of(9, 8, 12, 12, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8),
+            // a first layer: 9 taps per output channel, so the weight gradient is computed transposed
+            ConvGeometry.of(4, 1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         };
         long seed = 1;
         for (ConvGeometry g : gs) {
