@@ -21,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       an image with a non-finite input is left to the im2col path (0·∞ would be NaN).</li>
  * </ul>
  *
- * Every result element is the same FMA chain, in the same order, as with im2col + GEMM (the weight gradient's
- * chain also adds the exact zeros of the garbage columns), so the two paths agree to the bit.
+ * Every result element is the same FMA chain, in the same order, as with im2col + GEMM, so the forward output
+ * agrees to the bit; the weight gradient's chain also adds the exact zeros of the garbage columns, so its values
+ * agree too, except that a zero result may come out as +0 where im2col gives −0.
  */
 final class SimdShiftedConv {
     /** Smallest {@code C/groups·kh·kw} and output map: below these the padded copy and the garbage columns cost
