@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * An M block keeps its MC×NC block of C in L2 across the K blocks while B panels stream through; a B
  * micro-panel ({@code KC×NR}) is reused from L1 by every MR-row panel of the block. The micro-kernel keeps an
  * {@code MR×NR = 12×(2·VL)} tile of C in 24 vector registers and runs {@code c = broadcast(a).fma(b, c)} over the
- * K block (a 4-row variant serves edge panels of at most 4 rows). It starts from the current value of C (or zero
- * for the first K block when not accumulating), so every element of C is one FMA chain over {@code p = 0..k-1}
+ * K block (4- and 8-row variants serve edge panels of at most 4 or 8 rows, such as the last of m = 128). It starts
+ * from the current value of C (or zero for the first K block when not accumulating), so every element of C is one
+ * FMA chain over {@code p = 0..k-1}
  * in ascending order, whatever the blocking or the task split: results are bit-identical for any thread count.
  * Packing moves whole vectors (gathers for the strided side of a panel) and zero-pads edge panels so the hot
  * loop never masks; edge tiles go through a small buffer. Products with {@code m, n, k <= 64} use a direct kernel
@@ -287,7 +288,11 @@ final class SimdGemm {
             kernel4(kc, ap, ai, bp, bi, c, cIdx, ldc, load);
             return;
         }
-        int rows = mr <= 4 ? 4 : MR;
+        if (nr == NR && mr == 8) {
+            kernel8(kc, ap, ai, bp, bi, c, cIdx, ldc, load);
+            return;
+        }
+        int rows = mr <= 4 ? 4 : mr <= 8 ? 8 : MR;
         float[] t = s.tile;
         if (load) {
             for (int r = 0; r < rows; r++) {
@@ -298,6 +303,8 @@ final class SimdGemm {
         }
         if (rows == 4) {
             kernel4(kc, ap, ai, bp, bi, t, 0, NR, load);
+        } else if (rows == 8) {
+            kernel8(kc, ap, ai, bp, bi, t, 0, NR, load);
         } else {
             kernel(kc, ap, ai, bp, bi, t, 0, NR, load);
         }
@@ -755,6 +762,96 @@ final class SimdGemm {
         r += ldc;
         c30.intoArray(c, r);
         c31.intoArray(c, r + V);
+    }
+
+    /** {@link #kernel} for the first 8 rows of a panel (edge panels of 5 to 8 rows, e.g. the last of m = 128). */
+    private static void kernel8(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int cIdx, int ldc,
+                                boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (load) {
+            int r0 = cIdx + 0 * ldc;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            int r4 = cIdx + 4 * ldc;
+            int r5 = cIdx + 5 * ldc;
+            int r6 = cIdx + 6 * ldc;
+            int r7 = cIdx + 7 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + V);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + V);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + V);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + V);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector av;
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            ai += MR;
+            bi += NR;
+        }
+        int r = cIdx;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + V);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + V);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + V);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + V);
+        r += ldc;
+        c40.intoArray(c, r);
+        c41.intoArray(c, r + V);
+        r += ldc;
+        c50.intoArray(c, r);
+        c51.intoArray(c, r + V);
+        r += ldc;
+        c60.intoArray(c, r);
+        c61.intoArray(c, r + V);
+        r += ldc;
+        c70.intoArray(c, r);
+        c71.intoArray(c, r + V);
     }
 
     /**
