@@ -7,12 +7,14 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Stride-1 float convolution without an im2col matrix (SIMD path). Each (image, group) slice of the input is
- * copied once into a zero-padded stack of planes P, {@code C/groups × Hp × Wp} with {@code Hp = H + 2·padH},
- * {@code Wp = W + 2·padW}. Numbering output positions over the padded width, {@code q = oy·Wp + ox}, the input
+ * copied once into a zero-padded stack of planes P, {@code C/groups × Hp × Wp} with {@code Hp = H + 2·padH}: each
+ * row is {@code padW} zeros and then the W inputs, and when {@code padW ≤ (kW−1)·dW} that is all, {@code Wp = W +
+ * padW}, because a read past a row's end lands in the next row's leading zeros (else {@code Wp = W + 2·padW}).
+ * Numbering output positions over the padded width, {@code q = oy·Wp + ox}, the input
  * element that kernel tap {@code p = (c, ki, kj)} reads for position q is {@code P[koff[p] + q]} with
  * {@code koff[p] = c·Hp·Wp + ki·dH·Wp + kj·dW}: the im2col matrix is {@code B(p, q) = P[koff[p] + q]}, rows that
  * are shifted windows of one array, which {@link SimdGemm} packs straight into its panels. Positions with
- * {@code ox ≥ OW} are garbage and are dropped, {@code Wp/OW − 1} extra work (6% for 32×32 with padding 1).
+ * {@code ox ≥ OW} are garbage and are dropped, {@code Wp/OW − 1} extra work (3% for 32×32 with padding 1).
  *
  * <ul>
  *   <li>forward: {@code Y_g (O/g × OH·Wp) = W_g · B}, then the valid columns are copied to the output;</li>
@@ -56,7 +58,7 @@ final class SimdShiftedConv {
     }
 
     /** What decides where a padded input buffer's zeros are. */
-    private record Layout(int cpg, int h, int w, int padH, int padW, int length) {}
+    private record Layout(int cpg, int h, int w, int padH, int padW, int wp, int length) {}
 
     /** What decides where the zero garbage columns of the padded-width output gradient are. */
     private record GradLayout(int rows, int ow, int wp) {}
@@ -99,7 +101,8 @@ final class SimdShiftedConv {
     SimdShiftedConv(ConvGeometry g) {
         this.g = g;
         hp = g.h() + 2 * g.padH();
-        wp = g.w() + 2 * g.padW();
+        // the right border of a row can be the next row's left border when it is never read further than that
+        wp = g.padW() <= (g.kw() - 1) * g.dilationW() ? g.w() + g.padW() : g.w() + 2 * g.padW();
         q = g.outH() * wp;
         cpg = g.cPerGroup();
         opg = g.oPerGroup();
@@ -108,7 +111,7 @@ final class SimdShiftedConv {
         // the last panel of the forward product reads up to max(koff) + roundUp(q, NR) − 1, and
         // max(koff) + q = (cpg − 1)·plane + plane + (kw − 1)·dW
         paddedLen = cpg * plane + (g.kw() - 1) * g.dilationW() + SimdGemm.NR;
-        layout = new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), paddedLen);
+        layout = new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), wp, paddedLen);
         koff = new int[kk];
         int p = 0;
         for (int c = 0; c < cpg; c++) {
