@@ -468,7 +468,8 @@ public final class ConvKernels {
         }
     }
 
-    private static float[] floatScratch(ThreadLocal<float[]> slot, int size) {
+    /** The thread's buffer in {@code slot}, grown to at least {@code size} floats (contents unspecified). */
+    static float[] floatScratch(ThreadLocal<float[]> slot, int size) {
         float[] buf = slot.get();
         if (buf.length < size) {
             buf = new float[size];

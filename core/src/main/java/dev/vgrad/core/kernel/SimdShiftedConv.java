@@ -139,7 +139,7 @@ final class SimdShiftedConv {
      */
     void forward(float[] x, int xBase, float[] packedW, float[] bias, int bBase, float[] out, int outBase) {
         float[] p = pad(x, xBase);
-        float[] c = scratch(ROWS, opg * q);
+        float[] c = ConvKernels.floatScratch(ROWS, opg * q);
         if (bias != null) {
             for (int o = 0; o < opg; o++) {
                 Arrays.fill(c, o * q, (o + 1) * q, bias[bBase + o]);
@@ -213,14 +213,5 @@ final class SimdShiftedConv {
                 }
             }
         }
-    }
-
-    private static float[] scratch(ThreadLocal<float[]> slot, int size) {
-        float[] buf = slot.get();
-        if (buf.length < size) {
-            buf = new float[size];
-            slot.set(buf);
-        }
-        return buf;
     }
 }
