@@ -244,8 +244,8 @@ final class BatchNormOp {
                 float[] part = new float[2 * nBatch * blocks];
                 for (int b = 0; b < blocks; b++) {
                     int i = c * spatial + b * BLOCK;
-                    K.sumAndCenteredDotRows(f, off + i, x.f, x.off + i, cs, nBatch, Math.min(BLOCK, spatial - b * BLOCK),
-                            fm, pairs);
+                    int len = Math.min(BLOCK, spatial - b * BLOCK);
+                    K.sumAndCenteredDotRows(f, off + i, x.f, x.off + i, cs, nBatch, len, fm, pairs);
                     for (int n = 0; n < nBatch; n++) {
                         part[2 * (n * blocks + b)] = pairs[2 * n];
                         part[2 * (n * blocks + b) + 1] = pairs[2 * n + 1];

@@ -8,8 +8,9 @@ package dev.vgrad.core.kernel;
  * <p>Implementation: im2col into a per-thread scratch buffer followed by {@link Gemm}; 1×1 convolutions with
  * stride 1 and no padding use the input directly. On the SIMD kernels, stride-1 convolutions that are large
  * enough skip the im2col matrix for the forward pass and the weight gradient: {@link SimdShiftedConv} packs the
- * GEMM panels straight from a zero-padded copy of each image, with the same summation order. For float32, small feature maps batch several images into one
- * GEMM (up to {@code COLS_TARGET} output columns) so that packing the weights and loading C is amortised, and a
+ * GEMM panels straight from a zero-padded copy of each image, with the same summation order. For float32, small
+ * feature maps batch several images into one GEMM (up to {@code COLS_TARGET} output columns) so that packing
+ * the weights and loading C is amortised, and a
  * stride-1 convolution's input gradient runs as the forward convolution of the output gradient with the flipped,
  * transposed kernel (a GEMM with a long K and no scatter-add). Forward and backward-input run one chunk per
  * (image group, group), each writing a disjoint slice of the output; backward-weight splits the batch into a
@@ -141,18 +142,8 @@ public final class ConvKernels {
                 java.util.Arrays.fill(c, cBase, cBase + opg * cols, 0f);
             }
             if (kk > 0) {
-                float[] col;
-                int colOff;
-                if (direct) {
-                    col = x;
-                    colOff = xOff + (b0 * g.c() + gr * cpg) * g.h() * g.w();
-                } else {
-                    col = floatScratch(FSCRATCH, kk * cols);
-                    colOff = 0;
-                    for (int i = 0; i < nb; i++) {
-                        im2col(x, xOff + ((b0 + i) * g.c() + gr * cpg) * g.h() * g.w(), g, col, i * ohw, cols);
-                    }
-                }
+                float[] col = direct ? x : unfold(x, xOff, g, b0, nb, gr);
+                int colOff = direct ? xOff + (b0 * g.c() + gr * cpg) * g.h() * g.w() : 0;
                 Gemm.sgemm(false, false, opg, cols, kk, w, wOff + o0 * kk, kk, col, colOff, cols, c, cBase, ldc,
                         bias != null);
             }
@@ -252,7 +243,8 @@ public final class ConvKernels {
         int perGemm = direct ? 1 : imagesPerGemm(per, ohw);
         float[] partial = nChunks == 1 ? null : new float[(nChunks - 1) * wSize];
         // SimdShiftedConv uses the Vector API: not even loaded when the scalar kernels are selected
-        SimdShiftedConv sh = !direct && KernelProvider.simdEnabled() && SimdShiftedConv.applies(g) ? new SimdShiftedConv(g) : null;
+        SimdShiftedConv sh = !direct && KernelProvider.simdEnabled() && SimdShiftedConv.applies(g)
+                ? new SimdShiftedConv(g) : null;
         // few taps per output channel (a first layer's C·kh·kw = 9): computing gwᵀ puts the short side on the
         // micro-kernel's 12 rows instead of its 32 columns; each element is the same FMA chain either way
         boolean swap = sh == null && kk < SWAP_K && opg > kk;
@@ -264,8 +256,8 @@ public final class ConvKernels {
             int b1 = Math.min(g.n(), b0 + per);
             int b = b0;
             while (b < b1) {
-                // the shifted path image by image; an image with non-finite inputs (see SimdShiftedConv#weightGrad) goes
-                // through im2col instead, in the same place of the accumulation order
+                // the shifted path image by image; an image with non-finite inputs (see
+                // SimdShiftedConv#weightGrad) goes through im2col instead, in the same place of the accumulation order
                 if (sh != null && sh.weightGrad(gOut, gOff, x, xOff, b, dst, dstOff, b > b0)) {
                     b++;
                     continue;
@@ -275,18 +267,8 @@ public final class ConvKernels {
                 for (int gr = 0; gr < g.groups(); gr++) {
                     float[] gs = gatherImages(gOut, gOff, g.outChannels(), gr * opg, opg, ohw, b, nb);
                     int gsOff = nb == 1 ? gOff + (b * g.outChannels() + gr * opg) * ohw : 0;
-                    float[] src;
-                    int srcOff;
-                    if (direct) {
-                        src = x;
-                        srcOff = xOff + (b * g.c() + gr * cpg) * g.h() * g.w();
-                    } else {
-                        src = floatScratch(FSCRATCH, kk * cols);
-                        srcOff = 0;
-                        for (int i = 0; i < nb; i++) {
-                            im2col(x, xOff + ((b + i) * g.c() + gr * cpg) * g.h() * g.w(), g, src, i * ohw, cols);
-                        }
-                    }
+                    float[] src = direct ? x : unfold(x, xOff, g, b, nb, gr);
+                    int srcOff = direct ? xOff + (b * g.c() + gr * cpg) * g.h() * g.w() : 0;
                     if (swap) {
                         // gw_gᵀ (kk × opg) += col (kk × cols) · gOut_gᵀ (cols × opg)
                         Gemm.sgemm(false, true, kk, opg, cols, src, srcOff, cols, gs, gsOff, cols, gwT,
@@ -317,6 +299,20 @@ public final class ConvKernels {
                 gw[gwOff + i] += partial[src + i];
             }
         }
+    }
+
+    /**
+     * The im2col columns of images {@code b0..b0+nb} of group gr side by side ({@code kk × nb·OH·OW}, row stride
+     * {@code nb·OH·OW}) in the thread's {@link #FSCRATCH} buffer.
+     */
+    private static float[] unfold(float[] x, int xOff, ConvGeometry g, int b0, int nb, int gr) {
+        int ohw = g.outH() * g.outW();
+        int cols = nb * ohw;
+        float[] col = floatScratch(FSCRATCH, g.cPerGroup() * g.kh() * g.kw() * cols);
+        for (int i = 0; i < nb; i++) {
+            im2col(x, xOff + ((b0 + i) * g.c() + gr * g.cPerGroup()) * g.h() * g.w(), g, col, i * ohw, cols);
+        }
+        return col;
     }
 
     /** Images per GEMM: enough that small feature maps do not pay per-image packing; depends only on sizes. */

@@ -102,7 +102,8 @@ final class SimdGemm {
             return;
         }
         blocked(transA, m, n, k, a, aOff, lda, null,
-                (p0, kc, j0, nc, q0, q1, bp, base, s) -> packB(transB, b, bOff, ldb, p0, kc, j0, nc, q0, q1, bp, base, s),
+                (p0, kc, j0, nc, q0, q1, bp, base, s) ->
+                        packB(transB, b, bOff, ldb, p0, kc, j0, nc, q0, q1, bp, base, s),
                 c, cOff, ldc, accumulate);
     }
 
@@ -258,7 +259,8 @@ final class SimdGemm {
                     bsrc.pack(pc, kc, 0, n, jp, jp + 1, bp, -jp * NR * kc, s);
                     for (int ip = 0; ip < mPanels; ip++) {
                         int ii = ip * MR;
-                        tile(s, Math.min(MR, m - ii), nr, kc, ap, aBase + ip * MR * kc, bp, 0, c, cOff + ii * ldc + j, ldc,
+                        tile(s, Math.min(MR, m - ii), nr, kc, ap, aBase + ip * MR * kc, bp, 0, c,
+                                cOff + ii * ldc + j, ldc,
                                 load);
                     }
                 }

@@ -190,8 +190,10 @@ final class SimdShiftedConv {
         return p;
     }
 
-    /** {@code dst[dOff + r·dStride + i] = src[sOff + r·sStride + i]} for r < rows, i < len: whole vectors and a masked
-     * tail, since rows here are tens of floats and a call per row would cost more than the copy. */
+    /**
+     * {@code dst[dOff + r·dStride + i] = src[sOff + r·sStride + i]} for r < rows, i < len: whole vectors and a
+     * masked tail, since rows here are tens of floats and a call per row would cost more than the copy.
+     */
     private static void copyRows(float[] src, int sOff, int sStride, float[] dst, int dOff, int dStride, int rows,
                                  int len) {
         int v = S.length();
