@@ -16,7 +16,7 @@ import org.quicktheories.impl.Constraint;
 
 /**
  * Property tests for {@link Gemm}: naive double-precision reference, all transpose combinations, accumulate,
- * offsets and padded leading dimensions, SIMD vs scalar agreement, and 1 vs 2 threads bit-identity.
+ * offsets and padded leading dimensions, SIMD vs scalar agreement, and 1 vs 2 (and 3) threads bit-identity.
  * QuickTheories prints the seed of a failing run; assertion messages carry the sizes.
  */
 class GemmTest {
@@ -200,6 +200,9 @@ class GemmTest {
                 float[] two = run(impl, c, in);
                 assertBitIdentical("1 vs 2 threads", one, two, c);
                 checkAgainstReference("threads", c, in, two, 50);
+                // three threads split the columns (n >= m) or the row blocks unevenly
+                Parallel.setNumThreads(3);
+                assertBitIdentical("1 vs 3 threads", one, run(impl, c, in), c);
             }
         });
     }
