@@ -245,6 +245,33 @@ class KernelParityTest {
                 close(eb, rb, 1e-6, 1e-5, "softmax backward log=" + log + " cols=" + cols);
             }
         }
+        // the active kernel equals its own definition built from the active max, exp and sum kernels bit for bit;
+        // rows shorter than a vector and the scalar kernels take the double-precision path instead
+        for (int cols : KernelProvider.simdEnabled() ? new int[] {16, 17, 31, 33, 1021, 4099} : new int[0]) {
+            int rows = 2;
+            float[] x = data(7L * cols, rows * cols, -6, 6);
+            for (boolean log : new boolean[] {false, true}) {
+                float[] got = new float[rows * cols + OFF];
+                act.softmaxRows(x, OFF, got, OFF, rows, cols, log);
+                for (int r = 0; r < rows; r++) {
+                    int o = OFF + r * cols;
+                    float m = act.max(x, o, cols);
+                    float[] shifted = new float[cols];
+                    for (int i = 0; i < cols; i++) {
+                        shifted[i] = x[o + i] - m;
+                    }
+                    float[] ex = new float[cols];
+                    act.unary(UnaryOp.EXP, shifted, 0, ex, 0, cols, 0f);
+                    float s = act.sum(ex, 0, cols);
+                    float[] want = new float[cols];
+                    float[] have = java.util.Arrays.copyOfRange(got, o, o + cols);
+                    for (int i = 0; i < cols; i++) {
+                        want[i] = log ? x[o + i] - (m + (float) Math.log(s)) : ex[i] * (1f / s);
+                    }
+                    bitEqual(want, have, "softmax by definition log=" + log + " cols=" + cols + " row " + r);
+                }
+            }
+        }
         // stable: no overflow, and a row of -inf gives NaN
         float[] big = {1000, 1001, 1002};
         float[] out = new float[3];

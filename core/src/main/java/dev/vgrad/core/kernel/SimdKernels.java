@@ -843,12 +843,12 @@ final class SimdKernels extends ScalarKernels {
             int go = gOff + r * cols;
             int oo = outOff + r * cols;
             if (log) {
-                FloatVector sv = FloatVector.broadcast(S, sum(g, go, cols));
+                float s = sum(g, go, cols);
+                FloatVector sv = FloatVector.broadcast(S, s);
                 for (int i = 0; i < bound; i += L) {
                     FloatVector e = FloatVector.fromArray(S, y, yo + i).lanewise(VectorOperators.EXP);
                     FloatVector.fromArray(S, g, go + i).sub(e.mul(sv)).intoArray(out, oo + i);
                 }
-                float s = sum(g, go, cols);
                 for (int i = bound; i < cols; i++) {
                     out[oo + i] = g[go + i] - (float) Math.exp(y[yo + i]) * s;
                 }
