@@ -233,6 +233,28 @@ class GemmTest {
     }
 
     @Test
+    void fourRowEdgePanel() {
+        // m % 12 == 4 with m > 12 (64 conv channels, 256 features): the last row panel runs the 4-row kernel, in
+        // one row block (m <= 96) and in the row-blocked path, next to full and partial B panels
+        long seed = 11;
+        for (int m : new int[] {16, 64, 100, 256}) {
+            for (int n : new int[] {64, 65, 96, 97, 200}) {
+                for (int k : new int[] {3, 300}) {
+                    for (int t = 0; t < 2; t++) {
+                        Case cs = new Case(t == 1, t == 0, m, n, k, t == 1, t, 1, 2, 1, 2, 3, seed++);
+                        float[][] in = inputs(cs);
+                        Parallel.setNumThreads(1);
+                        float[] one = run(Gemm::sgemm, cs, in);
+                        checkAgainstReference("4-row edge", cs, in, one, 100);
+                        Parallel.setNumThreads(2);
+                        assertBitIdentical("4-row edge 1 vs 2 threads", one, run(Gemm::sgemm, cs, in), cs);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void largeOddProduct() {
         for (boolean ta : new boolean[] {false, true}) {
             Case cs = new Case(ta, !ta, 1021, 1023, 1025, ta, 1, 2, 3, 1, 2, 3, 42);
