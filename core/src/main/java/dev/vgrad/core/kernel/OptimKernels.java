@@ -12,12 +12,15 @@ package dev.vgrad.core.kernel;
  * uses exactly the same IEEE operations (no FMA), so both give bit-identical results. Float64 entry points are
  * scalar.
  *
- * <p>Large arrays are split into fixed chunks of {@link #CHUNK} elements run by {@link Parallel}; the update
- * is elementwise, so the result never depends on the number of threads.
+ * <p>Arrays longer than {@link #CHUNK} elements are split into equal chunks of at most about that size, run by
+ * {@link Parallel}; the update is elementwise, so the result never depends on the number of threads.
  */
 public final class OptimKernels {
-    /** Elements per parallel chunk (a chunk of Adam touches 4 arrays of 256 KiB). */
-    public static final int CHUNK = 1 << 16;
+    /**
+     * Longest array updated on one thread, and the target chunk size above it (a chunk of Adam touches 4 arrays
+     * of 64 KiB: about 10 µs of work, well above a hand-off to the worker thread).
+     */
+    public static final int CHUNK = 1 << 14;
     /** Elements per partial sum of {@link #sumOfSquares(float[], int, int)}. */
     static final int SUMSQ_BLOCK = 4096;
 
@@ -36,10 +39,16 @@ public final class OptimKernels {
             }
             return;
         }
-        int chunks = Parallel.chunks(n, CHUNK);
+        // equal chunks, as many as a multiple of the thread count: 3 fixed chunks and a short one left one
+        // thread with twice the other's share of a 784×256 weight
+        int threads = Math.max(1, Parallel.numThreads());
+        int chunks = (Parallel.chunks(n, CHUNK) + threads - 1) / threads * threads;
+        int per = (int) ((n + (long) chunks - 1) / chunks + 63) / 64 * 64;
         Parallel.forEachChunk(chunks, c -> {
-            int s = c * CHUNK;
-            r.run(s, Math.min(CHUNK, n - s));
+            int s = c * per;
+            if (s < n) {
+                r.run(s, Math.min(per, n - s));
+            }
         });
     }
 
