@@ -35,6 +35,9 @@ public final class F {
                     + (x.dim() == 0 ? "0-d input" : (x.numel() / Math.max(1, x.size(-1))) + "x" + x.size(-1)) + " and "
                     + weight.size(1) + "x" + weight.size(0) + ")");
         }
+        if (LinearOp.applies(x, weight, bias)) {
+            return LinearOp.apply(x, weight, bias);
+        }
         Tensor y = x.matmul(weight.t());
         return bias == null ? y : y.add(bias);
     }

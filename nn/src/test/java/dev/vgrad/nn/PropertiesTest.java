@@ -122,6 +122,52 @@ class PropertiesTest {
     }
 
     @Test
+    void fusedLinearIsBitIdenticalToMatmulPlusBias() {
+        // F.linear on a 2-D input with a bias is one AddmmBackward0 node; its output and all three gradients must
+        // equal x.matmul(W.t()).add(b) bit for bit, whichever inputs require grad
+        theory().forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int m = 1 + (int) g.nextLong(140);
+            int k = 1 + (int) g.nextLong(300);
+            int n = 1 + (int) g.nextLong(140);
+            int grads = (int) g.nextLong(8);
+            Tensor x = Tensor.randn(g, m, k);
+            Tensor w = Tensor.randn(g, n, k);
+            Tensor b = Tensor.randn(g, n);
+            Tensor up = Tensor.randn(g, m, n);
+            String at = "seed " + seed + " (m=" + m + ", k=" + k + ", n=" + n + ", grads " + grads + ")";
+            Tensor[] fused = leaves(grads, x, w, b);
+            Tensor[] plain = leaves(grads, x, w, b);
+            Tensor yf = F.linear(fused[0], fused[1], fused[2]);
+            Tensor yp = plain[0].matmul(plain[1].t()).add(plain[2]);
+            assertArrayEquals(yp.toArray(), yf.toArray(), at);
+            if (grads == 0) {
+                assertNull(yf.gradFn(), at);
+                return;
+            }
+            assertEquals("AddmmBackward0", yf.gradFn().name(), at);
+            yf.backward(up);
+            yp.backward(up);
+            for (int i = 0; i < 3; i++) {
+                if ((grads & (1 << i)) == 0) {
+                    assertNull(fused[i].grad(), at);
+                } else {
+                    assertArrayEquals(plain[i].grad().toArray(), fused[i].grad().toArray(), at + " input " + i);
+                }
+            }
+        });
+    }
+
+    /** Fresh leaf copies of {@code ts}; copy i requires grad when bit i of {@code mask} is set. */
+    private static Tensor[] leaves(int mask, Tensor... ts) {
+        Tensor[] out = new Tensor[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            out[i] = ts[i].cloneTensor().requiresGrad((mask & (1 << i)) != 0);
+        }
+        return out;
+    }
+
+    @Test
     void evalIsDeterministicAndLeavesRunningStatsAlone() {
         theory().forAll(longs().all()).checkAssert(seed -> {
             Arch a = randomArch(seed);
