@@ -115,7 +115,9 @@ final class ElementwiseOps {
             Tensor y = sy != null ? sy.get() : null;
             Tensor ref = x != null ? x : y;
             Tensor gc = g.contiguousRaw();
-            Tensor out = Tensor.empty(ref.dtype, ref.shape.clone());
+            // an exclusive, dense gradient of the output's dtype is overwritten with the input's gradient
+            Tensor out = gradOutputExclusive && g.dtype == ref.dtype && g.offset == 0 && g.isContiguous()
+                    && g.storage.length() == g.numel() ? g : Tensor.empty(ref.dtype, ref.shape.clone());
             int n = out.numel();
             if (ref.dtype == DType.FLOAT32) {
                 // rules that need x get y = x (unused) and vice versa, so one kernel signature serves all

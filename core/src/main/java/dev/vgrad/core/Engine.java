@@ -117,6 +117,7 @@ final class Engine {
                     node.retained.accumulateGrad(g);
                 }
                 Tensor[] grads;
+                node.gradOutputExclusive = gExclusive;
                 if (anomaly) {
                     try {
                         grads = node.backward(g);
@@ -130,6 +131,7 @@ final class Engine {
                 } else {
                     grads = node.backward(g);
                 }
+                node.gradOutputExclusive = false;
                 if (grads.length != node.numInputs()) {
                     throw new IllegalStateException("function " + node.name() + " returned an incorrect number of "
                             + "gradients (expected " + node.numInputs() + ", got " + grads.length + ")");
@@ -166,6 +168,7 @@ final class Engine {
             for (Node n : order) {
                 n.pending = null;
                 n.pendingExclusive = false;
+                n.gradOutputExclusive = false;
                 n.dependencies = 0;
                 if (!retainGraph) {
                     n.releaseSaved();

@@ -22,6 +22,11 @@ public abstract class Node {
     Tensor pending;
     /** True while {@link #pending}'s storage is referenced by nothing else (see Engine#exclusive). */
     boolean pendingExclusive;
+    /**
+     * True while {@link #backward} runs on a gradient whose storage nothing else references: a built-in rule may
+     * then write its result over it and return it (an elementwise rule reads each element before writing it).
+     */
+    boolean gradOutputExclusive;
     int dependencies;
     /** Output tensor whose {@code .grad} should be filled (after {@code retainGrad()}). */
     Tensor retained;

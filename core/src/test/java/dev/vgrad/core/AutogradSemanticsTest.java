@@ -29,6 +29,67 @@ class AutogradSemanticsTest {
     }
 
     /**
+     * Elementwise backward rules write over an incoming gradient that nothing else references. They must not
+     * when something does: the caller's root gradient, a retained .grad, a gradient captured by Autograd.grad,
+     * or one gradient handed to two inputs (a + b). Each result is checked against the rule computed by hand.
+     */
+    @Test
+    void elementwiseRulesOverwriteOnlyPrivateGradients() {
+        Generator gen = new Generator(17);
+        Tensor x0 = Tensor.randn(gen, 6, 5);
+        Tensor up = Tensor.randn(gen, 6, 5);
+        float[] upBefore = up.toArray();
+        float[] xs = x0.toArray();
+        float[] u = up.toArray();
+
+        // root gradient: the caller's tensor stays as it was
+        Tensor x = x0.cloneTensor().requiresGrad(true);
+        x.relu().backward(up);
+        assertArrayEquals(upBefore, up.toArray(), "root gradient modified");
+        float[] gx = x.grad().toArray();
+        for (int i = 0; i < xs.length; i++) {
+            assertEquals(xs[i] > 0 ? u[i] : 0f, gx[i], "relu rule at " + i);
+        }
+
+        // a retained .grad of an intermediate keeps the gradient it was given
+        x = x0.cloneTensor().requiresGrad(true);
+        Tensor h = x.mul(3).sigmoid().retainGrad();
+        h.mul(2).relu().backward(up);
+        float[] hs = h.detach().toArray();
+        float[] hg = h.grad().toArray();
+        float[] xg = x.grad().toArray();
+        for (int i = 0; i < xs.length; i++) {
+            float want = hs[i] * 2 > 0 ? u[i] * 2 : 0f;
+            assertEquals(want, hg[i], "retained grad at " + i);
+            assertEquals(want * (hs[i] * (1 - hs[i])) * 3, xg[i], 1e-5 * (1 + Math.abs(xg[i])), "x.grad at " + i);
+        }
+
+        // one gradient to two branches (a + b): each branch's rule sees the original
+        x = x0.cloneTensor().requiresGrad(true);
+        Tensor y = x.mul(1);
+        y.relu().add(y.neg().relu()).mul(1).backward(up);
+        gx = x.grad().toArray();
+        for (int i = 0; i < xs.length; i++) {
+            float want = (xs[i] > 0 ? u[i] : 0f) - (-xs[i] > 0 ? u[i] : 0f);
+            assertEquals(want, gx[i], "two branches at " + i);
+        }
+
+        // Autograd.grad captures an intermediate gradient before the rule below it runs
+        x = x0.cloneTensor().requiresGrad(true);
+        Tensor mid = x.mul(2);
+        Tensor out = mid.sigmoid().mul(up).sum();
+        Tensor[] g = Autograd.grad(out, new Tensor[] {mid, x}, null, false);
+        float[] ms = mid.detach().toArray();
+        float[] gm = g[0].toArray();
+        float[] gxx = g[1].toArray();
+        for (int i = 0; i < xs.length; i++) {
+            double s = 1 / (1 + Math.exp(-ms[i]));
+            assertEquals(u[i] * s * (1 - s), gm[i], 1e-5, "captured grad at " + i);
+            assertEquals(2 * gm[i], gxx[i], 1e-5, "x grad through captured node at " + i);
+        }
+    }
+
+    /**
      * A leaf reached through view rules (w.t(), then a reshape) adopts the fresh gradient buffer instead of copying
      * it; it must still own it: a second backward accumulates into it without disturbing the graph's own tensors,
      * and a gradient passed to two inputs (x·x) or the caller's root gradient is never adopted.
