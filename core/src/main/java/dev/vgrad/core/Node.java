@@ -153,6 +153,16 @@ public abstract class Node {
      */
     protected abstract Tensor[] backward(Tensor gradOutput);
 
+    /**
+     * True while {@link #backward} runs on a gradient that nothing else references: not the caller's root
+     * gradient, not a retained or captured gradient, not one shared with another input or node. The rule may
+     * then write an input's gradient over it (dense and of the same shape and dtype) and return that tensor, saving
+     * an allocation; it must read every element it needs before overwriting it.
+     */
+    protected final boolean gradOutputExclusive() {
+        return gradOutputExclusive;
+    }
+
     /** Frees saved tensors; called after a backward pass that does not retain the graph. */
     protected void releaseSaved() {
         if (saved != null) {

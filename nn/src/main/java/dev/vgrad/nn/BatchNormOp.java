@@ -103,7 +103,11 @@ final class BatchNormOp {
                     Plane gv = new Plane(gc, nBatch, channels, spatial);
                     double[] wv = sw == null ? null : Raw.doubles(sw.get());
                     boolean needX = needsGrad(0);
-                    Tensor gxT = needX ? Tensor.zeros(xDtype, shape) : null;
+                    // each channel's gradient is read (both sums) before that channel's input gradient is
+                    // written, so a private incoming gradient can hold the result
+                    Tensor gxT = !needX ? null : gradOutputExclusive() && gc.storageOffset() == 0
+                            && g.dtype() == xDtype && Raw.storageLength(gc) == gc.numel() ? gc
+                            : Tensor.zeros(xDtype, shape);
                     Plane gx = needX ? new Plane(gxT, nBatch, channels, spatial) : null;
                     double[] gw = new double[channels];
                     double[] gb = new double[channels];

@@ -158,6 +158,43 @@ class PropertiesTest {
         });
     }
 
+    @Test
+    void batchNormBackwardOverwritesOnlyPrivateGradients() {
+        // batch norm's input gradient is written over the incoming gradient when nothing else holds it (here: the
+        // fresh output of y.mul(1)); with the caller's root gradient it must allocate. Both give the same bits,
+        // the caller's gradient and a retained .grad stay untouched
+        theory().forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int n = 2 + (int) g.nextLong(5);
+            int c = 1 + (int) g.nextLong(4);
+            int hw = 1 + (int) g.nextLong(6);
+            Tensor x0 = Tensor.randn(g, n, c, hw, hw);
+            Tensor up = Tensor.randn(g, n, c, hw, hw);
+            float[] upBefore = up.toArray();
+            String at = "seed " + seed + " shape (" + n + ", " + c + ", " + hw + ", " + hw + ")";
+            float[][] grads = new float[2][];
+            float[][] wgrads = new float[2][];
+            for (int mode = 0; mode < 2; mode++) {
+                BatchNorm2d bn = new BatchNorm2d(c);
+                bn.train();
+                Tensor x = x0.cloneTensor().requiresGrad(true);
+                Tensor y = bn.call(x);
+                if (mode == 0) {
+                    y.backward(up);
+                } else {
+                    y.retainGrad();
+                    y.mul(1).backward(up);
+                    assertArrayEquals(upBefore, y.grad().toArray(), at + ": retained grad overwritten");
+                }
+                grads[mode] = x.grad().toArray();
+                wgrads[mode] = bn.weight().grad().toArray();
+            }
+            assertArrayEquals(upBefore, up.toArray(), at + ": root gradient overwritten");
+            assertArrayEquals(grads[0], grads[1], at + ": input gradient");
+            assertArrayEquals(wgrads[0], wgrads[1], at + ": weight gradient");
+        });
+    }
+
     /** Fresh leaf copies of {@code ts}; copy i requires grad when bit i of {@code mask} is set. */
     private static Tensor[] leaves(int mask, Tensor... ts) {
         Tensor[] out = new Tensor[ts.length];
