@@ -15,13 +15,13 @@ final class Raw {
         return t.detach().toDoubleArray();
     }
 
-    /** The elements of an int64 tensor as a fresh row-major long array. */
     /** Length of the array behind a float32 or float64 tensor (-1 for other dtypes). */
     static int storageLength(Tensor t) {
         return t.dtype() == DType.FLOAT32 ? t.floatStorage().length
                 : t.dtype() == DType.FLOAT64 ? t.doubleStorage().length : -1;
     }
 
+    /** The elements of an int64 tensor as a fresh row-major long array. */
     static long[] longs(Tensor t) {
         return t.detach().toLongArray();
     }
