@@ -372,8 +372,19 @@ final class ElementwiseOps {
                     gb = needsGrad(1) ? g.neg() : null;
                 }
                 case MUL -> {
-                    ga = needsGrad(0) ? g.mul(sb.get()) : null;
+                    // b's gradient first: a's may then be written over a private g (a dropout or drop-path mask
+                    // multiply, x * mask, then allocates nothing in backward)
                     gb = needsGrad(1) ? g.mul(sa.get()) : null;
+                    if (needsGrad(0)) {
+                        Tensor b = sb.get();
+                        if (gradOutputExclusive && b.dtype == g.dtype && g.offset == 0 && g.isContiguous()
+                                && g.storage.length() == g.numel() && Arrays.equals(g.shape, aShape)) {
+                            binaryRawInto(BinaryOp.MUL, g, b, g);
+                            ga = g;
+                        } else {
+                            ga = g.mul(b);
+                        }
+                    }
                 }
                 case DIV -> {
                     Tensor b = sb.get();

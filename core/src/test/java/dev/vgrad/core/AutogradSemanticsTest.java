@@ -29,7 +29,8 @@ class AutogradSemanticsTest {
     }
 
     /**
-     * Elementwise backward rules write over an incoming gradient that nothing else references. They must not
+     * Elementwise backward rules (unary ones, and a product's first factor) write over an incoming gradient that
+     * nothing else references. They must not
      * when something does: the caller's root gradient, a retained .grad, a gradient captured by Autograd.grad,
      * or one gradient handed to two inputs (a + b). Each result is checked against the rule computed by hand.
      */
@@ -72,6 +73,18 @@ class AutogradSemanticsTest {
         for (int i = 0; i < xs.length; i++) {
             float want = (xs[i] > 0 ? u[i] : 0f) - (-xs[i] > 0 ? u[i] : 0f);
             assertEquals(want, gx[i], "two branches at " + i);
+        }
+
+        // a product whose both factors need grad: b's gradient reads g before a's is written over it
+        x = x0.cloneTensor().requiresGrad(true);
+        Tensor w = up.cloneTensor().mul(0.5).requiresGrad(true);
+        x.mul(w).mul(2).backward(up);
+        gx = x.grad().toArray();
+        float[] gw = w.grad().toArray();
+        for (int i = 0; i < xs.length; i++) {
+            float g2 = u[i] * 2;
+            assertEquals(g2 * (u[i] * 0.5f), gx[i], "product a at " + i);
+            assertEquals(g2 * xs[i], gw[i], "product b at " + i);
         }
 
         // Autograd.grad captures an intermediate gradient before the rule below it runs
