@@ -93,6 +93,7 @@ final class Engine {
         boolean anomaly = Grad.isAnomalyEnabled();
         try (Grad.Scope off = Grad.disabled()) {
             root.pending = rootGrad;
+            root.pendingExclusive = false;
             ArrayDeque<Node> ready = new ArrayDeque<>();
             ready.push(root);
             while (!ready.isEmpty()) {

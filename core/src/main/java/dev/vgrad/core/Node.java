@@ -149,7 +149,8 @@ public abstract class Node {
      * The backward rule: given the gradient of the output, returns one gradient per input (null where an input
      * needs none), each of the input's shape. Runs with grad mode disabled. Return either newly computed
      * tensors or views of {@code gradOutput}: a fresh contiguous result may be adopted as a leaf's
-     * {@code .grad} without a copy, so never return a tensor that is kept elsewhere.
+     * {@code .grad} without a copy, and the rule of the node below may write its own result over it (see
+     * {@link #gradOutputExclusive()}), so never return a tensor that is kept elsewhere.
      */
     protected abstract Tensor[] backward(Tensor gradOutput);
 

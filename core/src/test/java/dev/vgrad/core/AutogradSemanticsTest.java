@@ -87,6 +87,26 @@ class AutogradSemanticsTest {
             assertEquals(g2 * xs[i], gw[i], "product b at " + i);
         }
 
+        // a broadcast factor (a dropout-style row mask, and a float64 copy of the whole case): a's gradient is
+        // written over g, b's is reduced from a product computed before that
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor xd = x0.detach().to(dt).requiresGrad(true);
+            Tensor mask = Tensor.randn(gen, 1, 5).to(dt).requiresGrad(true);
+            xd.mul(mask).mul(2).backward(up.to(dt));
+            double[] mk = mask.detach().toDoubleArray();
+            double[] gxd = xd.grad().toDoubleArray();
+            double[] gmd = mask.grad().toDoubleArray();
+            double[] colSum = new double[5];
+            for (int i = 0; i < xs.length; i++) {
+                double g2 = (dt == DType.FLOAT32 ? (double) (u[i] * 2f) : u[i] * 2.0);
+                assertEquals(g2 * mk[i % 5], gxd[i], 1e-6 * (1 + Math.abs(gxd[i])), dt + " masked a at " + i);
+                colSum[i % 5] += g2 * xs[i];
+            }
+            for (int j = 0; j < 5; j++) {
+                assertEquals(colSum[j], gmd[j], 1e-5 * (1 + Math.abs(colSum[j])), dt + " mask gradient " + j);
+            }
+        }
+
         // Autograd.grad captures an intermediate gradient before the rule below it runs
         x = x0.cloneTensor().requiresGrad(true);
         Tensor mid = x.mul(2);

@@ -1,14 +1,16 @@
 package dev.vgrad.nn;
 
 import dev.vgrad.core.Autograd;
+import dev.vgrad.core.DType;
 import dev.vgrad.core.Grad;
 import dev.vgrad.core.Node;
 import dev.vgrad.core.SavedTensor;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.kernel.Parallel;
 
 /**
  * {@code y = b + x·Wᵀ} for a 2-D input and a 1-D bias as one autograd node, {@code AddmmBackward0}, as PyTorch's
- * {@code linear} records it: the bias is added in place to the product's output instead of into a second array,
+ * {@code linear} records it: the bias is added to the product's own array instead of into a second one,
  * and backward runs one node instead of three (add, mm, transpose). Each value is computed exactly as by
  * {@code x.matmul(W.t()).add(b)}: the same product, then one rounded addition; gradients
  * {@code db = Σ_rows g}, {@code dx = g·W}, {@code dW = gᵀ·x} are the composite's, bit for bit.
@@ -26,8 +28,8 @@ final class LinearOp {
         Tensor y;
         try (Grad.Scope off = Grad.disabled()) {
             y = x.matmul(weight.t());
-            y.add_(bias);
         }
+        addRows(y, bias);
         if (!Autograd.isRecording(bias, x, weight)) {
             return y;
         }
@@ -43,5 +45,36 @@ final class LinearOp {
                 return new Tensor[] {gb, gx, gw};
             }
         });
+    }
+
+    /**
+     * {@code y[r, j] += b[j]} through the fresh product's own array, so its version counter stays 0 as after
+     * PyTorch's addmm ({@code add_} would count a write). One rounded addition per element, as {@code add}.
+     */
+    private static void addRows(Tensor y, Tensor bias) {
+        int rows = y.size(0);
+        int cols = y.size(1);
+        int per = Math.max(1, Raw.PARALLEL_THRESHOLD / Math.max(1, cols));
+        if (y.dtype() == DType.FLOAT32) {
+            float[] yf = y.floatStorage();
+            float[] bf = bias.detach().contiguous().toArray();
+            Parallel.forEachChunk(Parallel.chunks(rows, per), c -> {
+                for (int r = c * per, end = Math.min(rows, r + per); r < end; r++) {
+                    for (int j = 0, o = r * cols; j < cols; j++) {
+                        yf[o + j] += bf[j];
+                    }
+                }
+            });
+        } else {
+            double[] yd = y.doubleStorage();
+            double[] bd = Raw.doubles(bias);
+            Parallel.forEachChunk(Parallel.chunks(rows, per), c -> {
+                for (int r = c * per, end = Math.min(rows, r + per); r < end; r++) {
+                    for (int j = 0, o = r * cols; j < cols; j++) {
+                        yd[o + j] += bd[j];
+                    }
+                }
+            });
+        }
     }
 }

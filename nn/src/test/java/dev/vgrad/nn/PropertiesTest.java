@@ -141,6 +141,7 @@ class PropertiesTest {
             Tensor yf = F.linear(fused[0], fused[1], fused[2]);
             Tensor yp = plain[0].matmul(plain[1].t()).add(plain[2]);
             assertArrayEquals(yp.toArray(), yf.toArray(), at);
+            assertEquals(yp.version(), yf.version(), at + ": version counter of a fresh output");
             if (grads == 0) {
                 assertNull(yf.gradFn(), at);
                 return;

@@ -45,9 +45,9 @@ public final class OptimKernels {
         int chunks = (Parallel.chunks(n, CHUNK) + threads - 1) / threads * threads;
         int per = (int) ((n + (long) chunks - 1) / chunks + 63) / 64 * 64;
         Parallel.forEachChunk(chunks, c -> {
-            int s = c * per;
+            long s = (long) c * per;
             if (s < n) {
-                r.run(s, Math.min(per, n - s));
+                r.run((int) s, (int) Math.min(per, n - s));
             }
         });
     }

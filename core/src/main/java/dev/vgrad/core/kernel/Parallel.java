@@ -8,9 +8,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The intra-op thread pool.
  *
- * <p>Contract: callers split work into chunks whose boundaries depend only on the problem size (never on
- * the number of threads), and every chunk writes a disjoint part of the output or a partial result that
- * the caller combines in chunk order. Results are therefore bit-identical for any thread count.
+ * <p>Contract: every chunk writes a disjoint part of the output or a partial result that the caller combines
+ * in chunk order, and partial results (reductions) come from chunks whose boundaries depend only on the
+ * problem size. Work whose every output element one chunk computes whole (elementwise updates, GEMM tiles) may
+ * be split by thread count for balance. Results are therefore bit-identical for any thread count.
  *
  * <p>Workers spin briefly before parking because waking a parked thread costs more than a small kernel.
  * Waiting threads (spinning workers, a caller waiting for the last chunks) yield the core after a few
