@@ -400,7 +400,12 @@ def main():
             f = lambda m: ("%.3f ± %.3f %s" % d[m][:3]) if m in d else "n/a"
             sp = ("%.1f×" % (d["scalar"][0] / d["simd"][0])) if "simd" in d and "scalar" in d else ""
             forks = next(iter(d.values()))[3]
-            w("| %s | %s | %d | %s | %s | %s |" % (cls, params, forks, f("simd"), f("scalar"), sp))
+            if "simd" in d or "scalar" in d:
+                w("| %s | %s | %d | %s | %s | %s |" % (cls, params, forks, f("simd"), f("scalar"), sp))
+            else:
+                # a SIMD-only benchmark (MicroKernelBench): its methods in the SIMD column
+                w("| %s | %s | %d | %s |  |  |" % (cls, params, forks,
+                                                 "; ".join("%s: %s" % (m, f(m)) for m in sorted(d))))
         w("")
     fm = os.path.join(ROOT, "bench", "fashion-mnist", "results.md")
     if os.path.exists(fm):
