@@ -1,5 +1,7 @@
 package dev.vgrad.core.kernel;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -319,10 +321,11 @@ final class SimdGemm {
         int rows = mr <= 4 ? 4 : mr <= 8 ? 8 : MR;
         float[] t = s.tile;
         if (load) {
-            for (int r = 0; r < rows; r++) {
-                for (int q = 0; q < NR; q++) {
-                    t[r * NR + q] = (r < mr && q < nr) ? c[cIdx + r * ldc + q] : 0f;
-                }
+            // C's mr×nr corner, zeros around it: a vector fill and a copy per row, as the copy-back does (a
+            // per-element loop here cost about as much as the edge tile's kernel)
+            Arrays.fill(t, 0, rows * NR, 0f);
+            for (int r = 0; r < mr; r++) {
+                System.arraycopy(c, cIdx + r * ldc, t, r * NR, nr);
             }
         }
         if (rows == 4) {
