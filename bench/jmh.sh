@@ -5,8 +5,9 @@
 #
 # Every benchmark comes as a simd/scalar pair of methods that differ only in their fork's JVM arguments
 # (--add-modules jdk.incubator.vector vs -Dvgrad.simd=false), except MicroKernelBench: the SGEMM micro-kernel
-# alone, with its B panels in L2 or streamed from memory (bench/jmh.sh MicroKernel). Results also go to jmh/target/jmh-result.json
-# (unless -rff FILE is given; bench/compare.sh's report lists every jmh/target/jmh-result*.json).
+# alone, with its B panels in L2 or streamed from memory (bench/jmh.sh MicroKernel). Results also go to
+# jmh/target/jmh-result.json (unless -rff FILE is given; bench/compare.sh's report lists every
+# jmh/target/jmh-result*.json).
 # Quick scalar-vs-SIMD pass over one class:  bench/jmh.sh -f 2 -wi 2 -i 3 -w 500ms -r 500ms -p threads=1 '\.ReduceBench'
 # Note: -p NAME=V1,V2 overrides that parameter for every selected class, so select one class per call.
 set -euo pipefail
