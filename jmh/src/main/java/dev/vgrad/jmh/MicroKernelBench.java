@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * the B panels (256 KB) stay in L2; with 512 they stream 16 MB from memory, as in a 2048-wide product, where
  * each panel's first kernel waits for it (Java has no prefetch instruction).
  *
- * <p>Score: kernels per microsecond; GFLOP/s = score × 2·12·32·256 / 1000 = score × 196.6.
+ * <p>Score: kernels per microsecond; GFLOP/s = score × 2·MR·NR·KC / 1000 (score × 196.6 for 12×32 tiles, K 256).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -35,9 +35,10 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgs = {PairBench.XMX, PairBench.GC}, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class MicroKernelBench {
-    private static final int MR = 12;
-    private static final int NR = 32;
-    private static final int KC = 256;
+    /** The kernel's tile and K block, read from {@code SimdGemm} so that the indexing here follows them. */
+    private static final int MR = gemmConstant("MR");
+    private static final int NR = gemmConstant("NR");
+    private static final int KC = gemmConstant("KC");
     private static final int M_PANELS = 8;
     private static final int LDC = 2048;
     private static final MethodHandle KERNEL = kernel();
@@ -60,6 +61,16 @@ public class MicroKernelBench {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("SimdGemm.kernel(int, float[], int, float[], int, float[], int, int, "
                     + "boolean) not found: update this benchmark with the kernel's signature", e);
+        }
+    }
+
+    private static int gemmConstant(String name) {
+        try {
+            Class<?> gemm = Class.forName("dev.vgrad.core.kernel.SimdGemm");
+            return (int) MethodHandles.privateLookupIn(gemm, MethodHandles.lookup())
+                    .findStaticVarHandle(gemm, name, int.class).get();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("SimdGemm." + name + " not found: update this benchmark", e);
         }
     }
 
