@@ -111,17 +111,24 @@ final class SimdGemm {
 
     /**
      * {@code C = (accumulate ? C : 0) + A·B} with an implicit B whose rows are shifted windows of one array:
-     * {@code B(p, j) = x[xOff + koff[p] + j]}. A stride-1 convolution over a zero-padded input is this product
-     * (p runs over (channel, kernel row, kernel column), j over output positions of the padded width), so its
-     * panels are packed straight from the input with no im2col matrix. Reads {@code x} up to index
-     * {@code xOff + max(koff) + roundUp(n, NR) − 1}; the caller provides that slack. Same summation order as
-     * {@link #sgemm} (one FMA chain per element of C over ascending p). A comes packed by {@link #packAllA}, since
-     * a convolution multiplies the same weights with every image.
+     * {@code B(p, j) = x[xOff + koff[p] + (j / rowLen)·rowStride + j % rowLen]}. A stride-1 convolution over a
+     * zero-padded input is this product (p runs over (channel, kernel row, kernel column), j over output
+     * positions), so its panels are packed straight from the input with no im2col matrix. With
+     * {@code rowLen == rowStride} the windows are contiguous ({@code B(p, j) = x[xOff + koff[p] + j]}: j numbers
+     * positions over the padded width); otherwise {@code rowLen} must be a multiple of NR, so that every NR-wide
+     * panel lies inside one row (j then numbers real output positions and C can be the output itself). Reads
+     * {@code x} up to index {@code xOff + max(koff) + map(roundUp(n, NR) − 1)}; the caller provides that slack.
+     * Same summation order as {@link #sgemm} (one FMA chain per element of C over ascending p). A comes packed by
+     * {@link #packAllA}, since a convolution multiplies the same weights with every image.
      */
-    static void sgemmShiftedB(int m, int n, int k, float[] packedA, float[] x, int xOff, int[] koff,
-                              float[] c, int cOff, int ldc, boolean accumulate) {
+    static void sgemmShiftedB(int m, int n, int k, float[] packedA, float[] x, int xOff, int[] koff, int rowLen,
+                              int rowStride, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (rowLen != rowStride && rowLen % NR != 0) {
+            throw new IllegalArgumentException("sgemmShiftedB: row length " + rowLen + " is not a multiple of " + NR);
+        }
         blocked(false, m, n, k, null, 0, 0, packedA,
-                (p0, kc, j0, nc, q0, q1, bp, base, s) -> packShifted(x, xOff, koff, p0, kc, j0, q0, q1, bp, base),
+                (p0, kc, j0, nc, q0, q1, bp, base, s) -> packShifted(x, xOff, koff, rowLen, rowStride, p0, kc, j0,
+                        q0, q1, bp, base),
                 c, cOff, ldc, accumulate);
     }
 
@@ -482,14 +489,16 @@ final class SimdGemm {
     }
 
     /**
-     * Panels of {@link #sgemmShiftedB}: row p of panel q is {@code x[xOff + koff[p0 + p] + j0 + q·NR ...]}, NR
-     * contiguous elements (two vectors), whatever the panel's width.
+     * Panels of {@link #sgemmShiftedB}: row p of panel q is NR contiguous elements (two vectors) from
+     * {@code x[xOff + koff[p0 + p] + map(j0 + q·NR)]}, {@code map(j) = (j / rowLen)·rowStride + j % rowLen},
+     * whatever the panel's width.
      */
-    private static void packShifted(float[] x, int xOff, int[] koff, int p0, int kc, int j0, int panel0,
-                                    int panel1, float[] bp, int base) {
+    private static void packShifted(float[] x, int xOff, int[] koff, int rowLen, int rowStride, int p0, int kc,
+                                    int j0, int panel0, int panel1, float[] bp, int base) {
         for (int q = panel0; q < panel1; q++) {
             int d = base + q * NR * kc;
-            int col = xOff + j0 + q * NR;
+            int j = j0 + q * NR;
+            int col = xOff + j / rowLen * rowStride + j % rowLen;
             for (int p = 0; p < kc; p++) {
                 int o = col + koff[p0 + p];
                 FloatVector.fromArray(S, x, o).intoArray(bp, d);

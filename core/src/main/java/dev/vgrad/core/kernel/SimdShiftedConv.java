@@ -14,10 +14,13 @@ import jdk.incubator.vector.VectorSpecies;
  * element that kernel tap {@code p = (c, ki, kj)} reads for position q is {@code P[koff[p] + q]} with
  * {@code koff[p] = c·Hp·Wp + ki·dH·Wp + kj·dW}: the im2col matrix is {@code B(p, q) = P[koff[p] + q]}, rows that
  * are shifted windows of one array, which {@link SimdGemm} packs straight into its panels. Positions with
- * {@code ox ≥ OW} are garbage and are dropped, {@code Wp/OW − 1} extra work (3% for 32×32 with padding 1).
+ * {@code ox ≥ OW} are garbage and are dropped, {@code Wp/OW − 1} extra work (3% for 32×32 with padding 1). When
+ * OW is a multiple of the GEMM's panel width (32 floats with AVX-512), each panel of positions lies inside one
+ * output row, so the product numbers only real positions and writes the output in place: no garbage, no copy.
  *
  * <ul>
- *   <li>forward: {@code Y_g (O/g × OH·Wp) = W_g · B}, then the valid columns are copied to the output;</li>
+ *   <li>forward: {@code Y_g (O/g × OH·Wp) = W_g · B}, then the valid columns are copied to the output (or, for
+ *       OW a multiple of the panel width, {@code Y_g (O/g × OH·OW)} straight into the output);</li>
  *   <li>weight gradient: {@code dW_g (O/g × kk) += dYp · Bᵀ} where {@code dYp} is dY laid out on the padded width
  *       with zero garbage columns. A garbage column adds {@code 0·P[…] = ±0}, exact while the input is finite;
  *       an image with a non-finite input is left to the im2col path (0·∞ would be NaN).</li>
@@ -139,13 +142,26 @@ final class SimdShiftedConv {
      */
     void forward(float[] x, int xBase, float[] packedW, float[] bias, int bBase, float[] out, int outBase) {
         float[] p = pad(x, xBase);
+        int ow = g.outW();
+        if (ow % SimdGemm.NR == 0) {
+            // every NR-wide panel of output positions lies in one output row: the product skips the garbage
+            // columns and writes the output directly, with no copy
+            int ohw = g.outH() * ow;
+            if (bias != null) {
+                for (int o = 0; o < opg; o++) {
+                    Arrays.fill(out, outBase + o * ohw, outBase + (o + 1) * ohw, bias[bBase + o]);
+                }
+            }
+            SimdGemm.sgemmShiftedB(opg, ohw, kk, packedW, p, 0, koff, ow, wp, out, outBase, ohw, bias != null);
+            return;
+        }
         float[] c = ConvKernels.floatScratch(ROWS, opg * q);
         if (bias != null) {
             for (int o = 0; o < opg; o++) {
                 Arrays.fill(c, o * q, (o + 1) * q, bias[bBase + o]);
             }
         }
-        SimdGemm.sgemmShiftedB(opg, q, kk, packedW, p, 0, koff, c, 0, q, bias != null);
+        SimdGemm.sgemmShiftedB(opg, q, kk, packedW, p, 0, koff, q, q, c, 0, q, bias != null);
         // rows o·OH + oy of the output are rows o·OH + oy of c at stride Wp (q = OH·Wp)
         copyRows(c, 0, wp, out, outBase, g.outW(), opg * g.outH(), g.outW());
     }

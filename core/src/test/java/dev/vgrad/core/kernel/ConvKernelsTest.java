@@ -217,7 +217,8 @@ class ConvKernelsTest {
             int ph = between(in, 0, 2);
             int pw = between(in, 0, 2);
             int h = between(in, 16, 24);
-            int w = between(in, 16, 24);
+            // an output width that is a multiple of 32 (one SIMD panel) makes the product write the output directly
+            int w = between(in, 0, 2) == 0 ? 32 - 2 * pw + dw * (kw - 1) : between(in, 16, 24);
             int n = between(in, 1, 3);
             ConvGeometry g = ConvGeometry.of(n, cpg * groups, h, w, opg * groups, kh, kw, 1, 1, ph, pw, dh, dw,
                     groups);
@@ -232,6 +233,9 @@ class ConvKernelsTest {
         for (ConvGeometry g : new ConvGeometry[] {
             ConvGeometry.of(2, 16, 12, 13, 100, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             ConvGeometry.of(1, 24, 14, 14, 2 * 97, 3, 3, 1, 1, 1, 1, 1, 1, 2),
+            // output rows of 32 and 64 (written in place), with 64 and 28 channels per group (m % 12 == 4)
+            ConvGeometry.of(2, 16, 9, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            ConvGeometry.of(1, 8, 10, 66, 2 * 28, 3, 3, 1, 1, 0, 0, 1, 1, 2),
         }) {
             Case cs = new Case(g, true, 1, g.outChannels());
             check(cs, true);
