@@ -133,16 +133,22 @@ final class SimdGemm {
     }
 
     /**
-     * As {@link #sgemmShiftedB} with the roles of p and j swapped: {@code B(p, j) = x[xOff + koff[j] + p]} (the
-     * weight gradient of a stride-1 convolution, p running over output positions). Reads {@code x} up to index
-     * {@code xOff + max(koff) + k − 1}.
+     * As {@link #sgemmShiftedB} with the roles of p and j swapped:
+     * {@code B(p, j) = x[xOff + koff[j] + (p / rowLen)·rowStride + p % rowLen]} (the weight gradient of a stride-1
+     * convolution, p running over output positions). With {@code rowLen == rowStride} the windows are contiguous;
+     * otherwise {@code rowLen} must be a multiple of the vector length, so that the V-long runs of p that packing
+     * transposes stay inside one row. Reads {@code x} up to index {@code xOff + max(koff) + map(k − 1)}.
      */
     static void sgemmShiftedBT(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int[] koff,
-                               float[] c, int cOff, int ldc, boolean accumulate) {
+                               int rowLen, int rowStride, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (rowLen != rowStride && rowLen % V != 0) {
+            throw new IllegalArgumentException("sgemmShiftedBT: row length " + rowLen + " is not a multiple of " + V);
+        }
         blocked(false, m, n, k, a, aOff, lda, null, (p0, kc, j0, nc, q0, q1, bp, base, s) -> {
             for (int q = q0; q < q1; q++) {
                 int jr = q * NR;
-                packBRows(x, xOff + p0, koff, j0 + jr, kc, Math.min(NR, nc - jr), bp, base + q * NR * kc);
+                packBRows(x, xOff, p0, rowLen, rowStride, koff, j0 + jr, kc, Math.min(NR, nc - jr), bp,
+                        base + q * NR * kc);
             }
         }, c, cOff, ldc, accumulate);
     }
@@ -434,7 +440,7 @@ final class SimdGemm {
             int nr = Math.min(NR, nc - jr);
             int d = base + q * NR * kc;
             if (transB) {
-                packBRows(b, bOff + (j0 + jr) * ldb + p0, s.rowOff, 0, kc, nr, bp, d);
+                packBRows(b, bOff + (j0 + jr) * ldb, p0, Integer.MAX_VALUE, Integer.MAX_VALUE, s.rowOff, 0, kc, nr, bp, d);
                 continue;
             }
             int src = bOff + p0 * ldb + j0 + jr;
@@ -458,17 +464,22 @@ final class SimdGemm {
     }
 
     /**
-     * Packs one {@code kc×NR} panel at {@code bp[d]} whose column j ({@code j < nr}, zero beyond) is the contiguous
-     * run {@code b[add + rows[r0 + j] + p]}, p < kc: a transposed dense B ({@code rows[j] = j·ldb}) or the
-     * shifted windows of {@link #sgemmShiftedBT}. Full panels move 16×16 blocks through registers, the K tail
-     * is gathered V elements at a time.
+     * Packs one {@code kc×NR} panel at {@code bp[d]} whose column j ({@code j < nr}, zero beyond) is the run
+     * {@code b[add + rows[r0 + j] + map(p0 + p)]}, p < kc, {@code map(t) = (t / rowLen)·rowStride + t % rowLen}: a
+     * transposed dense B ({@code rows[j] = j·ldb}, {@code rowLen = rowStride}, so map is the identity) or the
+     * shifted windows of {@link #sgemmShiftedBT}. Full panels move 16×16 blocks through registers (p0 and rowLen
+     * are multiples of 16 when map is not the identity, so a block never crosses a row), the K tail is gathered V
+     * elements at a time.
      */
-    private static void packBRows(float[] b, int add, int[] rows, int r0, int kc, int nr, float[] bp, int d) {
+    private static void packBRows(float[] b, int add, int p0, int rowLen, int rowStride, int[] rows, int r0, int kc,
+                                  int nr, float[] bp, int d) {
         int p = 0;
         if (nr < NR) {
             for (; p < kc; p++) {
+                int t = p0 + p;
+                int o = add + rowMap(t, rowLen, rowStride);
                 for (int j = 0; j < NR; j++) {
-                    bp[d + j] = j < nr ? b[add + rows[r0 + j] + p] : 0f;
+                    bp[d + j] = j < nr ? b[o + rows[r0 + j]] : 0f;
                 }
                 d += NR;
             }
@@ -476,16 +487,26 @@ final class SimdGemm {
         }
         if (V == 16) {
             for (; p + V <= kc; p += V) {
-                transpose16(b, add + p, rows, r0, bp, d, NR);
-                transpose16(b, add + p, rows, r0 + V, bp, d + V, NR);
+                int t = p0 + p;
+                int o = add + rowMap(t, rowLen, rowStride);
+                transpose16(b, o, rows, r0, bp, d, NR);
+                transpose16(b, o, rows, r0 + V, bp, d + V, NR);
                 d += V * NR;
             }
         }
         for (; p < kc; p++) {
-            FloatVector.fromArray(S, b, add + p, rows, r0).intoArray(bp, d);
-            FloatVector.fromArray(S, b, add + p, rows, r0 + V).intoArray(bp, d + V);
+            int t = p0 + p;
+            int o = add + rowMap(t, rowLen, rowStride);
+            FloatVector.fromArray(S, b, o, rows, r0).intoArray(bp, d);
+            FloatVector.fromArray(S, b, o, rows, r0 + V).intoArray(bp, d + V);
             d += NR;
         }
+    }
+
+    /** {@code (t / rowLen)·rowStride + t % rowLen}: the position of element t of rows of length rowLen laid out
+     * rowStride apart (the identity, without a division, when they are equal). */
+    private static int rowMap(int t, int rowLen, int rowStride) {
+        return rowLen == rowStride ? t : t / rowLen * rowStride + t % rowLen;
     }
 
     /**
@@ -498,7 +519,7 @@ final class SimdGemm {
         for (int q = panel0; q < panel1; q++) {
             int d = base + q * NR * kc;
             int j = j0 + q * NR;
-            int col = xOff + j / rowLen * rowStride + j % rowLen;
+            int col = xOff + rowMap(j, rowLen, rowStride);
             for (int p = 0; p < kc; p++) {
                 int o = col + koff[p0 + p];
                 FloatVector.fromArray(S, x, o).intoArray(bp, d);

@@ -23,12 +23,15 @@ import jdk.incubator.vector.VectorSpecies;
  *       OW a multiple of the panel width, {@code Y_g (O/g × OH·OW)} straight into the output);</li>
  *   <li>weight gradient: {@code dW_g (O/g × kk) += dYp · Bᵀ} where {@code dYp} is dY laid out on the padded width
  *       with zero garbage columns. A garbage column adds {@code 0·P[…] = ±0}, exact while the input is finite;
- *       an image with a non-finite input is left to the im2col path (0·∞ would be NaN).</li>
+ *       an image with a non-finite input is left to the im2col path (0·∞ would be NaN). When OW is a multiple of
+ *       the vector length, the product runs over real positions only, with dY itself as the left operand: no
+ *       copy, no garbage, any input.</li>
  * </ul>
  *
  * Every result element is the same FMA chain, in the same order, as with im2col + GEMM, so the forward output
  * agrees to the bit; the weight gradient's chain also adds the exact zeros of the garbage columns, so its values
- * agree too, except that a zero result may come out as +0 where im2col gives −0.
+ * agree too, except that a zero result may come out as +0 where im2col gives −0 (without garbage columns it agrees
+ * to the bit).
  */
 final class SimdShiftedConv {
     /** Smallest {@code C/groups·kh·kw} and output map: below these the padded copy and the garbage columns cost
@@ -175,18 +178,30 @@ final class SimdShiftedConv {
                        boolean accumulate) {
         int hw = g.h() * g.w();
         int imageBase = xOff + b * g.c() * hw;
+        int oh = g.outH();
+        int ow = g.outW();
+        if (ow % S.length() == 0) {
+            // every V-long run of output positions lies in one output row: K numbers only real positions, A is the
+            // output gradient itself, and with no garbage columns no 0·x term arises (non-finite inputs are fine)
+            for (int gr = 0; gr < g.groups(); gr++) {
+                float[] p = pad(x, imageBase + gr * cpg * hw);
+                int src = gOff + (b * g.outChannels() + gr * opg) * oh * ow;
+                SimdGemm.sgemmShiftedBT(opg, kk, oh * ow, gOut, src, oh * ow, p, 0, koff, ow, wp, dst,
+                        dstOff + gr * opg * kk, kk, accumulate);
+            }
+            return true;
+        }
         // a finite sum means every element is finite (an overflow only sends the image to the im2col path)
         if (!Float.isFinite(KernelProvider.kernels().sum(x, imageBase, g.c() * hw))) {
             return false;
         }
-        int oh = g.outH();
-        int ow = g.outW();
         for (int gr = 0; gr < g.groups(); gr++) {
             float[] p = pad(x, imageBase + gr * cpg * hw);
             float[] a = GRAD_ROWS.get().get(new GradLayout(opg * oh, ow, wp), opg * q);
             int src = gOff + (b * g.outChannels() + gr * opg) * oh * ow;
             copyRows(gOut, src, ow, a, 0, wp, opg * oh, ow);
-            SimdGemm.sgemmShiftedBT(opg, kk, q, a, 0, q, p, 0, koff, dst, dstOff + gr * opg * kk, kk, accumulate);
+            SimdGemm.sgemmShiftedBT(opg, kk, q, a, 0, q, p, 0, koff, q, q, dst, dstOff + gr * opg * kk, kk,
+                    accumulate);
         }
         return true;
     }
