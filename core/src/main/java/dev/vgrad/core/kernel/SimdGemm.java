@@ -440,7 +440,8 @@ final class SimdGemm {
             int nr = Math.min(NR, nc - jr);
             int d = base + q * NR * kc;
             if (transB) {
-                packBRows(b, bOff + (j0 + jr) * ldb, p0, Integer.MAX_VALUE, Integer.MAX_VALUE, s.rowOff, 0, kc, nr, bp, d);
+                packBRows(b, bOff + (j0 + jr) * ldb, p0, Integer.MAX_VALUE, Integer.MAX_VALUE, s.rowOff, 0, kc, nr,
+                        bp, d);
                 continue;
             }
             int src = bOff + p0 * ldb + j0 + jr;
