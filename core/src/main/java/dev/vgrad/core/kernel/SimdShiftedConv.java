@@ -146,27 +146,24 @@ final class SimdShiftedConv {
     void forward(float[] x, int xBase, float[] packedW, float[] bias, int bBase, float[] out, int outBase) {
         float[] p = pad(x, xBase);
         int ow = g.outW();
-        if (ow % SimdGemm.NR == 0) {
-            // every NR-wide panel of output positions lies in one output row: the product skips the garbage
-            // columns and writes the output directly, with no copy
-            int ohw = g.outH() * ow;
-            if (bias != null) {
-                for (int o = 0; o < opg; o++) {
-                    Arrays.fill(out, outBase + o * ohw, outBase + (o + 1) * ohw, bias[bBase + o]);
-                }
-            }
-            SimdGemm.sgemmShiftedB(opg, ohw, kk, packedW, p, 0, koff, ow, wp, out, outBase, ohw, bias != null);
-            return;
-        }
-        float[] c = ConvKernels.floatScratch(ROWS, opg * q);
+        // output rows of whole NR-wide panels: every panel of positions lies in one output row, so the product
+        // numbers real positions only and writes the output directly; otherwise it runs over the padded width
+        // (q = OH·Wp positions) into a scratch C whose valid columns are copied out
+        boolean inPlace = ow % SimdGemm.NR == 0;
+        int cols = inPlace ? g.outH() * ow : q;
+        float[] c = inPlace ? out : ConvKernels.floatScratch(ROWS, opg * q);
+        int cBase = inPlace ? outBase : 0;
         if (bias != null) {
             for (int o = 0; o < opg; o++) {
-                Arrays.fill(c, o * q, (o + 1) * q, bias[bBase + o]);
+                Arrays.fill(c, cBase + o * cols, cBase + (o + 1) * cols, bias[bBase + o]);
             }
         }
-        SimdGemm.sgemmShiftedB(opg, q, kk, packedW, p, 0, koff, q, q, c, 0, q, bias != null);
-        // rows o·OH + oy of the output are rows o·OH + oy of c at stride Wp (q = OH·Wp)
-        copyRows(c, 0, wp, out, outBase, g.outW(), opg * g.outH(), g.outW());
+        SimdGemm.sgemmShiftedB(opg, cols, kk, packedW, p, 0, koff, inPlace ? ow : q, inPlace ? wp : q, c, cBase,
+                cols, bias != null);
+        if (!inPlace) {
+            // rows o·OH + oy of the output are rows o·OH + oy of c at stride Wp
+            copyRows(c, 0, wp, out, outBase, ow, opg * g.outH(), ow);
+        }
     }
 
     /**
