@@ -80,6 +80,11 @@ public final class Parallel {
                 IN_POOL.set(Boolean.FALSE);
             }
             job.awaitDone();
+            // a worker that was not scheduled before the caller finished every chunk still holds the job, and
+            // through its body the op's arrays, until it wakes; withdraw it so a finished op retains nothing
+            for (int i = 0; i < threads - 1; i++) {
+                ws[i].withdraw(job);
+            }
         } finally {
             OWNER.unlock();
         }
@@ -161,6 +166,11 @@ public final class Parallel {
         void submit(Job j) {
             job.set(j);
             LockSupport.unpark(this);
+        }
+
+        /** Drops {@code j} if this worker has not taken it yet (every chunk is done, so nothing is lost). */
+        void withdraw(Job j) {
+            job.compareAndSet(j, null);
         }
 
         @Override
