@@ -17,7 +17,7 @@ import dev.vgrad.nn.Sequential;
 
 /**
  * The three Fashion-MNIST models. Parameters are initialised from {@code init} (PyTorch's default schemes);
- * Dropout and DropPath masks are drawn from {@code noise}. {@code bench/fashion_mnist_torch.py} builds the same
+ * Dropout and DropPath masks are drawn from {@code noise}. {@code bench/fashion-mnist/fashion_mnist_torch.py} builds the same
  * architectures in PyTorch.
  */
 public final class Models {

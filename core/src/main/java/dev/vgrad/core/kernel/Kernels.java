@@ -28,7 +28,7 @@ public interface Kernels {
     /** out[i] = clamp(x[i], lo, hi) with NaN propagated. */
     void clamp(float[] x, int xOff, float[] out, int outOff, int n, float lo, float hi);
 
-    /** out[i] = a·x[i] + b (an affine map, used for scalar add/mul/sub/div). */
+    /** out[i] = a·x[i] + b (an affine map; batch norm normalises a channel with it: a = γ/σ, b = β − μ·a). */
     void affine(float[] x, int xOff, float[] out, int outOff, int n, float a, float b);
 
     /**

@@ -14,7 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class SimdKernels extends ScalarKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Vectors per {@link Kernels#SUM_LANES} block, so the partial sums are laid out exactly like the scalar ones. */
 
     SimdKernels() {
         if (SUM_LANES % L != 0 && L % SUM_LANES != 0) {
