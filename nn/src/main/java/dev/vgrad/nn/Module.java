@@ -2,6 +2,7 @@ package dev.vgrad.nn;
 
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Grad;
+import dev.vgrad.core.RemovableHandle;
 import dev.vgrad.core.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -38,16 +39,80 @@ public abstract class Module {
     private final Map<String, Module> children = new LinkedHashMap<>();
     /** Whether the module is in training mode; true after construction. */
     protected boolean training = true;
+    /** Hooks, created on first registration (most modules never have any). */
+    private volatile ModuleHooks hooks;
 
     protected Module() {}
 
     /** Computes the module's output. */
     public abstract Tensor forward(Tensor input);
 
-    /** Alias of {@link #forward(Tensor)} (PyTorch's {@code module(x)}). */
+    /**
+     * Runs the module as PyTorch's {@code module(x)} does: forward pre-hooks, {@link #forward(Tensor)}, forward
+     * hooks, and the set-up of full backward hooks (docs/SEMANTICS.md §1.8). Calling {@code forward} directly
+     * skips the hooks, as {@code module.forward(x)} does in PyTorch.
+     */
     public final Tensor call(Tensor input) {
         Check.nonNull(getClass().getSimpleName() + ".forward", "input", input);
-        return forward(input);
+        ModuleHooks h = hooks;
+        return h == null || h.isEmpty() ? forward(input) : h.call(this, input);
+    }
+
+    // ------------------------------------------------------------------ hooks
+
+    /** Called before {@code forward}; returns a replacement input, or null to keep it. */
+    @FunctionalInterface
+    public interface ForwardPreHook {
+        Tensor apply(Module module, Tensor input);
+    }
+
+    /** Called after {@code forward}; returns a replacement output, or null to keep it. */
+    @FunctionalInterface
+    public interface ForwardHook {
+        Tensor apply(Module module, Tensor input, Tensor output);
+    }
+
+    /**
+     * Called during backward with the gradient of the module's input (null when the input does not require grad)
+     * and of its output; returns a replacement input gradient of the same shape, or null to keep it.
+     */
+    @FunctionalInterface
+    public interface BackwardHook {
+        Tensor apply(Module module, Tensor gradInput, Tensor gradOutput);
+    }
+
+    private ModuleHooks hooks() {
+        ModuleHooks h = hooks;
+        if (h == null) {
+            synchronized (this) {
+                if (hooks == null) {
+                    hooks = new ModuleHooks();
+                }
+                h = hooks;
+            }
+        }
+        return h;
+    }
+
+    /** Registers a hook run before every {@link #call} ({@code register_forward_pre_hook}). */
+    public final RemovableHandle registerForwardPreHook(ForwardPreHook hook) {
+        ModuleHooks h = hooks();
+        return h.add(h.pre, hook, "registerForwardPreHook");
+    }
+
+    /** Registers a hook run after every {@link #call}'s forward ({@code register_forward_hook}). */
+    public final RemovableHandle registerForwardHook(ForwardHook hook) {
+        ModuleHooks h = hooks();
+        return h.add(h.post, hook, "registerForwardHook");
+    }
+
+    /**
+     * Registers a hook called with the gradients of the module's input and output in every backward pass through
+     * a {@link #call} made while it is registered ({@code register_full_backward_hook}).
+     */
+    public final RemovableHandle registerFullBackwardHook(BackwardHook hook) {
+        ModuleHooks h = hooks();
+        return h.add(h.backward, hook, "registerFullBackwardHook");
     }
 
     // ------------------------------------------------------------------ registration

@@ -51,7 +51,7 @@ public class Sequential extends Module implements Iterable<Module> {
     public Tensor forward(Tensor input) {
         Tensor x = input;
         for (Module m : children()) {
-            x = m.forward(x);
+            x = m.call(x);
         }
         return x;
     }
