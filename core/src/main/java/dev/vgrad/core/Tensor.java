@@ -17,11 +17,12 @@ import java.util.List;
  * In-place ops end in {@code _} and bump the version counter (SEMANTICS.md §5.7–5.8).
  */
 public final class Tensor {
-    final Storage storage;
-    final DType dtype;
-    final int[] shape;
-    final int[] stride;
-    final int offset;
+    // Not final only so that setData can swap a leaf's data in place (PyTorch's `param.data = ...`).
+    Storage storage;
+    DType dtype;
+    int[] shape;
+    int[] stride;
+    int offset;
     private boolean requiresGrad;
     private Node gradFn;
     private Tensor grad;
@@ -428,6 +429,38 @@ public final class Tensor {
     /** A new leaf sharing storage and version counter, with {@code requiresGrad == false}. */
     public Tensor detach() {
         return new Tensor(storage, dtype, shape, stride, offset);
+    }
+
+    /**
+     * PyTorch's {@code tensor.data = data}: this leaf from now on views {@code data}'s storage (and shares its
+     * version counter), with {@code data}'s dtype, shape and strides, while keeping its identity,
+     * {@code requiresGrad} flag and gradient. {@code nn.Module.to(dtype)} uses it so that optimizers and other
+     * holders of a parameter keep working with the converted parameter (docs/SEMANTICS.md §11).
+     *
+     * @throws IllegalArgumentException when {@code data} is null, when this tensor is not a leaf, when this
+     *                                  tensor requires grad and {@code data} is not floating point, or when this
+     *                                  tensor has a gradient whose dtype or shape would no longer match (clear
+     *                                  or convert the gradient first)
+     */
+    public void setData(Tensor data) {
+        Args.nonNull("setData", "data", data);
+        if (gradFn != null) {
+            throw new IllegalArgumentException("setData: only the data of a leaf tensor can be replaced");
+        }
+        if (requiresGrad && !data.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("setData: a tensor that requires grad needs floating point data, got "
+                    + data.dtype);
+        }
+        if (grad != null && (grad.dtype != data.dtype || !Arrays.equals(grad.shape, data.shape))) {
+            throw new IllegalArgumentException("setData: the tensor's gradient has dtype " + grad.dtype + " and shape "
+                    + Shape.str(grad.shape) + ", which would not match the new data (" + data.dtype + ", "
+                    + Shape.str(data.shape) + "); clear or convert the gradient first");
+        }
+        storage = data.storage;
+        dtype = data.dtype;
+        shape = data.shape.clone();
+        stride = data.stride.clone();
+        offset = data.offset;
     }
 
     /** A contiguous copy with no autograd history. */

@@ -6,6 +6,7 @@ import dev.vgrad.core.RemovableHandle;
 import dev.vgrad.core.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -30,7 +31,7 @@ import java.util.function.Consumer;
  * and grad mode ({@link Grad}) are independent.
  *
  * <p>Subclasses look their parameters up by name ({@link #param(String)}) rather than caching the tensors in
- * fields, because {@link #to(DType)} and {@link #registerParameter} may replace them.
+ * fields, because {@link #registerParameter} may replace them and {@link #to(DType)} replaces buffers.
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
@@ -175,14 +176,41 @@ public abstract class Module {
         return buffer;
     }
 
-    /** Registers (or replaces) child module {@code name}; {@code module} may be null. Returns it. */
+    /**
+     * Registers (or replaces) child module {@code name}; {@code module} may be null. Returns it.
+     *
+     * @throws IllegalArgumentException when {@code module} is this module or one of its ancestors (the module
+     *                                  tree would contain a cycle; PyTorch does not check and recurses forever)
+     */
     public final <M extends Module> M registerModule(String name, M module) {
         checkName("module", name, true);
-        if (module == this) {
-            throw new IllegalArgumentException("cannot register a module as its own child");
+        if (module != null && ((Module) module).reaches(this)) {
+            throw new IllegalArgumentException("cannot register module " + module.typeName() + " as a child of "
+                    + typeName() + " (name '" + name + "'): it would create a cycle");
         }
         children.put(name, module);
         return module;
+    }
+
+    /** True when {@code target} is this module or one of its descendants (iterative: trees may be deep). */
+    private boolean reaches(Module target) {
+        IdentityHashMap<Module, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Module> todo = new ArrayDeque<>();
+        todo.push(this);
+        while (!todo.isEmpty()) {
+            Module m = todo.pop();
+            if (m == target) {
+                return true;
+            }
+            if (seen.put(m, Boolean.TRUE) == null) {
+                for (Module c : m.children.values()) {
+                    if (c != null) {
+                        todo.push(c);
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** Alias of {@link #registerModule} ({@code add_module}). */
@@ -403,8 +431,11 @@ public abstract class Module {
 
     /**
      * Converts floating-point parameters and buffers of this module and its descendants to {@code dtype}
-     * (PyTorch's {@code .double()} / {@code .float()}); integer buffers are kept. Parameters are replaced by
-     * new leaves (with converted gradients); returns this.
+     * (PyTorch's {@code .double()} / {@code .float()}); integer buffers (e.g. {@code num_batches_tracked}) keep
+     * their dtype. Parameters are converted in place ({@link Tensor#setData}): each keeps its identity,
+     * {@code requiresGrad} flag and gradient (converted too), so an optimizer built earlier keeps training them
+     * (docs/SEMANTICS.md §11). Buffers are replaced by converted copies, as in PyTorch. Every tensor is
+     * converted before any is changed. Returns this.
      */
     public Module to(DType dtype) {
         Check.nonNull("nn.Module.to", "dtype", dtype);
@@ -412,31 +443,33 @@ public abstract class Module {
             throw new IllegalArgumentException("nn.Module.to only accepts floating point dtypes, but got desired dtype="
                     + dtype);
         }
-        for (Module m : modules()) {
-            for (Map.Entry<String, Tensor> e : m.parameters.entrySet()) {
-                Tensor p = e.getValue();
-                if (p != null && p.dtype() != dtype) {
-                    Tensor q;
-                    try (Grad.Scope off = Grad.disabled()) {
-                        q = p.detach().to(dtype).cloneTensor();
-                    }
-                    q.requiresGrad(p.requiresGrad());
-                    if (p.grad() != null) {
-                        try (Grad.Scope off = Grad.disabled()) {
-                            q.setGrad(p.grad().to(dtype).cloneTensor());
-                        }
-                    }
-                    e.setValue(q);
-                }
-            }
-            for (Map.Entry<String, Tensor> e : m.buffers.entrySet()) {
-                Tensor b = e.getValue();
-                if (b != null && b.dtype().isFloatingPoint() && b.dtype() != dtype) {
-                    try (Grad.Scope off = Grad.disabled()) {
-                        e.setValue(b.detach().to(dtype).cloneTensor());
+        List<Runnable> apply = new ArrayList<>();
+        IdentityHashMap<Tensor, Boolean> seen = new IdentityHashMap<>();
+        try (Grad.Scope off = Grad.disabled()) {
+            for (Module m : modules()) {
+                for (Map.Entry<String, Tensor> e : m.parameters.entrySet()) {
+                    Tensor p = e.getValue();
+                    if (p != null && p.dtype() != dtype && seen.put(p, Boolean.TRUE) == null) {
+                        Tensor data = p.detach().to(dtype).cloneTensor();
+                        Tensor grad = p.grad() == null ? null : p.grad().detach().to(dtype).cloneTensor();
+                        apply.add(() -> {
+                            p.setGrad(null);
+                            p.setData(data);
+                            p.setGrad(grad);
+                        });
                     }
                 }
+                for (Map.Entry<String, Tensor> e : m.buffers.entrySet()) {
+                    Tensor b = e.getValue();
+                    if (b != null && b.dtype().isFloatingPoint() && b.dtype() != dtype) {
+                        Tensor converted = b.detach().to(dtype).cloneTensor();
+                        apply.add(() -> e.setValue(converted));
+                    }
+                }
             }
+        }
+        for (Runnable r : apply) {
+            r.run();
         }
         return this;
     }
@@ -491,11 +524,19 @@ public abstract class Module {
 
     /**
      * Copies values from {@code stateDict} into this module's parameters and persistent buffers, in place and
-     * under no-grad (dtype converted as by {@code copy_}). Shape mismatches always fail; with {@code strict},
-     * missing and unexpected keys fail too. The error lists every problem, like PyTorch's
-     * {@code Error(s) in loading state_dict for ...}; nothing is modified when it fails.
+     * under no-grad (dtype converted as by {@code copy_}), all or nothing (docs/SEMANTICS.md §13): every key,
+     * value, shape and destination is validated first, and only when all of them pass is anything copied.
+     * Null values and shape mismatches always fail; with {@code strict}, missing and unexpected keys fail too.
+     * The error lists every problem in PyTorch's order and wording ({@code Error(s) in loading state_dict for
+     * Linear:\n\tMissing key(s) in state_dict: "bias". \n\tsize mismatch for weight: ...}).
+     *
+     * @throws IllegalArgumentException when {@code stateDict} is null
+     * @throws IllegalStateException    listing every problem; the module is then unchanged
      */
     public final LoadResult loadStateDict(Map<String, Tensor> stateDict, boolean strict) {
+        if (stateDict == null) {
+            throw new IllegalArgumentException("Expected state_dict to be dict-like, got null.");
+        }
         Map<String, Tensor> sd = new LinkedHashMap<>(stateDict);
         Map<String, Module> mods = namedModules();
         for (Map.Entry<String, Module> e : mods.entrySet()) {
@@ -522,15 +563,15 @@ public abstract class Module {
             for (Map.Entry<String, Tensor> l : local.entrySet()) {
                 String key = prefix + l.getKey();
                 expected.add(key);
-                Tensor src = sd.get(key);
-                if (src == null) {
+                if (!sd.containsKey(key)) {
                     missing.add(key);
                     continue;
                 }
+                Tensor src = sd.get(key);
                 Tensor dst = l.getValue();
-                if (!Arrays.equals(src.shape(), dst.shape())) {
-                    errors.add("size mismatch for " + key + ": copying a param with shape " + torchSize(src.shape())
-                            + " from checkpoint, the shape in current model is " + torchSize(dst.shape()) + ".");
+                String problem = copyProblem(key, src, dst);
+                if (problem != null) {
+                    errors.add(problem);
                     continue;
                 }
                 copies.add(new Tensor[] {dst, src});
@@ -544,11 +585,11 @@ public abstract class Module {
         }
         List<String> msgs = new ArrayList<>();
         if (strict) {
-            if (!unexpected.isEmpty()) {
-                msgs.add("Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
-            }
             if (!missing.isEmpty()) {
                 msgs.add("Missing key(s) in state_dict: " + quoted(missing) + ". ");
+            }
+            if (!unexpected.isEmpty()) {
+                msgs.add("Unexpected key(s) in state_dict: " + quoted(unexpected) + ". ");
             }
         }
         msgs.addAll(errors);
@@ -562,6 +603,29 @@ public abstract class Module {
             }
         }
         return new LoadResult(missing, unexpected);
+    }
+
+    /**
+     * Why {@code src} cannot be copied into {@code dst} under no-grad, or null when the copy cannot fail: the
+     * checks {@code copy_} would make, done up front so that a failing load changes nothing.
+     */
+    private static String copyProblem(String key, Tensor src, Tensor dst) {
+        if (src == null) {
+            return "While copying the parameter named \"" + key + "\", expected a Tensor from checkpoint but "
+                    + "received null";
+        }
+        if (!Arrays.equals(src.shape(), dst.shape())) {
+            return "size mismatch for " + key + ": copying a param with shape " + torchSize(src.shape())
+                    + " from checkpoint, the shape in current model is " + torchSize(dst.shape()) + ".";
+        }
+        if (dst.isInference() && !Grad.isInferenceMode()) {
+            return "While copying the parameter named \"" + key + "\": the destination is an inference tensor, "
+                    + "which cannot be updated in place outside inference mode";
+        }
+        if (!dst.isLeaf()) {
+            return "While copying the parameter named \"" + key + "\": the destination is not a leaf tensor";
+        }
+        return null;
     }
 
     /**

@@ -29,10 +29,13 @@ import java.util.Map;
  * then the raw little-endian tensor data; offsets are relative to the end of the header.
  *
  * <p>Written dtypes: F32, F64, I64. Read dtypes: F32, F64, I64, and (converted) F16/BF16 → float32,
- * I32/I16/I8/U8/BOOL → int64. Reading validates everything before allocating: header length within the
- * file, valid JSON, known dtypes, non-negative shapes whose byte size matches the offsets, offsets inside the
- * data section and not overlapping. Any violation is an {@link IllegalArgumentException} naming the problem;
- * no buffer larger than the file is ever allocated.
+ * I32/I16/I8/U8/BOOL → int64. Reading validates everything before allocating tensors (docs/SEMANTICS.md §13):
+ * header length within the file, a UTF-8 JSON object starting with {@code '{'} (trailing space padding
+ * allowed), known dtypes, non-negative shapes whose byte size matches the offsets, and, as in the reference
+ * implementation, offsets that tile the data section exactly: sorted by offset, the first tensor starts at
+ * byte 0, each starts where the previous one ends, and the last ends at the end of the file (no gap, no
+ * overlap, no trailing bytes). Any violation is an {@link IllegalArgumentException} naming the problem; no
+ * buffer larger than the file is ever allocated, and the header is parsed in place (no decoded copy).
  */
 public final class SafeTensors {
     private SafeTensors() {}
@@ -257,12 +260,17 @@ public final class SafeTensors {
         src.read(hb, 8);
         Object root;
         try {
-            root = Json.parse(stripTrailingSpaces(hb.array()));
+            // parsed in place (trailing padding spaces are JSON whitespace): no copy of a header of up to 100 MB
+            root = Json.parse(hb.array());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("safetensors: invalid JSON header: " + e.getMessage(), e);
         }
         if (!(root instanceof Map)) {
             throw new IllegalArgumentException("safetensors: the header must be a JSON object");
+        }
+        if (hb.get(0) != '{') {
+            throw new IllegalArgumentException("safetensors: the header must start with '{' (no leading whitespace), "
+                    + String.format("got byte 0x%02X", hb.get(0) & 0xFF));
         }
         long dataLen = fileSize - 8 - n;
         long dataStart = 8 + n;
@@ -285,16 +293,7 @@ public final class SafeTensors {
             }
             entries.add(parseEntry(name, e.getValue(), dataLen));
         }
-        List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-        for (int i = 1; i < sorted.size(); i++) {
-            Entry a = sorted.get(i - 1);
-            Entry b = sorted.get(i);
-            if (b.begin < a.end) {
-                throw new IllegalArgumentException("safetensors: data of tensors '" + a.name + "' [" + a.begin + ", "
-                        + a.end + ") and '" + b.name + "' [" + b.begin + ", " + b.end + ") overlap");
-            }
-        }
+        checkContiguous(entries, dataLen);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         for (Entry en : entries) {
             ByteBuffer buf = ByteBuffer.allocate((int) (en.end - en.begin)).order(ByteOrder.LITTLE_ENDIAN);
@@ -305,12 +304,34 @@ public final class SafeTensors {
         return new Loaded(tensors, metadata);
     }
 
-    private static byte[] stripTrailingSpaces(byte[] h) {
-        int end = h.length;
-        while (end > 0 && h[end - 1] == ' ') {
-            end--;
+    /**
+     * The reference implementation's layout rule: sorted by offsets, the tensors' byte ranges tile the data
+     * section exactly, from byte 0 to its end, with no gap, no overlap and no trailing bytes (its
+     * {@code InvalidOffset} and {@code MetadataIncompleteBuffer} errors).
+     */
+    private static void checkContiguous(List<Entry> entries, long dataLen) {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long expected = 0;
+        Entry prev = null;
+        for (Entry e : sorted) {
+            if (e.begin < expected) {
+                throw new IllegalArgumentException("safetensors: data of tensors '" + prev.name + "' [" + prev.begin
+                        + ", " + prev.end + ") and '" + e.name + "' [" + e.begin + ", " + e.end + ") overlap");
+            }
+            if (e.begin > expected) {
+                throw new IllegalArgumentException("safetensors: gap in the data section: tensor '" + e.name
+                        + "' starts at byte " + e.begin + " but " + (prev == null ? "the data section starts at byte 0"
+                        : "the previous tensor '" + prev.name + "' ends at byte " + expected)
+                        + " (invalid offset)");
+            }
+            expected = e.end;
+            prev = e;
         }
-        return end == h.length ? h : java.util.Arrays.copyOf(h, end);
+        if (expected != dataLen) {
+            throw new IllegalArgumentException("safetensors: " + (dataLen - expected) + " trailing bytes: the tensors "
+                    + "cover " + expected + " bytes but the data section has " + dataLen + " (incomplete metadata)");
+        }
     }
 
     private static Entry parseEntry(String name, Object node, long dataLen) {

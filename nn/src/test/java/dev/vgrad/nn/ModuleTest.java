@@ -2,7 +2,6 @@ package dev.vgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -237,7 +236,7 @@ class ModuleTest {
         Tensor before = bn.weight();
         bn.to(DType.FLOAT64);
         assertEquals(DType.FLOAT64, bn.weight().dtype());
-        assertNotSame(before, bn.weight());
+        assertSame(before, bn.weight()); // converted in place, as PyTorch's param.data = ... (docs/SEMANTICS.md §11)
         assertTrue(bn.weight().requiresGrad());
         assertEquals(DType.FLOAT64, bn.runningMean().dtype());
         assertEquals(DType.INT64, bn.numBatchesTracked().dtype());

@@ -4,6 +4,7 @@ import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Adagrad (SEMANTICS.md §6.6, {@code torch.optim.Adagrad}). Defaults: {@code lr=1e-2}, {@code lr_decay=0},
@@ -79,6 +80,16 @@ public final class Adagrad extends Optimizer {
             st.put("step", 0.0);
             st.put("sum", Tensor.full(p.dtype(), init, p.shape()));
         }
+    }
+
+    @Override
+    protected Set<String> stateTensorKeys() {
+        return Set.of("sum");
+    }
+
+    @Override
+    protected Set<String> requiredStateKeys(ParamGroup g) {
+        return Set.of("step", "sum");
     }
 
     @Override

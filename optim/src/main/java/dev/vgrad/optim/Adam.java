@@ -4,6 +4,7 @@ import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Adam (SEMANTICS.md §6.3, {@code torch.optim.Adam}) with coupled L2 weight decay, AMSGrad and maximization.
@@ -76,6 +77,17 @@ public class Adam extends Optimizer {
         requireNonNegative(g, "eps", "epsilon value");
         requireBetas(g);
         requireNonNegative(g, "weight_decay", "weight_decay value");
+    }
+
+    @Override
+    protected Set<String> stateTensorKeys() {
+        return Set.of("exp_avg", "exp_avg_sq", "max_exp_avg_sq");
+    }
+
+    @Override
+    protected Set<String> requiredStateKeys(ParamGroup g) {
+        return g.getBoolean("amsgrad") ? Set.of("step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+                : Set.of("step", "exp_avg", "exp_avg_sq");
     }
 
     @Override

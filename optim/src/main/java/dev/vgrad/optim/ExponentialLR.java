@@ -43,7 +43,10 @@ public final class ExponentialLR extends LRScheduler {
 
     @Override
     protected void checkExtra(Map<String, Object> m) {
-        doubleOf(m, "gamma");
+        if (!(doubleOf(m, "gamma") > 0)) {
+            throw new IllegalArgumentException("ExponentialLR: gamma must be a finite positive number, got "
+                    + m.get("gamma"));
+        }
     }
 
     @Override

@@ -149,9 +149,13 @@ public abstract class LRScheduler {
     }
 
     /**
-     * Restores {@link #stateDict()} output (also after a JSON round trip). Validates before changing anything.
+     * Restores {@link #stateDict()} output (also after a JSON round trip), all or nothing (docs/SEMANTICS.md
+     * §6.8): every field is validated before anything changes. Counts ({@code last_epoch >= -1},
+     * {@code _step_count >= 0}, step sizes, milestones) must be integers, flags booleans, and numbers finite and in
+     * the range the scheduler's constructor accepts.
      *
-     * @throws IllegalArgumentException when the dict belongs to another scheduler type or is malformed
+     * @throws IllegalArgumentException when the dict belongs to another scheduler type or is malformed; the
+     *                                  scheduler is then unchanged
      */
     public void loadStateDict(Map<String, Object> state) {
         prepareLoad(state).run();
@@ -166,8 +170,20 @@ public abstract class LRScheduler {
         }
         int le = intOf(state, "last_epoch");
         int sc = intOf(state, "_step_count");
+        if (le < -1) {
+            throw new IllegalArgumentException("scheduler state dict has last_epoch " + le + ", expected >= -1");
+        }
+        if (sc < 0) {
+            throw new IllegalArgumentException("scheduler state dict has _step_count " + sc + ", expected >= 0");
+        }
         double[] bl = doublesOf(state, "base_lrs");
         double[] ll = doublesOf(state, "_last_lr");
+        for (double b : bl) {
+            if (b < 0) {
+                throw new IllegalArgumentException("scheduler state dict has a negative base learning rate "
+                        + Optimizer.repr(b));
+            }
+        }
         if (bl.length != baseLrs.length || ll.length != baseLrs.length) {
             throw new IllegalArgumentException("scheduler state dict has " + bl.length
                     + " base learning rates but the optimizer has " + baseLrs.length + " parameter groups");
@@ -202,23 +218,54 @@ public abstract class LRScheduler {
         return l;
     }
 
+    /** {@code m[key]} as an int: it must be an integral number within the int range (1.5, NaN, 1e20 fail). */
     static int intOf(Map<String, Object> m, String key) {
         if (!(m.get(key) instanceof Number n)) {
             throw new IllegalArgumentException("scheduler state dict has no number " + key);
         }
-        return n.intValue();
+        return toInt(key, n.doubleValue());
     }
 
+    static int toInt(String key, double d) {
+        if (d != Math.rint(d) || d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("scheduler state dict: " + key + " must be an integer, got "
+                    + Optimizer.repr(d));
+        }
+        return (int) d;
+    }
+
+    /** {@code m[key]} as a finite double. */
     static double doubleOf(Map<String, Object> m, String key) {
         if (!(m.get(key) instanceof Number n)) {
             throw new IllegalArgumentException("scheduler state dict has no number " + key);
         }
+        if (!Double.isFinite(n.doubleValue())) {
+            throw new IllegalArgumentException("scheduler state dict: " + key + " must be finite, got "
+                    + Optimizer.repr(n.doubleValue()));
+        }
         return n.doubleValue();
     }
 
+    /** {@code m[key]} as a list of integers. */
+    static int[] intsOf(Map<String, Object> m, String key) {
+        double[] d = doublesOf(m, key);
+        int[] r = new int[d.length];
+        for (int i = 0; i < d.length; i++) {
+            r[i] = toInt(key, d[i]);
+        }
+        return r;
+    }
+
+    /** {@code m[key]} as a list of finite doubles. */
     static double[] doublesOf(Map<String, Object> m, String key) {
         Object v = m.get(key);
         if (v instanceof double[] d) {
+            for (double x : d) {
+                if (!Double.isFinite(x)) {
+                    throw new IllegalArgumentException("scheduler state dict list " + key + " has a non-finite "
+                            + "number " + Optimizer.repr(x));
+                }
+            }
             return d.clone();
         }
         if (!(v instanceof List<?> l)) {
@@ -230,6 +277,10 @@ public abstract class LRScheduler {
                 throw new IllegalArgumentException("scheduler state dict list " + key + " has a non-number");
             }
             r[i] = n.doubleValue();
+            if (!Double.isFinite(r[i])) {
+                throw new IllegalArgumentException("scheduler state dict list " + key + " has a non-finite number "
+                        + Optimizer.repr(r[i]));
+            }
         }
         return r;
     }

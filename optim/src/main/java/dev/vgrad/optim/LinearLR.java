@@ -77,7 +77,10 @@ public final class LinearLR extends LRScheduler {
     @Override
     protected void checkExtra(Map<String, Object> m) {
         check(doubleOf(m, "start_factor"), doubleOf(m, "end_factor"));
-        intOf(m, "total_iters");
+        if (intOf(m, "total_iters") <= 0) {
+            throw new IllegalArgumentException("LinearLR: total_iters must be a positive integer, got "
+                    + m.get("total_iters"));
+        }
     }
 
     @Override

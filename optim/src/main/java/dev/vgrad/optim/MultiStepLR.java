@@ -77,17 +77,13 @@ public final class MultiStepLR extends LRScheduler {
 
     @Override
     protected void checkExtra(Map<String, Object> m) {
-        doublesOf(m, "milestones");
+        intsOf(m, "milestones");
         doubleOf(m, "gamma");
     }
 
     @Override
     protected void loadExtra(Map<String, Object> m) {
-        double[] d = doublesOf(m, "milestones");
-        milestones = new int[d.length];
-        for (int i = 0; i < d.length; i++) {
-            milestones[i] = (int) d[i];
-        }
+        milestones = intsOf(m, "milestones");
         Arrays.sort(milestones);
         gamma = doubleOf(m, "gamma");
     }

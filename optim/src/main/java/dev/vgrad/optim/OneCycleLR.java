@@ -280,7 +280,11 @@ public final class OneCycleLR extends LRScheduler {
         if (intOf(m, "total_steps") <= 0) {
             throw new IllegalArgumentException("OneCycleLR state dict has a non-positive total_steps");
         }
-        doubleOf(m, "pct_start");
+        double pct = doubleOf(m, "pct_start");
+        if (pct < 0 || pct > 1) {
+            throw new IllegalArgumentException("Expected float between 0 and 1 pct_start, but got "
+                    + Optimizer.repr(pct));
+        }
         Object a = m.get("anneal_strategy");
         if (!"cos".equals(a) && !"linear".equals(a)) {
             throw new IllegalArgumentException("anneal_strategy must by one of 'cos' or 'linear', instead got " + a);

@@ -129,7 +129,7 @@ public abstract class Optimizer {
                 }
             }
         }
-        validateGroup(group);
+        checkGroup(group);
         groups.add(group);
         groupAdded(group);
     }
@@ -159,6 +159,71 @@ public abstract class Optimizer {
      */
     protected abstract void validateGroup(ParamGroup group);
 
+    /**
+     * Full check of a group's hyper-parameters: every default key present with the default's type (boolean
+     * flags are booleans, numbers are numbers, {@code betas} has two elements), the optimizer's own range checks
+     * ({@link #validateGroup}, PyTorch's messages), and every other number finite (docs/SEMANTICS.md §6.8).
+     */
+    private void checkGroup(ParamGroup g) {
+        for (Map.Entry<String, Object> e : defaults.entrySet()) {
+            String key = e.getKey();
+            Object def = e.getValue();
+            Object v = g.options().get(key);
+            if (!g.has(key)) {
+                throw new IllegalArgumentException("parameter group is missing the hyper-parameter '" + key + "'");
+            }
+            if (def instanceof Boolean && !(v instanceof Boolean)) {
+                throw new IllegalArgumentException("hyper-parameter '" + key + "' must be a boolean, got " + show(v));
+            }
+            if ((def instanceof Double || def == REQUIRED) && !(v instanceof Double)) {
+                throw new IllegalArgumentException("hyper-parameter '" + key + "' must be a number, got " + show(v));
+            }
+            if (def instanceof double[] d && !(v instanceof double[] a && a.length == d.length)) {
+                throw new IllegalArgumentException("hyper-parameter '" + key + "' must be a list of " + d.length
+                        + " numbers, got " + show(v));
+            }
+        }
+        validateGroup(g);
+        for (Map.Entry<String, Object> e : g.options().entrySet()) {
+            Object v = e.getValue();
+            boolean finite = true;
+            if (v instanceof Double d) {
+                finite = Double.isFinite(d);
+            } else if (v instanceof double[] a) {
+                for (double d : a) {
+                    finite &= Double.isFinite(d);
+                }
+            }
+            if (!finite) {
+                throw new IllegalArgumentException("hyper-parameter '" + e.getKey() + "' must be finite, got "
+                        + show(v));
+            }
+        }
+    }
+
+    private static String show(Object v) {
+        if (v instanceof double[] a) {
+            return java.util.Arrays.toString(a);
+        }
+        return v instanceof String str ? "'" + str + "'" : String.valueOf(v);
+    }
+
+    /**
+     * The names of all per-parameter state tensors this optimizer keeps (each must be a tensor shaped like its
+     * parameter when present). Default: none.
+     */
+    protected Set<String> stateTensorKeys() {
+        return Set.of();
+    }
+
+    /**
+     * The state keys a parameter's state must hold once it has any state, given its group's hyper-parameters
+     * ({@code step} and the moment buffers for Adam, …). Default: none.
+     */
+    protected Set<String> requiredStateKeys(ParamGroup group) {
+        return Set.of();
+    }
+
     /** Called after a group was added (Adagrad creates its state here). */
     protected void groupAdded(ParamGroup group) {
     }
@@ -167,6 +232,7 @@ public abstract class Optimizer {
 
     /** Performs one optimization step over every parameter with a non-null gradient. */
     public final void step() {
+        checkStateMatchesParams();
         stepCount++;
         try (var off = Grad.disabled()) {
             for (ParamGroup g : groups) {
@@ -183,6 +249,33 @@ public abstract class Optimizer {
                         Tensor w = p.contiguous();
                         update(g, p, w, gc);
                         p.copy_(w);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Fails before anything is updated when a parameter's data was replaced (e.g. by {@code Module.to(dtype)})
+     * after its state tensors were created: PyTorch 1.13 fails inside its kernel there; the fused kernels here
+     * need state of the parameter's dtype and shape. O(number of state tensors), no element is read.
+     */
+    private void checkStateMatchesParams() {
+        for (ParamGroup g : groups) {
+            for (Tensor p : g.params()) {
+                Map<String, Object> st = p.grad() == null ? null : state.get(p);
+                if (st == null) {
+                    continue;
+                }
+                for (Map.Entry<String, Object> e : st.entrySet()) {
+                    if (e.getValue() instanceof Tensor t && (t.dtype() != p.dtype()
+                            || !java.util.Arrays.equals(t.shape(), p.shape()))) {
+                        throw new IllegalStateException(getClass().getSimpleName() + ".step: state '" + e.getKey()
+                                + "' has dtype " + t.dtype() + " and shape " + java.util.Arrays.toString(t.shape())
+                                + " but its parameter now has dtype " + p.dtype() + " and shape "
+                                + java.util.Arrays.toString(p.shape()) + " (the parameter was converted, e.g. by "
+                                + "Module.to, after the optimizer created its state); reload the state with "
+                                + "loadStateDict(stateDict()), which converts it, or build a new optimizer");
                     }
                 }
             }
@@ -364,6 +457,7 @@ public abstract class Optimizer {
             throw new IllegalArgumentException("loaded state dict has a different number of parameter groups");
         }
         Map<Integer, Tensor> idMap = new LinkedHashMap<>();
+        Map<Tensor, ParamGroup> groupOf = new IdentityHashMap<>();
         List<Map<String, Object>> newOptions = new ArrayList<>();
         for (int gi = 0; gi < groups.size(); gi++) {
             if (!(savedGroups.get(gi) instanceof Map<?, ?> sg) || !(sg.get("params") instanceof List<?> ids)) {
@@ -375,18 +469,29 @@ public abstract class Optimizer {
                         + "the size of optimizer's group");
             }
             for (int k = 0; k < ids.size(); k++) {
-                idMap.put(toIndex(ids.get(k)), ps.get(k));
-            }
-            Map<String, Object> opts = new LinkedHashMap<>();
-            for (Map.Entry<?, ?> e : sg.entrySet()) {
-                String key = String.valueOf(e.getKey());
-                if (!"params".equals(key)) {
-                    opts.put(key, ParamGroup.normalize(key, e.getValue()));
+                int id = toIndex(ids.get(k));
+                if (idMap.put(id, ps.get(k)) != null) {
+                    throw new IllegalArgumentException("loaded state dict lists parameter index " + id + " twice");
                 }
             }
+            Map<String, Object> opts = new LinkedHashMap<>();
             ParamGroup probe = ParamGroup.of(ps);
-            probe.putAll(opts);
-            validateGroup(probe);
+            try {
+                for (Map.Entry<?, ?> e : sg.entrySet()) {
+                    String key = String.valueOf(e.getKey());
+                    if (!"params".equals(key)) {
+                        opts.put(key, ParamGroup.normalize(key, e.getValue()));
+                    }
+                }
+                probe.putAll(opts);
+                checkGroup(probe);
+            } catch (IllegalArgumentException | IllegalStateException ex) {
+                throw new IllegalArgumentException("loaded state dict has an invalid parameter group " + gi + ": "
+                        + ex.getMessage(), ex);
+            }
+            for (Tensor p : ps) {
+                groupOf.put(p, probe);
+            }
             newOptions.add(opts);
         }
         Map<Tensor, Map<String, Object>> newState = new IdentityHashMap<>();
@@ -402,18 +507,25 @@ public abstract class Optimizer {
                     throw new IllegalArgumentException("loaded state of parameter " + id + " is not a map");
                 }
                 Map<String, Object> s = new LinkedHashMap<>();
+                if (!entry.isEmpty()) {
+                    for (String key : requiredStateKeys(groupOf.get(p))) {
+                        if (!entry.containsKey(key) || entry.get(key) == null) {
+                            throw new IllegalArgumentException("loaded state of parameter " + id + " is missing '"
+                                    + key + "'");
+                        }
+                    }
+                }
+                Set<String> tensorKeys = stateTensorKeys();
                 for (Map.Entry<?, ?> kv : entry.entrySet()) {
                     String key = String.valueOf(kv.getKey());
                     Object v = kv.getValue();
                     if ("step".equals(key)) {
-                        if (v instanceof Tensor t) {
-                            v = t.item();
-                        }
-                        if (!(v instanceof Number n)) {
-                            throw new IllegalArgumentException("loaded state of parameter " + id
-                                    + " has a non-numeric step: " + v);
-                        }
-                        s.put(key, n.doubleValue());
+                        s.put(key, stepCount(id, v));
+                    } else if (v == null && tensorKeys.contains(key)) {
+                        continue; // PyTorch's momentum_buffer=None: no buffer yet
+                    } else if (tensorKeys.contains(key) && !(v instanceof Tensor)) {
+                        throw new IllegalArgumentException("loaded state '" + key + "' of parameter " + id
+                                + " must be a tensor, got " + show(v));
                     } else if (v instanceof Tensor t) {
                         if (!java.util.Arrays.equals(t.shape(), p.shape())) {
                             throw new IllegalArgumentException("loaded state '" + key + "' of parameter " + id
@@ -438,14 +550,48 @@ public abstract class Optimizer {
     }
 
     private static int toIndex(Object o) {
+        int id;
         if (o instanceof Number n) {
-            return n.intValue();
+            double d = n.doubleValue();
+            if (d != Math.rint(d) || d < 0 || d > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("loaded state dict has an invalid parameter index: " + o);
+            }
+            return (int) d;
         }
         try {
-            return Integer.parseInt(String.valueOf(o));
+            id = Integer.parseInt(String.valueOf(o));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("loaded state dict has a non-integer parameter index: " + o);
         }
+        if (id < 0) {
+            throw new IllegalArgumentException("loaded state dict has an invalid parameter index: " + o);
+        }
+        return id;
+    }
+
+    /**
+     * A loaded {@code step}: a non-negative integer count (a number or a one-element tensor), as a double. A
+     * negative, fractional or non-finite step would make the next bias correction divide by zero or go negative
+     * (e.g. {@code step = -1} turns every Adam parameter NaN).
+     */
+    private static double stepCount(int id, Object v) {
+        if (v instanceof Tensor t) {
+            if (t.numel() != 1) {
+                throw new IllegalArgumentException("loaded state 'step' of parameter " + id
+                        + " must be a one-element tensor, got shape " + java.util.Arrays.toString(t.shape()));
+            }
+            v = t.item();
+        }
+        if (!(v instanceof Number n) || v instanceof Boolean) {
+            throw new IllegalArgumentException("loaded state 'step' of parameter " + id
+                    + " must be a non-negative integer, got " + show(v));
+        }
+        double d = n.doubleValue();
+        if (!(d >= 0) || d != Math.rint(d) || d > 0x1p53) {
+            throw new IllegalArgumentException("loaded state 'step' of parameter " + id
+                    + " must be a non-negative integer, got " + repr(d));
+        }
+        return d;
     }
 
     // ------------------------------------------------------------------------------------------ validation helpers

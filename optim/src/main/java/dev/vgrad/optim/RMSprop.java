@@ -4,6 +4,7 @@ import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * RMSprop (SEMANTICS.md §6.5, {@code torch.optim.RMSprop}). Defaults: {@code lr=1e-2}, {@code alpha=0.99},
@@ -75,6 +76,23 @@ public final class RMSprop extends Optimizer {
         requireNonNegative(g, "momentum", "momentum value");
         requireNonNegative(g, "weight_decay", "weight_decay value");
         requireNonNegative(g, "alpha", "alpha value");
+    }
+
+    @Override
+    protected Set<String> stateTensorKeys() {
+        return Set.of("square_avg", "momentum_buffer", "grad_avg");
+    }
+
+    @Override
+    protected Set<String> requiredStateKeys(ParamGroup g) {
+        Set<String> keys = new java.util.LinkedHashSet<>(List.of("step", "square_avg"));
+        if (g.getDouble("momentum") > 0) {
+            keys.add("momentum_buffer");
+        }
+        if (g.getBoolean("centered")) {
+            keys.add("grad_avg");
+        }
+        return keys;
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.vgrad.core.Tensor;
 import dev.vgrad.core.kernel.OptimKernels;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum, L2 weight decay and
@@ -69,6 +70,11 @@ public final class SGD extends Optimizer {
         if (g.getBoolean("nesterov") && (g.getDouble("momentum") <= 0 || g.getDouble("dampening") != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
+    }
+
+    @Override
+    protected Set<String> stateTensorKeys() {
+        return Set.of("momentum_buffer");
     }
 
     @Override

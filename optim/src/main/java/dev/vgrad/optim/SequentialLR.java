@@ -102,7 +102,7 @@ public final class SequentialLR extends LRScheduler {
     @Override
     @SuppressWarnings("unchecked")
     protected void checkExtra(Map<String, Object> m) {
-        double[] ms = doublesOf(m, "_milestones");
+        int[] ms = intsOf(m, "_milestones");
         if (ms.length != milestones.length || !(m.get("_schedulers") instanceof List<?> l)
                 || l.size() != schedulers.size()) {
             throw new IllegalArgumentException("SequentialLR state dict does not match this scheduler's structure");
@@ -118,10 +118,8 @@ public final class SequentialLR extends LRScheduler {
     @Override
     @SuppressWarnings("unchecked")
     protected void loadExtra(Map<String, Object> m) {
-        double[] ms = doublesOf(m, "_milestones");
-        for (int i = 0; i < ms.length; i++) {
-            milestones[i] = (int) ms[i];
-        }
+        int[] ms = intsOf(m, "_milestones");
+        System.arraycopy(ms, 0, milestones, 0, ms.length);
         List<?> l = (List<?>) m.get("_schedulers");
         for (int i = 0; i < l.size(); i++) {
             schedulers.get(i).loadStateDict((Map<String, Object>) l.get(i));

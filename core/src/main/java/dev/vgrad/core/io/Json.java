@@ -2,11 +2,6 @@ package dev.vgrad.core.io;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -80,7 +75,7 @@ public final class Json {
             throw new IllegalArgumentException("maxDepth must be >= 1, got " + maxDepth);
         }
         try {
-            return new Parser(text, maxDepth).parseDocument();
+            return new Parser(text, null, maxDepth).parseDocument();
         } catch (Failure f) {
             throw new IllegalArgumentException("Malformed JSON: " + f.getMessage() + " at position " + f.pos);
         }
@@ -96,56 +91,22 @@ public final class Json {
         return parse(utf8, DEFAULT_MAX_DEPTH);
     }
 
-    /** As {@link #parse(byte[])} with an explicit nesting limit. */
+    /**
+     * As {@link #parse(byte[])} with an explicit nesting limit. The bytes are parsed in place, without a decoded
+     * copy of the whole text: besides the resulting tree, parsing needs only O(depth) memory plus, transiently,
+     * one copy of the longest string with escapes, so a header of S bytes decodes within about 2·S bytes of
+     * heap when its values are strings (docs/SEMANTICS.md §13).
+     */
     public static Object parse(byte[] utf8, int maxDepth) {
         Objects.requireNonNull(utf8, "utf8");
         if (maxDepth < 1) {
             throw new IllegalArgumentException("maxDepth must be >= 1, got " + maxDepth);
         }
-        String text = decodeUtf8(utf8);
         try {
-            return new Parser(text, maxDepth).parseDocument();
+            return new Parser(null, utf8, maxDepth).parseDocument();
         } catch (Failure f) {
-            int bytePos = utf8Length(text, f.pos);
-            throw new IllegalArgumentException("Malformed JSON: " + f.getMessage() + " at byte position " + bytePos);
+            throw new IllegalArgumentException("Malformed JSON: " + f.getMessage() + " at byte position " + f.pos);
         }
-    }
-
-    private static String decodeUtf8(byte[] bytes) {
-        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(bytes.length); // UTF-8 never decodes to more chars than bytes
-        CoderResult r = dec.decode(in, out, true);
-        if (r.isError()) {
-            throw new IllegalArgumentException("Malformed JSON: invalid UTF-8 at byte position " + in.position());
-        }
-        r = dec.flush(out);
-        if (r.isError()) {
-            throw new IllegalArgumentException("Malformed JSON: invalid UTF-8 at byte position " + in.position());
-        }
-        out.flip();
-        return out.toString();
-    }
-
-    /** Number of UTF-8 bytes of {@code s.substring(0, end)} (unpaired surrogates cannot occur here). */
-    private static int utf8Length(String s, int end) {
-        int n = 0;
-        for (int i = 0; i < end && i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n += 1;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
     }
 
     /** Internal parse failure; converted to IllegalArgumentException by the public entry points. */
@@ -160,15 +121,75 @@ public final class Json {
     }
 
     private static final class Parser {
+        // Exactly one of s (text input, positions are char indices) and b (UTF-8 input, positions are byte
+        // offsets) is non-null; bytes are read in place so that large headers are never copied whole.
         private final String s;
+        private final byte[] b;
         private final int n;
         private final int maxDepth;
         private int pos;
+        /** Length in bytes of the sequence last validated by {@link #codePointAt}. */
+        private int seqLen;
 
-        Parser(String s, int maxDepth) {
+        Parser(String s, byte[] b, int maxDepth) {
             this.s = s;
-            this.n = s.length();
+            this.b = b;
+            this.n = b != null ? b.length : s.length();
             this.maxDepth = maxDepth;
+        }
+
+        /** The char (text input) or unsigned byte (UTF-8 input) at {@code i}. */
+        private int at(int i) {
+            return b != null ? b[i] & 0xFF : s.charAt(i);
+        }
+
+        /** The input from {@code from} to {@code to} as a string (UTF-8 input: already validated). */
+        private String slice(int from, int to, boolean ascii) {
+            if (b == null) {
+                return s.substring(from, to);
+            }
+            return new String(b, from, to - from, ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        }
+
+        /**
+         * Validates the UTF-8 sequence starting with the non-ASCII byte at {@code i} (RFC 3629: no overlong
+         * forms, no surrogates, nothing above U+10FFFF), sets {@link #seqLen} and returns its code point.
+         */
+        private int codePointAt(int i) {
+            int c = b[i] & 0xFF;
+            int len;
+            int cp;
+            int min;
+            if (c >= 0xC2 && c <= 0xDF) {
+                len = 2;
+                cp = c & 0x1F;
+                min = 0x80;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                len = 3;
+                cp = c & 0x0F;
+                min = 0x800;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                len = 4;
+                cp = c & 0x07;
+                min = 0x10000;
+            } else {
+                throw fail("invalid UTF-8", i);
+            }
+            if (i + len > n) {
+                throw fail("invalid UTF-8", i);
+            }
+            for (int k = 1; k < len; k++) {
+                int cc = b[i + k] & 0xFF;
+                if ((cc & 0xC0) != 0x80) {
+                    throw fail("invalid UTF-8", i);
+                }
+                cp = (cp << 6) | (cc & 0x3F);
+            }
+            if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+                throw fail("invalid UTF-8", i);
+            }
+            seqLen = len;
+            return cp;
         }
 
         private Failure fail(String what, int at) {
@@ -179,14 +200,14 @@ public final class Json {
             if (at >= n) {
                 return fail("unexpected end of input", at);
             }
-            char c = s.charAt(at);
-            String shown = (c >= 0x20 && c < 0x7f) ? "'" + c + "'" : String.format("U+%04X", (int) c);
+            int c = b != null && at(at) >= 0x80 ? codePointAt(at) : at(at);
+            String shown = (c >= 0x20 && c < 0x7f) ? "'" + (char) c + "'" : String.format("U+%04X", c);
             return fail("unexpected character " + shown, at);
         }
 
         private void skipWs() {
             while (pos < n) {
-                char c = s.charAt(pos);
+                int c = at(pos);
                 if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
                     pos++;
                 } else {
@@ -206,7 +227,7 @@ public final class Json {
                 if (pos >= n) {
                     throw unexpected(pos);
                 }
-                char c = s.charAt(pos);
+                int c = at(pos);
                 if (c == '{' || c == '[') {
                     if (stack.size() + 1 > maxDepth) {
                         throw fail("nesting depth exceeds " + maxDepth, pos);
@@ -215,7 +236,7 @@ public final class Json {
                     skipWs();
                     if (c == '{') {
                         Map<String, Object> map = new LinkedHashMap<>();
-                        if (pos < n && s.charAt(pos) == '}') {
+                        if (pos < n && at(pos) == '}') {
                             pos++;
                             value = map;
                         } else {
@@ -225,7 +246,7 @@ public final class Json {
                         }
                     } else {
                         List<Object> list = new ArrayList<>();
-                        if (pos < n && s.charAt(pos) == ']') {
+                        if (pos < n && at(pos) == ']') {
                             pos++;
                             value = list;
                         } else {
@@ -264,11 +285,11 @@ public final class Json {
                         @SuppressWarnings("unchecked")
                         List<Object> list = (List<Object>) top;
                         list.add(value);
-                        if (pos < n && s.charAt(pos) == ',') {
+                        if (pos < n && at(pos) == ',') {
                             pos++;
                             skipWs();
                             break; // next element
-                        } else if (pos < n && s.charAt(pos) == ']') {
+                        } else if (pos < n && at(pos) == ']') {
                             pos++;
                             value = stack.pop();
                         } else {
@@ -278,12 +299,12 @@ public final class Json {
                         @SuppressWarnings("unchecked")
                         Map<String, Object> map = (Map<String, Object>) top;
                         map.put(keys.pop(), value);
-                        if (pos < n && s.charAt(pos) == ',') {
+                        if (pos < n && at(pos) == ',') {
                             pos++;
                             skipWs();
                             keys.push(parseKey(map));
                             break; // next member value
-                        } else if (pos < n && s.charAt(pos) == '}') {
+                        } else if (pos < n && at(pos) == '}') {
                             pos++;
                             value = stack.pop();
                         } else {
@@ -296,7 +317,7 @@ public final class Json {
 
         /** Parses {@code "key" :} (whitespace allowed) and leaves pos at the value. */
         private String parseKey(Map<String, Object> map) {
-            if (pos >= n || s.charAt(pos) != '"') {
+            if (pos >= n || at(pos) != '"') {
                 throw pos >= n ? unexpected(pos) : fail("expected a string key", pos);
             }
             int keyPos = pos;
@@ -305,7 +326,7 @@ public final class Json {
                 throw fail("duplicate key \"" + abbreviate(key) + "\"", keyPos);
             }
             skipWs();
-            if (pos >= n || s.charAt(pos) != ':') {
+            if (pos >= n || at(pos) != ':') {
                 throw pos >= n ? unexpected(pos) : fail("expected ':'", pos);
             }
             pos++;
@@ -318,24 +339,25 @@ public final class Json {
         }
 
         private void literal(String word) {
-            if (s.startsWith(word, pos)) {
-                pos += word.length();
-                return;
-            }
             int i = 0;
-            while (i < word.length() && pos + i < n && s.charAt(pos + i) == word.charAt(i)) {
+            while (i < word.length() && pos + i < n && at(pos + i) == word.charAt(i)) {
                 i++;
+            }
+            if (i == word.length()) {
+                pos += i;
+                return;
             }
             throw pos + i >= n ? unexpected(pos + i) : fail("invalid literal (expected '" + word + "')", pos);
         }
 
         private String parseString() {
             int start = ++pos; // after the opening quote
-            // fast path: no escapes
+            // fast path: no escapes; the string is built straight from the input
+            boolean ascii = true;
             while (pos < n) {
-                char c = s.charAt(pos);
+                int c = at(pos);
                 if (c == '"') {
-                    return s.substring(start, pos++);
+                    return slice(start, pos++, ascii);
                 }
                 if (c == '\\') {
                     break;
@@ -343,12 +365,18 @@ public final class Json {
                 if (c < 0x20) {
                     throw fail("unescaped control character in string", pos);
                 }
-                pos++;
+                if (b != null && c >= 0x80) {
+                    codePointAt(pos);
+                    pos += seqLen;
+                    ascii = false;
+                } else {
+                    pos++;
+                }
             }
             StringBuilder sb = new StringBuilder(Math.max(16, pos - start + 16));
-            sb.append(s, start, pos);
+            sb.append(slice(start, pos, ascii));
             while (pos < n) {
-                char c = s.charAt(pos);
+                int c = at(pos);
                 if (c == '"') {
                     pos++;
                     return sb.toString();
@@ -357,15 +385,20 @@ public final class Json {
                     throw fail("unescaped control character in string", pos);
                 }
                 if (c != '\\') {
-                    sb.append(c);
-                    pos++;
+                    if (b != null && c >= 0x80) {
+                        sb.appendCodePoint(codePointAt(pos));
+                        pos += seqLen;
+                    } else {
+                        sb.append((char) c);
+                        pos++;
+                    }
                     continue;
                 }
                 int escPos = pos;
                 if (pos + 1 >= n) {
                     throw unexpected(n);
                 }
-                char e = s.charAt(pos + 1);
+                int e = at(pos + 1);
                 pos += 2;
                 switch (e) {
                     case '"' -> sb.append('"');
@@ -382,9 +415,9 @@ public final class Json {
                             if (pos >= n) {
                                 throw unexpected(n);
                             }
-                            int d = Character.digit(s.charAt(pos), 16);
-                            char h = s.charAt(pos);
-                            if (d < 0 || h > 'f') { // Character.digit also accepts non-ASCII digits
+                            int h = at(pos);
+                            int d = h > 'f' ? -1 : Character.digit(h, 16); // digit() accepts non-ASCII digits
+                            if (d < 0) {
                                 throw fail("invalid \\u escape", escPos);
                             }
                             v = (v << 4) | d;
@@ -392,7 +425,7 @@ public final class Json {
                         }
                         sb.append((char) v);
                     }
-                    default -> throw fail("invalid escape '\\" + (e >= 0x20 && e < 0x7f ? String.valueOf(e)
+                    default -> throw fail("invalid escape '\\" + (e >= 0x20 && e < 0x7f ? String.valueOf((char) e)
                             : String.format("U+%04X", (int) e)) + "'", escPos);
                 }
             }
@@ -401,50 +434,50 @@ public final class Json {
 
         private Object parseNumber() {
             int start = pos;
-            if (s.charAt(pos) == '-') {
+            if (at(pos) == '-') {
                 pos++;
             }
             if (pos >= n) {
                 throw unexpected(pos);
             }
-            char c = s.charAt(pos);
+            int c = at(pos);
             if (c == '0') {
                 pos++;
-                if (pos < n && isDigit(s.charAt(pos))) {
+                if (pos < n && isDigit(at(pos))) {
                     throw fail("leading zeros are not allowed", start);
                 }
             } else if (c >= '1' && c <= '9') {
-                while (pos < n && isDigit(s.charAt(pos))) {
+                while (pos < n && isDigit(at(pos))) {
                     pos++;
                 }
             } else {
                 throw fail("invalid number", start);
             }
             boolean integral = true;
-            if (pos < n && s.charAt(pos) == '.') {
+            if (pos < n && at(pos) == '.') {
                 integral = false;
                 pos++;
-                if (pos >= n || !isDigit(s.charAt(pos))) {
+                if (pos >= n || !isDigit(at(pos))) {
                     throw fail("expected a digit after the decimal point", pos);
                 }
-                while (pos < n && isDigit(s.charAt(pos))) {
+                while (pos < n && isDigit(at(pos))) {
                     pos++;
                 }
             }
-            if (pos < n && (s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
+            if (pos < n && (at(pos) == 'e' || at(pos) == 'E')) {
                 integral = false;
                 pos++;
-                if (pos < n && (s.charAt(pos) == '+' || s.charAt(pos) == '-')) {
+                if (pos < n && (at(pos) == '+' || at(pos) == '-')) {
                     pos++;
                 }
-                if (pos >= n || !isDigit(s.charAt(pos))) {
+                if (pos >= n || !isDigit(at(pos))) {
                     throw fail("expected a digit in the exponent", pos);
                 }
-                while (pos < n && isDigit(s.charAt(pos))) {
+                while (pos < n && isDigit(at(pos))) {
                     pos++;
                 }
             }
-            String text = s.substring(start, pos);
+            String text = slice(start, pos, true);
             if (integral && pos - start <= 20) { // sign + 19 digits; longer cannot fit in a long
                 try {
                     return Long.parseLong(text);
@@ -459,7 +492,7 @@ public final class Json {
             return d;
         }
 
-        private static boolean isDigit(char c) {
+        private static boolean isDigit(int c) {
             return c >= '0' && c <= '9';
         }
     }
