@@ -822,7 +822,8 @@ public final class Tensor {
             return softplus();
         }
         Tensor bx = mul(beta);
-        return where(bx.gt(threshold), this, ElementwiseOps.unary(UnaryOp.SOFTPLUS_FULL, bx, 0).div(beta));
+        Tensor y = where(bx.gt(threshold), this, ElementwiseOps.unary(UnaryOp.SOFTPLUS_FULL, bx, 0).div(beta));
+        return Autograd.composite("SoftplusBackward0", y, this);
     }
 
     /** Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max. */
