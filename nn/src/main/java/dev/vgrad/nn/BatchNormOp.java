@@ -92,12 +92,27 @@ final class BatchNormOp {
             final boolean batchStats = training;
             final DType xDtype = x.dtype();
             // input(i), not x: naming x here would keep the activation alive beyond backward
-            Autograd.attach(y, new Node("NativeBatchNormBackward0", x, weight, bias) {
+            final DType wDtype = weight == null ? null : weight.dtype();
+            final int[] wShape = weight == null ? null : weight.shape();
+            final DType bDtype = bias == null ? null : bias.dtype();
+            final int[] bShape = bias == null ? null : bias.shape();
+            Autograd.attach(y, new Node("NativeBatchNormBackward0", new Tensor[] {x, weight, bias},
+                    new Tensor[] {runningMean, runningVar}) {
                 final SavedTensor sx = save(input(0));
                 final SavedTensor sw = input(1) == null ? null : save(input(1));
+                // PyTorch saves the running statistics too (after this call's update of them): the eval-mode
+                // rule reads their forward copies in mean/invstd, valid only while they are unchanged
+                final SavedTensor srm = extra(0) == null ? null : save(extra(0));
+                final SavedTensor srv = extra(1) == null ? null : save(extra(1));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    if (srm != null) {
+                        srm.get();
+                    }
+                    if (srv != null) {
+                        srv.get();
+                    }
                     Plane xv = new Plane(sx.get().detach().contiguous(), nBatch, channels, spatial);
                     Tensor gc = g.detach().dtype() == xDtype ? g.detach().contiguous() : g.detach().to(xDtype).contiguous();
                     Plane gv = new Plane(gc, nBatch, channels, spatial);
@@ -131,8 +146,8 @@ final class BatchNormOp {
                     });
                     return new Tensor[] {
                         gxT,
-                        weight != null && needsGrad(1) ? Raw.tensor(gw, weight.dtype(), weight.shape()) : null,
-                        bias != null && needsGrad(2) ? Raw.tensor(gb, bias.dtype(), bias.shape()) : null,
+                        wDtype != null && needsGrad(1) ? Raw.tensor(gw, wDtype, wShape) : null,
+                        bDtype != null && needsGrad(2) ? Raw.tensor(gb, bDtype, bShape) : null,
                     };
                 }
             });
