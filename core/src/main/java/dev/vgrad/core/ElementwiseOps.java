@@ -532,6 +532,7 @@ final class ElementwiseOps {
         String name = binaryName(op) + "_";
         Args.nonNull(name, "other", other);
         self.checkInPlace(name);
+        self.checkNoPartialOverlap(name, other);
         if (self.dtype == DType.INT64) {
             return inPlaceInt64(name, op, self, other);
         }
