@@ -2,7 +2,6 @@ package dev.vgrad.nn;
 
 import dev.vgrad.core.Autograd;
 import dev.vgrad.core.DType;
-import dev.vgrad.core.Grad;
 import dev.vgrad.core.Node;
 import dev.vgrad.core.SavedTensor;
 import dev.vgrad.core.Tensor;
@@ -83,10 +82,10 @@ final class BatchNormOp {
                 newMean[c] = (1 - momentum) * newMean[c] + momentum * mean[c];
                 newVar[c] = (1 - momentum) * newVar[c] + momentum * unbiased;
             }
-            try (Grad.Scope off = Grad.disabled()) {
-                runningMean.copy_(Raw.tensor(newMean, DType.FLOAT64, runningMean.shape()));
-                runningVar.copy_(Raw.tensor(newVar, DType.FLOAT64, runningVar.shape()));
-            }
+            // written through the storage without a version bump, as ATen's kernel does: a second training
+            // forward before backward must not invalidate the first one's saved running statistics (§5.7)
+            writeUnversioned(runningMean, newMean);
+            writeUnversioned(runningVar, newVar);
         }
         if (Autograd.isRecording(x, weight, bias)) {
             final boolean batchStats = training;
@@ -153,6 +152,25 @@ final class BatchNormOp {
             });
         }
         return y;
+    }
+
+    /** {@code t[i] = v[i]} for a 1-D float tensor of any stride, leaving its version counter alone. */
+    private static void writeUnversioned(Tensor t, double[] v) {
+        int off = t.storageOffset();
+        int st = t.stride()[0];
+        if (t.dtype() == DType.FLOAT32) {
+            float[] f = t.floatStorage();
+            for (int i = 0; i < v.length; i++) {
+                f[off + i * st] = (float) v[i];
+            }
+        } else if (t.dtype() == DType.FLOAT64) {
+            double[] d = t.doubleStorage();
+            for (int i = 0; i < v.length; i++) {
+                d[off + i * st] = v[i];
+            }
+        } else {
+            throw new IllegalArgumentException("batch_norm: running statistics must be floating point, got " + t.dtype());
+        }
     }
 
     /**

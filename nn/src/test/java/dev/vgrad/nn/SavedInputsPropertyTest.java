@@ -236,6 +236,37 @@ class SavedInputsPropertyTest {
         assertEquals("MseLossBackward0", loss.gradFn().name());
     }
 
+    /**
+     * Batch norm saves its running statistics, but its own update of them in a training forward does not bump their
+     * version (PyTorch 1.13: {@code running_mean._version} is unchanged by {@code bn(x)}), so two training forwards
+     * before one backward work; a user's in-place change between forward and backward still fails.
+     */
+    @Test
+    void batchNormRunningStatisticsUpdateKeepsTheVersion() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            TRIED.incrementAndGet();
+            In in = new In(seed);
+            int ch = in.size(1, 3);
+            Tensor x = in.x(in.size(2, 4), ch, in.size(1, 3));
+            Tensor rm = in.c(ch);
+            Tensor rv = in.c(ch);
+            int vm = rm.version();
+            int vv = rv.version();
+            Tensor y1 = F.batchNorm(x, rm, rv, null, null, true, 0.1, 1e-5);
+            Tensor y2 = F.batchNorm(x, rm, rv, null, null, true, 0.1, 1e-5);
+            String what = "seed " + seed + " " + in.shapes;
+            assertEquals(vm, rm.version(), what);
+            assertEquals(vv, rv.version(), what);
+            y1.sum().add(y2.sum()).backward();
+            Tensor y3 = F.batchNorm(x, rm, rv, null, null, true, 0.1, 1e-5);
+            try (Grad.Scope off = Grad.disabled()) {
+                rm.mul_(1.0);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> y3.sum().backward(), what);
+            assertTrue(e.getMessage().contains("modified by an inplace operation"), what + ": " + e.getMessage());
+        });
+    }
+
     @AfterAll
     static void report() {
         System.out.println("[issue15] nn.SavedInputsPropertyTest: " + TRIED.get() + " cases tried, " + FAILED.get()
