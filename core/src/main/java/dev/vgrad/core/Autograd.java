@@ -51,6 +51,51 @@ public final class Autograd {
     }
 
     /**
+     * Records that an op built from other recorded ops reads {@code saved} in its backward pass, as PyTorch's
+     * fused node of the same name does (docs/SEMANTICS.md §5.7): returns a tensor sharing {@code out}'s storage
+     * whose history is one more node, {@code name}, that passes the gradient through unchanged after checking
+     * that none of {@code saved} (null entries ignored) was modified in place since this call. Without this,
+     * modifying an input whose value the composite copied (such as the target of {@code mse_loss}) would go
+     * unnoticed where PyTorch raises. Returns {@code out} itself when it records no history; use the returned
+     * tensor in place of {@code out}.
+     */
+    public static Tensor composite(String name, Tensor out, Tensor... saved) {
+        Args.nonNull("Autograd.composite", "out", out);
+        if (out.gradFn() == null || !Grad.isEnabled()) {
+            return out;
+        }
+        return attach(out.detach(), new CompositeNode(name, out, saved));
+    }
+
+    /** The pass-through node of {@link #composite}: version checks only. */
+    private static final class CompositeNode extends Node {
+        private final SavedTensor[] saved;
+
+        CompositeNode(String name, Tensor out, Tensor[] tensors) {
+            super(name, out);
+            int n = 0;
+            for (Tensor t : tensors) {
+                n += t == null ? 0 : 1;
+            }
+            saved = new SavedTensor[n];
+            int k = 0;
+            for (Tensor t : tensors) {
+                if (t != null) {
+                    saved[k++] = save(t);
+                }
+            }
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            for (SavedTensor s : saved) {
+                s.get();
+            }
+            return new Tensor[] {g};
+        }
+    }
+
+    /**
      * Computes and returns the gradients of {@code output} with respect to {@code inputs} without touching any
      * {@code .grad} (like {@code torch.autograd.grad}). {@code gradOutput} may be null for a one-element output.
      */

@@ -78,8 +78,10 @@ final class ConvOps {
                     bc == null ? null : bc.storage.d, bc == null ? 0 : bc.offset, out.storage.d, 0, g);
         }
         if (Autograd.isRecording(x, weight, bias)) {
+            // the inputs themselves are saved, not their contiguous copies, so an in-place change is detected
+            // (docs/SEMANTICS.md §5.7); a non-contiguous input is copied again in backward
             Autograd.attach(out, new Node("ConvolutionBackward0", new Tensor[] {x, weight, bias},
-                    new Tensor[] {xc, wc}) {
+                    new Tensor[] {x, weight}) {
                 final SavedTensor sx = needsGrad(1) ? save(extra(0)) : null;
                 final SavedTensor sw = needsGrad(0) ? save(extra(1)) : null;
 
@@ -90,7 +92,7 @@ final class ConvOps {
                     Tensor gw = null;
                     Tensor gb = null;
                     if (needsGrad(0)) {
-                        Tensor w = sw.get();
+                        Tensor w = contiguousAs(sw.get(), dt);
                         gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
                         if (dt == DType.FLOAT32) {
                             ConvKernels.conv2dBackwardInput(gc.storage.f, gc.offset, w.storage.f, w.offset,
@@ -101,7 +103,7 @@ final class ConvOps {
                         }
                     }
                     if (needsGrad(1)) {
-                        Tensor xs = sx.get();
+                        Tensor xs = contiguousAs(sx.get(), dt);
                         gw = Tensor.empty(dt, new int[] {o, g.c() / groups, g.kh(), g.kw()});
                         if (dt == DType.FLOAT32) {
                             ConvKernels.conv2dBackwardWeight(gc.storage.f, gc.offset, xs.storage.f, xs.offset,
@@ -154,8 +156,12 @@ final class ConvOps {
         if (Autograd.isRecording(x)) {
             DType dt = x.dtype;
             Autograd.attach(out, new Node("MaxPool2DWithIndicesBackward0", x) {
+                // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
+                final SavedTensor sx = save(input(0));
+
                 @Override
                 protected Tensor[] backward(Tensor gOut) {
+                    sx.get();
                     Tensor gc = gOut.contiguousRaw();
                     Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
                     if (dt == DType.FLOAT32) {
@@ -187,8 +193,12 @@ final class ConvOps {
         if (Autograd.isRecording(x)) {
             DType dt = x.dtype;
             Autograd.attach(out, new Node("AvgPool2DBackward0", x) {
+                // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
+                final SavedTensor sx = save(input(0));
+
                 @Override
                 protected Tensor[] backward(Tensor gOut) {
+                    sx.get();
                     Tensor gc = gOut.contiguousRaw();
                     Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
                     if (dt == DType.FLOAT32) {
@@ -225,8 +235,12 @@ final class ConvOps {
         if (Autograd.isRecording(x)) {
             DType dt = x.dtype;
             Autograd.attach(out, new Node("AdaptiveAvgPool2DBackward0", x) {
+                // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
+                final SavedTensor sx = save(input(0));
+
                 @Override
                 protected Tensor[] backward(Tensor gOut) {
+                    sx.get();
                     Tensor gc = gOut.contiguousRaw();
                     Tensor gx = Tensor.empty(dt, new int[] {n, c, h, w});
                     if (dt == DType.FLOAT32) {

@@ -65,7 +65,7 @@ final class ElementwiseOps {
             }
             boolean usesOutput = op == UnaryOp.EXP || op == UnaryOp.TANH || op == UnaryOp.SIGMOID
                     || op == UnaryOp.SQRT || op == UnaryOp.RECIPROCAL;
-            Autograd.attach(out, new UnaryNode(op, alpha, usesOutput ? null : xc, usesOutput ? out : null, x));
+            Autograd.attach(out, new UnaryNode(op, alpha, x, out, usesOutput));
         }
         return out;
     }
@@ -101,17 +101,23 @@ final class ElementwiseOps {
         private final SavedTensor sx;
         private final SavedTensor sy;
 
-        UnaryNode(UnaryOp op, double alpha, Tensor x, Tensor y, Tensor input) {
+        /**
+         * Saves what PyTorch's node saves (docs/SEMANTICS.md §5.7): the output y for exp, tanh, sigmoid, sqrt and
+         * reciprocal; for relu the output too, handed to the kernel as x (y &gt; 0 exactly where x &gt; 0, NaN
+         * included), so modifying relu's input in place is allowed and modifying its output is not; for the
+         * others the input itself (not a contiguous copy), so that modifying it in place is detected.
+         */
+        UnaryNode(UnaryOp op, double alpha, Tensor input, Tensor out, boolean usesOutput) {
             super(torchName(op), input);
             this.op = op;
             this.alpha = alpha;
-            this.sx = x != null ? save(x) : null;
-            this.sy = y != null ? saveOutput(y) : null;
+            this.sx = usesOutput ? null : op == UnaryOp.RELU ? saveOutput(out) : save(input);
+            this.sy = usesOutput ? saveOutput(out) : null;
         }
 
         @Override
         protected Tensor[] backward(Tensor g) {
-            Tensor x = sx != null ? sx.get() : null;
+            Tensor x = sx != null ? sx.get().contiguousRaw() : null;
             Tensor y = sy != null ? sy.get() : null;
             Tensor ref = x != null ? x : y;
             Tensor gc = g.contiguousRaw();
@@ -335,6 +341,8 @@ final class ElementwiseOps {
         private final SavedTensor sout;
         private final int[] aShape;
         private final int[] bShape;
+        /** The promoted dtype the forward computed in. */
+        private final DType dtype;
 
         BinaryNode(BinaryOp op, Tensor a, Tensor b, Tensor ac, Tensor bc, Tensor out) {
             super(switch (op) {
@@ -353,9 +361,17 @@ final class ElementwiseOps {
                     || op == BinaryOp.POW || op == BinaryOp.MAX || op == BinaryOp.MIN;
             boolean needB = op == BinaryOp.MUL && needsGrad(0) || op == BinaryOp.DIV
                     || op == BinaryOp.POW || op == BinaryOp.MAX || op == BinaryOp.MIN;
-            this.sa = needA ? save(ac) : null;
-            this.sb = needB ? save(bc) : null;
+            // the inputs themselves, not their promoted copies, so that an in-place change is detected
+            this.sa = needA ? save(a) : null;
+            this.sb = needB ? save(b) : null;
+            this.dtype = ac.dtype;
             this.sout = op == BinaryOp.POW && needsGrad(1) ? saveOutput(out) : null;
+        }
+
+        /** Saved input, converted to the dtype the forward computed in. */
+        private Tensor promoted(SavedTensor s) {
+            Tensor t = s.get();
+            return t.dtype == dtype ? t : t.toRaw(dtype);
         }
 
         @Override
@@ -374,9 +390,9 @@ final class ElementwiseOps {
                 case MUL -> {
                     // b's gradient first: a's may then be written over a private g (a dropout or drop-path mask
                     // multiply, x * mask, then allocates nothing in backward)
-                    gb = needsGrad(1) ? g.mul(sa.get()) : null;
+                    gb = needsGrad(1) ? g.mul(promoted(sa)) : null;
                     if (needsGrad(0)) {
-                        Tensor b = sb.get();
+                        Tensor b = promoted(sb);
                         if (gradOutputExclusive && b.dtype == g.dtype && g.offset == 0 && g.isContiguous()
                                 && g.storage.length() == g.numel() && Arrays.equals(g.shape, aShape)) {
                             binaryRawInto(BinaryOp.MUL, g, b, g);
@@ -387,13 +403,13 @@ final class ElementwiseOps {
                     }
                 }
                 case DIV -> {
-                    Tensor b = sb.get();
+                    Tensor b = promoted(sb);
                     ga = needsGrad(0) ? g.div(b) : null;
-                    gb = needsGrad(1) ? g.mul(sa.get()).div(b.mul(b)).neg() : null;
+                    gb = needsGrad(1) ? g.mul(promoted(sa)).div(b.mul(b)).neg() : null;
                 }
                 case POW -> {
-                    Tensor a = sa.get();
-                    Tensor b = sb.get();
+                    Tensor a = promoted(sa);
+                    Tensor b = promoted(sb);
                     if (needsGrad(0)) {
                         // d/da a^b = b·a^(b-1), defined as 0 where b == 0
                         Tensor d = b.mul(a.pow(b.sub(1)));
@@ -408,8 +424,8 @@ final class ElementwiseOps {
                 case MAX, MIN -> {
                     // PyTorch: where(a == b, g/2, g) masked to 0 where the other operand wins, so a NaN
                     // comparison (never "wins") passes the full gradient to both operands
-                    Tensor a = sa.get();
-                    Tensor b = sb.get();
+                    Tensor a = promoted(sa);
+                    Tensor b = promoted(sb);
                     Tensor half = g.mul(0.5);
                     Tensor tie = a.eq(b);
                     Tensor aLoses = op == BinaryOp.MAX ? a.lt(b) : a.gt(b);
@@ -451,8 +467,8 @@ final class ElementwiseOps {
             }
         }
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node("ClampBackward1", new Tensor[] {x}, new Tensor[] {xc}) {
-                final SavedTensor sx = save(extra(0));
+            Autograd.attach(out, new Node("ClampBackward1", x) {
+                final SavedTensor sx = save(input(0));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
@@ -488,12 +504,15 @@ final class ElementwiseOps {
                     }
                 });
         if (Autograd.isRecording(a, b)) {
-            Tensor condC = cond.detach();
             int[] aShape = a.shape;
             int[] bShape = b.shape;
-            Autograd.attach(out, new Node("WhereBackward0", null, a, b) {
+            Autograd.attach(out, new Node("WhereBackward0", cond.detach(), a, b) {
+                // the condition decides where each gradient goes: an in-place change to it must fail backward
+                final SavedTensor sc = save(input(0));
+
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    Tensor condC = sc.get();
                     Tensor zero = g.zerosLike();
                     return new Tensor[] {
                         null,
@@ -513,6 +532,7 @@ final class ElementwiseOps {
         String name = binaryName(op) + "_";
         Args.nonNull(name, "other", other);
         self.checkInPlace(name);
+        self.checkNoPartialOverlap(name, other);
         if (self.dtype == DType.INT64) {
             return inPlaceInt64(name, op, self, other);
         }

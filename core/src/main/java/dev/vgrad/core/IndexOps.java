@@ -208,9 +208,15 @@ final class IndexOps {
         }
         if (Autograd.isRecording(x)) {
             int[] inShape = x.shape;
-            Autograd.attach(out, new Node("GatherBackward0", x, null) {
+            Autograd.attach(out, new Node("GatherBackward0", x, index) {
+                // PyTorch saves both; the offsets computed in forward stay valid while neither changes
+                final SavedTensor sx = save(input(0));
+                final SavedTensor si = save(input(1));
+
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    sx.get();
+                    si.get();
                     Tensor gc = g.contiguousRaw();
                     Tensor gx = Tensor.zeros(g.dtype, inShape);
                     for (int i = 0; i < n; i++) {
@@ -260,9 +266,13 @@ final class IndexOps {
         }
         if (Autograd.isRecording(x)) {
             int[] inShape = x.shape;
-            Autograd.attach(out, new Node("IndexSelectBackward0", x, null) {
+            Autograd.attach(out, new Node("IndexSelectBackward0", x, index) {
+                // PyTorch saves the index (not x); the positions copied from it stay valid while it is unchanged
+                final SavedTensor si = save(input(1));
+
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    si.get();
                     Tensor gx = Tensor.zeros(g.dtype, inShape);
                     if (inShape.length == 0) {
                         for (int i = 0; i < sel.length; i++) {

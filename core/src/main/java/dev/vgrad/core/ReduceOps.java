@@ -239,7 +239,8 @@ final class ReduceOps {
         int n = reducedCount(x, mask);
         Tensor mu = mean(x, dims, true);
         Tensor d = x.sub(mu);
-        return d.mul(d).sum(dims, keepdim).div(Math.max(0, n - correction));
+        // PyTorch's VarBackward0 saves x: the composite's own nodes keep only the private x - mean
+        return Autograd.composite("VarBackward0", d.mul(d).sum(dims, keepdim).div(Math.max(0, n - correction)), x);
     }
 
     // ------------------------------------------------------------------ max / min
@@ -413,7 +414,8 @@ final class ReduceOps {
         if (!keepdim) {
             s = s.reshape(reducedShape(x.shape, mask, false));
         }
-        return s;
+        // PyTorch's LogsumexpBackward0 saves x; the composite's exp saves only its own private output
+        return Autograd.composite("LogsumexpBackward0", s, x);
     }
 
     // ------------------------------------------------------------------ softmax

@@ -495,7 +495,7 @@ public final class Tensor {
 
     /** Writes one element in place (an in-place op: bumps the version). */
     public Tensor set(double value, int... idx) {
-        checkInPlace("set");
+        checkInPlaceAliasingAllowed();
         storage.set(flatIndex("set", idx), value);
         storage.version++;
         return this;
@@ -855,7 +855,8 @@ public final class Tensor {
             return softplus();
         }
         Tensor bx = mul(beta);
-        return where(bx.gt(threshold), this, ElementwiseOps.unary(UnaryOp.SOFTPLUS_FULL, bx, 0).div(beta));
+        Tensor y = where(bx.gt(threshold), this, ElementwiseOps.unary(UnaryOp.SOFTPLUS_FULL, bx, 0).div(beta));
+        return Autograd.composite("SoftplusBackward0", y, this);
     }
 
     /** Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max. */
@@ -1054,7 +1055,25 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ in-place
 
+    /**
+     * The checks every in-place entry point runs before writing (docs/SEMANTICS.md §5.8): inference tensors,
+     * leaves that require grad, then internal overlap (see {@link #checkNoInternalOverlap}).
+     */
     void checkInPlace(String op) {
+        checkInPlaceAutograd();
+        checkNoInternalOverlap(op);
+    }
+
+    /**
+     * As {@link #checkInPlace} without the overlap check, for the writes PyTorch lets through on an expanded
+     * view ({@code fill_}, {@code zero_}, single-element assignment): every aliased element receives the same
+     * value, so the result does not depend on the order of the writes.
+     */
+    void checkInPlaceAliasingAllowed() {
+        checkInPlaceAutograd();
+    }
+
+    private void checkInPlaceAutograd() {
         if (inference != Grad.isInferenceMode() && inference) {
             throw new IllegalStateException("Inplace update to inference tensor outside InferenceMode is not "
                     + "allowed.You can make a clone to get a normal tensor before doing inplace update.See "
@@ -1063,6 +1082,80 @@ public final class Tensor {
         if (requiresGrad && gradFn == null && Grad.isEnabled()) {
             throw new IllegalStateException("a leaf Variable that requires grad is being used in an in-place operation.");
         }
+    }
+
+    /**
+     * PyTorch's {@code assert_no_internal_overlap}: a non-empty destination with a dimension of size &gt; 1 and
+     * stride 0 (an expanded view) has several elements at one memory location, so an elementwise write would keep
+     * only the last value written there. Other self-overlapping layouts (only reachable through as_strided in
+     * PyTorch, which returns TOO_HARD for them) are let through, as in PyTorch. O(rank).
+     */
+    void checkNoInternalOverlap(String op) {
+        if (numel() == 0) {
+            return;
+        }
+        for (int d = 0; d < shape.length; d++) {
+            if (stride[d] == 0 && shape[d] > 1) {
+                throw new IllegalArgumentException(op + ": unsupported operation: more than one element of the "
+                        + "written-to tensor refers to a single memory location. Please clone() the tensor before "
+                        + "performing the operation. (destination shape " + Shape.str(shape) + ", strides "
+                        + Shape.str(stride) + ")");
+            }
+        }
+    }
+
+    /**
+     * PyTorch's {@code assert_no_partial_overlap} between this destination and an input {@code src}: when both are
+     * dense, non-overlapping layouts over the same storage whose memory ranges intersect without being the same
+     * elements in the same order, an elementwise write would read inputs it has already overwritten. Identical
+     * layouts ({@code x.add_(x)}) are fine; layouts PyTorch cannot classify cheaply are let through, as there.
+     */
+    void checkNoPartialOverlap(String op, Tensor src) {
+        if (src.storage != storage || numel() == 0 || src.numel() == 0) {
+            return;
+        }
+        int[] mine = denseRange(shape, stride, offset);
+        int[] theirs = denseRange(src.shape, src.stride, src.offset);
+        if (mine == null || theirs == null) {
+            return;
+        }
+        boolean same = mine[0] == theirs[0] && mine[1] == theirs[1];
+        boolean partial = same ? !Arrays.equals(stride, src.stride) || !Arrays.equals(shape, src.shape)
+                : mine[0] < theirs[1] && theirs[0] < mine[1];
+        if (partial) {
+            throw new IllegalArgumentException(op + ": unsupported operation: some elements of the input tensor and "
+                    + "the written-to tensor refer to a single memory location. Please clone() the tensor before "
+                    + "performing the operation. (destination shape " + Shape.str(shape) + ", strides "
+                    + Shape.str(stride) + ", offset " + offset + "; input shape " + Shape.str(src.shape) + ", strides "
+                    + Shape.str(src.stride) + ", offset " + src.offset + ")");
+        }
+    }
+
+    /**
+     * {@code [begin, end)} of the elements when the layout is non-overlapping and dense (a permutation of a
+     * contiguous layout, size-1 dims ignored), else null. O(rank²) on the rank, no allocation beyond one array.
+     */
+    private static int[] denseRange(int[] shape, int[] stride, int offset) {
+        int n = Shape.numel(shape);
+        boolean[] used = new boolean[shape.length];
+        int expected = 1;
+        for (int left = 0; left < shape.length; left++) {
+            int pick = -1;
+            for (int d = 0; d < shape.length; d++) {
+                if (!used[d] && shape[d] != 1 && (pick < 0 || stride[d] < stride[pick])) {
+                    pick = d;
+                }
+            }
+            if (pick < 0) {
+                break;
+            }
+            if (stride[pick] != expected) {
+                return null;
+            }
+            used[pick] = true;
+            expected *= shape[pick];
+        }
+        return new int[] {offset, offset + n};
     }
 
     /** this += other (broadcast into this shape). */
@@ -1107,7 +1200,7 @@ public final class Tensor {
 
     /** Sets every element to {@code value}. */
     public Tensor fill_(double value) {
-        checkInPlace("fill_");
+        checkInPlaceAliasingAllowed();
         fillRaw(value);
         storage.version++;
         overwrittenHistory("FillBackward0");
@@ -1133,6 +1226,7 @@ public final class Tensor {
     public Tensor copy_(Tensor src) {
         Args.nonNull("copy_", "src", src);
         checkInPlace("copy_");
+        checkNoPartialOverlap("copy_", src);
         int[] target = Shape.broadcast("copy_", src.shape, shape);
         if (!Arrays.equals(target, shape)) {
             throw new IllegalArgumentException("copy_: source of shape " + Shape.str(src.shape)

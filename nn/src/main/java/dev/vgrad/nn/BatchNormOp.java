@@ -2,7 +2,6 @@ package dev.vgrad.nn;
 
 import dev.vgrad.core.Autograd;
 import dev.vgrad.core.DType;
-import dev.vgrad.core.Grad;
 import dev.vgrad.core.Node;
 import dev.vgrad.core.SavedTensor;
 import dev.vgrad.core.Tensor;
@@ -83,21 +82,36 @@ final class BatchNormOp {
                 newMean[c] = (1 - momentum) * newMean[c] + momentum * mean[c];
                 newVar[c] = (1 - momentum) * newVar[c] + momentum * unbiased;
             }
-            try (Grad.Scope off = Grad.disabled()) {
-                runningMean.copy_(Raw.tensor(newMean, DType.FLOAT64, runningMean.shape()));
-                runningVar.copy_(Raw.tensor(newVar, DType.FLOAT64, runningVar.shape()));
-            }
+            // written through the storage without a version bump, as ATen's kernel does: a second training
+            // forward before backward must not invalidate the first one's saved running statistics (§5.7)
+            writeUnversioned(runningMean, newMean);
+            writeUnversioned(runningVar, newVar);
         }
         if (Autograd.isRecording(x, weight, bias)) {
             final boolean batchStats = training;
             final DType xDtype = x.dtype();
             // input(i), not x: naming x here would keep the activation alive beyond backward
-            Autograd.attach(y, new Node("NativeBatchNormBackward0", x, weight, bias) {
+            final DType wDtype = weight == null ? null : weight.dtype();
+            final int[] wShape = weight == null ? null : weight.shape();
+            final DType bDtype = bias == null ? null : bias.dtype();
+            final int[] bShape = bias == null ? null : bias.shape();
+            Autograd.attach(y, new Node("NativeBatchNormBackward0", new Tensor[] {x, weight, bias},
+                    new Tensor[] {runningMean, runningVar}) {
                 final SavedTensor sx = save(input(0));
                 final SavedTensor sw = input(1) == null ? null : save(input(1));
+                // PyTorch saves the running statistics too (after this call's update of them): the eval-mode
+                // rule reads their forward copies in mean/invstd, valid only while they are unchanged
+                final SavedTensor srm = extra(0) == null ? null : save(extra(0));
+                final SavedTensor srv = extra(1) == null ? null : save(extra(1));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    if (srm != null) {
+                        srm.get();
+                    }
+                    if (srv != null) {
+                        srv.get();
+                    }
                     Plane xv = new Plane(sx.get().detach().contiguous(), nBatch, channels, spatial);
                     Tensor gc = g.detach().dtype() == xDtype ? g.detach().contiguous() : g.detach().to(xDtype).contiguous();
                     Plane gv = new Plane(gc, nBatch, channels, spatial);
@@ -131,13 +145,32 @@ final class BatchNormOp {
                     });
                     return new Tensor[] {
                         gxT,
-                        weight != null && needsGrad(1) ? Raw.tensor(gw, weight.dtype(), weight.shape()) : null,
-                        bias != null && needsGrad(2) ? Raw.tensor(gb, bias.dtype(), bias.shape()) : null,
+                        wDtype != null && needsGrad(1) ? Raw.tensor(gw, wDtype, wShape) : null,
+                        bDtype != null && needsGrad(2) ? Raw.tensor(gb, bDtype, bShape) : null,
                     };
                 }
             });
         }
         return y;
+    }
+
+    /** {@code t[i] = v[i]} for a 1-D float tensor of any stride, leaving its version counter alone. */
+    private static void writeUnversioned(Tensor t, double[] v) {
+        int off = t.storageOffset();
+        int st = t.stride()[0];
+        if (t.dtype() == DType.FLOAT32) {
+            float[] f = t.floatStorage();
+            for (int i = 0; i < v.length; i++) {
+                f[off + i * st] = (float) v[i];
+            }
+        } else if (t.dtype() == DType.FLOAT64) {
+            double[] d = t.doubleStorage();
+            for (int i = 0; i < v.length; i++) {
+                d[off + i * st] = v[i];
+            }
+        } else {
+            throw new IllegalArgumentException("batch_norm: running statistics must be floating point, got " + t.dtype());
+        }
     }
 
     /**

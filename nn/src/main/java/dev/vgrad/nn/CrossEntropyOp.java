@@ -173,13 +173,26 @@ final class CrossEntropyOp {
             final DType tDtype = target.dtype();
             Autograd.attach(out, new Node(logProbs ? "NllLossBackward0" : "CrossEntropyLossBackward0", input, target,
                     weight) {
-                final SavedTensor sx = save(input(0));   // input(i), not input: see Node.input
-                final SavedTensor sp = probTarget ? save(input(1)) : null;
+                // What PyTorch saves (docs/SEMANTICS.md §5.7), input(i) rather than the locals (see Node.input):
+                // nll_loss saves its input, cross_entropy only its private log-softmax, so the rule reads the
+                // forward's private copy x and an in-place change to cross_entropy's input is allowed; the target
+                // and the class weights are saved by both (t and w are their forward copies, valid while the
+                // version checks pass)
+                final SavedTensor sx = logProbs ? save(input(0)) : null;
+                final SavedTensor st = save(input(1));
+                final SavedTensor sw = input(2) == null ? null : save(input(2));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
-                    double[] xv = Raw.doubles(sx.get());
-                    double[] pv = sp == null ? null : Raw.doubles(sp.get());
+                    if (sx != null) {
+                        sx.get();
+                    }
+                    if (sw != null) {
+                        sw.get();
+                    }
+                    st.get();
+                    double[] xv = x;
+                    double[] pv = p;
                     double[] gv = Raw.doubles(g);
                     boolean needX = needsGrad(0);
                     boolean needT = probTarget && needsGrad(1);

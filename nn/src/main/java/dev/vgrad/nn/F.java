@@ -450,7 +450,8 @@ public final class F {
         if (bias != null) {
             y = y.add(bias);
         }
-        return y;
+        // PyTorch's NativeLayerNormBackward0 saves input, weight and bias
+        return Autograd.composite("NativeLayerNormBackward0", y, x, weight, bias);
     }
 
     // ------------------------------------------------------------------ embedding
@@ -493,9 +494,18 @@ public final class F {
         }
         final int pad = paddingIdx == null ? -1 : (paddingIdx < 0 ? paddingIdx + vocab : paddingIdx);
         if (Autograd.isRecording(weight)) {
-            Autograd.attach(y, new Node("EmbeddingBackward0", weight) {
+            final DType wDtype = weight.dtype();
+            final int[] wShape = weight.shape();
+            Autograd.attach(y, new Node("EmbeddingBackward0", new Tensor[] {weight}, new Tensor[] {indices}) {
+                // PyTorch saves the indices and the weight: the rows copied into idx stay valid while the indices
+                // are unchanged, and an in-place change to either must fail backward (docs/SEMANTICS.md §5.7)
+                final SavedTensor si = save(extra(0));
+                final SavedTensor sw = save(input(0));
+
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    si.get();
+                    sw.get();
                     double[] gv = Raw.doubles(g);
                     double[] gw = new double[vocab * dimE];
                     for (int r = 0; r < idx.length; r++) {
@@ -507,7 +517,7 @@ public final class F {
                             gw[row * dimE + j] += gv[r * dimE + j];
                         }
                     }
-                    return new Tensor[] {Raw.tensor(gw, weight.dtype(), weight.shape())};
+                    return new Tensor[] {Raw.tensor(gw, wDtype, wShape)};
                 }
             });
         }
@@ -557,7 +567,8 @@ public final class F {
                     + "lead to incorrect results due to broadcasting. Please ensure they have the same size.");
         }
         Tensor d = input.sub(target);
-        return reduce(d.mul(d), red);
+        // PyTorch's MseLossBackward0 saves both; the composite's own nodes keep only the private difference
+        return Autograd.composite("MseLossBackward0", reduce(d.mul(d), red), input, target);
     }
 
     /** {@code F.binary_cross_entropy_with_logits} with mean reduction and no weights. */
@@ -591,7 +602,9 @@ public final class F {
         if (weight != null) {
             l = l.mul(weight);
         }
-        return reduce(l, red);
+        // PyTorch's BinaryCrossEntropyWithLogitsBackward0 saves all four; the composite keeps private copies
+        return Autograd.composite("BinaryCrossEntropyWithLogitsBackward0", reduce(l, red), input, target, weight,
+                posWeight);
     }
 
     /** {@code −log σ(z) = log(1 + e^{−|z|}) + max(−z, 0)} elementwise, with gradient {@code −σ(−z)}. */
