@@ -22,13 +22,32 @@ public final class F {
 
     // ------------------------------------------------------------------ linear / conv / pooling
 
-    /** {@code x·Wᵀ + b} over the last dim of {@code x} (any leading dims); {@code bias} may be null. */
+    /**
+     * {@code x·Wᵀ + b} over the last dim of {@code x} (any leading dims); {@code bias} may be null. Dtypes are
+     * never promoted (docs/SEMANTICS.md §11): the input and weight must share a dtype (PyTorch's addmm or matmul
+     * error otherwise); a bias of another dtype is an error where PyTorch runs addmm (2-D input, or contiguous 3-D)
+     * and is otherwise added in place as PyTorch's {@code add_} does, the result keeping the product's dtype.
+     */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         Check.nonNull("linear", "input", x);
         Check.nonNull("linear", "weight", weight);
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("linear: weight must be 2-D (out_features, in_features), got "
                     + Raw.shapeStr(weight.shape()));
+        }
+        if (bias != null && (x.dim() == 2 || (x.dim() == 3 && x.isContiguous()))) {
+            // PyTorch's addmm(bias, x, Wᵀ) checks dtypes before shapes: self (the bias) against mat2 first, then
+            // mat1 against mat2
+            if (bias.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException("linear: self and mat2 must have the same dtype (bias "
+                        + Raw.shapeStr(bias.shape()) + " " + bias.dtype() + ", weight " + Raw.shapeStr(weight.shape())
+                        + " " + weight.dtype() + ")");
+            }
+            if (x.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException("linear: mat1 and mat2 must have the same dtype (input "
+                        + Raw.shapeStr(x.shape()) + " " + x.dtype() + ", weight " + Raw.shapeStr(weight.shape()) + " "
+                        + weight.dtype() + ")");
+            }
         }
         if (x.dim() == 0 || x.size(-1) != weight.size(1)) {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied ("
@@ -39,7 +58,19 @@ public final class F {
             return LinearOp.apply(x, weight, bias);
         }
         Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return bias == null ? y : addInPlaceTyped(y, bias);
+    }
+
+    /**
+     * {@code y + b} with the result in y's dtype, as PyTorch's {@code y.add_(b)}: computed in the promoted dtype of
+     * the two (float64 if either is, float32 for an int64 bias on float32) and rounded once to y's dtype.
+     */
+    private static Tensor addInPlaceTyped(Tensor y, Tensor b) {
+        if (b.dtype() == y.dtype()) {
+            return y.add(b);
+        }
+        DType common = y.dtype() == DType.FLOAT64 || b.dtype() == DType.FLOAT64 ? DType.FLOAT64 : y.dtype();
+        return y.to(common).add(b.to(common)).to(y.dtype());
     }
 
     /** 2-D convolution with numeric padding. */
@@ -58,6 +89,12 @@ public final class F {
         Check.nonNull("conv2d", "weight", weight);
         Check.nonNull("conv2d", "stride", stride);
         Check.nonNull("conv2d", "dilation", dilation);
+        Check.nonNull("conv2d", "input", x);
+        if (bias != null && bias.dtype() != x.dtype()) {
+            // PyTorch 1.13's string-padding path converts the bias to the input's dtype instead of rejecting it:
+            // F.conv2d(f32 input, f32 weight, f64 bias, padding='valid') returns float32 (docs/SEMANTICS.md §11)
+            bias = bias.to(x.dtype());
+        }
         switch (padding) {
             case "valid":
                 return x.conv2d(weight, bias, stride, new int[] {0, 0}, dilation, groups);
