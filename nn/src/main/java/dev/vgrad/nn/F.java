@@ -494,7 +494,10 @@ public final class F {
 
     /**
      * Looks up rows of {@code weight} (V, D) for int64 {@code indices} of any shape; output shape
-     * {@code indices.shape + [D]}. Rows at {@code paddingIdx} (if non-null) receive no gradient.
+     * {@code indices.shape + [D]} in the weight's dtype. Rows at {@code paddingIdx} (if non-null) receive no
+     * gradient. The rows are read straight from the weight's storage, so a lookup costs the output's size, not the
+     * table's (docs/SEMANTICS.md §11); the weight's gradient is dense, of the table's shape, as PyTorch's
+     * (non-sparse) one, accumulated in the weight's dtype in index order as PyTorch's {@code index_add_} does.
      */
     public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
         Check.nonNull("embedding", "indices", indices);
@@ -509,6 +512,9 @@ public final class F {
         }
         final int vocab = weight.size(0);
         final int dimE = weight.size(1);
+        if (paddingIdx != null && (paddingIdx >= vocab || paddingIdx < -vocab)) {
+            throw new IllegalArgumentException("embedding: Padding_idx must be within num_embeddings");
+        }
         final long[] idx = Raw.longs(indices);
         for (long i : idx) {
             if (i < 0 || i >= vocab) {
@@ -516,39 +522,102 @@ public final class F {
                         + ", num_embeddings " + vocab + ")");
             }
         }
-        double[] w = Raw.doubles(weight);
-        double[] out = new double[idx.length * dimE];
-        for (int r = 0; r < idx.length; r++) {
-            System.arraycopy(w, (int) idx[r] * dimE, out, r * dimE, dimE);
-        }
         int[] is = indices.shape();
         int[] os = Arrays.copyOf(is, is.length + 1);
         os[is.length] = dimE;
-        Tensor y = Raw.tensor(out, weight.dtype(), os);
-        if (paddingIdx != null && (paddingIdx >= vocab || paddingIdx < -vocab)) {
-            throw new IllegalArgumentException("embedding: Padding_idx must be within num_embeddings");
-        }
+        Tensor y = gatherRows(weight, idx, os);
         final int pad = paddingIdx == null ? -1 : (paddingIdx < 0 ? paddingIdx + vocab : paddingIdx);
         if (Autograd.isRecording(weight)) {
+            final DType wDtype = weight.dtype();
             Autograd.attach(y, new Node("EmbeddingBackward0", weight) {
                 @Override
                 protected Tensor[] backward(Tensor g) {
-                    double[] gv = Raw.doubles(g);
-                    double[] gw = new double[vocab * dimE];
-                    for (int r = 0; r < idx.length; r++) {
-                        int row = (int) idx[r];
-                        if (row == pad) {
-                            continue;
-                        }
-                        for (int j = 0; j < dimE; j++) {
-                            gw[row * dimE + j] += gv[r * dimE + j];
-                        }
-                    }
-                    return new Tensor[] {Raw.tensor(gw, weight.dtype(), weight.shape())};
+                    return new Tensor[] {scatterRows(g, idx, pad, wDtype, vocab, dimE)};
                 }
             });
         }
         return y;
+    }
+
+    /** {@code out[r, :] = w[idx[r], :]} in w's dtype, read through w's strides: O(output), no copy of w. */
+    private static Tensor gatherRows(Tensor w, long[] idx, int[] outShape) {
+        int dimE = w.size(1);
+        int s0 = w.stride()[0];
+        int s1 = w.stride()[1];
+        int base = w.storageOffset();
+        Tensor out = Tensor.zeros(w.dtype(), outShape);
+        int n = idx.length;
+        switch (w.dtype()) {
+            case FLOAT32 -> {
+                float[] src = w.floatStorage();
+                float[] dst = out.floatStorage();
+                for (int r = 0; r < n; r++) {
+                    int o = base + (int) idx[r] * s0;
+                    if (s1 == 1) {
+                        System.arraycopy(src, o, dst, r * dimE, dimE);
+                    } else {
+                        for (int j = 0; j < dimE; j++) {
+                            dst[r * dimE + j] = src[o + j * s1];
+                        }
+                    }
+                }
+            }
+            case FLOAT64 -> {
+                double[] src = w.doubleStorage();
+                double[] dst = out.doubleStorage();
+                for (int r = 0; r < n; r++) {
+                    int o = base + (int) idx[r] * s0;
+                    for (int j = 0; j < dimE; j++) {
+                        dst[r * dimE + j] = src[o + j * s1];
+                    }
+                }
+            }
+            case INT64 -> {
+                long[] src = w.longStorage();
+                long[] dst = out.longStorage();
+                for (int r = 0; r < n; r++) {
+                    int o = base + (int) idx[r] * s0;
+                    for (int j = 0; j < dimE; j++) {
+                        dst[r * dimE + j] = src[o + j * s1];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The dense (vocab, dimE) gradient of an embedding lookup: row {@code idx[r]} gets {@code g[r, :]} added, in
+     * index order and in the weight's dtype (PyTorch's {@code index_add_}), except the padding row.
+     */
+    private static Tensor scatterRows(Tensor g, long[] idx, int pad, DType dtype, int vocab, int dimE) {
+        Tensor gc = g.detach().to(dtype).contiguous();
+        Tensor gw = Tensor.zeros(dtype, vocab, dimE);
+        int go = gc.storageOffset();
+        if (dtype == DType.FLOAT32) {
+            float[] gv = gc.floatStorage();
+            float[] dst = gw.floatStorage();
+            for (int r = 0; r < idx.length; r++) {
+                int row = (int) idx[r];
+                if (row != pad) {
+                    for (int j = 0, o = row * dimE, s = go + r * dimE; j < dimE; j++) {
+                        dst[o + j] += gv[s + j];
+                    }
+                }
+            }
+        } else {
+            double[] gv = gc.doubleStorage();
+            double[] dst = gw.doubleStorage();
+            for (int r = 0; r < idx.length; r++) {
+                int row = (int) idx[r];
+                if (row != pad) {
+                    for (int j = 0, o = row * dimE, s = go + r * dimE; j < dimE; j++) {
+                        dst[o + j] += gv[s + j];
+                    }
+                }
+            }
+        }
+        return gw;
     }
 
     // ------------------------------------------------------------------ losses
