@@ -40,9 +40,40 @@ final class ConvOps {
 
     // ------------------------------------------------------------------ conv2d
 
+    /**
+     * PyTorch's convolution dtype checks, before any shape check and in its order: the bias first, then the
+     * weight; never a promotion (docs/SEMANTICS.md §11). The weight's wording is that of PyTorch's native CPU
+     * convolution; PyTorch's oneDNN path words the same error differently, and which path it takes depends on
+     * shapes and thread count, so vgrad uses one wording.
+     */
+    private static void checkDtypes(Tensor input, Tensor weight, Tensor bias) {
+        if (bias != null && bias.dtype != input.dtype) {
+            throw new IllegalArgumentException("conv2d: Input type (" + elementTypeName(input.dtype) + ") and bias type ("
+                    + elementTypeName(bias.dtype) + ") should be the same (input " + Shape.str(input.shape) + ", bias "
+                    + Shape.str(bias.shape) + ")");
+        }
+        if (weight.dtype != input.dtype) {
+            throw new IllegalArgumentException("conv2d: expected scalar type " + LinalgOps.scalarTypeName(input.dtype)
+                    + " but found " + LinalgOps.scalarTypeName(weight.dtype) + " (input " + Shape.str(input.shape)
+                    + " " + input.dtype + ", weight " + Shape.str(weight.shape) + " " + weight.dtype + ")");
+        }
+        ElementwiseOps.requireFloat("conv2d", input);
+    }
+
+    /** The C type name PyTorch prints for a dtype in its convolution bias check. */
+    private static String elementTypeName(DType d) {
+        return switch (d) {
+            case FLOAT32 -> "float";
+            case FLOAT64 -> "double";
+            case INT64 -> "long int";
+        };
+    }
+
     static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] strideArg, int[] paddingArg, int[] dilationArg,
                          int groups) {
-        ElementwiseOps.promote("conv2d", input, weight);
+        Args.nonNull("conv2d", "input", input);
+        Args.nonNull("conv2d", "weight", weight);
+        checkDtypes(input, weight, bias);
         if (weight.dim() != 4) {
             throw new IllegalArgumentException("conv2d: weight should have 4 dimensions (out, in/groups, kH, kW), got "
                     + "shape " + Shape.str(weight.shape));
@@ -63,7 +94,7 @@ final class ConvOps {
         if (bias != null && (bias.dim() != 1 || bias.shape[0] != o)) {
             throw new IllegalArgumentException("conv2d: bias should have shape [" + o + "], got " + Shape.str(bias.shape));
         }
-        DType dt = input.dtype == weight.dtype && (bias == null || bias.dtype == input.dtype) ? input.dtype : DType.FLOAT64;
+        DType dt = input.dtype;
         ConvGeometry g = ConvGeometry.of(x.shape[0], x.shape[1], x.shape[2], x.shape[3], o, weight.shape[2],
                 weight.shape[3], st[0], st[1], pd[0], pd[1], dl[0], dl[1], groups);
         Tensor xc = contiguousAs(x, dt);

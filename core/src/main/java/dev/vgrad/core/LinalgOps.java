@@ -11,18 +11,21 @@ final class LinalgOps {
     private LinalgOps() {}
 
     static Tensor matmul(Tensor a, Tensor b) {
-        ElementwiseOps.promote("matmul", a, b);
+        Args.nonNull("matmul", "input", a);
+        Args.nonNull("matmul", "other", b);
         int da = a.shape.length;
         int db = b.shape.length;
         if (da == 0 || db == 0) {
             throw new IllegalArgumentException("matmul: both arguments to matmul need to be at least 1D, but they are "
                     + da + "D and " + db + "D");
         }
-        if (a.dtype != b.dtype) {
-            a = a.to(DType.FLOAT64);
-            b = b.to(DType.FLOAT64);
-        }
         if (da == 1 && db == 1) {
+            // PyTorch's dot checks dtypes before sizes (docs/SEMANTICS.md §11)
+            if (a.dtype != b.dtype) {
+                throw new IllegalArgumentException("matmul: dot : expected both vectors to have same dtype, but found "
+                        + scalarTypeName(a.dtype) + " and " + scalarTypeName(b.dtype) + " (input shapes "
+                        + Shape.str(a.shape) + " and " + Shape.str(b.shape) + ")");
+            }
             if (a.shape[0] != b.shape[0]) {
                 throw new IllegalArgumentException("matmul: inconsistent tensor size, expected tensor [" + a.shape[0]
                         + "] and src [" + b.shape[0] + "] to have the same number of elements, but got "
@@ -61,6 +64,32 @@ final class LinalgOps {
         }
     }
 
+    /**
+     * PyTorch's mm/bmm/mv dtype check, made after the shape checks as PyTorch makes it: no promotion, the
+     * operands must share one dtype (docs/SEMANTICS.md §11). PyTorch computes a 2-D (or 1-D) left operand times
+     * a batched right one transposed, {@code (bᵀ·aᵀ)ᵀ}, so its message then names b's type as the expected one.
+     */
+    private static void checkSameDtype(Tensor a, Tensor b) {
+        if (a.dtype == b.dtype) {
+            ElementwiseOps.requireFloat("matmul", a);
+            return;
+        }
+        boolean swapped = a.shape.length <= 2 && b.shape.length >= 3;
+        throw new IllegalArgumentException("matmul: expected scalar type "
+                + scalarTypeName(swapped ? b.dtype : a.dtype) + " but found " + scalarTypeName(swapped ? a.dtype : b.dtype)
+                + " (input shapes " + Shape.str(a.shape) + " " + a.dtype + " and " + Shape.str(b.shape) + " " + b.dtype
+                + ")");
+    }
+
+    /** PyTorch's C++ scalar type name, as its dtype errors spell it: Float, Double, Long. */
+    static String scalarTypeName(DType d) {
+        return switch (d) {
+            case FLOAT32 -> "Float";
+            case FLOAT64 -> "Double";
+            case INT64 -> "Long";
+        };
+    }
+
     /** (…, m, k) · (…, k, n) with broadcast batch dims; both at least 2-D. */
     static Tensor batched(Tensor a, Tensor b) {
         checkInner(a, b);
@@ -72,6 +101,7 @@ final class LinalgOps {
         int[] aBatch = java.util.Arrays.copyOf(a.shape, ra - 2);
         int[] bBatch = java.util.Arrays.copyOf(b.shape, rb - 2);
         int[] batch = Shape.broadcast("matmul", aBatch, bBatch);
+        checkSameDtype(a, b);
         int[] outShape = java.util.Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;

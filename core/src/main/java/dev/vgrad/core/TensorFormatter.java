@@ -1,121 +1,264 @@
 package dev.vgrad.core;
 
-import java.util.Locale;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
-/** PyTorch-style printing: 4 decimals (or scientific when the range demands), summarised above 1000 elements. */
+/**
+ * PyTorch's tensor printing ({@code torch/_tensor_str.py} of 1.13 with its default options: precision 4, threshold
+ * 1000, edgeitems 3, linewidth 80), docs/SEMANTICS.md §14. A tensor of more than 1000 elements is summarised: each
+ * dim longer than 6 shows its first and last 3 entries around "...", and the number style (integer, fixed or
+ * scientific) and column width are chosen from the shown elements only, as PyTorch chooses them. Only the shown
+ * elements are ever read, straight from storage through the strides: printing never copies the tensor, so it costs
+ * what it prints even for an expanded view of 2^24 elements.
+ */
 final class TensorFormatter {
     private TensorFormatter() {}
 
     private static final int THRESHOLD = 1000;
     private static final int EDGE = 3;
+    private static final int LINEWIDTH = 80;
+    private static final int PRECISION = 4;
+    private static final String PREFIX = "tensor(";
 
     static String format(Tensor t) {
-        Tensor c = t.contiguousRaw();
-        boolean summarize = t.numel() > THRESHOLD;
-        String style = chooseStyle(c, summarize);
-        StringBuilder sb = new StringBuilder("tensor(");
-        if (t.numel() == 0 && t.dim() > 0) {
-            sb.append("[]");
-            if (t.dim() > 1 || t.shape[0] != 0) {
-                sb.append(", size=").append(Shape.str(t.shape).replace('[', '(').replace(']', ')'));
+        int indent = PREFIX.length();
+        List<String> suffixes = new ArrayList<>();
+        String body;
+        if (t.numel() == 0) {
+            body = "[]";
+            if (t.dim() != 1) {
+                suffixes.add("size=" + sizeTuple(t.shape));
+            }
+            // an empty tensor has no values to tell its type by, so PyTorch names every non-default dtype
+            if (t.dtype != DType.FLOAT32) {
+                suffixes.add("dtype=torch." + t.dtype);
             }
         } else {
-            int width = 0;
-            for (int i = 0, n = c.numel(); i < n; i++) {
-                double v = c.storage.get(c.offset + i);
-                // torch pads to the widest nonzero finite value (integers: every value)
-                if (c.dtype == DType.INT64 || (v != 0 && Double.isFinite(v))) {
-                    width = Math.max(width, fmt(v, style, c.dtype).length());
-                }
+            boolean summarize = t.numel() > THRESHOLD;
+            Style style = new Style(t, summarize);
+            StringBuilder sb = new StringBuilder();
+            appendDim(sb, t, 0, t.offset, indent, summarize, style);
+            body = sb.toString();
+            if (t.dtype == DType.FLOAT64) {
+                suffixes.add("dtype=torch.float64");
             }
-            appendDim(sb, c, 0, c.offset, style, width, summarize, 7);
-        }
-        if (t.dtype == DType.FLOAT64) {
-            sb.append(", dtype=torch.float64");
         }
         if (t.gradFn() != null) {
-            sb.append(", grad_fn=").append(t.gradFn());
+            suffixes.add("grad_fn=" + t.gradFn());
         } else if (t.requiresGrad()) {
-            sb.append(", requires_grad=True");
+            suffixes.add("requires_grad=True");
+        }
+        return addSuffixes(PREFIX + body, suffixes, indent);
+    }
+
+    private static String sizeTuple(int[] shape) {
+        StringBuilder sb = new StringBuilder("(");
+        for (int i = 0; i < shape.length; i++) {
+            sb.append(i > 0 ? ", " : "").append(shape[i]);
+        }
+        return sb.append(shape.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** {@code _add_suffixes}: a suffix that would pass the line width starts a new line (PyTorch's own arithmetic). */
+    private static String addSuffixes(String tensorStr, List<String> suffixes, int indent) {
+        StringBuilder sb = new StringBuilder(tensorStr);
+        int lastLineLen = tensorStr.length() - tensorStr.lastIndexOf('\n') + 1;
+        for (String s : suffixes) {
+            if (lastLineLen + s.length() + 2 > LINEWIDTH) {
+                sb.append(",\n").append(" ".repeat(indent)).append(s);
+                lastLineLen = indent + s.length();
+            } else {
+                sb.append(", ").append(s);
+                lastLineLen += s.length() + 2;
+            }
         }
         return sb.append(')').toString();
     }
 
-    private static String chooseStyle(Tensor c, boolean summarize) {
-        if (c.dtype == DType.INT64) {
-            return "int";
-        }
-        boolean integral = true;
-        double maxAbs = 0;
-        double minAbs = Double.POSITIVE_INFINITY;
-        for (int i = 0, n = c.numel(); i < n; i++) {
-            double v = c.storage.get(c.offset + i);
-            if (Double.isNaN(v) || Double.isInfinite(v)) {
-                continue;
-            }
-            integral &= v == Math.rint(v);
-            double a = Math.abs(v);
-            maxAbs = Math.max(maxAbs, a);
-            if (a > 0) {
-                minAbs = Math.min(minAbs, a);
-            }
-        }
-        if (minAbs == Double.POSITIVE_INFINITY) {
-            // no nonzero finite value
-            return integral ? "integral" : "fixed";
-        }
-        // torch/_tensor_str.py: _Formatter
-        if (integral) {
-            return maxAbs / minAbs > 1000 || maxAbs > 1e8 ? "sci" : "integral";
-        }
-        if (maxAbs / minAbs > 1000 || maxAbs > 1e8 || minAbs < 1e-4) {
-            return "sci";
-        }
-        return "fixed";
+    @FunctionalInterface
+    private interface OffsetVisitor {
+        void visit(int storageOffset);
     }
 
-    private static String fmt(double v, String style, DType dtype) {
-        if (Double.isNaN(v)) {
-            return "nan";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "inf" : "-inf";
-        }
-        return switch (style) {
-            case "int" -> Long.toString((long) v);
-            case "integral" -> String.format(Locale.ROOT, "%.0f.", v);
-            case "sci" -> String.format(Locale.ROOT, "%.4e", v);
-            default -> String.format(Locale.ROOT, "%.4f", v);
-        };
-    }
-
-    private static void appendDim(StringBuilder sb, Tensor c, int dim, int off, String style, int width,
-                                  boolean summarize, int indent) {
-        if (c.dim() == 0) {
-            sb.append(fmt(c.storage.get(off), style, c.dtype));
+    /** Visits the storage offset of every shown element, in printing order. */
+    private static void forEachShown(Tensor t, boolean summarize, int dim, int off, OffsetVisitor v) {
+        if (dim == t.shape.length) {
+            v.visit(off);
             return;
         }
-        int size = c.shape[dim];
-        sb.append('[');
-        boolean last = dim == c.dim() - 1;
+        int size = t.shape[dim];
+        boolean cut = summarize && size > 2 * EDGE;
         for (int i = 0; i < size; i++) {
-            if (summarize && size > 2 * EDGE && i == EDGE) {
-                sb.append(last ? "..., " : "...,\n" + " ".repeat(indent + dim + 1));
-                i = size - EDGE - 1;
-                continue;
+            if (cut && i == EDGE) {
+                i = size - EDGE;
             }
-            int o = off + i * c.stride[dim];
-            if (last) {
-                String s = fmt(c.storage.get(o), style, c.dtype);
-                sb.append(" ".repeat(Math.max(0, width - s.length()))).append(s);
-            } else {
-                appendDim(sb, c, dim + 1, o, style, width, summarize, indent);
+            forEachShown(t, summarize, dim + 1, off + i * t.stride[dim], v);
+        }
+    }
+
+    private static void appendDim(StringBuilder sb, Tensor t, int dim, int off, int indent, boolean summarize,
+                                  Style style) {
+        int rank = t.shape.length;
+        if (rank == 0) {
+            sb.append(style.format(off));
+            return;
+        }
+        int size = t.shape[dim];
+        boolean cut = summarize && size > 2 * EDGE;
+        if (dim == rank - 1) {
+            appendVector(sb, t, size, t.stride[dim], off, indent, cut, style);
+            return;
+        }
+        // one line break per remaining dim, so higher dims are separated by blank lines
+        String sep = "," + "\n".repeat(rank - dim - 1) + " ".repeat(indent + 1);
+        sb.append('[');
+        for (int i = 0; i < size; i++) {
+            if (i > 0) {
+                sb.append(sep);
             }
-            if (i < size - 1) {
-                // one line break per remaining dim beyond the innermost two, as torch prints blank lines
-                sb.append(last ? ", " : ",\n" + "\n".repeat(Math.max(0, c.dim() - dim - 2)) + " ".repeat(indent + dim + 1));
+            if (cut && i == EDGE) {
+                sb.append("...").append(sep);
+                i = size - EDGE;
             }
+            appendDim(sb, t, dim + 1, off + i * t.stride[dim], indent + 1, summarize, style);
         }
         sb.append(']');
+    }
+
+    /** {@code _vector_str}: as many elements per line as fit in the line width; " ..." counts as an element. */
+    private static void appendVector(StringBuilder sb, Tensor t, int size, int stride, int off, int indent,
+                                     boolean cut, Style style) {
+        int perLine = Math.max(1, Math.floorDiv(LINEWIDTH - indent, style.maxWidth + 2));
+        List<String> data = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            if (cut && i == EDGE) {
+                data.add(" ...");
+                i = size - EDGE;
+            }
+            data.add(style.format(off + i * stride));
+        }
+        sb.append('[');
+        for (int i = 0; i < data.size(); i++) {
+            if (i > 0) {
+                sb.append(i % perLine == 0 ? ",\n" + " ".repeat(indent + 1) : ", ");
+            }
+            sb.append(data.get(i));
+        }
+        sb.append(']');
+    }
+
+    /** PyTorch's {@code _Formatter}: the number style and column width, from the shown elements. */
+    private static final class Style {
+        final Storage storage;
+        final boolean floating;
+        boolean intMode = true;
+        boolean sciMode;
+        int maxWidth = 1;
+
+        Style(Tensor t, boolean summarize) {
+            storage = t.storage;
+            floating = t.dtype.isFloatingPoint();
+            if (!floating) {
+                forEachShown(t, summarize, 0, t.offset,
+                        off -> maxWidth = Math.max(maxWidth, Long.toString(storage.l[off]).length()));
+                return;
+            }
+            double[][] buf = {new double[16]};
+            int[] n = {0};
+            forEachShown(t, summarize, 0, t.offset, off -> {
+                double v = storage.get(off);
+                if (Double.isFinite(v) && v != 0) {
+                    if (n[0] == buf[0].length) {
+                        buf[0] = Arrays.copyOf(buf[0], 2 * n[0]);
+                    }
+                    buf[0][n[0]++] = v;
+                }
+            });
+            double[] vals = Arrays.copyOf(buf[0], n[0]);
+            if (vals.length == 0) {
+                return; // no nonzero finite value: integer style, width 1
+            }
+            double min = Double.POSITIVE_INFINITY;
+            double max = 0;
+            for (double v : vals) {
+                min = Math.min(min, Math.abs(v));
+                max = Math.max(max, Math.abs(v));
+                intMode &= v == Math.ceil(v);
+            }
+            if (intMode) {
+                sciMode = max / min > 1000 || max > 1e8;
+                for (double v : vals) {
+                    maxWidth = Math.max(maxWidth, sciMode ? sci(v).length() : fixed(v, 0).length() + 1);
+                }
+            } else {
+                sciMode = max / min > 1000 || max > 1e8 || min < 1e-4;
+                for (double v : vals) {
+                    maxWidth = Math.max(maxWidth, (sciMode ? sci(v) : fixed(v, PRECISION)).length());
+                }
+            }
+        }
+
+        /** The element at {@code off}, right-aligned to the column width. */
+        String format(int off) {
+            String s;
+            if (!floating) {
+                s = Long.toString(storage.l[off]);
+            } else {
+                double v = storage.get(off);
+                if (sciMode) {
+                    s = sci(v);
+                } else if (intMode) {
+                    s = fixed(v, 0) + (Double.isFinite(v) ? "." : "");
+                } else {
+                    s = fixed(v, PRECISION);
+                }
+            }
+            return s.length() >= maxWidth ? s : " ".repeat(maxWidth - s.length()) + s;
+        }
+    }
+
+    /** Python's {@code '{:.Nf}'.format(v)}: exact value rounded half-to-even, sign kept (also on -0.0). */
+    static String fixed(double v, int digits) {
+        if (!Double.isFinite(v)) {
+            return nonFinite(v);
+        }
+        String abs = new BigDecimal(Math.abs(v)).setScale(digits, RoundingMode.HALF_EVEN).toPlainString();
+        return negative(v) ? "-" + abs : abs;
+    }
+
+    /** Python's {@code '{:.4e}'.format(v)}: d.dddd, then e, a sign and at least two exponent digits. */
+    static String sci(double v) {
+        if (!Double.isFinite(v)) {
+            return nonFinite(v);
+        }
+        String mantissa;
+        int exp;
+        if (v == 0) {
+            mantissa = "0" + (PRECISION > 0 ? "." + "0".repeat(PRECISION) : "");
+            exp = 0;
+        } else {
+            BigDecimal a = new BigDecimal(Math.abs(v)).round(new MathContext(PRECISION + 1, RoundingMode.HALF_EVEN));
+            String digits = a.unscaledValue().toString();
+            exp = digits.length() - 1 - a.scale();
+            StringBuilder d = new StringBuilder(digits);
+            while (d.length() < PRECISION + 1) {
+                d.append('0');
+            }
+            mantissa = d.charAt(0) + (PRECISION > 0 ? "." + d.substring(1, PRECISION + 1) : "");
+        }
+        String e = Integer.toString(Math.abs(exp));
+        return (negative(v) ? "-" : "") + mantissa + "e" + (exp < 0 ? "-" : "+") + (e.length() < 2 ? "0" + e : e);
+    }
+
+    private static boolean negative(double v) {
+        return v < 0 || (v == 0 && 1 / v < 0);
+    }
+
+    private static String nonFinite(double v) {
+        return Double.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
     }
 }

@@ -17,6 +17,53 @@ import dev.vgrad.core.kernel.Parallel;
 final class BatchNormOp {
     private BatchNormOp() {}
 
+    /**
+     * PyTorch 1.13's CPU batch-norm dtype rules, without promotion (docs/SEMANTICS.md §11). An int64 input is not
+     * implemented. The first given parameter, in the order weight, bias, running_mean, running_var, decides: of
+     * another dtype than the input, it asks for PyTorch's bfloat16-input/float32-parameter mixed mode, which needs
+     * every parameter float32 and then a bfloat16 input (vgrad has none, so this always fails); of the input's
+     * dtype, every other parameter must match it, checked in the order the kernel reads them (running statistics
+     * first when training).
+     */
+    private static void checkDtypes(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                    boolean training) {
+        DType xt = x.dtype();
+        if (xt == DType.INT64) {
+            throw new IllegalArgumentException("batch_norm: \"batch_norm\" not implemented for 'Long' (input "
+                    + Raw.shapeStr(x.shape()) + ")");
+        }
+        Tensor[] params = {weight, bias, runningMean, runningVar};
+        String[] names = {"weight", "bias", "running_mean", "running_var"};
+        Tensor first = null;
+        for (Tensor p : params) {
+            if (p != null) {
+                first = p;
+                break;
+            }
+        }
+        if (first == null) {
+            return;
+        }
+        if (first.dtype() != xt) {
+            for (int i = 0; i < params.length; i++) {
+                if (params[i] != null && params[i].dtype() != DType.FLOAT32) {
+                    throw new IllegalArgumentException("batch_norm: mixed dtype (CPU): expect parameter to have scalar "
+                            + "type of Float (input " + xt + ", " + names[i] + " " + params[i].dtype() + ")");
+                }
+            }
+            throw new IllegalArgumentException("batch_norm: mixed dtype (CPU): expect input to have scalar type of "
+                    + "BFloat16 (input " + xt + ", parameters float32)");
+        }
+        int[] order = training ? new int[] {2, 3, 0, 1} : new int[] {0, 1, 2, 3};
+        for (int i : order) {
+            if (params[i] != null && params[i].dtype() != xt) {
+                throw new IllegalArgumentException("batch_norm: expected scalar type " + CrossEntropyOp.typeName(xt)
+                        + " but found " + CrossEntropyOp.typeName(params[i].dtype()) + " (input " + xt + ", " + names[i]
+                        + " " + params[i].dtype() + ")");
+            }
+        }
+    }
+
     static Tensor apply(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                         boolean training, double momentum, double eps) {
         Check.nonNull("batch_norm", "input", x);
@@ -28,9 +75,6 @@ final class BatchNormOp {
         if (shape.length < 2) {
             throw new IllegalArgumentException("batch_norm: expected an input with at least 2 dims (N, C, ...), got "
                     + Raw.shapeStr(shape));
-        }
-        if (!x.dtype().isFloatingPoint()) {
-            throw new IllegalArgumentException("batch_norm: expected a floating point input, got " + x.dtype());
         }
         final int nBatch = shape[0];
         final int channels = shape[1];
@@ -45,8 +89,10 @@ final class BatchNormOp {
         checkSize("weight", weight, channels);
         checkSize("bias", bias, channels);
         if (!training && (runningMean == null || runningVar == null)) {
-            throw new IllegalArgumentException("batch_norm: running_mean and running_var must be defined in evaluation mode");
+            throw new IllegalArgumentException("batch_norm: " + (runningMean == null ? "running_mean" : "running_var")
+                    + " must be defined in evaluation mode");
         }
+        checkDtypes(x, runningMean, runningVar, weight, bias, training);
         final Tensor xc = x.detach().contiguous();
         final double[] w = weight == null ? null : Raw.doubles(weight);
         final double[] b = bias == null ? null : Raw.doubles(bias);

@@ -22,13 +22,32 @@ public final class F {
 
     // ------------------------------------------------------------------ linear / conv / pooling
 
-    /** {@code x·Wᵀ + b} over the last dim of {@code x} (any leading dims); {@code bias} may be null. */
+    /**
+     * {@code x·Wᵀ + b} over the last dim of {@code x} (any leading dims); {@code bias} may be null. Dtypes are
+     * never promoted (docs/SEMANTICS.md §11): the input and weight must share a dtype (PyTorch's addmm or matmul
+     * error otherwise); a bias of another dtype is an error where PyTorch runs addmm (2-D input, or contiguous 3-D)
+     * and is otherwise added in place as PyTorch's {@code add_} does, the result keeping the product's dtype.
+     */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         Check.nonNull("linear", "input", x);
         Check.nonNull("linear", "weight", weight);
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("linear: weight must be 2-D (out_features, in_features), got "
                     + Raw.shapeStr(weight.shape()));
+        }
+        if (bias != null && (x.dim() == 2 || (x.dim() == 3 && x.isContiguous()))) {
+            // PyTorch's addmm(bias, x, Wᵀ) checks dtypes before shapes: self (the bias) against mat2 first, then
+            // mat1 against mat2
+            if (bias.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException("linear: self and mat2 must have the same dtype (bias "
+                        + Raw.shapeStr(bias.shape()) + " " + bias.dtype() + ", weight " + Raw.shapeStr(weight.shape())
+                        + " " + weight.dtype() + ")");
+            }
+            if (x.dtype() != weight.dtype()) {
+                throw new IllegalArgumentException("linear: mat1 and mat2 must have the same dtype (input "
+                        + Raw.shapeStr(x.shape()) + " " + x.dtype() + ", weight " + Raw.shapeStr(weight.shape()) + " "
+                        + weight.dtype() + ")");
+            }
         }
         if (x.dim() == 0 || x.size(-1) != weight.size(1)) {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied ("
@@ -39,7 +58,19 @@ public final class F {
             return LinearOp.apply(x, weight, bias);
         }
         Tensor y = x.matmul(weight.t());
-        return bias == null ? y : y.add(bias);
+        return bias == null ? y : addInPlaceTyped(y, bias);
+    }
+
+    /**
+     * {@code y + b} with the result in y's dtype, as PyTorch's {@code y.add_(b)}: computed in the promoted dtype of
+     * the two (float64 if either is, float32 for an int64 bias on float32) and rounded once to y's dtype.
+     */
+    private static Tensor addInPlaceTyped(Tensor y, Tensor b) {
+        if (b.dtype() == y.dtype()) {
+            return y.add(b);
+        }
+        DType common = y.dtype() == DType.FLOAT64 || b.dtype() == DType.FLOAT64 ? DType.FLOAT64 : y.dtype();
+        return y.to(common).add(b.to(common)).to(y.dtype());
     }
 
     /** 2-D convolution with numeric padding. */
@@ -58,6 +89,12 @@ public final class F {
         Check.nonNull("conv2d", "weight", weight);
         Check.nonNull("conv2d", "stride", stride);
         Check.nonNull("conv2d", "dilation", dilation);
+        Check.nonNull("conv2d", "input", x);
+        if (bias != null && bias.dtype() != x.dtype()) {
+            // PyTorch 1.13's string-padding path converts the bias to the input's dtype instead of rejecting it:
+            // F.conv2d(f32 input, f32 weight, f64 bias, padding='valid') returns float32 (docs/SEMANTICS.md §11)
+            bias = bias.to(x.dtype());
+        }
         switch (padding) {
             case "valid":
                 return x.conv2d(weight, bias, stride, new int[] {0, 0}, dilation, groups);
@@ -458,7 +495,10 @@ public final class F {
 
     /**
      * Looks up rows of {@code weight} (V, D) for int64 {@code indices} of any shape; output shape
-     * {@code indices.shape + [D]}. Rows at {@code paddingIdx} (if non-null) receive no gradient.
+     * {@code indices.shape + [D]} in the weight's dtype. Rows at {@code paddingIdx} (if non-null) receive no
+     * gradient. The rows are read straight from the weight's storage, so a lookup costs the output's size, not the
+     * table's (docs/SEMANTICS.md §11); the weight's gradient is dense, of the table's shape, as PyTorch's
+     * (non-sparse) one, accumulated in the weight's dtype in index order as PyTorch's {@code index_add_} does.
      */
     public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
         Check.nonNull("embedding", "indices", indices);
@@ -473,6 +513,9 @@ public final class F {
         }
         final int vocab = weight.size(0);
         final int dimE = weight.size(1);
+        if (paddingIdx != null && (paddingIdx >= vocab || paddingIdx < -vocab)) {
+            throw new IllegalArgumentException("embedding: Padding_idx must be within num_embeddings");
+        }
         final long[] idx = Raw.longs(indices);
         for (long i : idx) {
             if (i < 0 || i >= vocab) {
@@ -480,22 +523,13 @@ public final class F {
                         + ", num_embeddings " + vocab + ")");
             }
         }
-        double[] w = Raw.doubles(weight);
-        double[] out = new double[idx.length * dimE];
-        for (int r = 0; r < idx.length; r++) {
-            System.arraycopy(w, (int) idx[r] * dimE, out, r * dimE, dimE);
-        }
         int[] is = indices.shape();
         int[] os = Arrays.copyOf(is, is.length + 1);
         os[is.length] = dimE;
-        Tensor y = Raw.tensor(out, weight.dtype(), os);
-        if (paddingIdx != null && (paddingIdx >= vocab || paddingIdx < -vocab)) {
-            throw new IllegalArgumentException("embedding: Padding_idx must be within num_embeddings");
-        }
+        Tensor y = gatherRows(weight, idx, os);
         final int pad = paddingIdx == null ? -1 : (paddingIdx < 0 ? paddingIdx + vocab : paddingIdx);
         if (Autograd.isRecording(weight)) {
             final DType wDtype = weight.dtype();
-            final int[] wShape = weight.shape();
             Autograd.attach(y, new Node("EmbeddingBackward0", new Tensor[] {weight}, new Tensor[] {indices}) {
                 // PyTorch saves the indices and the weight: the rows copied into idx stay valid while the indices
                 // are unchanged, and an in-place change to either must fail backward (docs/SEMANTICS.md §5.7)
@@ -506,22 +540,92 @@ public final class F {
                 protected Tensor[] backward(Tensor g) {
                     si.get();
                     sw.get();
-                    double[] gv = Raw.doubles(g);
-                    double[] gw = new double[vocab * dimE];
-                    for (int r = 0; r < idx.length; r++) {
-                        int row = (int) idx[r];
-                        if (row == pad) {
-                            continue;
-                        }
-                        for (int j = 0; j < dimE; j++) {
-                            gw[row * dimE + j] += gv[r * dimE + j];
-                        }
-                    }
-                    return new Tensor[] {Raw.tensor(gw, wDtype, wShape)};
+                    return new Tensor[] {scatterRows(g, idx, pad, wDtype, vocab, dimE)};
                 }
             });
         }
         return y;
+    }
+
+    /** {@code out[r, :] = w[idx[r], :]} in w's dtype, read through w's strides: O(output), no copy of w. */
+    private static Tensor gatherRows(Tensor w, long[] idx, int[] outShape) {
+        int dimE = w.size(1);
+        int s0 = w.stride()[0];
+        int s1 = w.stride()[1];
+        int base = w.storageOffset();
+        Tensor out = Tensor.zeros(w.dtype(), outShape);
+        int n = idx.length;
+        switch (w.dtype()) {
+            case FLOAT32 -> {
+                float[] src = w.floatStorage();
+                float[] dst = out.floatStorage();
+                for (int r = 0; r < n; r++) {
+                    int o = base + (int) idx[r] * s0;
+                    if (s1 == 1) {
+                        System.arraycopy(src, o, dst, r * dimE, dimE);
+                    } else {
+                        for (int j = 0; j < dimE; j++) {
+                            dst[r * dimE + j] = src[o + j * s1];
+                        }
+                    }
+                }
+            }
+            case FLOAT64 -> {
+                double[] src = w.doubleStorage();
+                double[] dst = out.doubleStorage();
+                for (int r = 0; r < n; r++) {
+                    int o = base + (int) idx[r] * s0;
+                    for (int j = 0; j < dimE; j++) {
+                        dst[r * dimE + j] = src[o + j * s1];
+                    }
+                }
+            }
+            case INT64 -> {
+                long[] src = w.longStorage();
+                long[] dst = out.longStorage();
+                for (int r = 0; r < n; r++) {
+                    int o = base + (int) idx[r] * s0;
+                    for (int j = 0; j < dimE; j++) {
+                        dst[r * dimE + j] = src[o + j * s1];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The dense (vocab, dimE) gradient of an embedding lookup: row {@code idx[r]} gets {@code g[r, :]} added, in
+     * index order and in the weight's dtype (PyTorch's {@code index_add_}), except the padding row.
+     */
+    private static Tensor scatterRows(Tensor g, long[] idx, int pad, DType dtype, int vocab, int dimE) {
+        Tensor gc = g.detach().to(dtype).contiguous();
+        Tensor gw = Tensor.zeros(dtype, vocab, dimE);
+        int go = gc.storageOffset();
+        if (dtype == DType.FLOAT32) {
+            float[] gv = gc.floatStorage();
+            float[] dst = gw.floatStorage();
+            for (int r = 0; r < idx.length; r++) {
+                int row = (int) idx[r];
+                if (row != pad) {
+                    for (int j = 0, o = row * dimE, s = go + r * dimE; j < dimE; j++) {
+                        dst[o + j] += gv[s + j];
+                    }
+                }
+            }
+        } else {
+            double[] gv = gc.doubleStorage();
+            double[] dst = gw.doubleStorage();
+            for (int r = 0; r < idx.length; r++) {
+                int row = (int) idx[r];
+                if (row != pad) {
+                    for (int j = 0, o = row * dimE, s = go + r * dimE; j < dimE; j++) {
+                        dst[o + j] += gv[s + j];
+                    }
+                }
+            }
+        }
+        return gw;
     }
 
     // ------------------------------------------------------------------ losses
