@@ -300,6 +300,17 @@ class FunctionTest {
     }
 
     @Test
+    void retainGradFollowsADirtyInputOntoItsNewHistory() {
+        Tensor x = vec(1, 2, 3).requiresGrad(true);
+        Tensor a = x.mul(1).retainGrad();
+        Tensor z = new AddOne().apply(a);
+        z.mul(2).sum().backward();
+        // PyTorch: a.grad is the gradient of the new a, [2, 2, 2]; x.grad = 2 * 3
+        assertValues(new double[] {2, 2, 2}, a.grad());
+        assertValues(new double[] {6, 6, 6}, x.grad());
+    }
+
+    @Test
     void markDirtyErrorsMatchPyTorch() {
         Tensor x = vec(1, 2, 3).requiresGrad(true);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new AddOne().apply(x));
