@@ -339,6 +339,26 @@ class FunctionTest {
     }
 
     @Test
+    void markDirtyRefusesWhatVgradCannotRebase() {
+        Tensor x = vec(1, 2, 3).requiresGrad(true);
+        // vgrad refuses in-place ops on views of tensors that require grad (docs/SEMANTICS.md §5.8); so does markDirty
+        Tensor view = x.mul(1).narrow(0, 0, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new AddOne().apply(view));
+        assertEquals("AddOne: in-place modification (markDirty) of a view of a tensor that requires grad is not "
+                + "supported; clone() the input before passing it", e.getMessage());
+        e = assertThrows(IllegalStateException.class, () -> new Fixed("Both", g -> new Tensor[] {g, null}) {
+            @Override
+            protected Tensor forward(FunctionContext ctx, Tensor... in) {
+                ctx.markDirty(in[0]);
+                ctx.markNonDifferentiable(in[0]);
+                return in[0];
+            }
+        }.apply(x.mul(1), null));
+        assertEquals("Both: an output modified in place (markDirty) cannot also be marked non-differentiable",
+                e.getMessage());
+    }
+
+    @Test
     void anInputReturnedAsIsBecomesAnAliasWithTheFunctionsHistory() {
         Tensor x = vec(1, 2, 3).requiresGrad(true);
         Tensor z = new Id().apply(x);
