@@ -1,7 +1,8 @@
 package dev.vgrad.core;
 
 /**
- * Entry points for defining differentiable ops outside core (fused nn ops, custom functions).
+ * Entry points for defining differentiable ops outside core (fused nn ops). A user's own op is simpler to
+ * write as a {@link Function}; this lower-level form is for ops that need the engine's buffer reuse.
  *
  * <pre>{@code
  * Tensor out = ...compute without autograd...;
@@ -43,7 +44,10 @@ public final class Autograd {
      */
     public static Tensor attach(Tensor out, Node node) {
         if (out.gradFn() != null || out.requiresGrad()) {
-            throw new IllegalStateException("Autograd.attach: output already belongs to a graph (" + out.gradFn() + ")");
+            throw new IllegalStateException("Autograd.attach: output already belongs to a graph (grad_fn="
+                    + out.gradFn() + ", requires_grad=" + out.requiresGrad() + "). Compute it without recording: "
+                    + "inside try (var off = Grad.disabled()) { ... } or from detached inputs (x.detach()); or write "
+                    + "the op as a dev.vgrad.core.Function, whose forward runs with grad mode off");
         }
         node.attached();
         out.setGradFn(node);

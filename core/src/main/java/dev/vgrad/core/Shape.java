@@ -75,6 +75,20 @@ final class Shape {
         return out;
     }
 
+    /** True when {@code shape} broadcasts to {@code target} (PyTorch's {@code is_expandable_to}); O(rank). */
+    static boolean isExpandableTo(int[] shape, int[] target) {
+        int lead = target.length - shape.length;
+        if (lead < 0) {
+            return false;
+        }
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] != 1 && shape[i] != target[lead + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Strides of {@code t} viewed at the broadcast shape {@code out} (0 on broadcast dims). */
     static int[] broadcastStrides(int[] shape, int[] stride, int[] out) {
         int[] st = new int[out.length];

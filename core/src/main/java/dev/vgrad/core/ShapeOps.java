@@ -11,6 +11,11 @@ final class ShapeOps {
         ViewNode(String name, Tensor input) {
             super(name, input);
         }
+
+        /** A view of one of several inputs (a {@link Function} whose output shares an input's storage). */
+        ViewNode(String name, Tensor[] inputs) {
+            super(name, inputs);
+        }
     }
 
     private static Tensor viewOf(Tensor x, int[] shape, int[] stride, int offset) {

@@ -1346,4 +1346,39 @@ public final class Tensor {
     public String toString() {
         return TensorFormatter.format(this);
     }
+
+    // ------------------------------------------------------------------ broadcast gradients
+
+    /**
+     * Sums this tensor down to {@code size}, which must broadcast to this tensor's shape (PyTorch's
+     * {@code sum_to_size}): leading dims are summed away and dims where {@code size} is 1 are summed keeping the
+     * dim. It reduces the gradient of a broadcast input to the input's shape, as a {@link Function}'s backward
+     * must: {@code g.sumToSize(ctx.inputShape(i))}. Returns this tensor when the shapes are equal; its own
+     * gradient is an expand. Differentiable (docs/SEMANTICS.md §5).
+     *
+     * @throws IllegalArgumentException when {@code size} does not broadcast to this shape, with PyTorch's text
+     */
+    public Tensor sumToSize(int... size) {
+        Args.nonNull("sum_to_size", "size", size);
+        if (!Shape.isExpandableTo(size, shape)) {
+            throw new IllegalArgumentException("sum_to_size: size {" + Shape.str(size) + "} is not expandable to "
+                    + "size {" + Shape.str(shape) + "}.");
+        }
+        if (Arrays.equals(size, shape)) {
+            return this;
+        }
+        if (size.length == 0) {
+            return sum();
+        }
+        int lead = shape.length - size.length;
+        int[] dims = new int[shape.length];
+        int n = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (i < lead || (size[i - lead] == 1 && shape[i] != 1)) {
+                dims[n++] = i;
+            }
+        }
+        Tensor kept = sum(Arrays.copyOf(dims, n), true);
+        return lead == 0 ? kept : kept.view(size);
+    }
 }

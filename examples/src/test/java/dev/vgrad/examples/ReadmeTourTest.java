@@ -19,14 +19,15 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * Compiles the README's tour (its first {@code java} block after "A short tour") as the body of a main
- * method, runs it, and compares what it prints with the README's {@code text} block that follows.
+ * Compiles the README's tour (its first {@code java} block after "A short tour") and its custom-op example
+ * (after "Writing your own op") as the body of a main method, runs each, and compares what it prints with the
+ * README's {@code text} block that follows.
  */
 class ReadmeTourTest {
 
     private static String block(String readme, String fence, int from) {
         int start = readme.indexOf("```" + fence + "\n", from);
-        assertTrue(start >= 0, "README has no ```" + fence + " block after the tour heading");
+        assertTrue(start >= 0, "README has no ```" + fence + " block after the section heading");
         int bodyStart = start + fence.length() + 4;
         int end = readme.indexOf("```", bodyStart);
         return readme.substring(bodyStart, end);
@@ -34,11 +35,26 @@ class ReadmeTourTest {
 
     @Test
     void tourCompilesRunsAndPrintsWhatTheReadmeSays(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        checkSection(tmp, "## A short tour", "Tour");
+    }
+
+    /** The custom-op example (a {@code Function} subclass declared as a local class of main). */
+    @Test
+    void writingYourOwnOpCompilesRunsAndPrintsWhatTheReadmeSays(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        checkSection(tmp, "## Writing your own op", "OwnOp");
+    }
+
+    /**
+     * Compiles the first {@code java} block after {@code heading} as the body of {@code className}'s main method,
+     * runs it and compares what it prints with the {@code text} block that follows.
+     */
+    private void checkSection(Path tmp, String heading, String className) throws Exception {
         String readme = Files.readString(Path.of("..", "README.md"));
-        int tour = readme.indexOf("## A short tour");
-        assertTrue(tour >= 0, "README lost its tour section");
-        String code = block(readme, "java", tour);
-        String expected = block(readme, "text", readme.indexOf("```java", tour));
+        int section = readme.indexOf(heading);
+        assertTrue(section >= 0, "README lost its section " + heading);
+        String code = block(readme, "java", section);
+        String expected = block(readme, "text", readme.indexOf("```java", section));
 
         List<String> imports = new ArrayList<>();
         StringBuilder body = new StringBuilder();
@@ -49,23 +65,23 @@ class ReadmeTourTest {
                 body.append("        ").append(line).append('\n');
             }
         }
-        String source = String.join("\n", imports) + "\n\npublic class Tour {\n"
+        String source = String.join("\n", imports) + "\n\npublic class " + className + " {\n"
                 + "    public static void main(String[] args) throws Exception {\n" + body + "    }\n}\n";
-        Path src = tmp.resolve("Tour.java");
+        Path src = tmp.resolve(className + ".java");
         Files.writeString(src, source);
 
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
         int rc = javac.run(null, diagnostics, diagnostics, "-d", tmp.toString(),
                 "-cp", System.getProperty("java.class.path"), src.toString());
-        assertEquals(0, rc, "README tour does not compile:\n" + diagnostics + "\n" + source);
+        assertEquals(0, rc, "README section " + heading + " does not compile:\n" + diagnostics + "\n" + source);
 
         PrintStream saved = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         try (URLClassLoader loader = new URLClassLoader(new URL[] {tmp.toUri().toURL()}, getClass().getClassLoader());
              PrintStream ps = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
             System.setOut(ps);
-            Method main = loader.loadClass("Tour").getMethod("main", String[].class);
+            Method main = loader.loadClass(className).getMethod("main", String[].class);
             main.invoke(null, (Object) new String[0]);
         } catch (IOException e) {
             throw new AssertionError(e);
@@ -73,6 +89,6 @@ class ReadmeTourTest {
             System.setOut(saved);
         }
         assertEquals(expected, captured.toString(StandardCharsets.UTF_8).replace("\r\n", "\n"),
-                "README tour output differs from the README");
+                "README section " + heading + ": output differs from the README");
     }
 }
