@@ -272,10 +272,6 @@ class PropertiesTest {
     void modeSwitchesNeverChangeParametersAndTrainRestoresStochasticity() {
         theory().forAll(longs().all()).checkAssert(seed -> {
             Arch a = randomArch(seed);
-            boolean stochastic = false;
-            for (Module m : a.model.modules()) {
-                stochastic |= m instanceof AbstractDropout || m instanceof DropPath;
-            }
             List<double[]> before = snapshot(a.model);
             a.model.eval().train().eval().train(false).train(true);
             assertSameState(before, snapshot(a.model), "seed " + seed);
@@ -284,13 +280,52 @@ class PropertiesTest {
             float[] e1 = a.model.forward(x).toArray();
             float[] e2 = a.model.forward(x).toArray();
             assertArrayEquals(e1, e2);
-            a.model.train();
-            if (stochastic) {
-                boolean differs = false;
-                for (int i = 0; i < 5 && !differs; i++) {
-                    differs = !java.util.Arrays.equals(a.model.forward(x).toArray(), a.model.forward(x).toArray());
+            // train() restores stochasticity: every dropout / drop-path layer is back in training mode and is no
+            // longer the identity. Checked on what each layer actually received (through forward hooks), because a
+            // layer may see an all-zero input (after a ReLU), on which no dropout can be observed.
+            List<double[][]> seen = new ArrayList<>();
+            List<Module> stochasticLayers = new ArrayList<>();
+            for (Module m : a.model.modules()) {
+                if (m instanceof AbstractDropout || m instanceof DropPath) {
+                    stochasticLayers.add(m);
+                    m.registerForwardHook((mm, in, out) -> {
+                        seen.add(new double[][] {in.toDoubleArray(), out.toDoubleArray()});
+                        return null;
+                    });
                 }
-                assertTrue(differs, "train() after eval() must restore dropout, seed " + seed + ": " + a.description);
+            }
+            a.model.train();
+            for (Module m : stochasticLayers) {
+                assertTrue(m.isTraining(), "train() did not reach " + m + ", seed " + seed);
+            }
+            a.model.forward(x);
+            assertEquals(stochasticLayers.size(), seen.size());
+            for (int k = 0; k < seen.size(); k++) {
+                Module m = stochasticLayers.get(k);
+                double[] in = seen.get(k)[0];
+                double[] out = seen.get(k)[1];
+                double p = m instanceof AbstractDropout d ? d.p() : ((DropPath) m).dropProb();
+                double scale = m instanceof DropPath dp && !dp.scaleByKeep() ? 1 : 1 / (1 - p);
+                boolean nonzero = false;
+                boolean changed = false;
+                for (int i = 0; i < in.length; i++) {
+                    nonzero |= in[i] != 0;
+                    changed |= out[i] != in[i];
+                    double kept = in[i] * scale;
+                    assertTrue(out[i] == 0 || Math.abs(out[i] - kept) <= 1e-5 * Math.max(1, Math.abs(kept)),
+                            "train-mode " + m + " gave " + out[i] + " for " + in[i] + ", seed " + seed);
+                }
+                if (nonzero && scale != 1) {
+                    assertTrue(changed, "train() after eval() must restore " + m + ", seed " + seed + ": "
+                            + a.description);
+                }
+            }
+            // and eval() makes them the identity again
+            seen.clear();
+            a.model.eval();
+            a.model.forward(x);
+            for (double[][] io : seen) {
+                assertArrayEquals(io[0], io[1], "eval-mode dropout must be the identity, seed " + seed);
             }
         });
     }
