@@ -548,15 +548,11 @@ final class ElementwiseOps {
                 throw new IllegalStateException(name + ": in-place modification of a view of a tensor that requires "
                         + "grad is not supported; use the out-of-place op, or clone() first");
             }
-            boolean retained = self.gradFn() != null && self.gradFn().retained == self;
             Tensor original = self.cloneTensor();
             Tensor result = binary(op, original, other);
             Strided.copy(result.storage, 0, shape, result.stride, self.storage, self.offset, self.stride);
             self.storage.version++;
             self.rebaseHistory(result.gradFn());
-            if (retained) {
-                result.gradFn().retained = self;
-            }
             return self;
         }
         Tensor o = other.dtype == self.dtype ? other : other.toRaw(self.dtype);

@@ -120,13 +120,7 @@ public abstract class Function {
                 throw new IllegalStateException(fname + ": in-place modification (markDirty) of a view of a tensor "
                         + "that requires grad is not supported; clone() the input before passing it");
             }
-            Node old = raw.gradFn();
             raw.rebaseHistory(node);
-            if (old != null && old.retained == raw) {
-                // retainGrad follows the tensor onto its new history: .grad is then the gradient of the new value
-                old.retained = null;
-                node.retained = raw;
-            }
             out = raw;
         } else {
             // never give an input, or a tensor with a history of its own, this node: alias its storage instead

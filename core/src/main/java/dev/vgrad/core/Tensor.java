@@ -355,9 +355,18 @@ public final class Tensor {
         requiresGrad = true;
     }
 
-    /** After an in-place op recorded on this non-leaf, its history continues from {@code node}. */
+    /**
+     * After an in-place op recorded on this tensor, its history continues from {@code node}. The one place that
+     * does this for every in-place path: a {@code retainGrad()} moves with the tensor onto the new node, so
+     * {@code .grad} is the gradient of the current value only, as in PyTorch (docs/SEMANTICS.md §5.2).
+     */
     void rebaseHistory(Node node) {
         node.attached();
+        Node old = gradFn;
+        if (old != null && old.retained == this) {
+            old.retained = null;
+            node.retained = this;
+        }
         gradFn = node;
         requiresGrad = true;
     }
