@@ -116,7 +116,7 @@ final class ElementwiseOps {
             Tensor ref = x != null ? x : y;
             Tensor gc = g.contiguousRaw();
             // an exclusive, dense gradient of the output's dtype is overwritten with the input's gradient
-            Tensor out = gradOutputExclusive && g.dtype == ref.dtype && g.offset == 0 && g.isContiguous()
+            Tensor out = gradOutputExclusive() && g.dtype == ref.dtype && g.offset == 0 && g.isContiguous()
                     && g.storage.length() == g.numel() ? g : Tensor.empty(ref.dtype, ref.shape.clone());
             int n = out.numel();
             if (ref.dtype == DType.FLOAT32) {
@@ -377,7 +377,7 @@ final class ElementwiseOps {
                     gb = needsGrad(1) ? g.mul(sa.get()) : null;
                     if (needsGrad(0)) {
                         Tensor b = sb.get();
-                        if (gradOutputExclusive && b.dtype == g.dtype && g.offset == 0 && g.isContiguous()
+                        if (gradOutputExclusive() && b.dtype == g.dtype && g.offset == 0 && g.isContiguous()
                                 && g.storage.length() == g.numel() && Arrays.equals(g.shape, aShape)) {
                             binaryRawInto(BinaryOp.MUL, g, b, g);
                             ga = g;
