@@ -34,13 +34,14 @@ final class Engine {
         } else {
             run(output.gradFn(), g, retainGraph, cap);
         }
+        Tensor[] results = cap.results();
         for (int i = 0; i < inputs.length; i++) {
-            if (cap.results[i] == null) {
+            if (results[i] == null) {
                 throw new IllegalStateException("One of the differentiated Tensors appears to not have been used "
                         + "in the graph. Set allow_unused=True if this is the desired behavior.");
             }
         }
-        return cap.results;
+        return results;
     }
 
     private static Tensor checkRoot(Tensor root, Tensor gradient) {
@@ -61,21 +62,27 @@ final class Engine {
         return gradient.dtype() == root.dtype() ? gradient.detach() : gradient.detach().to(root.dtype());
     }
 
-    /** Targets of {@link Autograd#grad}: gradients flowing to them are captured instead of accumulated. */
+    /**
+     * Targets of {@link Autograd#grad}: gradients flowing to them are captured instead of accumulated. An input
+     * given more than once is captured once and its gradient returned in every slot (the same tensor, as PyTorch
+     * returns it).
+     */
     private static final class Capture {
-        final Tensor[] inputs;
         final Tensor[] results;
         final IdentityHashMap<Object, Integer> index = new IdentityHashMap<>();
+        /** For each slot, the slot that captures its gradient: itself, or the first slot with the same input. */
+        final int[] firstSlot;
 
         Capture(Tensor[] inputs) {
-            this.inputs = inputs;
             this.results = new Tensor[inputs.length];
+            this.firstSlot = new int[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
                 Tensor t = inputs[i];
                 if (!t.requiresGrad()) {
                     throw new IllegalStateException("One of the differentiated Tensors does not require grad");
                 }
-                index.put(t.gradFn() != null ? t.gradFn() : t, i);
+                Integer first = index.putIfAbsent(t.gradFn() != null ? t.gradFn() : t, i);
+                firstSlot[i] = first == null ? i : first;
             }
         }
 
@@ -88,6 +95,14 @@ final class Engine {
             if (i != null) {
                 results[i] = results[i] == null ? g.copyDetached() : results[i].add(g);
             }
+        }
+
+        /** Fills the slots of repeated inputs from their first occurrence. */
+        Tensor[] results() {
+            for (int i = 0; i < results.length; i++) {
+                results[i] = results[firstSlot[i]];
+            }
+            return results;
         }
     }
 
