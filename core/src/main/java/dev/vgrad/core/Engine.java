@@ -8,9 +8,9 @@ import java.util.IdentityHashMap;
  * released node by node afterwards unless the graph is retained (SEMANTICS.md §5.4), so a graph whose nodes
  * saved nothing may be run twice, exactly as in PyTorch.
  *
- * <p>Thread safety (SEMANTICS.md §5.9): a pass keeps its bookkeeping to itself (see {@link #run}) and adds into
- * a {@code .grad} under that tensor's lock, so passes on one shared graph, with {@code retainGraph}, may run on
- * any number of threads at once. A pass without {@code retainGraph} that overlaps another on the same nodes may
+ * <p>Thread safety (docs/SEMANTICS.md §5.9): a pass keeps its bookkeeping to itself (see {@link #run}) and adds
+ * into a {@code .grad} under that tensor's lock, so passes on one shared graph, with {@code retainGraph}, may run
+ * on any number of threads at once. A pass without {@code retainGraph} that overlaps another on the same nodes may
  * make the other fail cleanly with "Trying to backward through the graph a second time", never compute a wrong
  * number.
  */
@@ -110,7 +110,7 @@ final class Engine {
      * One backward pass. All bookkeeping of the pass (gradients summed per node, their exclusivity, dependency
      * counts) lives in arrays indexed by a numbering of the reachable nodes that only this pass sees, never on the
      * shared {@link Node}s, so any number of threads may run passes over one retained graph at once
-     * (SEMANTICS.md §5.9): each computes exactly what it would compute alone.
+     * (docs/SEMANTICS.md §5.9): each computes exactly what it would compute alone.
      */
     private static void run(Node root, Tensor rootGrad, boolean retainGraph, Capture cap) {
         Reachable graph = new Reachable(root);

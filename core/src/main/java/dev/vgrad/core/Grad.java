@@ -1,7 +1,7 @@
 package dev.vgrad.core;
 
 /**
- * Thread-local grad mode (SEMANTICS.md §5.5). Recording happens only while grad mode is enabled; scopes
+ * Thread-local grad mode (docs/SEMANTICS.md §5.5). Recording happens only while grad mode is enabled; scopes
  * restore the state seen at entry when closed, including on exceptions. A new thread starts enabled.
  *
  * <pre>{@code

@@ -151,8 +151,8 @@ public abstract class Node {
      * an allocation; it must read every element it needs before overwriting it.
      *
      * <p>The answer belongs to the backward pass running on the calling thread, not to the node: other threads may
-     * run this node's rule at the same time on their own gradients (SEMANTICS.md §5.9). Called from any other
-     * thread than the one running the pass (e.g. inside a parallel kernel chunk), it answers false.
+     * run this node's rule at the same time on their own gradients (docs/SEMANTICS.md §5.9). Called from any
+     * other thread than the one running the pass (e.g. inside a parallel kernel chunk), it answers false.
      */
     protected final boolean gradOutputExclusive() {
         return EXCLUSIVE.get()[0] == this;
@@ -172,7 +172,8 @@ public abstract class Node {
     /**
      * Frees saved tensors; called after a backward pass that does not retain the graph. It may run while another
      * thread's pass is inside this node's {@link #backward}: that pass then either sees the saved tensors or fails
-     * with the "backward through the graph a second time" error of {@link SavedTensor#get()} (SEMANTICS.md §5.9).
+     * with the "backward through the graph a second time" error of {@link SavedTensor#get()}
+     * (docs/SEMANTICS.md §5.9).
      */
     protected void releaseSaved() {
         if (saved != null) {

@@ -7,8 +7,9 @@ package dev.vgrad.core;
  */
 public final class SavedTensor {
     /**
-     * Null once released. Read once per {@link #get()}: a racing release by another thread's pass (§5.9) then
-     * yields either the whole tensor or the release error; a reference read cannot tear, so no volatile is needed.
+     * Null once released. Read once per {@link #get()}: a racing release by another thread's pass
+     * (docs/SEMANTICS.md §5.9) yields either the whole tensor or the release error; a reference read cannot tear,
+     * so no volatile is needed.
      */
     private Tensor tensor;
     private final int version;

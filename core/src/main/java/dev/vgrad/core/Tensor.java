@@ -377,7 +377,7 @@ public final class Tensor {
 
     /**
      * Replaces the gradient (null clears it), as optimizers' {@code zeroGrad} does. Atomic with respect to the
-     * accumulation of backward passes running on other threads (SEMANTICS.md §5.9).
+     * accumulation of backward passes running on other threads (docs/SEMANTICS.md §5.9).
      */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
@@ -409,9 +409,10 @@ public final class Tensor {
 
     /**
      * Adds {@code g} into {@code .grad}; an {@code owned} buffer (see Engine) is adopted instead of copied. Atomic
-     * per tensor (SEMANTICS.md §5.9): concurrent backward passes serialize on this tensor's monitor, so no addition
-     * is lost and an adopted buffer is never added into while it is being adopted. The monitor is held only for
-     * this one copy or addition, and nothing is locked inside it, so it cannot deadlock with another tensor's.
+     * per tensor (docs/SEMANTICS.md §5.9): concurrent backward passes serialize on this tensor's monitor, so no
+     * addition is lost and an adopted buffer is never added into while it is being adopted. The monitor is held
+     * only for this one copy or addition, and nothing is locked inside it, so it cannot deadlock with another
+     * tensor's.
      */
     void accumulateGrad(Tensor g, boolean owned) {
         synchronized (this) {

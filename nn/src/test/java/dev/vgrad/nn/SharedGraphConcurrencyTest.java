@@ -106,7 +106,8 @@ class SharedGraphConcurrencyTest {
                         for (int i = 0; i < params.length; i++) {
                             if (!Arrays.equals(ref[i].toArray(), got[i].toArray())) {
                                 problems.add("thread " + id + " gradient " + i + ": expected "
-                                        + Arrays.toString(ref[i].toArray()) + " got " + Arrays.toString(got[i].toArray()));
+                                        + Arrays.toString(ref[i].toArray()) + " got "
+                                        + Arrays.toString(got[i].toArray()));
                                 return;
                             }
                         }
