@@ -102,6 +102,9 @@ public final class Autograd {
     /**
      * Computes and returns the gradients of {@code output} with respect to {@code inputs} without touching any
      * {@code .grad} (like {@code torch.autograd.grad}). {@code gradOutput} may be null for a one-element output.
+     * An input given more than once gets its gradient in every slot it occupies, as the same tensor, as in
+     * PyTorch (docs/SEMANTICS.md §5.10). Safe to call from several threads on one graph built with
+     * {@code retainGraph} (docs/SEMANTICS.md §5.9); each call returns exactly what it would return alone.
      */
     public static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradOutput, boolean retainGraph) {
         Args.nonNull("autograd.grad", "outputs", output);

@@ -1,15 +1,18 @@
 package dev.vgrad.core;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.List;
 
 /**
  * Reverse-mode execution: topological order by dependency counting (Kahn) from the root's node, gradients
  * summed per node before its rule runs, leaf gradients accumulated into {@code .grad}. Saved tensors are
  * released node by node afterwards unless the graph is retained (SEMANTICS.md §5.4), so a graph whose nodes
  * saved nothing may be run twice, exactly as in PyTorch.
+ *
+ * <p>Thread safety (docs/SEMANTICS.md §5.9): a pass keeps its bookkeeping to itself (see {@link #run}) and adds
+ * into a {@code .grad} under that tensor's lock, so passes on one shared graph, with {@code retainGraph}, may run
+ * on any number of threads at once. A pass without {@code retainGraph} that overlaps another on the same nodes may
+ * make the other fail cleanly with "Trying to backward through the graph a second time", never compute a wrong
+ * number.
  */
 final class Engine {
     private Engine() {}
@@ -31,13 +34,14 @@ final class Engine {
         } else {
             run(output.gradFn(), g, retainGraph, cap);
         }
+        Tensor[] results = cap.results();
         for (int i = 0; i < inputs.length; i++) {
-            if (cap.results[i] == null) {
+            if (results[i] == null) {
                 throw new IllegalStateException("One of the differentiated Tensors appears to not have been used "
                         + "in the graph. Set allow_unused=True if this is the desired behavior.");
             }
         }
-        return cap.results;
+        return results;
     }
 
     private static Tensor checkRoot(Tensor root, Tensor gradient) {
@@ -58,21 +62,27 @@ final class Engine {
         return gradient.dtype() == root.dtype() ? gradient.detach() : gradient.detach().to(root.dtype());
     }
 
-    /** Targets of {@link Autograd#grad}: gradients flowing to them are captured instead of accumulated. */
+    /**
+     * Targets of {@link Autograd#grad}: gradients flowing to them are captured instead of accumulated. An input
+     * given more than once is captured once and its gradient returned in every slot (the same tensor, as PyTorch
+     * returns it).
+     */
     private static final class Capture {
-        final Tensor[] inputs;
         final Tensor[] results;
         final IdentityHashMap<Object, Integer> index = new IdentityHashMap<>();
+        /** For each slot, the slot that captures its gradient: itself, or the first slot with the same input. */
+        final int[] firstSlot;
 
         Capture(Tensor[] inputs) {
-            this.inputs = inputs;
             this.results = new Tensor[inputs.length];
+            this.firstSlot = new int[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
                 Tensor t = inputs[i];
                 if (!t.requiresGrad()) {
                     throw new IllegalStateException("One of the differentiated Tensors does not require grad");
                 }
-                index.put(t.gradFn() != null ? t.gradFn() : t, i);
+                Integer first = index.putIfAbsent(t.gradFn() != null ? t.gradFn() : t, i);
+                firstSlot[i] = first == null ? i : first;
             }
         }
 
@@ -86,93 +96,109 @@ final class Engine {
                 results[i] = results[i] == null ? g.copyDetached() : results[i].add(g);
             }
         }
+
+        /** Fills the slots of repeated inputs from their first occurrence. */
+        Tensor[] results() {
+            for (int i = 0; i < results.length; i++) {
+                results[i] = results[firstSlot[i]];
+            }
+            return results;
+        }
     }
 
+    /**
+     * One backward pass. All bookkeeping of the pass (gradients summed per node, their exclusivity, dependency
+     * counts) lives in arrays indexed by a numbering of the reachable nodes that only this pass sees, never on the
+     * shared {@link Node}s, so any number of threads may run passes over one retained graph at once
+     * (docs/SEMANTICS.md §5.9): each computes exactly what it would compute alone.
+     */
     private static void run(Node root, Tensor rootGrad, boolean retainGraph, Capture cap) {
-        List<Node> order = collect(root);
+        Reachable graph = new Reachable(root);
+        int n = graph.size;
+        Node[] nodes = graph.nodes;
+        int[] deps = graph.deps;
+        int[] edge = graph.edge;
+        int[] firstEdge = graph.firstEdge;
+        Tensor[] pending = new Tensor[n];
+        boolean[] pendingExclusive = new boolean[n];
+        int[] ready = new int[n];
         boolean anomaly = Grad.isAnomalyEnabled();
+        Node[] exclusiveSlot = Node.exclusiveSlot();
+        Node outerExclusive = exclusiveSlot[0];
         try (Grad.Scope off = Grad.disabled()) {
-            root.pending = rootGrad;
-            root.pendingExclusive = false;
-            ArrayDeque<Node> ready = new ArrayDeque<>();
-            ready.push(root);
-            while (!ready.isEmpty()) {
-                Node node = ready.pop();
-                Tensor g = node.pending;
-                boolean gExclusive = node.pendingExclusive;
-                node.pending = null;
-                node.pendingExclusive = false;
-                if (g == null) {
-                    // no gradient reached this node (its consumers returned null): nothing flows on, but the
-                    // nodes below must still be released from their dependency counts
-                    for (Node nx : node.next) {
-                        if (nx != null && --nx.dependencies == 0) {
-                            ready.push(nx);
-                        }
+            pending[0] = rootGrad;
+            int top = 0;
+            ready[top++] = 0;
+            while (top > 0) {
+                int k = ready[--top];
+                Node node = nodes[k];
+                Tensor g = pending[k];
+                boolean gExclusive = pendingExclusive[k];
+                pending[k] = null;
+                int e0 = firstEdge[k];
+                // no gradient reached a node whose consumers all returned null: nothing flows on, but the nodes
+                // below must still be released from their dependency counts
+                if (g != null) {
+                    if (cap != null) {
+                        cap.offer(node, g);
+                    } else if (node.retained != null) {
+                        node.retained.accumulateGrad(g);
                     }
-                    continue;
-                }
-                if (cap != null) {
-                    cap.offer(node, g);
-                } else if (node.retained != null) {
-                    node.retained.accumulateGrad(g);
-                }
-                Tensor[] grads;
-                node.gradOutputExclusive = gExclusive;
-                if (anomaly) {
-                    try {
-                        grads = node.backward(g);
-                    } catch (RuntimeException e) {
-                        if (node.creation != null) {
-                            e.addSuppressed(new IllegalStateException("Error detected in " + node.name() + "."
-                                    + Anomaly.creationText(node), node.creation));
+                    Tensor[] grads;
+                    exclusiveSlot[0] = gExclusive ? node : null;
+                    if (anomaly) {
+                        try {
+                            grads = node.backward(g);
+                        } catch (RuntimeException e) {
+                            if (node.creation != null) {
+                                e.addSuppressed(new IllegalStateException("Error detected in " + node.name() + "."
+                                        + Anomaly.creationText(node), node.creation));
+                            }
+                            throw e;
                         }
-                        throw e;
-                    }
-                } else {
-                    grads = node.backward(g);
-                }
-                node.gradOutputExclusive = false;
-                if (grads.length != node.numInputs()) {
-                    throw new IllegalStateException("function " + node.name() + " returned an incorrect number of "
-                            + "gradients (expected " + node.numInputs() + ", got " + grads.length + ")");
-                }
-                for (int i = 0; i < grads.length; i++) {
-                    Tensor gi = grads[i];
-                    Node nx = node.next[i];
-                    Tensor leaf = node.leaves[i];
-                    if (gi == null || (nx == null && leaf == null)) {
-                        continue;
-                    }
-                    gi = validate(node, i, gi, anomaly);
-                    if (nx != null) {
-                        if (nx.pending == null) {
-                            nx.pending = gi;
-                            nx.pendingExclusive = exclusive(grads, i, g, gExclusive);
-                        } else {
-                            nx.pending = nx.pending.add(gi);
-                            nx.pendingExclusive = true;
-                        }
-                    } else if (cap != null) {
-                        cap.offerLeaf(leaf, gi);
                     } else {
-                        leaf.accumulateGrad(gi, exclusive(grads, i, g, gExclusive) && dense(gi));
+                        grads = node.backward(g);
+                    }
+                    exclusiveSlot[0] = null;
+                    if (grads.length != node.numInputs()) {
+                        throw new IllegalStateException("function " + node.name() + " returned an incorrect number of "
+                                + "gradients (expected " + node.numInputs() + ", got " + grads.length + ")");
+                    }
+                    for (int i = 0; i < grads.length; i++) {
+                        Tensor gi = grads[i];
+                        int c = edge[e0 + i];
+                        Tensor leaf = node.leaves[i];
+                        if (gi == null || (c < 0 && leaf == null)) {
+                            continue;
+                        }
+                        gi = validate(node, i, gi, anomaly);
+                        if (c >= 0) {
+                            if (pending[c] == null) {
+                                pending[c] = gi;
+                                pendingExclusive[c] = exclusive(grads, i, g, gExclusive);
+                            } else {
+                                pending[c] = pending[c].add(gi);
+                                pendingExclusive[c] = true;
+                            }
+                        } else if (cap != null) {
+                            cap.offerLeaf(leaf, gi);
+                        } else {
+                            leaf.accumulateGrad(gi, exclusive(grads, i, g, gExclusive) && dense(gi));
+                        }
                     }
                 }
-                for (Node nx : node.next) {
-                    if (nx != null && --nx.dependencies == 0) {
-                        ready.push(nx);
+                for (int i = 0, ne = node.next.length; i < ne; i++) {
+                    int c = edge[e0 + i];
+                    if (c >= 0 && --deps[c] == 0) {
+                        ready[top++] = c;
                     }
                 }
             }
         } finally {
-            for (Node n : order) {
-                n.pending = null;
-                n.pendingExclusive = false;
-                n.gradOutputExclusive = false;
-                n.dependencies = 0;
-                if (!retainGraph) {
-                    n.releaseSaved();
+            exclusiveSlot[0] = outerExclusive;
+            if (!retainGraph) {
+                for (int k = 0; k < n; k++) {
+                    nodes[k].releaseSaved();
                 }
             }
         }
@@ -237,28 +263,101 @@ final class Engine {
         return "inf";
     }
 
-    /** Every node reachable from {@code root}, with dependency counts set; iterative, so long chains cannot overflow the stack. */
-    private static List<Node> collect(Node root) {
-        List<Node> order = new ArrayList<>();
-        IdentityHashMap<Node, Boolean> seen = new IdentityHashMap<>();
-        ArrayDeque<Node> stack = new ArrayDeque<>();
-        stack.push(root);
-        seen.put(root, Boolean.TRUE);
-        root.dependencies = 0;
-        while (!stack.isEmpty()) {
-            Node n = stack.pop();
-            order.add(n);
-            for (Node nx : n.next) {
-                if (nx == null) {
-                    continue;
+    /**
+     * The nodes reachable from a root, numbered for one pass (the root is 0): per node its number of consumers
+     * within the graph and the numbers of its {@code next} nodes ({@code -1} for none), stored flat. Numbering
+     * uses an open-addressing identity table, so a pass allocates a few arrays and no per-node objects; the walk
+     * is iterative, so long chains cannot overflow the stack.
+     */
+    private static final class Reachable {
+        Node[] nodes = new Node[16];
+        int[] deps = new int[16];
+        int[] firstEdge = new int[16];
+        int[] edge = new int[32];
+        int size;
+        private int edges;
+        private Node[] table = new Node[32];
+        private int[] slotIndex = new int[32];
+
+        Reachable(Node root) {
+            add(root);
+            int[] stack = new int[16];
+            int top = 0;
+            stack[top++] = 0;
+            while (top > 0) {
+                int k = stack[--top];
+                Node[] next = nodes[k].next;
+                if (edges + next.length > edge.length) {
+                    edge = java.util.Arrays.copyOf(edge, Math.max(edge.length * 2, edges + next.length));
                 }
-                if (seen.put(nx, Boolean.TRUE) == null) {
-                    nx.dependencies = 0;
-                    stack.push(nx);
+                firstEdge[k] = edges;
+                for (Node nx : next) {
+                    int c = -1;
+                    if (nx != null) {
+                        c = indexOf(nx);
+                        if (c < 0) {
+                            c = add(nx);
+                            if (top == stack.length) {
+                                stack = java.util.Arrays.copyOf(stack, top * 2);
+                            }
+                            stack[top++] = c;
+                        }
+                        deps[c]++;
+                    }
+                    edge[edges++] = c;
                 }
-                nx.dependencies++;
             }
         }
-        return order;
+
+        private static int hash(Node node, int mask) {
+            int h = System.identityHashCode(node) * 0x9E3779B9;
+            return (h ^ (h >>> 16)) & mask;
+        }
+
+        private int indexOf(Node node) {
+            int mask = table.length - 1;
+            for (int s = hash(node, mask); ; s = (s + 1) & mask) {
+                Node t = table[s];
+                if (t == node) {
+                    return slotIndex[s];
+                }
+                if (t == null) {
+                    return -1;
+                }
+            }
+        }
+
+        private int add(Node node) {
+            int k = size++;
+            if (k == nodes.length) {
+                nodes = java.util.Arrays.copyOf(nodes, k * 2);
+                deps = java.util.Arrays.copyOf(deps, k * 2);
+                firstEdge = java.util.Arrays.copyOf(firstEdge, k * 2);
+            }
+            nodes[k] = node;
+            if (size * 2 > table.length) {
+                rehash(table.length * 2);
+            }
+            put(node, k);
+            return k;
+        }
+
+        private void put(Node node, int k) {
+            int mask = table.length - 1;
+            int s = hash(node, mask);
+            while (table[s] != null) {
+                s = (s + 1) & mask;
+            }
+            table[s] = node;
+            slotIndex[s] = k;
+        }
+
+        private void rehash(int capacity) {
+            table = new Node[capacity];
+            slotIndex = new int[capacity];
+            for (int k = 0; k < size - 1; k++) {
+                put(nodes[k], k);
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 package dev.vgrad.core;
 
 /**
- * Thread-local grad mode (SEMANTICS.md §5.5). Recording happens only while grad mode is enabled; scopes
+ * Thread-local grad mode (docs/SEMANTICS.md §5.5). Recording happens only while grad mode is enabled; scopes
  * restore the state seen at entry when closed, including on exceptions. A new thread starts enabled.
  *
  * <pre>{@code
@@ -10,6 +10,18 @@ package dev.vgrad.core;
  * try (var inf = Grad.inferenceMode()) { ... }      // torch.inference_mode()
  * Grad.setEnabled(false);                           // torch.set_grad_enabled(False) as a function
  * }</pre>
+ *
+ * <p>The scopes of a thread form a stack, as try-with-resources nests them. A scope must be closed once, by the
+ * thread that opened it, after every scope opened inside it. Anything else throws {@link IllegalStateException}
+ * and leaves the thread's mode well defined:
+ * <ul>
+ *   <li>closing a scope while scopes opened after it are still open (out of order) closes those too, restores
+ *       the mode seen when the closed scope was opened, then throws;</li>
+ *   <li>closing a scope again (also one closed that way by an enclosing scope) changes nothing and throws;</li>
+ *   <li>closing a scope on another thread changes nothing on either thread and throws.</li>
+ * </ul>
+ * (PyTorch restores whatever its context managers saved, in any order, and can leave a thread in no-grad or
+ * inference mode for good; here a mistake is reported instead.)
  */
 public final class Grad {
     private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
@@ -20,11 +32,16 @@ public final class Grad {
         boolean enabled = true;
         boolean inference;
         boolean anomaly;
+        /** The innermost open scope of this thread, or null. */
+        Scope top;
     }
 
-    /** A grad-mode scope; closing it restores the previous mode. */
+    /** A grad-mode scope; closing it restores the mode seen when it was opened (see {@link Grad} for misuse). */
     public static final class Scope implements AutoCloseable {
         private final State state;
+        private final Thread owner;
+        /** The scope that was innermost when this one opened: the stack below it. */
+        private final Scope below;
         private final boolean prevEnabled;
         private final boolean prevInference;
         private final boolean prevAnomaly;
@@ -32,19 +49,46 @@ public final class Grad {
 
         private Scope(State state) {
             this.state = state;
+            this.owner = Thread.currentThread();
+            this.below = state.top;
             this.prevEnabled = state.enabled;
             this.prevInference = state.inference;
             this.prevAnomaly = state.anomaly;
+            state.top = this;
         }
 
-        /** Restores the grad mode captured when this scope was opened. Idempotent. */
+        /**
+         * Restores the grad mode captured when this scope was opened.
+         *
+         * @throws IllegalStateException if called on another thread than the one that opened the scope, if the
+         *     scope is already closed, or if scopes opened inside it are still open (they are closed with it
+         *     first, and the mode restored to this scope's entry mode)
+         */
         @Override
         public void close() {
-            if (!closed) {
-                closed = true;
-                state.enabled = prevEnabled;
-                state.inference = prevInference;
-                state.anomaly = prevAnomaly;
+            if (Thread.currentThread() != owner) {
+                throw new IllegalStateException("Grad scope closed on thread \"" + Thread.currentThread().getName()
+                        + "\" but opened on thread \"" + owner.getName() + "\": a grad-mode scope belongs to the "
+                        + "thread that opened it; the mode of neither thread was changed");
+            }
+            if (closed) {
+                throw new IllegalStateException("Grad scope closed twice: it was already closed (directly, or "
+                        + "by closing a scope it was opened in); the grad mode was not changed");
+            }
+            int inner = 0;
+            for (Scope s = state.top; s != this; s = s.below) {
+                s.closed = true;
+                inner++;
+            }
+            closed = true;
+            state.top = below;
+            state.enabled = prevEnabled;
+            state.inference = prevInference;
+            state.anomaly = prevAnomaly;
+            if (inner > 0) {
+                throw new IllegalStateException("Grad scope closed out of order: " + inner + " scope(s) opened "
+                        + "inside it were still open; they were closed with it and the grad mode restored to what "
+                        + "it was when this scope was opened");
             }
         }
     }

@@ -18,16 +18,6 @@ public abstract class Node {
     final int[][] inputShapes;
     final DType[] inputDtypes;
     private List<SavedTensor> saved;
-    /** Gradient being accumulated for this node's output during a backward pass. */
-    Tensor pending;
-    /** True while {@link #pending}'s storage is referenced by nothing else (see Engine#exclusive). */
-    boolean pendingExclusive;
-    /**
-     * True while {@link #backward} runs on a gradient whose storage nothing else references: a built-in rule may
-     * then write its result over it and return it (an elementwise rule reads each element before writing it).
-     */
-    boolean gradOutputExclusive;
-    int dependencies;
     /** Output tensor whose {@code .grad} should be filled (after {@code retainGrad()}). */
     Tensor retained;
     /** Where this node was created, recorded only under anomaly detection. */
@@ -159,12 +149,32 @@ public abstract class Node {
      * gradient, not a retained or captured gradient, not one shared with another input or node. The rule may
      * then write an input's gradient over it (dense and of the same shape and dtype) and return that tensor, saving
      * an allocation; it must read every element it needs before overwriting it.
+     *
+     * <p>The answer belongs to the backward pass running on the calling thread, not to the node: other threads may
+     * run this node's rule at the same time on their own gradients (docs/SEMANTICS.md §5.9). Called from any
+     * other thread than the one running the pass (e.g. inside a parallel kernel chunk), it answers false.
      */
     protected final boolean gradOutputExclusive() {
-        return gradOutputExclusive;
+        return EXCLUSIVE.get()[0] == this;
     }
 
-    /** Frees saved tensors; called after a backward pass that does not retain the graph. */
+    /**
+     * Per thread, the node whose {@link #backward} the engine is running on an exclusive gradient (else null). A
+     * one-element array so the engine fetches it once per pass and then sets it with a plain store per node.
+     */
+    private static final ThreadLocal<Node[]> EXCLUSIVE = ThreadLocal.withInitial(() -> new Node[1]);
+
+    /** This thread's exclusive-gradient slot (see {@link #gradOutputExclusive()}), for the engine. */
+    static Node[] exclusiveSlot() {
+        return EXCLUSIVE.get();
+    }
+
+    /**
+     * Frees saved tensors; called after a backward pass that does not retain the graph. It may run while another
+     * thread's pass is inside this node's {@link #backward}: that pass then either sees the saved tensors or fails
+     * with the "backward through the graph a second time" error of {@link SavedTensor#get()}
+     * (docs/SEMANTICS.md §5.9).
+     */
     protected void releaseSaved() {
         if (saved != null) {
             for (SavedTensor s : saved) {

@@ -6,10 +6,14 @@ package dev.vgrad.core;
  * backward pass without {@code retainGraph} it is released so the memory can be collected (§5.4).
  */
 public final class SavedTensor {
+    /**
+     * Null once released. Read once per {@link #get()}: a racing release by another thread's pass
+     * (docs/SEMANTICS.md §5.9) yields either the whole tensor or the release error; a reference read cannot tear,
+     * so no volatile is needed.
+     */
     private Tensor tensor;
     private final int version;
     private final String producer;
-    private boolean released;
 
     SavedTensor(Tensor t, String producer) {
         if (t.isInference()) {
@@ -21,20 +25,24 @@ public final class SavedTensor {
         this.producer = producer;
     }
 
-    /** The saved tensor, after checking it was neither modified in place nor released. */
+    /**
+     * The saved tensor, after checking it was neither modified in place nor released. Safe against a concurrent
+     * release by another thread's backward pass: returns the tensor or fails with the message below, never half.
+     */
     public Tensor get() {
-        if (released) {
+        Tensor t = tensor;
+        if (t == null) {
             throw new IllegalStateException("Trying to backward through the graph a second time (or directly "
                     + "access saved tensors after they have already been freed). Saved intermediate values of the "
                     + "graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
                     + "you need to backward through the graph a second time or if you need to access saved "
                     + "tensors after calling backward.");
         }
-        int now = tensor.version();
+        int now = t.version();
         if (now != version) {
-            String type = tensor.dtype() == DType.FLOAT64 ? "torch.DoubleTensor"
-                    : tensor.dtype() == DType.INT64 ? "torch.LongTensor" : "torch.FloatTensor";
-            String what = "[" + type + " " + Shape.str(tensor.shape()) + "]";
+            String type = t.dtype() == DType.FLOAT64 ? "torch.DoubleTensor"
+                    : t.dtype() == DType.INT64 ? "torch.LongTensor" : "torch.FloatTensor";
+            String what = "[" + type + " " + Shape.str(t.shape()) + "]";
             throw new IllegalStateException("one of the variables needed for gradient computation has been "
                     + "modified by an inplace operation: " + what
                     + (producer != null ? ", which is output 0 of " + producer + "," : "")
@@ -42,11 +50,10 @@ public final class SavedTensor {
                     + "detection to find the operation that failed to compute its gradient, with "
                     + "Grad.detectAnomaly().");
         }
-        return tensor;
+        return t;
     }
 
     void release() {
-        released = true;
         tensor = null;
     }
 }

@@ -25,7 +25,8 @@ public final class Tensor {
     int offset;
     private boolean requiresGrad;
     private Node gradFn;
-    private Tensor grad;
+    /** Written only under this tensor's monitor (see {@link #accumulateGrad}); volatile for safe publication. */
+    private volatile Tensor grad;
     private final boolean inference;
 
     Tensor(Storage storage, DType dtype, int[] shape, int[] stride, int offset) {
@@ -384,7 +385,10 @@ public final class Tensor {
         return grad;
     }
 
-    /** Replaces the gradient (null clears it), as optimizers' {@code zeroGrad} does. */
+    /**
+     * Replaces the gradient (null clears it), as optimizers' {@code zeroGrad} does. Atomic with respect to the
+     * accumulation of backward passes running on other threads (docs/SEMANTICS.md §5.9).
+     */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
             throw new IllegalArgumentException("setGrad: assigned grad has shape " + Shape.str(g.shape)
@@ -393,7 +397,9 @@ public final class Tensor {
         if (g != null && g.dtype != dtype) {
             throw new IllegalArgumentException("setGrad: assigned grad has dtype " + g.dtype + " but the tensor has " + dtype);
         }
-        grad = g;
+        synchronized (this) {
+            grad = g;
+        }
     }
 
     /** Makes backward populate {@link #grad()} of this non-leaf tensor. */
@@ -411,12 +417,21 @@ public final class Tensor {
         accumulateGrad(g, false);
     }
 
-    /** Adds {@code g} into {@code .grad}; an {@code owned} buffer (see Engine) is adopted instead of copied. */
+    /**
+     * Adds {@code g} into {@code .grad}; an {@code owned} buffer (see Engine) is adopted instead of copied. Atomic
+     * per tensor (docs/SEMANTICS.md §5.9): concurrent backward passes serialize on this tensor's monitor, so no
+     * addition is lost and an adopted buffer is never added into while it is being adopted. The monitor is held
+     * only for this one copy or addition, and nothing is locked inside it, so it cannot deadlock with another
+     * tensor's.
+     */
     void accumulateGrad(Tensor g, boolean owned) {
-        if (grad == null) {
-            grad = owned && g.dtype == dtype ? g.detach() : g.copyDetached();
-        } else {
-            ElementwiseOps.addInto(grad, g);
+        synchronized (this) {
+            Tensor cur = grad;
+            if (cur == null) {
+                grad = owned && g.dtype == dtype ? g.detach() : g.copyDetached();
+            } else {
+                ElementwiseOps.addInto(cur, g);
+            }
         }
     }
 
