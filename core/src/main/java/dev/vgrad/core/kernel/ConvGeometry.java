@@ -55,32 +55,31 @@ public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, 
         }
         long effH = (long) dilationH * (kh - 1) + 1;
         long effW = (long) dilationW * (kw - 1) + 1;
-        long oh = ((long) h + 2L * padH - effH) / strideH + 1;
-        long ow = ((long) w + 2L * padW - effW) / strideW + 1;
+        long oh = Sizes.windowOutput(h, kh, padH, strideH, dilationH);
+        long ow = Sizes.windowOutput(w, kw, padW, strideW, dilationW);
         if ((long) h + 2L * padH < effH || (long) w + 2L * padW < effW || oh < 1 || ow < 1) {
             throw new IllegalArgumentException("conv2d: Calculated padded input size per channel: ("
                     + ((long) h + 2L * padH) + " x " + ((long) w + 2L * padW) + "). Kernel size: (" + effH + " x "
                     + effW + "). Kernel size can't be greater than actual input size; Calculated output size ("
                     + n + ", " + outChannels + ", " + oh + ", " + ow + ") is too small; " + in + ", " + wt);
         }
-        long inSize = (long) n * c * h * w;
-        long outSize = (long) n * outChannels * oh * ow;
-        long colSize = (long) (c / groups) * kh * kw * oh * ow;
-        long wSize = (long) outChannels * (c / groups) * kh * kw;
-        if (inSize > Integer.MAX_VALUE || outSize > Integer.MAX_VALUE || colSize > Integer.MAX_VALUE
-                || wSize > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("conv2d: tensor too large for int indexing; " + in + ", " + wt);
-        }
+        Sizes.dim("conv2d", "output height", oh);
+        Sizes.dim("conv2d", "output width", ow);
+        // every buffer the kernels index with int: input, output (also its per-image plane), im2col and weight
+        Sizes.numel("conv2d", new int[] {n, c, h, w});
+        Sizes.numel("conv2d", new int[] {n, outChannels, (int) oh, (int) ow});
+        Sizes.numel("conv2d", new int[] {c / groups, kh, kw, (int) oh, (int) ow});
+        Sizes.numel("conv2d", new int[] {outChannels, c / groups, kh, kw});
     }
 
-    /** Output height. */
+    /** Output height (validated by the constructor to fit an int; computed in long, as h + 2·padH can overflow). */
     public int outH() {
-        return (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1;
+        return (int) Sizes.windowOutput(h, kh, padH, strideH, dilationH);
     }
 
-    /** Output width. */
+    /** Output width (see {@link #outH()}). */
     public int outW() {
-        return (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1;
+        return (int) Sizes.windowOutput(w, kw, padW, strideW, dilationW);
     }
 
     /** Input channels per group. */

@@ -117,17 +117,12 @@ public final class PoolGeometry {
             throw new IllegalArgumentException(op + ": expected input (N, C, H, W) with non-zero C, H, W and"
                     + " N >= 0, but got (" + n + ", " + c + ", " + h + ", " + w + ")");
         }
-        if ((long) n * c * h * w > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": input (" + n + ", " + c + ", " + h + ", " + w
-                    + ") is too large");
-        }
+        Sizes.numel(op, new int[] {n, c, h, w});
     }
 
+    /** The output, and the int arithmetic of the kernels, must fit: sizes checked without overflow. */
     private static void checkSize(String op, int n, int c, long oh, long ow) {
-        if ((long) n * c * oh * ow > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": output (" + n + ", " + c + ", " + oh + ", " + ow
-                    + ") is too large");
-        }
+        Sizes.numel(op, new int[] {n, c, Sizes.dim(op, "output height", oh), Sizes.dim(op, "output width", ow)});
     }
 
     /** Name of the op this geometry was built for (used in messages). */
