@@ -92,6 +92,12 @@ final class IndexOps {
         }
         int rank = tensors.get(0).shape.length;
         int dim = Shape.wrapDim("stack", dimArg, rank + 1);
+        int[] outShape = new int[rank + 1];
+        for (int i = 0, k = 0; i <= rank; i++) {
+            outShape[i] = i == dim ? tensors.size() : tensors.get(0).shape[k++];
+        }
+        // checked before the unsqueezed views are made, so that an overflow is reported as stack's
+        Shape.checked("stack", outShape);
         List<Tensor> parts = new ArrayList<>(tensors.size());
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);

@@ -261,8 +261,9 @@ final class ShapeOps {
         // long: end - start + step - 1 overflows int for a step near 2^31 (PyTorch: a step beyond the length
         // gives one element)
         s[dim] = (int) (((long) end - start + step - 1) / step);
-        st[dim] = steppedStride(op, x, dim, step, s[dim]);
-        Tensor out = viewOf(x, s, st, offsetAt(op, x, dim, start));
+        boolean empty = Shape.numel(s) == 0;
+        st[dim] = steppedStride(op, x, dim, step, s[dim], empty);
+        Tensor out = viewOf(x, s, st, offsetAt(op, x, dim, start, empty));
         if (Autograd.isRecording(x)) {
             int[] inShape = x.shape;
             int from = start;
@@ -271,8 +272,8 @@ final class ShapeOps {
                 protected Tensor[] backward(Tensor g) {
                     Tensor gx = Tensor.zeros(g.dtype, inShape);
                     int[] dstStride = gx.stride.clone();
-                    dstStride[dim] = steppedStride(op, gx, dim, step, s[dim]);
-                    Tensor dst = viewOf(gx, s, dstStride, offsetAt(op, gx, dim, from));
+                    dstStride[dim] = steppedStride(op, gx, dim, step, s[dim], empty);
+                    Tensor dst = viewOf(gx, s, dstStride, offsetAt(op, gx, dim, from, empty));
                     Strided.copy(g.storage, g.offset, s, g.stride, gx.storage, dst.offset, dst.stride);
                     return new Tensor[] {gx};
                 }
@@ -282,25 +283,31 @@ final class ShapeOps {
     }
 
     /**
-     * The stride of a dim sliced with {@code step}: PyTorch's {@code stride·step}. When that exceeds int (only
-     * possible for a result of at most one element along the dim, or an empty tensor) a size-≤1 dim keeps the
-     * old stride, which addresses the same elements; otherwise the slice is refused.
+     * The stride of a dim sliced with {@code step}: PyTorch's {@code stride·step}. That can exceed int only for a
+     * result with at most one element along the dim, or an empty result; neither addresses a second element
+     * along the dim, so it keeps the old stride (docs/SEMANTICS.md §10). Anything else is refused.
      */
-    private static int steppedStride(String op, Tensor x, int dim, int step, int newSize) {
+    private static int steppedStride(String op, Tensor x, int dim, int step, int newSize, boolean empty) {
         long st = (long) x.stride[dim] * step;
         if (st == (int) st) {
             return (int) st;
         }
-        if (newSize <= 1) {
+        if (newSize <= 1 || empty) {
             return x.stride[dim];
         }
         throw new IllegalArgumentException(op + ": the stride " + st + " of dim " + dim + " after slicing with step "
                 + step + " exceeds the maximum " + Sizes.MAX_SIZE + " (shape " + Shape.str(x.shape) + ")");
     }
 
-    /** Storage offset of index {@code start} along {@code dim}; it can exceed int only for an empty tensor. */
-    private static int offsetAt(String op, Tensor x, int dim, int start) {
+    /**
+     * Storage offset of index {@code start} along {@code dim}. It can exceed int only for an empty input, whose
+     * elements are never addressed: an empty result then keeps the input's offset.
+     */
+    private static int offsetAt(String op, Tensor x, int dim, int start, boolean empty) {
         long o = x.offset + (long) start * x.stride[dim];
+        if (o != (int) o && empty) {
+            return x.offset;
+        }
         if (o != (int) o) {
             throw new IllegalArgumentException(op + ": the storage offset " + o + " of index " + start + " of dim "
                     + dim + " exceeds the maximum " + Sizes.MAX_SIZE + " (shape " + Shape.str(x.shape) + ")");

@@ -177,8 +177,8 @@ public final class Tensor {
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
-            // PyTorch fills the second half from the end so the last value is exactly `end`
-            d[i] = (float) (i < half ? start + step * i : end - step * (steps - 1 - i));
+            // PyTorch fills the second half from the end so the last value is exactly `end`; one step is `start`
+            d[i] = (float) (i < half || steps == 1 ? start + step * i : end - step * (steps - 1 - i));
         }
         return contiguous(Storage.of(d), DType.FLOAT32, new int[] {steps});
     }

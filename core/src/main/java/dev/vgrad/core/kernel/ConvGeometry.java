@@ -65,11 +65,14 @@ public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, 
         }
         Sizes.dim("conv2d", "output height", oh);
         Sizes.dim("conv2d", "output width", ow);
-        // every buffer the kernels index with int: input, output (also its per-image plane), im2col and weight
+        // every buffer the kernels index with int: input, output, weight and (when there is an image to
+        // convolve) the im2col matrix of one image
         Sizes.numel("conv2d", new int[] {n, c, h, w});
         Sizes.numel("conv2d", new int[] {n, outChannels, (int) oh, (int) ow});
-        Sizes.numel("conv2d", new int[] {c / groups, kh, kw, (int) oh, (int) ow});
         Sizes.numel("conv2d", new int[] {outChannels, c / groups, kh, kw});
+        if (n > 0) {
+            Sizes.numel("conv2d", new int[] {c / groups, kh, kw, (int) oh, (int) ow});
+        }
     }
 
     /** Output height (validated by the constructor to fit an int; computed in long, as h + 2·padH can overflow). */
