@@ -35,6 +35,11 @@ class ShapeOverflowPropertyTest {
     private static final long SMALL = 1 << 16;
     private static final long SEED = Long.getLong("vgrad.shapes.seed", 0x15_04L);
     private static final int EXAMPLES = Integer.getInteger("vgrad.shapes.examples", 10000);
+    /**
+     * vgrad's one documented limit beyond representability (docs/SEMANTICS.md §10): a convolution or pooling
+     * that computes something (non-empty output) needs its padded input {@code in + 2·pad} at most 2^29.
+     */
+    private static final long MAX_PADDED = 1 << 29;
 
     /** Sizes that stress the arithmetic: 2^31−1 and neighbours, products that pass 2^31 and 2^63. */
     private static final long[] HUGE = {1 << 15, 46341, 65535, 1 << 16, 1 << 20, 1 << 30, 3L << 29,
@@ -432,6 +437,7 @@ class ShapeOverflowPropertyTest {
                 out[2 + i] = padded.subtract(eff).divide(BigInteger.valueOf(st[i])).add(BigInteger.ONE);
             }
         }
+        error |= in[0] > 0 && (in[2] + 2 * pd[0] > MAX_PADDED || in[3] + 2 * pd[1] > MAX_PADDED);
         Tensor x = input(ints(in));
         Tensor weight = Tensor.ones((int) o, (int) in[1], (int) kh, (int) kw);
         return new Case("conv2d", Arrays.toString(in) + " k " + kh + "x" + kw + " stride " + Arrays.toString(st)
@@ -478,6 +484,7 @@ class ShapeOverflowPropertyTest {
             }
             out[2 + i] = o;
         }
+        error |= in[0] > 0 && (in[2] + 2 * pd[0] > MAX_PADDED || in[3] + 2 * pd[1] > MAX_PADDED);
         Tensor x = input(ints(in));
         Supplier<Object> run = max ? () -> x.maxPool2d(ints(k), ints(st), ints(pd), ints(dl), ceil)
                 : () -> x.avgPool2d(ints(k), ints(st), ints(pd), ceil, true);

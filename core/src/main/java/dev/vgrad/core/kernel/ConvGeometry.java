@@ -5,7 +5,9 @@ package dev.vgrad.core.kernel;
  * {@code (outChannels, c/groups, kh, kw)}, output {@code (n, outChannels, outH(), outW())}.
  *
  * <p>{@code outH = (h + 2·padH − dilationH·(kh − 1) − 1) / strideH + 1} (floor), likewise {@code outW}.
- * Use {@link #of} to build a validated instance.
+ * Use {@link #of} to build a validated instance. Sizes are checked by {@link Sizes} (docs/SEMANTICS.md §10); the
+ * stride and dilation components hold the values the kernels use, which differ from the arguments only where the
+ * kernels never use them (a stride over a single output position, the dilation of a one-wide kernel).
  */
 public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, int kw,
                            int strideH, int strideW, int padH, int padW, int dilationH, int dilationW,
@@ -65,6 +67,16 @@ public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, 
         }
         Sizes.dim("conv2d", "output height", oh);
         Sizes.dim("conv2d", "output width", ow);
+        // values the kernels would only ever multiply by 0 (a stride over one output, the dilation of a one-wide
+        // kernel) are normalised so that their int arithmetic cannot overflow; outH()/outW() are unchanged
+        strideH = Sizes.effectiveStride(strideH, oh, (long) h + 2L * padH - effH);
+        strideW = Sizes.effectiveStride(strideW, ow, (long) w + 2L * padW - effW);
+        dilationH = kh == 1 ? 1 : dilationH;
+        dilationW = kw == 1 ? 1 : dilationW;
+        if (n > 0 && c > 0 && outChannels > 0) {
+            Sizes.checkPadded("conv2d", "height", h, padH);
+            Sizes.checkPadded("conv2d", "width", w, padW);
+        }
         // every buffer the kernels index with int: input, output, weight and (when there is an image to
         // convolve) the im2col matrix of one image
         Sizes.numel("conv2d", new int[] {n, c, h, w});

@@ -98,6 +98,16 @@ public final class PoolGeometry {
                     + "). Calculated output size: (" + c + "x" + oh + "x" + ow + "). Output size is too small");
         }
         checkSize(op, n, c, oh, ow);
+        if (n > 0) {
+            Sizes.checkPadded(op, "height", h, padH);
+            Sizes.checkPadded(op, "width", w, padW);
+        }
+        // a stride over one output and the dilation of a one-wide kernel only ever meet 0: normalised so that the
+        // kernels' int arithmetic cannot overflow (the output sizes are already fixed)
+        strideH = Sizes.effectiveStride(strideH, oh, h + 2L * padH - effH);
+        strideW = Sizes.effectiveStride(strideW, ow, w + 2L * padW - effW);
+        dilationH = kh == 1 ? 1 : dilationH;
+        dilationW = kw == 1 ? 1 : dilationW;
         return new PoolGeometry(op, n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW,
                 ceilMode, countIncludePad, false, (int) oh, (int) ow);
     }

@@ -24,6 +24,33 @@ public final class Sizes {
     public static final int MAX_NUMEL = Integer.MAX_VALUE - 8;
 
     /**
+     * Largest padded input size {@code in + 2·pad} of a convolution or pooling that is computed (a non-empty
+     * output): the kernels index windows with int sums of a few such terms, so a quarter of the int range keeps
+     * them exact. Larger paddings give an IllegalArgumentException naming the op (PyTorch computes them).
+     */
+    public static final int MAX_PADDED_SIZE = 1 << 29;
+
+    /**
+     * Refuses a computed window op whose padded input exceeds {@link #MAX_PADDED_SIZE} (see there); {@code what}
+     * names the axis.
+     */
+    public static void checkPadded(String op, String what, long in, long pad) {
+        if (in + 2 * pad > MAX_PADDED_SIZE) {
+            throw new IllegalArgumentException(op + ": padded input " + what + " " + (in + 2 * pad) + " (size " + in
+                    + " + 2 x padding " + pad + ") exceeds the maximum " + MAX_PADDED_SIZE + " vgrad can compute");
+        }
+    }
+
+    /**
+     * The stride the kernels use: a stride over a single output position is never multiplied by a position
+     * other than 0, so it is lowered to the smallest stride giving the same single output ({@code span + 1},
+     * where {@code span = in + 2·pad − effective kernel}), keeping the kernels' int arithmetic exact.
+     */
+    public static int effectiveStride(int stride, long out, long span) {
+        return out == 1 ? (int) Math.min(stride, span + 1) : stride;
+    }
+
+    /**
      * The product of {@code sizes}, exactly when it fits in a {@code long}; {@link Long#MAX_VALUE} when it
      * overflows (no non-negative product of {@code int} sizes can reach it otherwise). A zero size makes the
      * product 0 whatever the other sizes are. Sizes must be non-negative.
