@@ -69,8 +69,9 @@ public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, 
         Sizes.dim("conv2d", "output width", ow);
         // values the kernels would only ever multiply by 0 (a stride over one output, the dilation of a one-wide
         // kernel) are normalised so that their int arithmetic cannot overflow; outH()/outW() are unchanged
-        strideH = Sizes.effectiveStride(strideH, oh, (long) h + 2L * padH - effH);
-        strideW = Sizes.effectiveStride(strideW, ow, (long) w + 2L * padW - effW);
+        // floor((span) / s) = 0 for any s > span
+        strideH = Sizes.effectiveStride(strideH, oh, (long) h + 2L * padH - effH + 1);
+        strideW = Sizes.effectiveStride(strideW, ow, (long) w + 2L * padW - effW + 1);
         dilationH = kh == 1 ? 1 : dilationH;
         dilationW = kw == 1 ? 1 : dilationW;
         if (n > 0 && c > 0 && outChannels > 0) {

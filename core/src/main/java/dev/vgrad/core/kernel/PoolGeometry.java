@@ -104,12 +104,21 @@ public final class PoolGeometry {
         }
         // a stride over one output and the dilation of a one-wide kernel only ever meet 0: normalised so that the
         // kernels' int arithmetic cannot overflow (the output sizes are already fixed)
-        strideH = Sizes.effectiveStride(strideH, oh, h + 2L * padH - effH);
-        strideW = Sizes.effectiveStride(strideW, ow, w + 2L * padW - effW);
+        strideH = Sizes.effectiveStride(strideH, oh, minStride(h, padH, effH, ceilMode));
+        strideW = Sizes.effectiveStride(strideW, ow, minStride(w, padW, effW, ceilMode));
         dilationH = kh == 1 ? 1 : dilationH;
         dilationW = kw == 1 ? 1 : dilationW;
         return new PoolGeometry(op, n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW,
                 ceilMode, countIncludePad, false, (int) oh, (int) ow);
+    }
+
+    /**
+     * The smallest stride giving one output: above the span {@code in + 2·pad − eff} (floor mode); with ceil
+     * mode a second window exists unless it would start at or beyond {@code in + pad} (or the span is 0).
+     */
+    private static long minStride(long in, long pad, long eff, boolean ceil) {
+        long span = in + 2 * pad - eff;
+        return ceil && span > 0 ? Math.max(span + 1, in + pad) : span + 1;
     }
 
     /** ATen's pooling_output_shape. */

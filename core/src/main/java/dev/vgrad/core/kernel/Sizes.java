@@ -43,11 +43,11 @@ public final class Sizes {
 
     /**
      * The stride the kernels use: a stride over a single output position is never multiplied by a position
-     * other than 0, so it is lowered to the smallest stride giving the same single output ({@code span + 1},
-     * where {@code span = in + 2·pad − effective kernel}), keeping the kernels' int arithmetic exact.
+     * other than 0, so it is lowered to {@code minStride}, the smallest stride giving the same single output
+     * (the output-size formula is unchanged), which keeps the kernels' int arithmetic exact.
      */
-    public static int effectiveStride(int stride, long out, long span) {
-        return out == 1 ? (int) Math.min(stride, span + 1) : stride;
+    public static int effectiveStride(int stride, long out, long minStride) {
+        return out == 1 ? (int) Math.min(stride, minStride) : stride;
     }
 
     /**
