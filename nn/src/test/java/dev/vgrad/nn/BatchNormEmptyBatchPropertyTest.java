@@ -31,7 +31,8 @@ class BatchNormEmptyBatchPropertyTest {
 
     /** An input shape for the module with {@code c} channels, either non-empty or with a zero size. */
     private static int[] shape(Random r, boolean twoD, int c, boolean empty) {
-        int[] s = twoD ? new int[] {1 + r.nextInt(3), c, 1 + r.nextInt(3), 1 + r.nextInt(3)}
+        // at least two values per channel, as training requires
+        int[] s = twoD ? new int[] {2 + r.nextInt(2), c, 1 + r.nextInt(3), 1 + r.nextInt(3)}
                 : r.nextBoolean() ? new int[] {2 + r.nextInt(3), c} : new int[] {1 + r.nextInt(3), c, 2 + r.nextInt(3)};
         if (empty) {
             // the zero may be the batch or a spatial size, never the channels
