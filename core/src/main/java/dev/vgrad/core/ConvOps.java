@@ -101,10 +101,11 @@ final class ConvOps {
         Tensor wc = contiguousAs(weight, dt);
         Tensor bc = bias == null ? null : contiguousAs(bias, dt);
         Tensor out = Tensor.empty(dt, new int[] {g.n(), o, g.outH(), g.outW()});
-        if (dt == DType.FLOAT32) {
+        // an empty batch (or no output channels) has nothing to compute; the kernels size scratch by the map
+        if (out.numel() > 0 && dt == DType.FLOAT32) {
             ConvKernels.conv2dForward(xc.storage.f, xc.offset, wc.storage.f, wc.offset,
                     bc == null ? null : bc.storage.f, bc == null ? 0 : bc.offset, out.storage.f, 0, g);
-        } else {
+        } else if (out.numel() > 0) {
             ConvKernels.conv2dForward(xc.storage.d, xc.offset, wc.storage.d, wc.offset,
                     bc == null ? null : bc.storage.d, bc == null ? 0 : bc.offset, out.storage.d, 0, g);
         }
@@ -122,6 +123,13 @@ final class ConvOps {
                     Tensor gx = null;
                     Tensor gw = null;
                     Tensor gb = null;
+                    if (gc.numel() == 0) {
+                        // an empty output sends zero gradients (sums over nothing)
+                        return new Tensor[] {
+                            needsGrad(0) ? Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()}) : null,
+                            needsGrad(1) ? Tensor.empty(dt, new int[] {o, g.c() / groups, g.kh(), g.kw()}) : null,
+                            needsGrad(2) ? Tensor.empty(dt, new int[] {o}) : null};
+                    }
                     if (needsGrad(0)) {
                         Tensor w = contiguousAs(sw.get(), dt);
                         gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});

@@ -1,5 +1,6 @@
 package dev.vgrad.core;
 
+import dev.vgrad.core.kernel.Sizes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +25,7 @@ final class IndexOps {
         }
         int dim = Shape.wrapDim("cat", dimArg, rank);
         DType dt = first.dtype;
-        int total = 0;
+        long total = 0;
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
             if (t.shape.length != rank) {
@@ -48,7 +49,9 @@ final class IndexOps {
             total += t.shape[dim];
         }
         int[] outShape = first.shape.clone();
-        outShape[dim] = total;
+        // summed in long: three (2^30, 0) tensors give 3·2^30 rows, which no int dim can hold
+        outShape[dim] = Sizes.dim("cat", "dim " + dim, total);
+        Shape.checked("cat", outShape);
         Tensor out = Tensor.empty(dt, outShape);
         int pos = 0;
         int[] sizes = new int[tensors.size()];
@@ -89,6 +92,12 @@ final class IndexOps {
         }
         int rank = tensors.get(0).shape.length;
         int dim = Shape.wrapDim("stack", dimArg, rank + 1);
+        int[] outShape = new int[rank + 1];
+        for (int i = 0, k = 0; i <= rank; i++) {
+            outShape[i] = i == dim ? tensors.size() : tensors.get(0).shape[k++];
+        }
+        // checked before the unsqueezed views are made, so that an overflow is reported as stack's
+        Shape.checked("stack", outShape);
         List<Tensor> parts = new ArrayList<>(tensors.size());
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
@@ -109,8 +118,9 @@ final class IndexOps {
         }
         List<Tensor> out = new ArrayList<>();
         int size = x.shape[dim];
-        for (int s = 0; s < size; s += splitSize) {
-            out.add(x.narrow(dim, s, Math.min(splitSize, size - s)));
+        // long: s + splitSize would wrap past 2^31 and never end the loop
+        for (long s = 0; s < size; s += splitSize) {
+            out.add(x.narrow(dim, (int) s, (int) Math.min(splitSize, size - s)));
         }
         if (out.isEmpty()) {
             out.add(x);

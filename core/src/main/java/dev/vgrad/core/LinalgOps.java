@@ -105,6 +105,7 @@ final class LinalgOps {
         int[] outShape = java.util.Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
+        Shape.checked("matmul", outShape);
         Tensor out = Tensor.empty(a.dtype, outShape);
         multiplyInto(a, b, out, batch, m, k, n);
         if (Autograd.isRecording(a, b)) {

@@ -3,6 +3,7 @@ package dev.vgrad.core;
 import dev.vgrad.core.kernel.KernelProvider;
 import dev.vgrad.core.kernel.Kernels;
 import dev.vgrad.core.kernel.Parallel;
+import dev.vgrad.core.kernel.Sizes;
 import java.util.Arrays;
 
 /**
@@ -41,10 +42,10 @@ final class ReduceOps {
         int m = Shape.numel(kept);
         int r = rank == 0 ? 1 : x.numel() / Math.max(m, 1);
         if (x.numel() == 0) {
-            if (kind != Kind.SUM && m > 0) {
-                throw new IllegalArgumentException(op + ": Expected reduction dim to have non-zero size"
-                        + " (input shape " + Shape.str(x.shape) + ")");
+            if (kind != Kind.SUM) {
+                requireNonEmptyReducedDims(op, x.shape, mask);
             }
+            // a sum over nothing is 0 (fresh arrays are zero); an empty kept shape gives an empty result
             return Tensor.empty(x.dtype, kept);
         }
         int[] perm = new int[rank];
@@ -73,6 +74,19 @@ final class ReduceOps {
         Tensor xp = ShapeOps.permuteRaw(x, perm).contiguousRaw();
         rowReduce(xp, m, r, kind, out);
         return out;
+    }
+
+    /**
+     * max/min/argmax/argmin have no identity: reducing over an empty dim fails with PyTorch's message, even when
+     * the result would be empty (docs/SEMANTICS.md §10); reducing a non-empty dim of an empty tensor is fine.
+     */
+    static void requireNonEmptyReducedDims(String op, int[] shape, boolean[] mask) {
+        for (int d = 0; d < shape.length; d++) {
+            if (mask[d] && shape[d] == 0) {
+                throw new IllegalArgumentException(op + "(): Expected reduction dim " + d + " to have non-zero size."
+                        + " (input shape " + Shape.str(shape) + ")");
+            }
+        }
     }
 
     private static void columnSum(Tensor x, int r, int m, Tensor out) {
@@ -193,14 +207,18 @@ final class ReduceOps {
         return out;
     }
 
+    /**
+     * Number of elements each output element reduces. Exact whenever the output is non-empty (it is then at
+     * most numel); for an empty output, whose value is never used, it saturates instead of wrapping.
+     */
     static int reducedCount(Tensor x, boolean[] mask) {
-        int n = 1;
+        long n = 1;
         for (int i = 0; i < mask.length; i++) {
             if (mask[i]) {
-                n *= x.shape[i];
+                n = Sizes.saturatingMultiply(n, x.shape[i]);
             }
         }
-        return n;
+        return (int) Math.min(n, Integer.MAX_VALUE);
     }
 
     static Tensor mean(Tensor x, int[] dims, boolean keepdim) {
@@ -249,8 +267,8 @@ final class ReduceOps {
         String op = isMax ? (dims == null ? "max" : "amax") : (dims == null ? "min" : "amin");
         ElementwiseOps.requireFloat(op, x);
         if (x.numel() == 0 && dims == null) {
-            throw new IllegalArgumentException(op + ": Expected reduction dim to be specified for input.numel() == 0. "
-                    + "Specify the reduction dim with the 'dim' argument (input shape " + Shape.str(x.shape) + ")");
+            throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0. "
+                    + "Specify the reduction dim with the 'dim' argument. (input shape " + Shape.str(x.shape) + ")");
         }
         boolean[] mask = Shape.dimMask(op, dims, x.shape.length);
         Tensor raw = reduceRaw(x, mask, isMax ? Kind.MAX : Kind.MIN, op);
@@ -324,8 +342,9 @@ final class ReduceOps {
 
     static Tensor argExtreme(Tensor x, Integer dimArg, boolean keepdim, boolean isMax) {
         String op = isMax ? "argmax" : "argmin";
-        if (x.numel() == 0) {
-            throw new IllegalArgumentException(op + ": Expected reduction dim to be specified for input.numel() == 0.");
+        if (x.numel() == 0 && dimArg == null) {
+            throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0."
+                    + " (input shape " + Shape.str(x.shape) + ")");
         }
         if (dimArg == null) {
             Tensor flat = x.contiguousRaw();
@@ -337,12 +356,13 @@ final class ReduceOps {
         if (rank == 0) {
             return Tensor.ofLongs(new long[] {0});
         }
+        boolean[] mask = new boolean[rank];
+        mask[dim] = true;
+        requireNonEmptyReducedDims(op, x.shape, mask);
         int len = x.shape[dim];
         Tensor xp = movedLast(x, dim);
         int rows = x.numel() / len;
         long[] idx = argRows(xp, rows, len, isMax);
-        boolean[] mask = new boolean[rank];
-        mask[dim] = true;
         return Tensor.contiguous(Storage.of(idx), DType.INT64, reducedShape(x.shape, mask, keepdim));
     }
 
@@ -351,9 +371,10 @@ final class ReduceOps {
         ElementwiseOps.requireFloat(op, x);
         int rank = x.shape.length;
         int dim = Shape.wrapDim(op, dimArg, rank);
-        if (rank > 0 && x.shape[dim] == 0) {
-            throw new IllegalArgumentException(op + ": Expected reduction dim " + dim + " to have non-zero size"
-                    + " (input shape " + Shape.str(x.shape) + ")");
+        if (rank > 0) {
+            boolean[] reduced = new boolean[rank];
+            reduced[dim] = true;
+            requireNonEmptyReducedDims(op, x.shape, reduced);
         }
         if (rank == 0) {
             return x.cloneTensor();
@@ -426,7 +447,7 @@ final class ReduceOps {
         int rank = x.shape.length;
         int dim = Shape.wrapDim(op, dimArg, rank);
         if (x.numel() == 0) {
-            return x.zerosLike();
+            return emptySoftmax(x, log);
         }
         int last = Math.max(rank - 1, 0);
         Tensor xt = (rank == 0 ? x : ShapeOps.transposeRaw(x, dim, last)).contiguousRaw();
@@ -448,6 +469,20 @@ final class ReduceOps {
                     Tensor gx = Tensor.empty(y.dtype, ytr.shape.clone());
                     softmaxBackwardRows(ytr, gtr, gx, rows, cols, log);
                     return new Tensor[] {rank == 0 || dim == last ? gx : ShapeOps.transposeRaw(gx, dim, last).contiguousRaw()};
+                }
+            });
+        }
+        return out;
+    }
+
+    /** Softmax of an empty tensor: empty, and recorded like any other (PyTorch gives it a grad_fn). */
+    private static Tensor emptySoftmax(Tensor x, boolean log) {
+        Tensor out = x.zerosLike();
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new Node(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x) {
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.zerosLike()};
                 }
             });
         }

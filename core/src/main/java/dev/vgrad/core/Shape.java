@@ -1,5 +1,6 @@
 package dev.vgrad.core;
 
+import dev.vgrad.core.kernel.Sizes;
 import java.util.Arrays;
 
 /** Shape arithmetic shared by the op families: sizes, strides, broadcasting and dimension wrapping. */
@@ -8,17 +9,19 @@ final class Shape {
 
     static final int[] SCALAR = new int[0];
 
+    /**
+     * Element count of a shape that a tensor already has (validated when it was created). Never wraps: a shape
+     * whose count exceeds {@link Sizes#MAX_NUMEL} gets an IllegalArgumentException, as from {@link #checked}.
+     */
     static int numel(int[] shape) {
-        long n = 1;
-        for (int s : shape) {
-            n *= s;
-        }
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("tensor of shape " + str(shape) + " has more than 2^31 elements");
+        long n = Sizes.product(shape, 0, shape.length);
+        if (n > Sizes.MAX_NUMEL) {
+            return Sizes.numel("tensor", shape);
         }
         return (int) n;
     }
 
+    /** Contiguous (row-major) strides; zero sizes count as 1, as in PyTorch. The shape must be {@link #checked}. */
     static int[] contiguousStrides(int[] shape) {
         int[] st = new int[shape.length];
         int s = 1;
@@ -34,18 +37,14 @@ final class Shape {
         return Arrays.toString(shape);
     }
 
-    static void checkValid(String op, int[] shape) {
+    /**
+     * Validates a shape {@code op} is about to create (user-given or computed) and returns its element count:
+     * see {@link Sizes#numel(String, int[])} (docs/SEMANTICS.md §10). Every op that makes a new shape calls this
+     * (or a {@link Sizes} check) before allocating or viewing.
+     */
+    static int checked(String op, int[] shape) {
         Args.nonNull(op, "shape", shape);
-        long n = 1;
-        for (int s : shape) {
-            if (s < 0) {
-                throw new IllegalArgumentException(op + ": negative dimension in shape " + str(shape));
-            }
-            n = Math.min(n * s, Long.MAX_VALUE / Integer.MAX_VALUE);
-        }
-        if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(op + ": tensor of shape " + str(shape) + " has more than 2^31 elements");
-        }
+        return Sizes.numel(op, shape);
     }
 
     /** Wraps a possibly negative dim into [0, rank); rank 0 accepts -1 and 0 as PyTorch does. */
@@ -72,6 +71,8 @@ final class Shape {
             }
             out[i] = da == 1 ? db : da;
         }
+        // two valid shapes can broadcast to one too large to hold, e.g. (65536, 1) and (1, 65536)
+        checked(op, out);
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dev.vgrad.core;
 
+import dev.vgrad.core.kernel.Sizes;
 import java.util.Arrays;
 
 /** View ops (sharing storage) and copies, each differentiable. */
@@ -38,11 +39,16 @@ final class ShapeOps {
             } else if (s[i] < 0) {
                 throw new IllegalArgumentException(op + ": invalid shape dimension " + s[i] + " in " + Shape.str(newShape));
             } else {
-                known *= s[i];
+                known = Sizes.saturatingMultiply(known, s[i]);
             }
         }
         int n = x.numel();
         if (infer >= 0) {
+            if (known == 0 && n == 0) {
+                throw new IllegalArgumentException(op + ": cannot reshape tensor of 0 elements into shape "
+                        + Shape.str(newShape) + " because the unspecified dimension size -1 can be any value and is "
+                        + "ambiguous");
+            }
             if (known == 0 || n % known != 0) {
                 throw new IllegalArgumentException(op + ": shape '" + Shape.str(newShape)
                         + "' is invalid for input of size " + n + " (input shape " + Shape.str(x.shape) + ")");
@@ -52,6 +58,8 @@ final class ShapeOps {
             throw new IllegalArgumentException(op + ": shape '" + Shape.str(newShape)
                     + "' is invalid for input of size " + n + " (input shape " + Shape.str(x.shape) + ")");
         }
+        // an empty target may still have sizes whose strides overflow int
+        Shape.checked(op, s);
         return s;
     }
 
@@ -144,11 +152,7 @@ final class ShapeOps {
         for (int i = 0; i < s; i++) {
             ns[k++] = x.shape[i];
         }
-        int prod = 1;
-        for (int i = s; i <= e; i++) {
-            prod *= x.shape[i];
-        }
-        ns[k++] = prod;
+        ns[k++] = Sizes.dim("flatten", "dim " + s, Sizes.product(x.shape, s, e + 1));
         for (int i = e + 1; i < rank; i++) {
             ns[k++] = x.shape[i];
         }
@@ -253,19 +257,18 @@ final class ShapeOps {
         if (step <= 0) {
             throw new IllegalArgumentException(op + ": slice step must be positive, got " + step);
         }
-        if (start < 0 && op.equals("narrow")) {
-            start += size;
-            end += size;
-        }
         if (start < 0 || end > size || start > end) {
             throw new IllegalArgumentException(op + ": start (" + start + ") + length (" + (end - start)
                     + ") exceeds dimension size (" + size + ") of dim " + dim + " (shape " + Shape.str(x.shape) + ")");
         }
         int[] s = x.shape.clone();
         int[] st = x.stride.clone();
-        s[dim] = (end - start + step - 1) / step;
-        st[dim] = x.stride[dim] * step;
-        Tensor out = viewOf(x, s, st, x.offset + start * x.stride[dim]);
+        // long: end - start + step - 1 overflows int for a step near 2^31 (PyTorch: a step beyond the length
+        // gives one element)
+        s[dim] = (int) (((long) end - start + step - 1) / step);
+        boolean empty = Shape.numel(s) == 0;
+        st[dim] = steppedStride(op, x, dim, step, s[dim], empty);
+        Tensor out = viewOf(x, s, st, offsetAt(op, x, dim, start, empty));
         if (Autograd.isRecording(x)) {
             int[] inShape = x.shape;
             int from = start;
@@ -273,7 +276,9 @@ final class ShapeOps {
                 @Override
                 protected Tensor[] backward(Tensor g) {
                     Tensor gx = Tensor.zeros(g.dtype, inShape);
-                    Tensor dst = viewOf(gx, s, scaled(gx.stride, dim, step), from * gx.stride[dim]);
+                    int[] dstStride = gx.stride.clone();
+                    dstStride[dim] = steppedStride(op, gx, dim, step, s[dim], empty);
+                    Tensor dst = viewOf(gx, s, dstStride, offsetAt(op, gx, dim, from, empty));
                     Strided.copy(g.storage, g.offset, s, g.stride, gx.storage, dst.offset, dst.stride);
                     return new Tensor[] {gx};
                 }
@@ -282,10 +287,59 @@ final class ShapeOps {
         return out;
     }
 
-    private static int[] scaled(int[] stride, int dim, int step) {
-        int[] st = stride.clone();
-        st[dim] *= step;
-        return st;
+    /**
+     * The stride of a dim sliced with {@code step}: PyTorch's {@code stride·step}. That can exceed int only for a
+     * result with at most one element along the dim, or an empty result; neither addresses a second element
+     * along the dim, so it keeps the old stride (docs/SEMANTICS.md §10). Anything else is refused.
+     */
+    private static int steppedStride(String op, Tensor x, int dim, int step, int newSize, boolean empty) {
+        long st = (long) x.stride[dim] * step;
+        if (st == (int) st) {
+            return (int) st;
+        }
+        if (newSize <= 1 || empty) {
+            return x.stride[dim];
+        }
+        throw new IllegalArgumentException(op + ": the stride " + st + " of dim " + dim + " after slicing with step "
+                + step + " exceeds the maximum " + Sizes.MAX_SIZE + " (shape " + Shape.str(x.shape) + ")");
+    }
+
+    /**
+     * Storage offset of index {@code start} along {@code dim}. It can exceed int only for an empty input, whose
+     * elements are never addressed: an empty result then keeps the input's offset.
+     */
+    private static int offsetAt(String op, Tensor x, int dim, int start, boolean empty) {
+        long o = x.offset + (long) start * x.stride[dim];
+        if (o != (int) o && empty) {
+            return x.offset;
+        }
+        if (o != (int) o) {
+            throw new IllegalArgumentException(op + ": the storage offset " + o + " of index " + start + " of dim "
+                    + dim + " exceeds the maximum " + Sizes.MAX_SIZE + " (shape " + Shape.str(x.shape) + ")");
+        }
+        return (int) o;
+    }
+
+    /**
+     * {@code narrow(dim, start, length)}: a negative start counts from the end; PyTorch's messages for a start
+     * out of range and for {@code start + length} beyond the size (computed without overflow).
+     */
+    static Tensor narrow(Tensor x, int dimArg, int start, int length) {
+        if (x.shape.length == 0) {
+            throw new IllegalArgumentException("narrow: cannot be applied to a 0-dim tensor.");
+        }
+        int dim = Shape.wrapDim("narrow", dimArg, x.shape.length);
+        int size = x.shape[dim];
+        if (start < -size || start > size) {
+            throw new IndexOutOfBoundsException("narrow: start out of range (expected to be in range of [" + (-size)
+                    + ", " + size + "], but got " + start + ") (shape " + Shape.str(x.shape) + ")");
+        }
+        int s = start < 0 ? start + size : start;
+        if (length < 0 || (long) s + length > size) {
+            throw new IllegalArgumentException("narrow: start (" + s + ") + length (" + length
+                    + ") exceeds dimension size (" + size + "). (shape " + Shape.str(x.shape) + ")");
+        }
+        return slice(x, dim, s, s + length, 1, "narrow");
     }
 
     static Tensor select(Tensor x, int dimArg, int index) {
@@ -374,6 +428,7 @@ final class ShapeOps {
         if (same) {
             return x;
         }
+        Shape.checked("expand", s);
         Tensor out = viewOf(x, s, st, x.offset);
         if (Autograd.isRecording(x)) {
             int[] inShape = x.shape;

@@ -1,6 +1,7 @@
 package dev.vgrad.core;
 
 import dev.vgrad.core.kernel.BinaryOp;
+import dev.vgrad.core.kernel.Sizes;
 import dev.vgrad.core.kernel.UnaryOp;
 import java.util.Arrays;
 import java.util.List;
@@ -83,8 +84,7 @@ public final class Tensor {
     private static int[] checkData(String op, Object data, int[] shape) {
         Args.nonNull(op, "data", data);
         int length = java.lang.reflect.Array.getLength(data);
-        Shape.checkValid(op, shape);
-        if (Shape.numel(shape) != length) {
+        if (Shape.checked(op, shape) != length) {
             throw new IllegalArgumentException(op + ": shape " + Shape.str(shape) + " is invalid for input of size " + length);
         }
         return shape.clone();
@@ -98,7 +98,7 @@ public final class Tensor {
     /** Zeros of the given dtype and shape. */
     public static Tensor zeros(DType dtype, int... shape) {
         Args.nonNull("zeros", "dtype", dtype);
-        Shape.checkValid("zeros", shape);
+        Shape.checked("zeros", shape);
         return empty(dtype, shape.clone());
     }
 
@@ -120,7 +120,7 @@ public final class Tensor {
     /** A tensor of the given dtype filled with {@code value}. */
     public static Tensor full(DType dtype, double value, int... shape) {
         Args.nonNull("full", "dtype", dtype);
-        Shape.checkValid("full", shape);
+        Shape.checked("full", shape);
         Tensor t = empty(dtype, shape.clone());
         t.fillRaw(value);
         return t;
@@ -154,9 +154,10 @@ public final class Tensor {
                     + " (start=" + start + ", end=" + end + ", step=" + step + ")");
         }
         double count = Math.ceil((end - start) / step);
-        if (count > Integer.MAX_VALUE - 8) {
+        if (count > Sizes.MAX_NUMEL) {
             throw new IllegalArgumentException("arange: the range " + start + " -> " + end + " with step " + step
-                    + " has " + count + " elements, more than 2^31");
+                    + " has " + count + " elements, more than the maximum " + Sizes.MAX_NUMEL
+                    + " one Java array can hold");
         }
         int n = (int) count;
         float[] d = new float[n];
@@ -171,28 +172,42 @@ public final class Tensor {
         if (steps < 0) {
             throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
         }
+        Shape.checked("linspace", new int[] {steps});
         Args.finite("linspace", "start", start);
         Args.finite("linspace", "end", end);
         float[] d = new float[steps];
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         int half = steps / 2;
         for (int i = 0; i < steps; i++) {
-            // PyTorch fills the second half from the end so the last value is exactly `end`
-            d[i] = (float) (i < half ? start + step * i : end - step * (steps - 1 - i));
+            // PyTorch fills the second half from the end so the last value is exactly `end`; one step is `start`
+            d[i] = (float) (i < half || steps == 1 ? start + step * i : end - step * (steps - 1 - i));
         }
         return contiguous(Storage.of(d), DType.FLOAT32, new int[] {steps});
     }
 
     /** The n×n identity (float32). */
     public static Tensor eye(int n) {
+        return eye(n, n);
+    }
+
+    /**
+     * The n×m matrix (float32) with ones on the main diagonal and zeros elsewhere ({@code torch.eye(n, m)});
+     * either size may be 0. Negative sizes, and sizes whose product exceeds what one array holds, throw
+     * IllegalArgumentException naming {@code eye} (docs/SEMANTICS.md §10).
+     */
+    public static Tensor eye(int n, int m) {
         if (n < 0) {
             throw new IllegalArgumentException("eye: n must be greater or equal to 0, got " + n);
         }
-        float[] d = new float[n * n];
-        for (int i = 0; i < n; i++) {
-            d[i * n + i] = 1;
+        if (m < 0) {
+            throw new IllegalArgumentException("eye: m must be greater or equal to 0, got " + m);
         }
-        return contiguous(Storage.of(d), DType.FLOAT32, new int[] {n, n});
+        int[] shape = {n, m};
+        float[] d = new float[Shape.checked("eye", shape)];
+        for (int i = 0, k = Math.min(n, m); i < k; i++) {
+            d[i * m + i] = 1;
+        }
+        return contiguous(Storage.of(d), DType.FLOAT32, shape);
     }
 
     /** Uniform [0,1) samples from the default generator (float32). */
@@ -203,7 +218,7 @@ public final class Tensor {
     /** Uniform [0,1) samples from {@code gen} (float32). */
     public static Tensor rand(Generator gen, int... shape) {
         Args.nonNull("rand", "generator", gen);
-        Shape.checkValid("rand", shape);
+        Shape.checked("rand", shape);
         return zeros(shape).uniformRaw(gen, 0, 1);
     }
 
@@ -215,7 +230,7 @@ public final class Tensor {
     /** Standard normal samples from {@code gen} (float32). */
     public static Tensor randn(Generator gen, int... shape) {
         Args.nonNull("randn", "generator", gen);
-        Shape.checkValid("randn", shape);
+        Shape.checked("randn", shape);
         return zeros(shape).normalRaw(gen, 0, 1);
     }
 
@@ -225,7 +240,7 @@ public final class Tensor {
             throw new IllegalArgumentException("randint: expected low < high, got low=" + low + ", high=" + high);
         }
         Args.nonNull("randint", "generator", gen);
-        Shape.checkValid("randint", shape);
+        Shape.checked("randint", shape);
         if (high - low <= 0) {
             throw new IllegalArgumentException("randint: range [" + low + ", " + high + ") is too large");
         }
@@ -635,7 +650,7 @@ public final class Tensor {
 
     /** Elements {@code start .. start+length-1} along {@code dim} (a view). */
     public Tensor narrow(int dim, int start, int length) {
-        return ShapeOps.slice(this, dim, start, start + length, 1, "narrow");
+        return ShapeOps.narrow(this, dim, start, length);
     }
 
     /** Python-style slice {@code [start:end:step]} along {@code dim} (a view; bounds are clamped). */

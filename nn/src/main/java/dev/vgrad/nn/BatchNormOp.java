@@ -93,6 +93,9 @@ final class BatchNormOp {
                     + " must be defined in evaluation mode");
         }
         checkDtypes(x, runningMean, runningVar, weight, bias, training);
+        if (x.numel() == 0) {
+            return empty(x, weight, bias);
+        }
         final Tensor xc = x.detach().contiguous();
         final double[] w = weight == null ? null : Raw.doubles(weight);
         final double[] b = bias == null ? null : Raw.doubles(bias);
@@ -217,6 +220,32 @@ final class BatchNormOp {
         } else {
             throw new IllegalArgumentException("batch_norm: running statistics must be floating point, got " + t.dtype());
         }
+    }
+
+    /**
+     * batch_norm of an empty input (docs/SEMANTICS.md §3, §10), as ATen does it: no statistics are computed, so the
+     * running statistics stay as they were (never NaN); the result is an empty copy of the input scaled by
+     * {@code weight[0]} and shifted by {@code bias[0]}, which gives it a grad_fn (CloneBackward0, MulBackward0 or
+     * AddBackward0) and all-zero gradients for weight and bias.
+     */
+    private static Tensor empty(Tensor x, Tensor weight, Tensor bias) {
+        Tensor out = x.cloneTensor();
+        if (weight != null) {
+            out = out.mul(firstElement(weight, x));
+        }
+        if (bias != null) {
+            out = out.add(firstElement(bias, x));
+        }
+        return out;
+    }
+
+    /** {@code t[0]} in x's dtype (a 0-d operand does not promote the result in PyTorch). */
+    private static Tensor firstElement(Tensor t, Tensor x) {
+        if (t.dim() == 0 || t.size(0) == 0) {
+            throw new IllegalArgumentException("batch_norm: select(): index 0 out of range for tensor of size "
+                    + Raw.shapeStr(t.shape()) + " at dimension 0");
+        }
+        return t.select(0, 0).to(x.dtype());
     }
 
     /**

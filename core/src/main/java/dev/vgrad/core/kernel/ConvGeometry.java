@@ -5,7 +5,9 @@ package dev.vgrad.core.kernel;
  * {@code (outChannels, c/groups, kh, kw)}, output {@code (n, outChannels, outH(), outW())}.
  *
  * <p>{@code outH = (h + 2·padH − dilationH·(kh − 1) − 1) / strideH + 1} (floor), likewise {@code outW}.
- * Use {@link #of} to build a validated instance.
+ * Use {@link #of} to build a validated instance. Sizes are checked by {@link Sizes} (docs/SEMANTICS.md §10); the
+ * stride and dilation components hold the values the kernels use, which differ from the arguments only where the
+ * kernels never use them (a stride over a single output position, the dilation of a one-wide kernel).
  */
 public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, int kw,
                            int strideH, int strideW, int padH, int padW, int dilationH, int dilationW,
@@ -55,32 +57,45 @@ public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, 
         }
         long effH = (long) dilationH * (kh - 1) + 1;
         long effW = (long) dilationW * (kw - 1) + 1;
-        long oh = ((long) h + 2L * padH - effH) / strideH + 1;
-        long ow = ((long) w + 2L * padW - effW) / strideW + 1;
+        long oh = Sizes.windowOutput(h, kh, padH, strideH, dilationH);
+        long ow = Sizes.windowOutput(w, kw, padW, strideW, dilationW);
         if ((long) h + 2L * padH < effH || (long) w + 2L * padW < effW || oh < 1 || ow < 1) {
             throw new IllegalArgumentException("conv2d: Calculated padded input size per channel: ("
                     + ((long) h + 2L * padH) + " x " + ((long) w + 2L * padW) + "). Kernel size: (" + effH + " x "
                     + effW + "). Kernel size can't be greater than actual input size; Calculated output size ("
                     + n + ", " + outChannels + ", " + oh + ", " + ow + ") is too small; " + in + ", " + wt);
         }
-        long inSize = (long) n * c * h * w;
-        long outSize = (long) n * outChannels * oh * ow;
-        long colSize = (long) (c / groups) * kh * kw * oh * ow;
-        long wSize = (long) outChannels * (c / groups) * kh * kw;
-        if (inSize > Integer.MAX_VALUE || outSize > Integer.MAX_VALUE || colSize > Integer.MAX_VALUE
-                || wSize > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("conv2d: tensor too large for int indexing; " + in + ", " + wt);
+        Sizes.dim("conv2d", "output height", oh);
+        Sizes.dim("conv2d", "output width", ow);
+        // values the kernels would only ever multiply by 0 (a stride over one output, the dilation of a one-wide
+        // kernel) are normalised so that their int arithmetic cannot overflow; outH()/outW() are unchanged
+        // floor((span) / s) = 0 for any s > span
+        strideH = Sizes.effectiveStride(strideH, oh, (long) h + 2L * padH - effH + 1);
+        strideW = Sizes.effectiveStride(strideW, ow, (long) w + 2L * padW - effW + 1);
+        dilationH = kh == 1 ? 1 : dilationH;
+        dilationW = kw == 1 ? 1 : dilationW;
+        if (n > 0 && c > 0 && outChannels > 0) {
+            Sizes.checkPadded("conv2d", "height", h, padH);
+            Sizes.checkPadded("conv2d", "width", w, padW);
+        }
+        // every buffer the kernels index with int: input, output, weight and (when there is an image to
+        // convolve) the im2col matrix of one image
+        Sizes.numel("conv2d", new int[] {n, c, h, w});
+        Sizes.numel("conv2d", new int[] {n, outChannels, (int) oh, (int) ow});
+        Sizes.numel("conv2d", new int[] {outChannels, c / groups, kh, kw});
+        if (n > 0) {
+            Sizes.numel("conv2d", new int[] {c / groups, kh, kw, (int) oh, (int) ow});
         }
     }
 
-    /** Output height. */
+    /** Output height (validated by the constructor to fit an int; computed in long, as h + 2·padH can overflow). */
     public int outH() {
-        return (h + 2 * padH - dilationH * (kh - 1) - 1) / strideH + 1;
+        return (int) Sizes.windowOutput(h, kh, padH, strideH, dilationH);
     }
 
-    /** Output width. */
+    /** Output width (see {@link #outH()}). */
     public int outW() {
-        return (w + 2 * padW - dilationW * (kw - 1) - 1) / strideW + 1;
+        return (int) Sizes.windowOutput(w, kw, padW, strideW, dilationW);
     }
 
     /** Input channels per group. */

@@ -98,8 +98,27 @@ public final class PoolGeometry {
                     + "). Calculated output size: (" + c + "x" + oh + "x" + ow + "). Output size is too small");
         }
         checkSize(op, n, c, oh, ow);
+        if (n > 0) {
+            Sizes.checkPadded(op, "height", h, padH);
+            Sizes.checkPadded(op, "width", w, padW);
+        }
+        // a stride over one output and the dilation of a one-wide kernel only ever meet 0: normalised so that the
+        // kernels' int arithmetic cannot overflow (the output sizes are already fixed)
+        strideH = Sizes.effectiveStride(strideH, oh, minStride(h, padH, effH, ceilMode));
+        strideW = Sizes.effectiveStride(strideW, ow, minStride(w, padW, effW, ceilMode));
+        dilationH = kh == 1 ? 1 : dilationH;
+        dilationW = kw == 1 ? 1 : dilationW;
         return new PoolGeometry(op, n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW,
                 ceilMode, countIncludePad, false, (int) oh, (int) ow);
+    }
+
+    /**
+     * The smallest stride giving one output: above the span {@code in + 2·pad − eff} (floor mode); with ceil
+     * mode a second window exists unless it would start at or beyond {@code in + pad} (or the span is 0).
+     */
+    private static long minStride(long in, long pad, long eff, boolean ceil) {
+        long span = in + 2 * pad - eff;
+        return ceil && span > 0 ? Math.max(span + 1, in + pad) : span + 1;
     }
 
     /** ATen's pooling_output_shape. */
@@ -117,17 +136,12 @@ public final class PoolGeometry {
             throw new IllegalArgumentException(op + ": expected input (N, C, H, W) with non-zero C, H, W and"
                     + " N >= 0, but got (" + n + ", " + c + ", " + h + ", " + w + ")");
         }
-        if ((long) n * c * h * w > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": input (" + n + ", " + c + ", " + h + ", " + w
-                    + ") is too large");
-        }
+        Sizes.numel(op, new int[] {n, c, h, w});
     }
 
+    /** The output, and the int arithmetic of the kernels, must fit: sizes checked without overflow. */
     private static void checkSize(String op, int n, int c, long oh, long ow) {
-        if ((long) n * c * oh * ow > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(op + ": output (" + n + ", " + c + ", " + oh + ", " + ow
-                    + ") is too large");
-        }
+        Sizes.numel(op, new int[] {n, c, Sizes.dim(op, "output height", oh), Sizes.dim(op, "output width", ow)});
     }
 
     /** Name of the op this geometry was built for (used in messages). */
