@@ -5,7 +5,7 @@ import java.util.IdentityHashMap;
 /**
  * Reverse-mode execution: topological order by dependency counting (Kahn) from the root's node, gradients
  * summed per node before its rule runs, leaf gradients accumulated into {@code .grad}. Saved tensors are
- * released node by node afterwards unless the graph is retained (SEMANTICS.md §5.4), so a graph whose nodes
+ * released node by node afterwards unless the graph is retained (docs/SEMANTICS.md §5.4), so a graph whose nodes
  * saved nothing may be run twice, exactly as in PyTorch.
  *
  * <p>Thread safety (docs/SEMANTICS.md §5.9): a pass keeps its bookkeeping to itself (see {@link #run}) and adds

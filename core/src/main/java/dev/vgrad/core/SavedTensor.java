@@ -2,7 +2,7 @@ package dev.vgrad.core;
 
 /**
  * A tensor saved by a {@link Node} for its backward pass. It records the storage version at save time; a
- * later in-place change makes {@link #get()} fail with PyTorch's message (SEMANTICS.md §5.7), and after a
+ * later in-place change makes {@link #get()} fail with PyTorch's message (docs/SEMANTICS.md §5.7), and after a
  * backward pass without {@code retainGraph} it is released so the memory can be collected (§5.4).
  */
 public final class SavedTensor {

@@ -2,7 +2,7 @@ package dev.vgrad.core;
 
 /**
  * The flat array behind one or more tensors, plus the version counter that views and {@code detach()}
- * results share (SEMANTICS.md §5.7). Exactly one of the arrays is non-null.
+ * results share (docs/SEMANTICS.md §5.7). Exactly one of the arrays is non-null.
  */
 final class Storage {
     final float[] f;

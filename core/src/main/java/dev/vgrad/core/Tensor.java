@@ -15,7 +15,7 @@ import java.util.List;
  * computes its result with a kernel and, when grad mode is on and an input requires grad, records a
  * {@link Node}; {@link #backward()} then accumulates gradients into the {@link #grad()} of leaves.
  * Binary ops broadcast as NumPy does; float32 and float64 operands promote to float64.
- * In-place ops end in {@code _} and bump the version counter (SEMANTICS.md §5.7–5.8).
+ * In-place ops end in {@code _} and bump the version counter (docs/SEMANTICS.md §5.7–5.8).
  */
 public final class Tensor {
     // Not final only so that setData can swap a leaf's data in place (PyTorch's `param.data = ...`).

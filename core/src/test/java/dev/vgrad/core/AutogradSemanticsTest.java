@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** SEMANTICS.md §5 and edge cases #15–#32, with PyTorch's error texts. */
+/** docs/SEMANTICS.md §5 and edge cases #15–#32, with PyTorch's error texts. */
 class AutogradSemanticsTest {
 
     private static Tensor leaf(float... v) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Forward values and every input gradient against PyTorch 1.13 fixtures (tools/fixtures/core_ops.py), in
- * float64 (1e-10 + 1e-10·|b|) and float32 (1e-5 + 1e-4·|b|), SEMANTICS.md §10.
+ * float64 (1e-10 + 1e-10·|b|) and float32 (1e-5 + 1e-4·|b|), docs/SEMANTICS.md §12.
  */
 class ConformanceTest {
 

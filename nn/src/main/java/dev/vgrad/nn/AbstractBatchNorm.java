@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Batch normalisation shared by {@link BatchNorm1d} and {@link BatchNorm2d} (PyTorch's {@code _BatchNorm},
- * SEMANTICS.md §3): batch statistics (biased variance) in training, with the running statistics updated in
+ * docs/SEMANTICS.md §3): batch statistics (biased variance) in training, with the running statistics updated in
  * place under no-grad (unbiased variance, {@code momentum} or a cumulative average when it is null); running
  * statistics in eval when tracked, batch statistics otherwise.
  */

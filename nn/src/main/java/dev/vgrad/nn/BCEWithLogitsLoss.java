@@ -3,7 +3,7 @@ package dev.vgrad.nn;
 import dev.vgrad.core.Tensor;
 
 /**
- * {@code nn.BCEWithLogitsLoss} in the numerically stable form (SEMANTICS.md §8.4), with optional element
+ * {@code nn.BCEWithLogitsLoss} in the numerically stable form (docs/SEMANTICS.md §8.4), with optional element
  * {@code weight} and {@code posWeight} (broadcast over the last dim).
  */
 public class BCEWithLogitsLoss extends Loss {

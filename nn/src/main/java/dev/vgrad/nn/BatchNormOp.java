@@ -10,7 +10,7 @@ import dev.vgrad.core.kernel.Kernels;
 import dev.vgrad.core.kernel.Parallel;
 
 /**
- * Fused batch normalisation (SEMANTICS.md §3.4–3.5): one pass per channel for the statistics and the output,
+ * Fused batch normalisation (docs/SEMANTICS.md §3.4–3.5): one pass per channel for the statistics and the output,
  * one for the three gradients, with double accumulation. Channels are independent, so splitting them over
  * threads gives bit-identical results for any thread count.
  */

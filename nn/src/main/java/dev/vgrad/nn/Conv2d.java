@@ -5,7 +5,7 @@ import dev.vgrad.core.Tensor;
 
 /**
  * 2-D convolution ({@code nn.Conv2d}) on (N, C, H, W) inputs; weight (out, in/groups, kH, kW), bias (out),
- * both drawn from U(−1/√fan_in, 1/√fan_in) with {@code fan_in = in/groups·kH·kW} (SEMANTICS.md §7).
+ * both drawn from U(−1/√fan_in, 1/√fan_in) with {@code fan_in = in/groups·kH·kW} (docs/SEMANTICS.md §7).
  * Padding is numeric or the strings "same"/"valid"; padding mode "zeros".
  */
 public class Conv2d extends Module {

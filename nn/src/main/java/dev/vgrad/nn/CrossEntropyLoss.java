@@ -3,7 +3,7 @@ package dev.vgrad.nn;
 import dev.vgrad.core.Tensor;
 
 /**
- * {@code nn.CrossEntropyLoss} (SEMANTICS.md §8.2): fused log-softmax + NLL with class {@code weight},
+ * {@code nn.CrossEntropyLoss} (docs/SEMANTICS.md §8.2): fused log-softmax + NLL with class {@code weight},
  * {@code ignoreIndex} (default −100), {@code labelSmoothing}, reductions, int64 class-index or floating
  * probability targets, and (C), (N, C) or (N, C, d…) inputs. Options are set builder-style:
  * {@code new CrossEntropyLoss().weight(w).labelSmoothing(0.1).reduction("sum")}.

@@ -9,7 +9,7 @@ import dev.vgrad.core.kernel.Parallel;
 import java.util.Arrays;
 
 /**
- * Fused log-softmax + negative log-likelihood (SEMANTICS.md §8.2), and plain NLL on log-probabilities.
+ * Fused log-softmax + negative log-likelihood (docs/SEMANTICS.md §8.2), and plain NLL on log-probabilities.
  * Inputs are {@code (C)}, {@code (N,C)} or {@code (N,C,d1,…)}; each "row" is one (sample, position) pair whose
  * C class scores sit {@code S = ∏ d_i} elements apart. Rows are independent and written to disjoint outputs,
  * and reductions add row losses in row order, so results do not depend on the thread count.

@@ -4,7 +4,7 @@ import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 
 /**
- * Stochastic depth (timm {@code DropPath}, SEMANTICS.md §4): in training each sample is zeroed with
+ * Stochastic depth (timm {@code DropPath}, docs/SEMANTICS.md §4): in training each sample is zeroed with
  * probability {@code dropProb} (one draw per sample) and kept samples are scaled by {@code 1/(1−dropProb)}
  * when {@code scaleByKeep}; identity in eval. Unlike timm, a {@code dropProb} outside [0, 1] is rejected, here and
  * in {@link F#dropPath}.

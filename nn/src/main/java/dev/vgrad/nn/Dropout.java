@@ -4,7 +4,7 @@ import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 
 /**
- * Inverted dropout ({@code nn.Dropout}, SEMANTICS.md §2): in training each element is zeroed with
+ * Inverted dropout ({@code nn.Dropout}, docs/SEMANTICS.md §2): in training each element is zeroed with
  * probability p and survivors are scaled by 1/(1−p); identity (the same tensor) in eval or when p = 0.
  */
 public class Dropout extends AbstractDropout {

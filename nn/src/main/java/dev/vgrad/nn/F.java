@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * Functional forms ({@code torch.nn.functional}). Functions whose behaviour depends on training take the
- * {@code training} flag explicitly and never look at a module (SEMANTICS.md §1.7); stochastic functions draw
+ * {@code training} flag explicitly and never look at a module (docs/SEMANTICS.md §1.6); stochastic functions draw
  * from the {@link Generator} passed in ({@link Generator#defaultGenerator()} when omitted).
  */
 public final class F {
@@ -261,7 +261,7 @@ public final class F {
     }
 
     /**
-     * Inverted dropout (SEMANTICS.md §2.2): identity (the same tensor) when {@code p == 0}, not training or empty;
+     * Inverted dropout (docs/SEMANTICS.md §2.2): identity (the same tensor) when {@code p == 0}, not training or empty;
      * {@code x * 0} when {@code p == 1}; else each element is kept with probability {@code 1-p} and scaled by
      * {@code 1/(1-p)}.
      */
@@ -385,7 +385,7 @@ public final class F {
     }
 
     /**
-     * Stochastic depth (timm {@code drop_path}, SEMANTICS.md §4): identity when {@code dropProb == 0} or not
+     * Stochastic depth (timm {@code drop_path}, docs/SEMANTICS.md §4): identity when {@code dropProb == 0} or not
      * training; otherwise one Bernoulli(1-dropProb) draw per sample (mask (N,1,…,1)), scaled by {@code 1/keep}
      * when {@code scaleByKeep} and {@code keep > 0}.
      */
@@ -636,7 +636,7 @@ public final class F {
     }
 
     /**
-     * {@code F.cross_entropy} (SEMANTICS.md §8.2): fused log-softmax + NLL over the class dim (1, or 0 for a
+     * {@code F.cross_entropy} (docs/SEMANTICS.md §8.2): fused log-softmax + NLL over the class dim (1, or 0 for a
      * 1-D input). {@code target} holds int64 class indices (input shape without the class dim) or, when
      * floating, class probabilities of the input's shape.
      */

@@ -5,7 +5,7 @@ import dev.vgrad.core.Grad;
 import dev.vgrad.core.Tensor;
 
 /**
- * Weight initialisation ({@code torch.nn.init}, SEMANTICS.md §7). Every function fills its tensor in place under
+ * Weight initialisation ({@code torch.nn.init}, docs/SEMANTICS.md §7). Every function fills its tensor in place under
  * no-grad (so parameters stay leaves), draws from the given {@link Generator} and returns the tensor.
  */
 public final class Init {

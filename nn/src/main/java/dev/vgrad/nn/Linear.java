@@ -5,7 +5,7 @@ import dev.vgrad.core.Tensor;
 
 /**
  * {@code y = x·Wᵀ + b} ({@code nn.Linear}). Weight (out, in) and bias (out) are drawn from
- * U(−1/√in, 1/√in), weight first, from the given generator (SEMANTICS.md §7).
+ * U(−1/√in, 1/√in), weight first, from the given generator (docs/SEMANTICS.md §7).
  */
 public class Linear extends Module {
     private final int inFeatures;

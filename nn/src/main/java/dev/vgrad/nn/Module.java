@@ -19,7 +19,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Base class of every layer, shaped after {@code torch.nn.Module} (SEMANTICS.md §1).
+ * Base class of every layer, shaped after {@code torch.nn.Module} (docs/SEMANTICS.md §1).
  *
  * <p>A module owns parameters, buffers and child modules, each kept in registration order under a name;
  * {@link #namedParameters()}, {@link #namedBuffers()} and {@link #stateDict()} use PyTorch's dotted names

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Every nn layer (constructor and forward), loss, functional and init function driven with random invalid
  * arguments; each call must throw IllegalArgumentException / IllegalStateException / IndexOutOfBoundsException
- * whose message names the op (or is the exact PyTorch text SEMANTICS.md prescribes for that op). Case counts are
+ * whose message names the op (or is the exact PyTorch text docs/SEMANTICS.md prescribes for that op). Case counts are
  * printed and shown in the test names.
  */
 @DisplayName("Bad input (nn layers, losses, F, init): random invalid calls fail with a clear exception naming the op")

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * PyTorch fixtures for dropout, drop path, Linear, Conv2d, every loss and the NaN-propagation cases of the
- * losses: outputs and input/parameter gradients, in float64 and float32 (SEMANTICS.md §10 tolerances).
+ * losses: outputs and input/parameter gradients, in float64 and float32 (docs/SEMANTICS.md §12 tolerances).
  */
 class ConformanceTest {
     static final Map<String, Object> DROPOUT = Fixtures.load("dropout.json");

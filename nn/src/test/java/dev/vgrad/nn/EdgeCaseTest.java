@@ -13,7 +13,7 @@ import dev.vgrad.core.Grad;
 import dev.vgrad.core.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** SEMANTICS.md §9 edge cases #1–#14 and #42–#50 with PyTorch's error texts. */
+/** docs/SEMANTICS.md §9 edge cases #1–#14 and #42–#50 with PyTorch's error texts. */
 class EdgeCaseTest {
     private static final String BN_ONE = "Expected more than 1 value per channel when training";
 

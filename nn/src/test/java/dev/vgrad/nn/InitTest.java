@@ -9,7 +9,7 @@ import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 import org.junit.jupiter.api.Test;
 
-/** nn.init laws and the Linear/Conv2d defaults (SEMANTICS.md §7). */
+/** nn.init laws and the Linear/Conv2d defaults (docs/SEMANTICS.md §7). */
 class InitTest {
     private static void uniformStats(Tensor w, double bound) {
         double[] v = w.toDoubleArray();

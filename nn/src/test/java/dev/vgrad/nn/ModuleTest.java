@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Module registration, names, modes, state dicts, printing (SEMANTICS.md §1, edge cases #13, #14). */
+/** Module registration, names, modes, state dicts, printing (docs/SEMANTICS.md §1, edge cases #13, #14). */
 class ModuleTest {
     /** A small composite model with nested names like PyTorch's {@code features.0.weight}. */
     static final class Net extends Module {

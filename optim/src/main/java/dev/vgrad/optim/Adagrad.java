@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Adagrad (SEMANTICS.md §6.6, {@code torch.optim.Adagrad}). Defaults: {@code lr=1e-2}, {@code lr_decay=0},
+ * Adagrad (docs/SEMANTICS.md §6.6, {@code torch.optim.Adagrad}). Defaults: {@code lr=1e-2}, {@code lr_decay=0},
  * {@code weight_decay=0}, {@code initial_accumulator_value=0}, {@code eps=1e-10}, {@code maximize=false}.
  *
  * <pre>

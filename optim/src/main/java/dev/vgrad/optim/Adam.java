@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Adam (SEMANTICS.md §6.3, {@code torch.optim.Adam}) with coupled L2 weight decay, AMSGrad and maximization.
+ * Adam (docs/SEMANTICS.md §6.3, {@code torch.optim.Adam}) with coupled L2 weight decay, AMSGrad and maximization.
  * Defaults: {@code lr=1e-3}, {@code betas=(0.9, 0.999)}, {@code eps=1e-8}, {@code weight_decay=0},
  * {@code amsgrad=false}, {@code maximize=false}.
  *

@@ -3,7 +3,7 @@ package dev.vgrad.optim;
 import java.util.List;
 
 /**
- * AdamW (SEMANTICS.md §6.4, {@code torch.optim.AdamW}): Adam with decoupled weight decay
+ * AdamW (docs/SEMANTICS.md §6.4, {@code torch.optim.AdamW}): Adam with decoupled weight decay
  * {@code θ = θ·(1 - γ·λ)} applied before the moment updates, using the raw learning rate. Defaults as
  * {@link Adam} except {@code weight_decay=1e-2}. Same state keys as Adam.
  */

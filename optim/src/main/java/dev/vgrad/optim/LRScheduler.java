@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Base class of the learning-rate schedulers, after PyTorch's {@code _LRScheduler} (SEMANTICS.md §6.7).
+ * Base class of the learning-rate schedulers, after PyTorch's {@code _LRScheduler} (docs/SEMANTICS.md §6.7).
  *
  * <p>Construction sets {@code initial_lr} in every group that lacks it, takes {@code base_lrs} from it and performs
  * one initial {@link #step()} ({@code last_epoch} becomes 0 and the groups get the epoch-0 learning rates). Each

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The 1cycle policy (PyTorch's {@code OneCycleLR}, SEMANTICS.md §6.7): the learning rate goes from
+ * The 1cycle policy (PyTorch's {@code OneCycleLR}, docs/SEMANTICS.md §6.7): the learning rate goes from
  * {@code max_lr/div_factor} up to {@code max_lr} over the first {@code pct_start} of the steps, then down to
  * {@code initial_lr/final_div_factor}; momentum (SGD's {@code momentum} or Adam's {@code betas[0]}) cycles
  * inversely between {@code max_momentum} and {@code base_momentum}. The optimizer's own lr is ignored. With

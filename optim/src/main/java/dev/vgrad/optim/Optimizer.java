@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Base class of the optimizers, after {@code torch.optim.Optimizer} (SEMANTICS.md §6.1).
+ * Base class of the optimizers, after {@code torch.optim.Optimizer} (docs/SEMANTICS.md §6.1).
  *
  * <p>An optimizer holds ordered {@linkplain ParamGroup parameter groups}, each with its own hyper-parameters
  * (missing keys are filled from the optimizer's defaults), and per-parameter state. {@link #step()} updates, in

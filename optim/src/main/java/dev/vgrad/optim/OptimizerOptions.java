@@ -7,7 +7,7 @@ import java.util.Map;
  * The fluent defaults behind each optimizer's {@code Options}: a map from PyTorch's hyper-parameter names
  * ({@code lr}, {@code weight_decay}, …) to values, filled with the optimizer's defaults and changed by setters that
  * return the concrete options type. The setters every optimizer shares live here; each {@code Options} adds its
- * own. Values are validated when the optimizer is built (SEMANTICS.md §6.1), not here.
+ * own. Values are validated when the optimizer is built (docs/SEMANTICS.md §6.1), not here.
  *
  * @param <T> the concrete options type returned by the setters
  */

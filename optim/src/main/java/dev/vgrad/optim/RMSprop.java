@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * RMSprop (SEMANTICS.md §6.5, {@code torch.optim.RMSprop}). Defaults: {@code lr=1e-2}, {@code alpha=0.99},
+ * RMSprop (docs/SEMANTICS.md §6.5, {@code torch.optim.RMSprop}). Defaults: {@code lr=1e-2}, {@code alpha=0.99},
  * {@code eps=1e-8}, {@code weight_decay=0}, {@code momentum=0}, {@code centered=false}, {@code maximize=false}.
  *
  * <pre>

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum, L2 weight decay and
- * maximization (SEMANTICS.md §6.2, {@code torch.optim.SGD}). Defaults: {@code lr=1e-3} (PyTorch 2.x),
+ * maximization (docs/SEMANTICS.md §6.2, {@code torch.optim.SGD}). Defaults: {@code lr=1e-3} (PyTorch 2.x),
  * {@code momentum=0}, {@code dampening=0}, {@code weight_decay=0}, {@code nesterov=false}, {@code maximize=false}.
  *
  * <pre>

@@ -1,6 +1,6 @@
 /**
  * Optimizers, learning-rate schedulers, gradient clipping and checkpoints, following PyTorch's
- * {@code torch.optim} (SEMANTICS.md §6).
+ * {@code torch.optim} (docs/SEMANTICS.md §6).
  *
  * <pre>{@code
  * Module model = ...;

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** SEMANTICS.md §6.1 behaviour and edge cases #33–#41. */
+/** docs/SEMANTICS.md §6.1 behaviour and edge cases #33–#41. */
 class EdgeCaseTest {
 
     private static Tensor param(double... v) {

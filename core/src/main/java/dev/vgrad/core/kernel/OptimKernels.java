@@ -6,7 +6,7 @@ package dev.vgrad.core.kernel;
  * parameter, gradient and state arrays.
  *
  * <p>Every per-element formula follows the operation order of PyTorch's single-tensor implementations
- * ({@code torch/optim/*.py}, SEMANTICS.md §6), with the hyper-parameters rounded to the array's precision
+ * ({@code torch/optim/*.py}, docs/SEMANTICS.md §6), with the hyper-parameters rounded to the array's precision
  * the way PyTorch rounds Python scalars for a float32 tensor. Float32 entry points run the Vector API loop of
  * {@code SimdOptimKernels} when {@link KernelProvider#simdEnabled()}, else the scalar loop here; the SIMD loop
  * uses exactly the same IEEE operations (no FMA), so both give bit-identical results. Float64 entry points are
@@ -56,7 +56,7 @@ public final class OptimKernels {
     // SGD
 
     /**
-     * SGD update of one float32 parameter, in place (SEMANTICS.md §6.2):
+     * SGD update of one float32 parameter, in place (docs/SEMANTICS.md §6.2):
      * <pre>
      * d = maximize ? -g : g;  if wd != 0: d = d + wd·p
      * if buf != null:  buf = firstStep ? d : buf·momentum + (1-dampening)·d;  d = nesterov ? d + momentum·buf : buf
@@ -128,7 +128,7 @@ public final class OptimKernels {
     // Adam / AdamW
 
     /**
-     * Adam/AdamW update of one float32 parameter, in place (SEMANTICS.md §6.3–6.4):
+     * Adam/AdamW update of one float32 parameter, in place (docs/SEMANTICS.md §6.3–6.4):
      * <pre>
      * d = maximize ? -g : g;  if wd != 0: d = d + wd·p          (Adam's coupled L2; pass wd = 0 for AdamW)
      * p = p·decay                                             (AdamW: decay = 1 - lr·λ; Adam: 1)
@@ -221,7 +221,7 @@ public final class OptimKernels {
     // RMSprop
 
     /**
-     * RMSprop update of one float32 parameter, in place (SEMANTICS.md §6.5):
+     * RMSprop update of one float32 parameter, in place (docs/SEMANTICS.md §6.5):
      * <pre>
      * d = maximize ? -g : g;  if wd != 0: d = d + wd·p
      * s = s·α + (1-α)·d·d
@@ -315,7 +315,7 @@ public final class OptimKernels {
     // Adagrad
 
     /**
-     * Adagrad update of one float32 parameter, in place (SEMANTICS.md §6.6):
+     * Adagrad update of one float32 parameter, in place (docs/SEMANTICS.md §6.6):
      * <pre>
      * d = maximize ? -g : g;  if wd != 0: d = d + wd·p
      * sum = sum + d·d;  p = p + negClr·(d / (sqrt(sum) + eps))      (negClr = -lr/(1+(t-1)·lr_decay))
