@@ -127,8 +127,7 @@ public abstract class AbstractBatchNorm extends Module {
             Tensor nbt = numBatchesTracked();
             if (nbt != null) {
                 try (Grad.Scope off = Grad.disabled()) {
-                    // core's add_ rejects int64 tensors; fill_ with the incremented count is equivalent
-                    nbt.fill_((double) (nbt.toLongArray()[0] + 1));
+                    nbt.add_(1);
                 }
                 if (momentum == null) {
                     factor = 1.0 / nbt.toLongArray()[0];

@@ -58,7 +58,6 @@ public abstract class LRScheduler {
         step();
     }
 
-    /** Advances one epoch/iteration and writes the new learning rates into the optimizer's groups. */
     /** {@code v} when finite, else an IllegalArgumentException naming the scheduler and the argument. */
     static double finite(String cls, String what, double v) {
         if (!Double.isFinite(v)) {
@@ -67,6 +66,7 @@ public abstract class LRScheduler {
         return v;
     }
 
+    /** Advances one epoch/iteration and writes the new learning rates into the optimizer's groups. */
     public void step() {
         if (stepCount == 1 && optimizer.stepCount() == optimizerStepsAtInit && !orderWarned) {
             orderWarned = true;
