@@ -443,6 +443,15 @@ final class ReduceOps {
                 @Override
                 protected Tensor[] backward(Tensor g) {
                     Tensor y = sy.get();
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): the same rule as recorded ops
+                        if (rank == 0) {
+                            return new Tensor[] {log ? g.sub(y.exp().mul(g)) : g.sub(g.mul(y)).mul(y)};
+                        }
+                        int[] d = {dim};
+                        return new Tensor[] {log ? g.sub(y.exp().mul(g.sum(d, true)))
+                                : y.mul(g.sub(g.mul(y).sum(d, true)))};
+                    }
                     Tensor ytr = (rank == 0 ? y : ShapeOps.transposeRaw(y, dim, last)).contiguousRaw();
                     Tensor gtr = (rank == 0 ? g : ShapeOps.transposeRaw(g, dim, last)).contiguousRaw();
                     Tensor gx = Tensor.empty(y.dtype, ytr.shape.clone());
