@@ -731,6 +731,10 @@ public final class F {
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    if (dev.vgrad.core.Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): d/dz −log σ(z) = −σ(−z), as recorded ops
+                        return new Tensor[] {g.mul(sz.get().neg().sigmoid()).neg()};
+                    }
                     double[] zz = Raw.doubles(sz.get());
                     double[] gv = Raw.doubles(g);
                     double[] gz = new double[zz.length];
