@@ -222,23 +222,6 @@ final class ConvOps {
         return gw;
     }
 
-    /**
-     * Records {@code out = L(in)} for a linear map {@code L} computed by a kernel, whose adjoint is {@code adjoint}
-     * (itself differentiable): the backward of pooling is such a map, so its createGraph form closes with its
-     * adjoint (docs/SEMANTICS.md §5.12).
-     */
-    private static Tensor linearMap(String name, Tensor in, Tensor out, java.util.function.UnaryOperator<Tensor> adjoint) {
-        if (Autograd.isRecording(in)) {
-            Autograd.attach(out, new Node(name, in) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {adjoint.apply(g)};
-                }
-            });
-        }
-        return out;
-    }
-
     /** Adds {@code gOut} into a zero input-shaped tensor at the argmax positions (max pooling's backward). */
     private static Tensor maxPoolScatter(Tensor gOut, int[] argmax, PoolGeometry g, DType dt) {
         Tensor gc = gOut.contiguousRaw();
@@ -248,7 +231,7 @@ final class ConvOps {
         } else {
             PoolKernels.maxPool2dBackward(gc.storage.d, gc.offset, argmax, gx.storage.d, 0, g);
         }
-        return linearMap("MaxPool2DWithIndicesBackwardBackward0", gOut, gx, gg -> maxPoolGather(gg, argmax, g, dt));
+        return LinearMap.record("MaxPool2DWithIndicesBackwardBackward0", gOut, gx, gg -> maxPoolGather(gg, argmax, g, dt));
     }
 
     /** Reads an input-shaped tensor at the argmax positions: the adjoint of {@link #maxPoolScatter}. */
@@ -261,7 +244,7 @@ final class ConvOps {
             dst[o] = src[(o / ohw) * hw + argmax[o]];
         }
         Tensor out = Tensor.of(dst, g.n(), g.c(), g.outH(), g.outW()).toRaw(dt);
-        return linearMap("MaxPool2DGather", gx, out, gg -> maxPoolScatter(gg, argmax, g, dt));
+        return LinearMap.record("MaxPool2DGather", gx, out, gg -> maxPoolScatter(gg, argmax, g, dt));
     }
 
     private static Tensor contiguousAs(Tensor t, DType dt) {
@@ -352,7 +335,7 @@ final class ConvOps {
                     }
                     if (Grad.isEnabled()) {
                         // createGraph: linear in gOut, with average pooling itself as the adjoint
-                        return new Tensor[] {linearMap("AvgPool2DBackwardBackward0", gOut, gx,
+                        return new Tensor[] {LinearMap.record("AvgPool2DBackwardBackward0", gOut, gx,
                                 gg -> avgPool2d(gg, kernel, stride, padding, ceilMode, countIncludePad))};
                     }
                     return new Tensor[] {gx};
@@ -399,7 +382,7 @@ final class ConvOps {
                     }
                     if (Grad.isEnabled()) {
                         // createGraph: linear in gOut, with adaptive average pooling itself as the adjoint
-                        return new Tensor[] {linearMap("AdaptiveAvgPool2DBackwardBackward0", gOut, gx,
+                        return new Tensor[] {LinearMap.record("AdaptiveAvgPool2DBackwardBackward0", gOut, gx,
                                 gg -> adaptiveAvgPool2d(gg, outH, outW))};
                     }
                     return new Tensor[] {gx};

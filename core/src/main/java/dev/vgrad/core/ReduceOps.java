@@ -394,7 +394,17 @@ final class ReduceOps {
                     for (int i = 0; i < rank; i++) {
                         inv[perm[i]] = i;
                     }
-                    return new Tensor[] {ShapeOps.permuteRaw(gm, inv).contiguousRaw()};
+                    Tensor gx = ShapeOps.permuteRaw(gm, inv).contiguousRaw();
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): a scatter by the indices, adjoint a gather
+                        int[] keep = inShape.clone();
+                        keep[dim] = 1;
+                        Tensor index = Tensor.ofLongs(idx, keep);
+                        int[] gShape = g.shape;
+                        return new Tensor[] {LinearMap.record("MaxBackward0Backward", g, gx,
+                                gg -> gg.gather(dim, index).reshape(gShape))};
+                    }
+                    return new Tensor[] {gx};
                 }
             });
         }
@@ -538,6 +548,21 @@ final class ReduceOps {
         boolean[] mask = new boolean[g.shape.length];
         for (int i = 0; i < g.shape.length; i++) {
             mask[i] = i < lead || (shape[i - lead] == 1 && g.shape[i] != 1);
+        }
+        if (Grad.isEnabled() && g.requiresGrad()) {
+            // createGraph (docs/SEMANTICS.md §5.12): the same sum, recorded
+            int k = 0;
+            for (boolean m : mask) {
+                k += m ? 1 : 0;
+            }
+            int[] dims = new int[k];
+            k = 0;
+            for (int i = 0; i < mask.length; i++) {
+                if (mask[i]) {
+                    dims[k++] = i;
+                }
+            }
+            return g.sum(dims, true).reshape(shape.clone());
         }
         Tensor raw = reduceRaw(g, mask, Kind.SUM, "sum_to_size");
         return Tensor.contiguous(raw.storage, raw.dtype, shape.clone());

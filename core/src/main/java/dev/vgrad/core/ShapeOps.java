@@ -275,6 +275,11 @@ final class ShapeOps {
                     Tensor gx = Tensor.zeros(g.dtype, inShape);
                     Tensor dst = viewOf(gx, s, scaled(gx.stride, dim, step), from * gx.stride[dim]);
                     Strided.copy(g.storage, g.offset, s, g.stride, gx.storage, dst.offset, dst.stride);
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): zero-padding, whose adjoint is the slice itself
+                        return new Tensor[] {LinearMap.record("SliceBackwardBackward0", g, gx,
+                                gg -> gg.slice(dim, from, from + (s[dim] - 1) * step + 1, step))};
+                    }
                     return new Tensor[] {gx};
                 }
             });

@@ -78,6 +78,8 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("div" + sh, x -> x[0].div(x[1]), any, other));
             cs.add(new Case("sub" + sh, x -> x[0].sub(x[1]).mul(x[0]), any, other));
             cs.add(new Case("pow(a,b)" + sh, x -> x[0].pow(x[1]), pos, TestTensors.uniform(g, -1, 2, s)));
+            Tensor row = TestTensors.uniform(g, 0.5, 2, s.length == 0 ? new int[0] : new int[] {s[s.length - 1]});
+            cs.add(new Case("broadcast mul/div" + sh, x -> x[0].mul(x[1]).div(x[1].add(x[0].pow(2))), any, row));
             cs.add(new Case("scalar ops" + sh, x -> x[0].mul(3).add(1).div(2).mul(x[0]), any));
             return cs;
         });
@@ -106,6 +108,42 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("softmax" + sh, x -> x[0].softmax(1), a));
             cs.add(new Case("logSoftmax" + sh, x -> x[0].logSoftmax(1), a));
             cs.add(new Case("transpose" + sh, x -> x[0].transpose(0, 1).matmul(x[0]), a));
+            return cs;
+        });
+    }
+
+    @Test
+    void shapeAndIndexOps() {
+        property("shapeIndex", g -> {
+            int r = 2 + (int) g.nextLong(3);
+            int c = 2 + (int) g.nextLong(3);
+            Tensor a = TestTensors.uniform(g, -2, 2, new int[] {r, c});
+            Tensor b = TestTensors.uniform(g, -2, 2, new int[] {r, 1 + (int) g.nextLong(3)});
+            long[] gi = new long[r * c];
+            for (int i = 0; i < gi.length; i++) {
+                gi[i] = g.nextLong(c);
+            }
+            Tensor gIndex = Tensor.ofLongs(gi, r, c);
+            long[] si = new long[1 + (int) g.nextLong(4)];
+            for (int i = 0; i < si.length; i++) {
+                si[i] = g.nextLong(r);
+            }
+            Tensor sIndex = Tensor.ofLongs(si, si.length);
+            String sh = " " + str(a.shape());
+            List<Case> cs = new ArrayList<>();
+            cs.add(new Case("reshape/permute" + sh, x -> x[0].reshape(c, r).transpose(0, 1).pow(2), a));
+            cs.add(new Case("slice step 2" + sh, x -> x[0].slice(1, 0, c, 2).pow(2), a));
+            cs.add(new Case("narrow" + sh, x -> x[0].narrow(0, 1, r - 1).pow(2), a));
+            cs.add(new Case("select/unsqueeze" + sh, x -> x[0].select(0, r - 1).unsqueeze(0).pow(2), a));
+            cs.add(new Case("expand" + sh, x -> x[0].narrow(1, 0, 1).expand(r, 3).pow(2), a));
+            cs.add(new Case("cat" + sh, x -> Tensor.cat(List.of(x[0], x[1]), 1).pow(2), a, b));
+            cs.add(new Case("stack" + sh, x -> Tensor.stack(List.of(x[0], x[0].mul(x[0])), 0), a));
+            cs.add(new Case("gather" + sh, x -> x[0].gather(1, gIndex).pow(2), a));
+            cs.add(new Case("indexSelect" + sh, x -> x[0].indexSelect(0, sIndex).pow(2), a));
+            cs.add(new Case("max(dim)" + sh, x -> x[0].max(1, false).pow(2), a));
+            cs.add(new Case("max()" + sh, x -> x[0].max().pow(2), a));
+            cs.add(new Case("where" + sh, x -> Tensor.where(x[0].gt(0), x[0].mul(x[0]), x[0].exp()), a));
+            cs.add(new Case("clamp" + sh, x -> x[0].clamp(-1, 1).mul(x[0]), a));
             return cs;
         });
     }
