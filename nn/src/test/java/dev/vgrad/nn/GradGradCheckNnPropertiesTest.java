@@ -84,6 +84,19 @@ class GradGradCheckNnPropertiesTest {
                     t -> F.crossEntropy(t[0], target, null, -100, "sum", 0.1), rnd(g, n, out)));
             cs.add(new Case("nllLoss" + sh, t -> F.nllLoss(t[0].logSoftmax(1), target), rnd(g, n, out)));
             cs.add(new Case("bceWithLogits" + sh, t -> F.bceWithLogits(t[0], p), rnd(g, n, out)));
+            cs.add(new Case("crossEntropy probability target" + sh,
+                    t -> F.crossEntropy(t[0], t[1], null, -100, "mean", 0.1), rnd(g, n, out), p.softmax(1)));
+            Tensor cw = Tensor.rand(g, out).toDouble().add(0.5);
+            cs.add(new Case("crossEntropy weighted none" + sh,
+                    t -> F.crossEntropy(t[0], target, cw, -100, "none", 0.0), rnd(g, n, out)));
+            cs.add(new Case("layerNorm" + sh, t -> F.layerNorm(t[0], new int[] {out}, t[1], t[2], 1e-5),
+                    rnd(g, n, out), rnd(g, out), rnd(g, out)));
+            long[] ids = new long[n + 1];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = g.nextLong(out);
+            }
+            Tensor idsT = Tensor.ofLongs(ids, ids.length);
+            cs.add(new Case("embedding squared" + sh, t -> F.embedding(idsT, t[0], 0).pow(2), rnd(g, out, in)));
             return cs;
         });
     }
@@ -115,6 +128,10 @@ class GradGradCheckNnPropertiesTest {
             cs.add(new Case("avgPool2d" + sh, t -> F.avgPool2d(t[0], new int[] {2, 2}, s2, p2, false, true).pow(2),
                     x));
             cs.add(new Case("adaptiveAvgPool2d" + sh, t -> F.adaptiveAvgPool2d(t[0], 2, 2).pow(2), x));
+            Tensor rm = rnd(g, c);
+            Tensor rv = Tensor.rand(g, c).toDouble().add(0.5);
+            cs.add(new Case("batchNorm eval" + sh,
+                    t -> F.batchNorm(t[0], rm, rv, t[1], t[2], false, 0.1, 1e-5).pow(2), x, rnd(g, c), rnd(g, c)));
             if (n * h * h > 1) {
                 cs.add(new Case("batchNorm train" + sh,
                         t -> F.batchNorm(t[0], null, null, t[1], t[2], true, 0.1, 1e-5), x, rnd(g, c), rnd(g, c)));
