@@ -235,7 +235,8 @@ final class ElementwiseOps {
             Autograd.attach(out, new Node("ToCopyBackward0", x) {
                 @Override
                 protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.toRaw(source)};
+                    // createGraph (docs/SEMANTICS.md §5.12): the cast back is itself recorded
+                    return new Tensor[] {Grad.isEnabled() ? g.to(source) : g.toRaw(source)};
                 }
             });
         }
@@ -444,7 +445,8 @@ final class ElementwiseOps {
         /** Saved input, converted to the dtype the forward computed in. */
         private Tensor promoted(SavedTensor s) {
             Tensor t = s.get();
-            return t.dtype == dtype ? t : t.toRaw(dtype);
+            // under createGraph the promotion is recorded, so the saved input's history is kept
+            return t.dtype == dtype ? t : Grad.isEnabled() ? t.to(dtype) : t.toRaw(dtype);
         }
 
         @Override

@@ -65,4 +65,15 @@ class CreateGraphSemanticsTest {
         Tensor g = Autograd.grad(x.pow(3).sum(), new Tensor[] {x}, null, false)[0];
         assertFalse(g.requiresGrad());
     }
+
+    /** Mixed dtypes: casts and promotions inside the recorded backward keep the history (d²/dx² x³ = 6x). */
+    @Test
+    void mixedDtypesKeepHistory() {
+        Tensor x = Tensor.of(new float[] {0.5f, -1.5f}, 2).requiresGrad(true);
+        Tensor y = x.pow(2).mul(x.to(DType.FLOAT64)).sum();
+        Tensor g = Autograd.grad(y, new Tensor[] {x}, null, true, true)[0];
+        assertArrayEquals(new double[] {0.75, 6.75}, g.toDoubleArray(), 1e-6);
+        assertArrayEquals(new double[] {3, -9},
+                Autograd.grad(g.sum(), new Tensor[] {x}, null, false)[0].toDoubleArray(), 1e-6);
+    }
 }
