@@ -1342,7 +1342,8 @@ public final class Tensor {
                 @Override
                 protected Tensor[] backward(Tensor g) {
                     Tensor gs = ReduceOps.sumToShape(g, srcShape);
-                    return new Tensor[] {gs.dtype == srcType ? gs : gs.toRaw(srcType)};
+                    // under createGraph (docs/SEMANTICS.md §5.12) the cast is recorded
+                    return new Tensor[] {gs.dtype == srcType ? gs : Grad.isEnabled() ? gs.to(srcType) : gs.toRaw(srcType)};
                 }
             });
         } else {

@@ -144,6 +144,12 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("max()" + sh, x -> x[0].max().pow(2), a));
             cs.add(new Case("where" + sh, x -> Tensor.where(x[0].gt(0), x[0].mul(x[0]), x[0].exp()), a));
             cs.add(new Case("clamp" + sh, x -> x[0].clamp(-1, 1).mul(x[0]), a));
+            cs.add(new Case("copy_ into a non-leaf" + sh, x -> {
+                Tensor dst = x[0].mul(1);
+                dst.copy_(x[0].exp());
+                return dst.mul(x[0]);
+            }, a));
+            cs.add(new Case("in-place mul_ on a non-leaf" + sh, x -> x[0].mul(2).mul_(x[0]).tanh(), a));
             return cs;
         });
     }
