@@ -52,11 +52,15 @@ final class Hooks {
                         + Shape.str(g.shapeRef()) + " got " + Shape.str(r.shapeRef()) + ")");
             }
             if (r.dtype() != g.dtype()) {
-                throw new IllegalStateException("hook 'hook' has changed the type of value (was " + g.dtype()
-                        + " got " + r.dtype() + ")");
+                throw new IllegalStateException("hook 'hook' has changed the type of value (was " + typeName(g.dtype())
+                        + " got " + typeName(r.dtype()) + ")");
             }
             g = r;
         }
         return g;
+    }
+
+    private static String typeName(DType d) {
+        return d == DType.FLOAT64 ? "torch.DoubleTensor" : d == DType.FLOAT32 ? "torch.FloatTensor" : d.toString();
     }
 }

@@ -93,6 +93,12 @@ class TensorHooksPropertyTest {
         x.registerHook(g -> g.sum());
         IllegalStateException s = assertThrows(IllegalStateException.class, () -> x.mul(2).sum().backward());
         assertTrue(s.getMessage().startsWith("hook 'hook' has changed the size of value"), s.getMessage());
+        // PyTorch: "hook '<lambda>' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)"
+        Tensor x2 = ones2();
+        x2.registerHook(g -> g.to(DType.FLOAT64));
+        IllegalStateException t = assertThrows(IllegalStateException.class, () -> x2.mul(2).sum().backward());
+        assertEquals("hook 'hook' has changed the type of value (was torch.FloatTensor got torch.DoubleTensor)",
+                t.getMessage());
     }
 
     /**
