@@ -84,6 +84,22 @@ class TensorHooksPropertyTest {
         assertArrayEquals(new double[] {5, 5}, x5.grad().toDoubleArray());
     }
 
+    /** PyTorch 1.13: a hook on y stays with y's old value after y.mul_(3): it sees 3, x.grad = 60. */
+    @Test
+    void hookOnANonLeafStaysWithTheValueBeforeAnInPlaceOp() {
+        Tensor x = ones2();
+        Tensor y = x.mul(2);
+        List<Tensor> seen = new ArrayList<>();
+        y.registerHook(g -> {
+            seen.add(g);
+            return g.mul(10);
+        });
+        y.mul_(Tensor.scalar(DType.FLOAT32, 3));
+        y.sum().backward();
+        assertArrayEquals(new double[] {3, 3}, seen.get(0).toDoubleArray());
+        assertArrayEquals(new double[] {60, 60}, x.grad().toDoubleArray());
+    }
+
     @Test
     void badRegistrations() {
         IllegalStateException e = assertThrows(IllegalStateException.class,
