@@ -112,6 +112,22 @@ public final class Autograd {
         for (Tensor t : inputs) {
             Args.nonNull("autograd.grad", "inputs[i]", t);
         }
-        return Engine.grad(output, inputs, gradOutput, retainGraph);
+        return Engine.grad(output, inputs, gradOutput, retainGraph, false);
+    }
+
+    /**
+     * As {@link #grad(Tensor, Tensor[], Tensor, boolean)}; with {@code createGraph} the backward pass is recorded,
+     * so the returned gradients have history and can be differentiated again (Hessian-vector products, gradient
+     * penalties; docs/SEMANTICS.md §5.12). PyTorch's {@code retain_graph} defaults to {@code create_graph}: pass
+     * {@code retainGraph = true} to differentiate through the same graph again.
+     */
+    public static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradOutput, boolean retainGraph,
+                                boolean createGraph) {
+        Args.nonNull("autograd.grad", "outputs", output);
+        Args.nonNull("autograd.grad", "inputs", inputs);
+        for (Tensor t : inputs) {
+            Args.nonNull("autograd.grad", "inputs[i]", t);
+        }
+        return Engine.grad(output, inputs, gradOutput, retainGraph, createGraph);
     }
 }

@@ -119,6 +119,15 @@ final class ConvOps {
 
                 @Override
                 protected Tensor[] backward(Tensor gOut) {
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): the two gradients as differentiable ops
+                        ConvSpec spec = new ConvSpec(g, st, pd, dl, groups, dt);
+                        return new Tensor[] {
+                            needsGrad(0) ? convInputGrad(gOut, sw.get(), spec) : null,
+                            needsGrad(1) ? convWeightGrad(gOut, sx.get(), spec) : null,
+                            needsGrad(2) ? gOut.sum(new int[] {0, 2, 3}, false) : null,
+                        };
+                    }
                     Tensor gc = contiguousAs(gOut, dt);
                     Tensor gx = null;
                     Tensor gw = null;
@@ -131,26 +140,10 @@ final class ConvOps {
                             needsGrad(2) ? Tensor.empty(dt, new int[] {o}) : null};
                     }
                     if (needsGrad(0)) {
-                        Tensor w = contiguousAs(sw.get(), dt);
-                        gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
-                        if (dt == DType.FLOAT32) {
-                            ConvKernels.conv2dBackwardInput(gc.storage.f, gc.offset, w.storage.f, w.offset,
-                                    gx.storage.f, 0, g);
-                        } else {
-                            ConvKernels.conv2dBackwardInput(gc.storage.d, gc.offset, w.storage.d, w.offset,
-                                    gx.storage.d, 0, g);
-                        }
+                        gx = rawInputGrad(gc, sw.get(), g, dt);
                     }
                     if (needsGrad(1)) {
-                        Tensor xs = contiguousAs(sx.get(), dt);
-                        gw = Tensor.empty(dt, new int[] {o, g.c() / groups, g.kh(), g.kw()});
-                        if (dt == DType.FLOAT32) {
-                            ConvKernels.conv2dBackwardWeight(gc.storage.f, gc.offset, xs.storage.f, xs.offset,
-                                    gw.storage.f, 0, g);
-                        } else {
-                            ConvKernels.conv2dBackwardWeight(gc.storage.d, gc.offset, xs.storage.d, xs.offset,
-                                    gw.storage.d, 0, g);
-                        }
+                        gw = rawWeightGrad(gc, sx.get(), g, dt);
                     }
                     if (needsGrad(2)) {
                         gb = gc.sum(new int[] {0, 2, 3}, false);
@@ -160,6 +153,106 @@ final class ConvOps {
             });
         }
         return unbatched(input, out);
+    }
+
+    private static Tensor rawInputGrad(Tensor gc, Tensor weight, ConvGeometry g, DType dt) {
+        Tensor w = contiguousAs(weight, dt);
+        Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+        if (dt == DType.FLOAT32) {
+            ConvKernels.conv2dBackwardInput(gc.storage.f, gc.offset, w.storage.f, w.offset, gx.storage.f, 0, g);
+        } else {
+            ConvKernels.conv2dBackwardInput(gc.storage.d, gc.offset, w.storage.d, w.offset, gx.storage.d, 0, g);
+        }
+        return gx;
+    }
+
+    private static Tensor rawWeightGrad(Tensor gc, Tensor x, ConvGeometry g, DType dt) {
+        Tensor xs = contiguousAs(x, dt);
+        Tensor gw = Tensor.empty(dt, new int[] {g.outChannels(), g.c() / g.groups(), g.kh(), g.kw()});
+        if (dt == DType.FLOAT32) {
+            ConvKernels.conv2dBackwardWeight(gc.storage.f, gc.offset, xs.storage.f, xs.offset, gw.storage.f, 0, g);
+        } else {
+            ConvKernels.conv2dBackwardWeight(gc.storage.d, gc.offset, xs.storage.d, xs.offset, gw.storage.d, 0, g);
+        }
+        return gw;
+    }
+
+    /** A convolution's geometry and arguments, for its differentiable gradient ops. */
+    private record ConvSpec(ConvGeometry g, int[] stride, int[] padding, int[] dilation, int groups, DType dt) {}
+
+    /**
+     * The input gradient of a convolution, {@code gx = Aᵀ(w)·gOut}, as an op of its own (docs/SEMANTICS.md §5.12).
+     * It is bilinear: for an incoming {@code G}, {@code ∂/∂gOut = conv2d(G, w)} and {@code ∂/∂w} is the weight
+     * gradient of a convolution of {@code G} given {@code gOut}, so the family closes at every order.
+     */
+    private static Tensor convInputGrad(Tensor gOut, Tensor w, ConvSpec spec) {
+        Tensor gx = rawInputGrad(contiguousAs(gOut, spec.dt()), w, spec.g(), spec.dt());
+        if (Autograd.isRecording(gOut, w)) {
+            Autograd.attach(gx, new Node("ConvolutionBackwardInput", gOut, w) {
+                final SavedTensor sg = needsGrad(1) ? save(input(0)) : null;
+                final SavedTensor sw = needsGrad(0) ? save(input(1)) : null;
+
+                @Override
+                protected Tensor[] backward(Tensor gg) {
+                    return new Tensor[] {
+                        needsGrad(0) ? conv2d(gg, sw.get(), null, spec.stride(), spec.padding(), spec.dilation(),
+                                spec.groups()) : null,
+                        needsGrad(1) ? convWeightGrad(sg.get(), gg, spec) : null,
+                    };
+                }
+            });
+        }
+        return gx;
+    }
+
+    /**
+     * The weight gradient of a convolution as an op of its own (docs/SEMANTICS.md §5.12); bilinear in
+     * {@code gOut} and {@code x}: for an incoming {@code H}, {@code ∂/∂gOut = conv2d(x, H)} and
+     * {@code ∂/∂x = convInputGrad(gOut, H)}.
+     */
+    private static Tensor convWeightGrad(Tensor gOut, Tensor x, ConvSpec spec) {
+        Tensor gw = rawWeightGrad(contiguousAs(gOut, spec.dt()), x, spec.g(), spec.dt());
+        if (Autograd.isRecording(gOut, x)) {
+            Autograd.attach(gw, new Node("ConvolutionBackwardWeight", gOut, x) {
+                final SavedTensor sg = needsGrad(1) ? save(input(0)) : null;
+                final SavedTensor sx = needsGrad(0) ? save(input(1)) : null;
+
+                @Override
+                protected Tensor[] backward(Tensor h) {
+                    return new Tensor[] {
+                        needsGrad(0) ? conv2d(sx.get(), h, null, spec.stride(), spec.padding(), spec.dilation(),
+                                spec.groups()) : null,
+                        needsGrad(1) ? convInputGrad(sg.get(), h, spec) : null,
+                    };
+                }
+            });
+        }
+        return gw;
+    }
+
+    /** Adds {@code gOut} into a zero input-shaped tensor at the argmax positions (max pooling's backward). */
+    private static Tensor maxPoolScatter(Tensor gOut, int[] argmax, PoolGeometry g, DType dt) {
+        Tensor gc = gOut.contiguousRaw();
+        Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+        if (dt == DType.FLOAT32) {
+            PoolKernels.maxPool2dBackward(gc.storage.f, gc.offset, argmax, gx.storage.f, 0, g);
+        } else {
+            PoolKernels.maxPool2dBackward(gc.storage.d, gc.offset, argmax, gx.storage.d, 0, g);
+        }
+        return LinearMap.record("MaxPool2DWithIndicesBackwardBackward0", gOut, gx, gg -> maxPoolGather(gg, argmax, g, dt));
+    }
+
+    /** Reads an input-shaped tensor at the argmax positions: the adjoint of {@link #maxPoolScatter}. */
+    private static Tensor maxPoolGather(Tensor gx, int[] argmax, PoolGeometry g, DType dt) {
+        double[] src = gx.detach().toDoubleArray();
+        double[] dst = new double[argmax.length];
+        int hw = g.h() * g.w();
+        int ohw = g.outH() * g.outW();
+        for (int o = 0; o < dst.length; o++) {
+            dst[o] = src[(o / ohw) * hw + argmax[o]];
+        }
+        Tensor out = Tensor.of(dst, g.n(), g.c(), g.outH(), g.outW()).toRaw(dt);
+        return LinearMap.record("MaxPool2DGather", gx, out, gg -> maxPoolScatter(gg, argmax, g, dt));
     }
 
     private static Tensor contiguousAs(Tensor t, DType dt) {
@@ -201,6 +294,9 @@ final class ConvOps {
                 @Override
                 protected Tensor[] backward(Tensor gOut) {
                     sx.get();
+                    if (Grad.isEnabled()) {
+                        return new Tensor[] {maxPoolScatter(gOut, argmax, g, dt)};
+                    }
                     Tensor gc = gOut.contiguousRaw();
                     Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
                     if (dt == DType.FLOAT32) {
@@ -245,6 +341,11 @@ final class ConvOps {
                     } else {
                         PoolKernels.avgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
                     }
+                    if (Grad.isEnabled()) {
+                        // createGraph: linear in gOut, with average pooling itself as the adjoint
+                        return new Tensor[] {LinearMap.record("AvgPool2DBackwardBackward0", gOut, gx,
+                                gg -> avgPool2d(gg, kernel, stride, padding, ceilMode, countIncludePad))};
+                    }
                     return new Tensor[] {gx};
                 }
             });
@@ -286,6 +387,11 @@ final class ConvOps {
                         PoolKernels.adaptiveAvgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
                     } else {
                         PoolKernels.adaptiveAvgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
+                    }
+                    if (Grad.isEnabled()) {
+                        // createGraph: linear in gOut, with adaptive average pooling itself as the adjoint
+                        return new Tensor[] {LinearMap.record("AdaptiveAvgPool2DBackwardBackward0", gOut, gx,
+                                gg -> adaptiveAvgPool2d(gg, outH, outW))};
                     }
                     return new Tensor[] {gx};
                 }

@@ -117,6 +117,9 @@ final class ElementwiseOps {
 
         @Override
         protected Tensor[] backward(Tensor g) {
+            if (Grad.isEnabled()) {
+                return new Tensor[] {differentiable(g)};
+            }
             Tensor x = sx != null ? sx.get().contiguousRaw() : null;
             Tensor y = sy != null ? sy.get() : null;
             Tensor ref = x != null ? x : y;
@@ -151,6 +154,76 @@ final class ElementwiseOps {
             }
             return new Tensor[] {out};
         }
+
+        /**
+         * The rule as recorded Tensor ops, for a backward pass with {@code createGraph} (docs/SEMANTICS.md §5.12).
+         * Piecewise-constant derivatives (abs, relu, leaky relu) multiply by a constant mask, as PyTorch's do.
+         */
+        private Tensor differentiable(Tensor g) {
+            Tensor x = sx != null ? sx.get() : null;
+            Tensor y = sy != null ? sy.get() : null;
+            return switch (op) {
+                case NEG -> g.neg();
+                case EXP -> g.mul(y);
+                case LOG -> g.div(x);
+                case SQRT -> g.div(y.mul(2));
+                case TANH -> g.mul(y.mul(y).neg().add(1));
+                case SIGMOID -> g.mul(y.mul(y.neg().add(1)));
+                case RECIPROCAL -> g.mul(y.mul(y)).neg();
+                case ABS, RELU, LEAKY_RELU -> g.mul(constantDerivative(x));
+                case SOFTPLUS_FULL -> g.mul(x.sigmoid());
+                case SOFTPLUS -> g.mul(Tensor.where(x.gt(20), x.onesLike(), x.sigmoid()));
+                case SILU -> {
+                    Tensor sg = x.sigmoid();
+                    yield g.mul(sg.mul(x.mul(sg.neg().add(1)).add(1)));
+                }
+                case GELU_TANH -> {
+                    double c = 0.7978845608028654;
+                    Tensor t = x.add(x.mul(x).mul(x).mul(0.044715)).mul(c).tanh();
+                    Tensor dInner = x.mul(x).mul(3 * 0.044715).add(1).mul(c);
+                    yield g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(t.mul(t).neg().add(1)).mul(dInner)));
+                }
+                case GELU -> g.mul(normalCdf(x).add(x.mul(normalPdf(x))));
+                case POW_SCALAR -> alpha == 0 ? g.mul(0)
+                        : alpha == 2 ? g.mul(x.mul(2)) : g.mul(x.pow(alpha - 1).mul(alpha));
+            };
+        }
+
+        /** df(x) of an op whose derivative is piecewise constant, as a tensor without history. */
+        private Tensor constantDerivative(Tensor x) {
+            double[] v = x.detach().toDoubleArray();
+            for (int i = 0; i < v.length; i++) {
+                v[i] = op.grad(v[i], v[i], 1, alpha);
+            }
+            return Tensor.of(v, x.shape.clone()).toRaw(x.dtype);
+        }
+    }
+
+    /** φ(x), the standard normal density, as recorded ops. */
+    private static Tensor normalPdf(Tensor x) {
+        return x.mul(x).mul(-0.5).exp().mul(0.3989422804014327);
+    }
+
+    /** Φ(x), the standard normal distribution function, as an op whose derivative is {@link #normalPdf}. */
+    private static Tensor normalCdf(Tensor x) {
+        double[] d = x.detach().toDoubleArray();
+        for (int i = 0; i < d.length; i++) {
+            double v = d[i];
+            // GELU's derivative is Φ(v) + v·φ(v)
+            d[i] = UnaryOp.GELU.grad(v, 0, 1, 0) - v * Math.exp(-0.5 * v * v) * 0.3989422804014327;
+        }
+        Tensor out = Tensor.of(d, x.shape.clone()).toRaw(x.dtype);
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new Node("NormalCdfBackward", x) {
+                final SavedTensor sx = save(input(0));
+
+                @Override
+                protected Tensor[] backward(Tensor g) {
+                    return new Tensor[] {g.mul(normalPdf(sx.get()))};
+                }
+            });
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ casts
@@ -162,7 +235,8 @@ final class ElementwiseOps {
             Autograd.attach(out, new Node("ToCopyBackward0", x) {
                 @Override
                 protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.toRaw(source)};
+                    // createGraph (docs/SEMANTICS.md §5.12): the cast back is itself recorded
+                    return new Tensor[] {Grad.isEnabled() ? g.to(source) : g.toRaw(source)};
                 }
             });
         }
@@ -371,7 +445,8 @@ final class ElementwiseOps {
         /** Saved input, converted to the dtype the forward computed in. */
         private Tensor promoted(SavedTensor s) {
             Tensor t = s.get();
-            return t.dtype == dtype ? t : t.toRaw(dtype);
+            // under createGraph the promotion is recorded, so the saved input's history is kept
+            return t.dtype == dtype ? t : Grad.isEnabled() ? t.to(dtype) : t.toRaw(dtype);
         }
 
         @Override

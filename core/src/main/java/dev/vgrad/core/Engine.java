@@ -17,22 +17,24 @@ import java.util.IdentityHashMap;
 final class Engine {
     private Engine() {}
 
-    static void backward(Tensor root, Tensor gradient, boolean retainGraph) {
-        Tensor g = checkRoot(root, gradient);
+    static void backward(Tensor root, Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Tensor g = checkRoot(root, gradient, createGraph);
         if (root.gradFn() == null) {
-            root.accumulateGrad(g);
+            try (Grad.Scope s = Grad.scoped(createGraph)) {
+                root.accumulateGrad(root.runHooks(g), false, createGraph);
+            }
             return;
         }
-        run(root.gradFn(), g, retainGraph, null);
+        run(root.gradFn(), g, retainGraph, createGraph, null);
     }
 
-    static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradient, boolean retainGraph) {
-        Tensor g = checkRoot(output, gradient);
-        Capture cap = new Capture(inputs);
+    static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Tensor g = checkRoot(output, gradient, createGraph);
+        Capture cap = new Capture(inputs, createGraph);
         if (output.gradFn() == null) {
             cap.offerLeaf(output, g);
         } else {
-            run(output.gradFn(), g, retainGraph, cap);
+            run(output.gradFn(), g, retainGraph, createGraph, cap);
         }
         Tensor[] results = cap.results();
         for (int i = 0; i < inputs.length; i++) {
@@ -44,7 +46,7 @@ final class Engine {
         return results;
     }
 
-    private static Tensor checkRoot(Tensor root, Tensor gradient) {
+    private static Tensor checkRoot(Tensor root, Tensor gradient, boolean createGraph) {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("element 0 of tensors does not require grad and does not have a grad_fn");
         }
@@ -59,6 +61,12 @@ final class Engine {
                     + Shape.str(gradient.shapeRef()) + ") and output[0] has a shape of torch.Size("
                     + Shape.str(root.shapeRef()) + ").");
         }
+        if (createGraph) {
+            // a gradient that itself has history is differentiated through, as PyTorch does with create_graph
+            try (Grad.Scope on = Grad.enabled()) {
+                return gradient.dtype() == root.dtype() ? gradient : gradient.to(root.dtype());
+            }
+        }
         return gradient.dtype() == root.dtype() ? gradient.detach() : gradient.detach().to(root.dtype());
     }
 
@@ -72,8 +80,11 @@ final class Engine {
         final IdentityHashMap<Object, Integer> index = new IdentityHashMap<>();
         /** For each slot, the slot that captures its gradient: itself, or the first slot with the same input. */
         final int[] firstSlot;
+        /** Under createGraph the captured gradients keep their history (PyTorch returns them with a grad_fn). */
+        final boolean createGraph;
 
-        Capture(Tensor[] inputs) {
+        Capture(Tensor[] inputs, boolean createGraph) {
+            this.createGraph = createGraph;
             this.results = new Tensor[inputs.length];
             this.firstSlot = new int[inputs.length];
             for (int i = 0; i < inputs.length; i++) {
@@ -93,7 +104,11 @@ final class Engine {
         void offer(Object key, Tensor g) {
             Integer i = index.get(key);
             if (i != null) {
-                results[i] = results[i] == null ? g.copyDetached() : results[i].add(g);
+                if (createGraph) {
+                    results[i] = results[i] == null ? g : results[i].add(g);
+                } else {
+                    results[i] = results[i] == null ? g.copyDetached() : results[i].add(g);
+                }
             }
         }
 
@@ -111,8 +126,14 @@ final class Engine {
      * counts) lives in arrays indexed by a numbering of the reachable nodes that only this pass sees, never on the
      * shared {@link Node}s, so any number of threads may run passes over one retained graph at once
      * (docs/SEMANTICS.md §5.9): each computes exactly what it would compute alone.
+     *
+     * <p>With {@code createGraph} (docs/SEMANTICS.md §5.12) the rules run with grad mode on, so what they compute
+     * is recorded, and no gradient is ever treated as exclusive: nothing is written over and no buffer is adopted,
+     * since the recorded graph may still read it. Without it the pass is exactly the fast path; the flag is
+     * checked once per node. Tensor hooks (docs/SEMANTICS.md §5.11) run on a node's summed gradient before its
+     * rule; a gradient a hook has seen is never written over afterwards.
      */
-    private static void run(Node root, Tensor rootGrad, boolean retainGraph, Capture cap) {
+    private static void run(Node root, Tensor rootGrad, boolean retainGraph, boolean createGraph, Capture cap) {
         Reachable graph = new Reachable(root);
         int n = graph.size;
         Node[] nodes = graph.nodes;
@@ -125,7 +146,7 @@ final class Engine {
         boolean anomaly = Grad.isAnomalyEnabled();
         Node[] exclusiveSlot = Node.exclusiveSlot();
         Node outerExclusive = exclusiveSlot[0];
-        try (Grad.Scope off = Grad.disabled()) {
+        try (Grad.Scope mode = Grad.scoped(createGraph)) {
             pending[0] = rootGrad;
             int top = 0;
             ready[top++] = 0;
@@ -139,10 +160,22 @@ final class Engine {
                 // no gradient reached a node whose consumers all returned null: nothing flows on, but the nodes
                 // below must still be released from their dependency counts
                 if (g != null) {
+                    java.util.List<Object> hooks = node.hooks;
                     if (cap != null) {
+                        // PyTorch 1.13 captures an input's gradient before that tensor's hooks run
                         cap.offer(node, g);
+                        if (hooks != null) {
+                            g = Hooks.run(hooks, g, null, createGraph);
+                            gExclusive = false;
+                        }
+                    } else if (hooks != null) {
+                        g = Hooks.run(hooks, g, node.retained, createGraph);
+                        gExclusive = false;
                     } else if (node.retained != null) {
-                        node.retained.accumulateGrad(g);
+                        node.retained.accumulateGrad(g, false, createGraph);
+                    }
+                    if (createGraph) {
+                        gExclusive = false;
                     }
                     Tensor[] grads;
                     exclusiveSlot[0] = gExclusive ? node : null;
@@ -175,15 +208,19 @@ final class Engine {
                         if (c >= 0) {
                             if (pending[c] == null) {
                                 pending[c] = gi;
-                                pendingExclusive[c] = exclusive(grads, i, g, gExclusive);
+                                pendingExclusive[c] = !createGraph && exclusive(grads, i, g, gExclusive);
                             } else {
                                 pending[c] = pending[c].add(gi);
-                                pendingExclusive[c] = true;
+                                pendingExclusive[c] = !createGraph;
                             }
                         } else if (cap != null) {
                             cap.offerLeaf(leaf, gi);
+                        } else if (leaf.hasHooks()) {
+                            // the hooks may keep what they see: never adopt it as .grad (it would be added into)
+                            leaf.accumulateGrad(leaf.runHooks(gi), false, createGraph);
                         } else {
-                            leaf.accumulateGrad(gi, exclusive(grads, i, g, gExclusive) && dense(gi));
+                            leaf.accumulateGrad(gi, !createGraph && exclusive(grads, i, g, gExclusive) && dense(gi),
+                                    createGraph);
                         }
                     }
                 }

@@ -1,6 +1,8 @@
 package dev.vgrad.core;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -74,6 +76,119 @@ public final class GradCheck {
             }
         }
         return new Result(ok, worst, ok ? "ok (max abs error " + worst + ")" : report.toString());
+    }
+
+    /** {@link #gradgradcheck(Function, double, double, double, long, Tensor...)} with h = 1e-6, atol = 1e-5, rtol = 1e-3. */
+    public static Result gradgradcheck(Function<Tensor[], Tensor> f, Tensor... inputs) {
+        return gradgradcheck(f, 1e-6, 1e-5, 1e-3, 12345L, inputs);
+    }
+
+    /**
+     * Checks second derivatives, like {@code torch.autograd.gradgradcheck}: in float64, with a random gradient
+     * {@code v} for the output, the vector-Jacobian product {@code x ↦ ∂(v·f(x))/∂x} is computed with
+     * {@code createGraph} (docs/SEMANTICS.md §5.12) and reduced against random {@code u}; the gradient of
+     * {@code s = Σ u·vjp} with respect to every differentiable input and to {@code v}, obtained by differentiating
+     * the recorded backward pass, is compared with central differences of {@code s} computed by plain first-order
+     * passes. Inputs with {@code requiresGrad() == false} are held constant.
+     */
+    public static Result gradgradcheck(Function<Tensor[], Tensor> f, double h, double atol, double rtol, long seed,
+                                       Tensor... inputs) {
+        Tensor[] xs = new Tensor[inputs.length];
+        List<Integer> diff = new ArrayList<>();
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor in = inputs[i];
+            boolean wants = in.requiresGrad();
+            Tensor c = in.dtype().isFloatingPoint() ? in.detach().toRaw(DType.FLOAT64) : in.detach();
+            xs[i] = wants ? c.requiresGrad(true) : c;
+            if (wants) {
+                diff.add(i);
+            }
+        }
+        if (diff.isEmpty()) {
+            throw new IllegalArgumentException("gradgradcheck: no input requires grad");
+        }
+        Tensor out = f.apply(xs);
+        if (out.dtype() != DType.FLOAT64) {
+            throw new IllegalArgumentException("gradgradcheck: the function must keep float64 inputs in float64, got "
+                    + out.dtype());
+        }
+        if (!out.requiresGrad()) {
+            throw new IllegalArgumentException("gradgradcheck: the output does not require grad");
+        }
+        Generator gen = new Generator(seed);
+        Tensor v = Tensor.randn(gen, out.shape()).toRaw(DType.FLOAT64).requiresGrad(true);
+        Tensor[] us = new Tensor[diff.size()];
+        for (int k = 0; k < us.length; k++) {
+            us[k] = Tensor.randn(gen, xs[diff.get(k)].shape()).toRaw(DType.FLOAT64);
+        }
+        Tensor[] wrt = new Tensor[diff.size()];
+        for (int k = 0; k < wrt.length; k++) {
+            wrt[k] = xs[diff.get(k)];
+        }
+        Tensor[] grads = Autograd.grad(out, wrt, v, true, true);
+        Tensor s = null;
+        for (int k = 0; k < grads.length; k++) {
+            Tensor term = grads[k].mul(us[k]).sum();
+            s = s == null ? term : s.add(term);
+        }
+        if (s.requiresGrad()) {
+            s.backward();
+        }
+        List<Tensor> checked = new ArrayList<>();
+        for (int k : diff) {
+            checked.add(xs[k]);
+        }
+        checked.add(v);
+        StringBuilder report = new StringBuilder();
+        double worst = 0;
+        boolean ok = true;
+        for (int c = 0; c < checked.size(); c++) {
+            Tensor x = checked.get(c);
+            String name = c < diff.size() ? "input " + diff.get(c) : "grad_output";
+            double[] analytic = x.grad() == null ? new double[x.numel()] : x.grad().toDoubleArray();
+            double[] data = x.doubleStorage();
+            for (int j = 0; j < data.length; j++) {
+                double orig = data[j];
+                data[j] = orig + h;
+                double plus = projectedVjp(f, xs, diff, v, us);
+                data[j] = orig - h;
+                double minus = projectedVjp(f, xs, diff, v, us);
+                data[j] = orig;
+                double numeric = (plus - minus) / (2 * h);
+                double err = Math.abs(analytic[j] - numeric);
+                worst = Math.max(worst, err);
+                if (!(err <= atol + rtol * Math.abs(numeric))) {
+                    ok = false;
+                    if (report.length() < 2000) {
+                        report.append(name).append(" ").append(Arrays.toString(x.shape()))
+                                .append(" element ").append(j).append(": analytic=").append(analytic[j])
+                                .append(" numeric=").append(numeric).append('\n');
+                    }
+                }
+            }
+        }
+        return new Result(ok, worst, ok ? "ok (max abs error " + worst + ")" : report.toString());
+    }
+
+    /** {@code Σ u·vjp(x, v)} by a plain first-order pass over fresh leaves sharing the inputs' storage. */
+    private static double projectedVjp(Function<Tensor[], Tensor> f, Tensor[] xs, List<Integer> diff, Tensor v,
+                                       Tensor[] us) {
+        Tensor[] fresh = new Tensor[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            fresh[i] = xs[i].detach();
+        }
+        Tensor[] wrt = new Tensor[diff.size()];
+        for (int k = 0; k < wrt.length; k++) {
+            wrt[k] = fresh[diff.get(k)].requiresGrad(true);
+        }
+        try (Grad.Scope on = Grad.enabled()) {
+            Tensor[] grads = Autograd.grad(f.apply(fresh), wrt, v.detach(), false);
+            double s = 0;
+            for (int k = 0; k < grads.length; k++) {
+                s += grads[k].mul(us[k]).sum().item();
+            }
+            return s;
+        }
     }
 
     private static double projected(Function<Tensor[], Tensor> f, Tensor[] xs, Tensor v) {

@@ -227,17 +227,38 @@ final class IndexOps {
                 protected Tensor[] backward(Tensor g) {
                     sx.get();
                     si.get();
-                    Tensor gc = g.contiguousRaw();
-                    Tensor gx = Tensor.zeros(g.dtype, inShape);
-                    for (int i = 0; i < n; i++) {
-                        int f = gradOffsets[i];
-                        gx.storage.set(f, gx.storage.get(f) + gc.storage.get(gc.offset + i));
+                    Tensor gx = scatterOffsets(g, gradOffsets, inShape);
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): a scatter whose adjoint is the gather
+                        return new Tensor[] {LinearMap.record("GatherBackwardBackward0", g, gx,
+                                gg -> gatherOffsets(gg, gradOffsets, g.shape)), null};
                     }
                     return new Tensor[] {gx, null};
                 }
             });
         }
         return out;
+    }
+
+    /** {@code gx[offsets[i]] += g[i]} into zeros of {@code inShape} (gather's backward). */
+    private static Tensor scatterOffsets(Tensor g, int[] offsets, int[] inShape) {
+        Tensor gc = g.contiguousRaw();
+        Tensor gx = Tensor.zeros(g.dtype, inShape);
+        for (int i = 0; i < offsets.length; i++) {
+            int f = offsets[i];
+            gx.storage.set(f, gx.storage.get(f) + gc.storage.get(gc.offset + i));
+        }
+        return gx;
+    }
+
+    /** {@code out[i] = gx[offsets[i]]}: the adjoint of {@link #scatterOffsets}, differentiable. */
+    private static Tensor gatherOffsets(Tensor gx, int[] offsets, int[] outShape) {
+        Tensor c = gx.contiguousRaw();
+        Tensor out = Tensor.empty(gx.dtype, outShape.clone());
+        for (int i = 0; i < offsets.length; i++) {
+            out.storage.set(i, c.storage.get(c.offset + offsets[i]));
+        }
+        return LinearMap.record("GatherOffsetsBackward", gx, out, gg -> scatterOffsets(gg, offsets, gx.shape));
     }
 
     static Tensor indexSelect(Tensor x, int dimArg, Tensor index) {
@@ -282,7 +303,16 @@ final class IndexOps {
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
-                    si.get();
+                    Tensor idx = si.get();
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): index_add, whose adjoint is index_select
+                        Tensor gx;
+                        try (Grad.Scope off = Grad.disabled()) {
+                            gx = backward(g)[0];
+                        }
+                        return new Tensor[] {LinearMap.record("IndexSelectBackwardBackward0", g, gx,
+                                gg -> indexSelect(gg, dim, idx)), null};
+                    }
                     Tensor gx = Tensor.zeros(g.dtype, inShape);
                     if (inShape.length == 0) {
                         for (int i = 0; i < sel.length; i++) {

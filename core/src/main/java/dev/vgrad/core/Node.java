@@ -20,6 +20,8 @@ public abstract class Node {
     private List<SavedTensor> saved;
     /** Output tensor whose {@code .grad} should be filled (after {@code retainGrad()}). */
     Tensor retained;
+    /** Hooks registered on the output tensor (see {@link Hooks}); null until the first registration. */
+    volatile java.util.List<Object> hooks;
     /** Where this node was created, recorded only under anomaly detection. */
     final Throwable creation;
     /** Constructor inputs and extra tensors, readable by field initializers; dropped when the node is attached. */
@@ -96,6 +98,20 @@ public abstract class Node {
         ctorExtra = null;
     }
 
+    /** This node's hook list, created on first use. */
+    final java.util.List<Object> hookList() {
+        java.util.List<Object> h = hooks;
+        if (h == null) {
+            synchronized (this) {
+                h = hooks;
+                if (h == null) {
+                    hooks = h = Hooks.newList();
+                }
+            }
+        }
+        return h;
+    }
+
     /** The op name shown in {@code grad_fn=<...>}. */
     public final String name() {
         return name;
@@ -137,7 +153,10 @@ public abstract class Node {
 
     /**
      * The backward rule: given the gradient of the output, returns one gradient per input (null where an input
-     * needs none), each of the input's shape. Runs with grad mode disabled. Return either newly computed
+     * needs none), each of the input's shape. Runs with grad mode disabled, or enabled under
+     * {@code createGraph} (docs/SEMANTICS.md §5.12): a rule built from Tensor ops is then differentiable itself,
+     * and a rule that computes with raw kernels must take a differentiable path when {@link Grad#isEnabled()}.
+     * Return either newly computed
      * tensors or views of {@code gradOutput}: a fresh contiguous result may be adopted as a leaf's
      * {@code .grad} without a copy, and the rule of the node below may write its own result over it (see
      * {@link #gradOutputExclusive()}), so never return a tensor that is kept elsewhere.

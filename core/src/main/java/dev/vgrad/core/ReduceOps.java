@@ -415,7 +415,17 @@ final class ReduceOps {
                     for (int i = 0; i < rank; i++) {
                         inv[perm[i]] = i;
                     }
-                    return new Tensor[] {ShapeOps.permuteRaw(gm, inv).contiguousRaw()};
+                    Tensor gx = ShapeOps.permuteRaw(gm, inv).contiguousRaw();
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): a scatter by the indices, adjoint a gather
+                        int[] keep = inShape.clone();
+                        keep[dim] = 1;
+                        Tensor index = Tensor.ofLongs(idx, keep);
+                        int[] gShape = g.shape;
+                        return new Tensor[] {LinearMap.record("MaxBackward0Backward", g, gx,
+                                gg -> gg.gather(dim, index).reshape(gShape))};
+                    }
+                    return new Tensor[] {gx};
                 }
             });
         }
@@ -464,6 +474,15 @@ final class ReduceOps {
                 @Override
                 protected Tensor[] backward(Tensor g) {
                     Tensor y = sy.get();
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): the same rule as recorded ops
+                        if (rank == 0) {
+                            return new Tensor[] {log ? g.sub(y.exp().mul(g)) : g.sub(g.mul(y)).mul(y)};
+                        }
+                        int[] d = {dim};
+                        return new Tensor[] {log ? g.sub(y.exp().mul(g.sum(d, true)))
+                                : y.mul(g.sub(g.mul(y).sum(d, true)))};
+                    }
                     Tensor ytr = (rank == 0 ? y : ShapeOps.transposeRaw(y, dim, last)).contiguousRaw();
                     Tensor gtr = (rank == 0 ? g : ShapeOps.transposeRaw(g, dim, last)).contiguousRaw();
                     Tensor gx = Tensor.empty(y.dtype, ytr.shape.clone());
@@ -564,6 +583,21 @@ final class ReduceOps {
         boolean[] mask = new boolean[g.shape.length];
         for (int i = 0; i < g.shape.length; i++) {
             mask[i] = i < lead || (shape[i - lead] == 1 && g.shape[i] != 1);
+        }
+        if (Grad.isEnabled() && g.requiresGrad()) {
+            // createGraph (docs/SEMANTICS.md §5.12): the same sum, recorded
+            int k = 0;
+            for (boolean m : mask) {
+                k += m ? 1 : 0;
+            }
+            int[] dims = new int[k];
+            k = 0;
+            for (int i = 0; i < mask.length; i++) {
+                if (mask[i]) {
+                    dims[k++] = i;
+                }
+            }
+            return g.sum(dims, true).reshape(shape.clone());
         }
         Tensor raw = reduceRaw(g, mask, Kind.SUM, "sum_to_size");
         return Tensor.contiguous(raw.storage, raw.dtype, shape.clone());

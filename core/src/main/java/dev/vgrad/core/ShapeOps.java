@@ -280,6 +280,11 @@ final class ShapeOps {
                     dstStride[dim] = steppedStride(op, gx, dim, step, s[dim], empty);
                     Tensor dst = viewOf(gx, s, dstStride, offsetAt(op, gx, dim, from, empty));
                     Strided.copy(g.storage, g.offset, s, g.stride, gx.storage, dst.offset, dst.stride);
+                    if (Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): zero-padding, whose adjoint is the slice itself
+                        return new Tensor[] {LinearMap.record("SliceBackwardBackward0", g, gx,
+                                gg -> gg.slice(dim, from, from + (s[dim] - 1) * step + 1, step))};
+                    }
                     return new Tensor[] {gx};
                 }
             });

@@ -28,6 +28,8 @@ public final class Tensor {
     private Node gradFn;
     /** Written only under this tensor's monitor (see {@link #accumulateGrad}); volatile for safe publication. */
     private volatile Tensor grad;
+    /** Hooks of a leaf (a non-leaf's live on its node); null until the first registration. */
+    private volatile List<Object> hooks;
     private final boolean inference;
 
     Tensor(Storage storage, DType dtype, int[] shape, int[] stride, int offset) {
@@ -423,9 +425,56 @@ public final class Tensor {
             throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
         }
         if (gradFn != null) {
+            List<Object> h = gradFn.hooks;
+            if (h != null && !h.isEmpty() && !h.contains(Hooks.RETAIN)) {
+                // retained at this point of the hook chain, as PyTorch 1.13 (docs/SEMANTICS.md §5.11)
+                h.add(Hooks.RETAIN);
+            }
             gradFn.retained = this;
         }
         return this;
+    }
+
+    /**
+     * Registers {@code hook} to run on the gradient of this tensor during backward, like PyTorch's
+     * {@code register_hook} (docs/SEMANTICS.md §5.11): it receives the gradient summed over all uses of this tensor
+     * and may return a replacement of the same shape and dtype (null keeps it). Hooks run in registration order,
+     * each on the previous one's result. On a leaf they run before the gradient is accumulated into
+     * {@link #grad()}; on a non-leaf before the gradient flows further back. The tensor a hook receives is never
+     * modified by the engine afterwards, so a hook may keep it. {@link Autograd#grad} runs the hooks of the
+     * tensors it passes through, but captures an input's own gradient before that input's hooks (PyTorch 1.13).
+     *
+     * @throws IllegalStateException when this tensor does not require grad
+     */
+    public RemovableHandle registerHook(java.util.function.UnaryOperator<Tensor> hook) {
+        Args.nonNull("register_hook", "hook", hook);
+        if (!requiresGrad) {
+            throw new IllegalStateException("cannot register a hook on a tensor that doesn't require gradient");
+        }
+        if (gradFn != null) {
+            return Hooks.add(gradFn.hookList(), hook);
+        }
+        List<Object> h = hooks;
+        if (h == null) {
+            synchronized (this) {
+                h = hooks;
+                if (h == null) {
+                    hooks = h = Hooks.newList();
+                }
+            }
+        }
+        return Hooks.add(h, hook);
+    }
+
+    boolean hasHooks() {
+        List<Object> h = hooks;
+        return h != null && !h.isEmpty();
+    }
+
+    /** Runs this leaf's hooks on {@code g} (identity without hooks). */
+    Tensor runHooks(Tensor g) {
+        List<Object> h = hooks;
+        return h == null ? g : Hooks.run(h, g, null, false);
     }
 
     void accumulateGrad(Tensor g) {
@@ -439,6 +488,23 @@ public final class Tensor {
      * only for this one copy or addition, and nothing is locked inside it, so it cannot deadlock with another
      * tensor's.
      */
+    /**
+     * As {@link #accumulateGrad(Tensor, boolean)}; under {@code createGraph} (grad mode on) {@code .grad} becomes a
+     * recorded copy of {@code g}, or the recorded sum with the previous {@code .grad}, never written in place, as
+     * PyTorch does (docs/SEMANTICS.md §5.12).
+     */
+    void accumulateGrad(Tensor g, boolean owned, boolean createGraph) {
+        if (!createGraph) {
+            accumulateGrad(g, owned);
+            return;
+        }
+        synchronized (this) {
+            Tensor cur = grad;
+            Tensor gg = g.dtype == dtype ? g : g.to(dtype);
+            grad = cur == null ? gg.cloneTensor() : cur.add(gg);
+        }
+    }
+
     void accumulateGrad(Tensor g, boolean owned) {
         synchronized (this) {
             Tensor cur = grad;
@@ -452,17 +518,26 @@ public final class Tensor {
 
     /** Backpropagates from this one-element tensor (implicit gradient 1). */
     public void backward() {
-        Engine.backward(this, null, false);
+        Engine.backward(this, null, false, false);
     }
 
     /** Backpropagates the vector-Jacobian product with {@code gradient} (shape of this tensor). */
     public void backward(Tensor gradient) {
-        Engine.backward(this, gradient, false);
+        Engine.backward(this, gradient, false, false);
     }
 
     /** As {@link #backward(Tensor)}; with {@code retainGraph} the saved tensors are kept for another pass. */
     public void backward(Tensor gradient, boolean retainGraph) {
-        Engine.backward(this, gradient, retainGraph);
+        Engine.backward(this, gradient, retainGraph, false);
+    }
+
+    /**
+     * As {@link #backward(Tensor, boolean)}; with {@code createGraph} the backward pass is itself recorded, so the
+     * {@code .grad} it produces has a {@code gradFn} and can be differentiated again (docs/SEMANTICS.md §5.12).
+     * {@code gradient} may be null for a one-element tensor.
+     */
+    public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
+        Engine.backward(this, gradient, retainGraph, createGraph);
     }
 
     /** A new leaf sharing storage and version counter, with {@code requiresGrad == false}. */
@@ -1282,7 +1357,8 @@ public final class Tensor {
                 @Override
                 protected Tensor[] backward(Tensor g) {
                     Tensor gs = ReduceOps.sumToShape(g, srcShape);
-                    return new Tensor[] {gs.dtype == srcType ? gs : gs.toRaw(srcType)};
+                    // under createGraph (docs/SEMANTICS.md §5.12) the cast is recorded
+                    return new Tensor[] {gs.dtype == srcType ? gs : Grad.isEnabled() ? gs.to(srcType) : gs.toRaw(srcType)};
                 }
             });
         } else {

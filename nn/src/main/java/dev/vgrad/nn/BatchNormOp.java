@@ -161,6 +161,9 @@ final class BatchNormOp {
                     if (srv != null) {
                         srv.get();
                     }
+                    if (dev.vgrad.core.Grad.isEnabled()) {
+                        return differentiable(g);
+                    }
                     Plane xv = new Plane(sx.get().detach().contiguous(), nBatch, channels, spatial);
                     Tensor gc = g.detach().dtype() == xDtype ? g.detach().contiguous() : g.detach().to(xDtype).contiguous();
                     Plane gv = new Plane(gc, nBatch, channels, spatial);
@@ -196,6 +199,49 @@ final class BatchNormOp {
                         gxT,
                         wDtype != null && needsGrad(1) ? Raw.tensor(gw, wDtype, wShape) : null,
                         bDtype != null && needsGrad(2) ? Raw.tensor(gb, bDtype, bShape) : null,
+                    };
+                }
+
+                /**
+                 * The rule as recorded ops for createGraph (docs/SEMANTICS.md §5.12). With x̂ = (x − μ)·σ⁻¹ per
+                 * channel: ∂b = Σg, ∂w = Σg·x̂, and ∂x = w·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) with batch statistics
+                 * (μ and σ recomputed from the saved input, so they are differentiated too), w·σ⁻¹·g with running
+                 * statistics (constants).
+                 */
+                private Tensor[] differentiable(Tensor g) {
+                    Tensor xs = sx.get();
+                    int rank = shape.length;
+                    int[] dims = new int[rank - 1];
+                    dims[0] = 0;
+                    for (int d = 2; d < rank; d++) {
+                        dims[d - 1] = d;
+                    }
+                    int[] cShape = new int[rank];
+                    java.util.Arrays.fill(cShape, 1);
+                    cShape[1] = channels;
+                    Tensor gg = g.dtype() == xDtype ? g : g.to(xDtype);
+                    Tensor xhat;
+                    Tensor inv;
+                    if (batchStats) {
+                        Tensor mu = xs.mean(dims, true);
+                        Tensor xc = xs.sub(mu);
+                        inv = xc.mul(xc).mean(dims, true).add(eps).pow(-0.5);
+                        xhat = xc.mul(inv);
+                    } else {
+                        inv = Raw.tensor(invstd, xDtype, cShape);
+                        xhat = xs.sub(Raw.tensor(mean, xDtype, cShape)).mul(inv);
+                    }
+                    Tensor gx = null;
+                    if (needsGrad(0)) {
+                        Tensor scale = sw == null ? inv : inv.mul(sw.get().to(xDtype).reshape(cShape));
+                        gx = batchStats
+                                ? gg.sub(gg.mean(dims, true)).sub(xhat.mul(gg.mul(xhat).mean(dims, true))).mul(scale)
+                                : gg.mul(scale);
+                    }
+                    return new Tensor[] {
+                        gx,
+                        wDtype != null && needsGrad(1) ? gg.mul(xhat).sum(dims, false).to(wDtype) : null,
+                        bDtype != null && needsGrad(2) ? gg.sum(dims, false).to(bDtype) : null,
                     };
                 }
             });

@@ -2,6 +2,7 @@ package dev.vgrad.nn;
 
 import dev.vgrad.core.Autograd;
 import dev.vgrad.core.DType;
+import dev.vgrad.core.Grad;
 import dev.vgrad.core.Node;
 import dev.vgrad.core.SavedTensor;
 import dev.vgrad.core.Tensor;
@@ -181,9 +182,15 @@ final class CrossEntropyOp {
                 final SavedTensor sx = logProbs ? save(input(0)) : null;
                 final SavedTensor st = save(input(1));
                 final SavedTensor sw = input(2) == null ? null : save(input(2));
+                // cross_entropy's input, read (and version-checked) only by a createGraph pass, so the fast
+                // path keeps PyTorch's permission to modify it in place
+                final SavedTensor sIn = logProbs ? sx : save(input(0));
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    if (Grad.isEnabled()) {
+                        return differentiable(g);
+                    }
                     if (sx != null) {
                         sx.get();
                     }
@@ -268,6 +275,61 @@ final class CrossEntropyOp {
                         gt == null ? null : Raw.tensor(gt, tDtype, shape),
                         null,
                     };
+                }
+
+                /**
+                 * The rule as recorded ops for createGraph (docs/SEMANTICS.md §5.12). With M the per-element
+                 * target weights (one-hot or probabilities, smoothed, times the class weights, zero on ignored
+                 * rows) and c the incoming gradient per row (scaled by the reduction): d/dx = c·(softmax(x)·ΣM − M)
+                 * for cross_entropy, −c·M for nll_loss, and d/dtarget = −c·(1−ε)·w·log_softmax(x).
+                 */
+                private Tensor[] differentiable(Tensor g) {
+                    int cdim = unbatched ? 0 : 1;
+                    Tensor wB = null;
+                    if (sw != null) {
+                        int[] ws = new int[Math.max(1, shape.length - cdim)];
+                        Arrays.fill(ws, 1);
+                        ws[0] = classes;
+                        wB = sw.get().to(inDtype).reshape(ws);
+                    }
+                    Tensor m;
+                    if (probTarget) {
+                        m = st.get().mul(1 - eps).add(eps / classes);
+                        m = wB == null ? m : m.mul(wB);
+                    } else {
+                        st.get();
+                        double[] mv = new double[x.length];
+                        for (int r = 0; r < rows; r++) {
+                            if (t[r] == ignoreIndex) {
+                                continue;
+                            }
+                            int base = (r / spatial) * cs + r % spatial;
+                            int tc = (int) t[r];
+                            for (int c = 0; c < classes; c++) {
+                                double wc = w == null ? 1.0 : w[c];
+                                mv[base + c * spatial] = eps / classes * wc
+                                        + (c == tc ? (1 - eps) * (w == null ? 1.0 : w[tc]) : 0);
+                            }
+                        }
+                        m = Raw.tensor(mv, inDtype, shape);
+                    }
+                    Tensor coef = red == Reduction.NONE ? (unbatched ? g : g.unsqueeze(1))
+                            : red == Reduction.SUM ? g : g.div(denom);
+                    Tensor gx = null;
+                    Tensor gt = null;
+                    if (logProbs) {
+                        gx = needsGrad(0) ? coef.mul(m).neg() : null;
+                    } else {
+                        Tensor logp = sIn.get().logSoftmax(cdim);
+                        if (needsGrad(0)) {
+                            gx = coef.mul(logp.exp().mul(m.sum(new int[] {cdim}, true)).sub(m));
+                        }
+                        if (probTarget && needsGrad(1)) {
+                            Tensor lw = wB == null ? logp : logp.mul(wB);
+                            gt = coef.mul(lw).mul(-(1 - eps));
+                        }
+                    }
+                    return new Tensor[] {gx, gt, null};
                 }
             });
         }

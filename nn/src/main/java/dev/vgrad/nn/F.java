@@ -540,11 +540,36 @@ public final class F {
                 protected Tensor[] backward(Tensor g) {
                     si.get();
                     sw.get();
-                    return new Tensor[] {scatterRows(g, idx, pad, wDtype, vocab, dimE)};
+                    Tensor gw = scatterRows(g, idx, pad, wDtype, vocab, dimE);
+                    if (dev.vgrad.core.Grad.isEnabled() && g.requiresGrad()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): a scatter of rows, whose adjoint gathers them
+                        return new Tensor[] {embeddingScatter(gw.detach(), g, idx, pad)};
+                    }
+                    return new Tensor[] {gw};
                 }
             });
         }
         return y;
+    }
+
+    /**
+     * Records {@code gw} (embedding's weight gradient, already computed from {@code g}) as a linear map of
+     * {@code g}; its adjoint reads rows {@code idx} back (zero for the padding index) with {@code indexSelect}.
+     */
+    private static Tensor embeddingScatter(Tensor gw, Tensor g, long[] idx, int pad) {
+        int[] gShape = g.shape();
+        double[] keep = new double[idx.length];
+        for (int r = 0; r < idx.length; r++) {
+            keep[r] = idx[r] == pad ? 0 : 1;
+        }
+        return Autograd.attach(gw, new Node("EmbeddingBackwardBackward0", g) {
+            @Override
+            protected Tensor[] backward(Tensor gg) {
+                Tensor rows = gg.indexSelect(0, Tensor.ofLongs(idx, idx.length));
+                Tensor mask = Tensor.of(keep, idx.length, 1).to(rows.dtype());
+                return new Tensor[] {rows.mul(mask).reshape(gShape)};
+            }
+        });
     }
 
     /** {@code out[r, :] = w[idx[r], :]} in w's dtype, read through w's strides: O(output), no copy of w. */
@@ -731,6 +756,10 @@ public final class F {
 
                 @Override
                 protected Tensor[] backward(Tensor g) {
+                    if (dev.vgrad.core.Grad.isEnabled()) {
+                        // createGraph (docs/SEMANTICS.md §5.12): d/dz −log σ(z) = −σ(−z), as recorded ops
+                        return new Tensor[] {g.mul(sz.get().neg().sigmoid()).neg()};
+                    }
                     double[] zz = Raw.doubles(sz.get());
                     double[] gv = Raw.doubles(g);
                     double[] gz = new double[zz.length];
