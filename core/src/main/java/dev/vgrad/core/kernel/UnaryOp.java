@@ -3,10 +3,10 @@ package dev.vgrad.core.kernel;
 /**
  * Elementwise unary functions with their derivatives, in scalar form for float and double.
  *
- * <p>{@code forward(x, alpha)} computes y = f(x); {@code backward(x, y, g, alpha)} computes g·f'(x), given
- * both the input and the output so each rule can use whichever is cheaper and more accurate. {@code alpha}
- * is the op's scalar parameter (the slope of LeakyReLU, the exponent of POW_SCALAR, the bound of CLAMP
- * rules uses two parameters and is handled separately).
+ * <p>{@link #apply(double, double)} computes y = f(x); {@link #grad(double, double, double, double)} computes
+ * g·f'(x), given both the input and the output so each rule can use whichever is cheaper and more accurate.
+ * {@code alpha} is the op's scalar parameter (the slope of LeakyReLU, the exponent of POW_SCALAR); clamp takes two
+ * bounds and is not one of these ops.
  */
 public enum UnaryOp {
     NEG {
