@@ -125,8 +125,10 @@ final class ElementwiseOps {
             Tensor ref = x != null ? x : y;
             Tensor gc = g.contiguousRaw();
             // an exclusive, dense gradient of the output's dtype is overwritten with the input's gradient
-            Tensor out = gradOutputExclusive() && g.dtype == ref.dtype && g.offset == 0 && g.isContiguous()
-                    && g.storage.length() == g.numel() ? g : Tensor.empty(ref.dtype, ref.shape.clone());
+            Tensor out = reusableGradOutput(g, ref.dtype, ref.shape);
+            if (out == null) {
+                out = Tensor.empty(ref.dtype, ref.shape.clone());
+            }
             int n = out.numel();
             if (ref.dtype == DType.FLOAT32) {
                 // rules that need x get y = x (unused) and vice versa, so one kernel signature serves all
@@ -468,8 +470,7 @@ final class ElementwiseOps {
                     gb = needsGrad(1) ? g.mul(promoted(sa)) : null;
                     if (needsGrad(0)) {
                         Tensor b = promoted(sb);
-                        if (gradOutputExclusive() && b.dtype == g.dtype && g.offset == 0 && g.isContiguous()
-                                && g.storage.length() == g.numel() && Arrays.equals(g.shape, aShape)) {
+                        if (reusableGradOutput(g, b.dtype, aShape) != null) {
                             binaryRawInto(BinaryOp.MUL, g, b, g);
                             ga = g;
                         } else {

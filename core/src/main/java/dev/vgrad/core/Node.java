@@ -178,6 +178,18 @@ public abstract class Node {
     }
 
     /**
+     * The one place that decides "write over the incoming gradient, or allocate": returns {@code g} when this rule
+     * may hold its result in it ({@link #gradOutputExclusive()}, and {@code g} is dense from offset 0 over its whole
+     * storage, of {@code dtype} and {@code shape}), else null, and the rule allocates. {@code g} may also be a
+     * private contiguous copy of the incoming gradient. Under {@code createGraph} nothing is exclusive, so this is
+     * always null there.
+     */
+    protected final Tensor reusableGradOutput(Tensor g, DType dtype, int[] shape) {
+        return gradOutputExclusive() && g.dtype == dtype && g.offset == 0 && g.isContiguous()
+                && g.storage.length() == g.numel() && java.util.Arrays.equals(g.shape, shape) ? g : null;
+    }
+
+    /**
      * Per thread, the node whose {@link #backward} the engine is running on an exclusive gradient (else null). A
      * one-element array so the engine fetches it once per pass and then sets it with a plain store per node.
      */

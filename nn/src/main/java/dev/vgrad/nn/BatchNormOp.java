@@ -171,9 +171,10 @@ final class BatchNormOp {
                     boolean needX = needsGrad(0);
                     // each channel's gradient is read (both sums) before that channel's input gradient is
                     // written, so a private incoming gradient can hold the result
-                    Tensor gxT = !needX ? null : gradOutputExclusive() && gc.storageOffset() == 0
-                            && g.dtype() == xDtype && Raw.storageLength(gc) == gc.numel() ? gc
-                            : Tensor.zeros(xDtype, shape);
+                    Tensor gxT = !needX ? null : reusableGradOutput(gc, xDtype, shape);
+                    if (needX && gxT == null) {
+                        gxT = Tensor.zeros(xDtype, shape);
+                    }
                     Plane gx = needX ? new Plane(gxT, nBatch, channels, spatial) : null;
                     double[] gw = new double[channels];
                     double[] gb = new double[channels];
