@@ -125,10 +125,8 @@ final class ElementwiseOps {
             Tensor ref = x != null ? x : y;
             Tensor gc = g.contiguousRaw();
             // an exclusive, dense gradient of the output's dtype is overwritten with the input's gradient
-            Tensor out = reusableGradOutput(g, ref.dtype, ref.shape);
-            if (out == null) {
-                out = Tensor.empty(ref.dtype, ref.shape.clone());
-            }
+            Tensor reused = reusableGradOutput(g, ref.dtype, ref.shape);
+            Tensor out = reused != null ? reused : Tensor.empty(ref.dtype, ref.shape.clone());
             int n = out.numel();
             if (ref.dtype == DType.FLOAT32) {
                 // rules that need x get y = x (unused) and vice versa, so one kernel signature serves all

@@ -45,37 +45,13 @@ public final class GradCheck {
             throw new IllegalArgumentException("gradcheck: the output does not require grad");
         }
         out.mul(v).sum().backward();
-        StringBuilder report = new StringBuilder();
-        double worst = 0;
-        boolean ok = true;
+        Comparison cmp = new Comparison(h, atol, rtol);
         for (int i = 0; i < xs.length; i++) {
-            if (!xs[i].requiresGrad()) {
-                continue;
-            }
-            Tensor x = xs[i];
-            double[] analytic = x.grad() == null ? new double[x.numel()] : x.grad().toDoubleArray();
-            double[] data = x.doubleStorage();
-            for (int j = 0; j < data.length; j++) {
-                double orig = data[j];
-                data[j] = orig + h;
-                double plus = projected(f, xs, v);
-                data[j] = orig - h;
-                double minus = projected(f, xs, v);
-                data[j] = orig;
-                double numeric = (plus - minus) / (2 * h);
-                double err = Math.abs(analytic[j] - numeric);
-                worst = Math.max(worst, err);
-                if (!(err <= atol + rtol * Math.abs(numeric))) {
-                    ok = false;
-                    if (report.length() < 2000) {
-                        report.append("input ").append(i).append(" ").append(Arrays.toString(x.shape()))
-                                .append(" element ").append(j).append(": analytic=").append(analytic[j])
-                                .append(" numeric=").append(numeric).append('\n');
-                    }
-                }
+            if (xs[i].requiresGrad()) {
+                cmp.against(xs[i], "input " + i, () -> projected(f, xs, v));
             }
         }
-        return new Result(ok, worst, ok ? "ok (max abs error " + worst + ")" : report.toString());
+        return cmp.result();
     }
 
     /** {@link #gradgradcheck(Function, double, double, double, long, Tensor...)} with h = 1e-6, atol = 1e-5, rtol = 1e-3. */
@@ -139,20 +115,42 @@ public final class GradCheck {
             checked.add(xs[k]);
         }
         checked.add(v);
-        StringBuilder report = new StringBuilder();
-        double worst = 0;
-        boolean ok = true;
+        Comparison cmp = new Comparison(h, atol, rtol);
         for (int c = 0; c < checked.size(); c++) {
-            Tensor x = checked.get(c);
-            String name = c < diff.size() ? "input " + diff.get(c) : "grad_output";
+            cmp.against(checked.get(c), c < diff.size() ? "input " + diff.get(c) : "grad_output",
+                    () -> projectedVjp(f, xs, diff, v, us));
+        }
+        return cmp.result();
+    }
+
+    /**
+     * Central differences of a scalar function of the inputs' storage against the analytic gradient left in each
+     * checked tensor's {@code .grad}: the one comparison both checks share.
+     */
+    private static final class Comparison {
+        private final double h;
+        private final double atol;
+        private final double rtol;
+        private final StringBuilder report = new StringBuilder();
+        private double worst;
+        private boolean ok = true;
+
+        Comparison(double h, double atol, double rtol) {
+            this.h = h;
+            this.atol = atol;
+            this.rtol = rtol;
+        }
+
+        /** Perturbs each element of {@code x} by ±h, evaluating {@code s} each time, and compares. */
+        void against(Tensor x, String name, java.util.function.DoubleSupplier s) {
             double[] analytic = x.grad() == null ? new double[x.numel()] : x.grad().toDoubleArray();
             double[] data = x.doubleStorage();
             for (int j = 0; j < data.length; j++) {
                 double orig = data[j];
                 data[j] = orig + h;
-                double plus = projectedVjp(f, xs, diff, v, us);
+                double plus = s.getAsDouble();
                 data[j] = orig - h;
-                double minus = projectedVjp(f, xs, diff, v, us);
+                double minus = s.getAsDouble();
                 data[j] = orig;
                 double numeric = (plus - minus) / (2 * h);
                 double err = Math.abs(analytic[j] - numeric);
@@ -167,7 +165,10 @@ public final class GradCheck {
                 }
             }
         }
-        return new Result(ok, worst, ok ? "ok (max abs error " + worst + ")" : report.toString());
+
+        Result result() {
+            return new Result(ok, worst, ok ? "ok (max abs error " + worst + ")" : report.toString());
+        }
     }
 
     /** {@code Σ u·vjp(x, v)} by a plain first-order pass over fresh leaves sharing the inputs' storage. */
