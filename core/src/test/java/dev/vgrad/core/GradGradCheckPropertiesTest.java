@@ -1,12 +1,9 @@
 package dev.vgrad.core;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.longs;
-
+import dev.vgrad.core.testing.GradGradProperty;
+import dev.vgrad.core.testing.GradGradProperty.Case;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -18,32 +15,8 @@ import org.junit.jupiter.api.Test;
 class GradGradCheckPropertiesTest {
     private static final int EXAMPLES = 15;
 
-    /** One op of a family: a name and the function under check, built for drawn inputs. */
-    private record Case(String name, Function<Tensor[], Tensor> f, Tensor... inputs) {}
-
     private static void property(String family, Function<Generator, List<Case>> cases) {
-        AtomicInteger tried = new AtomicInteger();
-        AtomicInteger failed = new AtomicInteger();
-        try {
-            qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
-                for (Case c : cases.apply(new Generator(seed))) {
-                    for (Tensor t : c.inputs()) {
-                        if (t.dtype().isFloatingPoint()) {
-                            t.requiresGrad(true);
-                        }
-                    }
-                    tried.incrementAndGet();
-                    GradCheck.Result r = GradCheck.gradgradcheck(c.f(), c.inputs());
-                    if (!r.passed()) {
-                        failed.incrementAndGet();
-                    }
-                    assertTrue(r.passed(), () -> family + ": " + c.name() + " seed " + seed + "\n" + r.report());
-                }
-            });
-        } finally {
-            System.out.println("[issue16] GradGradCheckPropertiesTest." + family + ": " + tried.get()
-                    + " cases tried, " + failed.get() + " failures");
-        }
+        GradGradProperty.check("[issue16] GradGradCheckPropertiesTest", family, EXAMPLES, cases);
     }
 
     private static String str(int[] s) {

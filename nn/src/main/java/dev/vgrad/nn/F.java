@@ -3,6 +3,7 @@ package dev.vgrad.nn;
 import dev.vgrad.core.Autograd;
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
+import dev.vgrad.core.Grad;
 import dev.vgrad.core.Node;
 import dev.vgrad.core.SavedTensor;
 import dev.vgrad.core.Tensor;
@@ -526,7 +527,11 @@ public final class F {
         int[] is = indices.shape();
         int[] os = Arrays.copyOf(is, is.length + 1);
         os[is.length] = dimE;
-        Tensor y = gatherRows(weight, idx, os);
+        Tensor y;
+        try (Grad.Scope off = Grad.disabled()) {
+            // index_select reads the rows through the weight's strides, in its dtype: O(output), no copy of the table
+            y = weight.indexSelect(0, indices.reshape(-1)).reshape(os);
+        }
         final int pad = paddingIdx == null ? -1 : (paddingIdx < 0 ? paddingIdx + vocab : paddingIdx);
         if (Autograd.isRecording(weight)) {
             final DType wDtype = weight.dtype();
@@ -570,53 +575,6 @@ public final class F {
                 return new Tensor[] {rows.mul(mask).reshape(gShape)};
             }
         });
-    }
-
-    /** {@code out[r, :] = w[idx[r], :]} in w's dtype, read through w's strides: O(output), no copy of w. */
-    private static Tensor gatherRows(Tensor w, long[] idx, int[] outShape) {
-        int dimE = w.size(1);
-        int s0 = w.stride()[0];
-        int s1 = w.stride()[1];
-        int base = w.storageOffset();
-        Tensor out = Tensor.zeros(w.dtype(), outShape);
-        int n = idx.length;
-        switch (w.dtype()) {
-            case FLOAT32 -> {
-                float[] src = w.floatStorage();
-                float[] dst = out.floatStorage();
-                for (int r = 0; r < n; r++) {
-                    int o = base + (int) idx[r] * s0;
-                    if (s1 == 1) {
-                        System.arraycopy(src, o, dst, r * dimE, dimE);
-                    } else {
-                        for (int j = 0; j < dimE; j++) {
-                            dst[r * dimE + j] = src[o + j * s1];
-                        }
-                    }
-                }
-            }
-            case FLOAT64 -> {
-                double[] src = w.doubleStorage();
-                double[] dst = out.doubleStorage();
-                for (int r = 0; r < n; r++) {
-                    int o = base + (int) idx[r] * s0;
-                    for (int j = 0; j < dimE; j++) {
-                        dst[r * dimE + j] = src[o + j * s1];
-                    }
-                }
-            }
-            case INT64 -> {
-                long[] src = w.longStorage();
-                long[] dst = out.longStorage();
-                for (int r = 0; r < n; r++) {
-                    int o = base + (int) idx[r] * s0;
-                    for (int j = 0; j < dimE; j++) {
-                        dst[r * dimE + j] = src[o + j * s1];
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     /**

@@ -1,16 +1,13 @@
 package dev.vgrad.nn;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.longs;
-
 import dev.vgrad.core.GradCheck;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.testing.GradGradProperty;
+import dev.vgrad.core.testing.GradGradProperty.Case;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
@@ -22,31 +19,8 @@ import org.junit.jupiter.api.Test;
 class GradGradCheckNnPropertiesTest {
     private static final int EXAMPLES = 8;
 
-    private record Case(String name, Function<Tensor[], Tensor> f, Tensor... inputs) {}
-
     private static void property(String family, Function<Generator, List<Case>> cases) {
-        AtomicInteger tried = new AtomicInteger();
-        AtomicInteger failed = new AtomicInteger();
-        try {
-            qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
-                for (Case c : cases.apply(new Generator(seed))) {
-                    for (Tensor t : c.inputs()) {
-                        if (t.dtype().isFloatingPoint()) {
-                            t.requiresGrad(true);
-                        }
-                    }
-                    tried.incrementAndGet();
-                    GradCheck.Result r = GradCheck.gradgradcheck(c.f(), c.inputs());
-                    if (!r.passed()) {
-                        failed.incrementAndGet();
-                    }
-                    assertTrue(r.passed(), () -> family + ": " + c.name() + " seed " + seed + "\n" + r.report());
-                }
-            });
-        } finally {
-            System.out.println("[issue16] GradGradCheckNnPropertiesTest." + family + ": " + tried.get()
-                    + " cases tried, " + failed.get() + " failures");
-        }
+        GradGradProperty.check("[issue16] GradGradCheckNnPropertiesTest", family, EXAMPLES, cases);
     }
 
     private static Tensor rnd(Generator g, int... shape) {

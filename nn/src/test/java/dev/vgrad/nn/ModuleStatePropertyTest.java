@@ -5,19 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.testing.SeededCases;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -141,22 +139,8 @@ class ModuleStatePropertyTest {
     @Test
     @DisplayName("loadStateDict: corrupted dicts throw and leave the module bit-identical; valid ones load")
     void loadStateDictIsAllOrNothing() {
-        AtomicInteger cases = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
-        try {
-            qt().withFixedSeed(SEED).withExamples(EXAMPLES).forAll(longs().between(1, 1_000_000_000L)).checkAssert(seed -> {
-                cases.incrementAndGet();
-                try {
-                    loadCase(seed);
-                } catch (AssertionError | RuntimeException e) {
-                    failures.incrementAndGet();
-                    throw e;
-                }
-            });
-        } finally {
-            System.out.println("[issue15] ModuleStatePropertyTest.loadStateDictIsAllOrNothing: " + cases.get()
-                    + " cases tried, " + failures.get() + " failures (seed " + SEED + ")");
-        }
+        SeededCases.check("[issue15] ModuleStatePropertyTest.loadStateDictIsAllOrNothing", SEED, EXAMPLES,
+                ModuleStatePropertyTest::loadCase);
     }
 
     private static void loadCase(long seed) {
@@ -223,22 +207,8 @@ class ModuleStatePropertyTest {
     @Test
     @DisplayName("registering a module inside itself, directly or through a cycle, is rejected")
     void cyclesAreRejected() {
-        AtomicInteger cases = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
-        try {
-            qt().withFixedSeed(SEED).withExamples(EXAMPLES).forAll(longs().between(1, 1_000_000_000L)).checkAssert(seed -> {
-                cases.incrementAndGet();
-                try {
-                    cycleCase(seed);
-                } catch (AssertionError | RuntimeException e) {
-                    failures.incrementAndGet();
-                    throw e;
-                }
-            });
-        } finally {
-            System.out.println("[issue15] ModuleStatePropertyTest.cyclesAreRejected: " + cases.get() + " cases tried, "
-                    + failures.get() + " failures (seed " + SEED + ")");
-        }
+        SeededCases.check("[issue15] ModuleStatePropertyTest.cyclesAreRejected", SEED, EXAMPLES,
+                ModuleStatePropertyTest::cycleCase);
         // the issue's examples, explicitly
         Sequential a = new Sequential(new Linear(1, 1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.addModule("self", a));
@@ -314,22 +284,8 @@ class ModuleStatePropertyTest {
     @Test
     @DisplayName("Module.to converts parameters in place: same objects, converted values and gradients")
     void toKeepsParameterIdentity() {
-        AtomicInteger cases = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
-        try {
-            qt().withFixedSeed(SEED).withExamples(EXAMPLES).forAll(longs().between(1, 1_000_000_000L)).checkAssert(seed -> {
-                cases.incrementAndGet();
-                try {
-                    toCase(seed);
-                } catch (AssertionError | RuntimeException e) {
-                    failures.incrementAndGet();
-                    throw e;
-                }
-            });
-        } finally {
-            System.out.println("[issue15] ModuleStatePropertyTest.toKeepsParameterIdentity: " + cases.get()
-                    + " cases tried, " + failures.get() + " failures (seed " + SEED + ")");
-        }
+        SeededCases.check("[issue15] ModuleStatePropertyTest.toKeepsParameterIdentity", SEED, EXAMPLES,
+                ModuleStatePropertyTest::toCase);
     }
 
     private static void toCase(long seed) {

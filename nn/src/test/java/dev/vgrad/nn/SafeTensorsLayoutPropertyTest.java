@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.testing.SeededCases;
 import dev.vgrad.core.io.Json;
 import dev.vgrad.core.testing.Forked;
 import java.io.BufferedOutputStream;
@@ -25,7 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,22 +124,8 @@ class SafeTensorsLayoutPropertyTest {
     @Test
     @DisplayName("random valid files load exactly; gaps, overlaps, trailing bytes and a late '{' are rejected")
     void layoutProperty() {
-        AtomicInteger cases = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
-        try {
-            qt().withFixedSeed(SEED).withExamples(EXAMPLES).forAll(longs().between(1, 1_000_000_000L)).checkAssert(seed -> {
-                cases.incrementAndGet();
-                try {
-                    layoutCase(seed);
-                } catch (AssertionError | RuntimeException e) {
-                    failures.incrementAndGet();
-                    throw e;
-                }
-            });
-        } finally {
-            System.out.println("[issue15] SafeTensorsLayoutPropertyTest.layoutProperty: " + cases.get()
-                    + " cases tried, " + failures.get() + " failures (seed " + SEED + ")");
-        }
+        SeededCases.check("[issue15] SafeTensorsLayoutPropertyTest.layoutProperty", SEED, EXAMPLES,
+                SafeTensorsLayoutPropertyTest::layoutCase);
     }
 
     private static void layoutCase(long seed) {

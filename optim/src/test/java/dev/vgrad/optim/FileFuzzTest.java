@@ -164,33 +164,8 @@ class FileFuzzTest {
             }
             StringBuilder sb = new StringBuilder();
             Map<String, Object> sd = s.opt.stateDict();
-            render(sd, sb);
+            StateDictValidationPropertyTest.render(sd, sb);
             return new Snapshot(m, sb.toString());
-        }
-
-        static void render(Object v, StringBuilder sb) {
-            if (v instanceof Map<?, ?> map) {
-                sb.append('{');
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    sb.append(e.getKey()).append('=');
-                    render(e.getValue(), sb);
-                    sb.append(',');
-                }
-                sb.append('}');
-            } else if (v instanceof List<?> l) {
-                sb.append('[');
-                for (Object o : l) {
-                    render(o, sb);
-                    sb.append(',');
-                }
-                sb.append(']');
-            } else if (v instanceof Tensor t) {
-                sb.append(java.util.Arrays.toString(t.toArray()));
-            } else if (v instanceof double[] d) {
-                sb.append(java.util.Arrays.toString(d));
-            } else {
-                sb.append(v);
-            }
         }
 
         String diff(Snapshot o) {

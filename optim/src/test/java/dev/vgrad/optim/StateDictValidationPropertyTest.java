@@ -4,19 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.testing.SeededCases;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -332,26 +330,15 @@ class StateDictValidationPropertyTest {
     @Test
     @DisplayName("corrupted optimizer state dicts are rejected and change nothing; valid ones round-trip exactly")
     void optimizerStateDicts() {
-        AtomicInteger cases = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
+        SeededCases cases = new SeededCases();
         Map<String, String> sampleMessages = new LinkedHashMap<>();
         try {
             for (String type : OPTIMIZERS) {
-                qt().withFixedSeed(SEED).withExamples(EXAMPLES).forAll(longs().between(1, 1_000_000_000L))
-                        .checkAssert(seed -> {
-                            cases.incrementAndGet();
-                            try {
-                                optimizerCase(type, seed, sampleMessages);
-                            } catch (AssertionError | RuntimeException e) {
-                                failures.incrementAndGet();
-                                throw e;
-                            }
-                        });
+                cases.run(SEED, EXAMPLES, seed -> optimizerCase(type, seed, sampleMessages));
             }
         } finally {
-            System.out.println("[issue15] StateDictValidationPropertyTest.optimizerStateDicts: " + cases.get()
-                    + " cases tried, " + failures.get() + " failures (" + OPTIMIZERS.size() + " optimizers, seed "
-                    + SEED + ")");
+            cases.print("[issue15] StateDictValidationPropertyTest.optimizerStateDicts",
+                    OPTIMIZERS.size() + " optimizers, seed " + SEED);
             sampleMessages.forEach((k, v) -> System.out.println("  " + k + " -> " + v));
         }
     }
@@ -564,26 +551,15 @@ class StateDictValidationPropertyTest {
     @Test
     @DisplayName("corrupted scheduler state dicts are rejected and change nothing; valid ones round-trip exactly")
     void schedulerStateDicts() {
-        AtomicInteger cases = new AtomicInteger();
-        AtomicInteger failures = new AtomicInteger();
+        SeededCases cases = new SeededCases();
         Map<String, String> sampleMessages = new LinkedHashMap<>();
         try {
             for (String type : SCHEDULERS) {
-                qt().withFixedSeed(SEED).withExamples(EXAMPLES).forAll(longs().between(1, 1_000_000_000L))
-                        .checkAssert(seed -> {
-                            cases.incrementAndGet();
-                            try {
-                                schedulerCase(type, seed, sampleMessages);
-                            } catch (AssertionError | RuntimeException e) {
-                                failures.incrementAndGet();
-                                throw e;
-                            }
-                        });
+                cases.run(SEED, EXAMPLES, seed -> schedulerCase(type, seed, sampleMessages));
             }
         } finally {
-            System.out.println("[issue15] StateDictValidationPropertyTest.schedulerStateDicts: " + cases.get()
-                    + " cases tried, " + failures.get() + " failures (" + SCHEDULERS.size() + " schedulers, seed "
-                    + SEED + ")");
+            cases.print("[issue15] StateDictValidationPropertyTest.schedulerStateDicts",
+                    SCHEDULERS.size() + " schedulers, seed " + SEED);
             sampleMessages.forEach((k, v) -> System.out.println("  " + k + " -> " + v));
         }
     }
