@@ -27,6 +27,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4"
 
 # (workload, threads, minimum ratio, label) -- from issue 5's targets
 RATIO_TARGETS = [
@@ -125,6 +126,9 @@ def main():
     ap.add_argument("--profile-misses", action="store_true", help="profile each missed target (JFR)")
     ap.add_argument("--profile-seconds", type=int, default=12)
     ap.add_argument("--jmh-section", action="store_true", help="append the latest JMH results")
+    ap.add_argument("--allocator", choices=("tcmalloc", "glibc"), default="tcmalloc",
+                    help="malloc of the PyTorch process (tcmalloc is preloaded by default, as PyTorch's CPU "
+                         "performance guide recommends)")
     ap.add_argument("filter", nargs="?", default=None, help="regex over workload names")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
@@ -140,10 +144,18 @@ def main():
     obdir = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
     if os.path.isdir(obdir):  # Debian's OpenBLAS for this process only, whatever the libblas.so.3 alternative says
         tenv["LD_LIBRARY_PATH"] = obdir + (":" + tenv["LD_LIBRARY_PATH"] if tenv.get("LD_LIBRARY_PATH") else "")
+    if a.allocator == "tcmalloc":
+        if not os.path.exists(TCMALLOC):
+            sys.exit("compare.py: %s is missing (apt-get install libtcmalloc-minimal4), or pass --glibc" % TCMALLOC)
+        tenv["LD_PRELOAD"] = TCMALLOC + (" " + tenv["LD_PRELOAD"] if tenv.get("LD_PRELOAD") else "")
+    else:
+        tenv.pop("LD_PRELOAD", None)
     pt = Server("torch", ["/usr/bin/python3", os.path.join(HERE, "torch_bench.py"), "--serve"], env=tenv)
     try:
         vinfo = vg.ask("info")
         tinfo = pt.ask("info")
+        if tinfo.get("allocator") != a.allocator:
+            sys.exit("compare.py: PyTorch runs with %s, not the requested %s" % (tinfo.get("allocator"), a.allocator))
         names = [n for n in json.loads(subprocess.run(
             [a.java, "-cp", a.jar, "dev.vgrad.jmh.CompareServer", "--list"], capture_output=True, text=True,
             check=True).stdout)]
@@ -242,8 +254,8 @@ def main():
         m["model"], m["cpus"], m["threads_per_core"], m["l2"], m["l3"], "yes" if m["avx512f"] else "no",
         m["hypervisor"], m["kernel"]))
     w("| vgrad | %s, SIMD kernels: %s, JVM args `%s` |" % (vinfo["vm"], vinfo["simd"], vinfo["args"]))
-    w("| PyTorch | %s (Python %s), mkldnn: %s, OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s |" % (
-        tinfo["torch"], tinfo["python"], tinfo["mkldnn"], tinfo["OPENBLAS_CORETYPE"] or "unset",
+    w("| PyTorch | %s (Python %s), malloc: **%s**, mkldnn: %s, OPENBLAS_CORETYPE=%s, OPENBLAS_L2_SIZE=%s |" % (
+        tinfo["torch"], tinfo["python"], tinfo["allocator"], tinfo["mkldnn"], tinfo["OPENBLAS_CORETYPE"] or "unset",
         tinfo["OPENBLAS_L2_SIZE"] or "unset"))
     w("| PyTorch BLAS | %s |" % "; ".join("%s %s (%s, %s)" % (b.get("internal_api"), b.get("version") or "",
                                                               b.get("architecture") or b.get("filepath"),

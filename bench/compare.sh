@@ -4,6 +4,7 @@
 #   bench/compare.sh                      # full run (5 interleaved rounds, >= 1 s per workload and side)
 #   bench/compare.sh --no-profile         # full measurement without the JFR profiles of missed targets (~14 min)
 #   bench/compare.sh --quick [REGEX]      # smoke run: 2 rounds of 200 ms, optionally only workloads matching REGEX
+#   bench/compare.sh --glibc              # PyTorch with glibc's malloc instead of the default preloaded tcmalloc
 #
 # A full run also profiles (JFR, bench/profile.sh) each workload that misses its target and puts the top stacks
 # in the file, and appends the latest JMH scalar/SIMD results (jmh/target/jmh-result.json) if there are any.
@@ -13,6 +14,9 @@
 # BLAS baseline Debian's OpenBLAS + threadpoolctl: apt-get install libopenblas0-pthread python3-threadpoolctl
 # (the PyTorch process gets OpenBLAS via LD_LIBRARY_PATH even if the system libblas.so.3 is the reference BLAS,
 # and runs with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset so OpenBLAS uses its AVX-512 kernels).
+# PyTorch runs with tcmalloc preloaded (apt-get install libtcmalloc-minimal4), as PyTorch's CPU performance guide
+# recommends: with glibc's malloc every fresh large tensor pays page faults that tcmalloc reuses away, which
+# would flatter vgrad wherever PyTorch allocates. BENCHMARKS.md names the allocator that ran.
 # Run it on an idle machine: check `uptime` first; the file records the load before and after.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +30,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-build) build=0 ;;
     --no-profile) profile=0; cmd+=" --no-profile" ;;
+    --glibc) args+=(--allocator glibc); cmd+=" --glibc" ;;
     --quick) quick=1; args+=(--rounds 2 --min-ms 200); cmd+=" --quick" ;;
     --rounds|--min-ms|--threads|--out) args+=("$1" "$2"); cmd+=" $1 $2"; shift ;;
     *) args+=("$1"); cmd+=" '$1'" ;;

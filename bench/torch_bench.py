@@ -262,8 +262,18 @@ def blas_info():
             for d in threadpoolctl.threadpool_info()]
 
 
+def allocator():
+    """Which malloc serves this process: tcmalloc if LD_PRELOAD (or anything) mapped it, else glibc's."""
+    try:
+        with open("/proc/self/maps") as f:
+            maps = f.read()
+    except OSError:
+        return "unknown"
+    return "tcmalloc" if "libtcmalloc" in maps else "glibc"
+
+
 def info():
-    return {"torch": torch.__version__, "python": sys.version.split()[0], "blas": blas_info(),
+    return {"torch": torch.__version__, "allocator": allocator(), "python": sys.version.split()[0], "blas": blas_info(),
             "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
             "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
             "cpu_capability": torch.backends.cpu.get_cpu_capability()

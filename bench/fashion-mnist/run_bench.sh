@@ -13,6 +13,8 @@
 # EPOCHS_MLP, EPOCHS_CNN, EPOCHS_RESNET override the epoch counts (defaults: the programs' 20, 10, 15);
 # DATA defaults to /usr/share/datasets/fashion-mnist. PyTorch runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
 # unset (so OpenBLAS picks its AVX-512 kernels) and OpenBLAS instead of the reference BLAS when it is installed.
+# ALLOCATOR=tcmalloc (the default) preloads libtcmalloc-minimal4 into PyTorch, as PyTorch's CPU performance guide
+# recommends (apt-get install libtcmalloc-minimal4); ALLOCATOR=glibc runs it with glibc's malloc.
 # Run it on an otherwise idle machine: resnet alone takes over an hour per framework on one core.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,6 +38,13 @@ fi
 CP="$ROOT/examples/target/classes:$CP"
 JAVA=${JAVA:-$("$ROOT/bench/find-jdk.sh")}
 OPENBLAS=/usr/lib/x86_64-linux-gnu/openblas-pthread
+ALLOCATOR=${ALLOCATOR:-tcmalloc}
+case $ALLOCATOR in
+    tcmalloc) PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
+              [ -f "$PRELOAD" ] || { echo "$PRELOAD missing: apt-get install libtcmalloc-minimal4, or ALLOCATOR=glibc" >&2; exit 2; } ;;
+    glibc) PRELOAD= ;;
+    *) echo "ALLOCATOR must be tcmalloc or glibc" >&2; exit 2 ;;
+esac
 
 epochs() {
     case $1 in
@@ -57,7 +66,7 @@ vgrad() {
 }
 
 torch() {
-    pin 1 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH="$OPENBLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    pin 1 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE ${PRELOAD:+LD_PRELOAD="$PRELOAD"} LD_LIBRARY_PATH="$OPENBLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
         /usr/bin/python3 "$BENCH/fashion_mnist_torch.py" "$1" --epochs "$2" --threads "$THREADS" --data "$DATA" \
         > "$LOGS/$1-torch.log" 2>&1
 }
@@ -88,7 +97,7 @@ tv=$(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null ||
     echo "# Fashion-MNIST: vgrad vs PyTorch — measured results"
     echo
     echo "Produced by \`sh bench/fashion-mnist/run_bench.sh\` (MODE=$MODE) on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu);"
-    echo "vgrad on $jdk with SIMD kernels; PyTorch $tv with OpenBLAS. Full data set (60,000 train / 10,000 test),"
+    echo "vgrad on $jdk with SIMD kernels; PyTorch $tv with OpenBLAS and $ALLOCATOR malloc. Full data set (60,000 train / 10,000 test),"
     echo "program defaults, seed 0. Logs: \`bench/fashion-mnist/logs/\`."
     if [ "$MODE" = concurrent ]; then
         echo "Both frameworks ran at the same time with one intra-op thread each, pinned to separate cores."
