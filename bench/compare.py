@@ -114,6 +114,52 @@ def fmt_rate(r, unit):
     return "%.1f %s" % (r, unit)
 
 
+STARTUP_PROGRAMS = ("linreg", "spiral", "attention")
+
+
+def run_startup(a, tenv):
+    """Wall time from process start to exit of each short program, vgrad and PyTorch interleaved, a.startup_runs
+    times; both sides at their default thread counts, as a user runs them."""
+    times = {}
+    for r in range(a.startup_runs):
+        for i, prog in enumerate(STARTUP_PROGRAMS):
+            sides = [("vgrad", [a.java, "--add-modules", "jdk.incubator.vector", "-cp", a.jar,
+                                "dev.vgrad.jmh.startup.StartupPrograms", prog], dict(os.environ)),
+                     ("torch", ["/usr/bin/python3", os.path.join(HERE, "startup.py"), prog], tenv)]
+            if (r + i) % 2:
+                sides.reverse()
+            for side, argv, env in sides:
+                t0 = time.perf_counter()
+                out = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+                dt = time.perf_counter() - t0
+                if out.returncode != 0:
+                    raise SystemExit("start-up program %s (%s) failed:\n%s" % (prog, side, out.stderr[-2000:]))
+                times.setdefault((side, prog), []).append((dt, out.stdout.strip()))
+                print("start-up run %d/%d  %-10s %-6s %.2f s  %s" % (r + 1, a.startup_runs, prog, side, dt,
+                                                                    out.stdout.strip()), file=sys.stderr)
+    return times
+
+
+def write_startup(w, a, times):
+    w("## Start-up: short programs from process start to last line")
+    w("")
+    w("`jmh/…/startup/StartupPrograms.java` against `bench/startup.py` (same data from the same integer formulas, "
+      "same models, optimizers and step counts; see their docs): `java --add-modules jdk.incubator.vector -cp "
+      "benchmarks.jar …` against `python3 bench/startup.py …` (with `import torch`), %d runs each, interleaved, "
+      "default thread counts. Ratio = PyTorch time / vgrad time (> 1: vgrad faster)." % a.startup_runs)
+    w("")
+    w("| program | vgrad median (min–max) | PyTorch median (min–max) | ratio | final loss vgrad / PyTorch |")
+    w("|---|---:|---:|---:|---|")
+    for prog in STARTUP_PROGRAMS:
+        v = sorted(t for t, _ in times[("vgrad", prog)])
+        p = sorted(t for t, _ in times[("torch", prog)])
+        med = lambda xs: xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+        loss = lambda side: times[(side, prog)][-1][1].rsplit(" ", 1)[-1]
+        w("| %s | %.2f s (%.2f–%.2f) | %.2f s (%.2f–%.2f) | **%.2f×** | %s / %s |" % (
+            prog, med(v), v[0], v[-1], med(p), p[0], p[-1], med(p) / med(v), loss("vgrad"), loss("torch")))
+    w("")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--java", required=True)
@@ -129,6 +175,9 @@ def main():
     ap.add_argument("--allocator", choices=("tcmalloc", "glibc"), default="tcmalloc",
                     help="malloc of the PyTorch process (tcmalloc is preloaded by default, as PyTorch's CPU "
                          "performance guide recommends)")
+    ap.add_argument("--startup", action="store_true",
+                    help="also time the short programs of bench/startup.py and their vgrad twins from process start")
+    ap.add_argument("--startup-runs", type=int, default=5)
     ap.add_argument("filter", nargs="?", default=None, help="regex over workload names")
     a = ap.parse_args()
     threads = [int(t) for t in a.threads.split(",")]
@@ -197,6 +246,7 @@ def main():
     finally:
         vg.close()
         pt.close()
+    startup = run_startup(a, tenv) if a.startup else None
     load_after = load()
     try:  # raw samples, for a closer look
         with open(os.path.join(ROOT, "jmh", "target", "compare-samples.json"), "w") as f:
@@ -293,6 +343,8 @@ def main():
             ("**%.2f×**" % ratio[(name, t)]) if ratio.get((name, t)) else "n/a", cfg,
             (" — " + note[:100]) if note else ""))
     w("")
+    if startup:
+        write_startup(w, a, startup)
     w("## Targets (issue 5)")
     w("")
     w("| target | measured | required | met |")

@@ -4,6 +4,7 @@
 #   bench/compare.sh                      # full run (5 interleaved rounds, >= 1 s per workload and side)
 #   bench/compare.sh --no-profile         # full measurement without the JFR profiles of missed targets (~14 min)
 #   bench/compare.sh --quick [REGEX]      # smoke run: 2 rounds of 200 ms, optionally only workloads matching REGEX
+#   bench/compare.sh --no-startup         # skip the start-up section (short programs timed from process start)
 #   bench/compare.sh --glibc              # PyTorch with glibc's malloc instead of the default preloaded tcmalloc
 #
 # A full run also profiles (JFR, bench/profile.sh) each workload that misses its target and puts the top stacks
@@ -24,6 +25,7 @@ root=$(dirname "$here")
 build=1
 args=(--jmh-section)
 quick=0
+startup=
 profile=1
 cmd="bench/compare.sh"
 while [[ $# -gt 0 ]]; do
@@ -31,6 +33,8 @@ while [[ $# -gt 0 ]]; do
     --no-build) build=0 ;;
     --no-profile) profile=0; cmd+=" --no-profile" ;;
     --glibc) args+=(--allocator glibc); cmd+=" --glibc" ;;
+    --startup) startup=1 ;;
+    --no-startup) startup=0; cmd+=" --no-startup" ;;
     --quick) quick=1; args+=(--rounds 2 --min-ms 200); cmd+=" --quick" ;;
     --rounds|--min-ms|--threads|--out) args+=("$1" "$2"); cmd+=" $1 $2"; shift ;;
     *) args+=("$1"); cmd+=" '$1'" ;;
@@ -47,6 +51,8 @@ if [[ $build == 1 ]]; then
   rm -f "$root/jmh/target-build.log"
 fi
 [[ $quick == 1 || $profile == 0 ]] || args+=(--profile-misses)
+# a full run times the start-up programs too; a quick one only when asked
+if [[ ${startup:-$((1 - quick))} == 1 ]]; then args+=(--startup); [[ $quick == 0 ]] || cmd+=" --startup"; fi
 JAVA=$("$here/find-jdk.sh")
 [[ -d /usr/lib/x86_64-linux-gnu/openblas-pthread ]] || \
   echo "compare.sh: WARNING: Debian's OpenBLAS is missing (apt-get install libopenblas0-pthread): PyTorch would use the reference BLAS" >&2
