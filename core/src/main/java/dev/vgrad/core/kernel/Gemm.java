@@ -13,7 +13,9 @@ package dev.vgrad.core.kernel;
  * and to a blocked scalar kernel otherwise. Both split large products into fixed blocks (rows; the SIMD kernel
  * splits the columns when there is a single block of rows) whose boundaries depend only on the sizes, and the
  * summation order of every element of C does not depend on that split, so results are bit-identical for any
- * {@link Parallel#setNumThreads thread count}. The two paths agree within float rounding, not bit for bit.
+ * {@link Parallel#setNumThreads thread count}. Both compute every element of C as one fused multiply-add chain
+ * over ascending {@code p} (starting from C when accumulating, else from 0), so the two float paths are
+ * bit-identical as well.
  * {@link #dgemm} is scalar (it serves float64 gradient checks).
  *
  * <p>C must not alias A or B.

@@ -9,7 +9,9 @@ import java.util.Arrays;
  * contiguous {@code c[j] += a * b[j]} that C2 auto-vectorises. A transposed B block is packed into a
  * contiguous {@code KB×NB} buffer first; a transposed A is read with a stride (one load per inner loop).
  * Every element of C is summed over {@code p = 0..k-1} in ascending order regardless of blocking or the
- * row split, so results are bit-identical for any thread count.
+ * row split, so results are bit-identical for any thread count. In float every step is one fused multiply-add
+ * ({@code c = fma(a, b, c)}), the same chain the Vector API kernel computes, so the two float paths are
+ * bit-identical too.
  */
 final class ScalarGemm {
     private ScalarGemm() {}
@@ -88,7 +90,7 @@ final class ScalarGemm {
                         float aip = transA ? a[aOff + (pc + p) * lda + i] : a[aOff + i * lda + pc + p];
                         int bRow = bBase + p * bStride;
                         for (int j = 0; j < nb; j++) {
-                            c[cRow + j] += aip * bs[bRow + j];
+                            c[cRow + j] = Math.fma(aip, bs[bRow + j], c[cRow + j]);
                         }
                     }
                 }
