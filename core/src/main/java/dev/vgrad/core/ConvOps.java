@@ -112,7 +112,7 @@ final class ConvOps {
         if (Autograd.isRecording(x, weight, bias)) {
             // the inputs themselves are saved, not their contiguous copies, so an in-place change is detected
             // (docs/SEMANTICS.md §5.7); a non-contiguous input is copied again in backward
-            Autograd.attach(out, new ConvolutionBackward0(x, weight, bias, g, st, pd, dl, groups, dt, o));
+            Autograd.attach(out, new ConvolutionBackward0(x, weight, bias, new ConvSpec(g, st, pd, dl, groups, dt)));
         }
         return unbatched(input, out);
     }
@@ -121,41 +121,31 @@ final class ConvOps {
     static final class ConvolutionBackward0 extends Node {
         private final SavedTensor sx;
         private final SavedTensor sw;
-        private final ConvGeometry g;
-        private final int[] st;
-        private final int[] pd;
-        private final int[] dl;
-        private final int groups;
-        private final DType dt;
-        private final int o;
+        private final ConvSpec spec;
 
-        ConvolutionBackward0(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, int[] st, int[] pd, int[] dl,
-                             int groups, DType dt, int o) {
+        ConvolutionBackward0(Tensor x, Tensor weight, Tensor bias, ConvSpec spec) {
             super("ConvolutionBackward0", x, weight, bias);
             // the inputs themselves are saved, not their contiguous copies, so an in-place change is detected
             // (docs/SEMANTICS.md §5.7); a non-contiguous input is copied again in backward
             this.sx = needsGrad(1) ? save(x) : null;
             this.sw = needsGrad(0) ? save(weight) : null;
-            this.g = g;
-            this.st = st;
-            this.pd = pd;
-            this.dl = dl;
-            this.groups = groups;
-            this.dt = dt;
-            this.o = o;
+            this.spec = spec;
         }
 
         @Override
         protected Tensor[] backward(Tensor gOut) {
             if (Grad.isEnabled()) {
                 // createGraph (docs/SEMANTICS.md §5.12): the two gradients as differentiable ops
-                ConvSpec spec = new ConvSpec(g, st, pd, dl, groups, dt);
                 return new Tensor[] {
                     needsGrad(0) ? convInputGrad(gOut, sw.get(), spec) : null,
                     needsGrad(1) ? convWeightGrad(gOut, sx.get(), spec) : null,
                     needsGrad(2) ? gOut.sum(new int[] {0, 2, 3}, false) : null,
                 };
             }
+            ConvGeometry g = spec.g();
+            DType dt = spec.dt();
+            int groups = spec.groups();
+            int o = g.outChannels();
             Tensor gc = contiguousAs(gOut, dt);
             Tensor gx = null;
             Tensor gw = null;
