@@ -7,12 +7,19 @@ package dev.vgrad.core;
  * <pre>{@code
  * Tensor out = ...compute without autograd...;
  * if (Autograd.isRecording(x, w)) {
- *     Autograd.attach(out, new Node("MyOpBackward0", x, w) {
- *         final SavedTensor sx = save(input(0));   // not save(x): x would be captured beyond backward
- *         protected Tensor[] backward(Tensor g) { ... return new Tensor[] {gx, gw}; }
- *     });
+ *     Autograd.attach(out, new MyOpBackward0(x, w));
+ * }
+ *
+ * static final class MyOpBackward0 extends Node {
+ *     private final SavedTensor sx;   // fields: what the rule saves (SavedTensor, primitives, int[]), no Tensor
+ *     MyOpBackward0(Tensor x, Tensor w) { super("MyOpBackward0", x, w); sx = save(x); }
+ *     protected Tensor[] backward(Tensor g) { ... return new Tensor[] {gx, gw}; }
  * }
  * }</pre>
+ *
+ * <p>A backward rule is a named static class, never an anonymous one: an anonymous or local class silently
+ * keeps every local it names (a forward tensor, say) in a hidden field for as long as the graph lives. The
+ * fields of every node in core and nn are checked structurally by a test (NodeFieldsTest).
  */
 public final class Autograd {
     private Autograd() {}

@@ -112,47 +112,62 @@ final class ConvOps {
         if (Autograd.isRecording(x, weight, bias)) {
             // the inputs themselves are saved, not their contiguous copies, so an in-place change is detected
             // (docs/SEMANTICS.md §5.7); a non-contiguous input is copied again in backward
-            Autograd.attach(out, new Node("ConvolutionBackward0", new Tensor[] {x, weight, bias},
-                    new Tensor[] {x, weight}) {
-                final SavedTensor sx = needsGrad(1) ? save(extra(0)) : null;
-                final SavedTensor sw = needsGrad(0) ? save(extra(1)) : null;
-
-                @Override
-                protected Tensor[] backward(Tensor gOut) {
-                    if (Grad.isEnabled()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): the two gradients as differentiable ops
-                        ConvSpec spec = new ConvSpec(g, st, pd, dl, groups, dt);
-                        return new Tensor[] {
-                            needsGrad(0) ? convInputGrad(gOut, sw.get(), spec) : null,
-                            needsGrad(1) ? convWeightGrad(gOut, sx.get(), spec) : null,
-                            needsGrad(2) ? gOut.sum(new int[] {0, 2, 3}, false) : null,
-                        };
-                    }
-                    Tensor gc = contiguousAs(gOut, dt);
-                    Tensor gx = null;
-                    Tensor gw = null;
-                    Tensor gb = null;
-                    if (gc.numel() == 0) {
-                        // an empty output sends zero gradients (sums over nothing)
-                        return new Tensor[] {
-                            needsGrad(0) ? Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()}) : null,
-                            needsGrad(1) ? Tensor.empty(dt, new int[] {o, g.c() / groups, g.kh(), g.kw()}) : null,
-                            needsGrad(2) ? Tensor.empty(dt, new int[] {o}) : null};
-                    }
-                    if (needsGrad(0)) {
-                        gx = rawInputGrad(gc, sw.get(), g, dt);
-                    }
-                    if (needsGrad(1)) {
-                        gw = rawWeightGrad(gc, sx.get(), g, dt);
-                    }
-                    if (needsGrad(2)) {
-                        gb = gc.sum(new int[] {0, 2, 3}, false);
-                    }
-                    return new Tensor[] {gx, gw, gb};
-                }
-            });
+            Autograd.attach(out, new ConvolutionBackward0(x, weight, bias, new ConvSpec(g, st, pd, dl, groups, dt)));
         }
         return unbatched(input, out);
+    }
+
+    /** conv2d's rule: the input gradient needs the weight, the weight gradient needs the input. */
+    static final class ConvolutionBackward0 extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sw;
+        private final ConvSpec spec;
+
+        ConvolutionBackward0(Tensor x, Tensor weight, Tensor bias, ConvSpec spec) {
+            super("ConvolutionBackward0", x, weight, bias);
+            // the inputs themselves are saved, not their contiguous copies, so an in-place change is detected
+            // (docs/SEMANTICS.md §5.7); a non-contiguous input is copied again in backward
+            this.sx = needsGrad(1) ? save(x) : null;
+            this.sw = needsGrad(0) ? save(weight) : null;
+            this.spec = spec;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gOut) {
+            if (Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): the two gradients as differentiable ops
+                return new Tensor[] {
+                    needsGrad(0) ? convInputGrad(gOut, sw.get(), spec) : null,
+                    needsGrad(1) ? convWeightGrad(gOut, sx.get(), spec) : null,
+                    needsGrad(2) ? gOut.sum(new int[] {0, 2, 3}, false) : null,
+                };
+            }
+            ConvGeometry g = spec.g();
+            DType dt = spec.dt();
+            int groups = spec.groups();
+            int o = g.outChannels();
+            Tensor gc = contiguousAs(gOut, dt);
+            Tensor gx = null;
+            Tensor gw = null;
+            Tensor gb = null;
+            if (gc.numel() == 0) {
+                // an empty output sends zero gradients (sums over nothing)
+                return new Tensor[] {
+                    needsGrad(0) ? Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()}) : null,
+                    needsGrad(1) ? Tensor.empty(dt, new int[] {o, g.c() / groups, g.kh(), g.kw()}) : null,
+                    needsGrad(2) ? Tensor.empty(dt, new int[] {o}) : null};
+            }
+            if (needsGrad(0)) {
+                gx = rawInputGrad(gc, sw.get(), g, dt);
+            }
+            if (needsGrad(1)) {
+                gw = rawWeightGrad(gc, sx.get(), g, dt);
+            }
+            if (needsGrad(2)) {
+                gb = gc.sum(new int[] {0, 2, 3}, false);
+            }
+            return new Tensor[] {gx, gw, gb};
+        }
     }
 
     private static Tensor rawInputGrad(Tensor gc, Tensor weight, ConvGeometry g, DType dt) {
@@ -188,19 +203,7 @@ final class ConvOps {
     private static Tensor convInputGrad(Tensor gOut, Tensor w, ConvSpec spec) {
         Tensor gx = rawInputGrad(contiguousAs(gOut, spec.dt()), w, spec.g(), spec.dt());
         if (Autograd.isRecording(gOut, w)) {
-            Autograd.attach(gx, new Node("ConvolutionBackwardInput", gOut, w) {
-                final SavedTensor sg = needsGrad(1) ? save(input(0)) : null;
-                final SavedTensor sw = needsGrad(0) ? save(input(1)) : null;
-
-                @Override
-                protected Tensor[] backward(Tensor gg) {
-                    return new Tensor[] {
-                        needsGrad(0) ? conv2d(gg, sw.get(), null, spec.stride(), spec.padding(), spec.dilation(),
-                                spec.groups()) : null,
-                        needsGrad(1) ? convWeightGrad(sg.get(), gg, spec) : null,
-                    };
-                }
-            });
+            Autograd.attach(gx, new ConvolutionBackwardInput(gOut, w, spec));
         }
         return gx;
     }
@@ -213,21 +216,55 @@ final class ConvOps {
     private static Tensor convWeightGrad(Tensor gOut, Tensor x, ConvSpec spec) {
         Tensor gw = rawWeightGrad(contiguousAs(gOut, spec.dt()), x, spec.g(), spec.dt());
         if (Autograd.isRecording(gOut, x)) {
-            Autograd.attach(gw, new Node("ConvolutionBackwardWeight", gOut, x) {
-                final SavedTensor sg = needsGrad(1) ? save(input(0)) : null;
-                final SavedTensor sx = needsGrad(0) ? save(input(1)) : null;
-
-                @Override
-                protected Tensor[] backward(Tensor h) {
-                    return new Tensor[] {
-                        needsGrad(0) ? conv2d(sx.get(), h, null, spec.stride(), spec.padding(), spec.dilation(),
-                                spec.groups()) : null,
-                        needsGrad(1) ? convInputGrad(sg.get(), h, spec) : null,
-                    };
-                }
-            });
+            Autograd.attach(gw, new ConvolutionBackwardWeight(gOut, x, spec));
         }
         return gw;
+    }
+
+    /** The rule of {@link #convInputGrad}: bilinear in the incoming gradient and the weight. */
+    static final class ConvolutionBackwardInput extends Node {
+        private final SavedTensor sg;
+        private final SavedTensor sw;
+        private final ConvSpec spec;
+
+        ConvolutionBackwardInput(Tensor gOut, Tensor w, ConvSpec spec) {
+            super("ConvolutionBackwardInput", gOut, w);
+            this.sg = needsGrad(1) ? save(gOut) : null;
+            this.sw = needsGrad(0) ? save(w) : null;
+            this.spec = spec;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gg) {
+            return new Tensor[] {
+                needsGrad(0) ? conv2d(gg, sw.get(), null, spec.stride(), spec.padding(), spec.dilation(),
+                        spec.groups()) : null,
+                needsGrad(1) ? convWeightGrad(sg.get(), gg, spec) : null,
+            };
+        }
+    }
+
+    /** The rule of {@link #convWeightGrad}: bilinear in the incoming gradient and the input. */
+    static final class ConvolutionBackwardWeight extends Node {
+        private final SavedTensor sg;
+        private final SavedTensor sx;
+        private final ConvSpec spec;
+
+        ConvolutionBackwardWeight(Tensor gOut, Tensor x, ConvSpec spec) {
+            super("ConvolutionBackwardWeight", gOut, x);
+            this.sg = needsGrad(1) ? save(gOut) : null;
+            this.sx = needsGrad(0) ? save(x) : null;
+            this.spec = spec;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor h) {
+            return new Tensor[] {
+                needsGrad(0) ? conv2d(sx.get(), h, null, spec.stride(), spec.padding(), spec.dilation(),
+                        spec.groups()) : null,
+                needsGrad(1) ? convInputGrad(sg.get(), h, spec) : null,
+            };
+        }
     }
 
     /** Adds {@code gOut} into a zero input-shaped tensor at the argmax positions (max pooling's backward). */
@@ -239,7 +276,7 @@ final class ConvOps {
         } else {
             PoolKernels.maxPool2dBackward(gc.storage.d, gc.offset, argmax, gx.storage.d, 0, g);
         }
-        return LinearMap.record("MaxPool2DWithIndicesBackwardBackward0", gOut, gx, gg -> maxPoolGather(gg, argmax, g, dt));
+        return LinearMap.record(gOut, gx, in -> new MaxPool2DWithIndicesBackwardBackward0(in, argmax, g, dt));
     }
 
     /** Reads an input-shaped tensor at the argmax positions: the adjoint of {@link #maxPoolScatter}. */
@@ -252,7 +289,7 @@ final class ConvOps {
             dst[o] = src[(o / ohw) * hw + argmax[o]];
         }
         Tensor out = Tensor.of(dst, g.n(), g.c(), g.outH(), g.outW()).toRaw(dt);
-        return LinearMap.record("MaxPool2DGather", gx, out, gg -> maxPoolScatter(gg, argmax, g, dt));
+        return LinearMap.record(gx, out, in -> new MaxPool2DGather(in, argmax, g, dt));
     }
 
     private static Tensor contiguousAs(Tensor t, DType dt) {
@@ -286,27 +323,7 @@ final class ConvOps {
             PoolKernels.maxPool2dForward(xc.storage.d, xc.offset, out.storage.d, 0, argmax, g);
         }
         if (Autograd.isRecording(x)) {
-            DType dt = x.dtype;
-            Autograd.attach(out, new Node("MaxPool2DWithIndicesBackward0", x) {
-                // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
-                final SavedTensor sx = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor gOut) {
-                    sx.get();
-                    if (Grad.isEnabled()) {
-                        return new Tensor[] {maxPoolScatter(gOut, argmax, g, dt)};
-                    }
-                    Tensor gc = gOut.contiguousRaw();
-                    Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
-                    if (dt == DType.FLOAT32) {
-                        PoolKernels.maxPool2dBackward(gc.storage.f, gc.offset, argmax, gx.storage.f, 0, g);
-                    } else {
-                        PoolKernels.maxPool2dBackward(gc.storage.d, gc.offset, argmax, gx.storage.d, 0, g);
-                    }
-                    return new Tensor[] {gx};
-                }
-            });
+            Autograd.attach(out, new MaxPool2DWithIndicesBackward0(x, argmax, g, x.dtype));
         }
         return unbatched(input, out);
     }
@@ -326,29 +343,8 @@ final class ConvOps {
             PoolKernels.avgPool2dForward(xc.storage.d, xc.offset, out.storage.d, 0, g);
         }
         if (Autograd.isRecording(x)) {
-            DType dt = x.dtype;
-            Autograd.attach(out, new Node("AvgPool2DBackward0", x) {
-                // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
-                final SavedTensor sx = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor gOut) {
-                    sx.get();
-                    Tensor gc = gOut.contiguousRaw();
-                    Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
-                    if (dt == DType.FLOAT32) {
-                        PoolKernels.avgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
-                    } else {
-                        PoolKernels.avgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
-                    }
-                    if (Grad.isEnabled()) {
-                        // createGraph: linear in gOut, with average pooling itself as the adjoint
-                        return new Tensor[] {LinearMap.record("AvgPool2DBackwardBackward0", gOut, gx,
-                                gg -> avgPool2d(gg, kernel, stride, padding, ceilMode, countIncludePad))};
-                    }
-                    return new Tensor[] {gx};
-                }
-            });
+            Autograd.attach(out, new AvgPool2DBackward0(x, g, x.dtype, kernel, stride, padding, ceilMode,
+                    countIncludePad));
         }
         return unbatched(input, out);
     }
@@ -373,30 +369,210 @@ final class ConvOps {
             PoolKernels.adaptiveAvgPool2dForward(xc.storage.d, xc.offset, out.storage.d, 0, g);
         }
         if (Autograd.isRecording(x)) {
-            DType dt = x.dtype;
-            Autograd.attach(out, new Node("AdaptiveAvgPool2DBackward0", x) {
-                // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
-                final SavedTensor sx = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor gOut) {
-                    sx.get();
-                    Tensor gc = gOut.contiguousRaw();
-                    Tensor gx = Tensor.empty(dt, new int[] {n, c, h, w});
-                    if (dt == DType.FLOAT32) {
-                        PoolKernels.adaptiveAvgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
-                    } else {
-                        PoolKernels.adaptiveAvgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
-                    }
-                    if (Grad.isEnabled()) {
-                        // createGraph: linear in gOut, with adaptive average pooling itself as the adjoint
-                        return new Tensor[] {LinearMap.record("AdaptiveAvgPool2DBackwardBackward0", gOut, gx,
-                                gg -> adaptiveAvgPool2d(gg, outH, outW))};
-                    }
-                    return new Tensor[] {gx};
-                }
-            });
+            Autograd.attach(out, new AdaptiveAvgPool2DBackward0(x, g, x.dtype, n, c, h, w, outH, outW));
         }
         return unbatched(input, out);
+    }
+
+    /** max_pool2d's rule: scatters the gradient to the argmax positions found in forward. */
+    static final class MaxPool2DWithIndicesBackward0 extends Node {
+        private final SavedTensor sx;
+        private final int[] argmax;
+        private final PoolGeometry g;
+        private final DType dt;
+
+        MaxPool2DWithIndicesBackward0(Tensor x, int[] argmax, PoolGeometry g, DType dt) {
+            super("MaxPool2DWithIndicesBackward0", x);
+            // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
+            this.sx = save(x);
+            this.argmax = argmax;
+            this.g = g;
+            this.dt = dt;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gOut) {
+            sx.get();
+            if (Grad.isEnabled()) {
+                return new Tensor[] {maxPoolScatter(gOut, argmax, g, dt)};
+            }
+            Tensor gc = gOut.contiguousRaw();
+            Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+            if (dt == DType.FLOAT32) {
+                PoolKernels.maxPool2dBackward(gc.storage.f, gc.offset, argmax, gx.storage.f, 0, g);
+            } else {
+                PoolKernels.maxPool2dBackward(gc.storage.d, gc.offset, argmax, gx.storage.d, 0, g);
+            }
+            return new Tensor[] {gx};
+        }
+    }
+
+    /** The createGraph form of max pooling's scatter; its adjoint gathers at the argmax positions. */
+    static final class MaxPool2DWithIndicesBackwardBackward0 extends LinearMap {
+        private final int[] argmax;
+        private final PoolGeometry g;
+        private final DType dt;
+
+        MaxPool2DWithIndicesBackwardBackward0(Tensor gOut, int[] argmax, PoolGeometry g, DType dt) {
+            super("MaxPool2DWithIndicesBackwardBackward0", gOut);
+            this.argmax = argmax;
+            this.g = g;
+            this.dt = dt;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return maxPoolGather(gg, argmax, g, dt);
+        }
+    }
+
+    /** The gather of {@link #maxPoolGather}; its adjoint scatters back to the argmax positions. */
+    static final class MaxPool2DGather extends LinearMap {
+        private final int[] argmax;
+        private final PoolGeometry g;
+        private final DType dt;
+
+        MaxPool2DGather(Tensor gx, int[] argmax, PoolGeometry g, DType dt) {
+            super("MaxPool2DGather", gx);
+            this.argmax = argmax;
+            this.g = g;
+            this.dt = dt;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return maxPoolScatter(gg, argmax, g, dt);
+        }
+    }
+
+    /** avg_pool2d's rule: spreads each output gradient evenly over its window. */
+    static final class AvgPool2DBackward0 extends Node {
+        private final SavedTensor sx;
+        private final PoolGeometry g;
+        private final DType dt;
+        private final int[] kernel;
+        private final int[] stride;
+        private final int[] padding;
+        private final boolean ceilMode;
+        private final boolean countIncludePad;
+
+        AvgPool2DBackward0(Tensor x, PoolGeometry g, DType dt, int[] kernel, int[] stride, int[] padding,
+                           boolean ceilMode, boolean countIncludePad) {
+            super("AvgPool2DBackward0", x);
+            // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
+            this.sx = save(x);
+            this.g = g;
+            this.dt = dt;
+            this.kernel = kernel;
+            this.stride = stride;
+            this.padding = padding;
+            this.ceilMode = ceilMode;
+            this.countIncludePad = countIncludePad;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gOut) {
+            sx.get();
+            Tensor gc = gOut.contiguousRaw();
+            Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+            if (dt == DType.FLOAT32) {
+                PoolKernels.avgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
+            } else {
+                PoolKernels.avgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
+            }
+            if (Grad.isEnabled()) {
+                // createGraph: linear in gOut, with average pooling itself as the adjoint
+                return new Tensor[] {LinearMap.record(gOut, gx, in -> new AvgPool2DBackwardBackward0(in, kernel,
+                        stride, padding, ceilMode, countIncludePad))};
+            }
+            return new Tensor[] {gx};
+        }
+    }
+
+    /** The createGraph form of average pooling's backward; its adjoint is average pooling itself. */
+    static final class AvgPool2DBackwardBackward0 extends LinearMap {
+        private final int[] kernel;
+        private final int[] stride;
+        private final int[] padding;
+        private final boolean ceilMode;
+        private final boolean countIncludePad;
+
+        AvgPool2DBackwardBackward0(Tensor gOut, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+                                   boolean countIncludePad) {
+            super("AvgPool2DBackwardBackward0", gOut);
+            this.kernel = kernel;
+            this.stride = stride;
+            this.padding = padding;
+            this.ceilMode = ceilMode;
+            this.countIncludePad = countIncludePad;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return avgPool2d(gg, kernel, stride, padding, ceilMode, countIncludePad);
+        }
+    }
+
+    /** adaptive_avg_pool2d's rule: spreads each output gradient evenly over its adaptive window. */
+    static final class AdaptiveAvgPool2DBackward0 extends Node {
+        private final SavedTensor sx;
+        private final PoolGeometry g;
+        private final DType dt;
+        private final int n;
+        private final int c;
+        private final int h;
+        private final int w;
+        private final int outH;
+        private final int outW;
+
+        AdaptiveAvgPool2DBackward0(Tensor x, PoolGeometry g, DType dt, int n, int c, int h, int w, int outH,
+                                   int outW) {
+            super("AdaptiveAvgPool2DBackward0", x);
+            // PyTorch saves the input; the rule needs only its shape, but an in-place change must fail
+            this.sx = save(x);
+            this.g = g;
+            this.dt = dt;
+            this.n = n;
+            this.c = c;
+            this.h = h;
+            this.w = w;
+            this.outH = outH;
+            this.outW = outW;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gOut) {
+            sx.get();
+            Tensor gc = gOut.contiguousRaw();
+            Tensor gx = Tensor.empty(dt, new int[] {n, c, h, w});
+            if (dt == DType.FLOAT32) {
+                PoolKernels.adaptiveAvgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
+            } else {
+                PoolKernels.adaptiveAvgPool2dBackward(gc.storage.d, gc.offset, gx.storage.d, 0, g);
+            }
+            if (Grad.isEnabled()) {
+                // createGraph: linear in gOut, with adaptive average pooling itself as the adjoint
+                return new Tensor[] {LinearMap.record(gOut, gx,
+                        in -> new AdaptiveAvgPool2DBackwardBackward0(in, outH, outW))};
+            }
+            return new Tensor[] {gx};
+        }
+    }
+
+    /** The createGraph form of adaptive average pooling's backward; its adjoint is the pooling itself. */
+    static final class AdaptiveAvgPool2DBackwardBackward0 extends LinearMap {
+        private final int outH;
+        private final int outW;
+
+        AdaptiveAvgPool2DBackwardBackward0(Tensor gOut, int outH, int outW) {
+            super("AdaptiveAvgPool2DBackwardBackward0", gOut);
+            this.outH = outH;
+            this.outW = outW;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return adaptiveAvgPool2d(gg, outH, outW);
+        }
     }
 }

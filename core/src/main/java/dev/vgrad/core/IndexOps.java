@@ -63,20 +63,7 @@ final class IndexOps {
         }
         Tensor[] inputs = tensors.toArray(new Tensor[0]);
         if (Autograd.isRecording(inputs)) {
-            Autograd.attach(out, new Node("CatBackward0", inputs) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor[] gs = new Tensor[sizes.length];
-                    int p = 0;
-                    for (int i = 0; i < sizes.length; i++) {
-                        if (needsGrad(i)) {
-                            gs[i] = g.narrow(dim, p, sizes[i]);
-                        }
-                        p += sizes[i];
-                    }
-                    return gs;
-                }
-            });
+            Autograd.attach(out, new CatBackward0(inputs, dim, sizes));
         }
         return out;
     }
@@ -217,25 +204,7 @@ final class IndexOps {
             }
         }
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
-            Autograd.attach(out, new Node("GatherBackward0", x, index) {
-                // PyTorch saves both; the offsets computed in forward stay valid while neither changes
-                final SavedTensor sx = save(input(0));
-                final SavedTensor si = save(input(1));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    sx.get();
-                    si.get();
-                    Tensor gx = scatterOffsets(g, gradOffsets, inShape);
-                    if (Grad.isEnabled()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): a scatter whose adjoint is the gather
-                        return new Tensor[] {LinearMap.record("GatherBackwardBackward0", g, gx,
-                                gg -> gatherOffsets(gg, gradOffsets, g.shape)), null};
-                    }
-                    return new Tensor[] {gx, null};
-                }
-            });
+            Autograd.attach(out, new GatherBackward0(x, index, gradOffsets));
         }
         return out;
     }
@@ -258,7 +227,7 @@ final class IndexOps {
         for (int i = 0; i < offsets.length; i++) {
             out.storage.set(i, c.storage.get(c.offset + offsets[i]));
         }
-        return LinearMap.record("GatherOffsetsBackward", gx, out, gg -> scatterOffsets(gg, offsets, gx.shape));
+        return LinearMap.record(gx, out, in -> new GatherOffsetsBackward(in, offsets));
     }
 
     static Tensor indexSelect(Tensor x, int dimArg, Tensor index) {
@@ -296,39 +265,164 @@ final class IndexOps {
             out.storage.set(0, x.item());
         }
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
-            Autograd.attach(out, new Node("IndexSelectBackward0", x, index) {
-                // PyTorch saves the index (not x); the positions copied from it stay valid while it is unchanged
-                final SavedTensor si = save(input(1));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor idx = si.get();
-                    if (Grad.isEnabled()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): index_add, whose adjoint is index_select
-                        Tensor gx;
-                        try (Grad.Scope off = Grad.disabled()) {
-                            gx = backward(g)[0];
-                        }
-                        return new Tensor[] {LinearMap.record("IndexSelectBackwardBackward0", g, gx,
-                                gg -> indexSelect(gg, dim, idx)), null};
-                    }
-                    Tensor gx = Tensor.zeros(g.dtype, inShape);
-                    if (inShape.length == 0) {
-                        for (int i = 0; i < sel.length; i++) {
-                            gx.storage.set(0, gx.storage.get(0) + g.item());
-                        }
-                        return new Tensor[] {gx, null};
-                    }
-                    for (int i = 0; i < sel.length; i++) {
-                        Tensor src = g.narrow(dim, i, 1);
-                        Tensor dst = gx.narrow(dim, sel[i], 1);
-                        ElementwiseOps.addInto(dst, src);
-                    }
-                    return new Tensor[] {gx, null};
-                }
-            });
+            Autograd.attach(out, new IndexSelectBackward0(x, index, dim, sel));
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ backward rules
+
+    /** cat's rule: each input gets its slice of the gradient along {@code dim}. */
+    static final class CatBackward0 extends Node {
+        private final int dim;
+        private final int[] sizes;
+
+        CatBackward0(Tensor[] inputs, int dim, int[] sizes) {
+            super("CatBackward0", inputs);
+            this.dim = dim;
+            this.sizes = sizes;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor[] gs = new Tensor[sizes.length];
+            int p = 0;
+            for (int i = 0; i < sizes.length; i++) {
+                if (needsGrad(i)) {
+                    gs[i] = g.narrow(dim, p, sizes[i]);
+                }
+                p += sizes[i];
+            }
+            return gs;
+        }
+    }
+
+    /** gather's rule: a scatter-add to the element offsets found in forward. */
+    static final class GatherBackward0 extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor si;
+        private final int[] inShape;
+        private final int[] gradOffsets;
+
+        GatherBackward0(Tensor x, Tensor index, int[] gradOffsets) {
+            super("GatherBackward0", x, index);
+            // PyTorch saves both; the offsets computed in forward stay valid while neither changes
+            this.sx = save(x);
+            this.si = save(index);
+            this.inShape = x.shape;
+            this.gradOffsets = gradOffsets;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            sx.get();
+            si.get();
+            Tensor gx = scatterOffsets(g, gradOffsets, inShape);
+            if (Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): a scatter whose adjoint is the gather
+                int[] gShape = g.shape;
+                return new Tensor[] {LinearMap.record(g, gx,
+                        in -> new GatherBackwardBackward0(in, gradOffsets, gShape)), null};
+            }
+            return new Tensor[] {gx, null};
+        }
+    }
+
+    /** The createGraph form of gather's scatter; its adjoint gathers at the same offsets. */
+    static final class GatherBackwardBackward0 extends LinearMap {
+        private final int[] offsets;
+        private final int[] gShape;
+
+        GatherBackwardBackward0(Tensor g, int[] offsets, int[] gShape) {
+            super("GatherBackwardBackward0", g);
+            this.offsets = offsets;
+            this.gShape = gShape;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return gatherOffsets(gg, offsets, gShape);
+        }
+    }
+
+    /** The gather of {@link #gatherOffsets}; its adjoint scatters back to the offsets. */
+    static final class GatherOffsetsBackward extends LinearMap {
+        private final int[] offsets;
+        private final int[] inShape;
+
+        GatherOffsetsBackward(Tensor gx, int[] offsets) {
+            super("GatherOffsetsBackward", gx);
+            this.offsets = offsets;
+            this.inShape = gx.shape;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return scatterOffsets(gg, offsets, inShape);
+        }
+    }
+
+    /** index_select's rule: index_add of the gradient's slices at the selected positions. */
+    static final class IndexSelectBackward0 extends Node {
+        private final SavedTensor si;
+        private final int[] inShape;
+        private final int dim;
+        private final int[] sel;
+
+        IndexSelectBackward0(Tensor x, Tensor index, int dim, int[] sel) {
+            super("IndexSelectBackward0", x, index);
+            // PyTorch saves the index (not x); the positions copied from it stay valid while it is unchanged
+            this.si = save(index);
+            this.inShape = x.shape;
+            this.dim = dim;
+            this.sel = sel;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor idx = si.get();
+            if (Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): index_add, whose adjoint is index_select
+                Tensor gx;
+                try (Grad.Scope off = Grad.disabled()) {
+                    gx = backward(g)[0];
+                }
+                return new Tensor[] {LinearMap.record(g, gx, in -> new IndexSelectBackwardBackward0(in, dim, idx)),
+                    null};
+            }
+            Tensor gx = Tensor.zeros(g.dtype, inShape);
+            if (inShape.length == 0) {
+                for (int i = 0; i < sel.length; i++) {
+                    gx.storage.set(0, gx.storage.get(0) + g.item());
+                }
+                return new Tensor[] {gx, null};
+            }
+            for (int i = 0; i < sel.length; i++) {
+                Tensor src = g.narrow(dim, i, 1);
+                Tensor dst = gx.narrow(dim, sel[i], 1);
+                ElementwiseOps.addInto(dst, src);
+            }
+            return new Tensor[] {gx, null};
+        }
+    }
+
+    /**
+     * The createGraph form of index_select's index_add; its adjoint is index_select. The index is saved (not
+     * held), like every tensor a rule keeps.
+     */
+    static final class IndexSelectBackwardBackward0 extends LinearMap {
+        private final int dim;
+        private final SavedTensor si;
+
+        IndexSelectBackwardBackward0(Tensor g, int dim, Tensor index) {
+            super("IndexSelectBackwardBackward0", g);
+            this.dim = dim;
+            this.si = save(index);
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return indexSelect(gg, dim, si.get());
+        }
     }
 }

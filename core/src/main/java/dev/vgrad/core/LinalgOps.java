@@ -109,34 +109,7 @@ final class LinalgOps {
         Tensor out = Tensor.empty(a.dtype, outShape);
         multiplyInto(a, b, out, batch, m, k, n);
         if (Autograd.isRecording(a, b)) {
-            boolean plain = ra == 2 && rb == 2;
-            Autograd.attach(out, new Node(plain ? "MmBackward0" : "BmmBackward0", a, b) {
-                final SavedTensor sa = needsGrad(1) ? save(input(0)) : null;
-                final SavedTensor sb = needsGrad(0) ? save(input(1)) : null;
-                final int[] aShape = input(0).shape;
-                final int[] bShape = input(1).shape;
-                // a gradient gets its input's layout (as ATen's mm backward does): for x.matmul(w.t()) the
-                // gradient of w.t() is computed as gᵀ·x, so w.grad is contiguous and no optimizer copies it
-                final boolean aT = plain && transposedLayout(input(0));
-                final boolean bT = plain && transposedLayout(input(1));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor ga = null;
-                    Tensor gb = null;
-                    if (needsGrad(0)) {
-                        Tensor bt = sb.get();
-                        ga = aT ? batched(bt, g.transpose(-1, -2)).transpose(-1, -2)
-                                : ReduceOps.sumToShape(batched(g, bt.transpose(-1, -2)), aShape);
-                    }
-                    if (needsGrad(1)) {
-                        Tensor at = sa.get();
-                        gb = bT ? batched(g.transpose(-1, -2), at).transpose(-1, -2)
-                                : ReduceOps.sumToShape(batched(at.transpose(-1, -2), g), bShape);
-                    }
-                    return new Tensor[] {ga, gb};
-                }
-            });
+            Autograd.attach(out, ra == 2 && rb == 2 ? new MmBackward0(a, b) : new BmmBackward0(a, b));
         }
         return out;
     }
@@ -201,6 +174,61 @@ final class LinalgOps {
                 }
                 idx[d] = 0;
             }
+        }
+    }
+
+    // ------------------------------------------------------------------ backward rules
+
+    /** matmul's rule: {@code ga = g·bᵀ}, {@code gb = aᵀ·g}, summed over broadcast batch dims. */
+    abstract static class MatmulRule extends Node {
+        private final SavedTensor sa;
+        private final SavedTensor sb;
+        private final int[] aShape;
+        private final int[] bShape;
+        // a gradient gets its input's layout (as ATen's mm backward does): for x.matmul(w.t()) the
+        // gradient of w.t() is computed as gᵀ·x, so w.grad is contiguous and no optimizer copies it
+        private final boolean aT;
+        private final boolean bT;
+
+        MatmulRule(String name, boolean plain, Tensor a, Tensor b) {
+            super(name, a, b);
+            this.sa = needsGrad(1) ? save(a) : null;
+            this.sb = needsGrad(0) ? save(b) : null;
+            this.aShape = a.shape;
+            this.bShape = b.shape;
+            this.aT = plain && transposedLayout(a);
+            this.bT = plain && transposedLayout(b);
+        }
+
+        @Override
+        protected final Tensor[] backward(Tensor g) {
+            Tensor ga = null;
+            Tensor gb = null;
+            if (needsGrad(0)) {
+                Tensor bt = sb.get();
+                ga = aT ? batched(bt, g.transpose(-1, -2)).transpose(-1, -2)
+                        : ReduceOps.sumToShape(batched(g, bt.transpose(-1, -2)), aShape);
+            }
+            if (needsGrad(1)) {
+                Tensor at = sa.get();
+                gb = bT ? batched(g.transpose(-1, -2), at).transpose(-1, -2)
+                        : ReduceOps.sumToShape(batched(at.transpose(-1, -2), g), bShape);
+            }
+            return new Tensor[] {ga, gb};
+        }
+    }
+
+    /** Two 2-D operands. */
+    static final class MmBackward0 extends MatmulRule {
+        MmBackward0(Tensor a, Tensor b) {
+            super("MmBackward0", true, a, b);
+        }
+    }
+
+    /** Batched (or broadcast) operands. */
+    static final class BmmBackward0 extends MatmulRule {
+        BmmBackward0(Tensor a, Tensor b) {
+            super("BmmBackward0", false, a, b);
         }
     }
 }

@@ -1,25 +1,36 @@
 package dev.vgrad.core;
 
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 
 /**
  * The createGraph form of a backward rule that is a linear map of the incoming gradient computed by a kernel
  * (scatter by indices, zero-padding a slice, pooling's backward): the result is recorded as an op whose own
  * backward is the map's adjoint, itself a differentiable op, so the family closes at every order
  * (docs/SEMANTICS.md §5.12).
+ *
+ * <p>Each map is a named subclass whose fields are what its adjoint needs (indices, shapes, geometry), never a
+ * tensor or a lambda, so the recorded node cannot keep a forward tensor alive.
  */
-final class LinearMap {
-    private LinearMap() {}
+abstract class LinearMap extends Node {
+    LinearMap(String name, Tensor in) {
+        super(name, in);
+    }
 
-    /** Records {@code out = L(in)}, with {@code adjoint} computing {@code Lᵀ}; returns {@code out}. */
-    static Tensor record(String name, Tensor in, Tensor out, UnaryOperator<Tensor> adjoint) {
+    /** {@code Lᵀ g}, as a differentiable op. */
+    abstract Tensor adjoint(Tensor g);
+
+    @Override
+    protected final Tensor[] backward(Tensor g) {
+        return new Tensor[] {adjoint(g)};
+    }
+
+    /**
+     * Records {@code out = L(in)} with the node {@code node.apply(in)} when {@code in} is recorded; returns
+     * {@code out}. The factory is called at most once and not kept.
+     */
+    static Tensor record(Tensor in, Tensor out, Function<Tensor, LinearMap> node) {
         if (Autograd.isRecording(in)) {
-            Autograd.attach(out, new Node(name, in) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {adjoint.apply(g)};
-                }
-            });
+            Autograd.attach(out, node.apply(in));
         }
         return out;
     }

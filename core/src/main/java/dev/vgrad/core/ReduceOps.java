@@ -195,14 +195,8 @@ final class ReduceOps {
         int[] outShape = reducedShape(x.shape, mask, keepdim);
         Tensor out = Tensor.contiguous(raw.storage, raw.dtype, outShape);
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
             int[] kShape = keepShape(x.shape, mask);
-            Autograd.attach(out, new Node(dims == null ? "SumBackward0" : "SumBackward1", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.reshape(kShape).expand(inShape)};
-                }
-            });
+            Autograd.attach(out, dims == null ? new SumBackward0(x, kShape) : new SumBackward1(x, kShape));
         }
         return out;
     }
@@ -239,14 +233,8 @@ final class ReduceOps {
         }
         Tensor out = Tensor.contiguous(raw.storage, raw.dtype, reducedShape(x.shape, mask, keepdim));
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
             int[] kShape = keepShape(x.shape, mask);
-            Autograd.attach(out, new Node(dims == null ? "MeanBackward0" : "MeanBackward1", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.div(n).reshape(kShape).expand(inShape)};
-                }
-            });
+            Autograd.attach(out, dims == null ? new MeanBackward0(x, kShape, n) : new MeanBackward1(x, kShape, n));
         }
         return out;
     }
@@ -275,28 +263,7 @@ final class ReduceOps {
         Tensor out = Tensor.contiguous(raw.storage, raw.dtype, reducedShape(x.shape, mask, keepdim));
         if (Autograd.isRecording(x)) {
             int[] kShape = keepShape(x.shape, mask);
-            int[] inShape = x.shape;
-            Autograd.attach(out, new Node(isMax ? "MaxBackward1" : "MinBackward1", new Tensor[] {x},
-                    new Tensor[] {out}) {
-                final SavedTensor sx = save(input(0));
-                final SavedTensor sy = saveOutput(extra(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    // the gradient is shared evenly among all elements equal to the extreme (PyTorch's rule)
-                    Tensor xs = sx.get();
-                    Tensor y = sy.get().reshape(kShape);
-                    Tensor hit = xs.eq(y);
-                    if (dims == null) {
-                        // max()/min(): a NaN result sends the gradient to the NaN elements (amax/amin do not)
-                        Tensor nanX = xs.ne(xs);
-                        Tensor nanY = y.ne(y);
-                        hit = hit.add(nanX.mul(nanY));
-                    }
-                    Tensor count = sum(hit, dims, true);
-                    return new Tensor[] {hit.mul(g.reshape(kShape).div(count)).expand(inShape).contiguous()};
-                }
-            });
+            Autograd.attach(out, isMax ? new MaxBackward1(x, out, dims, kShape) : new MinBackward1(x, out, dims, kShape));
         }
         return out;
     }
@@ -391,43 +358,8 @@ final class ReduceOps {
             out.storage.set(r, xp.storage.get(xp.offset + r * len + (int) idx[r]));
         }
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
-            Autograd.attach(out, new Node(isMax ? "MaxBackward0" : "MinBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor gc = g.contiguousRaw();
-                    int[] movedShape = new int[rank];
-                    int k = 0;
-                    int[] perm = new int[rank];
-                    for (int i = 0; i < rank; i++) {
-                        if (i != dim) {
-                            movedShape[k] = inShape[i];
-                            perm[k++] = i;
-                        }
-                    }
-                    movedShape[k] = len;
-                    perm[k] = dim;
-                    Tensor gm = Tensor.empty(gc.dtype, movedShape);
-                    for (int r = 0; r < rows; r++) {
-                        gm.storage.set(r * len + (int) idx[r], gc.storage.get(gc.offset + r));
-                    }
-                    int[] inv = new int[rank];
-                    for (int i = 0; i < rank; i++) {
-                        inv[perm[i]] = i;
-                    }
-                    Tensor gx = ShapeOps.permuteRaw(gm, inv).contiguousRaw();
-                    if (Grad.isEnabled()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): a scatter by the indices, adjoint a gather
-                        int[] keep = inShape.clone();
-                        keep[dim] = 1;
-                        Tensor index = Tensor.ofLongs(idx, keep);
-                        int[] gShape = g.shape;
-                        return new Tensor[] {LinearMap.record("MaxBackward0Backward", g, gx,
-                                gg -> gg.gather(dim, index).reshape(gShape))};
-                    }
-                    return new Tensor[] {gx};
-                }
-            });
+            Autograd.attach(out, isMax ? new MaxBackward0(x, dim, len, rows, idx)
+                    : new MinBackward0(x, dim, len, rows, idx));
         }
         return out;
     }
@@ -467,29 +399,8 @@ final class ReduceOps {
         softmaxRows(xt, yt, rows, cols, log);
         Tensor out = rank == 0 || dim == last ? yt : ShapeOps.transposeRaw(yt, dim, last).contiguousRaw();
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", new Tensor[] {x},
-                new Tensor[] {out}) {
-                final SavedTensor sy = saveOutput(extra(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor y = sy.get();
-                    if (Grad.isEnabled()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): the same rule as recorded ops
-                        if (rank == 0) {
-                            return new Tensor[] {log ? g.sub(y.exp().mul(g)) : g.sub(g.mul(y)).mul(y)};
-                        }
-                        int[] d = {dim};
-                        return new Tensor[] {log ? g.sub(y.exp().mul(g.sum(d, true)))
-                                : y.mul(g.sub(g.mul(y).sum(d, true)))};
-                    }
-                    Tensor ytr = (rank == 0 ? y : ShapeOps.transposeRaw(y, dim, last)).contiguousRaw();
-                    Tensor gtr = (rank == 0 ? g : ShapeOps.transposeRaw(g, dim, last)).contiguousRaw();
-                    Tensor gx = Tensor.empty(y.dtype, ytr.shape.clone());
-                    softmaxBackwardRows(ytr, gtr, gx, rows, cols, log);
-                    return new Tensor[] {rank == 0 || dim == last ? gx : ShapeOps.transposeRaw(gx, dim, last).contiguousRaw()};
-                }
-            });
+            Autograd.attach(out, log ? new LogSoftmaxBackward0(x, out, dim, last, rows, cols)
+                    : new SoftmaxBackward0(x, out, dim, last, rows, cols));
         }
         return out;
     }
@@ -498,12 +409,7 @@ final class ReduceOps {
     private static Tensor emptySoftmax(Tensor x, boolean log) {
         Tensor out = x.zerosLike();
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.zerosLike()};
-                }
-            });
+            Autograd.attach(out, new EmptySoftmaxBackward(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x));
         }
         return out;
     }
@@ -601,5 +507,276 @@ final class ReduceOps {
         }
         Tensor raw = reduceRaw(g, mask, Kind.SUM, "sum_to_size");
         return Tensor.contiguous(raw.storage, raw.dtype, shape.clone());
+    }
+
+    // ------------------------------------------------------------------ backward rules
+
+    /** sum's rule: the gradient, reshaped to the kept dims, expanded back to the input's shape. */
+    abstract static class SumRule extends Node {
+        private final int[] inShape;
+        private final int[] kShape;
+
+        SumRule(String name, Tensor x, int[] kShape) {
+            super(name, x);
+            this.inShape = x.shape;
+            this.kShape = kShape;
+        }
+
+        @Override
+        protected final Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.reshape(kShape).expand(inShape)};
+        }
+    }
+
+    /** {@code sum()} over every dim. */
+    static final class SumBackward0 extends SumRule {
+        SumBackward0(Tensor x, int[] kShape) {
+            super("SumBackward0", x, kShape);
+        }
+    }
+
+    /** {@code sum(dims)}. */
+    static final class SumBackward1 extends SumRule {
+        SumBackward1(Tensor x, int[] kShape) {
+            super("SumBackward1", x, kShape);
+        }
+    }
+
+    /** mean's rule: the gradient divided by the reduced count, expanded back to the input's shape. */
+    abstract static class MeanRule extends Node {
+        private final int[] inShape;
+        private final int[] kShape;
+        private final int n;
+
+        MeanRule(String name, Tensor x, int[] kShape, int n) {
+            super(name, x);
+            this.inShape = x.shape;
+            this.kShape = kShape;
+            this.n = n;
+        }
+
+        @Override
+        protected final Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.div(n).reshape(kShape).expand(inShape)};
+        }
+    }
+
+    /** {@code mean()} over every dim. */
+    static final class MeanBackward0 extends MeanRule {
+        MeanBackward0(Tensor x, int[] kShape, int n) {
+            super("MeanBackward0", x, kShape, n);
+        }
+    }
+
+    /** {@code mean(dims)}. */
+    static final class MeanBackward1 extends MeanRule {
+        MeanBackward1(Tensor x, int[] kShape, int n) {
+            super("MeanBackward1", x, kShape, n);
+        }
+    }
+
+    /** max()/min()/amax/amin's rule: the gradient shared evenly among all elements equal to the extreme. */
+    abstract static class ExtremeRule extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sy;
+        private final int[] dims;
+        private final int[] kShape;
+        private final int[] inShape;
+
+        ExtremeRule(String name, Tensor x, Tensor out, int[] dims, int[] kShape) {
+            super(name, x);
+            this.sx = save(x);
+            this.sy = saveOutput(out);
+            this.dims = dims;
+            this.kShape = kShape;
+            this.inShape = x.shape;
+        }
+
+        @Override
+        protected final Tensor[] backward(Tensor g) {
+            // the gradient is shared evenly among all elements equal to the extreme (PyTorch's rule)
+            Tensor xs = sx.get();
+            Tensor y = sy.get().reshape(kShape);
+            Tensor hit = xs.eq(y);
+            if (dims == null) {
+                // max()/min(): a NaN result sends the gradient to the NaN elements (amax/amin do not)
+                Tensor nanX = xs.ne(xs);
+                Tensor nanY = y.ne(y);
+                hit = hit.add(nanX.mul(nanY));
+            }
+            Tensor count = sum(hit, dims, true);
+            return new Tensor[] {hit.mul(g.reshape(kShape).div(count)).expand(inShape).contiguous()};
+        }
+    }
+
+    /** max() and amax. */
+    static final class MaxBackward1 extends ExtremeRule {
+        MaxBackward1(Tensor x, Tensor out, int[] dims, int[] kShape) {
+            super("MaxBackward1", x, out, dims, kShape);
+        }
+    }
+
+    /** min() and amin. */
+    static final class MinBackward1 extends ExtremeRule {
+        MinBackward1(Tensor x, Tensor out, int[] dims, int[] kShape) {
+            super("MinBackward1", x, out, dims, kShape);
+        }
+    }
+
+    /** max(dim)/min(dim)'s rule: the gradient goes to the index found in forward. */
+    abstract static class ExtremeDimRule extends Node {
+        private final int[] inShape;
+        private final int rank;
+        private final int dim;
+        private final int len;
+        private final int rows;
+        /** The forward's indices along {@code dim}, one per row (PyTorch saves them as the indices output). */
+        private final long[] idx;
+
+        ExtremeDimRule(String name, Tensor x, int dim, int len, int rows, long[] idx) {
+            super(name, x);
+            this.inShape = x.shape;
+            this.rank = x.shape.length;
+            this.dim = dim;
+            this.len = len;
+            this.rows = rows;
+            this.idx = idx;
+        }
+
+        @Override
+        protected final Tensor[] backward(Tensor g) {
+            Tensor gc = g.contiguousRaw();
+            int[] movedShape = new int[rank];
+            int k = 0;
+            int[] perm = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                if (i != dim) {
+                    movedShape[k] = inShape[i];
+                    perm[k++] = i;
+                }
+            }
+            movedShape[k] = len;
+            perm[k] = dim;
+            Tensor gm = Tensor.empty(gc.dtype, movedShape);
+            for (int r = 0; r < rows; r++) {
+                gm.storage.set(r * len + (int) idx[r], gc.storage.get(gc.offset + r));
+            }
+            int[] inv = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                inv[perm[i]] = i;
+            }
+            Tensor gx = ShapeOps.permuteRaw(gm, inv).contiguousRaw();
+            if (Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): a scatter by the indices, adjoint a gather
+                int[] keep = inShape.clone();
+                keep[dim] = 1;
+                int[] gShape = g.shape;
+                return new Tensor[] {LinearMap.record(g, gx, in -> new MaxBackward0Backward(in, dim, idx, keep,
+                        gShape))};
+            }
+            return new Tensor[] {gx};
+        }
+    }
+
+    /** max(dim). */
+    static final class MaxBackward0 extends ExtremeDimRule {
+        MaxBackward0(Tensor x, int dim, int len, int rows, long[] idx) {
+            super("MaxBackward0", x, dim, len, rows, idx);
+        }
+    }
+
+    /** min(dim). */
+    static final class MinBackward0 extends ExtremeDimRule {
+        MinBackward0(Tensor x, int dim, int len, int rows, long[] idx) {
+            super("MinBackward0", x, dim, len, rows, idx);
+        }
+    }
+
+    /** The createGraph form of max(dim)/min(dim)'s scatter; its adjoint gathers at the indices. */
+    static final class MaxBackward0Backward extends LinearMap {
+        private final int dim;
+        private final long[] idx;
+        private final int[] keep;
+        private final int[] gShape;
+
+        MaxBackward0Backward(Tensor g, int dim, long[] idx, int[] keep, int[] gShape) {
+            super("MaxBackward0Backward", g);
+            this.dim = dim;
+            this.idx = idx;
+            this.keep = keep;
+            this.gShape = gShape;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return gg.gather(dim, Tensor.ofLongs(idx, keep)).reshape(gShape);
+        }
+    }
+
+    /** softmax/log_softmax's rule, from the saved output along {@code dim}. */
+    abstract static class SoftmaxRule extends Node {
+        private final SavedTensor sy;
+        private final boolean log;
+        private final int rank;
+        private final int dim;
+        private final int last;
+        private final int rows;
+        private final int cols;
+
+        SoftmaxRule(String name, boolean log, Tensor x, Tensor out, int dim, int last, int rows, int cols) {
+            super(name, x);
+            this.sy = saveOutput(out);
+            this.log = log;
+            this.rank = x.shape.length;
+            this.dim = dim;
+            this.last = last;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        @Override
+        protected final Tensor[] backward(Tensor g) {
+            Tensor y = sy.get();
+            if (Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): the same rule as recorded ops
+                if (rank == 0) {
+                    return new Tensor[] {log ? g.sub(y.exp().mul(g)) : g.sub(g.mul(y)).mul(y)};
+                }
+                int[] d = {dim};
+                return new Tensor[] {log ? g.sub(y.exp().mul(g.sum(d, true)))
+                        : y.mul(g.sub(g.mul(y).sum(d, true)))};
+            }
+            Tensor ytr = (rank == 0 ? y : ShapeOps.transposeRaw(y, dim, last)).contiguousRaw();
+            Tensor gtr = (rank == 0 ? g : ShapeOps.transposeRaw(g, dim, last)).contiguousRaw();
+            Tensor gx = Tensor.empty(y.dtype, ytr.shape.clone());
+            softmaxBackwardRows(ytr, gtr, gx, rows, cols, log);
+            return new Tensor[] {rank == 0 || dim == last ? gx : ShapeOps.transposeRaw(gx, dim, last).contiguousRaw()};
+        }
+    }
+
+    /** softmax. */
+    static final class SoftmaxBackward0 extends SoftmaxRule {
+        SoftmaxBackward0(Tensor x, Tensor out, int dim, int last, int rows, int cols) {
+            super("SoftmaxBackward0", false, x, out, dim, last, rows, cols);
+        }
+    }
+
+    /** log_softmax. */
+    static final class LogSoftmaxBackward0 extends SoftmaxRule {
+        LogSoftmaxBackward0(Tensor x, Tensor out, int dim, int last, int rows, int cols) {
+            super("LogSoftmaxBackward0", true, x, out, dim, last, rows, cols);
+        }
+    }
+
+    /** softmax/log_softmax of an empty tensor: nothing saved, an empty gradient. */
+    static final class EmptySoftmaxBackward extends Node {
+        EmptySoftmaxBackward(String name, Tensor x) {
+            super(name, x);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.zerosLike()};
+        }
     }
 }

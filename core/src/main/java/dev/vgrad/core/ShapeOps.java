@@ -114,13 +114,7 @@ final class ShapeOps {
 
     private static Tensor reshapeNode(Tensor x, Tensor out) {
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
-            Autograd.attach(out, new ViewNode("ViewBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.reshape(inShape)};
-                }
-            });
+            Autograd.attach(out, new ViewBackward0(x));
         }
         return out;
     }
@@ -201,12 +195,7 @@ final class ShapeOps {
             for (int i = 0; i < rank; i++) {
                 inv[perm[i]] = i;
             }
-            Autograd.attach(out, new ViewNode("PermuteBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.permute(inv)};
-                }
-            });
+            Autograd.attach(out, new PermuteBackward0(x, inv));
         }
         return out;
     }
@@ -222,12 +211,7 @@ final class ShapeOps {
         int b = Shape.wrapDim("transpose", dim1, rank);
         Tensor out = transposeRaw(x, a, b);
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new ViewNode("TransposeBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.transpose(a, b)};
-                }
-            });
+            Autograd.attach(out, new TransposeBackward0(x, a, b));
         }
         return out;
     }
@@ -270,24 +254,7 @@ final class ShapeOps {
         st[dim] = steppedStride(op, x, dim, step, s[dim], empty);
         Tensor out = viewOf(x, s, st, offsetAt(op, x, dim, start, empty));
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
-            int from = start;
-            Autograd.attach(out, new ViewNode("SliceBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor gx = Tensor.zeros(g.dtype, inShape);
-                    int[] dstStride = gx.stride.clone();
-                    dstStride[dim] = steppedStride(op, gx, dim, step, s[dim], empty);
-                    Tensor dst = viewOf(gx, s, dstStride, offsetAt(op, gx, dim, from, empty));
-                    Strided.copy(g.storage, g.offset, s, g.stride, gx.storage, dst.offset, dst.stride);
-                    if (Grad.isEnabled()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): zero-padding, whose adjoint is the slice itself
-                        return new Tensor[] {LinearMap.record("SliceBackwardBackward0", g, gx,
-                                gg -> gg.slice(dim, from, from + (s[dim] - 1) * step + 1, step))};
-                    }
-                    return new Tensor[] {gx};
-                }
-            });
+            Autograd.attach(out, new SliceBackward0(x, op, dim, start, step, s, empty));
         }
         return out;
     }
@@ -436,13 +403,7 @@ final class ShapeOps {
         Shape.checked("expand", s);
         Tensor out = viewOf(x, s, st, x.offset);
         if (Autograd.isRecording(x)) {
-            int[] inShape = x.shape;
-            Autograd.attach(out, new ViewNode("ExpandBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {ReduceOps.sumToShape(g, inShape)};
-                }
-            });
+            Autograd.attach(out, new ExpandBackward0(x));
         }
         return out;
     }
@@ -450,13 +411,143 @@ final class ShapeOps {
     static Tensor clone(Tensor x, String name) {
         Tensor out = x.copyDetached();
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node(name, x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g};
-                }
-            });
+            Autograd.attach(out, new CloneBackward0(name, x));
         }
         return out;
+    }
+
+    // ------------------------------------------------------------------ backward rules
+
+    /** view/reshape's rule: the gradient reshaped to the input's shape. */
+    static final class ViewBackward0 extends ViewNode {
+        private final int[] inShape;
+
+        ViewBackward0(Tensor x) {
+            super("ViewBackward0", x);
+            this.inShape = x.shape;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.reshape(inShape)};
+        }
+    }
+
+    /** permute's rule: the gradient permuted back by the inverse permutation. */
+    static final class PermuteBackward0 extends ViewNode {
+        private final int[] inv;
+
+        PermuteBackward0(Tensor x, int[] inv) {
+            super("PermuteBackward0", x);
+            this.inv = inv;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.permute(inv)};
+        }
+    }
+
+    /** transpose's rule: the same transpose of the gradient. */
+    static final class TransposeBackward0 extends ViewNode {
+        private final int a;
+        private final int b;
+
+        TransposeBackward0(Tensor x, int a, int b) {
+            super("TransposeBackward0", x);
+            this.a = a;
+            this.b = b;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.transpose(a, b)};
+        }
+    }
+
+    /** slice's rule: the gradient written into the sliced positions of zeros of the input's shape. */
+    static final class SliceBackward0 extends ViewNode {
+        private final int[] inShape;
+        private final String op;
+        private final int dim;
+        private final int from;
+        private final int step;
+        /** The slice's shape. */
+        private final int[] s;
+        private final boolean empty;
+
+        SliceBackward0(Tensor x, String op, int dim, int from, int step, int[] s, boolean empty) {
+            super("SliceBackward0", x);
+            this.inShape = x.shape;
+            this.op = op;
+            this.dim = dim;
+            this.from = from;
+            this.step = step;
+            this.s = s;
+            this.empty = empty;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor gx = Tensor.zeros(g.dtype, inShape);
+            int[] dstStride = gx.stride.clone();
+            dstStride[dim] = steppedStride(op, gx, dim, step, s[dim], empty);
+            Tensor dst = viewOf(gx, s, dstStride, offsetAt(op, gx, dim, from, empty));
+            Strided.copy(g.storage, g.offset, s, g.stride, gx.storage, dst.offset, dst.stride);
+            if (Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): zero-padding, whose adjoint is the slice itself
+                return new Tensor[] {LinearMap.record(g, gx,
+                        in -> new SliceBackwardBackward0(in, dim, from, from + (s[dim] - 1) * step + 1, step))};
+            }
+            return new Tensor[] {gx};
+        }
+    }
+
+    /** The createGraph form of slice's zero-padding; its adjoint is the slice. */
+    static final class SliceBackwardBackward0 extends LinearMap {
+        private final int dim;
+        private final int start;
+        private final int end;
+        private final int step;
+
+        SliceBackwardBackward0(Tensor g, int dim, int start, int end, int step) {
+            super("SliceBackwardBackward0", g);
+            this.dim = dim;
+            this.start = start;
+            this.end = end;
+            this.step = step;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return gg.slice(dim, start, end, step);
+        }
+    }
+
+    /** expand's rule: the gradient summed over the expanded dims. */
+    static final class ExpandBackward0 extends ViewNode {
+        private final int[] inShape;
+
+        ExpandBackward0(Tensor x) {
+            super("ExpandBackward0", x);
+            this.inShape = x.shape;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {ReduceOps.sumToShape(g, inShape)};
+        }
+    }
+
+    /** clone/contiguous's rule: the identity. */
+    static final class CloneBackward0 extends Node {
+        CloneBackward0(String name, Tensor x) {
+            super(name, x);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g};
+        }
     }
 }

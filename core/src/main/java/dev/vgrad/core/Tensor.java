@@ -1327,12 +1327,7 @@ public final class Tensor {
      */
     private void overwrittenHistory(String name) {
         if (gradFn != null && Grad.isEnabled()) {
-            rebaseHistory(new Node(name) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[0];
-                }
-            });
+            rebaseHistory(new OverwrittenBackward(name));
         }
     }
 
@@ -1351,20 +1346,42 @@ public final class Tensor {
         storage.version++;
         if (Autograd.isRecording(this, src)) {
             // the old value is overwritten: the gradient flows to src only (PyTorch's CopyBackwards)
-            int[] srcShape = src.shape;
-            DType srcType = src.dtype;
-            rebaseHistory(new Node("CopyBackwards", src) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor gs = ReduceOps.sumToShape(g, srcShape);
-                    // under createGraph (docs/SEMANTICS.md §5.12) the cast is recorded
-                    return new Tensor[] {gs.dtype == srcType ? gs : Grad.isEnabled() ? gs.to(srcType) : gs.toRaw(srcType)};
-                }
-            });
+            rebaseHistory(new CopyBackwards(src));
         } else {
             overwrittenHistory("CopyBackwards");
         }
         return this;
+    }
+
+    /** The history of a tensor whose every element an in-place op overwrote: no inputs, nothing flows back. */
+    static final class OverwrittenBackward extends Node {
+        OverwrittenBackward(String name) {
+            super(name);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[0];
+        }
+    }
+
+    /** copy_'s rule: the gradient flows to the source only, summed to its shape and cast to its dtype. */
+    static final class CopyBackwards extends Node {
+        private final int[] srcShape;
+        private final DType srcType;
+
+        CopyBackwards(Tensor src) {
+            super("CopyBackwards", src);
+            this.srcShape = src.shape;
+            this.srcType = src.dtype;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor gs = ReduceOps.sumToShape(g, srcShape);
+            // under createGraph (docs/SEMANTICS.md §5.12) the cast is recorded
+            return new Tensor[] {gs.dtype == srcType ? gs : Grad.isEnabled() ? gs.to(srcType) : gs.toRaw(srcType)};
+        }
     }
 
     /** Clamps in place. */

@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * After backward (without retain_graph) the tensors a node saved are freed even while the loss, and so the whole
- * graph, is still referenced (PyTorch: saved variables are released; only the grad_fn objects remain). Guards
- * against nodes that keep their inputs in hidden fields of an anonymous class (see {@link Node#input(int)}).
+ * graph, is still referenced (PyTorch: saved variables are released; only the grad_fn objects remain).
+ *
+ * <p>What protects every op is structural: nn's NodeFieldsTest checks that each backward rule in core and nn is a
+ * named class whose fields can hold only SavedTensors and plain values, so no rule can keep a forward tensor. This
+ * test is the end-to-end smoke check that saved tensors are in fact released, on two ops that save their inputs.
  */
 class GraphReleaseTest {
     private record Step(Tensor loss, WeakReference<Tensor> activation) {}
@@ -48,14 +51,8 @@ class GraphReleaseTest {
     void savedTensorsAreFreedAfterBackwardWhileLossIsAlive() {
         Tensor m = Tensor.randn(new Generator(2), 16, 8);
         assertReleased("matmul (input a)", h -> h.matmul(m), 4, 16);
-        assertReleased("matmul (input b)", h -> m.t().matmul(h), 16, 3);
         Tensor k = Tensor.randn(new Generator(3), 4, 2, 3, 3);
         assertReleased("conv2d", h -> h.conv2d(k, null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1),
                 2, 2, 6, 6);
-        assertReleased("clamp", h -> h.clamp(-0.5, 0.5), 5, 7);
-        assertReleased("amax", h -> h.amax(new int[] {1}, false), 5, 7);
-        assertReleased("max(dim)", h -> h.max(1, false), 5, 7);
-        assertReleased("softmax", h -> h.softmax(1).mul(Tensor.randn(new Generator(4), 5, 7)), 5, 7);
-        assertReleased("logSoftmax", h -> h.logSoftmax(0).mul(Tensor.randn(new Generator(5), 5, 7)), 5, 7);
     }
 }

@@ -137,115 +137,8 @@ final class BatchNormOp {
             writeUnversioned(runningVar, newVar);
         }
         if (Autograd.isRecording(x, weight, bias)) {
-            final boolean batchStats = training;
-            final DType xDtype = x.dtype();
-            // input(i), not x: naming x here would keep the activation alive beyond backward
-            final DType wDtype = weight == null ? null : weight.dtype();
-            final int[] wShape = weight == null ? null : weight.shape();
-            final DType bDtype = bias == null ? null : bias.dtype();
-            final int[] bShape = bias == null ? null : bias.shape();
-            Autograd.attach(y, new Node("NativeBatchNormBackward0", new Tensor[] {x, weight, bias},
-                    new Tensor[] {runningMean, runningVar}) {
-                final SavedTensor sx = save(input(0));
-                final SavedTensor sw = input(1) == null ? null : save(input(1));
-                // PyTorch saves the running statistics too (after this call's update of them): the eval-mode
-                // rule reads their forward copies in mean/invstd, valid only while they are unchanged
-                final SavedTensor srm = extra(0) == null ? null : save(extra(0));
-                final SavedTensor srv = extra(1) == null ? null : save(extra(1));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    if (srm != null) {
-                        srm.get();
-                    }
-                    if (srv != null) {
-                        srv.get();
-                    }
-                    if (dev.vgrad.core.Grad.isEnabled()) {
-                        return differentiable(g);
-                    }
-                    Plane xv = new Plane(sx.get().detach().contiguous(), nBatch, channels, spatial);
-                    Tensor gc = g.detach().dtype() == xDtype ? g.detach().contiguous() : g.detach().to(xDtype).contiguous();
-                    Plane gv = new Plane(gc, nBatch, channels, spatial);
-                    double[] wv = sw == null ? null : Raw.doubles(sw.get());
-                    boolean needX = needsGrad(0);
-                    // each channel's gradient is read (both sums) before that channel's input gradient is
-                    // written, so a private incoming gradient can hold the result
-                    Tensor gxT = !needX ? null : reusableGradOutput(gc, xDtype, shape);
-                    if (needX && gxT == null) {
-                        gxT = Tensor.zeros(xDtype, shape);
-                    }
-                    Plane gx = needX ? new Plane(gxT, nBatch, channels, spatial) : null;
-                    double[] gw = new double[channels];
-                    double[] gb = new double[channels];
-                    run(channels, xv.numel(), c -> {
-                        double mu = mean[c];
-                        double inv = invstd[c];
-                        double[] sd = gv.sumAndDotCentered(xv, c, mu);
-                        double sumG = sd[0];
-                        double dot = sd[1];
-                        gb[c] = sumG;
-                        gw[c] = dot * inv;
-                        if (gx != null) {
-                            double wc = wv == null ? 1.0 : wv[c];
-                            if (batchStats) {
-                                // grad_x = (g - (x-mu)·k - mean(g))·inv·w, k = Σg(x-mu)·inv²/n  (ATen's form)
-                                gx.batchNormGrad(gv, xv, c, mu, dot * inv * inv / count, sumG / count, inv * wc);
-                            } else {
-                                gx.scaled(gv, c, inv * wc);
-                            }
-                        }
-                    });
-                    return new Tensor[] {
-                        gxT,
-                        wDtype != null && needsGrad(1) ? Raw.tensor(gw, wDtype, wShape) : null,
-                        bDtype != null && needsGrad(2) ? Raw.tensor(gb, bDtype, bShape) : null,
-                    };
-                }
-
-                /**
-                 * The rule as recorded ops for createGraph (docs/SEMANTICS.md §5.12). With x̂ = (x − μ)·σ⁻¹ per
-                 * channel: ∂b = Σg, ∂w = Σg·x̂, and ∂x = w·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) with batch statistics
-                 * (μ and σ recomputed from the saved input, so they are differentiated too), w·σ⁻¹·g with running
-                 * statistics (constants).
-                 */
-                private Tensor[] differentiable(Tensor g) {
-                    Tensor xs = sx.get();
-                    int rank = shape.length;
-                    int[] dims = new int[rank - 1];
-                    dims[0] = 0;
-                    for (int d = 2; d < rank; d++) {
-                        dims[d - 1] = d;
-                    }
-                    int[] cShape = new int[rank];
-                    java.util.Arrays.fill(cShape, 1);
-                    cShape[1] = channels;
-                    Tensor gg = g.dtype() == xDtype ? g : g.to(xDtype);
-                    Tensor xhat;
-                    Tensor inv;
-                    if (batchStats) {
-                        Tensor mu = xs.mean(dims, true);
-                        Tensor xc = xs.sub(mu);
-                        inv = xc.mul(xc).mean(dims, true).add(eps).pow(-0.5);
-                        xhat = xc.mul(inv);
-                    } else {
-                        inv = Raw.tensor(invstd, xDtype, cShape);
-                        xhat = xs.sub(Raw.tensor(mean, xDtype, cShape)).mul(inv);
-                    }
-                    Tensor gx = null;
-                    if (needsGrad(0)) {
-                        Tensor scale = sw == null ? inv : inv.mul(sw.get().to(xDtype).reshape(cShape));
-                        gx = batchStats
-                                ? gg.sub(gg.mean(dims, true)).sub(xhat.mul(gg.mul(xhat).mean(dims, true))).mul(scale)
-                                : gg.mul(scale);
-                    }
-                    return new Tensor[] {
-                        gx,
-                        wDtype != null && needsGrad(1) ? gg.mul(xhat).sum(dims, false).to(wDtype) : null,
-                        bDtype != null && needsGrad(2) ? gg.sum(dims, false).to(bDtype) : null,
-                    };
-                }
-            });
+            Autograd.attach(y, new NativeBatchNormBackward0(x, weight, bias, runningMean, runningVar, training, nBatch,
+                    channels, spatial, count, eps, shape, mean, invstd));
         }
         return y;
     }
@@ -487,6 +380,151 @@ final class BatchNormOp {
     private static void checkSize(String name, Tensor t, int channels) {
         if (t != null && t.numel() != channels) {
             throw new IllegalStateException(name + " should contain " + channels + " elements not " + t.numel());
+        }
+    }
+
+    /**
+     * batch_norm's rule. Besides what PyTorch saves (input, weight, running statistics), it keeps the per-channel
+     * mean and inverse standard deviation of the forward as double[] (PyTorch's save_mean / save_invstd): the
+     * statistics themselves, not a copy of any tensor.
+     */
+    static final class NativeBatchNormBackward0 extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sw;
+        private final SavedTensor srm;
+        private final SavedTensor srv;
+        private final boolean batchStats;
+        private final DType xDtype;
+        private final DType wDtype;
+        private final int[] wShape;
+        private final DType bDtype;
+        private final int[] bShape;
+        private final int nBatch;
+        private final int channels;
+        private final int spatial;
+        private final long count;
+        private final double eps;
+        private final int[] shape;
+        private final double[] mean;
+        private final double[] invstd;
+
+        NativeBatchNormBackward0(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                                 boolean batchStats, int nBatch, int channels, int spatial, long count, double eps,
+                                 int[] shape, double[] mean, double[] invstd) {
+            super("NativeBatchNormBackward0", x, weight, bias);
+            this.sx = save(x);
+            this.sw = weight == null ? null : save(weight);
+            // PyTorch saves the running statistics too (after this call's update of them): the eval-mode
+            // rule reads their forward copies in mean/invstd, valid only while they are unchanged
+            this.srm = runningMean == null ? null : save(runningMean);
+            this.srv = runningVar == null ? null : save(runningVar);
+            this.batchStats = batchStats;
+            this.xDtype = x.dtype();
+            this.wDtype = weight == null ? null : weight.dtype();
+            this.wShape = weight == null ? null : weight.shape();
+            this.bDtype = bias == null ? null : bias.dtype();
+            this.bShape = bias == null ? null : bias.shape();
+            this.nBatch = nBatch;
+            this.channels = channels;
+            this.spatial = spatial;
+            this.count = count;
+            this.eps = eps;
+            this.shape = shape;
+            this.mean = mean;
+            this.invstd = invstd;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            if (srm != null) {
+                srm.get();
+            }
+            if (srv != null) {
+                srv.get();
+            }
+            if (dev.vgrad.core.Grad.isEnabled()) {
+                return differentiable(g);
+            }
+            Plane xv = new Plane(sx.get().detach().contiguous(), nBatch, channels, spatial);
+            Tensor gc = g.detach().dtype() == xDtype ? g.detach().contiguous() : g.detach().to(xDtype).contiguous();
+            Plane gv = new Plane(gc, nBatch, channels, spatial);
+            double[] wv = sw == null ? null : Raw.doubles(sw.get());
+            boolean needX = needsGrad(0);
+            // each channel's gradient is read (both sums) before that channel's input gradient is
+            // written, so a private incoming gradient can hold the result
+            Tensor gxT = !needX ? null : reusableGradOutput(gc, xDtype, shape);
+            if (needX && gxT == null) {
+                gxT = Tensor.zeros(xDtype, shape);
+            }
+            Plane gx = needX ? new Plane(gxT, nBatch, channels, spatial) : null;
+            double[] gw = new double[channels];
+            double[] gb = new double[channels];
+            run(channels, xv.numel(), c -> {
+                double mu = mean[c];
+                double inv = invstd[c];
+                double[] sd = gv.sumAndDotCentered(xv, c, mu);
+                double sumG = sd[0];
+                double dot = sd[1];
+                gb[c] = sumG;
+                gw[c] = dot * inv;
+                if (gx != null) {
+                    double wc = wv == null ? 1.0 : wv[c];
+                    if (batchStats) {
+                        // grad_x = (g - (x-mu)·k - mean(g))·inv·w, k = Σg(x-mu)·inv²/n  (ATen's form)
+                        gx.batchNormGrad(gv, xv, c, mu, dot * inv * inv / count, sumG / count, inv * wc);
+                    } else {
+                        gx.scaled(gv, c, inv * wc);
+                    }
+                }
+            });
+            return new Tensor[] {
+                gxT,
+                wDtype != null && needsGrad(1) ? Raw.tensor(gw, wDtype, wShape) : null,
+                bDtype != null && needsGrad(2) ? Raw.tensor(gb, bDtype, bShape) : null,
+            };
+        }
+
+        /**
+         * The rule as recorded ops for createGraph (docs/SEMANTICS.md §5.12). With x̂ = (x − μ)·σ⁻¹ per
+         * channel: ∂b = Σg, ∂w = Σg·x̂, and ∂x = w·σ⁻¹·(g − mean(g) − x̂·mean(g·x̂)) with batch statistics
+         * (μ and σ recomputed from the saved input, so they are differentiated too), w·σ⁻¹·g with running
+         * statistics (constants).
+         */
+        private Tensor[] differentiable(Tensor g) {
+            Tensor xs = sx.get();
+            int rank = shape.length;
+            int[] dims = new int[rank - 1];
+            dims[0] = 0;
+            for (int d = 2; d < rank; d++) {
+                dims[d - 1] = d;
+            }
+            int[] cShape = new int[rank];
+            java.util.Arrays.fill(cShape, 1);
+            cShape[1] = channels;
+            Tensor gg = g.dtype() == xDtype ? g : g.to(xDtype);
+            Tensor xhat;
+            Tensor inv;
+            if (batchStats) {
+                Tensor mu = xs.mean(dims, true);
+                Tensor xc = xs.sub(mu);
+                inv = xc.mul(xc).mean(dims, true).add(eps).pow(-0.5);
+                xhat = xc.mul(inv);
+            } else {
+                inv = Raw.tensor(invstd, xDtype, cShape);
+                xhat = xs.sub(Raw.tensor(mean, xDtype, cShape)).mul(inv);
+            }
+            Tensor gx = null;
+            if (needsGrad(0)) {
+                Tensor scale = sw == null ? inv : inv.mul(sw.get().to(xDtype).reshape(cShape));
+                gx = batchStats
+                        ? gg.sub(gg.mean(dims, true)).sub(xhat.mul(gg.mul(xhat).mean(dims, true))).mul(scale)
+                        : gg.mul(scale);
+            }
+            return new Tensor[] {
+                gx,
+                wDtype != null && needsGrad(1) ? gg.mul(xhat).sum(dims, false).to(wDtype) : null,
+                bDtype != null && needsGrad(2) ? gg.sum(dims, false).to(bDtype) : null,
+            };
         }
     }
 }

@@ -169,169 +169,9 @@ final class CrossEntropyOp {
             out = Raw.tensor(new double[] {v}, input.dtype(), new int[0]);
         }
         if (Autograd.isRecording(input, target, weight)) {
-            final Reduction red = reduction;
-            final DType inDtype = input.dtype();
-            final DType tDtype = target.dtype();
-            Autograd.attach(out, new Node(logProbs ? "NllLossBackward0" : "CrossEntropyLossBackward0", input, target,
-                    weight) {
-                // What PyTorch saves (docs/SEMANTICS.md §5.7), input(i) rather than the locals (see Node.input):
-                // nll_loss saves its input, cross_entropy only its private log-softmax, so the rule reads the
-                // forward's private copy x and an in-place change to cross_entropy's input is allowed; the target
-                // and the class weights are saved by both (t and w are their forward copies, valid while the
-                // version checks pass)
-                final SavedTensor sx = logProbs ? save(input(0)) : null;
-                final SavedTensor st = save(input(1));
-                final SavedTensor sw = input(2) == null ? null : save(input(2));
-                // cross_entropy's input, read (and version-checked) only by a createGraph pass, so the fast
-                // path keeps PyTorch's permission to modify it in place
-                final SavedTensor sIn = logProbs ? sx : save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    if (Grad.isEnabled()) {
-                        return differentiable(g);
-                    }
-                    if (sx != null) {
-                        sx.get();
-                    }
-                    if (sw != null) {
-                        sw.get();
-                    }
-                    st.get();
-                    double[] xv = x;
-                    double[] pv = p;
-                    double[] gv = Raw.doubles(g);
-                    boolean needX = needsGrad(0);
-                    boolean needT = probTarget && needsGrad(1);
-                    double[] gx = needX ? new double[xv.length] : null;
-                    double[] gt = needT ? new double[xv.length] : null;
-                    run(rows, (long) rows * classes, r -> {
-                        if (t != null && t[r] == ignoreIndex) {
-                            return;
-                        }
-                        double coef = red == Reduction.NONE ? gv[r] : red == Reduction.SUM ? gv[0] : gv[0] / denom;
-                        int n = r / spatial;
-                        int s = r % spatial;
-                        int base = n * cs + s;
-                        if (logProbs) {
-                            int tc = (int) t[r];
-                            if (gx != null) {
-                                gx[base + tc * spatial] = -coef * (w == null ? 1.0 : w[tc]);
-                            }
-                            return;
-                        }
-                        double m = Double.NEGATIVE_INFINITY;
-                        for (int c = 0; c < classes; c++) {
-                            double v = xv[base + c * spatial];
-                            if (v > m || Double.isNaN(v)) {
-                                m = v;
-                            }
-                            if (Double.isNaN(v)) {
-                                break;
-                            }
-                        }
-                        double sum = 0;
-                        for (int c = 0; c < classes; c++) {
-                            sum += Math.exp(xv[base + c * spatial] - m);
-                        }
-                        double lse = m + Math.log(sum);
-                        if (t != null) {
-                            int tc = (int) t[r];
-                            double wt = w == null ? 1.0 : w[tc];
-                            double a = (1 - eps) * wt + eps / classes * (w == null ? classes : wSum);
-                            for (int c = 0; c < classes; c++) {
-                                int i = base + c * spatial;
-                                double pc = Math.exp(xv[i] - lse);
-                                double v = pc * a - (eps / classes) * (w == null ? 1.0 : w[c]);
-                                if (c == tc) {
-                                    v -= (1 - eps) * wt;
-                                }
-                                if (gx != null) {
-                                    gx[i] = coef * v;
-                                }
-                            }
-                        } else {
-                            double a = 0;
-                            for (int c = 0; c < classes; c++) {
-                                int i = base + c * spatial;
-                                a += (w == null ? 1.0 : w[c]) * ((1 - eps) * pv[i] + eps / classes);
-                            }
-                            for (int c = 0; c < classes; c++) {
-                                int i = base + c * spatial;
-                                double wc = w == null ? 1.0 : w[c];
-                                double lp = xv[i] - lse;
-                                if (gx != null) {
-                                    double q = (1 - eps) * pv[i] + eps / classes;
-                                    gx[i] = coef * (Math.exp(lp) * a - wc * q);
-                                }
-                                if (gt != null) {
-                                    gt[i] = -coef * (1 - eps) * wc * lp;
-                                }
-                            }
-                        }
-                    });
-                    return new Tensor[] {
-                        gx == null ? null : Raw.tensor(gx, inDtype, shape),
-                        gt == null ? null : Raw.tensor(gt, tDtype, shape),
-                        null,
-                    };
-                }
-
-                /**
-                 * The rule as recorded ops for createGraph (docs/SEMANTICS.md §5.12). With M the per-element
-                 * target weights (one-hot or probabilities, smoothed, times the class weights, zero on ignored
-                 * rows) and c the incoming gradient per row (scaled by the reduction): d/dx = c·(softmax(x)·ΣM − M)
-                 * for cross_entropy, −c·M for nll_loss, and d/dtarget = −c·(1−ε)·w·log_softmax(x).
-                 */
-                private Tensor[] differentiable(Tensor g) {
-                    int cdim = unbatched ? 0 : 1;
-                    Tensor wB = null;
-                    if (sw != null) {
-                        int[] ws = new int[Math.max(1, shape.length - cdim)];
-                        Arrays.fill(ws, 1);
-                        ws[0] = classes;
-                        wB = sw.get().to(inDtype).reshape(ws);
-                    }
-                    Tensor m;
-                    if (probTarget) {
-                        m = st.get().mul(1 - eps).add(eps / classes);
-                        m = wB == null ? m : m.mul(wB);
-                    } else {
-                        st.get();
-                        double[] mv = new double[x.length];
-                        for (int r = 0; r < rows; r++) {
-                            if (t[r] == ignoreIndex) {
-                                continue;
-                            }
-                            int base = (r / spatial) * cs + r % spatial;
-                            int tc = (int) t[r];
-                            for (int c = 0; c < classes; c++) {
-                                double wc = w == null ? 1.0 : w[c];
-                                mv[base + c * spatial] = eps / classes * wc
-                                        + (c == tc ? (1 - eps) * (w == null ? 1.0 : w[tc]) : 0);
-                            }
-                        }
-                        m = Raw.tensor(mv, inDtype, shape);
-                    }
-                    Tensor coef = red == Reduction.NONE ? (unbatched ? g : g.unsqueeze(1))
-                            : red == Reduction.SUM ? g : g.div(denom);
-                    Tensor gx = null;
-                    Tensor gt = null;
-                    if (logProbs) {
-                        gx = needsGrad(0) ? coef.mul(m).neg() : null;
-                    } else {
-                        Tensor logp = sIn.get().logSoftmax(cdim);
-                        if (needsGrad(0)) {
-                            gx = coef.mul(logp.exp().mul(m.sum(new int[] {cdim}, true)).sub(m));
-                        }
-                        if (probTarget && needsGrad(1)) {
-                            Tensor lw = wB == null ? logp : logp.mul(wB);
-                            gt = coef.mul(lw).mul(-(1 - eps));
-                        }
-                    }
-                    return new Tensor[] {gx, gt, null};
-                }
-            });
+            Autograd.attach(out, new CrossEntropyBackward(logProbs ? "NllLossBackward0" : "CrossEntropyLossBackward0",
+                    input, target, weight, logProbs, probTarget, unbatched, reduction, shape, classes, spatial, rows,
+                    ignoreIndex, eps, wSum, denom, x, p, t, w));
         }
         return out;
     }
@@ -384,6 +224,221 @@ final class CrossEntropyOp {
             for (int r = 0; r < rows; r++) {
                 perRow.run(r);
             }
+        }
+    }
+
+    /**
+     * The rule of cross_entropy ({@code CrossEntropyLossBackward0}) and nll_loss ({@code NllLossBackward0}): one
+     * class, since both share the loop; the name is the op's. Besides the saved tensors it keeps the forward's
+     * private double/long copies of the scores, probability target, class-index target and class weights (x, p,
+     * t, w): plain arrays the forward made for itself, which reference no tensor, the equivalent of the
+     * log-softmax PyTorch saves.
+     */
+    static final class CrossEntropyBackward extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor st;
+        private final SavedTensor sw;
+        private final SavedTensor sIn;
+        private final boolean logProbs;
+        private final boolean probTarget;
+        private final boolean unbatched;
+        private final Reduction red;
+        private final DType inDtype;
+        private final DType tDtype;
+        private final int[] shape;
+        private final int classes;
+        private final int spatial;
+        private final int rows;
+        private final int cs;
+        private final long ignoreIndex;
+        private final double eps;
+        private final double wSum;
+        private final double denom;
+        private final double[] x;
+        private final double[] p;
+        private final long[] t;
+        private final double[] w;
+
+        CrossEntropyBackward(String name, Tensor input, Tensor target, Tensor weight, boolean logProbs,
+                             boolean probTarget, boolean unbatched, Reduction red, int[] shape, int classes,
+                             int spatial, int rows, long ignoreIndex, double eps, double wSum, double denom,
+                             double[] x, double[] p, long[] t, double[] w) {
+            super(name, input, target, weight);
+            // What PyTorch saves (docs/SEMANTICS.md §5.7): nll_loss saves its input, cross_entropy only its
+            // private log-softmax, so the rule reads the forward's private copy x and an in-place change to
+            // cross_entropy's input is allowed; the target and the class weights are saved by both (t and w are
+            // their forward copies, valid while the version checks pass)
+            this.sx = logProbs ? save(input) : null;
+            this.st = save(target);
+            this.sw = weight == null ? null : save(weight);
+            // cross_entropy's input, read (and version-checked) only by a createGraph pass, so the fast
+            // path keeps PyTorch's permission to modify it in place
+            this.sIn = logProbs ? sx : save(input);
+            this.logProbs = logProbs;
+            this.probTarget = probTarget;
+            this.unbatched = unbatched;
+            this.red = red;
+            this.inDtype = input.dtype();
+            this.tDtype = target.dtype();
+            this.shape = shape;
+            this.classes = classes;
+            this.spatial = spatial;
+            this.rows = rows;
+            this.cs = classes * spatial;
+            this.ignoreIndex = ignoreIndex;
+            this.eps = eps;
+            this.wSum = wSum;
+            this.denom = denom;
+            this.x = x;
+            this.p = p;
+            this.t = t;
+            this.w = w;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            if (Grad.isEnabled()) {
+                return differentiable(g);
+            }
+            if (sx != null) {
+                sx.get();
+            }
+            if (sw != null) {
+                sw.get();
+            }
+            st.get();
+            double[] xv = x;
+            double[] pv = p;
+            double[] gv = Raw.doubles(g);
+            boolean needX = needsGrad(0);
+            boolean needT = probTarget && needsGrad(1);
+            double[] gx = needX ? new double[xv.length] : null;
+            double[] gt = needT ? new double[xv.length] : null;
+            run(rows, (long) rows * classes, r -> {
+                if (t != null && t[r] == ignoreIndex) {
+                    return;
+                }
+                double coef = red == Reduction.NONE ? gv[r] : red == Reduction.SUM ? gv[0] : gv[0] / denom;
+                int n = r / spatial;
+                int s = r % spatial;
+                int base = n * cs + s;
+                if (logProbs) {
+                    int tc = (int) t[r];
+                    if (gx != null) {
+                        gx[base + tc * spatial] = -coef * (w == null ? 1.0 : w[tc]);
+                    }
+                    return;
+                }
+                double m = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) {
+                    double v = xv[base + c * spatial];
+                    if (v > m || Double.isNaN(v)) {
+                        m = v;
+                    }
+                    if (Double.isNaN(v)) {
+                        break;
+                    }
+                }
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    sum += Math.exp(xv[base + c * spatial] - m);
+                }
+                double lse = m + Math.log(sum);
+                if (t != null) {
+                    int tc = (int) t[r];
+                    double wt = w == null ? 1.0 : w[tc];
+                    double a = (1 - eps) * wt + eps / classes * (w == null ? classes : wSum);
+                    for (int c = 0; c < classes; c++) {
+                        int i = base + c * spatial;
+                        double pc = Math.exp(xv[i] - lse);
+                        double v = pc * a - (eps / classes) * (w == null ? 1.0 : w[c]);
+                        if (c == tc) {
+                            v -= (1 - eps) * wt;
+                        }
+                        if (gx != null) {
+                            gx[i] = coef * v;
+                        }
+                    }
+                } else {
+                    double a = 0;
+                    for (int c = 0; c < classes; c++) {
+                        int i = base + c * spatial;
+                        a += (w == null ? 1.0 : w[c]) * ((1 - eps) * pv[i] + eps / classes);
+                    }
+                    for (int c = 0; c < classes; c++) {
+                        int i = base + c * spatial;
+                        double wc = w == null ? 1.0 : w[c];
+                        double lp = xv[i] - lse;
+                        if (gx != null) {
+                            double q = (1 - eps) * pv[i] + eps / classes;
+                            gx[i] = coef * (Math.exp(lp) * a - wc * q);
+                        }
+                        if (gt != null) {
+                            gt[i] = -coef * (1 - eps) * wc * lp;
+                        }
+                    }
+                }
+            });
+            return new Tensor[] {
+                gx == null ? null : Raw.tensor(gx, inDtype, shape),
+                gt == null ? null : Raw.tensor(gt, tDtype, shape),
+                null,
+            };
+        }
+
+        /**
+         * The rule as recorded ops for createGraph (docs/SEMANTICS.md §5.12). With M the per-element
+         * target weights (one-hot or probabilities, smoothed, times the class weights, zero on ignored
+         * rows) and c the incoming gradient per row (scaled by the reduction): d/dx = c·(softmax(x)·ΣM − M)
+         * for cross_entropy, −c·M for nll_loss, and d/dtarget = −c·(1−ε)·w·log_softmax(x).
+         */
+        private Tensor[] differentiable(Tensor g) {
+            int cdim = unbatched ? 0 : 1;
+            Tensor wB = null;
+            if (sw != null) {
+                int[] ws = new int[Math.max(1, shape.length - cdim)];
+                Arrays.fill(ws, 1);
+                ws[0] = classes;
+                wB = sw.get().to(inDtype).reshape(ws);
+            }
+            Tensor m;
+            if (probTarget) {
+                m = st.get().mul(1 - eps).add(eps / classes);
+                m = wB == null ? m : m.mul(wB);
+            } else {
+                st.get();
+                double[] mv = new double[x.length];
+                for (int r = 0; r < rows; r++) {
+                    if (t[r] == ignoreIndex) {
+                        continue;
+                    }
+                    int base = (r / spatial) * cs + r % spatial;
+                    int tc = (int) t[r];
+                    for (int c = 0; c < classes; c++) {
+                        double wc = w == null ? 1.0 : w[c];
+                        mv[base + c * spatial] = eps / classes * wc
+                                + (c == tc ? (1 - eps) * (w == null ? 1.0 : w[tc]) : 0);
+                    }
+                }
+                m = Raw.tensor(mv, inDtype, shape);
+            }
+            Tensor coef = red == Reduction.NONE ? (unbatched ? g : g.unsqueeze(1))
+                    : red == Reduction.SUM ? g : g.div(denom);
+            Tensor gx = null;
+            Tensor gt = null;
+            if (logProbs) {
+                gx = needsGrad(0) ? coef.mul(m).neg() : null;
+            } else {
+                Tensor logp = sIn.get().logSoftmax(cdim);
+                if (needsGrad(0)) {
+                    gx = coef.mul(logp.exp().mul(m.sum(new int[] {cdim}, true)).sub(m));
+                }
+                if (probTarget && needsGrad(1)) {
+                    Tensor lw = wB == null ? logp : logp.mul(wB);
+                    gt = coef.mul(lw).mul(-(1 - eps));
+                }
+            }
+            return new Tensor[] {gx, gt, null};
         }
     }
 }

@@ -534,25 +534,7 @@ public final class F {
         }
         final int pad = paddingIdx == null ? -1 : (paddingIdx < 0 ? paddingIdx + vocab : paddingIdx);
         if (Autograd.isRecording(weight)) {
-            final DType wDtype = weight.dtype();
-            Autograd.attach(y, new Node("EmbeddingBackward0", new Tensor[] {weight}, new Tensor[] {indices}) {
-                // PyTorch saves the indices and the weight: the rows copied into idx stay valid while the indices
-                // are unchanged, and an in-place change to either must fail backward (docs/SEMANTICS.md §5.7)
-                final SavedTensor si = save(extra(0));
-                final SavedTensor sw = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    si.get();
-                    sw.get();
-                    Tensor gw = scatterRows(g, idx, pad, wDtype, vocab, dimE);
-                    if (dev.vgrad.core.Grad.isEnabled() && g.requiresGrad()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): a scatter of rows, whose adjoint gathers them
-                        return new Tensor[] {embeddingScatter(gw.detach(), g, idx, pad)};
-                    }
-                    return new Tensor[] {gw};
-                }
-            });
+            Autograd.attach(y, new EmbeddingBackward0(weight, indices, idx, pad, vocab, dimE));
         }
         return y;
     }
@@ -562,19 +544,11 @@ public final class F {
      * {@code g}; its adjoint reads rows {@code idx} back (zero for the padding index) with {@code indexSelect}.
      */
     private static Tensor embeddingScatter(Tensor gw, Tensor g, long[] idx, int pad) {
-        int[] gShape = g.shape();
         double[] keep = new double[idx.length];
         for (int r = 0; r < idx.length; r++) {
             keep[r] = idx[r] == pad ? 0 : 1;
         }
-        return Autograd.attach(gw, new Node("EmbeddingBackwardBackward0", g) {
-            @Override
-            protected Tensor[] backward(Tensor gg) {
-                Tensor rows = gg.indexSelect(0, Tensor.ofLongs(idx, idx.length));
-                Tensor mask = Tensor.of(keep, idx.length, 1).to(rows.dtype());
-                return new Tensor[] {rows.mul(mask).reshape(gShape)};
-            }
-        });
+        return Autograd.attach(gw, new EmbeddingBackwardBackward0(g, idx, keep));
     }
 
     /**
@@ -707,34 +681,7 @@ public final class F {
         }
         Tensor y = Raw.tensor(out, z.dtype(), z.shape());
         if (Autograd.isRecording(z)) {
-            final DType zDtype = z.dtype();
-            final int[] zShape = z.shape();
-            Autograd.attach(y, new Node("NegLogSigmoidBackward0", z) {
-                final SavedTensor sz = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    if (dev.vgrad.core.Grad.isEnabled()) {
-                        // createGraph (docs/SEMANTICS.md §5.12): d/dz −log σ(z) = −σ(−z), as recorded ops
-                        return new Tensor[] {g.mul(sz.get().neg().sigmoid()).neg()};
-                    }
-                    double[] zz = Raw.doubles(sz.get());
-                    double[] gv = Raw.doubles(g);
-                    double[] gz = new double[zz.length];
-                    for (int i = 0; i < zz.length; i++) {
-                        double v = zz[i];
-                        double sNeg; // σ(−v), stable
-                        if (v >= 0) {
-                            double e = Math.exp(-v);
-                            sNeg = e / (1 + e);
-                        } else {
-                            sNeg = 1 / (1 + Math.exp(v));
-                        }
-                        gz[i] = -gv[i] * sNeg;
-                    }
-                    return new Tensor[] {Raw.tensor(gz, zDtype, zShape)};
-                }
-            });
+            Autograd.attach(y, new NegLogSigmoidBackward0(z));
         }
         return y;
     }
@@ -745,5 +692,103 @@ public final class F {
             case SUM -> l.sum();
             case MEAN -> l.mean();
         };
+    }
+
+    /**
+     * embedding's rule: the gradient's rows added into the rows {@code idx} of a zero weight-shaped tensor. The
+     * indices are kept as the forward's long[] copy (PyTorch saves the indices tensor; this is its content).
+     */
+    static final class EmbeddingBackward0 extends Node {
+        private final SavedTensor si;
+        private final SavedTensor sw;
+        private final long[] idx;
+        private final int pad;
+        private final DType wDtype;
+        private final int vocab;
+        private final int dimE;
+
+        EmbeddingBackward0(Tensor weight, Tensor indices, long[] idx, int pad, int vocab, int dimE) {
+            super("EmbeddingBackward0", weight);
+            // PyTorch saves the indices and the weight: the rows copied into idx stay valid while the indices
+            // are unchanged, and an in-place change to either must fail backward (docs/SEMANTICS.md §5.7)
+            this.si = save(indices);
+            this.sw = save(weight);
+            this.idx = idx;
+            this.pad = pad;
+            this.wDtype = weight.dtype();
+            this.vocab = vocab;
+            this.dimE = dimE;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            si.get();
+            sw.get();
+            Tensor gw = scatterRows(g, idx, pad, wDtype, vocab, dimE);
+            if (dev.vgrad.core.Grad.isEnabled() && g.requiresGrad()) {
+                // createGraph (docs/SEMANTICS.md §5.12): a scatter of rows, whose adjoint gathers them
+                return new Tensor[] {embeddingScatter(gw.detach(), g, idx, pad)};
+            }
+            return new Tensor[] {gw};
+        }
+    }
+
+    /** The createGraph form of embedding's row scatter; its adjoint reads the rows back (zero for padding). */
+    static final class EmbeddingBackwardBackward0 extends Node {
+        private final long[] idx;
+        /** 1 per looked-up row, 0 for the padding index. */
+        private final double[] keep;
+        private final int[] gShape;
+
+        EmbeddingBackwardBackward0(Tensor g, long[] idx, double[] keep) {
+            super("EmbeddingBackwardBackward0", g);
+            this.idx = idx;
+            this.keep = keep;
+            this.gShape = g.shape();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor gg) {
+            Tensor rows = gg.indexSelect(0, Tensor.ofLongs(idx, idx.length));
+            Tensor mask = Tensor.of(keep, idx.length, 1).to(rows.dtype());
+            return new Tensor[] {rows.mul(mask).reshape(gShape)};
+        }
+    }
+
+    /** The rule of {@link #negLogSigmoid}: {@code −σ(−z)·g}. */
+    static final class NegLogSigmoidBackward0 extends Node {
+        private final SavedTensor sz;
+        private final DType zDtype;
+        private final int[] zShape;
+
+        NegLogSigmoidBackward0(Tensor z) {
+            super("NegLogSigmoidBackward0", z);
+            this.sz = save(z);
+            this.zDtype = z.dtype();
+            this.zShape = z.shape();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            if (dev.vgrad.core.Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): d/dz −log σ(z) = −σ(−z), as recorded ops
+                return new Tensor[] {g.mul(sz.get().neg().sigmoid()).neg()};
+            }
+            double[] zz = Raw.doubles(sz.get());
+            double[] gv = Raw.doubles(g);
+            double[] gz = new double[zz.length];
+            for (int i = 0; i < zz.length; i++) {
+                double v = zz[i];
+                double sNeg; // σ(−v), stable
+                if (v >= 0) {
+                    double e = Math.exp(-v);
+                    sNeg = e / (1 + e);
+                } else {
+                    sNeg = 1 / (1 + Math.exp(v));
+                }
+                gz[i] = -gv[i] * sNeg;
+            }
+            return new Tensor[] {Raw.tensor(gz, zDtype, zShape)};
+        }
     }
 }

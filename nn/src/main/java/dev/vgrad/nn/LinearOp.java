@@ -33,18 +33,7 @@ final class LinearOp {
         if (!Autograd.isRecording(bias, x, weight)) {
             return y;
         }
-        return Autograd.attach(y, new Node("AddmmBackward0", bias, x, weight) {
-            final SavedTensor sx = needsGrad(2) ? save(input(1)) : null;
-            final SavedTensor sw = needsGrad(1) ? save(input(2)) : null;
-
-            @Override
-            protected Tensor[] backward(Tensor g) {
-                Tensor gb = needsGrad(0) ? g.sum(0) : null;
-                Tensor gx = needsGrad(1) ? g.matmul(sw.get()) : null;
-                Tensor gw = needsGrad(2) ? g.t().matmul(sx.get()) : null;
-                return new Tensor[] {gb, gx, gw};
-            }
-        });
+        return Autograd.attach(y, new AddmmBackward0(bias, x, weight));
     }
 
     /**
@@ -75,6 +64,26 @@ final class LinearOp {
                     }
                 }
             });
+        }
+    }
+
+    /** The fused linear's rule: {@code gb = Σ_rows g}, {@code gx = g·W}, {@code gW = gᵀ·x}. */
+    static final class AddmmBackward0 extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sw;
+
+        AddmmBackward0(Tensor bias, Tensor x, Tensor weight) {
+            super("AddmmBackward0", bias, x, weight);
+            this.sx = needsGrad(2) ? save(x) : null;
+            this.sw = needsGrad(1) ? save(weight) : null;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor gb = needsGrad(0) ? g.sum(0) : null;
+            Tensor gx = needsGrad(1) ? g.matmul(sw.get()) : null;
+            Tensor gw = needsGrad(2) ? g.t().matmul(sx.get()) : null;
+            return new Tensor[] {gb, gx, gw};
         }
     }
 }

@@ -113,4 +113,49 @@ class GradGradCheckNnPropertiesTest {
             return cs;
         });
     }
+
+    /**
+     * The geometry the plain cases above leave out: grouped and dilated convolution, and max pooling with padding,
+     * dilation and ceil_mode together (a window may hang over the padding or past the end).
+     */
+    @Test
+    void groupedDilatedConvAndPaddedDilatedCeilMaxPool() {
+        property("convGroupsDilationPool", g -> {
+            int n = dim(g, 1, 2);
+            int groups = dim(g, 2, 3);
+            int cpg = dim(g, 1, 2);
+            int ocpg = dim(g, 1, 2);
+            int k = dim(g, 1, 3);
+            int stride = dim(g, 1, 2);
+            int pad = (int) g.nextLong(2);
+            int dil = 2;
+            int h = dim(g, dil * (k - 1) + 1, dil * (k - 1) + 3);
+            int[] s2 = {stride, stride};
+            int[] p2 = {pad, pad};
+            int[] d1 = {1, 1};
+            int[] d2 = {dil, dil};
+            Tensor xg = rnd(g, n, groups * cpg, h, h);
+            Tensor wg = rnd(g, groups * ocpg, cpg, k, k);
+            Tensor bg = rnd(g, groups * ocpg);
+            String sh = " x" + Arrays.toString(xg.shape()) + " w" + Arrays.toString(wg.shape()) + " groups " + groups
+                    + " stride " + stride + " pad " + pad + " dilation " + dil;
+            List<Case> cs = new ArrayList<>();
+            cs.add(new Case("conv2d grouped" + sh, t -> F.conv2d(t[0], t[1], t[2], s2, p2, d1, groups).pow(2),
+                    xg, wg, bg));
+            Tensor wd = rnd(g, groups * ocpg, groups * cpg, k, k);
+            cs.add(new Case("conv2d dilated" + sh, t -> F.conv2d(t[0], t[1], t[2], s2, p2, d2, 1).pow(2), xg, wd,
+                    bg));
+            cs.add(new Case("conv2d grouped dilated" + sh, t -> F.conv2d(t[0], t[1], null, s2, p2, d2, groups)
+                    .pow(2), xg, wg));
+            // padding at most half the kernel (PyTorch's rule); distinct random values keep windows away from ties
+            int pk = dim(g, 2, 3);
+            int[] pp = {1, 1};
+            int ph = dim(g, 4, 7);
+            Tensor xp = rnd(g, n, cpg, ph, ph);
+            String psh = " x" + Arrays.toString(xp.shape()) + " kernel " + pk + " stride 2 padding 1 dilation 2 ceil";
+            cs.add(new Case("maxPool2d padded dilated ceil" + psh, t -> F.maxPool2d(t[0], new int[] {pk, pk},
+                    new int[] {2, 2}, pp, d2, true).pow(2), xp));
+            return cs;
+        });
+    }
 }
