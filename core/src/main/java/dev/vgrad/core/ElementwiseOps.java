@@ -21,26 +21,6 @@ final class ElementwiseOps {
         }
     }
 
-    private static String torchName(UnaryOp op) {
-        return switch (op) {
-            case NEG -> "NegBackward0";
-            case EXP -> "ExpBackward0";
-            case LOG -> "LogBackward0";
-            case SQRT -> "SqrtBackward0";
-            case ABS -> "AbsBackward0";
-            case TANH -> "TanhBackward0";
-            case SIGMOID -> "SigmoidBackward0";
-            case RELU -> "ReluBackward0";
-            case LEAKY_RELU -> "LeakyReluBackward0";
-            case GELU, GELU_TANH -> "GeluBackward0";
-            case SOFTPLUS_FULL -> "SoftplusBackward0";
-            case SILU -> "SiluBackward0";
-            case SOFTPLUS -> "SoftplusBackward0";
-            case POW_SCALAR -> "PowBackward0";
-            case RECIPROCAL -> "ReciprocalBackward0";
-        };
-    }
-
     private static String opName(UnaryOp op) {
         return op.name().toLowerCase(java.util.Locale.ROOT);
     }
@@ -53,21 +33,21 @@ final class ElementwiseOps {
         Tensor out = Tensor.empty(x.dtype, x.shape.clone());
         unaryRaw(op, xc, out, alpha);
         if (Autograd.isRecording(x)) {
-            if (op == UnaryOp.NEG) {
-                // like PyTorch's NegBackward0 it saves nothing, so it can be run through twice
-                Autograd.attach(out, new Node("NegBackward0", x) {
-                    @Override
-                    protected Tensor[] backward(Tensor g) {
-                        return new Tensor[] {g.neg()};
-                    }
-                });
-                return out;
-            }
-            boolean usesOutput = op == UnaryOp.EXP || op == UnaryOp.TANH || op == UnaryOp.SIGMOID
-                    || op == UnaryOp.SQRT || op == UnaryOp.RECIPROCAL;
-            Autograd.attach(out, new UnaryNode(op, alpha, x, out, usesOutput));
+            Autograd.attach(out, op.reads() == UnaryOp.Reads.NOTHING ? new NegBackward0(x) : new UnaryNode(op, alpha, x, out));
         }
         return out;
+    }
+
+    /** The backward of neg, −g, recorded under createGraph; like PyTorch's it saves nothing, so it can be run twice. */
+    private static final class NegBackward0 extends Node {
+        NegBackward0(Tensor x) {
+            super("NegBackward0", x);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.neg()};
+        }
     }
 
     static void unaryRaw(UnaryOp op, Tensor xc, Tensor out, double alpha) {
@@ -102,17 +82,26 @@ final class ElementwiseOps {
         private final SavedTensor sy;
 
         /**
-         * Saves what PyTorch's node saves (docs/SEMANTICS.md §5.7): the output y for exp, tanh, sigmoid, sqrt and
-         * reciprocal; for relu the output too, handed to the kernel as x (y &gt; 0 exactly where x &gt; 0, NaN
-         * included), so modifying relu's input in place is allowed and modifying its output is not; for the
-         * others the input itself (not a contiguous copy), so that modifying it in place is detected.
+         * Saves what PyTorch's node saves (docs/SEMANTICS.md §5.7), as {@link UnaryOp#reads()} says: the output y
+         * for exp, tanh, sigmoid, sqrt and reciprocal; for relu the output too, handed to the kernel as x (y &gt; 0
+         * exactly where x &gt; 0, NaN included), so modifying relu's input in place is allowed and modifying its
+         * output is not; for the others the input itself (not a contiguous copy), so that modifying it in place is
+         * detected.
          */
-        UnaryNode(UnaryOp op, double alpha, Tensor input, Tensor out, boolean usesOutput) {
-            super(torchName(op), input);
+        UnaryNode(UnaryOp op, double alpha, Tensor input, Tensor out) {
+            super(op.torchName(), input);
             this.op = op;
             this.alpha = alpha;
-            this.sx = usesOutput ? null : op == UnaryOp.RELU ? saveOutput(out) : save(input);
-            this.sy = usesOutput ? saveOutput(out) : null;
+            UnaryOp.Reads reads = op.reads();
+            this.sx = switch (reads) {
+                case INPUT -> save(input);
+                case OUTPUT_AS_INPUT -> saveOutput(out);
+                case OUTPUT, NOTHING -> null;
+            };
+            this.sy = reads == UnaryOp.Reads.OUTPUT ? saveOutput(out) : null;
+            if (sx == null && sy == null) {
+                throw new IllegalArgumentException(op + ": a rule that reads nothing has its own node");
+            }
         }
 
         @Override
@@ -146,10 +135,13 @@ final class ElementwiseOps {
                             Math.min(GRAIN, n - lo), a);
                 });
             } else {
+                // as in float: the one saved array stands for both x and y
+                double[] xs = x != null ? x.storage.d : y.storage.d;
+                int xo = x != null ? x.offset : y.offset;
+                double[] ys = y != null ? y.storage.d : x.storage.d;
+                int yo = y != null ? y.offset : x.offset;
                 for (int i = 0; i < n; i++) {
-                    double xv = x != null ? x.storage.d[x.offset + i] : 0;
-                    double yv = y != null ? y.storage.d[y.offset + i] : 0;
-                    out.storage.d[i] = op.grad(xv, yv, gc.storage.d[gc.offset + i], alpha);
+                    out.storage.d[i] = op.grad(xs[xo + i], ys[yo + i], gc.storage.d[gc.offset + i], alpha);
                 }
             }
             return new Tensor[] {out};
@@ -214,16 +206,24 @@ final class ElementwiseOps {
         }
         Tensor out = Tensor.of(d, x.shape.clone()).toRaw(x.dtype);
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node("NormalCdfBackward", x) {
-                final SavedTensor sx = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {g.mul(normalPdf(sx.get()))};
-                }
-            });
+            Autograd.attach(out, new NormalCdfBackward(x));
         }
         return out;
+    }
+
+    /** Φ'(x) = φ(x); only GELU's double backward records Φ, so there is no PyTorch node to name it after. */
+    private static final class NormalCdfBackward extends Node {
+        private final SavedTensor sx;
+
+        NormalCdfBackward(Tensor x) {
+            super("NormalCdfBackward", x);
+            this.sx = save(x);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.mul(normalPdf(sx.get()))};
+        }
     }
 
     // ------------------------------------------------------------------ casts
@@ -231,16 +231,25 @@ final class ElementwiseOps {
     static Tensor cast(Tensor x, DType target) {
         Tensor out = x.toRaw(target);
         if (target.isFloatingPoint() && Autograd.isRecording(x)) {
-            DType source = x.dtype;
-            Autograd.attach(out, new Node("ToCopyBackward0", x) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    // createGraph (docs/SEMANTICS.md §5.12): the cast back is itself recorded
-                    return new Tensor[] {Grad.isEnabled() ? g.to(source) : g.toRaw(source)};
-                }
-            });
+            Autograd.attach(out, new ToCopyBackward0(x));
         }
         return out;
+    }
+
+    /** The gradient of a cast is cast back to the source dtype. */
+    private static final class ToCopyBackward0 extends Node {
+        private final DType source;
+
+        ToCopyBackward0(Tensor x) {
+            super("ToCopyBackward0", x);
+            this.source = x.dtype;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            // createGraph (docs/SEMANTICS.md §5.12): the cast back is itself recorded
+            return new Tensor[] {Grad.isEnabled() ? g.to(source) : g.toRaw(source)};
+        }
     }
 
     // ------------------------------------------------------------------ binary
@@ -304,24 +313,40 @@ final class ElementwiseOps {
             }
         }
         if (!comparison && Autograd.isRecording(a)) {
-            double sc = a.dtype == DType.FLOAT32 ? (float) s : s;
-            Autograd.attach(out, new Node(switch (op) {
+            Autograd.attach(out, new ScalarOperandBackward(op, a, a.dtype == DType.FLOAT32 ? (float) s : s));
+        }
+        return out;
+    }
+
+    /**
+     * add, sub, mul or div with a scalar operand: named as PyTorch names the tensor-tensor op's node
+     * (AddBackward0, SubBackward0, MulBackward0, DivBackward0), and like it saves no tensor, only the scalar.
+     */
+    private static final class ScalarOperandBackward extends Node {
+        private final BinaryOp op;
+        /** The scalar as the forward used it (rounded to float for a float32 tensor). */
+        private final double s;
+
+        ScalarOperandBackward(BinaryOp op, Tensor a, double s) {
+            super(switch (op) {
                 case ADD -> "AddBackward0";
                 case SUB -> "SubBackward0";
                 case MUL -> "MulBackward0";
-                default -> "DivBackward0";
-            }, a) {
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    return new Tensor[] {switch (op) {
-                        case MUL -> g.mul(sc);
-                        case DIV -> g.div(sc);
-                        default -> g;
-                    }};
-                }
-            });
+                case DIV -> "DivBackward0";
+                default -> throw new IllegalArgumentException(op + ": not an arithmetic op with a scalar operand");
+            }, a);
+            this.op = op;
+            this.s = s;
         }
-        return out;
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {switch (op) {
+                case MUL -> g.mul(s);
+                case DIV -> g.div(s);
+                default -> g;
+            }};
+        }
     }
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
@@ -541,18 +566,30 @@ final class ElementwiseOps {
             }
         }
         if (Autograd.isRecording(x)) {
-            Autograd.attach(out, new Node("ClampBackward1", x) {
-                final SavedTensor sx = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor xs = sx.get();
-                    Tensor mask = xs.ge(Tensor.scalar(xs.dtype, lo)).mul(xs.le(Tensor.scalar(xs.dtype, hi)));
-                    return new Tensor[] {g.mul(mask)};
-                }
-            });
+            Autograd.attach(out, new ClampBackward1(x, lo, hi));
         }
         return out;
+    }
+
+    /** The gradient passes where lo ≤ x ≤ hi (both bounds inclusive, as in PyTorch) and is 0 elsewhere. */
+    private static final class ClampBackward1 extends Node {
+        private final SavedTensor sx;
+        private final double lo;
+        private final double hi;
+
+        ClampBackward1(Tensor x, double lo, double hi) {
+            super("ClampBackward1", x);
+            this.sx = save(x);
+            this.lo = lo;
+            this.hi = hi;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor xs = sx.get();
+            Tensor mask = xs.ge(Tensor.scalar(xs.dtype, lo)).mul(xs.le(Tensor.scalar(xs.dtype, hi)));
+            return new Tensor[] {g.mul(mask)};
+        }
     }
 
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
@@ -578,25 +615,35 @@ final class ElementwiseOps {
                     }
                 });
         if (Autograd.isRecording(a, b)) {
-            int[] aShape = a.shape;
-            int[] bShape = b.shape;
-            Autograd.attach(out, new Node("WhereBackward0", cond.detach(), a, b) {
-                // the condition decides where each gradient goes: an in-place change to it must fail backward
-                final SavedTensor sc = save(input(0));
-
-                @Override
-                protected Tensor[] backward(Tensor g) {
-                    Tensor condC = sc.get();
-                    Tensor zero = g.zerosLike();
-                    return new Tensor[] {
-                        null,
-                        needsGrad(1) ? ReduceOps.sumToShape(where(condC, g, zero), aShape) : null,
-                        needsGrad(2) ? ReduceOps.sumToShape(where(condC, zero, g), bShape) : null
-                    };
-                }
-            });
+            Autograd.attach(out, new WhereBackward0(cond, a, b));
         }
         return out;
+    }
+
+    /** g goes to a where the condition holds and to b elsewhere, each summed back to its operand's shape. */
+    private static final class WhereBackward0 extends Node {
+        private final SavedTensor sc;
+        private final int[] aShape;
+        private final int[] bShape;
+
+        WhereBackward0(Tensor cond, Tensor a, Tensor b) {
+            super("WhereBackward0", cond.detach(), a, b);
+            // the condition decides where each gradient goes: an in-place change to it must fail backward
+            this.sc = save(input(0));
+            this.aShape = a.shape;
+            this.bShape = b.shape;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor condC = sc.get();
+            Tensor zero = g.zerosLike();
+            return new Tensor[] {
+                null,
+                needsGrad(1) ? ReduceOps.sumToShape(where(condC, g, zero), aShape) : null,
+                needsGrad(2) ? ReduceOps.sumToShape(where(condC, zero, g), bShape) : null
+            };
+        }
     }
 
     // ------------------------------------------------------------------ in-place

@@ -37,6 +37,7 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("tanh" + sh, x -> x[0].tanh(), any));
             cs.add(new Case("sigmoid" + sh, x -> x[0].sigmoid(), any));
             cs.add(new Case("gelu" + sh, x -> x[0].gelu(), any));
+            cs.add(new Case("gelu(tanh)" + sh, x -> x[0].gelu("tanh"), any));
             cs.add(new Case("silu" + sh, x -> x[0].silu(), any));
             cs.add(new Case("softplus" + sh, x -> x[0].softplus(), any));
             cs.add(new Case("log" + sh, x -> x[0].log(), pos));

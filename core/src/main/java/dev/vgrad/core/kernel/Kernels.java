@@ -3,7 +3,8 @@ package dev.vgrad.core.kernel;
 /**
  * Float32 kernels over flat arrays with explicit offsets. Two implementations exist, {@link ScalarKernels}
  * and {@code SimdKernels}. They return bit-identical results for every method except the forward of the
- * transcendental unary ops (EXP, LOG, TANH, SIGMOID; and {@link BinaryOp#POW}), which agree within a few ulps:
+ * transcendental unary loops (those whose {@link UnaryOp.Forward#withinUlps} is true: EXP, LOG, TANH, SIGMOID; and
+ * {@link BinaryOp#POW}), which agree within a few ulps:
  * the SIMD class vectorises IEEE-exact operations lane by lane, computes unary backward rules in float in the
  * same order as the scalar class, and reductions use the same fixed blocked summation order in both.
  *
@@ -18,10 +19,13 @@ public interface Kernels {
     void binary(BinaryOp op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride,
                 float[] out, int outOff, int n);
 
-    /** out[i] = op(x[i]). */
+    /** out[i] = op(x[i]), exactly {@link UnaryOp#apply(float, float)} (up to the ulps noted above). */
     void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n, float alpha);
 
-    /** out[i] = g[i] · op'(x[i]) given y = op(x). */
+    /**
+     * out[i] = g[i] · op'(x[i]) given y = op(x), exactly {@link UnaryOp#grad(float, float, float, float)}. A rule
+     * that reads only x or only y (see {@link UnaryOp#reads()}) may be given the same array for both.
+     */
     void unaryBackward(UnaryOp op, float[] x, int xOff, float[] y, int yOff, float[] g, int gOff,
                        float[] out, int outOff, int n, float alpha);
 

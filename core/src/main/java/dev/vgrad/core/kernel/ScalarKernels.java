@@ -45,8 +45,9 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        // one specialised loop per op (no per-element virtual call); each computes exactly UnaryOp.apply(float)
-        switch (op) {
+        // one specialised loop per kind, chosen once per call (no per-element virtual call); each computes exactly
+        // UnaryOp.apply(float)
+        switch (op.forwardLoop()) {
             case NEG -> { for (int i = 0; i < n; i++) { out[outOff + i] = -x[xOff + i]; } }
             case ABS -> { for (int i = 0; i < n; i++) { out[outOff + i] = Math.abs(x[xOff + i]); } }
             case SQRT -> { for (int i = 0; i < n; i++) { out[outOff + i] = (float) Math.sqrt(x[xOff + i]); } }
@@ -79,7 +80,7 @@ public class ScalarKernels implements Kernels {
                     }
                 }
             }
-            default -> {
+            case PER_ELEMENT -> {
                 // GELU, SILU, SOFTPLUS: the per-element cost (erf/exp) dwarfs the dispatch
                 for (int i = 0; i < n; i++) {
                     out[outOff + i] = op.apply(x[xOff + i], alpha);
@@ -91,29 +92,32 @@ public class ScalarKernels implements Kernels {
     @Override
     public void unaryBackward(UnaryOp op, float[] x, int xOff, float[] y, int yOff, float[] g, int gOff,
                               float[] out, int outOff, int n, float alpha) {
-        switch (op) {
-            // float arithmetic, in the same order as the SIMD kernels, so both paths agree bit for bit
-            case RELU -> { for (int i = 0; i < n; i++) { out[outOff + i] = x[xOff + i] <= 0 ? 0f : g[gOff + i]; } }
-            case EXP -> { for (int i = 0; i < n; i++) { out[outOff + i] = g[gOff + i] * y[yOff + i]; } }
-            case TANH -> {
+        // each loop is UnaryOp.grad(float) inlined: float arithmetic in the order the SIMD kernels use, so both
+        // paths agree bit for bit
+        switch (op.backwardLoop()) {
+            case PASS_WHERE_POSITIVE -> {
+                for (int i = 0; i < n; i++) { out[outOff + i] = x[xOff + i] <= 0 ? 0f : g[gOff + i]; }
+            }
+            case G_TIMES_Y -> { for (int i = 0; i < n; i++) { out[outOff + i] = g[gOff + i] * y[yOff + i]; } }
+            case ONE_MINUS_Y_SQUARED -> {
                 for (int i = 0; i < n; i++) {
                     float v = y[yOff + i];
                     out[outOff + i] = g[gOff + i] * (-(v * v) + 1f);
                 }
             }
-            case SIGMOID -> {
+            case Y_ONE_MINUS_Y -> {
                 for (int i = 0; i < n; i++) {
                     float v = y[yOff + i];
                     out[outOff + i] = g[gOff + i] * (v * (-v + 1f));
                 }
             }
             case NEG -> { for (int i = 0; i < n; i++) { out[outOff + i] = -g[gOff + i]; } }
-            case LEAKY_RELU -> {
+            case SLOPE_WHERE_NOT_POSITIVE -> {
                 for (int i = 0; i < n; i++) {
                     out[outOff + i] = x[xOff + i] > 0 ? g[gOff + i] : g[gOff + i] * alpha;
                 }
             }
-            default -> {
+            case PER_ELEMENT -> {
                 for (int i = 0; i < n; i++) {
                     out[outOff + i] = op.grad(x[xOff + i], y[yOff + i], g[gOff + i], alpha);
                 }

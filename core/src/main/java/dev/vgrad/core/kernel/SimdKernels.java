@@ -333,7 +333,8 @@ final class SimdKernels extends ScalarKernels {
      */
     @Override
     public void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        int i = switch (op) {
+        // exhaustive (no default): a new loop kind must say here whether it has a vector form
+        int i = switch (op.forwardLoop()) {
             case EXP -> uExp(x, xOff, out, outOff, n, alpha);
             case LOG -> uLog(x, xOff, out, outOff, n, alpha);
             case TANH -> uTanh(x, xOff, out, outOff, n, alpha);
@@ -343,7 +344,8 @@ final class SimdKernels extends ScalarKernels {
             case RELU -> uRelu(x, xOff, out, outOff, n, alpha);
             case LEAKY_RELU -> uLeakyRelu(x, xOff, out, outOff, n, alpha);
             case SIGMOID -> uSigmoid(x, xOff, out, outOff, n, alpha);
-            default -> 0;
+            // no vector form: reciprocal and pow keep the scalar loop's exact division/pow; the rest call erf/exp
+            case RECIPROCAL, POW_SCALAR, PER_ELEMENT -> 0;
         };
         if (i < n) {
             super.unary(op, x, xOff + i, out, outOff + i, n - i, alpha);
@@ -434,12 +436,13 @@ final class SimdKernels extends ScalarKernels {
     @Override
     public void unaryBackward(UnaryOp op, float[] x, int xOff, float[] y, int yOff, float[] g, int gOff,
                               float[] out, int outOff, int n, float alpha) {
-        int i = switch (op) {
-            case RELU -> bRelu(x, xOff, y, yOff, g, gOff, out, outOff, n);
-            case TANH -> bTanh(x, xOff, y, yOff, g, gOff, out, outOff, n);
-            case SIGMOID -> bSigmoid(x, xOff, y, yOff, g, gOff, out, outOff, n);
-            case EXP -> bExp(x, xOff, y, yOff, g, gOff, out, outOff, n);
-            default -> 0;
+        // exhaustive (no default), as in unary
+        int i = switch (op.backwardLoop()) {
+            case PASS_WHERE_POSITIVE -> bRelu(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case ONE_MINUS_Y_SQUARED -> bTanh(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case Y_ONE_MINUS_Y -> bSigmoid(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case G_TIMES_Y -> bExp(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case NEG, SLOPE_WHERE_NOT_POSITIVE, PER_ELEMENT -> 0;
         };
         if (i < n) {
             super.unaryBackward(op, x, xOff + i, y, yOff + i, g, gOff + i, out, outOff + i, n - i, alpha);

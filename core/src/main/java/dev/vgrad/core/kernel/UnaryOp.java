@@ -1,58 +1,70 @@
 package dev.vgrad.core.kernel;
 
 /**
- * Elementwise unary functions with their derivatives, in scalar form for float and double.
+ * Elementwise unary functions: the one definition of each op (issue 16, "one place per op").
  *
- * <p>{@link #apply(double, double)} computes y = f(x); {@link #grad(double, double, double, double)} computes
- * g·f'(x), given both the input and the output so each rule can use whichever is cheaper and more accurate.
- * {@code alpha} is the op's scalar parameter (the slope of LeakyReLU, the exponent of POW_SCALAR); clamp takes two
- * bounds and is not one of these ops.
+ * <p>Every constant states, in its constructor and body, everything the framework needs about it, so that a new
+ * constant that leaves one out does not compile:
+ * <ul>
+ *   <li>{@link #f} y = f(x) and {@link #df} f'(x), in double: the reference both kernels and the float64 path use;</li>
+ *   <li>{@link #torchName()}: the name of PyTorch 1.13's backward node ({@code grad_fn.name()});</li>
+ *   <li>{@link #reads()}: what the derivative reads, hence what the autograd node saves (docs/SEMANTICS.md §5.7);</li>
+ *   <li>{@link #forwardLoop()} and {@link #backwardLoop()}: which specialised float32 loop computes it. Both
+ *       {@link ScalarKernels} and {@code SimdKernels} dispatch on these once per chunk with exhaustive switches
+ *       (no {@code default}), so a new loop kind cannot be forgotten by either.</li>
+ * </ul>
+ *
+ * <p>{@code alpha} is the op's scalar parameter (the slope of LeakyReLU, the exponent of POW_SCALAR); clamp takes two
+ * bounds and is not one of these ops. The float32 results are defined element by element by {@link #apply(float,
+ * float)} and {@link #grad(float, float, float, float)}; both kernel implementations return exactly these, except
+ * the SIMD forward of the loops whose {@link Forward#withinUlps} is true.
  */
 public enum UnaryOp {
-    NEG {
+    /** -x; its node saves nothing, like PyTorch's. */
+    NEG("NegBackward0", Reads.NOTHING, Forward.NEG, Backward.NEG) {
         double f(double x, double a) { return -x; }
         double df(double x, double y, double a) { return -1; }
     },
-    EXP {
+    EXP("ExpBackward0", Reads.OUTPUT, Forward.EXP, Backward.G_TIMES_Y) {
         double f(double x, double a) { return Math.exp(x); }
         double df(double x, double y, double a) { return y; }
     },
     /** Natural logarithm; log(0) = -inf, log(x<0) = NaN as in PyTorch. */
-    LOG {
+    LOG("LogBackward0", Reads.INPUT, Forward.LOG, Backward.PER_ELEMENT) {
         double f(double x, double a) { return Math.log(x); }
         double df(double x, double y, double a) { return 1 / x; }
     },
-    SQRT {
+    SQRT("SqrtBackward0", Reads.OUTPUT, Forward.SQRT, Backward.PER_ELEMENT) {
         double f(double x, double a) { return Math.sqrt(x); }
         double df(double x, double y, double a) { return 0.5 / y; }
     },
     /** |x|; the derivative at 0 is 0 (PyTorch uses sign(x)). */
-    ABS {
+    ABS("AbsBackward0", Reads.INPUT, Forward.ABS, Backward.PER_ELEMENT) {
         double f(double x, double a) { return Math.abs(x); }
         double df(double x, double y, double a) { return Math.signum(x); }
     },
-    TANH {
+    TANH("TanhBackward0", Reads.OUTPUT, Forward.TANH, Backward.ONE_MINUS_Y_SQUARED) {
         double f(double x, double a) { return Math.tanh(x); }
         double df(double x, double y, double a) { return 1 - y * y; }
     },
     /** σ(x) = 1/(1+e^-x), evaluated without overflow for large |x|. */
-    SIGMOID {
+    SIGMOID("SigmoidBackward0", Reads.OUTPUT, Forward.SIGMOID, Backward.Y_ONE_MINUS_Y) {
         double f(double x, double a) { return sigmoid(x); }
         double df(double x, double y, double a) { return y * (1 - y); }
     },
     /** max(x, 0); the derivative at 0 is 0 as in PyTorch; NaN propagates. */
-    RELU {
+    RELU("ReluBackward0", Reads.OUTPUT_AS_INPUT, Forward.RELU, Backward.PASS_WHERE_POSITIVE) {
         double f(double x, double a) { return x > 0 ? x : (x != x ? x : 0); }
         /** PyTorch's threshold_backward: the gradient passes unless x ≤ 0, so it passes at NaN. */
         double df(double x, double y, double a) { return x <= 0 ? 0 : 1; }
     },
     /** x for x > 0, alpha·x otherwise. */
-    LEAKY_RELU {
+    LEAKY_RELU("LeakyReluBackward0", Reads.INPUT, Forward.LEAKY_RELU, Backward.SLOPE_WHERE_NOT_POSITIVE) {
         double f(double x, double a) { return x > 0 ? x : a * x; }
         double df(double x, double y, double a) { return x > 0 ? 1 : a; }
     },
     /** Exact GELU: x·Φ(x) = x/2·(1 + erf(x/√2)). */
-    GELU {
+    GELU("GeluBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
         double f(double x, double a) { return 0.5 * x * (1 + Erf.erf(x * 0.7071067811865476)); }
         double df(double x, double y, double a) {
             double cdf = 0.5 * (1 + Erf.erf(x * 0.7071067811865476));
@@ -61,7 +73,7 @@ public enum UnaryOp {
         }
     },
     /** GELU, tanh approximation: x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
-    GELU_TANH {
+    GELU_TANH("GeluBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
         double f(double x, double a) {
             return 0.5 * x * (1 + Math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
         }
@@ -73,12 +85,12 @@ public enum UnaryOp {
         }
     },
     /** log(1 + e^x) without a threshold, evaluated stably as max(x,0) + log1p(e^-|x|). */
-    SOFTPLUS_FULL {
+    SOFTPLUS_FULL("SoftplusBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
         double f(double x, double a) { return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))); }
         double df(double x, double y, double a) { return sigmoid(x); }
     },
     /** SiLU (swish): x·σ(x). */
-    SILU {
+    SILU("SiluBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
         double f(double x, double a) { return x * sigmoid(x); }
         double df(double x, double y, double a) {
             double s = sigmoid(x);
@@ -86,20 +98,111 @@ public enum UnaryOp {
         }
     },
     /** softplus with beta=1, threshold=20 (PyTorch defaults): log(1+e^x), or x when x > 20. */
-    SOFTPLUS {
+    SOFTPLUS("SoftplusBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
         double f(double x, double a) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
         double df(double x, double y, double a) { return x > 20 ? 1 : sigmoid(x); }
     },
     /** x^alpha for a scalar exponent; derivative alpha·x^(alpha-1) (0 where alpha == 0). */
-    POW_SCALAR {
+    POW_SCALAR("PowBackward0", Reads.INPUT, Forward.POW_SCALAR, Backward.PER_ELEMENT) {
         double f(double x, double a) { return a == 2 ? x * x : Math.pow(x, a); }
         double df(double x, double y, double a) { return a == 0 ? 0 : (a == 2 ? 2 * x : a * Math.pow(x, a - 1)); }
     },
     /** 1/x. */
-    RECIPROCAL {
+    RECIPROCAL("ReciprocalBackward0", Reads.OUTPUT, Forward.RECIPROCAL, Backward.PER_ELEMENT) {
         double f(double x, double a) { return 1 / x; }
         double df(double x, double y, double a) { return -y * y; }
     };
+
+    /**
+     * What {@link #df} reads, and so what the autograd node saves. A rule given the wrong kind would read a
+     * stand-in instead of the real value (the kernels pass the saved array as both x and y).
+     */
+    public enum Reads {
+        /** Neither: the derivative is a constant. */
+        NOTHING,
+        /** x only; the node saves the input itself, so an in-place change to it fails backward. */
+        INPUT,
+        /** y = f(x) only; the node saves the output. */
+        OUTPUT,
+        /**
+         * The output, read in place of x: df(y) = df(x) for every x (relu: y &gt; 0 exactly where x &gt; 0, NaN
+         * included), so PyTorch saves the output and modifying relu's input in place is allowed.
+         */
+        OUTPUT_AS_INPUT
+    }
+
+    /**
+     * The float32 forward loop. Each computes exactly {@link #apply(float, float)}; the scalar kernels specialise
+     * every kind but {@link #PER_ELEMENT} (a virtual call per element, negligible next to erf/exp).
+     */
+    public enum Forward {
+        NEG(false), ABS(false), SQRT(false), RELU(false), LEAKY_RELU(false), RECIPROCAL(false), POW_SCALAR(false),
+        EXP(true), LOG(true), TANH(true), SIGMOID(true),
+        PER_ELEMENT(false);
+
+        /**
+         * True when the SIMD loop uses a Vector API transcendental, which agrees with the scalar loop within a few
+         * ulps only; every other loop is bit-identical in both kernels.
+         */
+        public final boolean withinUlps;
+
+        Forward(boolean withinUlps) {
+            this.withinUlps = withinUlps;
+        }
+    }
+
+    /**
+     * The float32 backward loop; its arithmetic, in float and in this order, defines {@link #grad(float, float,
+     * float, float)}, and both kernels follow it bit for bit.
+     */
+    public enum Backward {
+        /** −g. */
+        NEG,
+        /** g·y. */
+        G_TIMES_Y,
+        /** g·(1 − y·y). */
+        ONE_MINUS_Y_SQUARED,
+        /** g·(y·(1 − y)). */
+        Y_ONE_MINUS_Y,
+        /** x ≤ 0 ? 0 : g. */
+        PASS_WHERE_POSITIVE,
+        /** x &gt; 0 ? g : g·alpha. */
+        SLOPE_WHERE_NOT_POSITIVE,
+        /** g·df(x, y) in double, rounded once. */
+        PER_ELEMENT
+    }
+
+    private final String torchName;
+    private final Reads reads;
+    private final Forward forwardLoop;
+    private final Backward backwardLoop;
+
+    UnaryOp(String torchName, Reads reads, Forward forwardLoop, Backward backwardLoop) {
+        this.torchName = torchName;
+        this.reads = reads;
+        this.forwardLoop = forwardLoop;
+        this.backwardLoop = backwardLoop;
+    }
+
+    /** PyTorch 1.13's name for this op's backward node, e.g. {@code ExpBackward0}. */
+    public String torchName() {
+        return torchName;
+    }
+
+    /** What the derivative reads (and the autograd node saves). */
+    public Reads reads() {
+        return reads;
+    }
+
+    /** The float32 forward loop the kernels run. */
+    public Forward forwardLoop() {
+        return forwardLoop;
+    }
+
+    /** The float32 backward loop the kernels run. */
+    public Backward backwardLoop() {
+        return backwardLoop;
+    }
 
     /** σ(x) without overflow for large |x|. */
     static double sigmoid(double x) {
@@ -113,7 +216,7 @@ public enum UnaryOp {
     /** y = f(x) in double precision. */
     abstract double f(double x, double alpha);
 
-    /** f'(x) given x and y = f(x). */
+    /** f'(x) given x and y = f(x); reads only what {@link #reads()} says. */
     abstract double df(double x, double y, double alpha);
 
     /** Scalar forward in double. */
@@ -121,7 +224,7 @@ public enum UnaryOp {
         return f(x, alpha);
     }
 
-    /** Scalar forward in float (evaluated in double, rounded once). */
+    /** Scalar forward in float (evaluated in double, rounded once): what both kernels compute. */
     public float apply(float x, float alpha) {
         return (float) f(x, alpha);
     }
@@ -131,8 +234,16 @@ public enum UnaryOp {
         return g * df(x, y, alpha);
     }
 
-    /** g · f'(x) in float. */
+    /** g · f'(x) in float, with the arithmetic of {@link #backwardLoop()}: what both kernels compute. */
     public float grad(float x, float y, float g, float alpha) {
-        return (float) (g * df(x, y, alpha));
+        return switch (backwardLoop) {
+            case NEG -> -g;
+            case G_TIMES_Y -> g * y;
+            case ONE_MINUS_Y_SQUARED -> g * (-(y * y) + 1f);
+            case Y_ONE_MINUS_Y -> g * (y * (-y + 1f));
+            case PASS_WHERE_POSITIVE -> x <= 0 ? 0f : g;
+            case SLOPE_WHERE_NOT_POSITIVE -> x > 0 ? g : g * alpha;
+            case PER_ELEMENT -> (float) (g * df(x, y, alpha));
+        };
     }
 }
