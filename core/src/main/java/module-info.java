@@ -4,9 +4,11 @@
  */
 module dev.vgrad.core {
     requires static jdk.incubator.vector;
+    requires java.desktop; // javax.imageio for ImageFolder
 
     exports dev.vgrad.core;
     exports dev.vgrad.core.kernel;
     exports dev.vgrad.core.io;
     exports dev.vgrad.data;
+    exports dev.vgrad.data.transforms;
 }
