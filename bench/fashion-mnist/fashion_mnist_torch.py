@@ -27,7 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
-EMBEDDED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "resources",
+EMBEDDED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "src", "main", "resources",
                         "fashion-mnist-subset")
 
 DEFAULTS = {  # must match Trainer.Config.defaults
