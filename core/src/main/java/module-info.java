@@ -1,6 +1,6 @@
 /**
  * vgrad core: tensors, the dynamic autograd engine, grad-mode scopes, random generators and the compute
- * kernels, and data loading (IDX files, datasets, loaders). The Vector API module is optional: without it the scalar kernels run.
+ * kernels, and data loading (IDX files, image folders, datasets, samplers, loaders with workers, image transforms). The Vector API module is optional: without it the scalar kernels run.
  */
 module dev.vgrad.core {
     requires static jdk.incubator.vector;
