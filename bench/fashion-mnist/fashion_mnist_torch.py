@@ -8,6 +8,10 @@ line format. Written for Debian's python3-torch 1.13:
 
     /usr/bin/python3 bench/fashion-mnist/fashion_mnist_torch.py cnn --epochs 10 [--threads 2] [--data DIR]
 
+--augment applies the same training augmentation as vgrad's --augment (RandomCrop 28 with 2 pixels of black
+padding, then a horizontal flip with probability 1/2), written with plain tensor ops since torchvision is not
+installed.
+
 The random streams differ from vgrad's (different generators), so results agree statistically, not bitwise.
 """
 import argparse
@@ -23,7 +27,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
-EMBEDDED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "main", "resources",
+EMBEDDED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples", "src", "main", "resources",
                         "fashion-mnist-subset")
 
 DEFAULTS = {  # must match Trainer.Config.defaults
@@ -62,7 +66,22 @@ def load(data_dir):
     xd = xtr.double()
     mean = xd.mean().item()
     std = xd.std(unbiased=False).item()
-    return (xtr - mean) / std, ytr, (xte - mean) / std, yte, data_dir
+    return (xtr - mean) / std, ytr, (xte - mean) / std, yte, data_dir, mean, std
+
+
+def augment(x, fill, g, pad=2):
+    """vgrad's --augment (FashionMnist.augmentation) without torchvision: per sample, pad `pad` pixels of `fill`
+    (black after standardisation), crop back to H x W at offsets top, left ~ U{0..2*pad} (drawn for the whole
+    batch), then flip left-right with probability 1/2. Same transforms, different random stream than vgrad."""
+    n, c, h, w = x.shape
+    padded = F.pad(x, [pad, pad, pad, pad], value=fill)
+    top = torch.randint(0, 2 * pad + 1, (n,), generator=g)
+    left = torch.randint(0, 2 * pad + 1, (n,), generator=g)
+    rows = (top[:, None] + torch.arange(h))[:, None, :, None].expand(n, c, h, w)
+    cols = (left[:, None] + torch.arange(w))[:, None, None, :].expand(n, c, h, w)
+    out = padded[torch.arange(n)[:, None, None, None], torch.arange(c)[None, :, None, None], rows, cols]
+    flip = torch.rand(n, generator=g) < 0.5
+    return torch.where(flip[:, None, None, None], out.flip(3), out)
 
 
 def mlp():
@@ -141,6 +160,9 @@ def main(argv=None):
     ap.add_argument("--data")
     ap.add_argument("--train-limit", type=int)
     ap.add_argument("--test-limit", type=int)
+    ap.add_argument("--augment", action="store_true",
+                    help="RandomCrop(28, padding=2, fill=black) + RandomHorizontalFlip(0.5) on training batches")
+    ap.add_argument("--max-steps", type=int, help=argparse.SUPPRESS)  # smoke tests: stop each epoch early
     a = ap.parse_args(argv)
     cfg = dict(DEFAULTS[a.program])
     for k in cfg:
@@ -150,7 +172,7 @@ def main(argv=None):
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    xtr, ytr, xte, yte, src = load(a.data)
+    xtr, ytr, xte, yte, src, mean, std = load(a.data)
     if a.train_limit:
         xtr, ytr = xtr[:a.train_limit], ytr[:a.train_limit]
     if a.test_limit:
@@ -175,6 +197,9 @@ def main(argv=None):
           f"{nparams} parameters")
     print(f"{opt_name} lr {cfg['lr']} wd {cfg['weight_decay']}, {cfg['schedule']} schedule, batch {bs}, "
           f"{cfg['epochs']} epochs, seed {a.seed} | {torch.get_num_threads()} threads")
+    if a.augment:
+        print("augmentation: RandomCrop(28, padding=2, fill=black) + RandomHorizontalFlip(0.5)")
+    aug_g = torch.Generator().manual_seed(a.seed + 3)
     g = torch.Generator().manual_seed(a.seed + 2)
     acc = float("nan")
     for epoch in range(1, cfg["epochs"] + 1):
@@ -185,6 +210,10 @@ def main(argv=None):
         for s in range(steps_per_epoch):
             idx = perm[s * bs:(s + 1) * bs]
             x, y = xtr[idx], ytr[idx]
+            if a.max_steps is not None and s >= a.max_steps:
+                break
+            if a.augment:
+                x = augment(x, -mean / std, aug_g)
             opt.zero_grad(set_to_none=True)
             loss = F.cross_entropy(model(x), y)
             loss.backward()

@@ -3,24 +3,40 @@ package dev.vgrad.data;
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.data.transforms.Transform;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * Iterates over a {@link Dataset} in batches, like {@code torch.utils.data.DataLoader} with the default
- * collate function (single process).
+ * collate function (docs/SEMANTICS.md §15).
  *
- * <p>Each call to {@link #iterator()} starts an epoch. With {@code shuffle}, the epoch's order is a uniform
- * random permutation (Fisher–Yates) drawn from the loader's {@link Generator} when the iterator is created, so
- * the same seed gives the same sequence of epochs, and saving/restoring the generator's state
- * ({@link Generator#getState()}) between epochs resumes the sequence exactly. Without shuffle the order is
- * {@code 0..size-1}. With {@code dropLast} a final incomplete batch is skipped.
+ * <p><b>Order.</b> Each call to {@link #iterator()} starts an epoch and asks the {@link Sampler} for the
+ * epoch's indices, on the caller's thread. {@code shuffle(true)} means a {@link RandomSampler} over the
+ * loader's {@link Generator} (a Fisher–Yates permutation, the same order this loader has always drawn, so
+ * saving/restoring the generator's state between epochs resumes the sequence); without shuffle or sampler the
+ * order is {@code 0..n-1}. Consecutive runs of {@code batchSize} indices form the batches; with
+ * {@code dropLast} a final incomplete batch is skipped.
  *
- * <p>Samples of a {@link TensorDataset} (or a {@link Subset} of one) are gathered with one contiguous copy
- * per field and batch; other data sets are read sample by sample and stacked.
+ * <p><b>Transforms.</b> With {@link Builder#transform}, field 0 of every sample (the input image) is
+ * transformed before batching. Sample {@code i} of epoch {@code e} gets its own {@link Generator} seeded from
+ * {@code (seed, e, i)} only ({@link #sampleSeed}), where {@code seed} is {@link Builder#seed} and {@code e} is
+ * {@link #epoch()} at the time the iterator was created. Its augmentation draws therefore do not depend on the
+ * number of workers, the prefetch depth, the batch it falls in, or timing.
+ *
+ * <p><b>Workers.</b> With {@code numWorkers > 0}, each iterator loads batches on that many daemon threads,
+ * keeping up to {@code numWorkers * prefetchFactor} batches in flight, and hands them out in order. Because
+ * the order is fixed before the workers start and every random draw comes from a per-sample generator, the
+ * batches are bit-for-bit those of {@code numWorkers = 0}. An exception thrown while loading a batch (by
+ * {@link Dataset#get}, a transform or collation) stops the workers and reaches the caller's
+ * {@code next()} as the cause of an {@link IllegalStateException} naming the batch; with {@code numWorkers = 0}
+ * it propagates unchanged. An iterator shuts its workers down when it is exhausted or fails; one abandoned
+ * midway must be closed ({@link BatchIterator#close()}, e.g. with try-with-resources), though its threads are
+ * daemons and never keep the JVM alive.
+ *
+ * <p>Samples of a {@link TensorDataset} (or a {@link Subset} of one) without a transform are gathered with one
+ * contiguous copy per field and batch; other data sets are read sample by sample and stacked.
  */
 public final class DataLoader implements Iterable<Batch> {
     private final Dataset dataset;
@@ -28,6 +44,12 @@ public final class DataLoader implements Iterable<Batch> {
     private final boolean shuffle;
     private final boolean dropLast;
     private final Generator generator;
+    private final Sampler sampler;
+    private final int numWorkers;
+    private final int prefetchFactor;
+    private final Transform transform;
+    private final long seed;
+    private long epoch;
 
     private DataLoader(Builder b) {
         this.dataset = b.dataset;
@@ -35,9 +57,22 @@ public final class DataLoader implements Iterable<Batch> {
         this.shuffle = b.shuffle;
         this.dropLast = b.dropLast;
         this.generator = b.generator;
+        this.numWorkers = b.numWorkers;
+        this.prefetchFactor = b.prefetchFactor;
+        this.transform = b.transform;
+        this.seed = b.seed;
+        if (b.sampler != null) {
+            if (b.shuffle) {
+                throw new IllegalArgumentException("DataLoader: sampler option is mutually exclusive with shuffle");
+            }
+            this.sampler = b.sampler;
+        } else {
+            this.sampler = b.shuffle ? new RandomSampler(dataset.size(), generator())
+                    : new SequentialSampler(dataset.size());
+        }
     }
 
-    /** A builder over {@code dataset} (batch size 1, no shuffle, keep the last batch). */
+    /** A builder over {@code dataset} (batch size 1, no shuffle, keep the last batch, no workers). */
     public static Builder builder(Dataset dataset) {
         if (dataset == null) {
             throw new IllegalArgumentException("DataLoader: dataset must not be null");
@@ -52,6 +87,11 @@ public final class DataLoader implements Iterable<Batch> {
         private boolean shuffle;
         private boolean dropLast;
         private Generator generator;
+        private Sampler sampler;
+        private int numWorkers;
+        private int prefetchFactor = 2;
+        private Transform transform;
+        private long seed;
 
         private Builder(Dataset dataset) {
             this.dataset = dataset;
@@ -85,6 +125,44 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
+        /** The order of the indices (instead of {@link #shuffle}; its indices must be valid for the data set). */
+        public Builder sampler(Sampler sampler) {
+            this.sampler = sampler;
+            return this;
+        }
+
+        /** Threads that load batches ahead of the consumer (0: load in {@code next()} on the caller's thread). */
+        public Builder numWorkers(int numWorkers) {
+            if (numWorkers < 0) {
+                throw new IllegalArgumentException("DataLoader: num_workers option should be non-negative; use "
+                        + "num_workers=0 to disable multiprocessing, got " + numWorkers);
+            }
+            this.numWorkers = numWorkers;
+            return this;
+        }
+
+        /** Batches loaded ahead per worker (≥ 1, default 2; ignored without workers). */
+        public Builder prefetchFactor(int prefetchFactor) {
+            if (prefetchFactor < 1) {
+                throw new IllegalArgumentException("DataLoader: prefetch_factor must be positive, got "
+                        + prefetchFactor);
+            }
+            this.prefetchFactor = prefetchFactor;
+            return this;
+        }
+
+        /** Applied to field 0 of every sample before batching, with that sample's own generator. */
+        public Builder transform(Transform transform) {
+            this.transform = transform;
+            return this;
+        }
+
+        /** The seed of the per-sample transform generators (default 0). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
         public DataLoader build() {
             return new DataLoader(this);
         }
@@ -106,65 +184,97 @@ public final class DataLoader implements Iterable<Batch> {
         return dropLast;
     }
 
+    public Sampler sampler() {
+        return sampler;
+    }
+
+    public int numWorkers() {
+        return numWorkers;
+    }
+
+    public int prefetchFactor() {
+        return prefetchFactor;
+    }
+
     /** The generator used for shuffling (the default generator when none was given). */
     public Generator generator() {
         return generator != null ? generator : Generator.defaultGenerator();
     }
 
+    /** The epoch number the next {@link #iterator()} uses for the transform seeds (starts at 0). */
+    public synchronized long epoch() {
+        return epoch;
+    }
+
+    /** Sets the epoch number of the next {@link #iterator()} (e.g. when resuming a run). */
+    public synchronized void setEpoch(long epoch) {
+        this.epoch = epoch;
+    }
+
     /** Number of batches in one epoch. */
     public int numBatches() {
-        int n = dataset.size();
+        int n = sampler.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
-    /** Number of samples in one epoch (less than the data set size when {@code dropLast} drops some). */
+    /** Number of samples in one epoch (less than the sampler's size when {@code dropLast} drops some). */
     public int numSamples() {
-        return dropLast ? numBatches() * batchSize : dataset.size();
+        return dropLast ? numBatches() * batchSize : sampler.size();
     }
 
-    /** The order of the next epoch; draws from the generator when shuffling (as {@link #iterator()} does). */
-    int[] epochOrder() {
-        int n = dataset.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        if (shuffle) {
-            Generator g = generator();
-            for (int i = n - 1; i > 0; i--) {
-                int j = (int) g.nextLong(i + 1);
-                int tmp = order[i];
-                order[i] = order[j];
-                order[j] = tmp;
-            }
-        }
-        return order;
+    /**
+     * The seed of sample {@code index}'s transform generator in {@code epoch}: SplitMix64 finalisers chained
+     * over {@code seed}, {@code epoch} and {@code index}, so nearby triples give unrelated streams.
+     */
+    public static long sampleSeed(long seed, long epoch, int index) {
+        long h = mix(seed + 0x9E3779B97F4A7C15L);
+        h = mix(h ^ (epoch * 0xD1B54A32D192ED03L + 0x2545F4914F6CDD1DL));
+        return mix(h ^ (index * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L));
     }
 
-    /** Starts an epoch: the permutation is drawn now, batches are built lazily. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Starts an epoch: the order is drawn now (on this thread); workers, if any, start loading at once. */
     @Override
-    public Iterator<Batch> iterator() {
-        final int[] order = epochOrder();
-        final int batches = numBatches();
-        return new Iterator<>() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < batches;
+    public BatchIterator iterator() {
+        long e;
+        synchronized (this) {
+            e = epoch++;
+        }
+        int[] order = sampler.indices();
+        int n = dataset.size();
+        for (int i : order) {
+            if (i < 0 || i >= n) {
+                throw new IndexOutOfBoundsException("DataLoader: sampler index " + i + " out of range for a data "
+                        + "set of size " + n);
             }
+        }
+        return new BatchIterator(this, order, numBatches(), e);
+    }
 
-            @Override
-            public Batch next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                int from = next * batchSize;
-                int to = Math.min(from + batchSize, order.length);
-                next++;
-                return collate(dataset, Arrays.copyOfRange(order, from, to));
+    /** Batch {@code k} of an epoch whose order is {@code order}. */
+    Batch load(int[] order, int k, long epochNumber) {
+        int from = k * batchSize;
+        int to = Math.min(from + batchSize, order.length);
+        int[] idx = Arrays.copyOfRange(order, from, to);
+        return transform == null ? collate(dataset, idx) : collateTransformed(idx, epochNumber);
+    }
+
+    private Batch collateTransformed(int[] indices, long epochNumber) {
+        List<List<Tensor>> samples = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            List<Tensor> sample = new ArrayList<>(dataset.get(i));
+            if (sample.isEmpty()) {
+                throw new IllegalArgumentException("DataLoader: sample " + i + " has no fields to transform");
             }
-        };
+            sample.set(0, transform.apply(sample.get(0), new Generator(sampleSeed(seed, epochNumber, i))));
+            samples.add(sample);
+        }
+        return stackAll(samples, indices);
     }
 
     /** Builds the batch of the given samples of {@code dataset} (default collate: stack each field). */
@@ -182,29 +292,38 @@ public final class DataLoader implements Iterable<Batch> {
             baseIdx = mapped;
             base = s.base();
         }
-        List<Tensor> fields = new ArrayList<>();
         if (base instanceof TensorDataset td) {
+            List<Tensor> fields = new ArrayList<>();
             for (Tensor t : td.tensors()) {
                 fields.add(gatherRows(t, baseIdx));
             }
-        } else {
-            List<List<Tensor>> samples = new ArrayList<>(indices.length);
-            for (int i : indices) {
-                samples.add(dataset.get(i));
-            }
-            int nFields = samples.get(0).size();
-            for (int f = 0; f < nFields; f++) {
-                List<Tensor> column = new ArrayList<>(samples.size());
-                for (int s = 0; s < samples.size(); s++) {
-                    List<Tensor> sample = samples.get(s);
-                    if (sample.size() != nFields) {
-                        throw new IllegalArgumentException("DataLoader.collate: sample " + indices[s] + " has "
-                                + sample.size() + " fields but sample " + indices[0] + " has " + nFields);
-                    }
-                    column.add(sample.get(f));
+            return new Batch(fields, indices);
+        }
+        List<List<Tensor>> samples = new ArrayList<>(indices.length);
+        for (int i : indices) {
+            samples.add(dataset.get(i));
+        }
+        return stackAll(samples, indices);
+    }
+
+    /** Stacks each field of {@code samples} (the samples at {@code indices}). */
+    private static Batch stackAll(List<List<Tensor>> samples, int[] indices) {
+        if (indices.length == 0) {
+            throw new IllegalArgumentException("DataLoader.collate: empty batch");
+        }
+        List<Tensor> fields = new ArrayList<>();
+        int nFields = samples.get(0).size();
+        for (int f = 0; f < nFields; f++) {
+            List<Tensor> column = new ArrayList<>(samples.size());
+            for (int s = 0; s < samples.size(); s++) {
+                List<Tensor> sample = samples.get(s);
+                if (sample.size() != nFields) {
+                    throw new IllegalArgumentException("DataLoader.collate: sample " + indices[s] + " has "
+                            + sample.size() + " fields but sample " + indices[0] + " has " + nFields);
                 }
-                fields.add(stackSamples(column, indices, f));
+                column.add(sample.get(f));
             }
+            fields.add(stackSamples(column, indices, f));
         }
         return new Batch(fields, indices);
     }

@@ -6,6 +6,8 @@ import java.util.List;
 /**
  * A map-style data set, like {@code torch.utils.data.Dataset}: a fixed number of samples, each a short list of
  * tensors (for example an image and its label). {@link DataLoader} batches samples by stacking each field.
+ * A loader with workers calls {@link #get} from several threads at once, so it must be safe for concurrent
+ * reads (the data sets in this package are).
  */
 public interface Dataset {
     /** Number of samples. */

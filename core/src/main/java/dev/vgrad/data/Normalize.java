@@ -2,6 +2,7 @@ package dev.vgrad.data;
 
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.data.transforms.Transform;
 import java.util.Arrays;
 
 /**
@@ -168,6 +169,31 @@ public final class Normalize {
             f[i] = (float) d[i];
         }
         return f;
+    }
+
+    /**
+     * This normalisation as a {@link Transform} on one {@code [C, H, W]} image, where the channels are
+     * dimension 0 (torchvision's {@code Normalize} on a single image): {@code out[c] = (x[c] - mean[c]) / std[c]},
+     * computed in float32 as {@code (x - (float) mean) / (float) std}. It draws nothing from the generator.
+     */
+    public Transform perImage() {
+        float[] m = toFloat(mean);
+        float[] s = toFloat(std);
+        return (image, generator) -> {
+            if (image.dim() != 3 || image.dtype() != DType.FLOAT32
+                    || (m.length != 1 && image.size(0) != m.length)) {
+                throw new IllegalArgumentException("Normalize: " + m.length + " channel statistics do not fit an "
+                        + "image of dtype " + image.dtype() + " and shape " + Arrays.toString(image.shape())
+                        + " (expected float32 [C, H, W])");
+            }
+            float[] x = image.toArray();
+            int plane = image.size(0) == 0 ? 1 : x.length / image.size(0);
+            for (int i = 0; i < x.length; i++) {
+                int c = m.length == 1 ? 0 : i / plane;
+                x[i] = (x[i] - m[c]) / s[c];
+            }
+            return Tensor.of(x, image.shape());
+        };
     }
 
     @Override

@@ -3,6 +3,10 @@ package dev.vgrad.examples;
 import dev.vgrad.core.Tensor;
 import dev.vgrad.data.IdxReader;
 import dev.vgrad.data.TensorDataset;
+import dev.vgrad.data.transforms.Compose;
+import dev.vgrad.data.transforms.RandomCrop;
+import dev.vgrad.data.transforms.RandomHorizontalFlip;
+import dev.vgrad.data.transforms.Transform;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -88,6 +92,18 @@ public record FashionMnist(TensorDataset train, TensorDataset test, String sourc
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The training augmentation of {@code --augment}, as printed in the log. */
+    static final String AUGMENTATION = "RandomCrop(28, padding=2, fill=black) + RandomHorizontalFlip(0.5)";
+
+    /**
+     * The classic Fashion-MNIST augmentation on the standardised images: pad 2 pixels of black (raw 0, i.e.
+     * {@code -mean/std} after standardisation, as torchvision's RandomCrop pads before Normalize), crop 28×28
+     * at a random offset, then flip left–right with probability 1/2. The PyTorch twin applies the same.
+     */
+    public Transform augmentation() {
+        return Compose.of(new RandomCrop(28, 28, 2, (float) (-mean / std)), new RandomHorizontalFlip(0.5));
     }
 
     private static FashionMnist of(Tensor xTrain, Tensor yTrain, Tensor xTest, Tensor yTest, String source) {

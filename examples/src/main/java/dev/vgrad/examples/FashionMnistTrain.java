@@ -71,6 +71,14 @@ public final class FashionMnistTrain implements Callable<Integer> {
         @Option(names = "--stop-after", hidden = true, description = "Stop after epoch N as if interrupted (for testing --resume).")
         Integer stopAfter;
 
+        @Option(names = "--augment", description = "Augment training images: " + FashionMnist.AUGMENTATION
+                + ", drawn per sample from (seed, epoch, index).")
+        boolean augment;
+
+        @Option(names = "--workers", defaultValue = "0", description = "Threads that load (and augment) batches "
+                + "ahead of training (default: ${DEFAULT-VALUE}). Results do not depend on it.")
+        int workers;
+
         @Option(names = "--progress", negatable = true, description = "Progress bar (default: on when stdout is a terminal).")
         Boolean progress;
     }
@@ -108,7 +116,8 @@ public final class FashionMnistTrain implements Callable<Integer> {
                 o.optimizer != null ? Trainer.Opt.parse(o.optimizer) : cfg.optimizer(),
                 o.schedule != null ? Trainer.Schedule.parse(o.schedule) : cfg.schedule(), o.seed,
                 o.threads != null ? o.threads : Runtime.getRuntime().availableProcessors(), o.data, o.out, o.resume,
-                o.trainLimit, o.testLimit, o.progress != null ? o.progress : ProgressBar.terminal(), o.stopAfter);
+                o.trainLimit, o.testLimit, o.progress != null ? o.progress : ProgressBar.terminal(), o.stopAfter,
+                o.augment, o.workers);
         new Trainer(cfg, out).run();
         return 0;
     }

@@ -5,6 +5,7 @@ import dev.vgrad.core.Grad;
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.Vgrad;
 import dev.vgrad.data.Batch;
+import dev.vgrad.data.BatchIterator;
 import dev.vgrad.data.DataLoader;
 import dev.vgrad.data.Dataset;
 import dev.vgrad.nn.F;
@@ -27,7 +28,9 @@ import java.util.Locale;
  * {@code eval()} mode under {@link Grad#disabled()}, print one line per epoch, checkpoint to {@code --out}.
  *
  * <p>Reproducibility: parameters are initialised from {@code Generator(seed)}, Dropout/DropPath masks come
- * from {@code Generator(seed + 1)} and the shuffling from {@code Generator(seed + 2)}; kernels give the same
+ * from {@code Generator(seed + 1)} and the shuffling from {@code Generator(seed + 2)}; with {@code --augment}
+ * each sample's augmentation draws from a generator seeded by (seed + 3, epoch, sample index), so neither
+ * {@code --workers} nor timing changes them; kernels give the same
  * bits for any thread count. So everything left of the {@code |} on an epoch line (loss and accuracy) is the
  * same for the same seed and data; only the timings on the right differ. {@code metrics.csv} holds exactly
  * the reproducible part. A checkpoint stores the model, optimizer, scheduler and all generator states, so
@@ -60,7 +63,7 @@ final class Trainer {
 
     record Config(Models.Arch arch, int epochs, int batchSize, double lr, double weightDecay, Opt optimizer,
                   Schedule schedule, long seed, int threads, Path data, Path out, boolean resume, Integer trainLimit,
-                  Integer testLimit, boolean progress, Integer stopAfter) {
+                  Integer testLimit, boolean progress, Integer stopAfter, boolean augment, int workers) {
         Config {
             if (epochs < 1) {
                 throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
@@ -73,6 +76,9 @@ final class Trainer {
             }
             if (!(weightDecay >= 0)) {
                 throw new IllegalArgumentException("--weight-decay must be non-negative, got " + weightDecay);
+            }
+            if (workers < 0) {
+                throw new IllegalArgumentException("--workers must be non-negative, got " + workers);
             }
             if (threads < 1) {
                 throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
@@ -90,17 +96,17 @@ final class Trainer {
             int threads = Runtime.getRuntime().availableProcessors();
             return switch (arch) {
                 case MLP -> new Config(arch, 20, 128, 1e-3, 1e-2, Opt.ADAMW, Schedule.COSINE, seed, threads, null,
-                        null, false, null, null, false, null);
+                        null, false, null, null, false, null, false, 0);
                 case CNN -> new Config(arch, 10, 128, 3e-3, 1e-2, Opt.ADAMW, Schedule.ONECYCLE, seed, threads, null,
-                        null, false, null, null, false, null);
+                        null, false, null, null, false, null, false, 0);
                 case RESNET -> new Config(arch, 15, 128, 0.1, 5e-4, Opt.SGD, Schedule.ONECYCLE, seed, threads, null,
-                        null, false, null, null, false, null);
+                        null, false, null, null, false, null, false, 0);
             };
         }
 
         Config withEpochs(int e) {
             return new Config(arch, e, batchSize, lr, weightDecay, optimizer, schedule, seed, threads, data, out,
-                    resume, trainLimit, testLimit, progress, stopAfter);
+                    resume, trainLimit, testLimit, progress, stopAfter, augment, workers);
         }
 
         /** Everything that must match for {@code --resume} to continue the same run. */
@@ -108,7 +114,7 @@ final class Trainer {
             return String.format(Locale.ROOT, "arch=%s epochs=%d batch=%d lr=%s wd=%s opt=%s schedule=%s seed=%d "
                     + "train_limit=%s test_limit=%s", arch.cliName(), epochs, batchSize, lr, weightDecay,
                     optimizer.name().toLowerCase(Locale.ROOT), schedule.name().toLowerCase(Locale.ROOT), seed,
-                    trainLimit, testLimit);
+                    trainLimit, testLimit) + (augment ? " augment" : "");
         }
     }
 
@@ -133,6 +139,8 @@ final class Trainer {
     final Generator noiseGen;
     final Generator shuffleGen;
     final List<EpochResult> history = new ArrayList<>();
+    /** Nanoseconds the last training epoch spent waiting for batches. */
+    private long dataWaitNanos;
 
     Trainer(Config cfg, PrintStream out) {
         this.cfg = cfg;
@@ -149,9 +157,15 @@ final class Trainer {
         Dataset train = limit(data.train(), cfg.trainLimit());
         Dataset test = limit(data.test(), cfg.testLimit());
         Module model = Models.build(cfg.arch(), initGen, noiseGen);
-        DataLoader trainLoader = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true)
-                .generator(shuffleGen).dropLast(train.size() >= cfg.batchSize()).build();
-        DataLoader testLoader = DataLoader.builder(test).batchSize(Math.max(cfg.batchSize(), 500)).build();
+        DataLoader.Builder trainBuilder = DataLoader.builder(train).batchSize(cfg.batchSize()).shuffle(true)
+                .generator(shuffleGen).dropLast(train.size() >= cfg.batchSize()).numWorkers(cfg.workers());
+        if (cfg.augment()) {
+            // per-sample draws come from (seed + 3, epoch, index): the same for any --workers
+            trainBuilder.transform(data.augmentation()).seed(cfg.seed() + 3);
+        }
+        DataLoader trainLoader = trainBuilder.build();
+        DataLoader testLoader = DataLoader.builder(test).batchSize(Math.max(cfg.batchSize(), 500))
+                .numWorkers(cfg.workers()).build();
         Optimizer opt = switch (cfg.optimizer()) {
             case ADAMW -> new AdamW(model.parameters(), AdamW.options().lr(cfg.lr()).weightDecay(cfg.weightDecay()));
             case SGD -> new SGD(model.parameters(), SGD.options().lr(cfg.lr()).momentum(0.9).nesterov(true)
@@ -170,6 +184,10 @@ final class Trainer {
                 cfg.optimizer() == Opt.ADAMW ? "AdamW" : "SGD(nesterov, momentum 0.9)", num(cfg.lr()),
                 num(cfg.weightDecay()), cfg.schedule().name().toLowerCase(Locale.ROOT), cfg.batchSize(), cfg.epochs(),
                 cfg.seed(), Vgrad.numThreads(), Vgrad.simdEnabled() ? "on" : "off", Runtime.version().feature());
+        if (cfg.augment() || cfg.workers() > 0) {
+            out.printf(Locale.ROOT, "augmentation: %s | %d data workers%n",
+                    cfg.augment() ? FashionMnist.AUGMENTATION : "none", cfg.workers());
+        }
 
         int startEpoch = 0;
         RunCheckpoint ckpt = cfg.out() == null ? null : new RunCheckpoint(cfg.out());
@@ -184,6 +202,7 @@ final class Trainer {
         int lastEpoch = cfg.stopAfter() == null ? cfg.epochs() : Math.min(cfg.epochs(), cfg.stopAfter());
         for (int epoch = startEpoch + 1; epoch <= lastEpoch; epoch++) {
             long t0 = System.nanoTime();
+            trainLoader.setEpoch(epoch);
             double trainLoss = trainEpoch(model, trainLoader, opt, sched, epoch);
             long t1 = System.nanoTime();
             double[] eval = evaluate(model, testLoader);
@@ -192,7 +211,8 @@ final class Trainer {
             history.add(r);
             double secs = (t2 - t0) / 1e9;
             double imgPerSec = trainLoader.numSamples() / ((t1 - t0) / 1e9);
-            out.println(line(r, secs, imgPerSec));
+            out.println(line(r, secs, imgPerSec) + String.format(Locale.ROOT, "  data wait %.1f%% of step time",
+                    100.0 * dataWaitNanos / (t1 - t0)));
             if (ckpt != null) {
                 ckpt.save(cfg.identity(), epoch, model, opt, sched, List.of(noiseGen, shuffleGen), history,
                         "vgrad " + cfg.arch().cliName() + " on Fashion-MNIST");
@@ -230,22 +250,29 @@ final class Trainer {
         double lossSum = 0;
         long seen = 0;
         int step = 0;
-        for (Batch b : loader) {
-            opt.zeroGrad();
-            Tensor logits = model.call(b.get(0));
-            Tensor loss = F.crossEntropy(logits, b.get(1));
-            loss.backward();
-            opt.step();
-            sched.step();
-            double l = loss.item();
-            if (!Double.isFinite(l)) {
-                throw new IllegalStateException("training diverged: loss is " + l + " at epoch " + epoch
-                        + ", step " + (step + 1) + " (try a lower --lr)");
+        dataWaitNanos = 0;
+        try (BatchIterator it = loader.iterator()) {
+            while (it.hasNext()) {
+                // the time the loop waits for the next batch (with workers, only what prefetching did not hide)
+                long w0 = System.nanoTime();
+                Batch b = it.next();
+                dataWaitNanos += System.nanoTime() - w0;
+                opt.zeroGrad();
+                Tensor logits = model.call(b.get(0));
+                Tensor loss = F.crossEntropy(logits, b.get(1));
+                loss.backward();
+                opt.step();
+                sched.step();
+                double l = loss.item();
+                if (!Double.isFinite(l)) {
+                    throw new IllegalStateException("training diverged: loss is " + l + " at epoch " + epoch
+                            + ", step " + (step + 1) + " (try a lower --lr)");
+                }
+                lossSum += l * b.size();
+                seen += b.size();
+                step++;
+                bar.update(step, String.format(Locale.ROOT, "loss %.4f", lossSum / seen));
             }
-            lossSum += l * b.size();
-            seen += b.size();
-            step++;
-            bar.update(step, String.format(Locale.ROOT, "loss %.4f", lossSum / seen));
         }
         bar.clear();
         return seen == 0 ? Double.NaN : lossSum / seen;

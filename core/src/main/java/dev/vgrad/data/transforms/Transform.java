@@ -1,0 +1,25 @@
+package dev.vgrad.data.transforms;
+
+import dev.vgrad.core.Generator;
+import dev.vgrad.core.Tensor;
+
+/**
+ * A (possibly random) map from one image to another, like a torchvision transform on tensors. Images are
+ * float32 tensors of shape {@code [C, H, W]} (channels, height, width); a transform returns a new tensor and
+ * never modifies its input, and it carries no autograd history.
+ *
+ * <p>Randomness comes only from the {@code generator} argument. {@link dev.vgrad.data.DataLoader} passes each
+ * sample a generator of its own, seeded from (loader seed, epoch, sample index), so the draws of sample
+ * {@code i} in epoch {@code e} are the same for any number of workers and any timing (docs/SEMANTICS.md §15.3).
+ * A transform must therefore draw from nothing else and keep no mutable state.
+ */
+@FunctionalInterface
+public interface Transform {
+    /** The transformed image; {@code generator} is this sample's own random stream. */
+    Tensor apply(Tensor image, Generator generator);
+
+    /** This transform, then {@code next} (both draw from the same per-sample generator, in that order). */
+    default Transform andThen(Transform next) {
+        return Compose.of(this, next);
+    }
+}
