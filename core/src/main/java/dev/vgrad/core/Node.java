@@ -24,9 +24,8 @@ public abstract class Node {
     volatile java.util.List<Object> hooks;
     /** Where this node was created, recorded only under anomaly detection. */
     final Throwable creation;
-    /** Constructor inputs and extra tensors, readable by field initializers; dropped when the node is attached. */
+    /** Constructor inputs, readable by the subclass constructor; dropped when the node is attached. */
     private Tensor[] ctorInputs;
-    private Tensor[] ctorExtra;
 
     /**
      * @param name   PyTorch-style name, e.g. {@code MulBackward0}
@@ -59,23 +58,9 @@ public abstract class Node {
     }
 
     /**
-     * A node that also hands {@code extra} tensors (e.g. contiguous copies of the inputs, or the op's output) to
-     * its field initializers through {@link #extra(int)}.
-     *
-     * @param name   PyTorch-style name
-     * @param inputs the op's tensor inputs in order; entries may be null
-     * @param extra  tensors the backward rule saves that are not inputs
-     */
-    protected Node(String name, Tensor[] inputs, Tensor[] extra) {
-        this(name, inputs);
-        this.ctorExtra = extra;
-    }
-
-    /**
-     * Input {@code i} as passed to the constructor, for the subclass's field initializers: write
-     * {@code final SavedTensor sx = save(input(0));}, not {@code save(x)}. An anonymous subclass that names a local
-     * tensor anywhere in its body keeps it in a hidden field for as long as the graph lives, so the tensor would
-     * survive the release of saved tensors after backward. Only available until the node is attached.
+     * Input {@code i} exactly as passed to the constructor (a rule that saves an input the constructor itself
+     * derived, such as a detached condition, reads it back here). Only available until the node is attached;
+     * a node keeps tensors only as {@link SavedTensor}s, which the node-field test enforces for every subclass.
      */
     protected final Tensor input(int i) {
         if (ctorInputs == null) {
@@ -84,18 +69,9 @@ public abstract class Node {
         return ctorInputs[i];
     }
 
-    /** Extra tensor {@code i} given to {@link #Node(String, Tensor[], Tensor[])}; as {@link #input(int)}. */
-    protected final Tensor extra(int i) {
-        if (ctorExtra == null) {
-            throw new IllegalStateException(name + ".extra: only available while the node is being constructed");
-        }
-        return ctorExtra[i];
-    }
-
     /** Drops the constructor's tensors (called when the node is attached to its output). */
     final void attached() {
         ctorInputs = null;
-        ctorExtra = null;
     }
 
     /** This node's hook list, created on first use. */
