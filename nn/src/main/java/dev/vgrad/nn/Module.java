@@ -44,7 +44,8 @@ import java.util.function.Consumer;
  * }</pre>
  * {@code parameters()}, {@code stateDict()} ({@code fc1.weight}, …), {@code train}/{@code eval} and
  * {@code toString()} then see both layers. {@code dev.vgrad.nn.testing.ModuleChecks} checks such a layer
- * against the module laws.
+ * against the module laws (docs/SEMANTICS.md §15). Import this class by name ({@code import dev.vgrad.nn.Module;}):
+ * with only {@code import dev.vgrad.nn.*;} the simple name {@code Module} is ambiguous with {@code java.lang.Module}.
  *
  * <p>Parameters, unlike children, are looked up by name ({@link #param(String)}) rather than cached in fields,
  * because {@link #registerParameter} may replace them and {@link #to(DType)} replaces buffers.
