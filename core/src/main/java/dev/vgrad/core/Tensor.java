@@ -53,16 +53,44 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ factories
 
-    /** A float32 tensor over a copy of {@code data} with the given shape (a 0-d scalar when no shape). */
+    /**
+     * A 1-D float32 tensor over a copy of {@code data}, as {@code torch.tensor([1., 2., 3.])}:
+     * {@code Tensor.of(1, 2, 3)} has shape {@code [3]}, and a one-element array gives shape {@code [1]}, not a
+     * 0-d scalar (use {@link #scalar(double)} for that).
+     */
+    public static Tensor of(float... data) {
+        return of(data, data == null ? Shape.SCALAR : new int[] {data.length});
+    }
+
+    /**
+     * A float32 tensor over a copy of {@code data} with the given shape; {@code new int[0]} makes a 0-d scalar
+     * from one element. The shape's element count must equal {@code data.length}.
+     */
     public static Tensor of(float[] data, int... shape) {
         int[] s = checkData("Tensor.of", data, shape);
         return contiguous(Storage.of(data.clone()), DType.FLOAT32, s);
     }
 
-    /** A float64 tensor over a copy of {@code data}. */
+    /** A 1-D float64 tensor over a copy of {@code data} (shape {@code [data.length]}; see {@link #of(float...)}). */
+    public static Tensor of(double... data) {
+        return of(data, data == null ? Shape.SCALAR : new int[] {data.length});
+    }
+
+    /** A float64 tensor over a copy of {@code data} with the given shape (as {@link #of(float[], int...)}). */
     public static Tensor of(double[] data, int... shape) {
         int[] s = checkData("Tensor.of", data, shape);
         return contiguous(Storage.of(data.clone()), DType.FLOAT64, s);
+    }
+
+    /**
+     * A 1-D tensor of {@code dtype} holding {@code data}, as {@code torch.tensor(data, dtype=dtype)}: each value
+     * is converted as {@link #to(DType)} converts it (to float32 by rounding to nearest, to int64 by truncating
+     * toward zero). Use {@link #view} for another shape.
+     */
+    public static Tensor of(double[] data, DType dtype) {
+        Args.nonNull("Tensor.of", "dtype", dtype);
+        Tensor t = of(data);
+        return dtype == DType.FLOAT64 ? t : t.toRaw(dtype);
     }
 
     /** An int64 tensor (indices, class targets) over a copy of {@code data}. */
@@ -73,7 +101,7 @@ public final class Tensor {
 
     /** A 0-d float32 tensor. */
     public static Tensor scalar(double value) {
-        return of(new float[] {(float) value});
+        return of(new float[] {(float) value}, Shape.SCALAR);
     }
 
     /** A 0-d tensor of the given dtype. */

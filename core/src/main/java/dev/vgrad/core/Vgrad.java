@@ -7,7 +7,11 @@ import dev.vgrad.core.kernel.Parallel;
 public final class Vgrad {
     private Vgrad() {}
 
-    /** Threads used by large kernels (default: available processors). Results do not depend on it. */
+    /**
+     * Threads used by large kernels; overrides the default ({@code -Dvgrad.threads=N}, else the environment
+     * variable {@code VGRAD_NUM_THREADS}, else the available processors; docs/SEMANTICS.md §12.6). Results do not
+     * depend on it.
+     */
     public static void setNumThreads(int n) {
         Parallel.setNumThreads(n);
     }

@@ -30,8 +30,25 @@ import java.util.function.Consumer;
  * sets it on this module and recursively on its children; {@link #eval()} is {@code train(false)}. Module mode
  * and grad mode ({@link Grad}) are independent.
  *
- * <p>Subclasses look their parameters up by name ({@link #param(String)}) rather than caching the tensors in
- * fields, because {@link #registerParameter} may replace them and {@link #to(DType)} replaces buffers.
+ * <p>A layer of your own registers its children by name and may keep them in fields, as a PyTorch module
+ * assigns {@code self.fc1 = nn.Linear(4, 8)}; {@link #registerModule} returns its argument for that:
+ * <pre>{@code
+ * class TwoLayer extends Module {
+ *     final Linear fc1 = registerModule("fc1", new Linear(4, 8));
+ *     final Linear fc2 = registerModule("fc2", new Linear(8, 2));
+ *
+ *     public Tensor forward(Tensor x) {
+ *         return fc2.call(fc1.call(x).relu());
+ *     }
+ * }
+ * }</pre>
+ * {@code parameters()}, {@code stateDict()} ({@code fc1.weight}, …), {@code train}/{@code eval} and
+ * {@code toString()} then see both layers. {@code dev.vgrad.nn.testing.ModuleChecks} checks such a layer
+ * against the module laws (docs/SEMANTICS.md §16). Import this class by name ({@code import dev.vgrad.nn.Module;}):
+ * with only {@code import dev.vgrad.nn.*;} the simple name {@code Module} is ambiguous with {@code java.lang.Module}.
+ *
+ * <p>Parameters, unlike children, are looked up by name ({@link #param(String)}) rather than cached in fields,
+ * because {@link #registerParameter} may replace them and {@link #to(DType)} replaces buffers.
  */
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
@@ -54,7 +71,7 @@ public abstract class Module {
      * skips the hooks, as {@code module.forward(x)} does in PyTorch.
      */
     public final Tensor call(Tensor input) {
-        Check.nonNull(getClass().getSimpleName() + ".forward", "input", input);
+        Check.nonNull(typeName() + ".forward", "input", input);
         ModuleHooks h = hooks;
         return h == null || h.isEmpty() ? forward(input) : h.call(this, input);
     }
@@ -221,7 +238,7 @@ public abstract class Module {
     /** The parameter registered as {@code name} (null when registered as absent); fails for unknown names. */
     public final Tensor param(String name) {
         if (!parameters.containsKey(name)) {
-            throw new IllegalArgumentException("'" + getClass().getSimpleName() + "' object has no parameter '" + name + "'");
+            throw new IllegalArgumentException("'" + typeName() + "' object has no parameter '" + name + "'");
         }
         return parameters.get(name);
     }
@@ -229,7 +246,7 @@ public abstract class Module {
     /** The buffer registered as {@code name} (null when registered as absent); fails for unknown names. */
     public final Tensor buffer(String name) {
         if (!buffers.containsKey(name)) {
-            throw new IllegalArgumentException("'" + getClass().getSimpleName() + "' object has no buffer '" + name + "'");
+            throw new IllegalArgumentException("'" + typeName() + "' object has no buffer '" + name + "'");
         }
         return buffers.get(name);
     }
@@ -237,7 +254,7 @@ public abstract class Module {
     /** The child registered as {@code name}; fails for unknown names. */
     public final Module child(String name) {
         if (!children.containsKey(name)) {
-            throw new IllegalArgumentException("'" + getClass().getSimpleName() + "' object has no submodule '" + name + "'");
+            throw new IllegalArgumentException("'" + typeName() + "' object has no submodule '" + name + "'");
         }
         return children.get(name);
     }
@@ -250,7 +267,7 @@ public abstract class Module {
         Module m = this;
         for (String part : target.split("\\.", -1)) {
             if (!m.children.containsKey(part) || m.children.get(part) == null) {
-                throw new IllegalArgumentException(m.getClass().getSimpleName() + " has no attribute `" + part + "`");
+                throw new IllegalArgumentException(m.typeName() + " has no attribute `" + part + "`");
             }
             m = m.children.get(part);
         }
@@ -594,7 +611,7 @@ public abstract class Module {
         }
         msgs.addAll(errors);
         if (!msgs.isEmpty()) {
-            throw new IllegalStateException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ":\n\t"
+            throw new IllegalStateException("Error(s) in loading state_dict for " + typeName() + ":\n\t"
                     + String.join("\n\t", msgs));
         }
         try (Grad.Scope off = Grad.disabled()) {
@@ -673,9 +690,18 @@ public abstract class Module {
         return "";
     }
 
-    /** The class name shown by {@link #toString()}. */
+    /**
+     * The class name shown by {@link #toString()} and in error messages: the simple class name, as PyTorch prints
+     * {@code type(module).__name__}. An anonymous class has no name, so it shows the nearest named superclass
+     * ({@code new Module() {...}} prints {@code Module(...)}, {@code new Linear(2, 3) {...}} prints
+     * {@code Linear(...)}), which says what the module is where {@code Outer$1} would only say where it was written.
+     */
     protected String typeName() {
-        return getClass().getSimpleName();
+        Class<?> c = getClass();
+        while (c.isAnonymousClass()) {
+            c = c.getSuperclass();
+        }
+        return c.getSimpleName();
     }
 
     /** PyTorch's module tree: {@code Sequential(\n  (0): Linear(...)\n)}. */

@@ -139,6 +139,48 @@ class ModuleTest {
         assertEquals(List.of("Linear", "BatchNorm1d", "ReLU", "Dropout", "Sequential", "Linear", "Net"), seen);
     }
 
+    /** A user's layer whose children are fields (the README's and Module's Javadoc example). */
+    static final class TwoLayer extends Module {
+        final Linear fc1 = registerModule("fc1", new Linear(4, 8, true, new Generator(1)));
+        final Linear fc2 = registerModule("fc2", new Linear(8, 2, true, new Generator(2)));
+
+        @Override
+        public Tensor forward(Tensor x) {
+            return fc2.call(fc1.call(x).relu());
+        }
+    }
+
+    @Test
+    void anonymousModulesPrintTheirNearestNamedSuperclass() {
+        Module plain = new Module() {
+            @Override
+            public Tensor forward(Tensor x) {
+                return x;
+            }
+        };
+        assertEquals("Module()", plain.toString());
+        Linear tweaked = new Linear(2, 3) {
+            @Override
+            public Tensor forward(Tensor x) {
+                return super.forward(x).relu();
+            }
+        };
+        assertEquals("Linear(in_features=2, out_features=3, bias=True)", tweaked.toString());
+        Sequential s = new Sequential(plain, tweaked);
+        assertEquals("Sequential(\n  (0): Module()\n  (1): Linear(in_features=2, out_features=3, bias=True)\n)",
+                s.toString());
+        // error texts use the same name instead of an empty one
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plain.param("w"));
+        assertEquals("'Module' object has no parameter 'w'", e.getMessage());
+        // a named class keeps its own simple name, children held in fields included
+        TwoLayer t = new TwoLayer();
+        assertEquals("TwoLayer(\n  (fc1): Linear(in_features=4, out_features=8, bias=True)\n"
+                + "  (fc2): Linear(in_features=8, out_features=2, bias=True)\n)", t.toString());
+        assertEquals(List.of("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"), new ArrayList<>(t.stateDict().keySet()));
+        t.eval();
+        assertFalse(t.fc1.isTraining() || t.fc2.isTraining(), "eval reaches children held in fields");
+    }
+
     @Test
     void toStringLikePyTorch() {
         Sequential s = new Sequential(new Conv2d(1, 4, 3, 1, 1), new BatchNorm2d(4), new ReLU(), new MaxPool2d(2),

@@ -5,7 +5,9 @@ package dev.vgrad.core.kernel;
  *
  * <p>SIMD kernels are used when the {@code jdk.incubator.vector} module is resolved (run the JVM with
  * {@code --add-modules jdk.incubator.vector}) and the system property {@code vgrad.simd} is not
- * {@code false}. Otherwise the scalar kernels run and one log line says how to enable SIMD. Only
+ * {@code false}. Otherwise the scalar kernels run and one line on standard error says how to enable SIMD (not a
+ * {@link System.Logger} record: the JDK's default log format spreads every record over two lines; asking for
+ * the scalar path with {@code -Dvgrad.simd=false} prints nothing). Only
  * {@link SimdKernels} and the other {@code Simd*} classes name Vector API types, so this class and the
  * scalar path load on any JDK 25 without the incubator module.
  */
@@ -22,13 +24,11 @@ public final class KernelProvider {
                 chosen = (Kernels) Class.forName("dev.vgrad.core.kernel.SimdKernels")
                         .getDeclaredConstructor().newInstance();
             } catch (ReflectiveOperationException | LinkageError e) {
-                System.getLogger("dev.vgrad").log(System.Logger.Level.WARNING,
-                        "vgrad: SIMD kernels failed to load (" + e + "); using scalar kernels");
+                System.err.println("vgrad: SIMD kernels failed to load (" + e + "); using scalar kernels");
             }
         } else if (wanted) {
-            System.getLogger("dev.vgrad").log(System.Logger.Level.INFO,
-                    "vgrad: jdk.incubator.vector is not available; using scalar kernels. "
-                            + "Run the JVM with --add-modules jdk.incubator.vector to enable SIMD.");
+            System.err.println("vgrad: jdk.incubator.vector is not available; using scalar kernels. "
+                    + "Run the JVM with --add-modules jdk.incubator.vector to enable SIMD (-Dvgrad.simd=false: no hint).");
         }
         SIMD = chosen != null;
         KERNELS = chosen != null ? chosen : new ScalarKernels();

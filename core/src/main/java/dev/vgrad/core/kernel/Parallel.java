@@ -18,6 +18,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * microseconds of pure spinning, so on a loaded machine they do not burn the time slice a descheduled
  * partner needs. Work submitted from inside a chunk, or while another thread owns the pool, runs on the
  * caller thread.
+ *
+ * <p>The thread count (docs/SEMANTICS.md §12.6) is, in order of precedence: the last {@link #setNumThreads} call;
+ * the system property {@code vgrad.threads}; the environment variable {@code VGRAD_NUM_THREADS} (vgrad's
+ * {@code OMP_NUM_THREADS}); the number of available processors. A property or variable that is not a positive
+ * integer is ignored with a one-line warning on standard error, as PyTorch ignores a bad {@code OMP_NUM_THREADS},
+ * so a typo in a launch script never stops a run.
  */
 public final class Parallel {
     /** Body of a chunked loop: processes chunk {@code chunk} of {@code nChunks}. */
@@ -32,7 +38,13 @@ public final class Parallel {
     /** Pure spinning before a waiting thread starts yielding. */
     private static final long BUSY_NANOS = 5_000L;
 
-    private static volatile int numThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** The system property that sets the default thread count. */
+    public static final String THREADS_PROPERTY = "vgrad.threads";
+    /** The environment variable that sets the default thread count when the property is absent. */
+    public static final String THREADS_ENV = "VGRAD_NUM_THREADS";
+
+    private static volatile int numThreads = defaultThreads(System.getProperty(THREADS_PROPERTY),
+            System.getenv(THREADS_ENV), Runtime.getRuntime().availableProcessors(), System.err::println);
     private static Worker[] workers = new Worker[0];
 
     private Parallel() {}
@@ -43,6 +55,31 @@ public final class Parallel {
             throw new IllegalArgumentException("setNumThreads: number of threads must be >= 1, got " + n);
         }
         numThreads = n;
+    }
+
+    /**
+     * The thread count before any {@link #setNumThreads} call: {@code property}, else {@code env}, else
+     * {@code cpus} (at least 1). A blank source counts as absent; one that is not a positive integer is skipped
+     * after one line to {@code warn} naming it and its value.
+     */
+    static int defaultThreads(String property, String env, int cpus, java.util.function.Consumer<String> warn) {
+        String[][] sources = {{"-D" + THREADS_PROPERTY, property}, {THREADS_ENV, env}};
+        for (String[] s : sources) {
+            if (s[1] == null || s[1].isBlank()) {
+                continue;
+            }
+            int n = 0;
+            try {
+                n = Integer.parseInt(s[1].strip());
+            } catch (NumberFormatException e) {
+                // reported below with the other invalid values
+            }
+            if (n >= 1) {
+                return n;
+            }
+            warn.accept("vgrad: ignoring " + s[0] + "=" + s[1] + ": the number of threads must be a positive integer");
+        }
+        return Math.max(1, cpus);
     }
 
     /** The number of threads large kernels may use. */
