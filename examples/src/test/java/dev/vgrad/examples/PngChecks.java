@@ -18,7 +18,7 @@ final class PngChecks {
     /**
      * Anti-aliased text, axes and lines give a chart hundreds of distinct colours (about 280 for a diverged run's
      * nearly empty loss panel, 1,150 for a 15-epoch run, over 2,000 for the benchmark comparisons); a blank canvas
-     * has one, a canvas with only the title a few dozen.
+     * has one.
      */
     static final int MIN_COLOURS = 200;
 
