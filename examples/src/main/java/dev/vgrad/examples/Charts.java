@@ -28,6 +28,14 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * diverged loss) are left out of a line rather than breaking the axis range.
  */
 final class Charts {
+    static {
+        // AWT must not look for a display: the programs run on servers and in CI. It reads the property once, when
+        // the first AWT class initialises (java.awt.Color below already does), so this block comes first.
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
     static final int WIDTH = 1200;
     static final int HEIGHT = 500;
     private static final int BANNER = 64;
@@ -35,17 +43,9 @@ final class Charts {
     /** Matplotlib's first colours, so the charts read like the PyTorch plots people know. */
     static final Color BLUE = new Color(0x1F77B4);
     static final Color ORANGE = new Color(0xFF7F0E);
-    static final Color GREEN = new Color(0x2CA02C);
     private static final Color TEXT = new Color(0x222222);
     private static final Color SUBTEXT = new Color(0x555555);
     private static final Color GRID = new Color(0xE6E6E6);
-
-    static {
-        // AWT must not look for a display: the programs run on servers and in CI. Must precede any AWT use.
-        if (System.getProperty("java.awt.headless") == null) {
-            System.setProperty("java.awt.headless", "true");
-        }
-    }
 
     private Charts() {
     }
