@@ -105,12 +105,12 @@ final class Charts {
     }
 
     /**
-     * Fixes what XChart cannot choose by itself. The x axis spans the epochs from 1 (a single epoch is centred in 0..2
-     * rather than drawn as a degenerate range); XChart ticks it at every epoch, or every k-th when the labels
-     * would not fit. The y axis spans the finite values, widened when they are
-     * all equal (one epoch, or a plateau), and its labels all carry the same number of decimals: enough for the
-     * finest tick step XChart picks at this size (its steps are 1, 2 or 5 times a power of ten, never finer than
-     * about a twelfth of the range at this plot height), so 0.9 and 0.92 on one axis read 0.90 and 0.92, and a range of 1e-4 does not
+     * Fixes what XChart cannot choose by itself. The x axis spans the epochs from 1 (a single epoch is centred in
+     * 0..2 rather than drawn as a degenerate range); XChart ticks it at every epoch, or every k-th when the labels
+     * would not fit. The y axis spans the finite values, widened when they are all equal (one epoch, or a
+     * plateau), and its labels all carry the same number of decimals: enough for the finest tick step XChart
+     * picks at this size (its steps are 1, 2 or 5 times a power of ten, never finer than about a twelfth of the
+     * range at this plot height), so 0.9 and 0.92 on one axis read 0.90 and 0.92, and a range of 1e-4 does not
      * fall back to scientific notation. An empty panel (nothing finite) gets a 0..1 y axis and no legend.
      */
     static void finish(XYChart c, int epochs) {
