@@ -1,7 +1,8 @@
 #!/bin/sh
 # Trains the Fashion-MNIST programs with vgrad and with PyTorch (Debian python3-torch 1.13) on the full data set
 # and writes bench/fashion-mnist/results.md: a Markdown table of mean epoch time and final test accuracy, with the
-# machine, JDK and torch version (logs in bench/fashion-mnist/logs/).
+# machine, JDK and torch version (logs in bench/fashion-mnist/logs/), and compare-<program>.png: both frameworks'
+# loss and test accuracy per epoch, drawn from the logs by dev.vgrad.examples.CompareCharts.
 #
 #   mvn -q install -DskipTests            # once, from the repository root
 #   sh bench/fashion-mnist/run_bench.sh [mlp cnn resnet]
@@ -102,6 +103,11 @@ tv=$(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null ||
     if [ "$MODE" = concurrent ]; then
         echo "Both frameworks ran at the same time with one intra-op thread each, pinned to separate cores."
     fi
+    charts=""
+    for p in mlp cnn resnet; do
+        [ -f "$LOGS/$p-vgrad.log" ] && [ -f "$LOGS/$p-torch.log" ] && charts="$charts${charts:+, }\`compare-$p.png\`"
+    done
+    echo "Per-epoch curves of both frameworks: $charts."
     echo
     echo "| program | epochs | threads | vgrad s/epoch | vgrad test acc | PyTorch s/epoch | PyTorch test acc | target |"
     echo "|---|---|---|---|---|---|---|---|"
@@ -113,5 +119,6 @@ tv=$(/usr/bin/python3 -c 'import torch; print(torch.__version__)' 2>/dev/null ||
         echo "| $p | $(echo "$v" | cut -d'|' -f3) | $THREADS | $(echo "$v" | cut -d'|' -f1) | **$(echo "$v" | cut -d'|' -f2)** | $(echo "$t" | cut -d'|' -f1) | $(echo "$t" | cut -d'|' -f2) | $target |"
     done
 } > "$BENCH/results.md"
+"$JAVA" -Djava.awt.headless=true -cp "$CP" dev.vgrad.examples.CompareCharts "$LOGS" "$BENCH"
 echo
 cat "$BENCH/results.md"

@@ -25,7 +25,7 @@ import java.util.Map;
  *   <li>{@code model.safetensors}: the model's state dict alone (parameters and BatchNorm buffers), loadable with
  *       {@code Module.load} or PyTorch's {@code safetensors} package;</li>
  *   <li>{@code metrics.csv}: per-epoch train loss, test loss and test accuracy;</li>
- *   <li>{@code plot.png}: train loss and test accuracy per epoch.</li>
+ *   <li>{@code plot.png}: train and test loss and test accuracy per epoch ({@link TrainingChart}).</li>
  * </ul>
  * The checkpoint is written last, so a run directory is always resumable from its last complete epoch.
  */
@@ -52,8 +52,7 @@ final class RunCheckpoint {
             }
             writeAtomically(dir.resolve(METRICS), csv.toString().getBytes(StandardCharsets.UTF_8));
             Path plot = dir.resolve(PLOT + ".tmp");
-            PngPlot.write(plot, plotTitle, history.stream().mapToDouble(Trainer.EpochResult::trainLoss).toArray(),
-                    history.stream().mapToDouble(Trainer.EpochResult::testAccuracy).toArray());
+            TrainingChart.write(plot, plotTitle, history);
             Files.move(plot, dir.resolve(PLOT), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Map<String, String> user = new LinkedHashMap<>();
             user.put("config", identity);
