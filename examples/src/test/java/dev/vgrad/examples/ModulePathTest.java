@@ -85,7 +85,7 @@ class ModulePathTest {
     void scalarFallbackWithoutIncubatorModuleLogsHowToEnableSimd() throws Exception {
         String[] r = run();
         assertTrue(r[0].contains("module=dev.vgrad.core simd=false"), r[0]);
-        String hint = "Run the JVM with --add-modules jdk.incubator.vector to enable SIMD.";
+        String hint = "Run the JVM with --add-modules jdk.incubator.vector to enable SIMD";
         assertEquals(1, r[1].split(Pattern.quote(hint), -1).length - 1, "expected the hint exactly once:\n" + r[1]);
     }
 

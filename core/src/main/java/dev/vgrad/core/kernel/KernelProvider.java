@@ -28,7 +28,8 @@ public final class KernelProvider {
             }
         } else if (wanted) {
             System.err.println("vgrad: jdk.incubator.vector is not available; using scalar kernels. "
-                    + "Run the JVM with --add-modules jdk.incubator.vector to enable SIMD (-Dvgrad.simd=false: no hint).");
+                    + "Run the JVM with --add-modules jdk.incubator.vector to enable SIMD, "
+                    + "or -Dvgrad.simd=false to silence this.");
         }
         SIMD = chosen != null;
         KERNELS = chosen != null ? chosen : new ScalarKernels();
