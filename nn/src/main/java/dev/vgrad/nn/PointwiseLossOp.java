@@ -16,6 +16,9 @@ import dev.vgrad.core.Tensor;
 final class PointwiseLossOp {
     private PointwiseLossOp() {}
 
+    /** PyTorch's floor on {@code x(1 − x)} in BCE's input gradient: the float {@code 1e-12}, widened. */
+    static final double BCE_EPS = 1e-12f;
+
     /** Smooth L1 ({@code huber = false}, parameter β) or Huber ({@code huber = true}, parameter δ). */
     static Tensor robust(Tensor x, Tensor y, double p, boolean huber) {
         double[] xv = Raw.doubles(x);
@@ -94,7 +97,7 @@ final class PointwiseLossOp {
 
     /**
      * {@code −(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100))}, input in [0, 1] ("all elements of input should
-     * be between 0 and 1"); gradients {@code (x − y)/max(x(1 − x), 1e-12)} and {@code log(1 − x) − log x}.
+     * be between 0 and 1"); gradients {@code (x − y)/max(x(1 − x), ε)} and {@code log(1 − x) − log x}.
      */
     static Tensor bce(Tensor x, Tensor y) {
         double[] xv = Raw.doubles(x);
@@ -122,7 +125,7 @@ final class PointwiseLossOp {
                 Tensor xs = sx.get();
                 Tensor ys = sy.get();
                 if (Grad.isEnabled()) {
-                    Tensor denom = xs.mul(xs.neg().add(1)).clamp(1e-12, Double.NaN);
+                    Tensor denom = xs.mul(xs.neg().add(1)).clamp(BCE_EPS, Double.NaN);
                     Tensor gx = g.mul(xs.sub(ys)).div(denom);
                     Tensor gy = g.mul(xs.neg().add(1).log().sub(xs.log()));
                     return new Tensor[] {gx, gy};
@@ -133,7 +136,7 @@ final class PointwiseLossOp {
                 double[] gx = new double[a.length];
                 double[] gy = new double[a.length];
                 for (int i = 0; i < a.length; i++) {
-                    gx[i] = gv[i] * (a[i] - b[i]) / Math.max((1 - a[i]) * a[i], 1e-12);
+                    gx[i] = gv[i] * (a[i] - b[i]) / Math.max((1 - a[i]) * a[i], BCE_EPS);
                     gy[i] = gv[i] * (Math.log1p(-a[i]) - Math.log(a[i]));
                 }
                 return new Tensor[] {Raw.tensor(gx, dtype, shape), needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
