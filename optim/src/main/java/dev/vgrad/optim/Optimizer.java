@@ -319,6 +319,11 @@ public abstract class Optimizer {
      */
     protected abstract void update(ParamGroup group, Tensor param, Tensor data, Tensor grad);
 
+    /** Counts a step made by an optimizer that overrides {@link #step(Supplier)} ({@link LBFGS}). */
+    final void countStep() {
+        stepCount++;
+    }
+
     /** Number of {@link #step()} calls so far (schedulers use it to detect a wrong call order). */
     public final long stepCount() {
         return stepCount;

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Laws of ReduceLROnPlateau, CosineAnnealingWarmRestarts and LBFGS over QuickTheories-drawn seeds
- * (docs/SEMANTICS.md §6.9–6.11), state-dict round trips that continue bit-identically, and the error texts.
+ * (docs/SEMANTICS.md §15.5–15.7), state-dict round trips that continue bit-identically, and the error texts.
  */
 class OptimMorePropertiesTest {
 
@@ -281,6 +281,7 @@ class OptimMorePropertiesTest {
             assertEquals(want[i], got[i], 1e-3 * (1 + Math.abs(want[i])), "element " + i);
         }
         assertEquals(DType.FLOAT32, ((Tensor) opt.getState(w).get("d")).dtype());
+        assertEquals(5, opt.stepCount(), "schedulers see LBFGS steps (call-order warning)");
     }
 
     @Test
