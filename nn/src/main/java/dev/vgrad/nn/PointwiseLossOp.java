@@ -56,7 +56,8 @@ final class PointwiseLossOp {
                     gx[i] = gv[i] * slope(a[i] - b[i], p, huber);
                     gy[i] = gv[i] * slope(b[i] - a[i], p, huber);
                 }
-                return new Tensor[] {Raw.tensor(gx, dtype, shape), needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
+                return new Tensor[] {needsGrad(0) ? Raw.tensor(gx, dtype, shape) : null,
+                        needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
             }
         });
     }
@@ -139,7 +140,8 @@ final class PointwiseLossOp {
                     gx[i] = gv[i] * (a[i] - b[i]) / Math.max((1 - a[i]) * a[i], BCE_EPS);
                     gy[i] = gv[i] * (Math.log1p(-a[i]) - Math.log(a[i]));
                 }
-                return new Tensor[] {Raw.tensor(gx, dtype, shape), needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
+                return new Tensor[] {needsGrad(0) ? Raw.tensor(gx, dtype, shape) : null,
+                        needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
             }
         });
     }
