@@ -24,8 +24,10 @@ import java.util.function.Supplier;
  * called several times per step, with grad mode enabled. Only one parameter group is supported. The arithmetic
  * runs in float64; the state (on the first parameter, as in PyTorch: {@code func_evals}, {@code n_iter},
  * {@code d}, {@code t}, {@code old_dirs}, {@code old_stps}, {@code ro}, {@code H_diag}, {@code prev_flat_grad},
- * {@code prev_loss}) keeps its vectors as flat tensors of the parameters' dtype and is never modified in place,
- * so a state-dict round trip continues bit-identically.
+ * {@code prev_loss}) keeps its vectors as flat tensors of the parameters' dtype — the histories {@code old_dirs}
+ * and {@code old_stps} as one {@code [m, numel]} tensor each, where PyTorch keeps a list, so that a
+ * {@link Checkpoint} can store them — and is never modified in place, so a state-dict round trip continues
+ * bit-identically.
  */
 public final class LBFGS extends Optimizer {
     private static final double C1 = 1e-4;
@@ -295,8 +297,8 @@ public final class LBFGS extends Optimizer {
         st.put("n_iter", nIterTotal);
         st.put("d", flat(d));
         st.put("t", t);
-        st.put("old_dirs", tensors(oldDirs));
-        st.put("old_stps", tensors(oldStps));
+        st.put("old_dirs", rows(oldDirs));
+        st.put("old_stps", rows(oldStps));
         st.put("ro", Collections.unmodifiableList(new ArrayList<>(ro)));
         st.put("H_diag", hDiag);
         st.put("prev_flat_grad", flat(prevFlatGrad));
@@ -527,23 +529,25 @@ public final class LBFGS extends Optimizer {
         return v == null ? null : Tensor.of(v, v.length).to(params.get(0).dtype());
     }
 
-    private List<Tensor> tensors(List<double[]> vs) {
-        List<Tensor> out = new ArrayList<>(vs.size());
-        for (double[] v : vs) {
-            out.add(flat(v));
+    /** A history as one {@code [m, numel]} tensor (row i = pair i), so checkpoints can store it as a tensor. */
+    private Tensor rows(List<double[]> vs) {
+        double[] all = new double[vs.size() * numel];
+        for (int i = 0; i < vs.size(); i++) {
+            System.arraycopy(vs.get(i), 0, all, i * numel, numel);
         }
-        return Collections.unmodifiableList(out);
+        return Tensor.of(all, vs.size(), numel).to(params.get(0).dtype());
     }
 
     private static double[] vec(Object o) {
         return o instanceof Tensor t ? t.toDoubleArray() : null;
     }
 
-    private static List<double[]> vecs(Object o) {
+    private List<double[]> vecs(Object o) {
         List<double[]> out = new ArrayList<>();
-        if (o instanceof List<?> l) {
-            for (Object e : l) {
-                out.add(((Tensor) e).toDoubleArray());
+        if (o instanceof Tensor t) {
+            double[] all = t.toDoubleArray();
+            for (int i = 0; i < t.size(0); i++) {
+                out.add(java.util.Arrays.copyOfRange(all, i * numel, (i + 1) * numel));
             }
         }
         return out;
@@ -607,7 +611,8 @@ public final class LBFGS extends Optimizer {
      * LBFGS's state lives on the first parameter: {@code func_evals} and {@code n_iter} (non-negative integers)
      * and, once an iteration ran, the flat vectors {@code d} and {@code prev_flat_grad} (one element per parameter
      * element), finite numbers {@code t}, {@code H_diag}, {@code prev_loss}, and the equally long histories
-     * {@code old_dirs}, {@code old_stps} (flat vectors) and {@code ro} (finite numbers), at most
+     * {@code old_dirs}, {@code old_stps} ({@code [m, numel]} tensors, or PyTorch's lists of flat vectors) and
+     * {@code ro} (finite numbers), at most
      * {@code history_size} long. PyTorch's scratch list {@code al} is accepted and dropped. Anything else fails.
      */
     @Override
@@ -637,8 +642,8 @@ public final class LBFGS extends Optimizer {
         try (var off = Grad.disabled()) {
             s.put("d", flatOf(entry.get("d"), "d"));
             s.put("t", number(entry.get("t"), "t"));
-            List<Tensor> dirs = flatList(entry.get("old_dirs"), "old_dirs");
-            List<Tensor> stps = flatList(entry.get("old_stps"), "old_stps");
+            Tensor dirs = history(entry.get("old_dirs"), "old_dirs");
+            Tensor stps = history(entry.get("old_stps"), "old_stps");
             if (!(entry.get("ro") instanceof List<?> roList)) {
                 throw new IllegalArgumentException("loaded LBFGS state needs the list 'ro'");
             }
@@ -647,9 +652,9 @@ public final class LBFGS extends Optimizer {
                 ro.add(number(o, "ro"));
             }
             int history = (int) paramGroups().get(0).getDouble("history_size");
-            if (dirs.size() != stps.size() || dirs.size() != ro.size() || dirs.size() > history) {
-                throw new IllegalArgumentException("loaded LBFGS state has histories of lengths " + dirs.size() + ", "
-                        + stps.size() + " and " + ro.size() + "; they must be equal and at most history_size "
+            if (dirs.size(0) != stps.size(0) || dirs.size(0) != ro.size() || dirs.size(0) > history) {
+                throw new IllegalArgumentException("loaded LBFGS state has histories of lengths " + dirs.size(0)
+                        + ", " + stps.size(0) + " and " + ro.size() + "; they must be equal and at most history_size "
                         + history);
             }
             s.put("old_dirs", dirs);
@@ -696,14 +701,20 @@ public final class LBFGS extends Optimizer {
         return c;
     }
 
-    private List<Tensor> flatList(Object v, String key) {
+    /** A history: our {@code [m, numel]} tensor, or PyTorch's list of flat tensors; a copy in the params' dtype. */
+    private Tensor history(Object v, String key) {
+        List<double[]> rowsList = new ArrayList<>();
+        if (v instanceof Tensor t && t.dtype().isFloatingPoint() && t.dim() == 2 && t.size(1) == numel) {
+            return rows(vecs(t));
+        }
         if (!(v instanceof List<?> l)) {
-            throw new IllegalArgumentException("loaded LBFGS state needs the list '" + key + "'");
+            throw new IllegalArgumentException("loaded LBFGS state '" + key + "' must be a floating tensor of shape "
+                    + "[m, " + numel + "] or a list of flat tensors, got " + (v instanceof Tensor t
+                    ? t.dtype() + " " + java.util.Arrays.toString(t.shape()) : String.valueOf(v)));
         }
-        List<Tensor> out = new ArrayList<>(l.size());
         for (Object o : l) {
-            out.add(flatOf(o, key));
+            rowsList.add(flatOf(o, key).toDoubleArray());
         }
-        return Collections.unmodifiableList(out);
+        return rows(rowsList);
     }
 }

@@ -246,9 +246,9 @@ public final class ReduceLROnPlateau extends LRScheduler {
         m.put("mode", maxMode ? "max" : "min");
         m.put("threshold", threshold);
         m.put("threshold_mode", relThreshold ? "rel" : "abs");
-        m.put("best", best);
+        m.put("best", jsonNumber(best));
         m.put("num_bad_epochs", numBadEpochs);
-        m.put("mode_worse", modeWorse());
+        m.put("mode_worse", jsonNumber(modeWorse()));
         m.put("eps", eps);
     }
 
@@ -281,22 +281,33 @@ public final class ReduceLROnPlateau extends LRScheduler {
                     + "num_bad_epochs");
         }
         best(m);
-        if (m.containsKey("mode_worse") && !(m.get("mode_worse") instanceof Number w
-                && w.doubleValue() == modeWorse())) {
+        if (m.containsKey("mode_worse") && numberOrInf(m.get("mode_worse")) != modeWorse()) {
             throw new IllegalArgumentException("scheduler state dict has mode_worse " + m.get("mode_worse")
                     + ", expected " + Optimizer.repr(modeWorse()));
         }
     }
 
-    /** {@code best}: finite, or the mode's starting value ±∞ (a number or PyTorch's JSON spelling). */
+    /** {@code best}: finite, or the mode's starting value ±∞ (a number or {@code "inf"}/{@code "-inf"}). */
     private double best(Map<String, Object> m) {
         Object v = m.get("best");
-        double b = v instanceof Number n ? n.doubleValue() : Double.NaN;
+        double b = numberOrInf(v);
         if (!Double.isFinite(b) && b != modeWorse()) {
             throw new IllegalArgumentException("scheduler state dict: best must be finite or "
                     + Optimizer.repr(modeWorse()) + ", got " + v);
         }
         return b;
+    }
+
+    /** ±∞ as Python's spelling {@code "inf"}/{@code "-inf"} (JSON has no infinity, and checkpoints are JSON). */
+    private static Object jsonNumber(double v) {
+        return Double.isInfinite(v) ? (v > 0 ? "inf" : "-inf") : (Object) v;
+    }
+
+    private static double numberOrInf(Object v) {
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        return "inf".equals(v) ? Double.POSITIVE_INFINITY : "-inf".equals(v) ? Double.NEGATIVE_INFINITY : Double.NaN;
     }
 
     @Override

@@ -9,12 +9,14 @@ import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.testing.SeededCases;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Laws of ReduceLROnPlateau, CosineAnnealingWarmRestarts and LBFGS over QuickTheories-drawn seeds
@@ -284,6 +286,50 @@ class OptimMorePropertiesTest {
         assertEquals(5, opt.stepCount(), "schedulers see LBFGS steps (call-order warning)");
     }
 
+    @TempDir
+    Path dir;
+
+    /** A {@link Checkpoint} file mid-run (JSON and safetensors, not just the in-memory dict) resumes exactly. */
+    @Test
+    void checkpointFilesResumeBitIdentically() throws Exception {
+        for (String ls : new String[] {null, "strong_wolfe"}) {
+            Tensor[] ab = spdProblem(11, 5);
+            LBFGS.Options o = LBFGS.options().maxIter(2).historySize(3).lineSearchFn(ls);
+            Tensor x = Tensor.zeros(DType.FLOAT64, 5).requiresGrad(true);
+            LBFGS a = new LBFGS(List.of(x), o);
+            for (int k = 0; k < 2; k++) {
+                step(a, ab[0], ab[1], x);
+            }
+            Path f = dir.resolve("lbfgs-" + ls);
+            Checkpoint.save(f, null, a, null);
+            Tensor y = x.detach().cloneTensor().requiresGrad(true);
+            LBFGS b = new LBFGS(List.of(y), o);
+            Checkpoint.load(f, null, b, null);
+            for (int k = 0; k < 3; k++) {
+                assertEquals(step(a, ab[0], ab[1], x).item(), step(b, ab[0], ab[1], y).item(), 0.0);
+                assertArrayEquals(x.toDoubleArray(), y.toDoubleArray());
+            }
+        }
+        Optimizer oa = sgd(0.5);
+        ReduceLROnPlateau pa = new ReduceLROnPlateau(oa, ReduceLROnPlateau.options().patience(1));
+        Optimizer ob = sgd(0.5);
+        ReduceLROnPlateau pb = new ReduceLROnPlateau(ob, ReduceLROnPlateau.options().patience(1));
+        Checkpoint.save(dir.resolve("fresh"), null, oa, pa); // best is still +inf here
+        Checkpoint.load(dir.resolve("fresh"), null, ob, pb);
+        double[] metrics = {3, 2, 2, 2, 2, 1, 1, 1, 1, 1};
+        for (int i = 0; i < 4; i++) {
+            pa.step(metrics[i]);
+        }
+        Checkpoint.save(dir.resolve("plateau"), null, oa, pa);
+        Checkpoint.load(dir.resolve("plateau"), null, ob, pb);
+        for (int i = 4; i < metrics.length; i++) {
+            pa.step(metrics[i]);
+            pb.step(metrics[i]);
+            assertArrayEquals(pa.getLastLr(), pb.getLastLr());
+        }
+        assertEquals(pa.stateDict(), pb.stateDict());
+    }
+
     @Test
     void errors() {
         Tensor p = Tensor.zeros(DType.FLOAT64, 2).requiresGrad(true);
@@ -342,6 +388,18 @@ class OptimMorePropertiesTest {
         bad.add(withState(good, "n_iter", -1.0));
         bad.add(withState(good, "ro", List.of(1.0, 2.0, 3.0)));
         bad.add(withState(good, "bogus", 1.0));
+        // PyTorch's layout (histories as lists of flat tensors) loads to the same state
+        Tensor dirs = (Tensor) ((Map<?, ?>) ((Map<?, ?>) good.get("state")).get(0)).get("old_dirs");
+        Tensor stps = (Tensor) ((Map<?, ?>) ((Map<?, ?>) good.get("state")).get(0)).get("old_stps");
+        List<Tensor> dirList = new ArrayList<>();
+        List<Tensor> stpList = new ArrayList<>();
+        for (int i = 0; i < dirs.size(0); i++) {
+            dirList.add(dirs.select(0, i));
+            stpList.add(stps.select(0, i));
+        }
+        LBFGS l2 = new LBFGS(List.of(Tensor.zeros(DType.FLOAT64, 3).requiresGrad(true)), LBFGS.options().maxIter(2));
+        l2.loadStateDict(withState(withState(good, "old_dirs", dirList), "old_stps", stpList));
+        assertEquals(good.toString(), l2.stateDict().toString());
         for (Map<String, Object> sd : bad) {
             assertThrows(IllegalArgumentException.class, () -> l.loadStateDict(sd), sd.toString());
             assertEquals(good.toString(), l.stateDict().toString());
