@@ -3,7 +3,7 @@ package dev.vgrad.nn;
 import dev.vgrad.core.Tensor;
 
 /**
- * {@code nn.BCELoss} on probabilities (docs/SEMANTICS.md §15.4):
+ * {@code nn.BCELoss} on probabilities (docs/SEMANTICS.md §20.4):
  * {@code −w·(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100))}, with an optional element {@code weight}
  * (a buffer, broadcast to the target). For logits use the stabler {@link BCEWithLogitsLoss}.
  */

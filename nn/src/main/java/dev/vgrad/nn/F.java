@@ -755,7 +755,7 @@ public final class F {
     }
 
     /**
-     * {@code F.l1_loss} (docs/SEMANTICS.md §15.1): {@code |x − y|}, built from {@code sub} and {@code abs} as in
+     * {@code F.l1_loss} (docs/SEMANTICS.md §20.1): {@code |x − y|}, built from {@code sub} and {@code abs} as in
      * PyTorch, so the input gradient is {@code sign(x − y)} (0 at a tie). Broadcasts with PyTorch's warning.
      */
     public static Tensor l1Loss(Tensor input, Tensor target, String reduction) {
@@ -770,7 +770,7 @@ public final class F {
     }
 
     /**
-     * {@code F.smooth_l1_loss} (docs/SEMANTICS.md §15.2): with {@code z = |x − y|},
+     * {@code F.smooth_l1_loss} (docs/SEMANTICS.md §20.2): with {@code z = |x − y|},
      * {@code ℓ = 0.5·z²/β} when {@code z < β}, else {@code z − 0.5·β}; {@code β = 0} is the L1 loss. Gradients are
      * PyTorch's: {@code −1} for {@code x − y ≤ −β}, {@code 1} for {@code x − y ≥ β}, {@code (x − y)/β} between.
      */
@@ -789,7 +789,7 @@ public final class F {
     }
 
     /**
-     * {@code F.huber_loss} (docs/SEMANTICS.md §15.2): with {@code z = |x − y|}, {@code ℓ = 0.5·z²} when
+     * {@code F.huber_loss} (docs/SEMANTICS.md §20.2): with {@code z = |x − y|}, {@code ℓ = 0.5·z²} when
      * {@code z < δ}, else {@code δ·(z − 0.5·δ)}; equal to {@code δ·smoothL1Loss(β = δ)}. {@code δ > 0}.
      */
     public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
@@ -807,7 +807,7 @@ public final class F {
     }
 
     /**
-     * {@code F.kl_div} (docs/SEMANTICS.md §15.3) on log-probabilities {@code input}: pointwise
+     * {@code F.kl_div} (docs/SEMANTICS.md §20.3) on log-probabilities {@code input}: pointwise
      * {@code xlogy(y, y) − y·x} ({@code 0} where {@code y = 0}), or {@code e^y·(y − x)} with {@code logTarget}.
      * {@code reduction} is also {@code "batchmean"}: the sum divided by {@code input.size(0)} (the sum for a 0-d
      * input); {@code "mean"} logs PyTorch's warning that it divides by every element.
@@ -844,7 +844,7 @@ public final class F {
     }
 
     /**
-     * {@code F.binary_cross_entropy} (docs/SEMANTICS.md §15.4) on probabilities:
+     * {@code F.binary_cross_entropy} (docs/SEMANTICS.md §20.4) on probabilities:
      * {@code ℓ = −w·(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100))}. The input must lie in [0, 1]; the
      * target is not range-checked (as in PyTorch 1.13) and must have the input's shape; {@code weight} (may be
      * null) broadcasts to it and gets no gradient.

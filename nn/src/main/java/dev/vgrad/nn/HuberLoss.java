@@ -4,7 +4,7 @@ import dev.vgrad.core.Tensor;
 
 /**
  * {@code nn.HuberLoss(delta)}: {@code 0.5·z²} for {@code z = |x − y| < δ}, else {@code δ·(z − 0.5·δ)}
- * (docs/SEMANTICS.md §15.2), which is {@code δ} times {@link SmoothL1Loss} with {@code β = δ}. Default {@code δ = 1}.
+ * (docs/SEMANTICS.md §20.2), which is {@code δ} times {@link SmoothL1Loss} with {@code β = δ}. Default {@code δ = 1}.
  */
 public class HuberLoss extends Loss {
     private final double delta;

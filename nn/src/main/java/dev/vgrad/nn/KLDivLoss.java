@@ -3,7 +3,7 @@ package dev.vgrad.nn;
 import dev.vgrad.core.Tensor;
 
 /**
- * {@code nn.KLDivLoss(reduction, log_target)} on log-probability inputs (docs/SEMANTICS.md §15.3): pointwise
+ * {@code nn.KLDivLoss(reduction, log_target)} on log-probability inputs (docs/SEMANTICS.md §20.3): pointwise
  * {@code y·(log y − x)} (0 where {@code y = 0}), or {@code e^y·(y − x)} when the target is given as
  * log-probabilities. Besides mean/sum/none, {@code reduction("batchmean")} divides the sum by the batch size, which
  * is the KL divergence per sample.

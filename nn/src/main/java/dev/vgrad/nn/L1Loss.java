@@ -2,7 +2,7 @@ package dev.vgrad.nn;
 
 import dev.vgrad.core.Tensor;
 
-/** {@code nn.L1Loss}: mean (or sum, or none) of {@code |x − y|} (docs/SEMANTICS.md §15.1). */
+/** {@code nn.L1Loss}: mean (or sum, or none) of {@code |x − y|} (docs/SEMANTICS.md §20.1). */
 public class L1Loss extends Loss {
     public L1Loss() {}
 

@@ -9,7 +9,7 @@ import dev.vgrad.core.Tensor;
 
 /**
  * The elementwise parts of {@code smooth_l1_loss}, {@code huber_loss} and {@code binary_cross_entropy}
- * (docs/SEMANTICS.md §15.2, §15.4), as fused nodes whose backward formulas are PyTorch's own, so gradients agree at the
+ * (docs/SEMANTICS.md §20.2, §20.4), as fused nodes whose backward formulas are PyTorch's own, so gradients agree at the
  * ties ({@code |x − y| = β}, {@code β = 0}) and at the ends of BCE's domain, where a composition of ops would not.
  * Inputs have one shape (callers broadcast first, with differentiable {@code expand}).
  */

@@ -4,7 +4,7 @@ import dev.vgrad.core.Tensor;
 
 /**
  * {@code nn.SmoothL1Loss(beta)}: {@code 0.5·z²/β} for {@code z = |x − y| < β}, else {@code z − 0.5·β}
- * (docs/SEMANTICS.md §15.2); {@code β = 0} gives the L1 loss. Default {@code β = 1}.
+ * (docs/SEMANTICS.md §20.2); {@code β = 0} gives the L1 loss. Default {@code β = 1}.
  */
 public class SmoothL1Loss extends Loss {
     private final double beta;

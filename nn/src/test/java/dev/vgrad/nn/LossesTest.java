@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * L1/SmoothL1/Huber/KLDiv/BCE: float64 finite-difference gradient checks (first and second order) with respect to
  * the input and, where PyTorch differentiates it, the target; algebraic laws as QuickTheories properties over
- * random shapes and values; and PyTorch's error texts (docs/SEMANTICS.md §15.1–15.4).
+ * random shapes and values; and PyTorch's error texts (docs/SEMANTICS.md §20.1–15.4).
  */
 class LossesTest {
     private final Generator gen = new Generator(20261705L);

@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * SGDR cosine annealing with warm restarts, after PyTorch's {@code CosineAnnealingWarmRestarts}
- * (docs/SEMANTICS.md §15.5): {@code lr = eta_min + (base_lr − eta_min)·(1 + cos(π·T_cur/T_i))/2}, where
+ * (docs/SEMANTICS.md §20.5): {@code lr = eta_min + (base_lr − eta_min)·(1 + cos(π·T_cur/T_i))/2}, where
  * {@code T_cur} counts epochs since the last restart and the period {@code T_i} starts at {@code T_0} and is
  * multiplied by {@code T_mult} at each restart. {@link #step()} advances one epoch; {@link #step(double)} jumps to an
  * epoch that may be fractional (e.g. {@code epoch + i/iters} inside an epoch) using the closed form.

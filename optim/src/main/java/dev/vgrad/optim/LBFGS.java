@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Limited-memory BFGS, after {@code torch.optim.LBFGS} (docs/SEMANTICS.md §15.7). Each {@link #step(Supplier)}
+ * Limited-memory BFGS, after {@code torch.optim.LBFGS} (docs/SEMANTICS.md §20.7). Each {@link #step(Supplier)}
  * runs up to {@code max_iter} quasi-Newton iterations on all parameters seen as one flat vector: the direction
  * {@code d = −H·g} comes from the two-loop recursion over the last {@code history_size} pairs
  * {@code (s, y) = (t·d, g − g_prev)} (a pair is kept only when {@code y·s > 1e-10}) with {@code H₀ = (y·s)/(y·y)};

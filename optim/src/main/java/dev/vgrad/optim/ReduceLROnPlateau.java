@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Lowers the learning rate when a metric stops improving, after PyTorch's {@code ReduceLROnPlateau}
- * (docs/SEMANTICS.md §15.6). Each {@link #step(double)} takes the epoch's metric: an improvement on the best value
+ * (docs/SEMANTICS.md §20.6). Each {@link #step(double)} takes the epoch's metric: an improvement on the best value
  * so far (in {@code mode} "min" or "max", by more than {@code threshold}, relative or absolute) resets the count of
  * bad epochs; after more than {@code patience} bad epochs every group's lr becomes
  * {@code max(lr·factor, min_lr)} — skipped when that changes it by no more than {@code eps} — and the next

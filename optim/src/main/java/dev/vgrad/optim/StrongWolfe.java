@@ -1,7 +1,7 @@
 package dev.vgrad.optim;
 
 /**
- * The strong-Wolfe line search of {@link LBFGS} (docs/SEMANTICS.md §15.7), after minFunc as PyTorch ports it:
+ * The strong-Wolfe line search of {@link LBFGS} (docs/SEMANTICS.md §20.7), after minFunc as PyTorch ports it:
  * sufficient decrease {@code f(t) ≤ f + c₁·t·gtd} with {@code c₁ = 1e-4}, curvature {@code |g(t)·d| ≤ −c₂·gtd}
  * with {@code c₂ = 0.9}, at most 25 evaluations, safeguarded cubic interpolation. Float64 throughout.
  */

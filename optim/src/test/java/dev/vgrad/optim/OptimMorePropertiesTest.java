@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Laws of ReduceLROnPlateau, CosineAnnealingWarmRestarts and LBFGS over QuickTheories-drawn seeds
- * (docs/SEMANTICS.md §15.5–15.7), state-dict round trips that continue bit-identically, and the error texts.
+ * (docs/SEMANTICS.md §20.5–15.7), state-dict round trips that continue bit-identically, and the error texts.
  */
 class OptimMorePropertiesTest {
 
