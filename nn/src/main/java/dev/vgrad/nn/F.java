@@ -791,4 +791,159 @@ public final class F {
             return new Tensor[] {Raw.tensor(gz, zDtype, zShape)};
         }
     }
+
+    // ------------------------------------------------------------------ regression, divergence and binary losses
+
+    /** {@code F.l1_loss} with mean reduction. */
+    public static Tensor l1Loss(Tensor input, Tensor target) {
+        return l1Loss(input, target, "mean");
+    }
+
+    /**
+     * {@code F.l1_loss} (docs/SEMANTICS.md §20.1): {@code |x − y|}, built from {@code sub} and {@code abs} as in
+     * PyTorch, so the input gradient is {@code sign(x − y)} (0 at a tie). Broadcasts with PyTorch's warning.
+     */
+    public static Tensor l1Loss(Tensor input, Tensor target, String reduction) {
+        Reduction red = Reduction.of(reduction);
+        lossShapes("l1_loss", input, target);
+        return reduce(input.sub(target).abs(), red);
+    }
+
+    /** {@code F.smooth_l1_loss} with mean reduction and {@code beta = 1}. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target) {
+        return smoothL1Loss(input, target, "mean", 1.0);
+    }
+
+    /**
+     * {@code F.smooth_l1_loss} (docs/SEMANTICS.md §20.2): with {@code z = |x − y|},
+     * {@code ℓ = 0.5·z²/β} when {@code z < β}, else {@code z − 0.5·β}; {@code β = 0} is the L1 loss. Gradients are
+     * PyTorch's: {@code −1} for {@code x − y ≤ −β}, {@code 1} for {@code x − y ≥ β}, {@code (x − y)/β} between.
+     */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        Reduction red = Reduction.of(reduction);
+        if (!(beta >= 0)) {
+            throw new IllegalArgumentException("smooth_l1_loss does not support negative values for beta.");
+        }
+        Tensor[] xy = lossShapes("smooth_l1_loss", input, target);
+        return reduce(PointwiseLossOp.robust(xy[0], xy[1], beta, false), red);
+    }
+
+    /** {@code F.huber_loss} with mean reduction and {@code delta = 1}. */
+    public static Tensor huberLoss(Tensor input, Tensor target) {
+        return huberLoss(input, target, "mean", 1.0);
+    }
+
+    /**
+     * {@code F.huber_loss} (docs/SEMANTICS.md §20.2): with {@code z = |x − y|}, {@code ℓ = 0.5·z²} when
+     * {@code z < δ}, else {@code δ·(z − 0.5·δ)}; equal to {@code δ·smoothL1Loss(β = δ)}. {@code δ > 0}.
+     */
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        Reduction red = Reduction.of(reduction);
+        if (!(delta > 0)) {
+            throw new IllegalArgumentException("huber_loss does not support non-positive values for delta.");
+        }
+        Tensor[] xy = lossShapes("huber_loss", input, target);
+        return reduce(PointwiseLossOp.robust(xy[0], xy[1], delta, true), red);
+    }
+
+    /** {@code F.kl_div} with mean reduction and probabilities as target. */
+    public static Tensor klDiv(Tensor input, Tensor target) {
+        return klDiv(input, target, "mean", false);
+    }
+
+    /**
+     * {@code F.kl_div} (docs/SEMANTICS.md §20.3) on log-probabilities {@code input}: pointwise
+     * {@code xlogy(y, y) − y·x} ({@code 0} where {@code y = 0}), or {@code e^y·(y − x)} with {@code logTarget}.
+     * {@code reduction} is also {@code "batchmean"}: the sum divided by {@code input.size(0)} (the sum for a 0-d
+     * input); {@code "mean"} logs PyTorch's warning that it divides by every element.
+     */
+    public static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
+        boolean batchmean = "batchmean".equals(reduction);
+        Reduction red = batchmean ? Reduction.SUM : Reduction.of(reduction);
+        Check.nonNull("kl_div", "input", input);
+        Check.nonNull("kl_div", "target", target);
+        if (red == Reduction.MEAN) {
+            LOG.log(System.Logger.Level.WARNING, "reduction: 'mean' divides the total loss by both the batch size "
+                    + "and the support size.'batchmean' divides only by the batch size, and aligns with the KL div "
+                    + "math definition.'mean' will be changed to behave the same as 'batchmean' in the next major "
+                    + "release.");
+        }
+        Tensor l;
+        if (logTarget) {
+            l = target.exp().mul(target.sub(input));
+        } else {
+            // xlogy(y, y): the where() keeps PyTorch's value 0 at y = 0 and its NaN target gradient there
+            Tensor ylogy = Tensor.where(target.eq(0), target.zerosLike(), target.mul(target.log()));
+            l = ylogy.sub(target.mul(input));
+        }
+        Tensor r = reduce(l, red);
+        if (batchmean && input.dim() != 0) {
+            r = r.div(input.size(0));
+        }
+        return r;
+    }
+
+    /** {@code F.binary_cross_entropy} with mean reduction and no weight. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
+        return binaryCrossEntropy(input, target, null, "mean");
+    }
+
+    /**
+     * {@code F.binary_cross_entropy} (docs/SEMANTICS.md §20.4) on probabilities:
+     * {@code ℓ = −w·(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100))}. The input must lie in [0, 1]; the
+     * target is not range-checked (as in PyTorch 1.13) and must have the input's shape; {@code weight} (may be
+     * null) broadcasts to it and gets no gradient.
+     */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        Reduction red = Reduction.of(reduction);
+        Check.nonNull("binary_cross_entropy", "input", input);
+        Check.nonNull("binary_cross_entropy", "target", target);
+        if (!Arrays.equals(input.shape(), target.shape())) {
+            throw new IllegalArgumentException("Using a target size (" + Py.size(target.shape())
+                    + ") that is different to the input size (" + Py.size(input.shape()) + ") is deprecated. "
+                    + "Please ensure they have the same size.");
+        }
+        Tensor l = PointwiseLossOp.bce(input, target);
+        if (weight != null) {
+            if (!Arrays.equals(lossBroadcast(target.shape(), weight.shape()), target.shape())) {
+                throw new IllegalArgumentException("binary_cross_entropy: weight of shape "
+                        + Py.size(weight.shape()) + " does not broadcast to the target's " + Py.size(target.shape()));
+            }
+            l = l.mul(weight.detach());
+        }
+        return reduce(l, red);
+    }
+
+    /**
+     * PyTorch's shape rule for the pointwise regression losses: different shapes log "Using a target size …" and
+     * broadcast; returns input and target expanded (differentiably) to the common shape.
+     */
+    private static Tensor[] lossShapes(String op, Tensor input, Tensor target) {
+        Check.nonNull(op, "input", input);
+        Check.nonNull(op, "target", target);
+        if (Arrays.equals(input.shape(), target.shape())) {
+            return new Tensor[] {input, target};
+        }
+        LOG.log(System.Logger.Level.WARNING, "Using a target size (" + Py.size(target.shape())
+                + ") that is different to the input size (" + Py.size(input.shape()) + "). This will likely "
+                + "lead to incorrect results due to broadcasting. Please ensure they have the same size.");
+        int[] s = lossBroadcast(input.shape(), target.shape());
+        return new Tensor[] {input.expand(s), target.expand(s)};
+    }
+
+    /** Broadcast shape of {@code a} and {@code b}, or PyTorch's "The size of tensor a (3) must match …". */
+    private static int[] lossBroadcast(int[] a, int[] b) {
+        int n = Math.max(a.length, b.length);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            int da = i - (n - a.length) >= 0 ? a[i - (n - a.length)] : 1;
+            int db = i - (n - b.length) >= 0 ? b[i - (n - b.length)] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("The size of tensor a (" + da + ") must match the size of tensor b ("
+                        + db + ") at non-singleton dimension " + i);
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
 }

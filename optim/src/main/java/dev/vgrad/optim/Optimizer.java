@@ -224,14 +224,27 @@ public abstract class Optimizer {
         return Set.of();
     }
 
+    /**
+     * Validates and converts the loaded state of one parameter whose layout the generic rules (state tensors shaped
+     * like their parameter, a {@code step} count) do not describe, such as {@link LBFGS}'s flat vectors and
+     * histories. Must not change anything; throw {@link IllegalArgumentException} on a malformed entry. Returns
+     * the state to install, or null (the default) to apply the generic rules.
+     */
+    protected Map<String, Object> loadState(int index, Tensor param, Map<?, ?> entry) {
+        return null;
+    }
+
     /** Called after a group was added (Adagrad creates its state here). */
     protected void groupAdded(ParamGroup group) {
     }
 
     // ------------------------------------------------------------------------------------------ stepping
 
-    /** Performs one optimization step over every parameter with a non-null gradient. */
-    public final void step() {
+    /**
+     * Performs one optimization step over every parameter with a non-null gradient. Overridden only by optimizers
+     * that cannot step without re-evaluating the loss ({@link LBFGS}), which fail here.
+     */
+    public void step() {
         checkStateMatchesParams();
         stepCount++;
         try (var off = Grad.disabled()) {
@@ -286,7 +299,7 @@ public abstract class Optimizer {
      * Evaluates {@code closure} with grad mode enabled (it typically zeroes the gradients, computes the loss and
      * calls backward), then performs a step. Returns the closure's value.
      */
-    public final Tensor step(Supplier<Tensor> closure) {
+    public Tensor step(Supplier<Tensor> closure) {
         Tensor loss;
         try (var on = Grad.enabled()) {
             loss = closure.get();
@@ -305,6 +318,11 @@ public abstract class Optimizer {
      * @param grad  the parameter's gradient, contiguous, same dtype and shape
      */
     protected abstract void update(ParamGroup group, Tensor param, Tensor data, Tensor grad);
+
+    /** Counts a step made by an optimizer that overrides {@link #step(Supplier)} ({@link LBFGS}). */
+    final void countStep() {
+        stepCount++;
+    }
 
     /** Number of {@link #step()} calls so far (schedulers use it to detect a wrong call order). */
     public final long stepCount() {
@@ -505,6 +523,11 @@ public abstract class Optimizer {
                 }
                 if (!(e.getValue() instanceof Map<?, ?> entry)) {
                     throw new IllegalArgumentException("loaded state of parameter " + id + " is not a map");
+                }
+                Map<String, Object> own = loadState(id, p, entry);
+                if (own != null) {
+                    newState.put(p, own);
+                    continue;
                 }
                 Map<String, Object> s = new LinkedHashMap<>();
                 if (!entry.isEmpty()) {
