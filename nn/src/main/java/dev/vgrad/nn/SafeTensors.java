@@ -30,7 +30,7 @@ import java.util.Map;
  *
  * <p>Written dtypes: F32, F64, I64. Read dtypes: F32, F64, I64, and (converted) F16/BF16 → float32,
  * I32/I16/I8/U8/BOOL → int64. Reading validates everything before allocating tensors (docs/SEMANTICS.md §13):
- * header length within the file, a UTF-8 JSON object starting with {@code '{'} (trailing space padding
+ * header length within the file, a UTF-8 JSON object starting with <code>'&#123;'</code> (trailing space padding
  * allowed), known dtypes, non-negative shapes whose byte size matches the offsets, and, as in the reference
  * implementation, offsets that tile the data section exactly: sorted by offset, the first tensor starts at
  * byte 0, each starts where the previous one ends, and the last ends at the end of the file (no gap, no

@@ -29,7 +29,7 @@ public enum UnaryOp {
         double f(double x, double a) { return Math.exp(x); }
         double df(double x, double y, double a) { return y; }
     },
-    /** Natural logarithm; log(0) = -inf, log(x<0) = NaN as in PyTorch. */
+    /** Natural logarithm; log(0) = -inf, log(x&lt;0) = NaN as in PyTorch. */
     LOG("LogBackward0", Reads.INPUT, Forward.LOG, Backward.PER_ELEMENT) {
         double f(double x, double a) { return Math.log(x); }
         double df(double x, double y, double a) { return 1 / x; }
