@@ -808,7 +808,10 @@ final class ElementwiseOps {
         String op = lower ? "tril" : "triu";
         Args.nonNull(op, "input", x);
         if (x.shape.length < 2) {
-            throw new IllegalArgumentException(op + ": input tensor must have at least 2 dimensions, got shape "
+            // PyTorch's wording: the dim -2 it looks for is out of range
+            int r = Math.max(1, x.shape.length);
+            throw new IllegalArgumentException(op + ": Dimension out of range (expected to be in range of [" + -r + ", "
+                    + (r - 1) + "], but got -2): input tensor must have at least 2 dimensions, got shape "
                     + Shape.str(x.shape));
         }
         Tensor out = x.toRaw(x.dtype);
