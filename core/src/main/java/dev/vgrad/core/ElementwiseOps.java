@@ -176,6 +176,12 @@ final class ElementwiseOps {
                     yield g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(t.mul(t).neg().add(1)).mul(dInner)));
                 }
                 case GELU -> g.mul(normalCdf(x).add(x.mul(normalPdf(x))));
+                case SIN -> g.mul(x.cos());
+                case COS -> g.mul(x.sin()).neg();
+                case ERF -> g.mul(x.mul(x).neg().exp().mul(1.1283791670955126));
+                case LOG1P -> g.div(x.add(1));
+                case EXPM1 -> g.mul(y.add(1));
+                case RSQRT -> g.mul(y.mul(y).mul(y).mul(-0.5));
                 case POW_SCALAR -> alpha == 0 ? g.mul(0)
                         : alpha == 2 ? g.mul(x.mul(2)) : g.mul(x.pow(alpha - 1).mul(alpha));
             };
@@ -281,8 +287,12 @@ final class ElementwiseOps {
      */
     static Tensor binaryScalar(BinaryOp op, Tensor a, double s) {
         String name = binaryName(op);
-        requireFloat(name, a);
         boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
+        Args.nonNull(name, "input", a);
+        if (comparison && a.dtype == DType.INT64) {
+            return compareInt64Scalar(op, a, s);
+        }
+        requireFloat(name, a);
         boolean simple = op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL || op == BinaryOp.DIV;
         if (!simple && !comparison) {
             return binary(op, a, Tensor.scalar(a.dtype, s));
@@ -351,6 +361,20 @@ final class ElementwiseOps {
 
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = binaryName(op);
+        boolean isComparison = op.ordinal() >= BinaryOp.GT.ordinal();
+        if (isComparison) {
+            Args.nonNull(name, "input", a);
+            Args.nonNull(name, "other", b);
+            if (a.dtype == DType.INT64 && b.dtype == DType.INT64) {
+                return compareInt64(op, a, b);
+            }
+            // an integer operand against a floating one compares in the floating dtype, as PyTorch promotes
+            if (a.dtype == DType.INT64) {
+                a = a.toRaw(b.dtype);
+            } else if (b.dtype == DType.INT64) {
+                b = b.toRaw(a.dtype);
+            }
+        }
         DType dt = promote(name, a, b);
         Tensor ac = a.dtype == dt ? a : a.toRaw(dt);
         Tensor bc = b.dtype == dt ? b : b.toRaw(dt);
@@ -360,6 +384,84 @@ final class ElementwiseOps {
         boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
         if (!comparison && Autograd.isRecording(a, b)) {
             Autograd.attach(out, new BinaryNode(op, a, b, ac, bc, out));
+        }
+        return out;
+    }
+
+    /** A comparison of two longs, exact at every magnitude: 1 where it holds, else 0. */
+    private static long compareLong(BinaryOp op, long x, long y) {
+        boolean r = switch (op) {
+            case GT -> x > y;
+            case GE -> x >= y;
+            case LT -> x < y;
+            case LE -> x <= y;
+            case EQ -> x == y;
+            case NE -> x != y;
+            default -> throw new AssertionError(op);
+        };
+        return r ? 1 : 0;
+    }
+
+    /** A comparison of a long with a double, exact (no rounding of either side): 1 where it holds, else 0. */
+    private static long compareLongDouble(BinaryOp op, long x, double s) {
+        if (s != s) {
+            return op == BinaryOp.NE ? 1 : 0;
+        }
+        // compare by sign of (x - s) without rounding x: split s into its floor and whether it has a fraction
+        int c;
+        if (s >= 0x1p63) {
+            c = -1;
+        } else if (s < -0x1p63) {
+            c = 1;
+        } else {
+            double fl = Math.floor(s);
+            long f = (long) fl;
+            c = x != f ? Long.compare(x, f) : (fl == s ? 0 : -1);
+        }
+        boolean r = switch (op) {
+            case GT -> c > 0;
+            case GE -> c >= 0;
+            case LT -> c < 0;
+            case LE -> c <= 0;
+            case EQ -> c == 0;
+            case NE -> c != 0;
+            default -> throw new AssertionError(op);
+        };
+        return r ? 1 : 0;
+    }
+
+    /**
+     * Comparison of two int64 tensors (broadcast), exact at every magnitude. The result is an int64 mask of 0 and
+     * 1: vgrad has no bool dtype (docs/SEMANTICS.md §17).
+     */
+    private static Tensor compareInt64(BinaryOp op, Tensor a, Tensor b) {
+        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone()
+                : Shape.broadcast(binaryName(op), a.shape, b.shape);
+        Tensor ae = a.expand(shape);
+        Tensor be = b.expand(shape);
+        Tensor out = Tensor.empty(DType.INT64, shape);
+        long[] al = ae.storage.l;
+        long[] bl = be.storage.l;
+        long[] ol = out.storage.l;
+        int rank = shape.length;
+        int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
+        int b1 = rank == 0 ? 0 : be.stride[rank - 1];
+        Strided.forEachRun(shape, new int[][] {ae.stride, be.stride}, new int[] {ae.offset, be.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                ol[o + i] = compareLong(op, al[offs[0] + i * a1], bl[offs[1] + i * b1]);
+            }
+        });
+        return out;
+    }
+
+    /** Comparison of an int64 tensor with a scalar, exact: an int64 mask of 0 and 1 (docs/SEMANTICS.md §17). */
+    private static Tensor compareInt64Scalar(BinaryOp op, Tensor a, double s) {
+        Tensor ac = a.contiguousRaw();
+        Tensor out = Tensor.empty(DType.INT64, a.shape.clone());
+        long[] src = ac.storage.l;
+        long[] dst = out.storage.l;
+        for (int i = 0, n = out.numel(); i < n; i++) {
+            dst[i] = compareLongDouble(op, src[ac.offset + i], s);
         }
         return out;
     }
@@ -643,6 +745,111 @@ final class ElementwiseOps {
                 needsGrad(1) ? ReduceOps.sumToShape(where(condC, g, zero), aShape) : null,
                 needsGrad(2) ? ReduceOps.sumToShape(where(condC, zero, g), bShape) : null
             };
+        }
+    }
+
+    // ------------------------------------------------------------------ masks and triangles
+
+    /**
+     * {@code x} with {@code value} wherever {@code mask} is nonzero (docs/SEMANTICS.md §17). The mask broadcasts to
+     * x's shape, never the other way; the gradient passes where the mask is zero.
+     */
+    static Tensor maskedFill(Tensor x, Tensor mask, double value) {
+        Args.nonNull("masked_fill", "input", x);
+        Args.nonNull("masked_fill", "mask", mask);
+        int[] bshape = Shape.broadcast("masked_fill", x.shape, mask.shape);
+        if (!Arrays.equals(bshape, x.shape)) {
+            throw new IllegalArgumentException("masked_fill: the mask of shape " + Shape.str(mask.shape)
+                    + " cannot be broadcast to the input's shape " + Shape.str(x.shape) + " (broadcast shape "
+                    + Shape.str(bshape) + ")");
+        }
+        if (x.dtype == DType.INT64 && value != Math.rint(value)) {
+            throw new IllegalArgumentException("masked_fill: value " + value + " cannot be converted to type int64"
+                    + " without overflow");
+        }
+        Tensor out = x.toRaw(x.dtype);
+        Tensor me = mask.expand(x.shape);
+        Storage ms = me.storage;
+        int rank = x.shape.length;
+        int m1 = rank == 0 ? 0 : me.stride[rank - 1];
+        Strided.forEachRun(x.shape, new int[][] {me.stride}, new int[] {me.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                if (ms.get(offs[0] + i * m1) != 0) {
+                    out.storage.set(o + i, value);
+                }
+            }
+        });
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new MaskedFillBackward0(x, mask));
+        }
+        return out;
+    }
+
+    /** The gradient is g with zeros where the mask held (the filled positions did not depend on x). */
+    private static final class MaskedFillBackward0 extends Node {
+        private final SavedTensor sm;
+
+        MaskedFillBackward0(Tensor x, Tensor mask) {
+            super("MaskedFillBackward0", x);
+            this.sm = save(mask.detach());
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {maskedFill(g, sm.get(), 0)};
+        }
+    }
+
+    /**
+     * The lower ({@code lower}) or upper triangle of the last two dims: element (i, j) is kept when j − i ≤ k
+     * (tril) or j − i ≥ k (triu), else set to 0 (a NaN outside the triangle becomes 0, as in PyTorch).
+     */
+    static Tensor triangle(Tensor x, int k, boolean lower) {
+        String op = lower ? "tril" : "triu";
+        Args.nonNull(op, "input", x);
+        if (x.shape.length < 2) {
+            // PyTorch's wording: the dim -2 it looks for is out of range
+            int r = Math.max(1, x.shape.length);
+            throw new IllegalArgumentException(op + ": Dimension out of range (expected to be in range of [" + -r + ", "
+                    + (r - 1) + "], but got -2): input tensor must have at least 2 dimensions, got shape "
+                    + Shape.str(x.shape));
+        }
+        Tensor out = x.toRaw(x.dtype);
+        int rank = x.shape.length;
+        int rows = x.shape[rank - 2];
+        int cols = x.shape[rank - 1];
+        int mats = rows * cols == 0 ? 0 : out.numel() / (rows * cols);
+        for (int b = 0; b < mats; b++) {
+            for (int i = 0; i < rows; i++) {
+                int base = (b * rows + i) * cols;
+                for (int j = 0; j < cols; j++) {
+                    long d = (long) j - i;
+                    if (lower ? d > k : d < k) {
+                        out.storage.set(base + j, 0);
+                    }
+                }
+            }
+        }
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new TriangleBackward(x, k, lower));
+        }
+        return out;
+    }
+
+    /** tril's gradient is tril(g), triu's triu(g): the same mask, and recorded under createGraph. */
+    private static final class TriangleBackward extends Node {
+        private final int k;
+        private final boolean lower;
+
+        TriangleBackward(Tensor x, int k, boolean lower) {
+            super(lower ? "TrilBackward0" : "TriuBackward0", x);
+            this.k = k;
+            this.lower = lower;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {triangle(g, k, lower)};
         }
     }
 

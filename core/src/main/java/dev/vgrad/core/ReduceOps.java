@@ -189,6 +189,10 @@ final class ReduceOps {
     // ------------------------------------------------------------------ sum / mean / var
 
     static Tensor sum(Tensor x, int[] dims, boolean keepdim) {
+        Args.nonNull("sum", "input", x);
+        if (x.dtype == DType.INT64) {
+            return sumInt64(x, dims, keepdim);
+        }
         ElementwiseOps.requireFloat("sum", x);
         boolean[] mask = Shape.dimMask("sum", dims, x.shape.length);
         Tensor raw = reduceRaw(x, mask, Kind.SUM, "sum");
@@ -199,6 +203,53 @@ final class ReduceOps {
             Autograd.attach(out, dims == null ? new SumBackward0(x, kShape) : new SumBackward1(x, kShape));
         }
         return out;
+    }
+
+    /**
+     * The exact int64 sum (wrapping on overflow, as PyTorch's does) of an int64 tensor, such as a comparison mask
+     * (docs/SEMANTICS.md §17); integers carry no gradient.
+     */
+    private static Tensor sumInt64(Tensor x, int[] dims, boolean keepdim) {
+        boolean[] mask = Shape.dimMask("sum", dims, x.shape.length);
+        int[] kShape = keepShape(x.shape, mask);
+        Tensor out = Tensor.zeros(DType.INT64, kShape);
+        long[] ol = out.storage.l;
+        int rank = x.shape.length;
+        // out's strides with 0 on the reduced dims: every input element adds into its output element
+        int[] os = out.stride.clone();
+        for (int i = 0; i < rank; i++) {
+            if (mask[i]) {
+                os[i] = 0;
+            }
+        }
+        long[] xl = x.storage.l;
+        int x1 = rank == 0 ? 0 : x.stride[rank - 1];
+        int o1 = rank == 0 ? 0 : os[rank - 1];
+        Strided.forEachRun(x.shape, new int[][] {x.stride, os}, new int[] {x.offset, 0}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                ol[offs[1] + i * o1] += xl[offs[0] + i * x1];
+            }
+        });
+        return Tensor.contiguous(out.storage, DType.INT64, reducedShape(x.shape, mask, keepdim));
+    }
+
+    /** PyTorch's refusal to average an integer tensor, whose mean has no dtype to infer. */
+    private static void requireFloatForMean(Tensor x) {
+        Args.nonNull("mean", "input", x);
+        if (!x.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be either a "
+                    + "floating point or complex dtype. Got: Long (shape " + Shape.str(x.shape)
+                    + "; convert first, e.g. mask.toFloat().mean())");
+        }
+    }
+
+    /** PyTorch's refusal of var and std on an integer tensor. */
+    private static void requireFloatForVar(String op, Tensor x) {
+        Args.nonNull(op, "input", x);
+        if (!x.dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(op + ": std and var only support floating point and complex dtypes, got "
+                    + x.dtype + " of shape " + Shape.str(x.shape));
+        }
     }
 
     /**
@@ -216,7 +267,7 @@ final class ReduceOps {
     }
 
     static Tensor mean(Tensor x, int[] dims, boolean keepdim) {
-        ElementwiseOps.requireFloat("mean", x);
+        requireFloatForMean(x);
         boolean[] mask = Shape.dimMask("mean", dims, x.shape.length);
         int n = reducedCount(x, mask);
         Tensor raw = reduceRaw(x, mask, Kind.SUM, "mean");
@@ -239,8 +290,14 @@ final class ReduceOps {
         return out;
     }
 
+    /** √var with the same arguments; its gradient is var's divided by 2·std (inf or NaN where std = 0, as PyTorch). */
+    static Tensor std(Tensor x, int[] dims, int correction, boolean keepdim) {
+        requireFloatForVar("std", x);
+        return Autograd.composite("StdBackward0", var(x, dims, correction, keepdim).sqrt(), x);
+    }
+
     static Tensor var(Tensor x, int[] dims, int correction, boolean keepdim) {
-        ElementwiseOps.requireFloat("var", x);
+        requireFloatForVar("var", x);
         boolean[] mask = Shape.dimMask("var", dims, x.shape.length);
         int n = reducedCount(x, mask);
         Tensor mu = mean(x, dims, true);

@@ -166,12 +166,20 @@ public final class Tensor {
         return full(dtype, 1, shape);
     }
 
-    /** {@code [0, 1, …, end-1]} as float32. */
+    /**
+     * {@code [0, 1, …, end-1]} as float32: called with a {@code double} (or float) argument. An {@code int} or
+     * {@code long} argument selects {@link #arange(long)} instead and gives int64, as {@code torch.arange(5)} does
+     * (docs/SEMANTICS.md §17).
+     */
     public static Tensor arange(double end) {
         return arange(0, end, 1);
     }
 
-    /** Values {@code start, start+step, …} below {@code end} (above, for a negative step), float32. */
+    /**
+     * Values {@code start, start+step, …} below {@code end} (above, for a negative step), float32. Java picks this
+     * overload when any argument is a {@code double} or {@code float}; with three integer arguments it picks
+     * {@link #arange(long, long, long)} (int64).
+     */
     public static Tensor arange(double start, double end, double step) {
         if (step == 0 || Double.isNaN(step)) {
             throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
@@ -858,7 +866,10 @@ public final class Tensor {
         return ElementwiseOps.binary(BinaryOp.MIN, this, other);
     }
 
-    /** 1 where this &gt; other, else 0 (same float dtype; not differentiable). */
+    /**
+     * 1 where this &gt; other, else 0 (not differentiable). The mask has the operands' promoted float dtype, or int64
+     * when both are int64 (vgrad has no bool dtype; docs/SEMANTICS.md §17).
+     */
     public Tensor gt(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.GT, this, other);
     }
@@ -901,6 +912,165 @@ public final class Tensor {
     /** 1 where this != other. */
     public Tensor ne(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.NE, this, other);
+    }
+
+    // ------------------------------------------------------------------ issue 17: masks, integer ranges, math
+
+    /** 1 where this ≥ s, else 0; int64 for an int64 tensor (compared exactly), else this dtype. */
+    public Tensor ge(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.GE, this, s);
+    }
+
+    /** 1 where this ≤ s, else 0 (dtype as {@link #ge(double)}). */
+    public Tensor le(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.LE, this, s);
+    }
+
+    /** 1 where this != s, else 0 (dtype as {@link #ge(double)}). */
+    public Tensor ne(double s) {
+        return ElementwiseOps.binaryScalar(BinaryOp.NE, this, s);
+    }
+
+    /** {@code condition ? a : b} with a scalar b, taken in a's dtype (PyTorch's where(cond, tensor, scalar)). */
+    public static Tensor where(Tensor condition, Tensor a, double b) {
+        Args.nonNull("where", "input", a);
+        return ElementwiseOps.where(condition, a, scalar(a.dtype, b));
+    }
+
+    /** {@code condition ? a : b} with a scalar a, taken in b's dtype. */
+    public static Tensor where(Tensor condition, double a, Tensor b) {
+        Args.nonNull("where", "other", b);
+        return ElementwiseOps.where(condition, scalar(b.dtype, a), b);
+    }
+
+    /** {@code condition ? a : b} for two scalars: float32 of the condition's (broadcast) shape. */
+    public static Tensor where(Tensor condition, double a, double b) {
+        return ElementwiseOps.where(condition, scalar(a), scalar(b));
+    }
+
+    /**
+     * This tensor with {@code value} where {@code mask} is nonzero (the mask broadcasts to this shape); the
+     * gradient is g with zeros at the filled positions. PyTorch's {@code masked_fill}; docs/SEMANTICS.md §17.
+     */
+    public Tensor maskedFill(Tensor mask, double value) {
+        return ElementwiseOps.maskedFill(this, mask, value);
+    }
+
+    /** {@link #maskedFill} in place. */
+    public Tensor maskedFill_(Tensor mask, double value) {
+        Args.nonNull("masked_fill_", "mask", mask);
+        checkInPlace("masked_fill_");
+        if (gradFn != null && Grad.isEnabled()) {
+            if (gradFn instanceof ShapeOps.ViewNode) {
+                throw new IllegalStateException("masked_fill_: in-place modification of a view of a tensor that "
+                        + "requires grad is not supported; use the out-of-place op, or clone() first");
+            }
+            Tensor r = cloneTensor().maskedFill(mask, value);
+            Strided.copy(r.storage, r.offset, shape, r.stride, storage, offset, stride);
+            storage.version++;
+            rebaseHistory(r.gradFn());
+            return this;
+        }
+        Tensor c = detach().maskedFill(mask, value);
+        Strided.copy(c.storage, c.offset, shape, c.stride, storage, offset, stride);
+        storage.version++;
+        return this;
+    }
+
+    /** Lower triangle of the last two dims: (i, j) kept where j − i ≤ k, else 0; gradient tril(g, k). */
+    public Tensor tril(int k) {
+        return ElementwiseOps.triangle(this, k, true);
+    }
+
+    /** {@code tril(0)}. */
+    public Tensor tril() {
+        return tril(0);
+    }
+
+    /** Upper triangle of the last two dims: (i, j) kept where j − i ≥ k, else 0; gradient triu(g, k). */
+    public Tensor triu(int k) {
+        return ElementwiseOps.triangle(this, k, false);
+    }
+
+    /** {@code triu(0)}. */
+    public Tensor triu() {
+        return triu(0);
+    }
+
+    /** {@code [0, 1, …, end-1]} as int64 (exact); {@code Tensor.arange(5)} with an int literal lands here. */
+    public static Tensor arange(long end) {
+        return arange(0L, end, 1L);
+    }
+
+    /** int64 values {@code start, start+step, …} below {@code end} (above, for a negative step), exact. */
+    public static Tensor arange(long start, long end, long step) {
+        if (step == 0) {
+            throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
+        }
+        if (end != start && (end > start) != (step > 0)) {
+            throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign"
+                    + " (start=" + start + ", end=" + end + ", step=" + step + ")");
+        }
+        java.math.BigInteger span = java.math.BigInteger.valueOf(end).subtract(java.math.BigInteger.valueOf(start)).abs();
+        java.math.BigInteger st = java.math.BigInteger.valueOf(step).abs();
+        java.math.BigInteger[] qr = span.divideAndRemainder(st);
+        java.math.BigInteger count = qr[1].signum() == 0 ? qr[0] : qr[0].add(java.math.BigInteger.ONE);
+        if (count.compareTo(java.math.BigInteger.valueOf(Sizes.MAX_NUMEL)) > 0) {
+            throw new IllegalArgumentException("arange: the range " + start + " -> " + end + " with step " + step
+                    + " has " + count + " elements, more than the maximum " + Sizes.MAX_NUMEL
+                    + " one Java array can hold");
+        }
+        int n = count.intValue();
+        long[] d = new long[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = start + i * step;
+        }
+        return contiguous(Storage.of(d), DType.INT64, new int[] {n});
+    }
+
+    /** sin x. */
+    public Tensor sin() {
+        return ElementwiseOps.unary(UnaryOp.SIN, this, 0);
+    }
+
+    /** cos x. */
+    public Tensor cos() {
+        return ElementwiseOps.unary(UnaryOp.COS, this, 0);
+    }
+
+    /** The error function erf x. */
+    public Tensor erf() {
+        return ElementwiseOps.unary(UnaryOp.ERF, this, 0);
+    }
+
+    /** log(1 + x), accurate near 0. */
+    public Tensor log1p() {
+        return ElementwiseOps.unary(UnaryOp.LOG1P, this, 0);
+    }
+
+    /** e^x − 1, accurate near 0. */
+    public Tensor expm1() {
+        return ElementwiseOps.unary(UnaryOp.EXPM1, this, 0);
+    }
+
+    /** 1/√x. */
+    public Tensor rsqrt() {
+        return ElementwiseOps.unary(UnaryOp.RSQRT, this, 0);
+    }
+
+    /** Standard deviation of all elements with Bessel's correction (PyTorch's {@code std()}). */
+    public Tensor std() {
+        return ReduceOps.std(this, null, 1, false);
+    }
+
+    /** √var over {@code dims} with {@code correction} (1 = unbiased, 0 = biased); null dims means all. */
+    public Tensor std(int[] dims, int correction, boolean keepdim) {
+        return ReduceOps.std(this, dims, correction, keepdim);
+    }
+
+    /** PyTorch's {@code std(dim, unbiased, keepdim)}: correction 1 when unbiased, else 0. */
+    public Tensor std(int dim, boolean unbiased, boolean keepdim) {
+        return ReduceOps.std(this, new int[] {dim}, unbiased ? 1 : 0, keepdim);
     }
 
     /** −this. */
@@ -1013,7 +1183,7 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ reductions
 
-    /** Sum of all elements (0-d). */
+    /** Sum of all elements (0-d); an int64 tensor (a mask, say) sums exactly to int64, as in PyTorch. */
     public Tensor sum() {
         return ReduceOps.sum(this, null, false);
     }
@@ -1028,7 +1198,7 @@ public final class Tensor {
         return ReduceOps.sum(this, new int[] {dim}, false);
     }
 
-    /** Mean of all elements. */
+    /** Mean of all elements; an int64 tensor is refused, as PyTorch refuses it (convert with {@link #toFloat()}). */
     public Tensor mean() {
         return ReduceOps.mean(this, null, false);
     }

@@ -58,7 +58,7 @@ class BadInputTest {
         rejects(() -> IDX.exp(), "exp", "int64");
         rejects(() -> IDX.add(V3), "add", "int64");
         rejects(() -> IDX.mul(2), "mul", "int64");
-        rejects(() -> IDX.sum(), "sum", "int64");
+        rejects(() -> IDX.mean(), "mean", "Long");
         rejects(() -> M23.add_(M34), "add_", "[2, 3]", "[3, 4]");
         rejects(() -> V3.detach().mul_(M23), "mul_", "[3]", "[2, 3]");
         rejects(() -> M23.detach().copy_(M34), "copy_", "[3, 4]", "[2, 3]");

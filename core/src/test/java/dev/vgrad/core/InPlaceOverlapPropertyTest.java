@@ -80,7 +80,7 @@ class InPlaceOverlapPropertyTest {
         Tensor base = Tensor.zeros(1, 3);
         Tensor e = base.expand(4, 3);
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-                () -> e.add_(Tensor.arange(12).reshape(4, 3)));
+                () -> e.add_(Tensor.arange(12.0).reshape(4, 3)));
         assertTrue(ex.getMessage().startsWith("add_: " + INTERNAL), ex.getMessage());
         assertArrayEquals(new float[3], base.toArray(), "nothing written");
     }
@@ -215,12 +215,12 @@ class InPlaceOverlapPropertyTest {
     /** PyTorch's example of a partial overlap, and a source that merely reads an expanded view (allowed). */
     @Test
     void shiftedCopyFailsAndExpandedSourceIsFine() {
-        Tensor x = Tensor.arange(4);
+        Tensor x = Tensor.arange(4.0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> x.narrow(0, 1, 3).copy_(x.narrow(0, 0, 3)));
         assertTrue(e.getMessage().startsWith("copy_: " + PARTIAL), e.getMessage());
         Tensor y = Tensor.zeros(4, 3);
-        y.add_(Tensor.arange(3).reshape(1, 3).expand(4, 3));
+        y.add_(Tensor.arange(3.0).reshape(1, 3).expand(4, 3));
         assertArrayEquals(new float[] {0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2}, y.toArray());
     }
 

@@ -76,11 +76,11 @@ class TensorBasicsTest {
 
     @Test
     void viewsShareStorage() {
-        Tensor base = Tensor.arange(12).reshape(3, 4);
+        Tensor base = Tensor.arange(12.0).reshape(3, 4);
         Tensor tr = base.transpose(0, 1);
         Tensor nar = base.narrow(1, 1, 2);
         Tensor sel = base.select(0, 2);
-        Tensor exp = Tensor.arange(4).reshape(1, 4).expand(3, 4);
+        Tensor exp = Tensor.arange(4.0).reshape(1, 4).expand(3, 4);
         Tensor uns = base.unsqueeze(0);
         Tensor perm = base.permute(1, 0);
         assertSame(base.floatStorage(), tr.floatStorage());
@@ -148,7 +148,7 @@ class TensorBasicsTest {
         assertEquals("tensor([nan, inf, 1.])", Tensor.of(new float[] {Float.NaN, Float.POSITIVE_INFINITY, 1}, 3).toString());
         assertEquals("tensor([[[1., 2.]],\n\n        [[3., 4.]]])", Tensor.of(new float[] {1, 2, 3, 4}, 2, 1, 2).toString());
         assertEquals("tensor([[[[1.]]],\n\n\n        [[[2.]]]])", Tensor.of(new float[] {1, 2}, 2, 1, 1, 1).toString());
-        String big = Tensor.arange(2000).toString();
+        String big = Tensor.arange(2000.0).toString();
         // str(torch.arange(2000.)) in PyTorch 1.13: integral values spanning more than 1000x print in sci style
         assertEquals("tensor([0.0000e+00, 1.0000e+00, 2.0000e+00,  ..., 1.9970e+03, 1.9980e+03,\n        1.9990e+03])",
                 big);

@@ -36,7 +36,9 @@ class UnaryOpDefinitionTest {
     /** Inputs where the op is smooth: positive for the ones defined there, away from 0 at a kink. */
     private static Tensor domain(UnaryOp op, Generator g, int[] s) {
         return switch (op) {
-            case LOG, SQRT, RECIPROCAL, POW_SCALAR -> TestTensors.uniform(g, 0.3, 2.5, s);
+            case LOG, SQRT, RECIPROCAL, POW_SCALAR, RSQRT -> TestTensors.uniform(g, 0.3, 2.5, s);
+            case LOG1P -> TestTensors.uniform(g, -0.7, 2.5, s);
+            case SIN, COS, ERF, EXPM1 -> TestTensors.uniform(g, -3, 3, s);
             case ABS, RELU, LEAKY_RELU -> TestTensors.awayFromZero(g, 0.1, 2.5, s);
             case NEG, EXP, TANH, SIGMOID, GELU, GELU_TANH, SOFTPLUS_FULL, SILU, SOFTPLUS ->
                     TestTensors.uniform(g, -3, 3, s);

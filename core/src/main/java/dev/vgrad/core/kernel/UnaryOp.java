@@ -111,6 +111,36 @@ public enum UnaryOp {
     RECIPROCAL("ReciprocalBackward0", Reads.OUTPUT, Forward.RECIPROCAL, Backward.PER_ELEMENT) {
         double f(double x, double a) { return 1 / x; }
         double df(double x, double y, double a) { return -y * y; }
+    },
+    /** sin x; derivative cos x. */
+    SIN("SinBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
+        double f(double x, double a) { return Math.sin(x); }
+        double df(double x, double y, double a) { return Math.cos(x); }
+    },
+    /** cos x; derivative −sin x. */
+    COS("CosBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
+        double f(double x, double a) { return Math.cos(x); }
+        double df(double x, double y, double a) { return -Math.sin(x); }
+    },
+    /** The error function erf x = 2/√π ∫₀ˣ e^(−t²) dt; derivative 2/√π · e^(−x²). */
+    ERF("ErfBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
+        double f(double x, double a) { return Erf.erf(x); }
+        double df(double x, double y, double a) { return 1.1283791670955126 * Math.exp(-x * x); }
+    },
+    /** log(1 + x), accurate for small |x|; derivative 1/(1 + x). */
+    LOG1P("Log1PBackward0", Reads.INPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
+        double f(double x, double a) { return Math.log1p(x); }
+        double df(double x, double y, double a) { return 1 / (1 + x); }
+    },
+    /** e^x − 1, accurate for small |x|; derivative y + 1, so the node saves the output as PyTorch's does. */
+    EXPM1("Expm1Backward0", Reads.OUTPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
+        double f(double x, double a) { return Math.expm1(x); }
+        double df(double x, double y, double a) { return y + 1; }
+    },
+    /** 1/√x; derivative −y³/2, from the saved output as in PyTorch. */
+    RSQRT("RsqrtBackward0", Reads.OUTPUT, Forward.PER_ELEMENT, Backward.PER_ELEMENT) {
+        double f(double x, double a) { return 1 / Math.sqrt(x); }
+        double df(double x, double y, double a) { return -0.5 * y * y * y; }
     };
 
     /**
