@@ -198,26 +198,33 @@ final class SortOps {
         int[] outShape = new int[r];
         int[] inter = new int[2 * r];
         int[] wide = new int[2 * r];
+        long[] target = new long[r];
+        boolean negative = false;
         for (int i = 0; i < r; i++) {
             int s = i < r - rank ? 1 : x.shape[i - (r - rank)];
-            if (repeats[i] < 0) {
-                throw new IllegalArgumentException("repeat: Trying to create tensor with negative dimension "
-                        + repeats[i] + ": " + Arrays.toString(repeats));
-            }
-            outShape[i] = (int) Math.min(Integer.MAX_VALUE, (long) s * repeats[i]);
-            if ((long) s * repeats[i] > Integer.MAX_VALUE) {
-                outShape[i] = -1;
-            }
+            target[i] = (long) s * repeats[i];
+            negative |= repeats[i] < 0;
             inter[2 * i] = 1;
             inter[2 * i + 1] = s;
             wide[2 * i] = repeats[i];
             wide[2 * i + 1] = s;
         }
-        for (int v : outShape) {
-            if (v < 0) {
-                throw new IllegalArgumentException("repeat: size of repeated tensor overflows (repeats "
-                        + Arrays.toString(repeats) + ", shape " + Shape.str(x.shape) + ")");
+        if (negative) {
+            // PyTorch reports the target shape, size × repeat per dim
+            int firstNeg = 0;
+            while (repeats[firstNeg] >= 0) {
+                firstNeg++;
             }
+            throw new IllegalArgumentException("repeat: Trying to create tensor with negative dimension "
+                    + target[firstNeg] + ": " + Arrays.toString(target) + " (repeats " + Arrays.toString(repeats)
+                    + ", shape " + Shape.str(x.shape) + ")");
+        }
+        for (int i = 0; i < r; i++) {
+            if (target[i] > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("repeat: size " + target[i] + " of dim " + i + " overflows an int "
+                        + "(repeats " + Arrays.toString(repeats) + ", shape " + Shape.str(x.shape) + ")");
+            }
+            outShape[i] = (int) target[i];
         }
         Shape.checked("repeat", outShape);
         // tile = broadcast each dim against a new leading copy axis, then merge the pairs (docs/SEMANTICS.md §18)
