@@ -10,9 +10,6 @@ import java.util.Arrays;
 final class SortOps {
     private SortOps() {}
 
-    /** Values and int64 indices of {@code sort}/{@code topk}, as PyTorch's named tuple. */
-    record ValuesIndices(Tensor values, Tensor indices) {}
-
     // ------------------------------------------------------------------ cumsum
 
     static Tensor cumsum(Tensor x, int dimArg) {
@@ -120,11 +117,11 @@ final class SortOps {
         return a == b ? 0 : Double.compare(a, b);
     }
 
-    static ValuesIndices sort(Tensor x, int dimArg, boolean descending) {
+    static Tensor.ValuesIndices sort(Tensor x, int dimArg, boolean descending) {
         Args.nonNull("sort", "input", x);
         int dim = Shape.wrapDim("sort", dimArg, x.shape.length);
         Tensor idx = sortIndices("sort", x, dim, descending);
-        return new ValuesIndices(take("SortBackward0", x, dim, idx), idx);
+        return new Tensor.ValuesIndices(take("SortBackward0", x, dim, idx), idx);
     }
 
     static Tensor argsort(Tensor x, int dimArg, boolean descending) {
@@ -133,7 +130,7 @@ final class SortOps {
         return sortIndices("argsort", x, dim, descending);
     }
 
-    static ValuesIndices topk(Tensor x, int k, int dimArg, boolean largest, boolean sorted) {
+    static Tensor.ValuesIndices topk(Tensor x, int k, int dimArg, boolean largest, boolean sorted) {
         Args.nonNull("topk", "input", x);
         int dim = Shape.wrapDim("topk", dimArg, x.shape.length);
         int size = x.shape.length == 0 ? 1 : x.shape[dim];
@@ -143,7 +140,7 @@ final class SortOps {
         }
         Tensor all = sortIndices("topk", x, dim, largest);
         Tensor idx = x.shape.length == 0 ? all : all.narrow(dim, 0, k).contiguousRaw();
-        return new ValuesIndices(take("TopkBackward0", x, dim, idx), idx);
+        return new Tensor.ValuesIndices(take("TopkBackward0", x, dim, idx), idx);
     }
 
     /** {@code x.gather(dim, idx)} under PyTorch's node name; 0-d inputs are their own result. */

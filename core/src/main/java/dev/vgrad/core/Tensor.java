@@ -1560,8 +1560,7 @@ public final class Tensor {
 
     /** Stable sort along {@code dim}; equal elements keep their order, also when descending. */
     public ValuesIndices sort(int dim, boolean descending) {
-        SortOps.ValuesIndices r = SortOps.sort(this, dim, descending);
-        return new ValuesIndices(r.values(), r.indices());
+        return SortOps.sort(this, dim, descending);
     }
 
     /** The int64 indices of {@link #sort(int, boolean)}. */
@@ -1574,8 +1573,7 @@ public final class Tensor {
      * when {@code sorted} is false, which PyTorch leaves unspecified). Ties go to the lower index.
      */
     public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
-        SortOps.ValuesIndices r = SortOps.topk(this, k, dim, largest, sorted);
-        return new ValuesIndices(r.values(), r.indices());
+        return SortOps.topk(this, k, dim, largest, sorted);
     }
 
     /** {@code topk(k, -1, true, true)}. */
