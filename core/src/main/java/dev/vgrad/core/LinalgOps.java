@@ -1,6 +1,7 @@
 package dev.vgrad.core;
 
 import dev.vgrad.core.kernel.Gemm;
+import dev.vgrad.core.kernel.Parallel;
 
 /**
  * {@code matmul} with PyTorch's rank rules: 1-D operands are promoted by a leading (left) or trailing (right)
@@ -152,6 +153,8 @@ final class LinalgOps {
         int[] bStr = Shape.broadcastStrides(java.util.Arrays.copyOf(b.shape, rb - 2),
                 java.util.Arrays.copyOf(b.stride, rb - 2), batch);
         int nb = Shape.numel(batch);
+        int[] aOffs = new int[nb];
+        int[] bOffs = new int[nb];
         int[] idx = new int[batch.length];
         for (int bi = 0; bi < nb; bi++) {
             int ao = a.offset;
@@ -160,20 +163,63 @@ final class LinalgOps {
                 ao += idx[d] * aStr[d];
                 bo += idx[d] * bStr[d];
             }
-            int co = bi * m * n;
-            if (a.dtype == DType.FLOAT32) {
-                Gemm.sgemm(oa.trans, ob.trans, m, n, k, a.storage.f, ao, oa.ld, b.storage.f, bo, ob.ld,
-                        out.storage.f, co, Math.max(1, n), false);
-            } else {
-                Gemm.dgemm(oa.trans, ob.trans, m, n, k, a.storage.d, ao, oa.ld, b.storage.d, bo, ob.ld,
-                        out.storage.d, co, Math.max(1, n), false);
-            }
+            aOffs[bi] = ao;
+            bOffs[bi] = bo;
             for (int d = batch.length - 1; d >= 0; d--) {
                 if (++idx[d] < batch[d]) {
                     break;
                 }
                 idx[d] = 0;
             }
+        }
+        final Tensor fa = a;
+        final Tensor fb = b;
+        final Operand fo = oa;
+        final Operand fob = ob;
+        final int chunks = itemsChunks(nb, m, n, k);
+        Parallel.ChunkBody items = c -> {
+            int lo = (int) ((long) c * nb / chunks);
+            int hi = (int) ((long) (c + 1) * nb / chunks);
+            for (int bi = lo; bi < hi; bi++) {
+                one(fa, fb, out, fo, fob, aOffs[bi], bOffs[bi], bi * m * n, m, n, k);
+            }
+        };
+        if (chunks > 1) {
+            // many small products (attention: B·heads of T×d by d×T): one product per thread at a time beats
+            // splitting each small product over the threads, whose hand-offs cost as much as the product. Inside
+            // the pool each GEMM runs single-threaded, and every element of C is still one FMA chain over
+            // ascending p, so the result does not depend on this split (docs/SEMANTICS.md §18)
+            Parallel.forEachChunk(chunks, items);
+        } else {
+            for (int bi = 0; bi < nb; bi++) {
+                one(fa, fb, out, fo, fob, aOffs[bi], bOffs[bi], bi * m * n, m, n, k);
+            }
+        }
+    }
+
+    /** Per-product work below which a batch is split over the threads by products rather than inside each. */
+    private static final long ITEM_PARALLEL_WORK = 1L << 22;
+    /** Products are grouped so that each chunk carries at least this many multiply-adds. */
+    private static final long CHUNK_WORK = 1L << 17;
+
+    /** The number of chunks of products, from the sizes only; 1 means "loop, letting each GEMM parallelise". */
+    private static int itemsChunks(int nb, int m, int n, int k) {
+        long work = (long) m * n * k;
+        if (nb < 2 || work == 0 || (work >= ITEM_PARALLEL_WORK && nb < 2 * Parallel.numThreads())) {
+            return 1;
+        }
+        long perChunk = Math.max(1, CHUNK_WORK / work);
+        return (int) Math.min(nb, (nb + perChunk - 1) / perChunk);
+    }
+
+    private static void one(Tensor a, Tensor b, Tensor out, Operand oa, Operand ob, int ao, int bo, int co,
+                            int m, int n, int k) {
+        if (a.dtype == DType.FLOAT32) {
+            Gemm.sgemm(oa.trans, ob.trans, m, n, k, a.storage.f, ao, oa.ld, b.storage.f, bo, ob.ld,
+                    out.storage.f, co, Math.max(1, n), false);
+        } else {
+            Gemm.dgemm(oa.trans, ob.trans, m, n, k, a.storage.d, ao, oa.ld, b.storage.d, bo, ob.ld,
+                    out.storage.d, co, Math.max(1, n), false);
         }
     }
 

@@ -1711,4 +1711,148 @@ public final class Tensor {
         Tensor kept = sum(Arrays.copyOf(dims, n), true);
         return lead == 0 ? kept : kept.view(size);
     }
+
+    // ------------------------------------------------------------------ ordering, scatter, sampling, einsum
+    // (docs/SEMANTICS.md §18)
+
+    /** Values and int64 indices, as PyTorch's {@code (values, indices)} named tuple of sort and topk. */
+    public record ValuesIndices(Tensor values, Tensor indices) {}
+
+    /** Cumulative sum along {@code dim}: {@code out[..i..] = Σ_{j ≤ i} this[..j..]}; int64 stays int64. */
+    public Tensor cumsum(int dim) {
+        return SortOps.cumsum(this, dim);
+    }
+
+    /** Stable ascending sort along the last dim (NaN last). */
+    public ValuesIndices sort() {
+        return sort(-1, false);
+    }
+
+    /** Stable sort along {@code dim}; equal elements keep their order, also when descending. */
+    public ValuesIndices sort(int dim, boolean descending) {
+        return SortOps.sort(this, dim, descending);
+    }
+
+    /** The int64 indices of {@link #sort(int, boolean)}. */
+    public Tensor argsort(int dim, boolean descending) {
+        return SortOps.argsort(this, dim, descending);
+    }
+
+    /**
+     * The {@code k} largest (or smallest) entries along {@code dim} and their int64 indices, in sorted order (also
+     * when {@code sorted} is false, which PyTorch leaves unspecified). Ties go to the lower index.
+     */
+    public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
+        return SortOps.topk(this, k, dim, largest, sorted);
+    }
+
+    /** {@code topk(k, -1, true, true)}. */
+    public ValuesIndices topk(int k) {
+        return topk(k, -1, true, true);
+    }
+
+    /** Reverses the order of elements along each of {@code dims} (a copy, as PyTorch's flip). */
+    public Tensor flip(int... dims) {
+        return SortOps.flip(this, dims);
+    }
+
+    /** Tiles this tensor {@code repeats[i]} times along dim i (leading repeats add new dims), as torch.repeat. */
+    public Tensor repeat(int... repeats) {
+        return SortOps.repeat(this, repeats);
+    }
+
+    /** A copy with {@code out[..index[p]..] = src[p]} along {@code dim} (torch.scatter). */
+    public Tensor scatter(int dim, Tensor index, Tensor src) {
+        return ScatterOps.scatter("scatter", this, dim, index, src, false);
+    }
+
+    /** A copy with {@code out[..index[p]..] = value} along {@code dim}. */
+    public Tensor scatter(int dim, Tensor index, double value) {
+        return ScatterOps.scatterValue(this, dim, index, value);
+    }
+
+    /** A copy with {@code out[..index[p]..] += src[p]} along {@code dim}, duplicates summed (torch.scatter_add). */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return ScatterOps.scatter("scatter_add", this, dim, index, src, true);
+    }
+
+    /**
+     * A copy with {@code out[indices] = values} (or {@code +=} with {@code accumulate}); {@code indices} are int64
+     * tensors for the leading dims, broadcast together, and {@code values} broadcasts to the indexed result.
+     */
+    public Tensor indexPut(Tensor[] indices, Tensor values, boolean accumulate) {
+        return ScatterOps.indexPut(this, indices, values, accumulate);
+    }
+
+    /** In-place {@link #scatter(int, Tensor, Tensor)}. */
+    public Tensor scatter_(int dim, Tensor index, Tensor src) {
+        return writeInPlace("scatter_", src, t -> t.scatter(dim, index, src));
+    }
+
+    /** In-place {@link #scatter(int, Tensor, double)}. */
+    public Tensor scatter_(int dim, Tensor index, double value) {
+        return writeInPlace("scatter_", null, t -> t.scatter(dim, index, value));
+    }
+
+    /** In-place {@link #scatterAdd}. */
+    public Tensor scatter_add_(int dim, Tensor index, Tensor src) {
+        return writeInPlace("scatter_add_", src, t -> t.scatterAdd(dim, index, src));
+    }
+
+    /** In-place {@link #indexPut}. */
+    public Tensor index_put_(Tensor[] indices, Tensor values, boolean accumulate) {
+        return writeInPlace("index_put_", values, t -> t.indexPut(indices, values, accumulate));
+    }
+
+    /**
+     * Runs the out-of-place {@code op} and writes its result into this tensor. When recording, the result's
+     * history becomes this tensor's (the op is applied to a recorded clone, so the old history still receives
+     * the gradient of the positions not overwritten), as {@link #clamp_} does.
+     */
+    private Tensor writeInPlace(String op, Tensor src, java.util.function.UnaryOperator<Tensor> f) {
+        checkInPlace(op);
+        if (src != null) {
+            checkNoPartialOverlap(op, src);
+        }
+        boolean recording = src == null ? Autograd.isRecording(this) : Autograd.isRecording(this, src);
+        Tensor r;
+        if (recording) {
+            if (gradFn instanceof ShapeOps.ViewNode) {
+                throw new IllegalStateException(op + ": in-place modification of a view of a tensor that requires "
+                        + "grad is not supported; use the out-of-place op, or clone() first");
+            }
+            r = f.apply(cloneTensor());
+        } else {
+            try (Grad.Scope off = Grad.disabled()) {
+                r = f.apply(this);
+            }
+        }
+        Strided.copy(r.storage, r.offset, shape, r.stride, storage, offset, stride);
+        storage.version++;
+        if (recording) {
+            rebaseHistory(r.gradFn());
+        }
+        return this;
+    }
+
+    /** A random permutation of {@code 0..n-1} as int64, drawn from {@code gen}. */
+    public static Tensor randperm(int n, Generator gen) {
+        return SamplingOps.randperm(n, gen);
+    }
+
+    /**
+     * {@code numSamples} int64 category indices per row of this 1-D or 2-D tensor of non-negative weights, with or
+     * without replacement, drawn from {@code gen}; errors as PyTorch's.
+     */
+    public Tensor multinomial(int numSamples, boolean replacement, Generator gen) {
+        return SamplingOps.multinomial(this, numSamples, replacement, gen);
+    }
+
+    /**
+     * Einstein summation over one or two operands, e.g. {@code "bhqd,bhkd->bhqk"}: labels in the output are kept,
+     * the others summed; differentiable. Diagonals ({@code "ii->i"}) and three or more operands are rejected.
+     */
+    public static Tensor einsum(String equation, Tensor... operands) {
+        return Einsum.einsum(equation, operands);
+    }
 }

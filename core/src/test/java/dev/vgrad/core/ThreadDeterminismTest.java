@@ -80,6 +80,22 @@ class ThreadDeterminismTest {
     }
 
     @Test
+    void attentionShapedBmm() {
+        // many small products are split over the threads by product; sizes on both sides of that choice
+        Tensor q = Tensor.randn(new Generator(11), 2, 4, 40, 64);
+        Tensor k = Tensor.randn(new Generator(12), 2, 4, 40, 64);
+        Tensor big = Tensor.randn(new Generator(13), 3, 200, 130);
+        Tensor bigB = Tensor.randn(new Generator(14), 3, 130, 170);
+        assertBitIdentical("bmm", () -> {
+            Tensor pq = q.detach().requiresGrad(true);
+            Tensor s = pq.matmul(k.transpose(-1, -2));
+            Tensor o = s.softmax(-1).matmul(k);
+            o.sum().backward();
+            return List.of(s, o, pq.grad(), big.matmul(bigB), Tensor.einsum("bhqd,bhkd->bhqk", q, k));
+        });
+    }
+
+    @Test
     void conv2d() {
         Tensor x = Tensor.randn(new Generator(8), 4, 8, 40, 40);
         Tensor w = Tensor.randn(new Generator(9), 16, 8, 3, 3);
