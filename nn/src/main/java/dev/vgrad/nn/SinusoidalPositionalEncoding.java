@@ -1,12 +1,12 @@
 package dev.vgrad.nn;
 
-import dev.vgrad.core.DType;
 import dev.vgrad.core.Tensor;
 
 /**
  * Adds the fixed sinusoidal position table ({@link F#sinusoidalPositionEncoding}) to a batch-first (N, L, d) or
- * (L, d) input: {@code y = x + pe[:L]}. The table is a non-persistent buffer "pe" (maxLen, dModel), so it is
- * not in the state dict; there are no parameters and no dropout (compose {@link Dropout} if wanted), hence no
+ * (L, d) input: {@code y = x + pe[:L]}, L at most {@code maxLen}. The table is computed in double for each call and
+ * rounded once to the input's dtype (a stored float32 buffer would lose precision in float64), so nothing is in
+ * the state dict; there are no parameters and no dropout (compose {@link Dropout} if wanted), hence no
  * train/eval difference (docs/SEMANTICS.md §19).
  */
 public class SinusoidalPositionalEncoding extends Module {
@@ -16,7 +16,10 @@ public class SinusoidalPositionalEncoding extends Module {
     public SinusoidalPositionalEncoding(int dModel, int maxLen) {
         this.dModel = dModel;
         this.maxLen = maxLen;
-        registerBuffer("pe", F.sinusoidalPositionEncoding(maxLen, dModel, DType.FLOAT32), false);
+        if (maxLen < 0 || dModel <= 0) {
+            throw new IllegalArgumentException("SinusoidalPositionalEncoding: max_len must be non-negative and "
+                    + "d_model positive, got " + maxLen + " and " + dModel);
+        }
     }
 
     @Override
@@ -26,8 +29,7 @@ public class SinusoidalPositionalEncoding extends Module {
             throw new IllegalArgumentException("SinusoidalPositionalEncoding: expected input (..., L, " + dModel
                     + ") with L <= " + maxLen + ", got " + Raw.shapeStr(input.shape()));
         }
-        Tensor pe = buffer("pe");
-        return input.add(pe.narrow(0, 0, input.size(-2)).to(input.dtype()));
+        return input.add(F.sinusoidalPositionEncoding(input.size(-2), dModel, input.dtype()));
     }
 
     @Override
