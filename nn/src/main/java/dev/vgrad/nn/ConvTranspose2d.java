@@ -105,11 +105,11 @@ public class ConvTranspose2d extends Module {
         if (padding[0] != 0 || padding[1] != 0) {
             s.append(", padding=").append(Py.tuple(padding));
         }
-        if (outputPadding[0] != 0 || outputPadding[1] != 0) {
-            s.append(", output_padding=").append(Py.tuple(outputPadding));
-        }
         if (dilation[0] != 1 || dilation[1] != 1) {
             s.append(", dilation=").append(Py.tuple(dilation));
+        }
+        if (outputPadding[0] != 0 || outputPadding[1] != 0) {
+            s.append(", output_padding=").append(Py.tuple(outputPadding));
         }
         if (groups != 1) {
             s.append(", groups=").append(groups);

@@ -44,8 +44,9 @@ public class Upsample extends Module {
 
     @Override
     public String extraRepr() {
-        String sz = size != null ? "size=" + Py.tuple(size) : "scale_factor=(" + Py.repr(scaleFactor[0]) + ", "
-                + Py.repr(scaleFactor[1]) + ")";
-        return sz + ", mode='" + mode + "'" + (alignCorners != null ? ", align_corners=" + Py.repr(alignCorners) : "");
+        // PyTorch prints the mode unquoted and never align_corners
+        String sz = size != null ? "size=" + Py.tuple(size) : "scale_factor=" + (scaleFactor[0] == scaleFactor[1]
+                ? Py.repr(scaleFactor[0]) : "(" + Py.repr(scaleFactor[0]) + ", " + Py.repr(scaleFactor[1]) + ")");
+        return sz + ", mode=" + mode;
     }
 }
