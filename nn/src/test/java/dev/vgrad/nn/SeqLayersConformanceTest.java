@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * PyTorch 1.13 fixtures (tools/fixtures/seq_layers.py) for the layers of docs/SEMANTICS.md §19: outputs and
  * gradients of the input and of every parameter, in float64 and float32, each layer run once in train and once
- * in eval mode (none of them depends on the mode). Embedding's padding_idx row must get an exactly zero gradient.
+ * in eval mode (none of them depends on the mode); the parameters load as a strict PyTorch state dict.
+ * Embedding's padding_idx row must get an exactly zero gradient.
  */
 class SeqLayersConformanceTest {
     static final Map<String, Object> ROOT = Fixtures.load("seq_layers.json");
@@ -85,11 +86,16 @@ class SeqLayersConformanceTest {
         m.to(d);
         m.train(train);
         Map<String, Tensor> diff = new HashMap<>();
+        // the fixture's parameters are a PyTorch state dict of the module: it must load strictly (names, layouts)
+        Map<String, Tensor> sd = new HashMap<>();
         if (params != null) {
             for (String p : params.keySet()) {
-                Fx.set(m.param(p), Fx.t(params, p, d));
-                diff.put(p, m.param(p));
+                sd.put(p, Fx.t(params, p, d));
             }
+        }
+        m.loadStateDict(sd, true);
+        for (String p : sd.keySet()) {
+            diff.put(p, m.param(p));
         }
         Tensor x;
         if (op.equals("Embedding")) {
