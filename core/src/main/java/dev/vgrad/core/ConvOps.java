@@ -5,6 +5,7 @@ import dev.vgrad.core.kernel.ConvKernels;
 import dev.vgrad.core.kernel.PoolGeometry;
 import dev.vgrad.core.kernel.PoolKernels;
 import java.util.Arrays;
+import java.util.List;
 
 /** conv2d and 2-D pooling on NCHW tensors (3-D inputs are treated as one unbatched sample, as in PyTorch). */
 final class ConvOps {
@@ -265,6 +266,85 @@ final class ConvOps {
                 needsGrad(1) ? convInputGrad(sg.get(), h, spec) : null,
             };
         }
+    }
+
+    // ------------------------------------------------------------------ conv_transpose2d
+
+    /**
+     * {@code conv_transpose2d}: the adjoint of the convolution whose input is this op's output, computed with
+     * that convolution's input-gradient kernel and recorded as the same bilinear op
+     * ({@link ConvolutionBackwardInput}), so it is differentiable at every order. Weight (in, out/groups, kH, kW)
+     * as PyTorch's; no bias (the caller adds it). docs/SEMANTICS.md §19.
+     */
+    static Tensor convTranspose2d(Tensor input, Tensor weight, int[] strideArg, int[] paddingArg,
+                                  int[] outputPaddingArg, int[] dilationArg, int groups) {
+        Args.nonNull("conv_transpose2d", "input", input);
+        Args.nonNull("conv_transpose2d", "weight", weight);
+        checkDtypes(input, weight, null);
+        if (weight.dim() != 4) {
+            throw new IllegalArgumentException("conv_transpose2d: weight should have 4 dimensions (in, out/groups, "
+                    + "kH, kW), got shape " + Shape.str(weight.shape));
+        }
+        Tensor y = batched("conv_transpose2d", input);
+        int[] st = pair("conv_transpose2d", "stride", strideArg, 1);
+        int[] pd = pair("conv_transpose2d", "padding", paddingArg, 0);
+        int[] op = pair("conv_transpose2d", "output_padding", outputPaddingArg, 0);
+        int[] dl = pair("conv_transpose2d", "dilation", dilationArg, 1);
+        if (groups <= 0) {
+            throw new IllegalArgumentException("conv_transpose2d: non-positive groups is not supported, got " + groups);
+        }
+        if (y.shape[1] != weight.shape[0]) {
+            throw new IllegalArgumentException("conv_transpose2d: Given transposed=1, weight of size "
+                    + Shape.str(weight.shape) + ", expected input" + Shape.str(input.shape) + " to have "
+                    + weight.shape[0] + " channels, but got " + y.shape[1] + " channels instead");
+        }
+        if (weight.shape[0] % groups != 0) {
+            throw new IllegalArgumentException("conv_transpose2d: weight's first dim " + weight.shape[0]
+                    + " must be divisible by groups " + groups);
+        }
+        for (int d = 0; d < 2; d++) {
+            if (st[d] <= 0 || dl[d] <= 0 || pd[d] < 0 || op[d] < 0) {
+                throw new IllegalArgumentException("conv_transpose2d: stride and dilation must be positive and padding"
+                        + " and output_padding non-negative, got stride " + Arrays.toString(st) + ", padding "
+                        + Arrays.toString(pd) + ", output_padding " + Arrays.toString(op) + ", dilation "
+                        + Arrays.toString(dl));
+            }
+            if (op[d] >= st[d] && op[d] >= dl[d]) {
+                throw new IllegalArgumentException("conv_transpose2d: output padding must be smaller than either "
+                        + "stride or dilation, but got output_padding_height: " + op[0] + " output_padding_width: "
+                        + op[1] + " stride_height: " + st[0] + " stride_width: " + st[1] + " dilation_height: "
+                        + dl[0] + " dilation_width: " + dl[1]);
+            }
+        }
+        int kh = weight.shape[2];
+        int kw = weight.shape[3];
+        int outH = (y.shape[2] - 1) * st[0] - 2 * pd[0] + dl[0] * (kh - 1) + op[0] + 1;
+        int outW = (y.shape[3] - 1) * st[1] - 2 * pd[1] + dl[1] * (kw - 1) + op[1] + 1;
+        if (outH <= 0 || outW <= 0) {
+            throw new IllegalArgumentException("conv_transpose2d: computed output size (" + outH + ", " + outW
+                    + ") is too small for input " + Shape.str(input.shape));
+        }
+        int cOut = weight.shape[1] * groups;
+        ConvGeometry g = ConvGeometry.of(y.shape[0], cOut, outH, outW, weight.shape[0], kh, kw, st[0], st[1], pd[0],
+                pd[1], dl[0], dl[1], groups);
+        if (g.outH() != y.shape[2] || g.outW() != y.shape[3]) {
+            // output_padding ≥ stride (allowed when < dilation): the forward convolution of the result has extra
+            // trailing rows/cols that no input position feeds, so their incoming values are zero
+            List<Tensor> rows = new java.util.ArrayList<>(List.of(y));
+            if (g.outH() > y.shape[2]) {
+                rows.add(Tensor.zeros(y.dtype, y.shape[0], y.shape[1], g.outH() - y.shape[2], y.shape[3]));
+            }
+            y = Tensor.cat(rows, 2);
+            if (g.outW() > y.shape[3]) {
+                y = Tensor.cat(List.of(y, Tensor.zeros(y.dtype, y.shape[0], y.shape[1], y.shape[2],
+                        g.outW() - y.shape[3])), 3);
+            }
+        }
+        if (y.numel() == 0 || weight.numel() == 0) {
+            return unbatched(input, Tensor.zeros(y.dtype, y.shape[0], cOut, outH, outW));
+        }
+        Tensor out = convInputGrad(y, weight, new ConvSpec(g, st, pd, dl, groups, input.dtype));
+        return unbatched(input, out);
     }
 
     /** Adds {@code gOut} into a zero input-shaped tensor at the argmax positions (max pooling's backward). */

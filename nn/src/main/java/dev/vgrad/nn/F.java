@@ -946,4 +946,299 @@ public final class F {
         }
         return out;
     }
+
+    // ================================================================== sequence and resizing layers
+    // (issue 17, item 3; docs/SEMANTICS.md §19): RMSNorm, GroupNorm, Conv1d, ConvTranspose2d, Upsample,
+    // sinusoidal and rotary position encodings, all composed from recorded core ops
+
+    /** The machine epsilon of a floating dtype ({@code torch.finfo(dtype).eps}). */
+    static double finfoEps(DType d) {
+        return d == DType.FLOAT32 ? Math.ulp(1.0f) : Math.ulp(1.0);
+    }
+
+    /**
+     * {@code F.rms_norm} (torch 2.4): {@code y = x / sqrt(mean(x², trailing normalizedShape dims) + eps) · weight};
+     * {@code eps} null means {@code torch.finfo(x.dtype).eps}; {@code weight} (of {@code normalizedShape}) may be
+     * null. No mean is subtracted and there is no bias.
+     */
+    public static Tensor rmsNorm(Tensor x, int[] normalizedShape, Tensor weight, Double eps) {
+        Check.nonNull("rms_norm", "input", x);
+        Check.nonNull("rms_norm", "normalized_shape", normalizedShape);
+        int[] dims = trailingDims("rms_norm", x, normalizedShape);
+        if (weight != null && !Arrays.equals(weight.shape(), normalizedShape)) {
+            throw new IllegalArgumentException("rms_norm: weight must have shape " + Raw.shapeStr(normalizedShape)
+                    + ", got " + Raw.shapeStr(weight.shape()));
+        }
+        double e = eps == null ? finfoEps(x.dtype()) : Check.eps("rms_norm", eps);
+        Tensor y = x.mul(x.mul(x).mean(dims, true).add(e).pow(-0.5));
+        return weight == null ? y : y.mul(weight);
+    }
+
+    private static int[] trailingDims(String op, Tensor x, int[] normalizedShape) {
+        int k = normalizedShape.length;
+        int[] s = x.shape();
+        boolean ok = k >= 1 && s.length >= k;
+        for (int i = 0; ok && i < k; i++) {
+            ok = s[s.length - k + i] == normalizedShape[i];
+        }
+        if (!ok) {
+            StringBuilder star = new StringBuilder("[*");
+            for (int v : normalizedShape) {
+                star.append(", ").append(v);
+            }
+            throw new IllegalArgumentException(op + ": Given normalized_shape=" + Raw.shapeStr(normalizedShape)
+                    + ", expected input with shape " + star + "], but got input of size" + Raw.shapeStr(s));
+        }
+        int[] dims = new int[k];
+        for (int i = 0; i < k; i++) {
+            dims[i] = s.length - k + i;
+        }
+        return dims;
+    }
+
+    /**
+     * {@code F.group_norm}: input (N, C, *) split into {@code numGroups} groups of C/numGroups channels; each
+     * (sample, group) is normalised with its own mean and biased variance ({@code eps} inside the sqrt), then
+     * scaled by {@code weight} (C) and shifted by {@code bias} (C), either may be null. Batch statistics in every
+     * mode (no running statistics).
+     */
+    public static Tensor groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
+        Check.nonNull("group_norm", "input", x);
+        Check.eps("group_norm", eps);
+        if (x.dim() < 2) {
+            throw new IllegalArgumentException("group_norm: Expected at least 2 dimensions for input tensor but "
+                    + "received " + x.dim());
+        }
+        int n = x.size(0);
+        int c = x.size(1);
+        if (numGroups <= 0 || c % numGroups != 0) {
+            throw new IllegalArgumentException("group_norm: Expected number of channels in input to be divisible by "
+                    + "num_groups, but got input of shape " + Raw.shapeStr(x.shape()) + " and num_groups="
+                    + numGroups);
+        }
+        for (Tensor t : new Tensor[] {weight, bias}) {
+            if (t != null && (t.dim() != 1 || t.size(0) != c)) {
+                throw new IllegalArgumentException("group_norm: Expected weight and bias to be 1-D of size " + c
+                        + ", got " + Raw.shapeStr(t.shape()));
+            }
+        }
+        int[] affine = new int[x.dim() - 1];
+        Arrays.fill(affine, 1);
+        affine[0] = c;
+        Tensor y;
+        if (x.numel() == 0) {
+            y = x.mul(1.0);
+        } else {
+            Tensor xg = x.reshape(n, numGroups, -1);
+            Tensor mean = xg.mean(new int[] {2}, true);
+            Tensor xc = xg.sub(mean);
+            Tensor var = xc.mul(xc).mean(new int[] {2}, true);
+            y = xc.div(var.add(eps).sqrt()).reshape(x.shape());
+        }
+        if (weight != null) {
+            y = y.mul(weight.reshape(affine));
+        }
+        if (bias != null) {
+            y = y.add(bias.reshape(affine));
+        }
+        return Autograd.composite("NativeGroupNormBackward0", y, x, weight);
+    }
+
+    /**
+     * {@code F.conv1d} on (N, C, L) or unbatched (C, L) with weight (out, in/groups, k): a 2-D convolution over a
+     * height-1 input with a (out, in/groups, 1, k) kernel, so it shares conv2d's kernels and derivatives.
+     */
+    public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation,
+                                int groups) {
+        checkConv1d(x, weight);
+        Tensor y = x.unsqueeze(x.dim() - 1).conv2d(weight.unsqueeze(2), bias, new int[] {1, stride},
+                new int[] {0, padding}, new int[] {1, dilation}, groups);
+        return y.squeeze(y.dim() - 2);
+    }
+
+    /** {@code F.conv1d} with padding "valid" or "same" (stride 1; an even kernel pads one more on the right). */
+    public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, String padding, int dilation,
+                                int groups) {
+        checkConv1d(x, weight);
+        Tensor y = conv2d(x.unsqueeze(x.dim() - 1), weight.unsqueeze(2), bias, new int[] {1, stride}, padding,
+                new int[] {1, dilation}, groups);
+        return y.squeeze(y.dim() - 2);
+    }
+
+    private static void checkConv1d(Tensor x, Tensor weight) {
+        Check.nonNull("conv1d", "input", x);
+        Check.nonNull("conv1d", "weight", weight);
+        if (x.dim() != 2 && x.dim() != 3) {
+            throw new IllegalArgumentException("conv1d: Expected 2D (unbatched) or 3D (batched) input to conv1d, but "
+                    + "got input of size: " + Raw.shapeStr(x.shape()));
+        }
+        if (weight.dim() != 3) {
+            throw new IllegalArgumentException("conv1d: weight should have 3 dimensions (out, in/groups, k), got "
+                    + "shape " + Raw.shapeStr(weight.shape()));
+        }
+    }
+
+    /**
+     * {@code F.conv_transpose2d}: the adjoint of conv2d with the same weight and geometry (weight
+     * (in, out/groups, kH, kW)); see {@link dev.vgrad.core.ConvTranspose}.
+     */
+    public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] outputPadding, int groups, int[] dilation) {
+        return dev.vgrad.core.ConvTranspose.convTranspose2d(x, weight, bias, stride, padding, outputPadding, groups,
+                dilation);
+    }
+
+    /**
+     * {@code F.interpolate} on (N, C, H, W) for modes "nearest" and "bilinear" ({@code alignCorners} only for
+     * bilinear; must be null for nearest, false when null for bilinear). Give either {@code size} (outH, outW) or
+     * {@code scaleFactor} (sh, sw), not both; with a scale factor the output size is floor(in · scale) and the
+     * source coordinates use 1/scale, as PyTorch does when {@code recompute_scale_factor} is not set.
+     * Nearest: src = min(floor(dst · s), in − 1). Bilinear: src = dst · (in − 1)/(out − 1) with align_corners,
+     * otherwise max(0, (dst + ½)·s − ½); linear interpolation between floor(src) and floor(src)+1 (clamped).
+     * Built from index selections and weighted sums, so every order of derivative is recorded.
+     */
+    public static Tensor interpolate(Tensor x, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
+        Check.nonNull("interpolate", "input", x);
+        Check.nonNull("interpolate", "mode", mode);
+        if (x.dim() != 4) {
+            throw new IllegalArgumentException("interpolate: expected a 4-D (N, C, H, W) input, got "
+                    + Raw.shapeStr(x.shape()));
+        }
+        if (!mode.equals("nearest") && !mode.equals("bilinear")) {
+            throw new IllegalArgumentException("interpolate: mode must be 'nearest' or 'bilinear', got '" + mode + "'");
+        }
+        if (mode.equals("nearest") && alignCorners != null) {
+            throw new IllegalArgumentException("align_corners option can only be set with the interpolating modes: "
+                    + "linear | bilinear | bicubic | trilinear");
+        }
+        if ((size == null) == (scaleFactor == null)) {
+            throw new IllegalArgumentException("only one of size or scale_factor should be defined");
+        }
+        int[] in = {x.size(2), x.size(3)};
+        int[] out = new int[2];
+        double[] scale = new double[2]; // source step per output step; NaN: in/out
+        for (int d = 0; d < 2; d++) {
+            if (size != null) {
+                if (size.length != 2 || size[d] <= 0) {
+                    throw new IllegalArgumentException("interpolate: size must be two positive ints, got "
+                            + Arrays.toString(size));
+                }
+                out[d] = size[d];
+                scale[d] = Double.NaN;
+            } else {
+                if (scaleFactor.length != 2 || !(scaleFactor[d] > 0) || Double.isInfinite(scaleFactor[d])) {
+                    throw new IllegalArgumentException("interpolate: scale_factor must be two positive numbers, got "
+                            + Arrays.toString(scaleFactor));
+                }
+                out[d] = (int) Math.floor(in[d] * scaleFactor[d]);
+                if (out[d] <= 0) {
+                    throw new IllegalArgumentException("interpolate: Input and output sizes should be greater than 0,"
+                            + " but got input (H: " + in[0] + ", W: " + in[1] + ") output (H: " + out[0] + ", W: "
+                            + out[1] + ")");
+                }
+                scale[d] = 1.0 / scaleFactor[d];
+            }
+        }
+        Tensor y = x;
+        for (int d = 1; d >= 0; d--) {
+            y = mode.equals("nearest") ? nearestAxis(y, 2 + d, in[d], out[d], scale[d])
+                    : bilinearAxis(y, 2 + d, in[d], out[d], scale[d], alignCorners != null && alignCorners);
+        }
+        return y;
+    }
+
+    private static Tensor nearestAxis(Tensor x, int dim, int in, int out, double scale) {
+        // PyTorch computes the nearest source index in float: floor(dst · (float) scale)
+        float s = (float) (Double.isNaN(scale) ? (double) in / out : scale);
+        long[] idx = new long[out];
+        for (int i = 0; i < out; i++) {
+            idx[i] = Math.min((long) Math.floor(i * s), in - 1);
+        }
+        return x.indexSelect(dim, Tensor.ofLongs(idx, out));
+    }
+
+    private static Tensor bilinearAxis(Tensor x, int dim, int in, int out, double scale, boolean alignCorners) {
+        long[] i0 = new long[out];
+        long[] i1 = new long[out];
+        double[] l1 = new double[out];
+        double s = alignCorners ? (out > 1 ? (double) (in - 1) / (out - 1) : 0)
+                : (Double.isNaN(scale) ? (double) in / out : scale);
+        for (int i = 0; i < out; i++) {
+            double src = alignCorners ? i * s : Math.max(0, (i + 0.5) * s - 0.5);
+            int lo = Math.min((int) src, in - 1);
+            i0[i] = lo;
+            i1[i] = Math.min(lo + 1, in - 1);
+            l1[i] = src - lo;
+        }
+        double[] l0 = new double[out];
+        for (int i = 0; i < out; i++) {
+            l0[i] = 1 - l1[i];
+        }
+        int[] ws = {1, 1, 1, 1};
+        ws[dim] = out;
+        Tensor w0 = Tensor.of(l0, ws).to(x.dtype());
+        Tensor w1 = Tensor.of(l1, ws).to(x.dtype());
+        return x.indexSelect(dim, Tensor.ofLongs(i0, out)).mul(w0)
+                .add(x.indexSelect(dim, Tensor.ofLongs(i1, out)).mul(w1));
+    }
+
+    /**
+     * The sinusoidal position table of "Attention Is All You Need" (as in PyTorch's transformer tutorial),
+     * shape (maxLen, dModel): {@code pe[p, 2i] = sin(p·ω_i)}, {@code pe[p, 2i+1] = cos(p·ω_i)},
+     * {@code ω_i = exp(−2i·ln(10000)/dModel)}; an odd {@code dModel} keeps the last sine column. A constant.
+     */
+    public static Tensor sinusoidalPositionEncoding(int maxLen, int dModel, DType dtype) {
+        if (maxLen < 0 || dModel <= 0) {
+            throw new IllegalArgumentException("sinusoidal_position_encoding: max_len must be non-negative and "
+                    + "d_model positive, got " + maxLen + " and " + dModel);
+        }
+        double[] pe = new double[maxLen * dModel];
+        for (int p = 0; p < maxLen; p++) {
+            for (int i = 0; 2 * i < dModel; i++) {
+                double w = Math.exp(2 * i * (-Math.log(10000.0) / dModel));
+                pe[p * dModel + 2 * i] = Math.sin(p * w);
+                if (2 * i + 1 < dModel) {
+                    pe[p * dModel + 2 * i + 1] = Math.cos(p * w);
+                }
+            }
+        }
+        return Tensor.of(pe, maxLen, dModel).to(dtype);
+    }
+
+    /**
+     * Rotary position embedding (RoFormer; the "rotate half" layout of GPT-NeoX and Llama) of {@code x}
+     * (..., L, D), D even, positions {@code offset .. offset+L−1} along dim −2: with
+     * {@code θ_j = base^(−2j/D)}, {@code cos/sin = [cos|sin(p·θ), cos|sin(p·θ)]} over the last dim,
+     * {@code y = x·cos + rotate_half(x)·sin}, {@code rotate_half([a, b]) = [−b, a]}. Each pair (j, j + D/2) is
+     * rotated by the angle p·θ_j, so norms are preserved and {@code <y_q(m), y_k(n)>} depends on m − n only.
+     */
+    public static Tensor rotaryEmbedding(Tensor x, int offset, double base) {
+        Check.nonNull("rotary_embedding", "input", x);
+        if (x.dim() < 2 || x.size(-1) % 2 != 0) {
+            throw new IllegalArgumentException("rotary_embedding: expected input (..., L, D) with even D, got "
+                    + Raw.shapeStr(x.shape()));
+        }
+        if (!(base > 0) || offset < 0) {
+            throw new IllegalArgumentException("rotary_embedding: base must be positive and offset non-negative, "
+                    + "got base " + base + " and offset " + offset);
+        }
+        int len = x.size(-2);
+        int d = x.size(-1);
+        int h = d / 2;
+        double[] cos = new double[len * d];
+        double[] sin = new double[len * d];
+        for (int p = 0; p < len; p++) {
+            for (int j = 0; j < h; j++) {
+                double a = (double) (p + offset) * Math.pow(base, -2.0 * j / d);
+                cos[p * d + j] = cos[p * d + j + h] = Math.cos(a);
+                sin[p * d + j] = sin[p * d + j + h] = Math.sin(a);
+            }
+        }
+        Tensor c = Tensor.of(cos, len, d).to(x.dtype());
+        Tensor s = Tensor.of(sin, len, d).to(x.dtype());
+        Tensor x1 = x.narrow(-1, 0, h);
+        Tensor x2 = x.narrow(-1, h, h);
+        Tensor rot = Tensor.cat(List.of(x2.neg(), x1), x.dim() - 1);
+        return x.mul(c).add(rot.mul(s));
+    }
 }

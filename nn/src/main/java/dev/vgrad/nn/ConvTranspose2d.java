@@ -1,0 +1,122 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.Generator;
+import dev.vgrad.core.Tensor;
+
+/**
+ * Transposed 2-D convolution ({@code nn.ConvTranspose2d}): the adjoint of {@link Conv2d} with the same geometry
+ * (docs/SEMANTICS.md §19). Weight (in, out/groups, kH, kW) and bias (out), drawn as PyTorch does:
+ * kaiming-uniform(a=√5) with {@code fan_in = weight.size(1)·kH·kW} and bias from U(−1/√fan_in, 1/√fan_in).
+ * Output size {@code (H − 1)·stride − 2·padding + dilation·(kH − 1) + output_padding + 1}.
+ */
+public class ConvTranspose2d extends Module {
+    private final int inChannels;
+    private final int outChannels;
+    private final int[] kernel;
+    private final int[] stride;
+    private final int[] padding;
+    private final int[] outputPadding;
+    private final int groups;
+    private final int[] dilation;
+
+    public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride) {
+        this(inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {0}, new int[] {0}, 1,
+                true, new int[] {1}, Generator.defaultGenerator());
+    }
+
+    /** Full form, in PyTorch's argument order; each int[] has 1 or 2 elements. */
+    public ConvTranspose2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding,
+                           int[] outputPadding, int groups, boolean bias, int[] dilation, Generator gen) {
+        if (groups <= 0) {
+            throw new IllegalArgumentException("ConvTranspose2d: groups must be a positive integer");
+        }
+        if (inChannels <= 0 || outChannels <= 0) {
+            throw new IllegalArgumentException("ConvTranspose2d: in_channels and out_channels must be positive, got "
+                    + inChannels + " and " + outChannels);
+        }
+        if (inChannels % groups != 0) {
+            throw new IllegalArgumentException("ConvTranspose2d: in_channels must be divisible by groups");
+        }
+        if (outChannels % groups != 0) {
+            throw new IllegalArgumentException("ConvTranspose2d: out_channels must be divisible by groups");
+        }
+        Check.nonNull("ConvTranspose2d", "generator", gen);
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = pair("kernel_size", kernelSize);
+        this.stride = pair("stride", stride);
+        this.padding = pair("padding", padding);
+        this.outputPadding = pair("output_padding", outputPadding);
+        this.dilation = pair("dilation", dilation);
+        Check.positive("ConvTranspose2d", "kernel_size", kernel);
+        Check.positive("ConvTranspose2d", "stride", this.stride);
+        Check.positive("ConvTranspose2d", "dilation", this.dilation);
+        Check.nonNegative("ConvTranspose2d", "padding", this.padding);
+        Check.nonNegative("ConvTranspose2d", "output_padding", this.outputPadding);
+        for (int d = 0; d < 2; d++) {
+            if (this.outputPadding[d] >= this.stride[d] && this.outputPadding[d] >= this.dilation[d]) {
+                throw new IllegalArgumentException("ConvTranspose2d: output padding must be smaller than either "
+                        + "stride or dilation, got output_padding " + Py.tuple(this.outputPadding) + ", stride "
+                        + Py.tuple(this.stride) + ", dilation " + Py.tuple(this.dilation));
+            }
+        }
+        this.groups = groups;
+        registerParameter("weight", Parameter.of(Tensor.zeros(inChannels, outChannels / groups, kernel[0],
+                kernel[1])));
+        registerParameter("bias", bias ? Parameter.of(Tensor.zeros(outChannels)) : null);
+        resetParameters(gen);
+    }
+
+    private static int[] pair(String what, int[] v) {
+        if (v == null || (v.length != 1 && v.length != 2)) {
+            throw new IllegalArgumentException("ConvTranspose2d: " + what + " must have 1 or 2 elements");
+        }
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
+
+    /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
+    public void resetParameters(Generator gen) {
+        Init.kaimingUniform(weight(), Math.sqrt(5), "fan_in", "leaky_relu", gen);
+        if (bias() != null) {
+            int fanIn = Init.fanIn(weight());
+            double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+            Init.uniform(bias(), -bound, bound, gen);
+        }
+    }
+
+    public Tensor weight() {
+        return param("weight");
+    }
+
+    public Tensor bias() {
+        return param("bias");
+    }
+
+    @Override
+    public Tensor forward(Tensor input) {
+        return F.convTranspose2d(input, weight(), bias(), stride, padding, outputPadding, groups, dilation);
+    }
+
+    @Override
+    public String extraRepr() {
+        StringBuilder s = new StringBuilder();
+        s.append(inChannels).append(", ").append(outChannels).append(", kernel_size=").append(Py.tuple(kernel))
+                .append(", stride=").append(Py.tuple(stride));
+        if (padding[0] != 0 || padding[1] != 0) {
+            s.append(", padding=").append(Py.tuple(padding));
+        }
+        if (dilation[0] != 1 || dilation[1] != 1) {
+            s.append(", dilation=").append(Py.tuple(dilation));
+        }
+        if (outputPadding[0] != 0 || outputPadding[1] != 0) {
+            s.append(", output_padding=").append(Py.tuple(outputPadding));
+        }
+        if (groups != 1) {
+            s.append(", groups=").append(groups);
+        }
+        if (bias() == null) {
+            s.append(", bias=False");
+        }
+        return s.toString();
+    }
+}
