@@ -31,35 +31,50 @@ final class PointwiseLossOp {
         if (!Autograd.isRecording(x, y)) {
             return l;
         }
-        final DType dtype = x.dtype();
-        final int[] shape = x.shape();
-        String name = huber ? "HuberLossBackward0" : "SmoothL1LossBackward0";
-        return Autograd.attach(l, new Node(name, x, y) {
-            final SavedTensor sx = save(input(0));
-            final SavedTensor sy = save(input(1));
+        return Autograd.attach(l, new RobustLossBackward(huber ? "HuberLossBackward0" : "SmoothL1LossBackward0", x, y,
+                p, huber));
+    }
 
-            @Override
-            protected Tensor[] backward(Tensor g) {
-                Tensor xs = sx.get();
-                Tensor ys = sy.get();
-                if (Grad.isEnabled()) {
-                    // createGraph (docs/SEMANTICS.md §5.12): PyTorch's input and target formulas as recorded ops
-                    return new Tensor[] {g.mul(slopeOps(xs.sub(ys), p, huber)), g.mul(slopeOps(ys.sub(xs), p, huber))};
-                }
-                double[] a = Raw.doubles(xs);
-                double[] b = Raw.doubles(ys);
-                double[] gv = Raw.doubles(g);
-                double[] gx = new double[a.length];
-                double[] gy = new double[a.length];
-                for (int i = 0; i < a.length; i++) {
-                    // PyTorch differentiates the target by calling the input formula with input and target swapped
-                    gx[i] = gv[i] * slope(a[i] - b[i], p, huber);
-                    gy[i] = gv[i] * slope(b[i] - a[i], p, huber);
-                }
-                return new Tensor[] {needsGrad(0) ? Raw.tensor(gx, dtype, shape) : null,
-                        needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
+    /** Smooth L1's and Huber's rule (one class, two PyTorch names): saves both operands and the parameter. */
+    static final class RobustLossBackward extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sy;
+        private final double p;
+        private final boolean huber;
+        private final DType dtype;
+        private final int[] shape;
+
+        RobustLossBackward(String name, Tensor x, Tensor y, double p, boolean huber) {
+            super(name, x, y);
+            this.sx = save(x);
+            this.sy = save(y);
+            this.p = p;
+            this.huber = huber;
+            this.dtype = x.dtype();
+            this.shape = x.shape();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor xs = sx.get();
+            Tensor ys = sy.get();
+            if (Grad.isEnabled()) {
+                // createGraph (docs/SEMANTICS.md §5.12): PyTorch's input and target formulas as recorded ops
+                return new Tensor[] {g.mul(slopeOps(xs.sub(ys), p, huber)), g.mul(slopeOps(ys.sub(xs), p, huber))};
             }
-        });
+            double[] a = Raw.doubles(xs);
+            double[] b = Raw.doubles(ys);
+            double[] gv = Raw.doubles(g);
+            double[] gx = new double[a.length];
+            double[] gy = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                // PyTorch differentiates the target by calling the input formula with input and target swapped
+                gx[i] = gv[i] * slope(a[i] - b[i], p, huber);
+                gy[i] = gv[i] * slope(b[i] - a[i], p, huber);
+            }
+            return new Tensor[] {needsGrad(0) ? Raw.tensor(gx, dtype, shape) : null,
+                    needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
+        }
     }
 
     static double smoothL1Value(double d, double beta) {
@@ -115,34 +130,46 @@ final class PointwiseLossOp {
         if (!Autograd.isRecording(x, y)) {
             return l;
         }
-        final DType dtype = x.dtype();
-        final int[] shape = x.shape();
-        return Autograd.attach(l, new Node("BinaryCrossEntropyBackward0", x, y) {
-            final SavedTensor sx = save(input(0));
-            final SavedTensor sy = save(input(1));
+        return Autograd.attach(l, new BinaryCrossEntropyBackward0(x, y));
+    }
 
-            @Override
-            protected Tensor[] backward(Tensor g) {
-                Tensor xs = sx.get();
-                Tensor ys = sy.get();
-                if (Grad.isEnabled()) {
-                    Tensor denom = xs.mul(xs.neg().add(1)).clamp(BCE_EPS, Double.NaN);
-                    Tensor gx = g.mul(xs.sub(ys)).div(denom);
-                    Tensor gy = g.mul(xs.neg().add(1).log().sub(xs.log()));
-                    return new Tensor[] {gx, gy};
-                }
-                double[] a = Raw.doubles(xs);
-                double[] b = Raw.doubles(ys);
-                double[] gv = Raw.doubles(g);
-                double[] gx = new double[a.length];
-                double[] gy = new double[a.length];
-                for (int i = 0; i < a.length; i++) {
-                    gx[i] = gv[i] * (a[i] - b[i]) / Math.max((1 - a[i]) * a[i], BCE_EPS);
-                    gy[i] = gv[i] * (Math.log1p(-a[i]) - Math.log(a[i]));
-                }
-                return new Tensor[] {needsGrad(0) ? Raw.tensor(gx, dtype, shape) : null,
-                        needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
+    /** BCE's rule: saves the input and the target. */
+    static final class BinaryCrossEntropyBackward0 extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sy;
+        private final DType dtype;
+        private final int[] shape;
+
+        BinaryCrossEntropyBackward0(Tensor x, Tensor y) {
+            super("BinaryCrossEntropyBackward0", x, y);
+            this.sx = save(x);
+            this.sy = save(y);
+            this.dtype = x.dtype();
+            this.shape = x.shape();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor xs = sx.get();
+            Tensor ys = sy.get();
+            if (Grad.isEnabled()) {
+                Tensor denom = xs.mul(xs.neg().add(1)).clamp(BCE_EPS, Double.NaN);
+                Tensor gx = g.mul(xs.sub(ys)).div(denom);
+                Tensor gy = g.mul(xs.neg().add(1).log().sub(xs.log()));
+                return new Tensor[] {gx, gy};
             }
-        });
+            double[] a = Raw.doubles(xs);
+            double[] b = Raw.doubles(ys);
+            double[] gv = Raw.doubles(g);
+            double[] gx = new double[a.length];
+            double[] gy = new double[a.length];
+            for (int i = 0; i < a.length; i++) {
+                gx[i] = gv[i] * (a[i] - b[i]) / Math.max((1 - a[i]) * a[i], BCE_EPS);
+                gy[i] = gv[i] * (Math.log1p(-a[i]) - Math.log(a[i]));
+            }
+            return new Tensor[] {needsGrad(0) ? Raw.tensor(gx, dtype, shape) : null,
+                    needsGrad(1) ? Raw.tensor(gy, dtype, shape) : null};
+        }
     }
 }
+
