@@ -101,7 +101,7 @@ public final class ReduceLROnPlateau extends LRScheduler {
     }
 
     /**
-     * @throws IllegalArgumentException PyTorch's "Factor should be < 1.0.", "mode foo is unknown!", "threshold mode
+     * @throws IllegalArgumentException PyTorch's "Factor should be &lt; 1.0.", "mode foo is unknown!", "threshold mode
      *                                  foo is unknown!", "expected 2 min_lrs, got 1"; also a negative patience,
      *                                  cooldown, eps or min_lr, or a non-finite number
      */
