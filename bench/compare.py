@@ -184,8 +184,11 @@ def main():
 
     load_before = load()
     jenv = dict(os.environ)
-    vg = Server("vgrad", [a.java, "--add-modules", "jdk.incubator.vector", "-Xms2g", "-Xmx8g",
-                          "-XX:+UseParallelGC", "-cp", a.jar, "dev.vgrad.jmh.CompareServer"], env=jenv)
+    # The JVM's default collector (G1), as a user's program gets it. ParallelGC with a large heap let eden grow to
+    # gigabytes; on VMs that reclaim idle guest pages (DAMON reclaim) every pass over a cold eden page-faults
+    # again, and mlp_step drifted from 1 ms to 8 ms within a run while G1's smaller young generation stayed hot.
+    vg = Server("vgrad", [a.java, "--add-modules", "jdk.incubator.vector", "-Xmx8g",
+                          "-cp", a.jar, "dev.vgrad.jmh.CompareServer"], env=jenv)
     tenv = dict(os.environ)
     for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "MKL_NUM_THREADS"):

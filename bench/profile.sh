@@ -16,7 +16,7 @@ out="$root/jmh/target/profile-$name-$threads.jfr"
 ms=$((secs * 1000))
 { for p in ${prelude//,/ }; do printf 'run %s %s 500\n' "$p" "$threads"; done
   printf 'run %s %s 3000\nrun %s %s %s\nquit\n' "$name" "$threads" "$name" "$threads" "$ms"; } | \
-  "$JAVA" --add-modules jdk.incubator.vector -Xmx8g -XX:+UseParallelGC \
+  "$JAVA" --add-modules jdk.incubator.vector -Xmx8g \
     -XX:StartFlightRecording=filename="$out",settings=profile,delay=$((5 + $(echo "$prelude" | tr ',' '\n' | grep -c . || true) * 3))s \
     -cp "$root/jmh/target/benchmarks.jar" dev.vgrad.jmh.CompareServer 2>/dev/null
 echo "# $out"

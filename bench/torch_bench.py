@@ -293,6 +293,17 @@ def measure(w, min_ms, min_iters):
             return now - start, iters
 
 
+def warm_up(w):
+    """Same rule as CompareServer.warmUp: 500 ms batches until two in a row agree within 10% (2 s to 15 s)."""
+    start, prev = time.perf_counter(), float("nan")
+    while True:
+        dt, iters = measure(w, 500, 5)
+        mean, spent = dt / iters, time.perf_counter() - start
+        if spent >= 15 or (spent >= 2 and abs(mean - prev) <= 0.1 * min(mean, prev)):
+            return
+        prev = mean
+
+
 def serve():
     cache, failed = {}, {}
     for line in sys.stdin:
@@ -321,7 +332,7 @@ def serve():
                     failed[name] = repr(e)
                     raise
                 cache[name] = w
-                measure(w, 1000, 5)
+                warm_up(w)
             dt, iters = measure(w, min_ms, 1)
             print(json.dumps({"name": name, "threads": threads, "torch_threads": torch_threads, "sec_per_op": dt / iters, "iters": iters,
                               "work": w.work, "unit": w.unit}), flush=True)

@@ -20,7 +20,9 @@ import java.util.Map;
  *                                 or {"name": NAME, "error": "..."}
  * quit
  * </pre>
- * The first {@code run} of a workload warms it up first (at least 1 s and 5 runs, JIT included). A run then
+ * The first {@code run} of a workload warms it up first: 500 ms batches until two in a row agree within 10%
+ * (at least 2 s, at most 15 s), because C2 finishes compiling a whole training step only after several seconds on
+ * two cores and a shorter warm-up left the first measured round 5-20x slow. A run then
  * repeats the operation until MIN_MS elapsed and reports the mean time per operation of that batch.
  */
 public final class CompareServer {
@@ -75,7 +77,7 @@ public final class CompareServer {
                                 throw e;
                             }
                             cache.put(name, w);
-                            measure(w, 1000, 5);
+                            warmUp(w);
                         }
                         long[] r = measure(w, minMs, 1);
                         out.println("{\"name\": " + q(name) + ", \"threads\": " + threads + ", \"sec_per_op\": "
@@ -91,6 +93,21 @@ public final class CompareServer {
     }
 
     static volatile Object sink;
+
+    /** Repeats 500 ms batches until two consecutive batch means agree within 10% (2 s to 15 s in total). */
+    static void warmUp(Workload w) {
+        long start = System.nanoTime();
+        double prev = Double.NaN;
+        while (true) {
+            long[] r = measure(w, 500, 5);
+            double mean = (double) r[0] / r[1];
+            double spent = (System.nanoTime() - start) / 1e9;
+            if (spent >= 15 || (spent >= 2 && Math.abs(mean - prev) <= 0.1 * Math.min(mean, prev))) {
+                return;
+            }
+            prev = mean;
+        }
+    }
 
     /** Runs until {@code minMs} elapsed and at least {@code minIters} runs; returns {elapsed ns, runs}. */
     static long[] measure(Workload w, double minMs, int minIters) {
