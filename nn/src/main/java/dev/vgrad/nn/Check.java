@@ -46,4 +46,12 @@ final class Check {
         }
         return p;
     }
+
+    /** A 1- or 2-element size argument as a pair (PyTorch's {@code _pair}); anything else is rejected. */
+    static int[] pair(String op, String what, int[] v) {
+        if (v == null || (v.length != 1 && v.length != 2)) {
+            throw new IllegalArgumentException(op + ": " + what + " must have 1 or 2 elements");
+        }
+        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
+    }
 }

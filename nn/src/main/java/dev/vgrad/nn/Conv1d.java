@@ -79,12 +79,7 @@ public class Conv1d extends Module {
 
     /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
     public void resetParameters(Generator gen) {
-        Init.kaimingUniform(weight(), Math.sqrt(5), "fan_in", "leaky_relu", gen);
-        if (bias() != null) {
-            int fanIn = Init.fanIn(weight());
-            double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-            Init.uniform(bias(), -bound, bound, gen);
-        }
+        Init.defaultAffine(weight(), bias(), gen);
     }
 
     public Tensor weight() {

@@ -80,11 +80,11 @@ public class Conv2d extends Module {
         }
         this.inChannels = inChannels;
         this.outChannels = outChannels;
-        this.kernel = pair("kernel_size", kernelSize);
-        this.stride = pair("stride", stride);
-        this.padding = padStr == null ? pair("padding", padding) : null;
+        this.kernel = Check.pair("Conv2d", "kernel_size", kernelSize);
+        this.stride = Check.pair("Conv2d", "stride", stride);
+        this.padding = padStr == null ? Check.pair("Conv2d", "padding", padding) : null;
         this.paddingString = padStr;
-        this.dilation = pair("dilation", dilation);
+        this.dilation = Check.pair("Conv2d", "dilation", dilation);
         Check.positive("Conv2d", "kernel_size", kernel);
         Check.positive("Conv2d", "stride", this.stride);
         Check.positive("Conv2d", "dilation", this.dilation);
@@ -97,21 +97,10 @@ public class Conv2d extends Module {
         resetParameters(gen);
     }
 
-    private static int[] pair(String what, int[] v) {
-        if (v == null || (v.length != 1 && v.length != 2)) {
-            throw new IllegalArgumentException("Conv2d: " + what + " must have 1 or 2 elements");
-        }
-        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
-    }
 
     /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
     public void resetParameters(Generator gen) {
-        Init.kaimingUniform(weight(), Math.sqrt(5), "fan_in", "leaky_relu", gen);
-        if (bias() != null) {
-            int fanIn = Init.fanIn(weight());
-            double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-            Init.uniform(bias(), -bound, bound, gen);
-        }
+        Init.defaultAffine(weight(), bias(), gen);
     }
 
     public Tensor weight() {

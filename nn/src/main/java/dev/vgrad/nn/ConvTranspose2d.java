@@ -43,11 +43,11 @@ public class ConvTranspose2d extends Module {
         Check.nonNull("ConvTranspose2d", "generator", gen);
         this.inChannels = inChannels;
         this.outChannels = outChannels;
-        this.kernel = pair("kernel_size", kernelSize);
-        this.stride = pair("stride", stride);
-        this.padding = pair("padding", padding);
-        this.outputPadding = pair("output_padding", outputPadding);
-        this.dilation = pair("dilation", dilation);
+        this.kernel = Check.pair("ConvTranspose2d", "kernel_size", kernelSize);
+        this.stride = Check.pair("ConvTranspose2d", "stride", stride);
+        this.padding = Check.pair("ConvTranspose2d", "padding", padding);
+        this.outputPadding = Check.pair("ConvTranspose2d", "output_padding", outputPadding);
+        this.dilation = Check.pair("ConvTranspose2d", "dilation", dilation);
         Check.positive("ConvTranspose2d", "kernel_size", kernel);
         Check.positive("ConvTranspose2d", "stride", this.stride);
         Check.positive("ConvTranspose2d", "dilation", this.dilation);
@@ -67,21 +67,10 @@ public class ConvTranspose2d extends Module {
         resetParameters(gen);
     }
 
-    private static int[] pair(String what, int[] v) {
-        if (v == null || (v.length != 1 && v.length != 2)) {
-            throw new IllegalArgumentException("ConvTranspose2d: " + what + " must have 1 or 2 elements");
-        }
-        return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
-    }
 
     /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
     public void resetParameters(Generator gen) {
-        Init.kaimingUniform(weight(), Math.sqrt(5), "fan_in", "leaky_relu", gen);
-        if (bias() != null) {
-            int fanIn = Init.fanIn(weight());
-            double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-            Init.uniform(bias(), -bound, bound, gen);
-        }
+        Init.defaultAffine(weight(), bias(), gen);
     }
 
     public Tensor weight() {

@@ -460,24 +460,7 @@ public final class F {
                         + Raw.shapeStr(normalizedShape) + ", got " + Raw.shapeStr(t.shape()));
             }
         }
-        int k = normalizedShape.length;
-        int[] s = x.shape();
-        boolean ok = k >= 1 && s.length >= k;
-        for (int i = 0; ok && i < k; i++) {
-            ok = s[s.length - k + i] == normalizedShape[i];
-        }
-        if (!ok) {
-            StringBuilder star = new StringBuilder("[*");
-            for (int v : normalizedShape) {
-                star.append(", ").append(v);
-            }
-            throw new IllegalStateException("Given normalized_shape=" + Raw.shapeStr(normalizedShape)
-                    + ", expected input with shape " + star + "], but got input of size" + Raw.shapeStr(s));
-        }
-        int[] dims = new int[k];
-        for (int i = 0; i < k; i++) {
-            dims[i] = s.length - k + i;
-        }
+        int[] dims = trailingDims(x, normalizedShape);
         Tensor mean = x.mean(dims, true);
         Tensor xc = x.sub(mean);
         Tensor var = xc.mul(xc).mean(dims, true);
@@ -964,7 +947,7 @@ public final class F {
     public static Tensor rmsNorm(Tensor x, int[] normalizedShape, Tensor weight, Double eps) {
         Check.nonNull("rms_norm", "input", x);
         Check.nonNull("rms_norm", "normalized_shape", normalizedShape);
-        int[] dims = trailingDims("rms_norm", x, normalizedShape);
+        int[] dims = trailingDims(x, normalizedShape);
         if (weight != null && !Arrays.equals(weight.shape(), normalizedShape)) {
             throw new IllegalArgumentException("rms_norm: weight must have shape " + Raw.shapeStr(normalizedShape)
                     + ", got " + Raw.shapeStr(weight.shape()));
@@ -974,7 +957,8 @@ public final class F {
         return weight == null ? y : y.mul(weight);
     }
 
-    private static int[] trailingDims(String op, Tensor x, int[] normalizedShape) {
+    /** The trailing dims that {@code normalizedShape} names; PyTorch's RuntimeError text when they do not match. */
+    private static int[] trailingDims(Tensor x, int[] normalizedShape) {
         int k = normalizedShape.length;
         int[] s = x.shape();
         boolean ok = k >= 1 && s.length >= k;
@@ -986,7 +970,7 @@ public final class F {
             for (int v : normalizedShape) {
                 star.append(", ").append(v);
             }
-            throw new IllegalArgumentException(op + ": Given normalized_shape=" + Raw.shapeStr(normalizedShape)
+            throw new IllegalStateException("Given normalized_shape=" + Raw.shapeStr(normalizedShape)
                     + ", expected input with shape " + star + "], but got input of size" + Raw.shapeStr(s));
         }
         int[] dims = new int[k];

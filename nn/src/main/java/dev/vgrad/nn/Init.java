@@ -222,6 +222,20 @@ public final class Init {
     // ------------------------------------------------------------------ normal CDF
 
     /** Standard normal CDF (relative error below 1.2e-7; only used to choose a sampler). */
+    /**
+     * PyTorch's default law for Linear and the convolutions ({@code reset_parameters}): weight from
+     * {@code kaiming_uniform(a=sqrt(5))}, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and bias (if any) from the same
+     * bound U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn in that order from {@code gen}.
+     */
+    static void defaultAffine(Tensor weight, Tensor bias, Generator gen) {
+        kaimingUniform(weight, Math.sqrt(5), "fan_in", "leaky_relu", gen);
+        if (bias != null) {
+            int fanIn = fanIn(weight);
+            double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+            uniform(bias, -bound, bound, gen);
+        }
+    }
+
     static double Phi(double x) {
         return 0.5 * erfc(-x / Math.sqrt(2));
     }
