@@ -41,10 +41,15 @@ def linreg():
     model = torch.nn.Linear(d, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     mse = torch.nn.MSELoss()
+    return fit(model, opt, mse, xs, ys, 500)
+
+
+def fit(model, opt, loss_fn, xs, ys, steps):
+    """Full-batch training steps, the loop a user writes; returns the last loss."""
     last = 0.0
-    for _ in range(500):
+    for _ in range(steps):
         opt.zero_grad(set_to_none=True)
-        loss = mse(model(xs), ys)
+        loss = loss_fn(model(xs), ys)
         loss.backward()
         opt.step()
         last = loss.item()
@@ -70,14 +75,7 @@ def spiral():
                                 torch.nn.ReLU(), torch.nn.Linear(100, 3))
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     ce = torch.nn.CrossEntropyLoss()
-    last = 0.0
-    for _ in range(960):
-        opt.zero_grad(set_to_none=True)
-        loss = ce(model(xs), ys)
-        loss.backward()
-        opt.step()
-        last = loss.item()
-    return last
+    return fit(model, opt, ce, xs, ys, 960)
 
 
 def attention():

@@ -413,7 +413,7 @@ public final class LBFGS extends Optimizer {
         return out;
     }
 
-    private static double dot(double[] a, double[] b) {
+    static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * b[i];
@@ -436,7 +436,7 @@ public final class LBFGS extends Optimizer {
     }
 
     /** {@code max|a|}, NaN if any element is NaN (as torch's {@code abs().max()}). */
-    private static double maxAbs(double[] a) {
+    static double maxAbs(double[] a) {
         double m = 0;
         for (double v : a) {
             if (Double.isNaN(v)) {

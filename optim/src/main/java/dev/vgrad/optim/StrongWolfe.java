@@ -27,12 +27,12 @@ final class StrongWolfe {
      * bracketed, then zooms in; returns the best point found.
      */
     static Result search(Evaluator eval, double t, double[] d, double f, double[] g, double gtd, double tolChange) {
-        double dNorm = maxAbs(d);
+        double dNorm = LBFGS.maxAbs(d);
         double[] fg = new double[1];
         double[] gNew = eval.at(t, fg);
         double fNew = fg[0];
         int lsEvals = 1;
-        double gtdNew = dot(gNew, d);
+        double gtdNew = LBFGS.dot(gNew, d);
         double tPrev = 0;
         double fPrev = f;
         double[] gPrev = g;
@@ -76,7 +76,7 @@ final class StrongWolfe {
             gNew = eval.at(t, fg);
             fNew = fg[0];
             lsEvals++;
-            gtdNew = dot(gNew, d);
+            gtdNew = LBFGS.dot(gNew, d);
             lsIter++;
         }
         if (lsIter == MAX_LS) {
@@ -110,7 +110,7 @@ final class StrongWolfe {
             gNew = eval.at(t, fg);
             fNew = fg[0];
             lsEvals++;
-            gtdNew = dot(gNew, d);
+            gtdNew = LBFGS.dot(gNew, d);
             lsIter++;
             if (fNew > f + C1 * t * gtd || fNew >= bracketF[lowPos]) {
                 bracket[highPos] = t;
@@ -168,24 +168,5 @@ final class StrongWolfe {
 
     private static double pyMin(double a, double b) {
         return b < a ? b : a;
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
-    }
-
-    private static double maxAbs(double[] a) {
-        double m = 0;
-        for (double v : a) {
-            if (Double.isNaN(v)) {
-                return Double.NaN;
-            }
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
     }
 }
