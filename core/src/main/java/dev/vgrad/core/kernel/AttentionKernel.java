@@ -1,0 +1,416 @@
+package dev.vgrad.core.kernel;
+
+/**
+ * Fused scaled-dot-product attention over {@code bh} independent (batch × head) slices, FlashAttention-2 style:
+ * <pre>
+ * S = scale · Q·Kᵀ + M          (M: optional additive mask; causal: S[i, j] = −∞ for j &gt; i)
+ * O = softmax_rows(S) · V        lse[i] = log Σ_j exp(S[i, j])
+ * </pre>
+ * Q is {@code (bh, tq, d)}, K {@code (bh, tk, d)}, V {@code (bh, tk, dv)}, O {@code (bh, tq, dv)}, all contiguous
+ * from index 0. The forward visits blocks of {@link #BLOCK_Q} queries × {@link #BLOCK_K} keys and keeps, per query
+ * row, a running maximum m, a running sum l and an unnormalised output row (online softmax): when a new key block
+ * raises the maximum, the old sum and row are rescaled by exp(m_old − m_new). Only one score row of
+ * {@link #BLOCK_K} values exists at a time; the {@code tq × tk} matrix is never materialised. The backward
+ * recomputes each probability from the saved log-sum-exp, {@code P = exp(S − lse)}, and accumulates
+ * <pre>
+ * Di = Σ dO_i ⊙ O_i     dV_j += P_ij·dO_i     dS_ij = P_ij·(dO_i·V_j − Di)
+ * dQ_i += scale·dS_ij·K_j                     dK_j += scale·dS_ij·Q_i
+ * </pre>
+ * A row whose every key is masked (−∞) has l = 0: its output row is NaN (0/0) and its lse −∞, as the composed
+ * {@code softmax(S)·V} gives NaN for an all −∞ row.
+ *
+ * <p>Work is split over whole slices with {@link Parallel}; one thread computes each slice from start to end in
+ * a fixed order, so the result is bit-identical for any thread count. Float32 runs the Vector API loops of
+ * {@code SimdAttentionKernel} when {@link KernelProvider#simdEnabled()} (dot products over d, row updates over
+ * dv, exp of a block of scores), else the scalar loops here; the two orders of summation differ, so they agree
+ * within rounding, not bit for bit. Float64 is scalar.
+ */
+public final class AttentionKernel {
+    /** Query rows per block: their running state stays in L1 while one key block is reused for all of them. */
+    public static final int BLOCK_Q = 32;
+    /** Keys per block: the length of the one score row kept at a time. */
+    public static final int BLOCK_K = 64;
+    /** Below this many multiply-adds per call everything runs on the calling thread. */
+    private static final long PARALLEL_MIN_WORK = 1L << 15;
+
+    private AttentionKernel() {}
+
+    /**
+     * Sizes of one call. {@code maskOff} is null (no mask) or holds, per slice, the offset of its mask element
+     * (0, 0); element (i, j) is at {@code maskOff[s] + i·maskRow + j·maskCol} (strides may be 0: broadcast).
+     */
+    public record Geometry(int bh, int tq, int tk, int d, int dv, boolean causal, int[] maskOff, int maskRow,
+                           int maskCol) {
+        public Geometry {
+            if (bh < 0 || tq < 0 || tk < 0 || d < 0 || dv < 0) {
+                throw new IllegalArgumentException("attention kernel: negative size in (bh=" + bh + ", tq=" + tq
+                        + ", tk=" + tk + ", d=" + d + ", dv=" + dv + ")");
+            }
+            if (maskOff != null && maskOff.length < bh) {
+                throw new IllegalArgumentException("attention kernel: " + maskOff.length
+                        + " mask offsets for " + bh + " slices");
+            }
+        }
+
+        /** Keys row {@code i} may attend to: [0, limit(i)). */
+        int limit(int i) {
+            return causal ? Math.min(tk, i + 1) : tk;
+        }
+
+        long work() {
+            return (long) bh * tq * tk * (d + dv);
+        }
+    }
+
+    private static void checkLen(String name, int len, long need) {
+        if (len < need) {
+            throw new IllegalArgumentException("attention kernel: array " + name + " of length " + len
+                    + " is too short for " + need + " elements");
+        }
+    }
+
+    private static void checkMask(Geometry g, int len) {
+        if ((len >= 0) != (g.maskOff != null)) {
+            throw new IllegalArgumentException("attention kernel: a mask array needs mask offsets and vice versa");
+        }
+        if (g.maskOff == null || g.tq == 0 || g.tk == 0) {
+            return;
+        }
+        for (int s = 0; s < g.bh; s++) {
+            long last = g.maskOff[s] + (long) (g.tq - 1) * g.maskRow + (long) (g.tk - 1) * g.maskCol;
+            if (g.maskOff[s] < 0 || last >= len || g.maskRow < 0 || g.maskCol < 0) {
+                throw new IllegalArgumentException("attention kernel: mask of length " + len
+                        + " does not hold slice " + s + " at offset " + g.maskOff[s]);
+            }
+        }
+    }
+
+    private static void checkForward(Geometry g, int q, int k, int v, int out, int lse, int mask) {
+        checkLen("q", q, (long) g.bh * g.tq * g.d);
+        checkLen("k", k, (long) g.bh * g.tk * g.d);
+        checkLen("v", v, (long) g.bh * g.tk * g.dv);
+        checkLen("out", out, (long) g.bh * g.tq * g.dv);
+        checkLen("lse", lse, (long) g.bh * g.tq);
+        checkMask(g, mask);
+    }
+
+    @FunctionalInterface
+    private interface Slice {
+        void run(int s);
+    }
+
+    private static void forSlices(Geometry g, Slice body) {
+        if (g.bh == 0) {
+            return;
+        }
+        if (g.work() < PARALLEL_MIN_WORK || g.bh == 1) {
+            for (int s = 0; s < g.bh; s++) {
+                body.run(s);
+            }
+            return;
+        }
+        Parallel.forEachChunk(g.bh, body::run);
+    }
+
+    // =================================================================================================
+    // float32
+
+    /** Forward in float32 (see the class comment); writes {@code out} and {@code lse}. */
+    public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
+                               Geometry g, float scale) {
+        forward(q, k, v, mask, out, lse, g, scale, KernelProvider.simdEnabled());
+    }
+
+    static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse, Geometry g,
+                        float scale, boolean simd) {
+        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        forSlices(g, s -> {
+            if (simd) {
+                SimdAttentionKernel.forwardSlice(q, k, v, mask, out, lse, g, scale, s);
+            } else {
+                forwardSliceScalar(q, k, v, mask, out, lse, g, scale, s);
+            }
+        });
+    }
+
+    /**
+     * Backward in float32: given the forward's {@code out} and {@code lse} and the output gradient {@code gOut},
+     * writes (overwrites) {@code gq}, {@code gk}, {@code gv}.
+     */
+    public static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
+                                float[] gOut, float[] gq, float[] gk, float[] gv, Geometry g, float scale) {
+        backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, KernelProvider.simdEnabled());
+    }
+
+    static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse, float[] gOut,
+                         float[] gq, float[] gk, float[] gv, Geometry g, float scale, boolean simd) {
+        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        checkLen("gOut", gOut.length, (long) g.bh * g.tq * g.dv);
+        checkLen("gq", gq.length, (long) g.bh * g.tq * g.d);
+        checkLen("gk", gk.length, (long) g.bh * g.tk * g.d);
+        checkLen("gv", gv.length, (long) g.bh * g.tk * g.dv);
+        forSlices(g, s -> {
+            if (simd) {
+                SimdAttentionKernel.backwardSlice(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, s);
+            } else {
+                backwardSliceScalar(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, s);
+            }
+        });
+    }
+
+    private static void forwardSliceScalar(float[] q, float[] k, float[] v, float[] mask, float[] out,
+                                           float[] lse, Geometry g, float scale, int s) {
+        int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
+        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int mBase = mask == null ? 0 : g.maskOff[s];
+        float[] sc = new float[BLOCK_K];
+        float[] m = new float[BLOCK_Q];
+        float[] l = new float[BLOCK_Q];
+        float[] acc = new float[BLOCK_Q * dv];
+        for (int q0 = 0; q0 < tq; q0 += BLOCK_Q) {
+            int q1 = Math.min(tq, q0 + BLOCK_Q);
+            java.util.Arrays.fill(m, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(l, 0f);
+            java.util.Arrays.fill(acc, 0f);
+            int kMax = g.limit(q1 - 1);
+            for (int k0 = 0; k0 < kMax; k0 += BLOCK_K) {
+                int k1 = Math.min(kMax, k0 + BLOCK_K);
+                for (int i = q0; i < q1; i++) {
+                    int n = Math.min(k1, g.limit(i)) - k0;
+                    if (n <= 0) {
+                        continue;
+                    }
+                    int r = i - q0;
+                    int qi = qBase + i * d;
+                    float bmax = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < n; j++) {
+                        int kj = kBase + (k0 + j) * d;
+                        float dot = 0f;
+                        for (int c = 0; c < d; c++) {
+                            dot = Math.fma(q[qi + c], k[kj + c], dot);
+                        }
+                        float sv = dot * scale;
+                        if (mask != null) {
+                            sv += mask[mBase + i * g.maskRow + (k0 + j) * g.maskCol];
+                        }
+                        sc[j] = sv;
+                        bmax = Math.max(bmax, sv);
+                    }
+                    float mNew = Math.max(m[r], bmax);
+                    if (mNew == Float.NEGATIVE_INFINITY) {
+                        continue; // every key so far masked: nothing to add
+                    }
+                    float corr = (float) Math.exp(m[r] - mNew);
+                    float sum = 0f;
+                    for (int j = 0; j < n; j++) {
+                        float p = (float) Math.exp(sc[j] - mNew);
+                        sc[j] = p;
+                        sum += p;
+                    }
+                    l[r] = l[r] * corr + sum;
+                    int a = r * dv;
+                    for (int c = 0; c < dv; c++) {
+                        float x = acc[a + c] * corr;
+                        for (int j = 0; j < n; j++) {
+                            x = Math.fma(sc[j], v[vBase + (k0 + j) * dv + c], x);
+                        }
+                        acc[a + c] = x;
+                    }
+                    m[r] = mNew;
+                }
+            }
+            for (int i = q0; i < q1; i++) {
+                int r = i - q0;
+                float inv = 1f / l[r];
+                for (int c = 0; c < dv; c++) {
+                    out[oBase + i * dv + c] = acc[r * dv + c] * inv;
+                }
+                lse[s * tq + i] = m[r] + (float) Math.log(l[r]);
+            }
+        }
+    }
+
+    private static void backwardSliceScalar(float[] q, float[] k, float[] v, float[] mask, float[] out,
+                                            float[] lse, float[] gOut, float[] gq, float[] gk, float[] gv,
+                                            Geometry g, float scale, int s) {
+        int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
+        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int mBase = mask == null ? 0 : g.maskOff[s];
+        java.util.Arrays.fill(gq, qBase, qBase + tq * d, 0f);
+        java.util.Arrays.fill(gk, kBase, kBase + tk * d, 0f);
+        java.util.Arrays.fill(gv, vBase, vBase + tk * dv, 0f);
+        float[] di = new float[tq];
+        for (int i = 0; i < tq; i++) {
+            float acc = 0f;
+            for (int c = 0; c < dv; c++) {
+                acc = Math.fma(gOut[oBase + i * dv + c], out[oBase + i * dv + c], acc);
+            }
+            di[i] = acc;
+        }
+        for (int k0 = 0; k0 < tk; k0 += BLOCK_K) {
+            int k1 = Math.min(tk, k0 + BLOCK_K);
+            int iStart = g.causal ? Math.min(tq, k0) : 0;
+            for (int i = iStart; i < tq; i++) {
+                int n = Math.min(k1, g.limit(i)) - k0;
+                if (n <= 0) {
+                    continue;
+                }
+                int qi = qBase + i * d;
+                int oi = oBase + i * dv;
+                float li = lse[s * tq + i];
+                for (int j = 0; j < n; j++) {
+                    int kj = kBase + (k0 + j) * d;
+                    int vj = vBase + (k0 + j) * dv;
+                    float dot = 0f;
+                    for (int c = 0; c < d; c++) {
+                        dot = Math.fma(q[qi + c], k[kj + c], dot);
+                    }
+                    float sv = dot * scale;
+                    if (mask != null) {
+                        sv += mask[mBase + i * g.maskRow + (k0 + j) * g.maskCol];
+                    }
+                    float p = (float) Math.exp(sv - li);
+                    float dp = 0f;
+                    for (int c = 0; c < dv; c++) {
+                        gv[vj + c] = Math.fma(p, gOut[oi + c], gv[vj + c]);
+                        dp = Math.fma(gOut[oi + c], v[vj + c], dp);
+                    }
+                    float ds = p * (dp - di[i]) * scale;
+                    if (ds == 0f) {
+                        continue;
+                    }
+                    for (int c = 0; c < d; c++) {
+                        gq[qi + c] = Math.fma(ds, k[kj + c], gq[qi + c]);
+                        gk[kj + c] = Math.fma(ds, q[qi + c], gk[kj + c]);
+                    }
+                }
+            }
+        }
+    }
+
+    // =================================================================================================
+    // float64 (scalar only: gradient checks and float64 models)
+
+    /** Forward in float64 (see the class comment). */
+    public static void forward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
+                               Geometry g, double scale) {
+        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        forSlices(g, s -> forwardSlice(q, k, v, mask, out, lse, g, scale, s));
+    }
+
+    /** Backward in float64 (see {@link #backward(float[], float[], float[], float[], float[], float[], float[],
+     * float[], float[], float[], Geometry, float)}). */
+    public static void backward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
+                                double[] gOut, double[] gq, double[] gk, double[] gv, Geometry g, double scale) {
+        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        checkLen("gOut", gOut.length, (long) g.bh * g.tq * g.dv);
+        checkLen("gq", gq.length, (long) g.bh * g.tq * g.d);
+        checkLen("gk", gk.length, (long) g.bh * g.tk * g.d);
+        checkLen("gv", gv.length, (long) g.bh * g.tk * g.dv);
+        forSlices(g, s -> backwardSlice(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, s));
+    }
+
+    private static void forwardSlice(double[] q, double[] k, double[] v, double[] mask, double[] out,
+                                     double[] lse, Geometry g, double scale, int s) {
+        int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
+        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int mBase = mask == null ? 0 : g.maskOff[s];
+        double[] sc = new double[BLOCK_K];
+        double[] acc = new double[dv];
+        for (int i = 0; i < tq; i++) {
+            double m = Double.NEGATIVE_INFINITY;
+            double l = 0;
+            java.util.Arrays.fill(acc, 0);
+            int lim = g.limit(i);
+            int qi = qBase + i * d;
+            for (int k0 = 0; k0 < lim; k0 += BLOCK_K) {
+                int n = Math.min(lim, k0 + BLOCK_K) - k0;
+                double bmax = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) {
+                    int kj = kBase + (k0 + j) * d;
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) {
+                        dot += q[qi + c] * k[kj + c];
+                    }
+                    double sv = dot * scale;
+                    if (mask != null) {
+                        sv += mask[mBase + i * g.maskRow + (k0 + j) * g.maskCol];
+                    }
+                    sc[j] = sv;
+                    bmax = Math.max(bmax, sv);
+                }
+                double mNew = Math.max(m, bmax);
+                if (mNew == Double.NEGATIVE_INFINITY) {
+                    continue;
+                }
+                double corr = Math.exp(m - mNew);
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    sc[j] = Math.exp(sc[j] - mNew);
+                    sum += sc[j];
+                }
+                l = l * corr + sum;
+                for (int c = 0; c < dv; c++) {
+                    double x = acc[c] * corr;
+                    for (int j = 0; j < n; j++) {
+                        x += sc[j] * v[vBase + (k0 + j) * dv + c];
+                    }
+                    acc[c] = x;
+                }
+                m = mNew;
+            }
+            double inv = 1 / l;
+            for (int c = 0; c < dv; c++) {
+                out[oBase + i * dv + c] = acc[c] * inv;
+            }
+            lse[s * tq + i] = m + Math.log(l);
+        }
+    }
+
+    private static void backwardSlice(double[] q, double[] k, double[] v, double[] mask, double[] out,
+                                      double[] lse, double[] gOut, double[] gq, double[] gk, double[] gv,
+                                      Geometry g, double scale, int s) {
+        int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
+        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int mBase = mask == null ? 0 : g.maskOff[s];
+        java.util.Arrays.fill(gq, qBase, qBase + tq * d, 0);
+        java.util.Arrays.fill(gk, kBase, kBase + tk * d, 0);
+        java.util.Arrays.fill(gv, vBase, vBase + tk * dv, 0);
+        for (int i = 0; i < tq; i++) {
+            int qi = qBase + i * d;
+            int oi = oBase + i * dv;
+            double di = 0;
+            for (int c = 0; c < dv; c++) {
+                di += gOut[oi + c] * out[oi + c];
+            }
+            double li = lse[s * tq + i];
+            int lim = g.limit(i);
+            for (int j = 0; j < lim; j++) {
+                int kj = kBase + j * d;
+                int vj = vBase + j * dv;
+                double dot = 0;
+                for (int c = 0; c < d; c++) {
+                    dot += q[qi + c] * k[kj + c];
+                }
+                double sv = dot * scale;
+                if (mask != null) {
+                    sv += mask[mBase + i * g.maskRow + j * g.maskCol];
+                }
+                double p = Math.exp(sv - li);
+                double dp = 0;
+                for (int c = 0; c < dv; c++) {
+                    gv[vj + c] += p * gOut[oi + c];
+                    dp += gOut[oi + c] * v[vj + c];
+                }
+                double ds = p * (dp - di) * scale;
+                if (ds == 0) {
+                    continue;
+                }
+                for (int c = 0; c < d; c++) {
+                    gq[qi + c] += ds * k[kj + c];
+                    gk[kj + c] += ds * q[qi + c];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.vgrad.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vgrad.core.testing.SeededCases;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused attention op (docs/SEMANTICS.md §21): float64 gradient checks of the fused path (plain, causal, float
+ * and boolean masks, custom scale, L ≠ S, E ≠ Ev) and of its createGraph form (second order); fused = composed
+ * {@code softmax(scale·q·kᵀ + M)·v} within rounding; the causal law; all-masked rows; error texts.
+ */
+class AttentionOpsTest {
+    private static Tensor rnd(Generator g, DType d, int... shape) {
+        return Tensor.randn(g, shape).toRaw(d);
+    }
+
+    private static Tensor boolMask(Generator g, int... shape) {
+        // random 0/1 int64 with column 0 always allowed, so no row is fully masked
+        Tensor m = Tensor.rand(g, shape).gt(0.4).to(DType.INT64);
+        long[] a = m.toLongArray();
+        int s = shape[shape.length - 1];
+        for (int i = 0; i < a.length; i += s) {
+            a[i] = 1;
+        }
+        return Tensor.ofLongs(a, shape);
+    }
+
+    private static void gradcheck(String what, java.util.function.Function<Tensor[], Tensor> f, Tensor... in) {
+        GradCheck.Result r = GradCheck.check(f, in);
+        assertTrue(r.passed(), what + ": " + r.report());
+    }
+
+    @Test
+    void fusedPathRecordsFlashNode() {
+        Generator g = new Generator(1);
+        Tensor q = rnd(g, DType.FLOAT64, 2, 3, 4).requiresGrad(true);
+        Tensor y = AttentionOps.scaledDotProductAttention(q, q, q, null, false, null);
+        assertEquals("ScaledDotProductFlashAttentionBackward0", y.gradFn().name());
+    }
+
+    @Test
+    void gradcheckFusedFloat64() {
+        Generator g = new Generator(2);
+        int[][] shapes = {{2, 5, 3, 5, 4}, {1, 7, 2, 4, 3}, {3, 1, 5, 6, 2}};
+        for (int[] sh : shapes) {
+            int b = sh[0], l = sh[1], e = sh[2], s = sh[3], ev = sh[4];
+            Tensor q = rnd(g, DType.FLOAT64, b, l, e).requiresGrad(true);
+            Tensor k = rnd(g, DType.FLOAT64, b, s, e).requiresGrad(true);
+            Tensor v = rnd(g, DType.FLOAT64, b, s, ev).requiresGrad(true);
+            Tensor fm = rnd(g, DType.FLOAT64, l, s);
+            Tensor bm = boolMask(g, b, 1, l, s).reshape(b, l, s);
+            String sz = java.util.Arrays.toString(sh);
+            gradcheck("plain " + sz, x -> AttentionOps.scaledDotProductAttention(x[0], x[1], x[2], null, false, null),
+                    q, k, v);
+            gradcheck("causal " + sz, x -> AttentionOps.scaledDotProductAttention(x[0], x[1], x[2], null, true, null),
+                    q, k, v);
+            gradcheck("float mask " + sz, x -> AttentionOps.scaledDotProductAttention(x[0], x[1], x[2], fm, false,
+                    0.3), q, k, v);
+            gradcheck("bool mask " + sz, x -> AttentionOps.scaledDotProductAttention(x[0], x[1], x[2], bm, false,
+                    null), q, k, v);
+        }
+    }
+
+    @Test
+    void gradcheckRank4AndLongSequences() {
+        // more keys than one kernel block (64) and more queries than one query block (32)
+        Generator g = new Generator(3);
+        Tensor q = rnd(g, DType.FLOAT64, 1, 2, 70, 3).requiresGrad(true);
+        Tensor k = rnd(g, DType.FLOAT64, 1, 2, 70, 3).requiresGrad(true);
+        Tensor v = rnd(g, DType.FLOAT64, 1, 2, 70, 2).requiresGrad(true);
+        gradcheck("causal T=70", x -> AttentionOps.scaledDotProductAttention(x[0], x[1], x[2], null, true, null),
+                q, k, v);
+    }
+
+    @Test
+    void gradgradcheckUsesRecordedRule() {
+        Generator g = new Generator(4);
+        Tensor q = rnd(g, DType.FLOAT64, 2, 3, 2).requiresGrad(true);
+        Tensor k = rnd(g, DType.FLOAT64, 2, 4, 2).requiresGrad(true);
+        Tensor v = rnd(g, DType.FLOAT64, 2, 4, 3).requiresGrad(true);
+        Tensor bm = boolMask(g, 3, 4);
+        for (boolean causal : new boolean[] {false, true}) {
+            GradCheck.Result r = GradCheck.gradgradcheck(
+                    x -> AttentionOps.scaledDotProductAttention(x[0], x[1], x[2], causal ? null : bm, causal, null),
+                    q, k, v);
+            assertTrue(r.passed(), "causal=" + causal + ": " + r.report());
+        }
+    }
+
+    @Test
+    void gradcheckMaskRequiringGradTakesComposedPath() {
+        Generator g = new Generator(5);
+        Tensor q = rnd(g, DType.FLOAT64, 2, 3, 2).requiresGrad(true);
+        Tensor m = rnd(g, DType.FLOAT64, 3, 3).requiresGrad(true);
+        gradcheck("grad into mask", x -> AttentionOps.scaledDotProductAttention(x[0], x[0], x[0], x[1], false, null),
+                q, m);
+    }
+
+    @Test
+    void fusedMatchesComposed() {
+        SeededCases.check("fused = composed", 2101, 40, seed -> {
+            Generator g = new Generator(seed);
+            java.util.Random r = new java.util.Random(seed);
+            DType d = r.nextBoolean() ? DType.FLOAT32 : DType.FLOAT64;
+            int b = 1 + r.nextInt(3), l = 1 + r.nextInt(80), s = 1 + r.nextInt(80);
+            int e = 1 + r.nextInt(40), ev = 1 + r.nextInt(40);
+            int kind = r.nextInt(4);
+            boolean causal = kind == 1;
+            Tensor mask = kind == 2 ? rnd(g, d, 1, l, s) : kind == 3 ? boolMask(g, b, l, s) : null;
+            Double scale = r.nextBoolean() ? null : 0.05 + r.nextDouble();
+            Tensor q = rnd(g, d, b, l, e).requiresGrad(true);
+            Tensor k = rnd(g, d, b, s, e).requiresGrad(true);
+            Tensor v = rnd(g, d, b, s, ev).requiresGrad(true);
+            Tensor go = rnd(g, d, b, l, ev);
+            Tensor y1 = AttentionOps.scaledDotProductAttention(q, k, v, mask, causal, scale);
+            Tensor[] g1 = Autograd.grad(y1, new Tensor[] {q, k, v}, go, false);
+            Tensor y2 = AttentionOps.composed(q, k, v, mask, causal, scale);
+            Tensor[] g2 = Autograd.grad(y2, new Tensor[] {q, k, v}, go, false);
+            double tol = d == DType.FLOAT32 ? 2e-4 : 1e-11;
+            String what = "seed " + seed + " " + d + " b" + b + " l" + l + " s" + s + " e" + e + " ev" + ev
+                    + " kind" + kind;
+            close(y2, y1, tol, what + " out");
+            for (int i = 0; i < 3; i++) {
+                close(g2[i], g1[i], tol, what + " grad " + i);
+            }
+        });
+    }
+
+    private static void close(Tensor want, Tensor got, double tol, String what) {
+        assertArrayEquals(want.shape(), got.shape(), what + " shape");
+        double[] a = want.toDoubleArray(), b = got.toDoubleArray();
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(a[i], b[i], tol * (1 + Math.abs(a[i])), what + " at " + i);
+        }
+    }
+
+    @Test
+    void causalFutureTokenNeverChangesEarlierOutputs() {
+        SeededCases.check("causal law", 2102, 30, seed -> {
+            Generator g = new Generator(seed);
+            java.util.Random r = new java.util.Random(seed);
+            DType d = r.nextBoolean() ? DType.FLOAT32 : DType.FLOAT64;
+            int t = 2 + r.nextInt(100), e = 1 + r.nextInt(20);
+            int pos = 1 + r.nextInt(t - 1);
+            Tensor x = rnd(g, d, 2, t, e);
+            double[] changed = x.toDoubleArray();
+            for (int b = 0; b < 2; b++) {
+                for (int c = 0; c < e; c++) {
+                    changed[(b * t + pos) * e + c] += 1 + r.nextDouble();
+                }
+            }
+            Tensor x2 = Tensor.of(changed, 2, t, e).toRaw(d);
+            double[] y1 = AttentionOps.scaledDotProductAttention(x, x, x, null, true, null).toDoubleArray();
+            double[] y2 = AttentionOps.scaledDotProductAttention(x2, x2, x2, null, true, null).toDoubleArray();
+            for (int b = 0; b < 2; b++) {
+                for (int i = 0; i < pos; i++) {
+                    for (int c = 0; c < e; c++) {
+                        int at = (b * t + i) * e + c;
+                        assertEquals(Double.doubleToRawLongBits(y1[at]), Double.doubleToRawLongBits(y2[at]),
+                                "seed " + seed + ": row " + i + " changed after position " + pos + " changed");
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void fullyMaskedRowIsNaNAsComposed() {
+        Tensor q = Tensor.of(new double[] {1, 2, 3, 4}, 1, 2, 2);
+        Tensor m = Tensor.ofLongs(new long[] {1, 1, 0, 0}, 2, 2);
+        double[] y = AttentionOps.scaledDotProductAttention(q, q, q, m, false, null).toDoubleArray();
+        double[] c = AttentionOps.composed(q, q, q, m, false, null).toDoubleArray();
+        assertTrue(!Double.isNaN(y[0]) && !Double.isNaN(y[1]) && Double.isNaN(y[2]) && Double.isNaN(y[3]));
+        assertTrue(Double.isNaN(c[2]) && Double.isNaN(c[3]));
+        assertEquals(c[0], y[0], 1e-12);
+    }
+
+    @Test
+    void badInputsNameTheProblem() {
+        Tensor q = Tensor.zeros(2, 3, 4);
+        Tensor k = Tensor.zeros(2, 5, 4);
+        Tensor v = Tensor.zeros(2, 5, 6);
+        String m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, Tensor.zeros(2, 5, 3), v, null, false, null))
+                .getMessage();
+        assertTrue(m.contains("same embedding size E") && m.contains("[2, 5, 3]"), m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, k, Tensor.zeros(2, 4, 6), null, false, null))
+                .getMessage();
+        assertTrue(m.contains("same sequence length S"), m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, k, v.toRaw(DType.FLOAT64), null, false, null))
+                .getMessage();
+        assertEquals("Expected query, key, and value to have the same dtype, but got query.dtype: float key.dtype: "
+                + "float and value.dtype: double instead.", m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, k, v, Tensor.zeros(3, 5), true, null)).getMessage();
+        assertEquals("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True", m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, k, v, Tensor.zeros(4, 5), false, null)).getMessage();
+        assertTrue(m.contains("attn_mask of shape [4, 5] cannot be broadcast"), m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, k, v, Tensor.zeros(DType.FLOAT64, 3, 5), false, null))
+                .getMessage();
+        assertTrue(m.startsWith("Expected attn_mask dtype to be bool or to match query dtype"), m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(Tensor.zeros(4), k, v, null, false, null)).getMessage();
+        assertTrue(m.contains("rank >= 2"), m);
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, Tensor.zeros(3, 5, 4), Tensor.zeros(3, 5, 6), null,
+                        false, null)).getMessage();
+        assertTrue(m.contains("same batch dims"), m);
+    }
+
+    @Test
+    void emptyKeysGiveZerosAsComposed() {
+        Tensor q = Tensor.ones(1, 2, 3);
+        Tensor y = AttentionOps.scaledDotProductAttention(q, Tensor.zeros(1, 0, 3), Tensor.zeros(1, 0, 2), null, false,
+                null);
+        assertArrayEquals(new int[] {1, 2, 2}, y.shape());
+        assertArrayEquals(new double[4], y.toDoubleArray());
+    }
+}
