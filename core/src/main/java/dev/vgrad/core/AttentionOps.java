@@ -101,6 +101,11 @@ public final class AttentionOps {
         };
     }
 
+    /** Checks the arguments of {@link #scaledDotProductAttention} without computing anything. */
+    public static void validate(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean isCausal) {
+        check(q, k, v, attnMask, isCausal);
+    }
+
     /** An int64 (boolean) mask as the additive one of {@code dtype}: 0 where nonzero, −∞ where zero. */
     static Tensor additive(Tensor mask, DType dtype) {
         if (mask == null || mask.dtype != DType.INT64) {

@@ -1225,4 +1225,42 @@ public final class F {
         Tensor rot = Tensor.cat(List.of(x2.neg(), x1), x.dim() - 1);
         return x.mul(c).add(rot.mul(s));
     }
+
+    // ---------------------------------------------------------------------------------------------------
+    // attention (docs/SEMANTICS.md §21)
+
+    /**
+     * {@code F.scaled_dot_product_attention(q, k, v)}: no mask, no dropout, not causal, scale 1/√E.
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
+        return scaledDotProductAttention(q, k, v, null, 0.0, false, null, Generator.defaultGenerator());
+    }
+
+    /** {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, Double, Generator)}
+     * drawing dropout from the default generator. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
+                                                   boolean isCausal, Double scale) {
+        return scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, scale, Generator.defaultGenerator());
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention} (torch 2.x): {@code softmax(scale·q·kᵀ + M)·v} with q {@code (…, L, E)},
+     * k {@code (…, S, E)}, v {@code (…, S, Ev)}, the same batch dims {@code …}. {@code attnMask} (broadcastable to
+     * {@code (…, L, S)}) is additive when floating (q's dtype) or boolean when int64 (nonzero = may attend, as
+     * PyTorch's bool mask here; zero = −∞); it must be null when {@code isCausal}. {@code scale} null = 1/√E. As in
+     * PyTorch, dropout is applied whenever {@code dropoutP > 0} (callers pass 0 in eval): to the probabilities,
+     * drawn from {@code gen}, through the composed path. Without dropout the fused kernel runs and the L×S matrix
+     * is never built (§21.1).
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
+                                                   boolean isCausal, Double scale, Generator gen) {
+        checkDropoutP(dropoutP);
+        Check.nonNull("scaled_dot_product_attention", "generator", gen);
+        if (dropoutP == 0) {
+            return dev.vgrad.core.AttentionOps.scaledDotProductAttention(q, k, v, attnMask, isCausal, scale);
+        }
+        dev.vgrad.core.AttentionOps.validate(q, k, v, attnMask, isCausal);
+        Tensor p = dev.vgrad.core.AttentionOps.attentionWeights(q, k, attnMask, isCausal, scale);
+        return dropout(p, dropoutP, true, gen).matmul(v);
+    }
 }
