@@ -245,6 +245,31 @@ WORKLOADS.update({
 })
 
 
+def attn_fwdbwd(b=8, h=4, t=256, d=64):
+    """Causal attention forward + backward (Workloads.attention): F.scaled_dot_product_attention when this torch
+    has it (2.x), else the composed softmax(q·kᵀ/√d + causal mask)·v that torch 1.13's MultiheadAttention runs."""
+    q = (_rand((b, h, t, d), 21) * 0.5 + 0.5).requires_grad_(True)
+    k = (_rand((b, h, t, d), 22) * 0.5 + 0.5).requires_grad_(True)
+    v = (_rand((b, h, t, d), 23) * 0.5 + 0.5).requires_grad_(True)
+    g = _rand((b, h, t, d), 24) * 0.5 + 0.5
+    fused = getattr(F, "scaled_dot_product_attention", None)
+    future = torch.ones(t, t, dtype=torch.bool).triu(1)
+
+    def run():
+        q.grad = k.grad = v.grad = None
+        if fused is not None:
+            y = fused(q, k, v, is_causal=True)
+        else:
+            s = (q @ k.transpose(-2, -1)) * (1.0 / d ** 0.5)
+            y = torch.softmax(s.masked_fill(future, float("-inf")), -1) @ v
+        y.backward(g)
+        return v.grad
+    return W(7.0 * b * h * t * t * d, "GFLOP/s", run)
+
+
+WORKLOADS["attn_fwdbwd"] = attn_fwdbwd
+
+
 # ----------------------------------------------------------------------------------------------- harness
 
 def set_threads(n, torch_threads=None):

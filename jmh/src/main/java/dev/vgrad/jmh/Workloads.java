@@ -77,6 +77,7 @@ public final class Workloads {
         ALL.put("mlp_step_core", Models::mlpStepCore);
         ALL.put("cnn_step", Models::cnnStep);
         ALL.put("adam_10m", Models::adam10m);
+        ALL.put("attn_fwdbwd", Workloads::attention);
     }
 
     /** All workload names, in report order. */
@@ -280,6 +281,29 @@ public final class Workloads {
             }
             y.sum().backward();
             return x.grad();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------ attention
+
+    /**
+     * {@code attn_fwdbwd}: causal scaled-dot-product attention forward + backward (dq, dk, dv), B 8, 4 heads, T 256,
+     * head size 64 (issue 17's kernel target), float32, through the fused op. Work: 7·B·H·T²·D flops (the causal
+     * half of 2 forward and 5 backward T×T×D products), the same count as torch_bench.py's twin.
+     */
+    static Workload attention() {
+        int b = 8, h = 4, t = 256, d = 64;
+        Generator gen = new Generator(21);
+        Tensor q = Tensor.rand(gen, b, h, t, d).requiresGrad(true);
+        Tensor k = Tensor.rand(gen, b, h, t, d).requiresGrad(true);
+        Tensor v = Tensor.rand(gen, b, h, t, d).requiresGrad(true);
+        Tensor g = Tensor.rand(gen, b, h, t, d);
+        return of(7.0 * b * h * t * t * d, "GFLOP/s", () -> {
+            q.setGrad(null);
+            k.setGrad(null);
+            v.setGrad(null);
+            dev.vgrad.core.AttentionOps.scaledDotProductAttention(q, k, v, null, true, null).backward(g);
+            return v.grad();
         });
     }
 }
