@@ -72,14 +72,64 @@ final class SimdAttentionKernel {
         return hsum(sum);
     }
 
-    private static void scores(float[] q, int qi, float[] k, int kBase, float[] mask, int mRow, int maskCol,
-                               int k0, int n, int d, float scale, float[] sc) {
+    /**
+     * The key block [k0, k0 + n) transposed into {@code kt[c·ROW + j]} (zeros past n), so one query's scores are
+     * {@code d} broadcast-fma steps over whole vectors of keys instead of n horizontal sums.
+     */
+    private static void transposeBlock(float[] k, int kBase, int k0, int n, int d, float[] kt) {
         for (int j = 0; j < n; j++) {
-            float sv = dot(q, qi, k, kBase + (k0 + j) * d, d) * scale;
-            if (mask != null) {
-                sv += mask[mRow + (k0 + j) * maskCol];
+            int kj = kBase + (k0 + j) * d;
+            for (int c = 0; c < d; c++) {
+                kt[c * ROW + j] = k[kj + c];
             }
-            sc[j] = sv;
+        }
+        if (n < ROW) {
+            for (int c = 0; c < d; c++) {
+                Arrays.fill(kt, c * ROW + n, (c + 1) * ROW, 0f);
+            }
+        }
+    }
+
+    /**
+     * sc[j] = (Σ_c a[ai + c]·bt[c·ROW + j])·scale (+ mask) for j &lt; n, each sum an fma chain in c order (the
+     * scalar kernel's order); lanes past n are left for {@link #expRow} to overwrite.
+     */
+    private static void scores(float[] a, int ai, float[] bt, int d, int n, float scale, float[] mask, int mRow,
+                               int maskCol, int k0, float[] sc) {
+        int pad = (n + L - 1) / L * L;
+        FloatVector sv = FloatVector.broadcast(S, scale);
+        for (int j = 0; j < pad; j += 4 * L) {
+            int blocks = Math.min(4, (pad - j) / L);
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0; c < d; c++) {
+                FloatVector x = FloatVector.broadcast(S, a[ai + c]);
+                int o = c * ROW + j;
+                a0 = x.fma(FloatVector.fromArray(S, bt, o), a0);
+                if (blocks > 1) {
+                    a1 = x.fma(FloatVector.fromArray(S, bt, o + L), a1);
+                }
+                if (blocks > 2) {
+                    a2 = x.fma(FloatVector.fromArray(S, bt, o + 2 * L), a2);
+                }
+                if (blocks > 3) {
+                    a3 = x.fma(FloatVector.fromArray(S, bt, o + 3 * L), a3);
+                }
+            }
+            a0.mul(sv).intoArray(sc, j);
+            if (blocks > 1) {
+                a1.mul(sv).intoArray(sc, j + L);
+            }
+            if (blocks > 2) {
+                a2.mul(sv).intoArray(sc, j + 2 * L);
+            }
+            if (blocks > 3) {
+                a3.mul(sv).intoArray(sc, j + 3 * L);
+            }
+        }
+        if (mask != null) {
+            for (int j = 0; j < n; j++) {
+                sc[j] += mask[mRow + (k0 + j) * maskCol];
+            }
         }
     }
 
@@ -93,6 +143,7 @@ final class SimdAttentionKernel {
         float[] m = new float[bq];
         float[] l = new float[bq];
         float[] acc = new float[bq * dv];
+        float[] kt = new float[d * ROW];
         int dvFull = dv / L * L;
         for (int q0 = 0; q0 < tq; q0 += bq) {
             int q1 = Math.min(tq, q0 + bq);
@@ -102,14 +153,14 @@ final class SimdAttentionKernel {
             int kMax = g.limit(q1 - 1);
             for (int k0 = 0; k0 < kMax; k0 += bk) {
                 int k1 = Math.min(kMax, k0 + bk);
+                transposeBlock(k, kBase, k0, k1 - k0, d, kt);
                 for (int i = q0; i < q1; i++) {
                     int n = Math.min(k1, g.limit(i)) - k0;
                     if (n <= 0) {
                         continue;
                     }
                     int r = i - q0;
-                    scores(q, qBase + i * d, k, kBase, mask, mBase + i * g.maskRow(), g.maskCol(), k0, n, d, scale,
-                            sc);
+                    scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0, sc);
                     float bmax = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < n; j++) {
                         bmax = Math.max(bmax, sc[j]);
@@ -172,8 +223,13 @@ final class SimdAttentionKernel {
             di[i] = dot(gOut, oBase + i * dv, out, oBase + i * dv, dv);
         }
         float[] sc = new float[ROW];
+        float[] dp = new float[ROW];
+        float[] kt = new float[d * ROW];
+        float[] vt = new float[dv * ROW];
         for (int k0 = 0; k0 < tk; k0 += bk) {
             int k1 = Math.min(tk, k0 + bk);
+            transposeBlock(k, kBase, k0, k1 - k0, d, kt);
+            transposeBlock(v, vBase, k0, k1 - k0, dv, vt);
             int iStart = g.causal() ? Math.min(tq, k0) : 0;
             for (int i = iStart; i < tq; i++) {
                 int n = Math.min(k1, g.limit(i)) - k0;
@@ -182,14 +238,15 @@ final class SimdAttentionKernel {
                 }
                 int qi = qBase + i * d;
                 int oi = oBase + i * dv;
-                scores(q, qi, k, kBase, mask, mBase + i * g.maskRow(), g.maskCol(), k0, n, d, scale, sc);
+                scores(q, qi, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0, sc);
                 expRow(sc, n, lse[s * tq + i]);
+                scores(gOut, oi, vt, dv, n, 1f, null, 0, 0, k0, dp);
                 for (int j = 0; j < n; j++) {
                     int kj = kBase + (k0 + j) * d;
                     int vj = vBase + (k0 + j) * dv;
                     float p = sc[j];
                     axpy(p, gOut, oi, gv, vj, dv);
-                    float ds = p * (dot(gOut, oi, v, vj, dv) - di[i]) * scale;
+                    float ds = p * (dp[j] - di[i]) * scale;
                     if (ds == 0f) {
                         continue;
                     }
