@@ -243,15 +243,34 @@ final class SimdAttentionKernel {
                 scores(gOut, oi, vt, dv, n, 1f, null, 0, 0, k0, dp);
                 for (int j = 0; j < n; j++) {
                     int kj = kBase + (k0 + j) * d;
-                    int vj = vBase + (k0 + j) * dv;
                     float p = sc[j];
-                    axpy(p, gOut, oi, gv, vj, dv);
+                    axpy(p, gOut, oi, gv, vBase + (k0 + j) * dv, dv);
                     float ds = p * (dp[j] - di[i]) * scale;
-                    if (ds == 0f) {
-                        continue;
+                    dp[j] = ds;
+                    if (ds != 0f) {
+                        axpy(ds, q, qi, gk, kj, d);
                     }
-                    axpy(ds, k, kj, gq, qi, d);
-                    axpy(ds, q, qi, gk, kj, d);
+                }
+                // dQ_i += Σ_j dS_ij·K_j with the row held in registers across the key block (j order as scalar)
+                int c = 0;
+                for (; c + L <= d; c += L) {
+                    FloatVector acc = FloatVector.fromArray(S, gq, qi + c);
+                    int ko = kBase + k0 * d + c;
+                    for (int j = 0; j < n; j++, ko += d) {
+                        if (dp[j] != 0f) {
+                            acc = FloatVector.broadcast(S, dp[j]).fma(FloatVector.fromArray(S, k, ko), acc);
+                        }
+                    }
+                    acc.intoArray(gq, qi + c);
+                }
+                for (; c < d; c++) {
+                    float acc = gq[qi + c];
+                    for (int j = 0; j < n; j++) {
+                        if (dp[j] != 0f) {
+                            acc = Math.fma(dp[j], k[kBase + (k0 + j) * d + c], acc);
+                        }
+                    }
+                    gq[qi + c] = acc;
                 }
             }
         }
