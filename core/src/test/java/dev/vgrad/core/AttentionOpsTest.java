@@ -224,4 +224,32 @@ class AttentionOpsTest {
         assertArrayEquals(new int[] {1, 2, 2}, y.shape());
         assertArrayEquals(new double[4], y.toDoubleArray());
     }
+
+    /** One and two threads give bit-identical outputs and gradients (each slice is computed whole by one thread). */
+    @Test
+    void threadCountNeverChangesBits() {
+        Generator g = new Generator(9);
+        Tensor q = rnd(g, DType.FLOAT32, 2, 4, 70, 16).requiresGrad(true);
+        Tensor k = rnd(g, DType.FLOAT32, 2, 4, 70, 16).requiresGrad(true);
+        Tensor v = rnd(g, DType.FLOAT32, 2, 4, 70, 16).requiresGrad(true);
+        Tensor go = rnd(g, DType.FLOAT32, 2, 4, 70, 16);
+        int before = Vgrad.numThreads();
+        float[][][] res = new float[2][][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Vgrad.setNumThreads(t);
+                Tensor y = AttentionOps.scaledDotProductAttention(q, k, v, null, true, null);
+                Tensor[] gr = Autograd.grad(y, new Tensor[] {q, k, v}, go, false);
+                res[t - 1] = new float[][] {y.toArray(), gr[0].toArray(), gr[1].toArray(), gr[2].toArray()};
+            }
+        } finally {
+            Vgrad.setNumThreads(before);
+        }
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < res[0][i].length; j++) {
+                assertEquals(Float.floatToRawIntBits(res[0][i][j]), Float.floatToRawIntBits(res[1][i][j]),
+                        "result " + i + " at " + j);
+            }
+        }
+    }
 }

@@ -263,4 +263,16 @@ class AttentionPropertyTest {
                         false, null)).getMessage();
         assertTrue(msg.startsWith("dropout probability has to be between 0 and 1"), msg);
     }
+
+    /** The README's snippet (section "Attention and transformers"), with x and the causal mask defined. */
+    @Test
+    void readmeSnippetRuns() {
+        Tensor x = Tensor.randn(new Generator(2), 3, 5, 64);
+        Tensor causalMask = Tensor.zeros(5, 5).maskedFill(Tensor.ones(5, 5).triu(1), Double.NEGATIVE_INFINITY);
+        var layer = new TransformerEncoderLayer(64, 4, 256, 0.1, "gelu", 1e-5, true, true, new Generator(1));
+        var enc = new TransformerEncoder(layer, 2, new LayerNorm(64));
+        Tensor y = enc.forward(x, causalMask, null);             // x: (N, L, 64)
+        assertArrayEquals(new int[] {3, 5, 64}, y.shape());
+        assertEquals(12, enc.stateDict().keySet().stream().filter(k -> k.startsWith("layers.1.")).count());
+    }
 }
