@@ -208,6 +208,9 @@ final class SimdAttentionKernel {
         }
     }
 
+    /** Query rows whose dK/dV contributions are summed in registers before one store per key row. */
+    private static final int GROUP = 4;
+
     static void backwardSlice(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                               float[] gOut, float[] gq, float[] gk, float[] gv, AttentionKernel.Geometry g,
                               float scale, int s) {
@@ -222,8 +225,8 @@ final class SimdAttentionKernel {
         for (int i = 0; i < tq; i++) {
             di[i] = dot(gOut, oBase + i * dv, out, oBase + i * dv, dv);
         }
-        float[] sc = new float[ROW];
-        float[] dp = new float[ROW];
+        float[][] p = new float[GROUP][ROW];
+        float[][] ds = new float[GROUP][ROW];
         float[] kt = new float[d * ROW];
         float[] vt = new float[dv * ROW];
         for (int k0 = 0; k0 < tk; k0 += bk) {
@@ -231,47 +234,109 @@ final class SimdAttentionKernel {
             transposeBlock(k, kBase, k0, k1 - k0, d, kt);
             transposeBlock(v, vBase, k0, k1 - k0, dv, vt);
             int iStart = g.causal() ? Math.min(tq, k0) : 0;
-            for (int i = iStart; i < tq; i++) {
-                int n = Math.min(k1, g.limit(i)) - k0;
-                if (n <= 0) {
+            for (int i0 = iStart; i0 < tq; i0 += GROUP) {
+                int rows = Math.min(GROUP, tq - i0);
+                int nMax = 0;
+                for (int r = 0; r < rows; r++) {
+                    int i = i0 + r;
+                    int n = Math.max(0, Math.min(k1, g.limit(i)) - k0);
+                    float[] pr = p[r], dr = ds[r];
+                    if (n > 0) {
+                        scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0, pr);
+                        expRow(pr, n, lse[s * tq + i]);
+                        scores(gOut, oBase + i * dv, vt, dv, n, 1f, null, 0, 0, k0, dr);
+                        float dii = di[i];
+                        for (int j = 0; j < n; j++) {
+                            dr[j] = pr[j] * (dr[j] - dii) * scale;
+                        }
+                    }
+                    // keys this row may not see contribute exactly nothing to the group sums below
+                    Arrays.fill(pr, n, ROW, 0f);
+                    Arrays.fill(dr, n, ROW, 0f);
+                    nMax = Math.max(nMax, n);
+                    if (n > 0) {
+                        rowUpdate(dr, k, kBase + k0 * d, d, n, gq, qBase + i * d);
+                    }
+                }
+                if (nMax == 0) {
                     continue;
                 }
-                int qi = qBase + i * d;
-                int oi = oBase + i * dv;
-                scores(q, qi, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0, sc);
-                expRow(sc, n, lse[s * tq + i]);
-                scores(gOut, oi, vt, dv, n, 1f, null, 0, 0, k0, dp);
-                for (int j = 0; j < n; j++) {
-                    int kj = kBase + (k0 + j) * d;
-                    float p = sc[j];
-                    axpy(p, gOut, oi, gv, vBase + (k0 + j) * dv, dv);
-                    float ds = p * (dp[j] - di[i]) * scale;
-                    dp[j] = ds;
-                    if (ds != 0f) {
-                        axpy(ds, q, qi, gk, kj, d);
-                    }
-                }
-                // dQ_i += Σ_j dS_ij·K_j with the row held in registers across the key block (j order as scalar)
-                int c = 0;
-                for (; c + L <= d; c += L) {
-                    FloatVector acc = FloatVector.fromArray(S, gq, qi + c);
-                    int ko = kBase + k0 * d + c;
-                    for (int j = 0; j < n; j++, ko += d) {
-                        if (dp[j] != 0f) {
-                            acc = FloatVector.broadcast(S, dp[j]).fma(FloatVector.fromArray(S, k, ko), acc);
+                // dV_j += Σ_r P_rj·dO_r and dK_j += Σ_r dS_rj·Q_r, rows in increasing order
+                if (rows == GROUP) {
+                    groupUpdate(p, gOut, oBase + i0 * dv, dv, gv, vBase + k0 * dv, nMax);
+                    groupUpdate(ds, q, qBase + i0 * d, d, gk, kBase + k0 * d, nMax);
+                } else {
+                    for (int r = 0; r < rows; r++) {
+                        for (int j = 0; j < nMax; j++) {
+                            if (p[r][j] != 0f) {
+                                axpy(p[r][j], gOut, oBase + (i0 + r) * dv, gv, vBase + (k0 + j) * dv, dv);
+                            }
+                            if (ds[r][j] != 0f) {
+                                axpy(ds[r][j], q, qBase + (i0 + r) * d, gk, kBase + (k0 + j) * d, d);
+                            }
                         }
                     }
-                    acc.intoArray(gq, qi + c);
                 }
-                for (; c < d; c++) {
-                    float acc = gq[qi + c];
-                    for (int j = 0; j < n; j++) {
-                        if (dp[j] != 0f) {
-                            acc = Math.fma(dp[j], k[kBase + (k0 + j) * d + c], acc);
-                        }
-                    }
-                    gq[qi + c] = acc;
+            }
+        }
+    }
+
+    /** {@code y[c] += Σ_{j<n} w[j]·x[xOff + j·len + c]} for c &lt; len, the row held in registers across j. */
+    private static void rowUpdate(float[] w, float[] x, int xOff, int len, int n, float[] y, int yOff) {
+        int c = 0;
+        for (; c + L <= len; c += L) {
+            FloatVector acc = FloatVector.fromArray(S, y, yOff + c);
+            int o = xOff + c;
+            for (int j = 0; j < n; j++, o += len) {
+                if (w[j] != 0f) {
+                    acc = FloatVector.broadcast(S, w[j]).fma(FloatVector.fromArray(S, x, o), acc);
                 }
+            }
+            acc.intoArray(y, yOff + c);
+        }
+        for (; c < len; c++) {
+            float acc = y[yOff + c];
+            for (int j = 0; j < n; j++) {
+                if (w[j] != 0f) {
+                    acc = Math.fma(w[j], x[xOff + j * len + c], acc);
+                }
+            }
+            y[yOff + c] = acc;
+        }
+    }
+
+    /**
+     * {@code y[yOff + j·len + c] += Σ_{r<4} w[r][j]·x[xOff + r·len + c]} for j &lt; n: the four source rows stay in
+     * registers and each destination row is loaded and stored once per group (one store per four fma).
+     */
+    private static void groupUpdate(float[][] w, float[] x, int xOff, int len, float[] y, int yOff, int n) {
+        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        int c = 0;
+        for (; c + L <= len; c += L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xOff + c);
+            FloatVector x1 = FloatVector.fromArray(S, x, xOff + len + c);
+            FloatVector x2 = FloatVector.fromArray(S, x, xOff + 2 * len + c);
+            FloatVector x3 = FloatVector.fromArray(S, x, xOff + 3 * len + c);
+            int o = yOff + c;
+            for (int j = 0; j < n; j++, o += len) {
+                FloatVector acc = FloatVector.fromArray(S, y, o);
+                acc = x0.fma(FloatVector.broadcast(S, w0[j]), acc);
+                acc = x1.fma(FloatVector.broadcast(S, w1[j]), acc);
+                acc = x2.fma(FloatVector.broadcast(S, w2[j]), acc);
+                acc = x3.fma(FloatVector.broadcast(S, w3[j]), acc);
+                acc.intoArray(y, o);
+            }
+        }
+        for (; c < len; c++) {
+            float a0 = x[xOff + c], a1 = x[xOff + len + c], a2 = x[xOff + 2 * len + c], a3 = x[xOff + 3 * len + c];
+            for (int j = 0; j < n; j++) {
+                int o = yOff + j * len + c;
+                float acc = y[o];
+                acc = Math.fma(a0, w0[j], acc);
+                acc = Math.fma(a1, w1[j], acc);
+                acc = Math.fma(a2, w2[j], acc);
+                acc = Math.fma(a3, w3[j], acc);
+                y[o] = acc;
             }
         }
     }
