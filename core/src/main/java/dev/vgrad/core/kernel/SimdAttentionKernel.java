@@ -139,7 +139,8 @@ final class SimdAttentionKernel {
         int bq = AttentionKernel.BLOCK_Q, bk = AttentionKernel.BLOCK_K;
         int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
         int mBase = mask == null ? 0 : g.maskOff()[s];
-        float[] sc = new float[ROW];
+        float[][] p = new float[GROUP][ROW];
+        float[] corr = new float[GROUP];
         float[] m = new float[bq];
         float[] l = new float[bq];
         float[] acc = new float[bq * dv];
@@ -154,42 +155,88 @@ final class SimdAttentionKernel {
             for (int k0 = 0; k0 < kMax; k0 += bk) {
                 int k1 = Math.min(kMax, k0 + bk);
                 transposeBlock(k, kBase, k0, k1 - k0, d, kt);
-                for (int i = q0; i < q1; i++) {
-                    int n = Math.min(k1, g.limit(i)) - k0;
-                    if (n <= 0) {
-                        continue;
-                    }
-                    int r = i - q0;
-                    scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0, sc);
-                    float bmax = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < n; j++) {
-                        bmax = Math.max(bmax, sc[j]);
-                    }
-                    float mNew = Math.max(m[r], bmax);
-                    if (mNew == Float.NEGATIVE_INFINITY) {
-                        continue;
-                    }
-                    float corr = (float) Math.exp(m[r] - mNew);
-                    l[r] = l[r] * corr + expRow(sc, n, mNew);
-                    int a = r * dv;
-                    FloatVector cv = FloatVector.broadcast(S, corr);
-                    int c = 0;
-                    for (; c < dvFull; c += L) {
-                        FloatVector x = FloatVector.fromArray(S, acc, a + c).mul(cv);
-                        int vo = vBase + k0 * dv + c;
-                        for (int j = 0; j < n; j++, vo += dv) {
-                            x = FloatVector.broadcast(S, sc[j]).fma(FloatVector.fromArray(S, v, vo), x);
+                for (int i0 = q0; i0 < q1; i0 += GROUP) {
+                    int rows = Math.min(GROUP, q1 - i0);
+                    int nMax = 0;
+                    for (int r = 0; r < rows; r++) {
+                        int i = i0 + r;
+                        int rr = i - q0;
+                        int n = Math.max(0, Math.min(k1, g.limit(i)) - k0);
+                        float[] pr = p[r];
+                        corr[r] = 1f;
+                        if (n > 0) {
+                            scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0,
+                                    pr);
+                            float bmax = Float.NEGATIVE_INFINITY;
+                            for (int j = 0; j < n; j++) {
+                                bmax = Math.max(bmax, pr[j]);
+                            }
+                            float mNew = Math.max(m[rr], bmax);
+                            if (mNew == Float.NEGATIVE_INFINITY) {
+                                n = 0; // every key so far masked: nothing to add
+                            } else {
+                                corr[r] = (float) Math.exp(m[rr] - mNew);
+                                l[rr] = l[rr] * corr[r] + expRow(pr, n, mNew);
+                                m[rr] = mNew;
+                            }
                         }
-                        x.intoArray(acc, a + c);
+                        // keys this row may not see add exactly nothing to the group update below
+                        Arrays.fill(pr, n, ROW, 0f);
+                        nMax = Math.max(nMax, n);
+                    }
+                    if (nMax == 0) {
+                        continue;
+                    }
+                    int a = (i0 - q0) * dv;
+                    int vo0 = vBase + k0 * dv;
+                    int c = 0;
+                    if (rows == GROUP) {
+                        float[] p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
+                        FloatVector c0 = FloatVector.broadcast(S, corr[0]), c1 = FloatVector.broadcast(S, corr[1]);
+                        FloatVector c2 = FloatVector.broadcast(S, corr[2]), c3 = FloatVector.broadcast(S, corr[3]);
+                        for (; c < dvFull; c += L) {
+                            FloatVector x0 = FloatVector.fromArray(S, acc, a + c).mul(c0);
+                            FloatVector x1 = FloatVector.fromArray(S, acc, a + dv + c).mul(c1);
+                            FloatVector x2 = FloatVector.fromArray(S, acc, a + 2 * dv + c).mul(c2);
+                            FloatVector x3 = FloatVector.fromArray(S, acc, a + 3 * dv + c).mul(c3);
+                            int vo = vo0 + c;
+                            for (int j = 0; j < nMax; j++, vo += dv) {
+                                FloatVector vj = FloatVector.fromArray(S, v, vo);
+                                x0 = vj.fma(FloatVector.broadcast(S, p0[j]), x0);
+                                x1 = vj.fma(FloatVector.broadcast(S, p1[j]), x1);
+                                x2 = vj.fma(FloatVector.broadcast(S, p2[j]), x2);
+                                x3 = vj.fma(FloatVector.broadcast(S, p3[j]), x3);
+                            }
+                            x0.intoArray(acc, a + c);
+                            x1.intoArray(acc, a + dv + c);
+                            x2.intoArray(acc, a + 2 * dv + c);
+                            x3.intoArray(acc, a + 3 * dv + c);
+                        }
+                    } else {
+                        for (int r = 0; r < rows; r++) {
+                            FloatVector cv = FloatVector.broadcast(S, corr[r]);
+                            float[] pr = p[r];
+                            int ar = a + r * dv;
+                            for (int cc = 0; cc < dvFull; cc += L) {
+                                FloatVector x = FloatVector.fromArray(S, acc, ar + cc).mul(cv);
+                                int vo = vo0 + cc;
+                                for (int j = 0; j < nMax; j++, vo += dv) {
+                                    x = FloatVector.broadcast(S, pr[j]).fma(FloatVector.fromArray(S, v, vo), x);
+                                }
+                                x.intoArray(acc, ar + cc);
+                            }
+                        }
+                        c = dvFull;
                     }
                     for (; c < dv; c++) {
-                        float x = acc[a + c] * corr;
-                        for (int j = 0; j < n; j++) {
-                            x = Math.fma(sc[j], v[vBase + (k0 + j) * dv + c], x);
+                        for (int r = 0; r < rows; r++) {
+                            float x = acc[a + r * dv + c] * corr[r];
+                            for (int j = 0; j < nMax; j++) {
+                                x = Math.fma(p[r][j], v[vo0 + j * dv + c], x);
+                            }
+                            acc[a + r * dv + c] = x;
                         }
-                        acc[a + c] = x;
                     }
-                    m[r] = mNew;
                 }
             }
             for (int i = q0; i < q1; i++) {
