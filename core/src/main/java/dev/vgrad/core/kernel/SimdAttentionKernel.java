@@ -133,6 +133,70 @@ final class SimdAttentionKernel {
         }
     }
 
+    /**
+     * {@link #scores} without mask for the four rows {@code a[a0 + r·stride …]}, r &lt; 4, over the same key lanes
+     * [0, n): each transposed key vector is loaded once for four rows. Every lane is the same fma chain in c order
+     * as in {@link #scores}, so the values are bit-identical to four single-row calls.
+     */
+    private static void scores4(float[] a, int a0, int stride, float[] bt, int d, int n, float scale, float[][] out) {
+        int pad = (n + L - 1) / L * L;
+        FloatVector sv = FloatVector.broadcast(S, scale);
+        float[] o0 = out[0], o1 = out[1], o2 = out[2], o3 = out[3];
+        int r1 = a0 + stride, r2 = a0 + 2 * stride, r3 = a0 + 3 * stride;
+        int j = 0;
+        for (; j + 2 * L <= pad; j += 2 * L) {
+            FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
+            FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+            for (int c = 0; c < d; c++) {
+                int o = c * ROW + j;
+                FloatVector b0 = FloatVector.fromArray(S, bt, o);
+                FloatVector b1 = FloatVector.fromArray(S, bt, o + L);
+                FloatVector x0 = FloatVector.broadcast(S, a[a0 + c]);
+                FloatVector x1 = FloatVector.broadcast(S, a[r1 + c]);
+                FloatVector x2 = FloatVector.broadcast(S, a[r2 + c]);
+                FloatVector x3 = FloatVector.broadcast(S, a[r3 + c]);
+                s00 = x0.fma(b0, s00);
+                s01 = x0.fma(b1, s01);
+                s10 = x1.fma(b0, s10);
+                s11 = x1.fma(b1, s11);
+                s20 = x2.fma(b0, s20);
+                s21 = x2.fma(b1, s21);
+                s30 = x3.fma(b0, s30);
+                s31 = x3.fma(b1, s31);
+            }
+            s00.mul(sv).intoArray(o0, j);
+            s01.mul(sv).intoArray(o0, j + L);
+            s10.mul(sv).intoArray(o1, j);
+            s11.mul(sv).intoArray(o1, j + L);
+            s20.mul(sv).intoArray(o2, j);
+            s21.mul(sv).intoArray(o2, j + L);
+            s30.mul(sv).intoArray(o3, j);
+            s31.mul(sv).intoArray(o3, j + L);
+        }
+        for (; j < pad; j += L) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int c = 0; c < d; c++) {
+                FloatVector b0 = FloatVector.fromArray(S, bt, c * ROW + j);
+                s0 = FloatVector.broadcast(S, a[a0 + c]).fma(b0, s0);
+                s1 = FloatVector.broadcast(S, a[r1 + c]).fma(b0, s1);
+                s2 = FloatVector.broadcast(S, a[r2 + c]).fma(b0, s2);
+                s3 = FloatVector.broadcast(S, a[r3 + c]).fma(b0, s3);
+            }
+            s0.mul(sv).intoArray(o0, j);
+            s1.mul(sv).intoArray(o1, j);
+            s2.mul(sv).intoArray(o2, j);
+            s3.mul(sv).intoArray(o3, j);
+        }
+    }
+
+    private static void addMask(float[] sc, int n, float[] mask, int mRow, int maskCol, int k0) {
+        if (mask != null) {
+            for (int j = 0; j < n; j++) {
+                sc[j] += mask[mRow + (k0 + j) * maskCol];
+            }
+        }
+    }
+
     static void forwardSlice(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                              AttentionKernel.Geometry g, float scale, int s) {
         int tq = g.tq(), tk = g.tk(), d = g.d(), dv = g.dv();
@@ -158,6 +222,11 @@ final class SimdAttentionKernel {
                 for (int i0 = q0; i0 < q1; i0 += GROUP) {
                     int rows = Math.min(GROUP, q1 - i0);
                     int nMax = 0;
+                    int nLast = Math.max(0, Math.min(k1, g.limit(i0 + rows - 1)) - k0);
+                    boolean grouped = rows == GROUP && nLast > 0;
+                    if (grouped) {
+                        scores4(q, qBase + i0 * d, d, kt, d, nLast, scale, p);
+                    }
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r;
                         int rr = i - q0;
@@ -165,8 +234,12 @@ final class SimdAttentionKernel {
                         float[] pr = p[r];
                         corr[r] = 1f;
                         if (n > 0) {
-                            scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0,
-                                    pr);
+                            if (grouped) {
+                                addMask(pr, n, mask, mBase + i * g.maskRow(), g.maskCol(), k0);
+                            } else {
+                                scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(),
+                                        k0, pr);
+                            }
                             float bmax = Float.NEGATIVE_INFINITY;
                             for (int j = 0; j < n; j++) {
                                 bmax = Math.max(bmax, pr[j]);
@@ -284,14 +357,25 @@ final class SimdAttentionKernel {
             for (int i0 = iStart; i0 < tq; i0 += GROUP) {
                 int rows = Math.min(GROUP, tq - i0);
                 int nMax = 0;
+                int nLast = Math.max(0, Math.min(k1, g.limit(i0 + rows - 1)) - k0);
+                boolean grouped = rows == GROUP && nLast > 0;
+                if (grouped) {
+                    scores4(q, qBase + i0 * d, d, kt, d, nLast, scale, p);
+                    scores4(gOut, oBase + i0 * dv, dv, vt, dv, nLast, 1f, ds);
+                }
                 for (int r = 0; r < rows; r++) {
                     int i = i0 + r;
                     int n = Math.max(0, Math.min(k1, g.limit(i)) - k0);
                     float[] pr = p[r], dr = ds[r];
                     if (n > 0) {
-                        scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0, pr);
+                        if (grouped) {
+                            addMask(pr, n, mask, mBase + i * g.maskRow(), g.maskCol(), k0);
+                        } else {
+                            scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0,
+                                    pr);
+                            scores(gOut, oBase + i * dv, vt, dv, n, 1f, null, 0, 0, k0, dr);
+                        }
                         expRow(pr, n, lse[s * tq + i]);
-                        scores(gOut, oBase + i * dv, vt, dv, n, 1f, null, 0, 0, k0, dr);
                         float dii = di[i];
                         for (int j = 0; j < n; j++) {
                             dr[j] = pr[j] * (dr[j] - dii) * scale;
