@@ -356,7 +356,7 @@ final class SimdKernels extends ScalarKernels {
         int bound = S.loopBound(n);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            v.lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+            VectorMath.exp(v).intoArray(out, outOff + i);
         }
         return bound;
     }
@@ -365,7 +365,7 @@ final class SimdKernels extends ScalarKernels {
         int bound = S.loopBound(n);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            v.lanewise(VectorOperators.LOG).intoArray(out, outOff + i);
+            VectorMath.log(v).intoArray(out, outOff + i);
         }
         return bound;
     }
@@ -374,7 +374,7 @@ final class SimdKernels extends ScalarKernels {
         int bound = S.loopBound(n);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            v.lanewise(VectorOperators.TANH).intoArray(out, outOff + i);
+            VectorMath.tanh(v).intoArray(out, outOff + i);
         }
         return bound;
     }
@@ -428,7 +428,7 @@ final class SimdKernels extends ScalarKernels {
         int bound = S.loopBound(n);
         for (int i = 0; i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, outOff + i);
+            VectorMath.sigmoid(v).intoArray(out, outOff + i);
         }
         return bound;
     }
@@ -803,7 +803,7 @@ final class SimdKernels extends ScalarKernels {
             }
             FloatVector mv = FloatVector.broadcast(S, m);
             for (int i = 0; i < bound; i += L) {
-                FloatVector.fromArray(S, x, xo + i).sub(mv).lanewise(VectorOperators.EXP).intoArray(out, oo + i);
+                VectorMath.exp(FloatVector.fromArray(S, x, xo + i).sub(mv)).intoArray(out, oo + i);
             }
             for (int i = bound; i < cols; i++) {
                 out[oo + i] = (float) Math.exp(x[xo + i] - m);
@@ -848,7 +848,7 @@ final class SimdKernels extends ScalarKernels {
                 float s = sum(g, go, cols);
                 FloatVector sv = FloatVector.broadcast(S, s);
                 for (int i = 0; i < bound; i += L) {
-                    FloatVector e = FloatVector.fromArray(S, y, yo + i).lanewise(VectorOperators.EXP);
+                    FloatVector e = VectorMath.exp(FloatVector.fromArray(S, y, yo + i));
                     FloatVector.fromArray(S, g, go + i).sub(e.mul(sv)).intoArray(out, oo + i);
                 }
                 for (int i = bound; i < cols; i++) {

@@ -1,0 +1,161 @@
+package dev.vgrad.core.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.Test;
+
+/**
+ * VectorMath's exp, log, tanh and sigmoid: within 2 ulp of the double-precision library over dense sweeps of
+ * their domains, exact on special values, and the same bits from the first (interpreted) call to the last
+ * (compiled) one, the law that lanewise(EXP) broke (docs/SEMANTICS.md §12).
+ */
+class VectorMathTest {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private static float[] apply(UnaryOperator<FloatVector> f, float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i + L <= x.length; i += L) {
+            f.apply(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        }
+        return out;
+    }
+
+    /** Every k-th float bit pattern between lo and hi (same sign), padded to whole vectors. */
+    private static float[] sweep(float lo, float hi, int k) {
+        int a = Float.floatToIntBits(lo);
+        int b = Float.floatToIntBits(hi);
+        int from = Math.min(a, b);
+        int to = Math.max(a, b);
+        int n = (to - from) / k + 1;
+        float[] x = new float[(n + L - 1) / L * L];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = Float.intBitsToFloat(from + Math.min(i, n - 1) * k);
+        }
+        return x;
+    }
+
+    private static void within(UnaryOperator<FloatVector> f, DoubleUnaryOperator ref, float[] x, int ulps, String what) {
+        float[] got = apply(f, x);
+        for (int i = 0; i < x.length; i++) {
+            float want = (float) ref.applyAsDouble(x[i]);
+            float tol = ulps * Math.max(Math.ulp(want), Float.MIN_VALUE);
+            boolean ok = Float.compare(want, got[i]) == 0 || Math.abs(want - got[i]) <= tol;
+            if (!ok) {
+                throw new AssertionError(what + "(" + x[i] + ") = " + got[i] + ", library gives " + want);
+            }
+        }
+    }
+
+    @Test
+    void expWithinTwoUlpAcrossItsRange() {
+        within(VectorMath::exp, Math::exp, sweep(-0f, -104f, 97), 2, "exp");
+        within(VectorMath::exp, Math::exp, sweep(0f, 89f, 97), 2, "exp");
+    }
+
+    @Test
+    void logWithinTwoUlpAcrossItsRange() {
+        within(VectorMath::log, Math::log, sweep(Float.MIN_VALUE, Float.MAX_VALUE, 1013), 2, "log");
+        within(VectorMath::log, Math::log, sweep(0.5f, 2f, 31), 2, "log");
+    }
+
+    @Test
+    void tanhAndSigmoidWithinTwoUlp() {
+        within(VectorMath::tanh, Math::tanh, sweep(0f, 12f, 101), 2, "tanh");
+        within(VectorMath::tanh, Math::tanh, sweep(-0f, -12f, 101), 2, "tanh");
+        DoubleUnaryOperator sig = v -> 1 / (1 + Math.exp(-v));
+        within(VectorMath::sigmoid, sig, sweep(0f, 90f, 101), 2, "sigmoid");
+        within(VectorMath::sigmoid, sig, sweep(-0f, -87f, 101), 2, "sigmoid");
+    }
+
+    @Test
+    void specialValues() {
+        float[] x = new float[L];
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 88.8f, -103.5f,
+            Float.MIN_VALUE, -1f, 1e-30f};
+        for (int s = 0; s < specials.length; s += L) {
+            int m = Math.min(L, specials.length - s);
+            System.arraycopy(specials, s, x, 0, m);
+            for (int i = m; i < L; i++) {
+                x[i] = 1f;
+            }
+            float[] e = apply(VectorMath::exp, x);
+            float[] lg = apply(VectorMath::log, x);
+            float[] th = apply(VectorMath::tanh, x);
+            for (int i = 0; i < L; i++) {
+                special((float) Math.exp(x[i]), e[i], "exp", x[i]);
+                special((float) Math.log(x[i]), lg[i], "log", x[i]);
+                special((float) Math.tanh(x[i]), th[i], "tanh", x[i]);
+            }
+        }
+    }
+
+    /** NaN, infinities and zeros (with their sign) exactly; finite non-zero results within 2 ulp. */
+    private static void special(float want, float got, String op, float x) {
+        if (Float.isNaN(want) || Float.isInfinite(want) || want == 0f) {
+            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got), op + "(" + x + ")");
+        } else {
+            assertEquals(want, got, 2 * Math.max(Math.ulp(want), Float.MIN_VALUE), op + "(" + x + ")");
+        }
+    }
+
+    @Test
+    void sameBitsColdAndWarmAndInAnyLane() {
+        Random r = new Random(11);
+        float[] x = new float[64 * L];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextDouble() * 40 - 20);
+        }
+        float[] e0 = apply(VectorMath::exp, x);
+        float[] t0 = apply(VectorMath::tanh, x);
+        float[] l0 = apply(VectorMath::log, x);
+        // enough calls for C2 to compile the loops; equality holds whether or not it did, which is the point
+        for (int k = 0; k < 3000; k++) {
+            apply(VectorMath::exp, x);
+            apply(VectorMath::tanh, x);
+            apply(VectorMath::log, x);
+        }
+        float[] shifted = new float[x.length];
+        System.arraycopy(x, 1, shifted, 0, x.length - 1);
+        float[] e1 = apply(VectorMath::exp, x);
+        float[] es = apply(VectorMath::exp, shifted);
+        float[] t1 = apply(VectorMath::tanh, x);
+        float[] l1 = apply(VectorMath::log, x);
+        for (int i = 0; i < x.length; i++) {
+            assertEquals(Float.floatToIntBits(e0[i]), Float.floatToIntBits(e1[i]), "exp cold vs warm at " + x[i]);
+            assertEquals(Float.floatToIntBits(t0[i]), Float.floatToIntBits(t1[i]), "tanh cold vs warm at " + x[i]);
+            assertEquals(Float.floatToIntBits(l0[i]), Float.floatToIntBits(l1[i]), "log cold vs warm at " + x[i]);
+            if (i + 1 < x.length) {
+                assertEquals(Float.floatToIntBits(e1[i + 1]), Float.floatToIntBits(es[i]), "exp lane shift at " + x[i + 1]);
+            }
+        }
+    }
+
+    /** No kernel calls the Vector API's transcendental lanewise ops, whose bits change once C2 compiles them. */
+    @Test
+    void noKernelUsesJitDependentTranscendentals() throws java.io.IOException {
+        java.util.regex.Pattern banned = java.util.regex.Pattern.compile(
+                "VectorOperators\\.(EXP|EXPM1|LOG|LOG1P|LOG10|TANH|SINH|COSH|SIN|COS|TAN|ASIN|ACOS|ATAN|ATAN2|POW|HYPOT|CBRT)\\b");
+        java.nio.file.Path root = java.nio.file.Path.of("src/main/java");
+        assertTrue(java.nio.file.Files.isDirectory(root), "run from the core module: " + root.toAbsolutePath());
+        java.util.List<String> offenders = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.filter(q -> q.toString().endsWith(".java"))::iterator) {
+                String[] lines = java.nio.file.Files.readString(f).split("\n");
+                for (int i = 0; i < lines.length; i++) {
+                    String code = lines[i].replaceAll("^\\s*(\\*|//).*", "");
+                    if (banned.matcher(code).find()) {
+                        offenders.add(f + ":" + (i + 1) + ": " + lines[i].trim());
+                    }
+                }
+            }
+        }
+        assertTrue(offenders.isEmpty(), "use VectorMath instead (docs/SEMANTICS.md §12.3): " + offenders);
+    }
+}
