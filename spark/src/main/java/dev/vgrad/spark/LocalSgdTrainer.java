@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Local SGD (periodic parameter averaging, docs/SEMANTICS.md §23.4): {@code P} replicas start a round from the
+ * Local SGD (periodic parameter averaging, docs/SEMANTICS.md §23.5): {@code P} replicas start a round from the
  * same weights, each takes {@code K} optimizer steps on its own shard of each of {@code K} global batches, and the
  * driver then sets the weights to the replicas' mean, summed in replica order and divided by {@code P}.
  *

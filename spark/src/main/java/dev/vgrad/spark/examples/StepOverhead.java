@@ -23,7 +23,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * Per-step wall time of {@link DataParallelTrainer} against model size and global batch, on the in-process runner,
  * {@code local[2]} and a 2-worker standalone cluster on 127.0.0.1 (MLP {@code d -> h -> h -> 10}, SGD, 2 shards;
- * median of {@code --steps} steps after 5 warm-up steps). The difference to the in-process time is the
+ * median of {@code --steps} steps after 20 warm-up steps). The difference to the in-process time is the
  * distribution overhead (state encoding, broadcast, task launch, gradient collection). A benchmark: run it on an
  * idle machine only.
  *
@@ -79,7 +79,7 @@ public final class StepOverhead {
         DataParallelTrainer t = new DataParallelTrainer(f, F::crossEntropy, ps -> new SGD(ps, 0.01), runner, 2, 1);
         Generator g = new Generator(2);
         Batch batch = Batch.of(Tensor.randn(g, b, d), Tensor.randint(g, 0, 10, b));
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 20; i++) {
             t.step(batch);
         }
         double[] ms = new double[steps];
