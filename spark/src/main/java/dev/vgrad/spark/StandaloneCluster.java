@@ -179,6 +179,18 @@ public final class StandaloneCluster implements AutoCloseable {
         return out;
     }
 
+    /** The pids of every live process this cluster started: the Master, the Workers and their executors. */
+    public List<Long> pids() {
+        List<Long> out = new ArrayList<>();
+        for (Process p : processes) {
+            if (p.isAlive()) {
+                out.add(p.pid());
+            }
+            p.descendants().filter(ProcessHandle::isAlive).forEach(h -> out.add(h.pid()));
+        }
+        return out;
+    }
+
     /** Stops every executor, Worker and the Master started by this cluster, and waits for them to exit. */
     @Override
     public void close() {

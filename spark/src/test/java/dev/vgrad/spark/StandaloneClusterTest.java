@@ -44,18 +44,21 @@ class StandaloneClusterTest {
     @AfterAll
     static void stop() throws IOException {
         List<ProcessHandle> started = new ArrayList<>();
+        if (cluster != null) {
+            for (long pid : cluster.pids()) {
+                ProcessHandle.of(pid).ifPresent(started::add);
+            }
+        }
         try {
             if (sc != null) {
                 sc.stop();
             }
         } finally {
             if (cluster != null) {
-                for (long pid : cluster.executorPids()) {
-                    ProcessHandle.of(pid).ifPresent(started::add);
-                }
                 cluster.close();
             }
         }
+        assertTrue(started.size() >= 3, "expected at least the Master and 2 Workers, found pids " + started);
         for (ProcessHandle h : started) {
             assertFalse(h.isAlive(), "process " + h.pid() + " outlived StandaloneCluster.close()");
         }
