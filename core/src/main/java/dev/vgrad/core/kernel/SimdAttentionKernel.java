@@ -240,10 +240,7 @@ final class SimdAttentionKernel {
                                 scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(),
                                         k0, pr);
                             }
-                            float bmax = Float.NEGATIVE_INFINITY;
-                            for (int j = 0; j < n; j++) {
-                                bmax = Math.max(bmax, pr[j]);
-                            }
+                            float bmax = rowMax(pr, n);
                             float mNew = Math.max(m[rr], bmax);
                             if (mNew == Float.NEGATIVE_INFINITY) {
                                 n = 0; // every key so far masked: nothing to add
@@ -376,10 +373,7 @@ final class SimdAttentionKernel {
                             scores(gOut, oBase + i * dv, vt, dv, n, 1f, null, 0, 0, k0, dr);
                         }
                         expRow(pr, n, lse[s * tq + i]);
-                        float dii = di[i];
-                        for (int j = 0; j < n; j++) {
-                            dr[j] = pr[j] * (dr[j] - dii) * scale;
-                        }
+                        dsRow(pr, dr, n, di[i], scale);
                     }
                     // keys this row may not see contribute exactly nothing to the group sums below
                     Arrays.fill(pr, n, ROW, 0f);
@@ -412,6 +406,36 @@ final class SimdAttentionKernel {
         }
     }
 
+    /** max of sc[0..n) with Math.max semantics (NaN wins); max is exact, so the lane order cannot matter. */
+    private static float rowMax(float[] sc, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        int j = 0;
+        if (n >= L) {
+            FloatVector mv = FloatVector.fromArray(S, sc, 0);
+            for (j = L; j + L <= n; j += L) {
+                mv = mv.max(FloatVector.fromArray(S, sc, j));
+            }
+            m = mv.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
+        }
+        for (; j < n; j++) {
+            m = Math.max(m, sc[j]);
+        }
+        return m;
+    }
+
+    /** dr[j] = pr[j]·(dr[j] − dii)·scale for j &lt; n (lanes past n are cleared by the caller). */
+    private static void dsRow(float[] pr, float[] dr, int n, float dii, float scale) {
+        FloatVector dv = FloatVector.broadcast(S, dii);
+        FloatVector sv = FloatVector.broadcast(S, scale);
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector.fromArray(S, pr, j).mul(FloatVector.fromArray(S, dr, j).sub(dv)).mul(sv).intoArray(dr, j);
+        }
+        for (; j < n; j++) {
+            dr[j] = pr[j] * (dr[j] - dii) * scale;
+        }
+    }
+
     /** {@code y[c] += Σ_{j<n} w[j]·x[xOff + j·len + c]} for c &lt; len, the row held in registers across j. */
     private static void rowUpdate(float[] w, float[] x, int xOff, int len, int n, float[] y, int yOff) {
         int c = 0;
@@ -419,18 +443,14 @@ final class SimdAttentionKernel {
             FloatVector acc = FloatVector.fromArray(S, y, yOff + c);
             int o = xOff + c;
             for (int j = 0; j < n; j++, o += len) {
-                if (w[j] != 0f) {
-                    acc = FloatVector.broadcast(S, w[j]).fma(FloatVector.fromArray(S, x, o), acc);
-                }
+                acc = FloatVector.broadcast(S, w[j]).fma(FloatVector.fromArray(S, x, o), acc);
             }
             acc.intoArray(y, yOff + c);
         }
         for (; c < len; c++) {
             float acc = y[yOff + c];
             for (int j = 0; j < n; j++) {
-                if (w[j] != 0f) {
-                    acc = Math.fma(w[j], x[xOff + j * len + c], acc);
-                }
+                acc = Math.fma(w[j], x[xOff + j * len + c], acc);
             }
             y[yOff + c] = acc;
         }
