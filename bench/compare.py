@@ -49,6 +49,8 @@ RATIO_TARGETS = [
     ("mlp_step", 2, 1.5, "MLP Adam step, 2 threads"),
     ("cnn_step", 1, 1.0, "CNN step, 1 thread"),
     ("cnn_step", 2, 1.0, "CNN step, 2 threads"),
+    ("lstm_fwdbwd", 1, 1.0, "LSTM fwd+bwd (T 64, B 32, hidden 256), 1 thread"),
+    ("lstm_fwdbwd", 2, 1.0, "LSTM fwd+bwd (T 64, B 32, hidden 256), 2 threads"),
 ]
 # elementwise kernels vs the triad bandwidth measured in the same run (2 threads)
 BANDWIDTH_TARGETS = [("add_16m", 0.7), ("mul_16m", 0.7), ("relu_16m", 0.7),

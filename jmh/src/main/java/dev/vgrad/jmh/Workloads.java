@@ -77,6 +77,7 @@ public final class Workloads {
         ALL.put("mlp_step_core", Models::mlpStepCore);
         ALL.put("cnn_step", Models::cnnStep);
         ALL.put("adam_10m", Models::adam10m);
+        ALL.put("lstm_fwdbwd", Workloads::lstmFwdBwd);
     }
 
     /** All workload names, in report order. */
@@ -279,6 +280,27 @@ public final class Workloads {
                 y = (i & 1) == 0 ? y.mul(a) : y.add(b);
             }
             y.sum().backward();
+            return x.grad();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------ recurrent
+
+    /**
+     * {@code lstm_fwdbwd}: nn.LSTM(64, 256), one layer, input (T 64, B 32, 64) requiring grad; forward from zero
+     * states, then {@code output.sum().backward()} into the input and all four parameters (issue 17's LSTM
+     * kernel target: B 32, T 64, hidden 256). One step = one forward + backward.
+     */
+    static Workload lstmFwdBwd() {
+        Generator gen = new Generator(41);
+        dev.vgrad.nn.LSTM lstm = new dev.vgrad.nn.LSTM(64, 256, 1, true, false, 0.0, false, gen);
+        Tensor x = Tensor.randn(gen, 64, 32, 64).requiresGrad(true);
+        return of(1, "steps/s", () -> {
+            x.setGrad(null);
+            for (Tensor p : lstm.parameters()) {
+                p.setGrad(null);
+            }
+            lstm.forward(x).sum().backward();
             return x.grad();
         });
     }
