@@ -134,6 +134,9 @@ public abstract class RNNBase extends Module {
         if (batchFirst) {
             x = x.transpose(0, 1);
         }
+        if (x.size(0) == 0) {
+            throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN");
+        }
         int b = x.size(1);
         int ld = numLayers * numDirections();
         Tensor[] states = {h0, c0};

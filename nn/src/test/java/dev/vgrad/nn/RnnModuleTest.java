@@ -103,6 +103,7 @@ class RnnModuleTest {
                 () -> c.forward(Tensor.zeros(2, 5), Tensor.zeros(2, 3), Tensor.zeros(2, 3)));
         fails("GRUCell: Expected input to be 1-D or 2-D but received 3-D tensor",
                 () -> new GRUCell(5, 4).call(Tensor.zeros(1, 2, 5)));
+        fails("Expected sequence length to be larger than 0 in RNN", () -> new GRU(5, 4).call(Tensor.zeros(0, 2, 5)));
         fails("dropout should be a number in range [0, 1] representing the probability of an element being zeroed",
                 () -> new LSTM(2, 2, 2, true, false, 1.5, false));
     }
@@ -121,6 +122,18 @@ class RnnModuleTest {
         assertTrue(lstm.param("weight_hh_l0").grad() != null);
         assertEquals(List.of("0.weight_ih_l0", "0.weight_hh_l0", "0.bias_ih_l0", "0.bias_hh_l0", "1.weight",
                 "1.bias"), List.copyOf(s.stateDict().keySet()));
+    }
+
+    /** An empty batch gives empty outputs of the right shapes, as in PyTorch. */
+    @Test
+    void emptyBatchGivesEmptyOutputs() {
+        LSTM.Output o = new LSTM(3, 2, 2, true, false, 0.0, true).forward(Tensor.zeros(4, 0, 3), null, null);
+        assertArrayEquals(new int[] {4, 0, 4}, o.output().shape());
+        assertArrayEquals(new int[] {4, 0, 2}, o.cN().shape());
+        assertArrayEquals(new int[] {0, 2}, new GRUCell(3, 2).call(Tensor.zeros(0, 3)).shape());
+        Tensor x = Tensor.zeros(4, 0, 3).requiresGrad(true);
+        new GRU(3, 2).call(x).sum().backward();
+        assertArrayEquals(new int[] {4, 0, 3}, x.grad().shape());
     }
 
     /** The final states are the last step of each direction (step 0 for the reverse one), unbatched too. */
