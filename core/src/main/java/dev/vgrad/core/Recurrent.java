@@ -190,7 +190,7 @@ public final class Recurrent {
         }
     }
 
-    /** {@code c[cOff + r*ldc + j] += v[vOff + j]} for r < rows, j < n. */
+    /** {@code c[cOff + r*ldc + j] += v[vOff + j]} for every row r below rows and column j below n. */
     private static void addRows(Object c, int cOff, int ldc, int rows, int n, Tensor v) {
         if (v == null) {
             return;
