@@ -51,6 +51,8 @@ RATIO_TARGETS = [
     ("cnn_step", 2, 1.0, "CNN step, 2 threads"),
     ("attn_fwdbwd", 1, 1.0, "causal attention fwd+bwd B8 H4 T256 D64, 1 thread"),
     ("attn_fwdbwd", 2, 1.0, "causal attention fwd+bwd B8 H4 T256 D64, 2 threads"),
+    ("lstm_fwdbwd", 1, 1.0, "LSTM fwd+bwd (T 64, B 32, hidden 256), 1 thread"),
+    ("lstm_fwdbwd", 2, 1.0, "LSTM fwd+bwd (T 64, B 32, hidden 256), 2 threads"),
 ]
 # elementwise kernels vs the triad bandwidth measured in the same run (2 threads)
 BANDWIDTH_TARGETS = [("add_16m", 0.7), ("mul_16m", 0.7), ("relu_16m", 0.7),

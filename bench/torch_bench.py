@@ -268,6 +268,21 @@ def attn_fwdbwd(b=8, h=4, t=256, d=64):
 
 
 WORKLOADS["attn_fwdbwd"] = attn_fwdbwd
+def lstm_fwdbwd():
+    """Twin of Workloads.lstmFwdBwd: nn.LSTM(64, 256), input (64, 32, 64) with grad, output.sum().backward()."""
+    torch.manual_seed(41)
+    lstm = nn.LSTM(64, 256)
+    x = torch.randn(64, 32, 64, generator=_gen(41)).requires_grad_(True)
+
+    def run():
+        x.grad = None
+        lstm.zero_grad(set_to_none=True)
+        lstm(x)[0].sum().backward()
+        return x.grad
+    return W(1, "steps/s", run)
+
+
+WORKLOADS["lstm_fwdbwd"] = lstm_fwdbwd
 
 
 # ----------------------------------------------------------------------------------------------- harness

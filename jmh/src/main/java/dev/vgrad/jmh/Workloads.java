@@ -78,6 +78,7 @@ public final class Workloads {
         ALL.put("cnn_step", Models::cnnStep);
         ALL.put("adam_10m", Models::adam10m);
         ALL.put("attn_fwdbwd", Workloads::attention);
+        ALL.put("lstm_fwdbwd", Workloads::lstmFwdBwd);
     }
 
     /** All workload names, in report order. */
@@ -304,6 +305,27 @@ public final class Workloads {
             v.setGrad(null);
             dev.vgrad.core.AttentionOps.scaledDotProductAttention(q, k, v, null, true, null).backward(g);
             return v.grad();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------ recurrent
+
+    /**
+     * {@code lstm_fwdbwd}: nn.LSTM(64, 256), one layer, input (T 64, B 32, 64) requiring grad; forward from zero
+     * states, then {@code output.sum().backward()} into the input and all four parameters (issue 17's LSTM
+     * kernel target: B 32, T 64, hidden 256). One step = one forward + backward.
+     */
+    static Workload lstmFwdBwd() {
+        Generator gen = new Generator(41);
+        dev.vgrad.nn.LSTM lstm = new dev.vgrad.nn.LSTM(64, 256, 1, true, false, 0.0, false, gen);
+        Tensor x = Tensor.randn(gen, 64, 32, 64).requiresGrad(true);
+        return of(1, "steps/s", () -> {
+            x.setGrad(null);
+            for (Tensor p : lstm.parameters()) {
+                p.setGrad(null);
+            }
+            lstm.forward(x).sum().backward();
+            return x.grad();
         });
     }
 }

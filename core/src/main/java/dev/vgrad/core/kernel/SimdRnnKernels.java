@@ -1,0 +1,130 @@
+package dev.vgrad.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API loops of {@link RnnKernels}' float gate kernels: the same formulas, L hidden units per step with
+ * {@link VectorMath}'s sigmoid and tanh, each row from its own start (the tail of a row goes to the scalar row
+ * loop), so a row's bits depend on that row only. Only loaded when {@link KernelProvider#simdEnabled()}.
+ */
+final class SimdRnnKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private SimdRnnKernels() {}
+
+    private static FloatVector v(float[] a, int off) {
+        return FloatVector.fromArray(S, a, off);
+    }
+
+    static void lstmForward(int b, int h, float[] gates, int gOff, float[] cp, int cpOff, int cpLd, float[] y,
+                            int yOff, int yLd) {
+        int upper = S.loopBound(h);
+        for (int r = 0; r < b; r++) {
+            int g0 = gOff + r * 4 * h;
+            int c0 = cpOff + r * cpLd;
+            int y0 = yOff + r * yLd;
+            for (int j = 0; j < upper; j += L) {
+                FloatVector i = VectorMath.sigmoid(v(gates, g0 + j));
+                FloatVector f = VectorMath.sigmoid(v(gates, g0 + h + j));
+                FloatVector g = VectorMath.tanh(v(gates, g0 + 2 * h + j));
+                FloatVector o = VectorMath.sigmoid(v(gates, g0 + 3 * h + j));
+                FloatVector c = f.mul(v(cp, c0 + j)).add(i.mul(g));
+                i.intoArray(gates, g0 + j);
+                f.intoArray(gates, g0 + h + j);
+                g.intoArray(gates, g0 + 2 * h + j);
+                o.intoArray(gates, g0 + 3 * h + j);
+                c.intoArray(y, y0 + h + j);
+                o.mul(VectorMath.tanh(c)).intoArray(y, y0 + j);
+            }
+            RnnKernels.lstmForwardRow(upper, h, gates, g0, cp, c0, y, y0);
+        }
+    }
+
+    static void lstmBackward(int b, int h, float[] act, int aOff, float[] cp, int cpOff, int cpLd, float[] y,
+                             int yOff, int yLd, float[] gy, int gyOff, int gyLd, float[] dh, float[] dc, float[] dg,
+                             int dgOff) {
+        int upper = S.loopBound(h);
+        for (int r = 0; r < b; r++) {
+            int a0 = aOff + r * 4 * h;
+            int c0 = cpOff + r * cpLd;
+            int y0 = yOff + r * yLd;
+            int gy0 = gyOff + r * gyLd;
+            int d0 = r * h;
+            int dg0 = dgOff + r * 4 * h;
+            for (int j = 0; j < upper; j += L) {
+                FloatVector i = v(act, a0 + j);
+                FloatVector f = v(act, a0 + h + j);
+                FloatVector g = v(act, a0 + 2 * h + j);
+                FloatVector o = v(act, a0 + 3 * h + j);
+                FloatVector tc = VectorMath.tanh(v(y, y0 + h + j));
+                FloatVector gh = v(gy, gy0 + j).add(v(dh, d0 + j));
+                FloatVector gc = v(gy, gy0 + h + j).add(v(dc, d0 + j))
+                        .add(gh.mul(o).mul(tc.mul(tc).neg().add(1f)));
+                gc.mul(g).mul(i).mul(i.neg().add(1f)).intoArray(dg, dg0 + j);
+                gc.mul(v(cp, c0 + j)).mul(f).mul(f.neg().add(1f)).intoArray(dg, dg0 + h + j);
+                gc.mul(i).mul(g.mul(g).neg().add(1f)).intoArray(dg, dg0 + 2 * h + j);
+                gh.mul(tc).mul(o).mul(o.neg().add(1f)).intoArray(dg, dg0 + 3 * h + j);
+                gc.mul(f).intoArray(dc, d0 + j);
+            }
+            RnnKernels.lstmBackwardRow(upper, h, act, a0, cp, c0, y, y0, gy, gy0, dh, dc, d0, dg, dg0);
+        }
+    }
+
+    static void gruForward(int b, int h, float[] act, int aOff, float[] hh, float[] bhh, float[] hp, int hpOff,
+                           int hpLd, float[] y, int yOff, int yLd) {
+        int upper = S.loopBound(h);
+        FloatVector zero = FloatVector.zero(S);
+        for (int r = 0; r < b; r++) {
+            int a0 = aOff + r * 4 * h;
+            int h0 = r * 3 * h;
+            int p0 = hpOff + r * hpLd;
+            int y0 = yOff + r * yLd;
+            for (int j = 0; j < upper; j += L) {
+                FloatVector hr = v(hh, h0 + j).add(bhh == null ? zero : v(bhh, j));
+                FloatVector hz = v(hh, h0 + h + j).add(bhh == null ? zero : v(bhh, h + j));
+                FloatVector hn = v(hh, h0 + 2 * h + j).add(bhh == null ? zero : v(bhh, 2 * h + j));
+                FloatVector rr = VectorMath.sigmoid(v(act, a0 + j).add(hr));
+                FloatVector z = VectorMath.sigmoid(v(act, a0 + h + j).add(hz));
+                FloatVector n = VectorMath.tanh(v(act, a0 + 2 * h + j).add(rr.mul(hn)));
+                rr.intoArray(act, a0 + j);
+                z.intoArray(act, a0 + h + j);
+                n.intoArray(act, a0 + 2 * h + j);
+                hn.intoArray(act, a0 + 3 * h + j);
+                v(hp, p0 + j).sub(n).mul(z).add(n).intoArray(y, y0 + j);
+            }
+            RnnKernels.gruForwardRow(upper, h, act, a0, hh, h0, bhh, hp, p0, y, y0);
+        }
+    }
+
+    static void gruBackward(int b, int h, float[] act, int aOff, float[] hp, int hpOff, int hpLd, float[] gy,
+                            int gyOff, int gyLd, float[] dh, float[] dgi, float[] dgh, int dOff) {
+        int upper = S.loopBound(h);
+        for (int r = 0; r < b; r++) {
+            int a0 = aOff + r * 4 * h;
+            int p0 = hpOff + r * hpLd;
+            int gy0 = gyOff + r * gyLd;
+            int d0 = r * h;
+            int o0 = dOff + r * 3 * h;
+            for (int j = 0; j < upper; j += L) {
+                FloatVector rr = v(act, a0 + j);
+                FloatVector z = v(act, a0 + h + j);
+                FloatVector n = v(act, a0 + 2 * h + j);
+                FloatVector hn = v(act, a0 + 3 * h + j);
+                FloatVector g = v(gy, gy0 + j).add(v(dh, d0 + j));
+                FloatVector an = g.mul(z.neg().add(1f)).mul(n.mul(n).neg().add(1f));
+                FloatVector ar = an.mul(hn).mul(rr).mul(rr.neg().add(1f));
+                FloatVector az = g.mul(v(hp, p0 + j).sub(n)).mul(z).mul(z.neg().add(1f));
+                ar.intoArray(dgi, o0 + j);
+                az.intoArray(dgi, o0 + h + j);
+                an.intoArray(dgi, o0 + 2 * h + j);
+                ar.intoArray(dgh, o0 + j);
+                az.intoArray(dgh, o0 + h + j);
+                an.mul(rr).intoArray(dgh, o0 + 2 * h + j);
+                g.mul(z).intoArray(dh, d0 + j);
+            }
+            RnnKernels.gruBackwardRow(upper, h, act, a0, hp, p0, gy, gy0, dh, d0, dgi, dgh, o0);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.Generator;
+import dev.vgrad.core.Tensor;
+
+/**
+ * Multi-layer long short-term memory ({@code nn.LSTM}, docs/SEMANTICS.md §22). Per step, with gates i,f,g,o:
+ * <pre>
+ * i = σ(W_ii x + b_ii + W_hi h + b_hi)    f = σ(W_if x + b_if + W_hf h + b_hf)
+ * g = tanh(W_ig x + b_ig + W_hg h + b_hg) o = σ(W_io x + b_io + W_ho h + b_ho)
+ * c' = f ⊙ c + i ⊙ g                      h' = o ⊙ tanh(c')
+ * </pre>
+ * Input {@code (T, B, input_size)} ({@code (B, T, input_size)} when {@code batch_first}) or unbatched
+ * {@code (T, input_size)}; output {@code (T, B, D·H)} (D = 2 when bidirectional, the reverse direction's states in
+ * the last H columns); {@code h_n}, {@code c_n} {@code (num_layers·D, B, H)}. Parameters as in {@link RNNBase}.
+ * No {@code proj_size}.
+ */
+public class LSTM extends RNNBase {
+    /** {@code output, (h_n, c_n)} of PyTorch's LSTM. */
+    public record Output(Tensor output, Tensor hN, Tensor cN) {}
+
+    /** One layer, bias, sequence-first, no dropout, one direction. */
+    public LSTM(int inputSize, int hiddenSize) {
+        this(inputSize, hiddenSize, 1, true, false, 0.0, false, Generator.defaultGenerator());
+    }
+
+    /** All of PyTorch's options but {@code proj_size}, initialised from the default generator. */
+    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                boolean bidirectional) {
+        this(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional,
+                Generator.defaultGenerator());
+    }
+
+    /** As above, initialised from {@code gen}. */
+    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                boolean bidirectional, Generator gen) {
+        super("LSTM", 4, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, gen);
+    }
+
+    /**
+     * {@code lstm(input, (h0, c0))}: the output sequence and the final states. {@code h0} and {@code c0} are both
+     * given or both null (zeros). Calling this directly skips module hooks, as {@code module.forward} does.
+     */
+    public Output forward(Tensor input, Tensor h0, Tensor c0) {
+        if ((h0 == null) != (c0 == null)) {
+            throw new IllegalArgumentException("LSTM: h0 and c0 must both be given or both be null");
+        }
+        Tensor[] r = run(input, h0, c0);
+        return new Output(r[0], r[1], r[2]);
+    }
+}

@@ -1,0 +1,226 @@
+package dev.vgrad.nn;
+
+import dev.vgrad.core.Generator;
+import dev.vgrad.core.Recurrent;
+import dev.vgrad.core.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@link LSTM} and {@link GRU} share ({@code nn.RNNBase}, docs/SEMANTICS.md §22): the parameters in
+ * PyTorch's names, order and layouts ({@code weight_ih_l{k}[_reverse]} of shape {@code (G·H, in)},
+ * {@code weight_hh_l{k}[_reverse]} {@code (G·H, H)}, {@code bias_ih_l{k}[_reverse]}, {@code bias_hh_l{k}[_reverse]}
+ * {@code (G·H)}, gates i,f,g,o for LSTM and r,z,n for GRU, layer by layer and forward direction first), so a
+ * PyTorch state dict loads as is; the init law U(−1/√H, 1/√H) over every parameter in that order; the input and
+ * state checks with PyTorch's messages; and the stacking of layers and directions, each direction one fused node
+ * of {@link Recurrent}. Dropout with probability {@code dropout} is applied to the output of every layer but the
+ * last, in training mode only.
+ *
+ * <p>{@link #forward(Tensor)} returns the output sequence only, so the layer can sit in a {@link Sequential} (and
+ * {@link Module#call} runs its hooks); the subclasses' {@code forward(input, states…)} return the output and the
+ * final states as a record.
+ */
+public abstract class RNNBase extends Module {
+    private final String mode;
+    private final int gates;
+    private final int inputSize;
+    private final int hiddenSize;
+    private final int numLayers;
+    private final boolean bias;
+    private final boolean batchFirst;
+    private final double dropout;
+    private final boolean bidirectional;
+
+    RNNBase(String mode, int gates, int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
+            double dropout, boolean bidirectional, Generator gen) {
+        Check.nonNull(mode, "generator", gen);
+        if (!(dropout >= 0 && dropout <= 1)) {
+            throw new IllegalArgumentException("dropout should be a number in range [0, 1] representing the "
+                    + "probability of an element being zeroed");
+        }
+        if (inputSize < 0 || hiddenSize <= 0 || numLayers <= 0) {
+            throw new IllegalArgumentException(mode + ": input_size must be non-negative, hidden_size and "
+                    + "num_layers positive, got input_size=" + inputSize + ", hidden_size=" + hiddenSize
+                    + ", num_layers=" + numLayers);
+        }
+        this.mode = mode;
+        this.gates = gates;
+        this.inputSize = inputSize;
+        this.hiddenSize = hiddenSize;
+        this.numLayers = numLayers;
+        this.bias = bias;
+        this.batchFirst = batchFirst;
+        this.dropout = dropout;
+        this.bidirectional = bidirectional;
+        int dirs = numDirections();
+        for (int layer = 0; layer < numLayers; layer++) {
+            for (int d = 0; d < dirs; d++) {
+                int in = layer == 0 ? inputSize : hiddenSize * dirs;
+                String sfx = suffix(layer, d);
+                registerParameter("weight_ih" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize, in)));
+                registerParameter("weight_hh" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize, hiddenSize)));
+                if (bias) {
+                    registerParameter("bias_ih" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize)));
+                    registerParameter("bias_hh" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize)));
+                }
+            }
+        }
+        resetParameters(gen);
+    }
+
+    private static String suffix(int layer, int direction) {
+        return "_l" + layer + (direction == 1 ? "_reverse" : "");
+    }
+
+    /** Re-draws every parameter from U(−1/√hidden_size, 1/√hidden_size), in registration order. */
+    public void resetParameters(Generator gen) {
+        double stdv = 1.0 / Math.sqrt(hiddenSize);
+        for (Tensor p : parameters()) {
+            Init.uniform(p, -stdv, stdv, gen);
+        }
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    public int numLayers() {
+        return numLayers;
+    }
+
+    public boolean batchFirst() {
+        return batchFirst;
+    }
+
+    public boolean bidirectional() {
+        return bidirectional;
+    }
+
+    public double dropout() {
+        return dropout;
+    }
+
+    final int numDirections() {
+        return bidirectional ? 2 : 1;
+    }
+
+    /** The output sequence only (the final states are dropped), zero initial states. */
+    @Override
+    public Tensor forward(Tensor input) {
+        return run(input, null, null)[0];
+    }
+
+    /**
+     * Runs every layer and direction. {@code h0}/{@code c0} are {@code (L·D, B, H)} (or {@code (L·D, H)} for an
+     * unbatched input), null for zeros; c0 only for LSTM. Returns {output, h_n, c_n (LSTM) or null}.
+     */
+    final Tensor[] run(Tensor input, Tensor h0, Tensor c0) {
+        Check.nonNull(mode + ".forward", "input", input);
+        int dim = input.dim();
+        if (dim != 2 && dim != 3) {
+            throw new IllegalArgumentException(mode + ": Expected input to be 2-D or 3-D but received " + dim
+                    + "-D tensor");
+        }
+        boolean batched = dim == 3;
+        if (input.size(-1) != inputSize) {
+            throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected " + inputSize
+                    + ", got " + input.size(-1));
+        }
+        Tensor x = batched ? input : input.unsqueeze(batchFirst ? 0 : 1);
+        if (batchFirst) {
+            x = x.transpose(0, 1);
+        }
+        if (x.size(0) == 0) {
+            throw new IllegalArgumentException("Expected sequence length to be larger than 0 in RNN");
+        }
+        int b = x.size(1);
+        int ld = numLayers * numDirections();
+        Tensor[] states = {h0, c0};
+        for (int k = 0; k < 2; k++) {
+            Tensor s = states[k];
+            if (s == null) {
+                states[k] = Tensor.zeros(x.dtype(), ld, b, hiddenSize);
+                continue;
+            }
+            if (s.dim() != (batched ? 3 : 2)) {
+                throw new IllegalArgumentException(batched
+                        ? "For batched 3-D input, hx should also be 3-D but got " + s.dim() + "-D tensor"
+                        : "For unbatched 2-D input, hx should also be 2-D but got " + s.dim() + "-D tensor");
+            }
+            Tensor s3 = batched ? s : s.unsqueeze(1);
+            if (s3.size(0) != ld || s3.size(1) != b || s3.size(2) != hiddenSize) {
+                String what = gates == 4 ? "hidden[" + k + "] size" : "hidden size";
+                throw new IllegalArgumentException("Expected " + what + " (" + ld + ", " + b + ", " + hiddenSize
+                        + "), got " + java.util.Arrays.toString(s3.shape()));
+            }
+            states[k] = s3;
+        }
+        boolean lstm = gates == 4;
+        int dirs = numDirections();
+        int h = hiddenSize;
+        List<Tensor> hn = new ArrayList<>();
+        List<Tensor> cn = new ArrayList<>();
+        for (int layer = 0; layer < numLayers; layer++) {
+            if (layer > 0) {
+                x = F.dropout(x, dropout, training);
+            }
+            List<Tensor> outs = new ArrayList<>(dirs);
+            for (int d = 0; d < dirs; d++) {
+                String sfx = suffix(layer, d);
+                int idx = layer * dirs + d;
+                boolean rev = d == 1;
+                Tensor wIh = param("weight_ih" + sfx);
+                Tensor wHh = param("weight_hh" + sfx);
+                Tensor bIh = bias ? param("bias_ih" + sfx) : null;
+                Tensor bHh = bias ? param("bias_hh" + sfx) : null;
+                Tensor hi = states[0].select(0, idx);
+                int last = rev ? 0 : x.size(0) - 1;
+                if (lstm) {
+                    Tensor y = Recurrent.lstmLayer(x, hi, states[1].select(0, idx), wIh, wHh, bIh, bHh, rev);
+                    outs.add(y.narrow(2, 0, h));
+                    hn.add(y.select(0, last).narrow(1, 0, h));
+                    cn.add(y.select(0, last).narrow(1, h, h));
+                } else {
+                    Tensor y = Recurrent.gruLayer(x, hi, wIh, wHh, bIh, bHh, rev);
+                    outs.add(y);
+                    hn.add(y.select(0, last));
+                }
+            }
+            x = dirs == 1 ? outs.get(0) : Tensor.cat(outs, 2);
+        }
+        Tensor out = batchFirst ? x.transpose(0, 1) : x;
+        Tensor hN = Tensor.stack(hn, 0);
+        Tensor cN = lstm ? Tensor.stack(cn, 0) : null;
+        if (!batched) {
+            out = out.squeeze(batchFirst ? 0 : 1);
+            hN = hN.squeeze(1);
+            cN = cN == null ? null : cN.squeeze(1);
+        }
+        return new Tensor[] {out, hN, cN};
+    }
+
+    @Override
+    public String extraRepr() {
+        StringBuilder s = new StringBuilder().append(inputSize).append(", ").append(hiddenSize);
+        if (numLayers != 1) {
+            s.append(", num_layers=").append(numLayers);
+        }
+        if (!bias) {
+            s.append(", bias=False");
+        }
+        if (batchFirst) {
+            s.append(", batch_first=True");
+        }
+        if (dropout != 0) {
+            s.append(", dropout=").append(Py.repr(dropout));
+        }
+        if (bidirectional) {
+            s.append(", bidirectional=True");
+        }
+        return s.toString();
+    }
+}
