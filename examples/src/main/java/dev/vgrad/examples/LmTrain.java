@@ -519,7 +519,15 @@ public final class LmTrain implements Callable<Integer> {
 
     /** As {@link #execute(String...)}, printing to {@code out}. */
     public static int execute(PrintStream out, String... args) {
+        return execute(out, System.err, args);
+    }
+
+    /** As {@link #execute(String...)}, printing the log to {@code out} and errors and usage to {@code err}. */
+    static int execute(PrintStream out, PrintStream err, String... args) {
         CommandLine cl = new CommandLine(new LmTrain(out));
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as with argparse
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
                 commandLine.getErr().println("error: " + ex.getMessage());
