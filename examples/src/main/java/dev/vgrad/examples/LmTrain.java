@@ -101,6 +101,9 @@ public final class LmTrain implements Callable<Integer> {
         @Option(names = "--checkpoint", description = "Checkpoint file, written at every report.")
         Path checkpoint;
 
+        @Option(names = "--plot", description = "PNG of loss and learning rate against steps, redrawn at every report.")
+        Path plot;
+
         @Option(names = "--resume", description = "Continue the run saved in --checkpoint.")
         boolean resume;
 
@@ -191,15 +194,16 @@ public final class LmTrain implements Callable<Integer> {
 
     // ------------------------------------------------------------------ training
 
-    /** One report: mean training loss since the last one, validation loss. */
-    record Report(int step, double trainLoss, double valLoss) {
+    /** One report: mean training loss since the last one, validation loss, learning rate after the step. */
+    record Report(int step, double trainLoss, double valLoss, double lr) {
         String csv() {
-            return step + ":" + trainLoss + ":" + valLoss;
+            return step + ":" + trainLoss + ":" + valLoss + ":" + lr;
         }
 
         static Report parse(String s) {
             String[] f = s.split(":");
-            return new Report(Integer.parseInt(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]));
+            return new Report(Integer.parseInt(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]),
+                    Double.parseDouble(f[3]));
         }
     }
 
@@ -317,11 +321,14 @@ public final class LmTrain implements Callable<Integer> {
                 bar.clear();
                 if (report) {
                     Report r = new Report(step + 1, lossSum / lossCount, evaluate(model, data.val(), batch, block,
-                            evalBatches));
+                            evalBatches), sched.getLastLr()[0]);
                     reports.add(r);
                     double tokPerSec = trainTokens / (trainNanos / 1e9);
-                    out.println(line(r, steps) + String.format(Locale.ROOT, "  | lr %.3e  %.0f tok/s",
-                            sched.getLastLr()[0], tokPerSec));
+                    out.println(line(r, steps) + String.format(Locale.ROOT, "  | lr %.3e  %.0f tok/s", r.lr(),
+                            tokPerSec));
+                    if (o.plot != null) {
+                        plot(o.plot, spec.get("model"), reports);
+                    }
                     totalNanos += trainNanos;
                     totalTokens += trainTokens;
                     trainNanos = 0;
@@ -348,6 +355,18 @@ public final class LmTrain implements Callable<Integer> {
         }
         lastResult = new Result(List.copyOf(reports), model);
         return 0;
+    }
+
+    private static void plot(Path file, String model, List<Report> reports) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            LmChart.write(file, "vgrad " + model + " on the King James Bible", reports);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write plot " + file + ": " + e.getMessage(), e);
+        }
     }
 
     private static String line(Report r, int steps) {

@@ -75,20 +75,22 @@ class LmTrainTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt", "lstm"})
-    void resumeIsBitIdenticalToAnUninterruptedRun(String model) {
+    void resumeIsBitIdenticalToAnUninterruptedRun(String model) throws java.io.IOException {
         Run straight = ok(tiny(model));
         Map<String, Tensor> want = state();
         List<LmTrain.Report> wantReports = LmTrain.lastResult.reports();
         assertEquals(3, wantReports.size());
 
         Path ckpt = tmp.resolve(model + ".ckpt");
+        Path plot = tmp.resolve(model + ".png");
         // interrupted after step 4 of 6, then resumed from the checkpoint in a fresh model and optimizer
         ok(tiny(model, "--checkpoint", ckpt.toString(), "--stop-after", "4"));
-        Run resumed = ok(tiny(model, "--checkpoint", ckpt.toString(), "--resume"));
+        Run resumed = ok(tiny(model, "--checkpoint", ckpt.toString(), "--resume", "--plot", plot.toString()));
         assertTrue(resumed.out().contains("resumed from " + ckpt + " after step 4"), resumed.out());
         assertBitIdentical(want, state());
         assertEquals(wantReports, LmTrain.lastResult.reports());
         assertEquals(reportLines(straight.out()), reportLines(resumed.out()));
+        assertTrue(PngChecks.distinctColours(PngChecks.decodeChart(plot)) >= PngChecks.MIN_COLOURS, "plot drawn");
         // and training did something: the validation loss (fixed batches) fell from the first report to the last
         assertTrue(wantReports.get(2).valLoss() < wantReports.get(0).valLoss(), wantReports.toString());
     }
