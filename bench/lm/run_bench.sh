@@ -8,6 +8,7 @@
 #   /usr/bin/python3 bench/lm/lm_data.py prepare    # once: the whole KJV in ~/.cache/vgrad/kjv.txt (else Genesis)
 #   sh bench/lm/run_bench.sh                        # gpt and lstm, 1 and 2 threads, 2000 steps (on an idle machine)
 #   STEPS=60 EVAL_EVERY=20 sh bench/lm/run_bench.sh # smoke run
+#   REPORT_ONLY=1 sh bench/lm/run_bench.sh          # rewrite results.md from the logs of the last run
 #
 # MODELS (default "gpt lstm"), THREADS (default "1 2"), STEPS (2000), EVAL_EVERY (200), ARGS (extra options for
 # both sides, e.g. "--batch-size 64"). PyTorch runs with tcmalloc preloaded (ALLOCATOR=tcmalloc, the default;
@@ -40,6 +41,9 @@ case $ALLOCATOR in
     *) echo "ALLOCATOR must be tcmalloc or glibc" >&2; exit 2 ;;
 esac
 
+if [ "${REPORT_ONLY:-0}" = 1 ]; then
+    . "$LOGS/run.env"
+else
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for m in $MODELS; do
     case $m in
@@ -62,6 +66,17 @@ for m in $MODELS; do
     done
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+cat > "$LOGS/run.env" <<ENV
+LOAD_BEFORE='$LOAD_BEFORE'
+LOAD_AFTER='$LOAD_AFTER'
+ALLOCATOR='$ALLOCATOR'
+STEPS='$STEPS'
+EVAL_EVERY='$EVAL_EVERY'
+MODELS='$MODELS'
+THREADS='$THREADS'
+ARGS='$ARGS'
+ENV
+fi
 
 /usr/bin/python3 - "$LOGS" "$BENCH/results.md" "$LOAD_BEFORE" "$LOAD_AFTER" "$ALLOCATOR" "$STEPS" "$EVAL_EVERY" \
     "$MODELS" "$THREADS" "$ARGS" "$("$JAVA" -version 2>&1 | head -1)" <<'PY'
@@ -92,7 +107,16 @@ L = ["# Language models: vgrad vs PyTorch", "",
      "differ (different random generators), so validation losses agree statistically, not bitwise.", "",
      f"- machine: {cpu}, {os.cpu_count()} cores; load average before {before}, after {after}",
      f"- vgrad: {jdk}; PyTorch {torch_v} with {alloc} malloc",
-     f"- steps {steps}, report every {every}, extra options: `{extra or '-'}`", ""]
+     f"- steps {steps}, report every {every}, extra options: `{extra or '-'}`",
+     f"- command: `STEPS={steps} EVAL_EVERY={every} MODELS='{models}' THREADS='{threads}'"
+     + (f" ARGS='{extra}'" if extra else "") + f" ALLOCATOR={alloc} sh bench/lm/run_bench.sh`", ""]
+load = max(float(before.split()[0]), float(after.split()[0]))
+if load > 0.5:
+    L += [f"**Taken under load** (1-minute load average {before.split()[0]} before, {after.split()[0]} after, on "
+          f"{os.cpu_count()} cores, shared with other jobs): these numbers show that the pipeline works, not how fast "
+          "either side is. Measure on an idle machine (check `uptime` first) with the default 2000 steps:",
+          "", "```sh", "mvn -q install -DskipTests && /usr/bin/python3 bench/lm/lm_data.py prepare && "
+          "sh bench/lm/run_bench.sh", "```", ""]
 L += ["| model | threads | vgrad tok/s (run) | torch tok/s (run) | ratio | vgrad tok/s (last interval) | torch tok/s (last interval) | ratio | vgrad val loss | torch val loss |",
       "|---|---|---|---|---|---|---|---|---|---|"]
 curves = []
