@@ -92,30 +92,36 @@ final class LstmLm extends Module {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor out = x;
+            // per-step inputs as a list: the backward of a view (narrow/select) builds a gradient of the whole
+            // tensor it views, so selecting step s from a [B, T, 4H] projection at every step would cost O(T²·4H);
+            // slicing the narrower input once, and handing each layer's outputs to the next as a list, keeps it
+            // to O(T²·in) for the first layer only
+            int t = x.size(1);
+            List<Tensor> steps = new ArrayList<>(t);
+            for (int s = 0; s < t; s++) {
+                steps.add(x.select(1, s));
+            }
             for (int l = 0; l < numLayers; l++) {
-                out = layer(out, param("weight_ih_l" + l), param("weight_hh_l" + l), param("bias_ih_l" + l),
+                steps = layer(steps, param("weight_ih_l" + l), param("weight_hh_l" + l), param("bias_ih_l" + l),
                         param("bias_hh_l" + l), hidden);
             }
-            return out;
+            return Tensor.stack(steps, 1);
         }
 
-        /** One layer over the whole sequence; the input projection is one GEMM for all time steps. */
-        static Tensor layer(Tensor x, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, int hidden) {
-            int b = x.size(0);
-            int t = x.size(1);
-            Tensor xw = F.linear(x, wIh, bIh);
+        /** One layer over the per-step inputs {@code [B, in]}; returns the per-step outputs h {@code [B, H]}. */
+        static List<Tensor> layer(List<Tensor> xs, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh, int hidden) {
+            int b = xs.get(0).size(0);
             Tensor h = Tensor.zeros(b, hidden);
             Tensor c = Tensor.zeros(b, hidden);
-            List<Tensor> outs = new ArrayList<>(t);
-            for (int s = 0; s < t; s++) {
-                Tensor gates = xw.select(1, s).add(F.linear(h, wHh, bHh));
+            List<Tensor> outs = new ArrayList<>(xs.size());
+            for (Tensor xt : xs) {
+                Tensor gates = F.linear(xt, wIh, bIh).add(F.linear(h, wHh, bHh));
                 List<Tensor> g = gates.split(hidden, 1);
                 c = g.get(1).sigmoid().mul(c).add(g.get(0).sigmoid().mul(g.get(2).tanh()));
                 h = g.get(3).sigmoid().mul(c.tanh());
                 outs.add(h);
             }
-            return Tensor.stack(outs, 1);
+            return outs;
         }
     }
 }
