@@ -97,7 +97,9 @@ def parse(path):
             final = (float(m[1]), int(m[2]), int(m[3]))
     return rows, final
 def head(path):
-    return open(path).readline().strip() if os.path.exists(path) else "(missing)"
+    if not os.path.exists(path):
+        return "(missing)"
+    return next((l.strip() for l in open(path) if l.startswith(("vgrad ", "torch "))), "(no header)")
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 torch_v = subprocess.run(["/usr/bin/python3", "-c", "import torch; print(torch.__version__)"],
                          capture_output=True, text=True).stdout.strip()
