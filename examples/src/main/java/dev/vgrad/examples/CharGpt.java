@@ -25,8 +25,8 @@ import java.util.Locale;
  * Init (nanoGPT's): every Linear and Embedding weight ~ N(0, 0.02), the residual projections ({@code c_proj})
  * ~ N(0, 0.02/√(2·n_layer)), biases 0, LayerNorm weight 1 and bias 0. No dropout.
  *
- * <p>The attention is {@link #attention}, one method with the signature of the coming fused
- * {@code F.scaledDotProductAttention(q, k, v, causal)} so the swap is a one-line change.
+ * <p>The attention is {@link #attention}: vgrad's fused {@code F.scaledDotProductAttention} (online softmax,
+ * the T×T matrix never built).
  */
 final class CharGpt extends Module {
     /** Model shape. */
@@ -113,26 +113,10 @@ final class CharGpt extends Module {
 
     /**
      * Scaled dot-product attention over {@code [B, H, T, D]} tensors: softmax(q·kᵀ/√D, masked to j ≤ i when
-     * {@code causal})·v. The shape and meaning of the coming fused {@code F.scaledDotProductAttention}.
+     * {@code causal})·v, by the fused kernel.
      */
     static Tensor attention(Tensor q, Tensor k, Tensor v, boolean causal) {
-        Tensor att = q.matmul(k.transpose(2, 3)).mul(1.0 / Math.sqrt(q.size(3)));
-        if (causal) {
-            att = att.maskedFill(futureMask(q.size(2)), Double.NEGATIVE_INFINITY);
-        }
-        return att.softmax(3).matmul(v);
-    }
-
-    private static volatile Tensor mask;
-
-    /** 1 above the diagonal of a T×T matrix (the future), cached for the last T used. */
-    private static Tensor futureMask(int t) {
-        Tensor m = mask;
-        if (m == null || m.size(0) != t) {
-            m = Tensor.ones(t, t).triu(1);
-            mask = m;
-        }
-        return m;
+        return F.scaledDotProductAttention(q, k, v, null, 0.0, causal, null);
     }
 
     /** A named container (nanoGPT's {@code transformer} ModuleDict); never called. */
