@@ -28,13 +28,16 @@ import java.util.regex.Pattern;
  * @param epochs the epoch lines in order
  * @param seconds each epoch's wall time in seconds (NaN for an epoch restored by {@code --resume})
  */
-record BenchLog(String framework, String program, List<Trainer.EpochResult> epochs, double[] seconds) {
+record BenchLog(String framework, String program, String augmentation, List<Trainer.EpochResult> epochs,
+        double[] seconds) {
     private static final Pattern HEADER = Pattern.compile(
             "(vgrad|torch \\S+) (\\S+) \\| data: .+ \\(\\d+ train, \\d+ test\\) \\| \\d+ parameters");
     private static final Pattern CONFIG = Pattern.compile(".+, batch \\d+, (\\d+) epochs, seed \\d+ \\| .+");
     private static final Pattern EPOCH = Pattern.compile("epoch +(\\d+)/(\\d+)  train loss (\\S+)  test loss (\\S+)"
-            + "  test acc (\\S+)  \\| (?:(\\S+) s  \\S+ img/s|\\(restored\\))");
+            + "  test acc (\\S+)  \\| (?:(\\S+) s  \\S+ img/s(?:  data wait \\S+ of step time)?|\\(restored\\))");
     private static final Pattern FINAL = Pattern.compile("final test accuracy (\\S+) after (\\d+) epochs.*");
+    /** The line {@code --augment} adds after the configuration (vgrad names its loader workers, PyTorch does not). */
+    private static final Pattern AUGMENTATION = Pattern.compile("augmentation: ([^|]+?)(?: \\| .*)?");
     private static final Pattern RESUMED = Pattern.compile("resumed from .+ after epoch \\d+");
 
     /** True for PyTorch's log, false for vgrad's. */
@@ -65,6 +68,7 @@ record BenchLog(String framework, String program, List<Trainer.EpochResult> epoc
         String program = null;
         int planned = -1;
         Double finalAcc = null;
+        String augmentation = null;
         List<Trainer.EpochResult> epochs = new ArrayList<>();
         List<Double> seconds = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -72,6 +76,10 @@ record BenchLog(String framework, String program, List<Trainer.EpochResult> epoc
             String where = name + ":" + (i + 1);
             Matcher m;
             if (line.isEmpty() || line.startsWith("WARNING:") || RESUMED.matcher(line).matches()) {
+                continue;
+            }
+            if ((m = AUGMENTATION.matcher(line)).matches()) {
+                augmentation = m.group(1);
                 continue;
             }
             if ((m = HEADER.matcher(line)).matches()) {
@@ -108,7 +116,7 @@ record BenchLog(String framework, String program, List<Trainer.EpochResult> epoc
             throw new IllegalArgumentException(name + ": final test accuracy " + finalAcc
                     + " differs from the last epoch's " + epochs.get(epochs.size() - 1).testAccuracy());
         }
-        return new BenchLog(framework, program, List.copyOf(epochs),
+        return new BenchLog(framework, program, augmentation, List.copyOf(epochs),
                 seconds.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

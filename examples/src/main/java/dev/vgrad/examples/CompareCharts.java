@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Stream;
 import org.knowm.xchart.XYChart;
@@ -92,10 +93,16 @@ public final class CompareCharts {
         }
         Charts.finish(loss, epochs);
         Charts.finish(acc, epochs);
-        String title = String.format(Locale.ROOT, "%s on Fashion-MNIST: vgrad vs PyTorch %s", vgrad.program(),
+        if (!Objects.equals(vgrad.augmentation(), torch.augmentation())) {
+            throw new IllegalArgumentException("CompareCharts: the two runs differ in augmentation: vgrad "
+                    + vgrad.augmentation() + ", PyTorch " + torch.augmentation());
+        }
+        String title = String.format(Locale.ROOT, "%s on Fashion-MNIST%s: vgrad vs PyTorch %s", vgrad.program(),
+                vgrad.augmentation() == null ? "" : " (augmented)",
                 torch.framework().substring("torch ".length()));
-        String subtitle = String.format(Locale.ROOT, "same model, hyper-parameters and seed;  final test accuracy "
-                + "vgrad %s, PyTorch %s;  mean epoch time vgrad %.1f s, PyTorch %.1f s", last(vgrad), last(torch),
+        String subtitle = String.format(Locale.ROOT, "same model, hyper-parameters%s;  final test accuracy "
+                + "vgrad %s, PyTorch %s;  mean epoch time vgrad %.1f s, PyTorch %.1f s",
+                vgrad.augmentation() == null ? " and seed" : ", seed and augmentation", last(vgrad), last(torch),
                 vgrad.meanSeconds(), torch.meanSeconds());
         Charts.writeSideBySide(file, title, subtitle, loss, acc);
     }

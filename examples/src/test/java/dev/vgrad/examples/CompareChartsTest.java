@@ -22,7 +22,7 @@ class CompareChartsTest {
     /** Tests run in the examples module's directory. */
     static final Path BENCH = Path.of("..", "bench", "fashion-mnist");
     static final Path LOGS = BENCH.resolve("logs");
-    static final List<String> PROGRAMS = List.of("cnn", "mlp", "resnet");
+    static final List<String> PROGRAMS = List.of("cnn", "mlp", "resnet", "resnet-aug");
 
     @TempDir
     Path tmp;
@@ -46,6 +46,7 @@ class CompareChartsTest {
             BenchLog log = BenchLog.parse(file.toString(), lines);
             String name = file.getFileName().toString();
             assertEquals(name.substring(0, name.indexOf('-')), log.program(), name);
+            assertEquals(name.contains("-aug-"), log.augmentation() != null, name);
             assertEquals(name.endsWith("-torch.log"), log.isTorch(), name);
 
             List<String[]> epochLines = new ArrayList<>();
@@ -57,8 +58,9 @@ class CompareChartsTest {
                     other++;
                 }
             }
-            // header, configuration, final line, and the JVM's incubator warning in vgrad's logs
-            assertEquals(log.isTorch() ? 3 : 4, other, name + ": lines other than epochs");
+            // header, configuration, final line, the JVM's incubator warning in vgrad's logs, the augmentation line
+            assertEquals((log.isTorch() ? 3 : 4) + (log.augmentation() != null ? 1 : 0), other,
+                    name + ": lines other than epochs");
             assertEquals(epochLines.size(), log.epochs().size(), name);
             for (int i = 0; i < epochLines.size(); i++) {
                 String[] f = epochLines.get(i);
@@ -67,7 +69,8 @@ class CompareChartsTest {
                 assertEquals(Double.parseDouble(f[4]), r.trainLoss(), 0, name + " epoch " + (i + 1));
                 assertEquals(Double.parseDouble(f[7]), r.testLoss(), 0, name + " epoch " + (i + 1));
                 assertEquals(Double.parseDouble(f[10]), r.testAccuracy(), 0, name + " epoch " + (i + 1));
-                assertEquals(Double.parseDouble(f[f.length - 4]), log.seconds()[i], 0, name + " epoch " + (i + 1));
+                int bar = List.of(f).indexOf("|");
+                assertEquals(Double.parseDouble(f[bar + 1]), log.seconds()[i], 0, name + " epoch " + (i + 1));
             }
         }
     }
