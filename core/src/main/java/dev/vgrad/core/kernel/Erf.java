@@ -21,6 +21,19 @@ final class Erf {
         return x > 0 ? 1 - r : r - 1;
     }
 
+    /** erfc x = 1 − erf x, without the cancellation of that difference for large x (relative accuracy kept). */
+    static double erfc(double x) {
+        if (Double.isNaN(x)) {
+            return x;
+        }
+        double ax = Math.abs(x);
+        if (ax < 0.5) {
+            return 1 - erf(x);
+        }
+        double r = ax < 4 ? erfcMid(ax) : erfcLarge(ax);
+        return x > 0 ? r : 2 - r;
+    }
+
     private static double erfcMid(double x) {
         double num = (((((((2.15311535474403846343e-8 * x + 5.64188496988670089180e-1) * x
                 + 8.88314979438837594118e0) * x + 6.61191906371416294775e1) * x

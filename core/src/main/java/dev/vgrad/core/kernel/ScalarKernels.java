@@ -80,7 +80,7 @@ public class ScalarKernels implements Kernels {
                     }
                 }
             }
-            case PER_ELEMENT -> {
+            case GELU, PER_ELEMENT -> {
                 // GELU, SILU, SOFTPLUS: the per-element cost (erf/exp) dwarfs the dispatch
                 for (int i = 0; i < n; i++) {
                     out[outOff + i] = op.apply(x[xOff + i], alpha);
@@ -117,7 +117,7 @@ public class ScalarKernels implements Kernels {
                     out[outOff + i] = x[xOff + i] > 0 ? g[gOff + i] : g[gOff + i] * alpha;
                 }
             }
-            case PER_ELEMENT -> {
+            case GELU, PER_ELEMENT -> {
                 for (int i = 0; i < n; i++) {
                     out[outOff + i] = op.grad(x[xOff + i], y[yOff + i], g[gOff + i], alpha);
                 }

@@ -330,6 +330,9 @@ final class SimdKernels extends ScalarKernels {
      * As in {@link #binary}, one loop per op: the Vector API intrinsifies a lanewise operator only when it is a
      * compile-time constant. RELU's blend keeps NaN (the comparison is false for NaN), like the scalar rule;
      * SIGMOID is 1/(1+e^-x), whose e^-x overflows to inf for large negative x and gives 0, as required.
+     * The loops built on {@link VectorMath} (within a few ulps of the scalar kernels, not bit-identical) run their
+     * tail as a masked vector, not through the scalar loop: otherwise an element's bits would depend on whether
+     * it falls in the tail, so on the batch size and on the thread split (docs/SEMANTICS.md §12.1, §12.3).
      */
     @Override
     public void unary(UnaryOp op, float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
@@ -344,6 +347,7 @@ final class SimdKernels extends ScalarKernels {
             case RELU -> uRelu(x, xOff, out, outOff, n, alpha);
             case LEAKY_RELU -> uLeakyRelu(x, xOff, out, outOff, n, alpha);
             case SIGMOID -> uSigmoid(x, xOff, out, outOff, n, alpha);
+            case GELU -> uGelu(x, xOff, out, outOff, n);
             // no vector form: reciprocal and pow keep the scalar loop's exact division/pow; the rest call erf/exp
             case RECIPROCAL, POW_SCALAR, PER_ELEMENT -> 0;
         };
@@ -353,30 +357,51 @@ final class SimdKernels extends ScalarKernels {
     }
 
     private static int uExp(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        int bound = S.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            VectorMath.exp(v).intoArray(out, outOff + i);
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            VectorMath.exp(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
         }
-        return bound;
+        if (i < n) { // masked, not scalar: an element's bits must not depend on its position (see unary)
+            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMath.exp(FloatVector.fromArray(S, x, xOff + i, m)).intoArray(out, outOff + i, m);
+        }
+        return n;
     }
 
     private static int uLog(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        int bound = S.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            VectorMath.log(v).intoArray(out, outOff + i);
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            VectorMath.log(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
         }
-        return bound;
+        if (i < n) { // masked, not scalar: an element's bits must not depend on its position (see unary)
+            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMath.log(FloatVector.fromArray(S, x, xOff + i, m)).intoArray(out, outOff + i, m);
+        }
+        return n;
     }
 
     private static int uTanh(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        int bound = S.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            VectorMath.tanh(v).intoArray(out, outOff + i);
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            VectorMath.tanh(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
         }
-        return bound;
+        if (i < n) { // masked, not scalar: an element's bits must not depend on its position (see unary)
+            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMath.tanh(FloatVector.fromArray(S, x, xOff + i, m)).intoArray(out, outOff + i, m);
+        }
+        return n;
+    }
+
+    private static int uGelu(float[] x, int xOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            VectorMath.gelu(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMath.gelu(FloatVector.fromArray(S, x, xOff + i, m)).intoArray(out, outOff + i, m);
+        }
+        return n;
     }
 
     private static int uSqrt(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
@@ -425,12 +450,15 @@ final class SimdKernels extends ScalarKernels {
     }
 
     private static int uSigmoid(float[] x, int xOff, float[] out, int outOff, int n, float alpha) {
-        int bound = S.loopBound(n);
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-            VectorMath.sigmoid(v).intoArray(out, outOff + i);
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            VectorMath.sigmoid(FloatVector.fromArray(S, x, xOff + i)).intoArray(out, outOff + i);
         }
-        return bound;
+        if (i < n) { // masked, not scalar: an element's bits must not depend on its position (see unary)
+            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMath.sigmoid(FloatVector.fromArray(S, x, xOff + i, m)).intoArray(out, outOff + i, m);
+        }
+        return n;
     }
 
     @Override
@@ -442,6 +470,7 @@ final class SimdKernels extends ScalarKernels {
             case ONE_MINUS_Y_SQUARED -> bTanh(x, xOff, y, yOff, g, gOff, out, outOff, n);
             case Y_ONE_MINUS_Y -> bSigmoid(x, xOff, y, yOff, g, gOff, out, outOff, n);
             case G_TIMES_Y -> bExp(x, xOff, y, yOff, g, gOff, out, outOff, n);
+            case GELU -> bGelu(x, xOff, g, gOff, out, outOff, n);
             case NEG, SLOPE_WHERE_NOT_POSITIVE, PER_ELEMENT -> 0;
         };
         if (i < n) {
@@ -477,6 +506,21 @@ final class SimdKernels extends ScalarKernels {
             gv.mul(FloatVector.fromArray(S, y, yOff + i).mul(FloatVector.fromArray(S, y, yOff + i).neg().add(1f))).intoArray(out, outOff + i);
         }
         return bound;
+    }
+
+    /** Within ulps of the scalar rule, so its tail is masked like the forward's (see unary). */
+    private static int bGelu(float[] x, int xOff, float[] g, int gOff, float[] out, int outOff, int n) {
+        int i = 0;
+        for (; i < S.loopBound(n); i += L) {
+            VectorMath.geluBackward(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, g, gOff + i))
+                    .intoArray(out, outOff + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            VectorMath.geluBackward(FloatVector.fromArray(S, x, xOff + i, m), FloatVector.fromArray(S, g, gOff + i, m))
+                    .intoArray(out, outOff + i, m);
+        }
+        return n;
     }
 
     private static int bExp(float[] x, int xOff, float[] y, int yOff, float[] g, int gOff, float[] out,
@@ -805,8 +849,9 @@ final class SimdKernels extends ScalarKernels {
             for (int i = 0; i < bound; i += L) {
                 VectorMath.exp(FloatVector.fromArray(S, x, xo + i).sub(mv)).intoArray(out, oo + i);
             }
-            for (int i = bound; i < cols; i++) {
-                out[oo + i] = (float) Math.exp(x[xo + i] - m);
+            if (bound < cols) { // masked like unary's EXP, so softmax stays exp-then-normalise of the same bits
+                VectorMask<Float> tail = S.indexInRange(bound, cols);
+                VectorMath.exp(FloatVector.fromArray(S, x, xo + bound, tail).sub(mv)).intoArray(out, oo + bound, tail);
             }
             float s = sum(out, oo, cols);
             if (log) {

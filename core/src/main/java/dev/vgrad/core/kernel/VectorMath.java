@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp, log, tanh and sigmoid on float vectors, built only from IEEE-754 basic operations (add, sub, mul, div,
+ * exp, log, tanh, sigmoid and GELU (with its derivative) on float vectors, built only from IEEE-754 basic operations (add, sub, mul, div,
  * min, max, compares, blends, float↔int conversions and bit shifts).
  *
  * <p>Why not {@code lanewise(VectorOperators.EXP)}: the Vector API lets a transcendental lanewise op return
@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The approximations are Cephes' single-precision ones (range reduction by ln 2 split in two constants,
  * minimax polynomials). Measured against {@code (float) Math.exp/log/tanh} over dense sweeps of their domains
- * (VectorMathTest): at most 2 ulp apart, specials (±0, ±∞, NaN, subnormal results) exact.
+ * (VectorMathTest): at most 2 ulp apart, specials (±0, ±∞, NaN, subnormal results) exact. GELU's normal CDF uses
+ * polynomials fitted for vgrad ({@code tools/fit_normal_cdf.py}); see {@link #gelu}.
  */
 final class VectorMath {
     private VectorMath() {
@@ -145,5 +146,75 @@ final class VectorMath {
     /** 1/(1 + e^{−x}) per lane. */
     static FloatVector sigmoid(FloatVector x) {
         return ONE.div(exp(x.neg()).add(ONE));
+    }
+
+    /*
+     * The normal CDF Φ for GELU. Three pieces, each a polynomial with float coefficients fitted by
+     * tools/fit_normal_cdf.py (iteratively reweighted least squares toward minimax relative error, coefficients
+     * rounded to float one at a time with the rest refitted):
+     *  |x| ≤ 1:      Φ(x) = 1/2 + x·A(x²)                     (relative error of the fit 2.8e-8)
+     *  1 < |x| ≤ 3:  tail = e^(−t²/2)·B(t − 2),  t = |x|       (B = Mills' ratio/√(2π); 3.0e-8)
+     *  |x| > 3:      tail = e^(−t²/2)·C(1/t),  t clamped to 14.5 (1.8e-9; the exponential underflows beyond)
+     * and Φ(x) = tail for x < 0, 1 − tail for x > 0. Writing the lower tail as φ·M avoids the cancellation of
+     * 1 + erf(x/√2) (what PyTorch evaluates), so GELU keeps its relative accuracy far into negative x.
+     */
+    private static final float[] CDF_A = {
+        2.1526372e-5f, -7.2677896e-5f, 1.8726099e-4f, -1.2249984e-3f, 9.982517e-3f, -6.6491164e-2f,
+        3.989423e-1f};
+    private static final float[] CDF_B = {
+        -2.1539079e-6f, 9.632139e-6f, -3.7177608e-5f, 1.4602924e-4f, -5.502396e-4f, 1.9756092e-3f,
+        -6.7043216e-3f, 2.1312848e-2f, -6.273828e-2f, 1.68102e-1f};
+    private static final float[] CDF_C = {
+        -1.9442997e0f, 4.805508e0f, -4.9232764e0f, 2.3989286e0f, -1.8386969e-1f, -3.8083586e-1f, -1.1141744e-3f,
+        3.9898118e-1f, -5.8685345e-7f};
+    private static final float INV_SQRT_2PI = 0.3989422804014327f;
+    private static final float TAIL_CLAMP = 14.5f;
+    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+
+    /**
+     * GELU x·Φ(x) per lane, Φ the standard normal CDF. Within a few ulps of the double-precision
+     * {@code 0.5·x·erfc(−x/√2)} for every float (VectorMathTest sweeps it); NaN stays NaN, +∞ → +∞, −∞ → NaN
+     * (−∞·0, as in PyTorch), −0 → −0.
+     */
+    static FloatVector gelu(FloatVector x) {
+        FloatVector t = x.abs().min(TAIL_CLAMP);
+        return x.mul(cdf(x, t, gauss(t)));
+    }
+
+    /** g·GELU'(x) = g·(Φ(x) + x·φ(x)) per lane, φ the standard normal density; sharing e^(−x²/2) with Φ. */
+    static FloatVector geluBackward(FloatVector x, FloatVector g) {
+        FloatVector t = x.abs().min(TAIL_CLAMP);
+        FloatVector e = gauss(t);
+        return g.mul(x.fma(e.mul(INV_SQRT_2PI), cdf(x, t, e)));
+    }
+
+    /**
+     * e^(−t²/2), with t² carried as an exact sum of two floats (the fma gives the low part): rounding t² first
+     * would cost t²·2⁻²⁴ of relative accuracy, several ulps once t &gt; 3.
+     */
+    private static FloatVector gauss(FloatVector t) {
+        FloatVector t2 = t.mul(t);
+        FloatVector lo = t.fma(t, t2.neg());
+        FloatVector e = exp(t2.mul(-0.5f));
+        return e.fma(lo.mul(-0.5f), e);
+    }
+
+    /** Φ(x) given t = min(|x|, 14.5) and e = e^(−t²/2). */
+    private static FloatVector cdf(FloatVector x, FloatVector t, FloatVector e) {
+        FloatVector small = horner(x.mul(x), CDF_A).fma(x, HALF);
+        FloatVector mills = horner(t.sub(2f), CDF_B)
+                .blend(horner(ONE.div(t), CDF_C), t.compare(VectorOperators.GT, 3f));
+        FloatVector tail = e.mul(mills);
+        FloatVector big = tail.blend(ONE.sub(tail), x.compare(VectorOperators.GT, 0f));
+        return big.blend(small, t.compare(VectorOperators.LE, 1f));
+    }
+
+    /** c[0]·vⁿ + … + c[n] by Horner's rule with one fma per step. */
+    private static FloatVector horner(FloatVector v, float[] c) {
+        FloatVector p = FloatVector.broadcast(S, c[0]);
+        for (int k = 1; k < c.length; k++) {
+            p = p.fma(v, FloatVector.broadcast(S, c[k]));
+        }
+        return p;
     }
 }
