@@ -285,6 +285,21 @@ def lstm_fwdbwd():
 WORKLOADS["lstm_fwdbwd"] = lstm_fwdbwd
 
 
+def gelu_fwdbwd():
+    """Twin of Workloads.geluFwdBwd: exact F.gelu forward + backward on (4096, 512)."""
+    x = torch.randn(4096, 512, generator=_gen(51)).requires_grad_(True)
+    g = torch.randn(4096, 512, generator=_gen(52))
+
+    def run():
+        x.grad = None
+        F.gelu(x).backward(g)
+        return x.grad
+    return W(4096.0 * 512, "elem/s", run)
+
+
+WORKLOADS["gelu_fwdbwd"] = gelu_fwdbwd
+
+
 # ----------------------------------------------------------------------------------------------- harness
 
 def set_threads(n, torch_threads=None):

@@ -79,6 +79,7 @@ public final class Workloads {
         ALL.put("adam_10m", Models::adam10m);
         ALL.put("attn_fwdbwd", Workloads::attention);
         ALL.put("lstm_fwdbwd", Workloads::lstmFwdBwd);
+        ALL.put("gelu_fwdbwd", Workloads::geluFwdBwd);
     }
 
     /** All workload names, in report order. */
@@ -325,6 +326,23 @@ public final class Workloads {
                 p.setGrad(null);
             }
             lstm.forward(x).sum().backward();
+            return x.grad();
+        });
+    }
+
+    // ------------------------------------------------------------------------------------ activations
+
+    /**
+     * {@code gelu_fwdbwd}: exact GELU forward + backward on a (4096, 512) float32 tensor, the MLP activation of the
+     * character GPT example (batch 32 × 128 tokens, hidden 4·128). Work: elements per step (reported in elem/s).
+     */
+    static Workload geluFwdBwd() {
+        Generator gen = new Generator(51);
+        Tensor x = Tensor.randn(gen, 4096, 512).requiresGrad(true);
+        Tensor g = Tensor.randn(gen, 4096, 512);
+        return of(4096.0 * 512, "elem/s", () -> {
+            x.setGrad(null);
+            dev.vgrad.nn.F.gelu(x).backward(g);
             return x.grad();
         });
     }
