@@ -121,7 +121,8 @@ public final class OptimKernels {
     }
 
     /**
-     * Float64 {@link #sgd(float[], int, float[], int, float[], int, int, float, float, float, float, boolean, boolean, boolean)}.
+     * Float64 {@link #sgd(float[], int, float[], int, float[], int, int, float, float, float, float, boolean,
+     * boolean, boolean)}.
      *
      * @param p      parameter array, updated in place
      * @param pOff   offset of the parameter's first element

@@ -334,7 +334,8 @@ public final class RnnKernels {
      * @param gy     gradient of this step's output h, read only
      * @param gyOff  offset of gy's row 0
      * @param gyLd   row stride of gy
-     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; overwritten with z⊙(gy + dh)
+     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; overwritten with
+     *               z⊙(gy + dh)
      * @param dgi    output: input-side pre-activation gradients, rows of 3h (row stride 3h)
      * @param dgh    output: hidden-side pre-activation gradients, same layout as dgi
      * @param dOff   offset of row 0 in both dgi and dgh
@@ -386,7 +387,8 @@ public final class RnnKernels {
      * @param gy     gradient of this step's output h, read only
      * @param gyOff  offset of gy's row 0
      * @param gyLd   row stride of gy
-     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; overwritten with z⊙(gy + dh)
+     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; overwritten with
+     *               z⊙(gy + dh)
      * @param dgi    output: input-side pre-activation gradients, rows of 3h (row stride 3h)
      * @param dgh    output: hidden-side pre-activation gradients, same layout as dgi
      * @param dOff   offset of row 0 in both dgi and dgh
