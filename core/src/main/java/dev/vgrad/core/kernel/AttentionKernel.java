@@ -24,6 +24,8 @@ package dev.vgrad.core.kernel;
  * {@code SimdAttentionKernel} when {@link KernelProvider#simdEnabled()} (dot products over d, row updates over
  * dv, exp of a block of scores), else the scalar loops here; the two orders of summation differ, so they agree
  * within rounding, not bit for bit. Float64 is scalar.
+ *
+ * <p>Internal: used by core's {@code scaled_dot_product_attention} op; not part of the stable API.
  */
 public final class AttentionKernel {
     /** Query rows per block: their running state stays in L1 while one key block is reused for all of them. */
@@ -38,9 +40,24 @@ public final class AttentionKernel {
     /**
      * Sizes of one call. {@code maskOff} is null (no mask) or holds, per slice, the offset of its mask element
      * (0, 0); element (i, j) is at {@code maskOff[s] + i·maskRow + j·maskCol} (strides may be 0: broadcast).
+     *
+     * @param bh      number of (batch × head) slices
+     * @param tq      query length
+     * @param tk      key/value length
+     * @param d       query/key feature size
+     * @param dv      value feature size
+     * @param causal  whether query i sees only keys j ≤ i
+     * @param maskOff per-slice offset of mask element (0, 0), length ≥ bh; null when there is no mask
+     * @param maskRow mask stride between query rows (≥ 0; 0 broadcasts)
+     * @param maskCol mask stride between keys (≥ 0; 0 broadcasts)
      */
     public record Geometry(int bh, int tq, int tk, int d, int dv, boolean causal, int[] maskOff, int maskRow,
                            int maskCol) {
+        /**
+         * Checks the sizes.
+         *
+         * @throws IllegalArgumentException if a size is negative or {@code maskOff} has fewer than bh entries
+         */
         public Geometry {
             if (bh < 0 || tq < 0 || tk < 0 || d < 0 || dv < 0) {
                 throw new IllegalArgumentException("attention kernel: negative size in (bh=" + bh + ", tq=" + tq
@@ -115,7 +132,20 @@ public final class AttentionKernel {
     // =================================================================================================
     // float32
 
-    /** Forward in float32 (see the class comment); writes {@code out} and {@code lse}. */
+    /**
+     * Forward in float32 (see the class comment); writes {@code out} and {@code lse}.
+     *
+     * @param q     queries, contiguous (bh, tq, d) from index 0
+     * @param k     keys, contiguous (bh, tk, d)
+     * @param v     values, contiguous (bh, tk, dv)
+     * @param mask  additive mask laid out as {@code g.maskOff}/{@code maskRow}/{@code maskCol} say, or null
+     * @param out   output O, contiguous (bh, tq, dv), overwritten
+     * @param lse   output: per query row its log-sum-exp of scores, (bh, tq), overwritten (kept for the backward)
+     * @param g     sizes, causality and mask layout
+     * @param scale factor applied to Q·Kᵀ (usually 1/√d)
+     * @throws IllegalArgumentException if an array is too short for {@code g}, or mask and mask offsets do not
+     *                                  come together, or the mask does not hold every slice
+     */
     public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                                Geometry g, float scale) {
         forward(q, k, v, mask, out, lse, g, scale, KernelProvider.simdEnabled());
@@ -136,6 +166,21 @@ public final class AttentionKernel {
     /**
      * Backward in float32: given the forward's {@code out} and {@code lse} and the output gradient {@code gOut},
      * writes (overwrites) {@code gq}, {@code gk}, {@code gv}.
+     *
+     * @param q     queries, contiguous (bh, tq, d) from index 0
+     * @param k     keys, contiguous (bh, tk, d)
+     * @param v     values, contiguous (bh, tk, dv)
+     * @param mask  the forward's additive mask, or null
+     * @param out   the forward's output O, (bh, tq, dv)
+     * @param lse   the forward's log-sum-exp, (bh, tq)
+     * @param gOut  gradient of O, (bh, tq, dv)
+     * @param gq    gradient of Q, (bh, tq, d), overwritten
+     * @param gk    gradient of K, (bh, tk, d), overwritten
+     * @param gv    gradient of V, (bh, tk, dv), overwritten
+     * @param g     the forward's geometry
+     * @param scale the forward's scale
+     * @throws IllegalArgumentException if an array is too short for {@code g}, or mask and mask offsets do not
+     *                                  come together, or the mask does not hold every slice
      */
     public static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                                 float[] gOut, float[] gq, float[] gk, float[] gv, Geometry g, float scale) {
@@ -291,15 +336,45 @@ public final class AttentionKernel {
     // =================================================================================================
     // float64 (scalar only: gradient checks and float64 models)
 
-    /** Forward in float64 (see the class comment). */
+    /**
+     * Forward in float64 (see the class comment).
+     *
+     * @param q     queries, contiguous (bh, tq, d) from index 0
+     * @param k     keys, contiguous (bh, tk, d)
+     * @param v     values, contiguous (bh, tk, dv)
+     * @param mask  additive mask laid out as {@code g.maskOff}/{@code maskRow}/{@code maskCol} say, or null
+     * @param out   output O, contiguous (bh, tq, dv), overwritten
+     * @param lse   output: per query row its log-sum-exp of scores, (bh, tq), overwritten (kept for the backward)
+     * @param g     sizes, causality and mask layout
+     * @param scale factor applied to Q·Kᵀ (usually 1/√d)
+     * @throws IllegalArgumentException if an array is too short for {@code g}, or mask and mask offsets do not
+     *                                  come together, or the mask does not hold every slice
+     */
     public static void forward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
                                Geometry g, double scale) {
         checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
         forSlices(g, s -> forwardSlice(q, k, v, mask, out, lse, g, scale, s));
     }
 
-    /** Backward in float64 (see {@link #backward(float[], float[], float[], float[], float[], float[], float[],
-     * float[], float[], float[], Geometry, float)}). */
+    /**
+     * Backward in float64 (see {@link #backward(float[], float[], float[], float[], float[], float[], float[],
+     * float[], float[], float[], Geometry, float)}).
+     *
+     * @param q     queries, contiguous (bh, tq, d) from index 0
+     * @param k     keys, contiguous (bh, tk, d)
+     * @param v     values, contiguous (bh, tk, dv)
+     * @param mask  the forward's additive mask, or null
+     * @param out   the forward's output O, (bh, tq, dv)
+     * @param lse   the forward's log-sum-exp, (bh, tq)
+     * @param gOut  gradient of O, (bh, tq, dv)
+     * @param gq    gradient of Q, (bh, tq, d), overwritten
+     * @param gk    gradient of K, (bh, tk, d), overwritten
+     * @param gv    gradient of V, (bh, tk, dv), overwritten
+     * @param g     the forward's geometry
+     * @param scale the forward's scale
+     * @throws IllegalArgumentException if an array is too short for {@code g}, or mask and mask offsets do not
+     *                                  come together, or the mask does not hold every slice
+     */
     public static void backward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
                                 double[] gOut, double[] gq, double[] gk, double[] gv, Geometry g, double scale) {
         checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);

@@ -5,9 +5,40 @@ package dev.vgrad.core.kernel;
  * {@code maximum}/{@code minimum} do.
  */
 public enum BinaryOp {
-    ADD, SUB, MUL, DIV, POW, MAX, MIN, GT, GE, LT, LE, EQ, NE;
+    /** a + b ({@code torch.add}). */
+    ADD,
+    /** a − b ({@code torch.sub}). */
+    SUB,
+    /** a · b ({@code torch.mul}). */
+    MUL,
+    /** a / b, IEEE division ({@code torch.div} without rounding mode). */
+    DIV,
+    /** a^b as {@link Math#pow} ({@code torch.pow}). */
+    POW,
+    /** max(a, b), NaN if either is NaN ({@code torch.maximum}). */
+    MAX,
+    /** min(a, b), NaN if either is NaN ({@code torch.minimum}). */
+    MIN,
+    /** 1 if a &gt; b else 0 ({@code torch.gt}). */
+    GT,
+    /** 1 if a &gt;= b else 0 ({@code torch.ge}). */
+    GE,
+    /** 1 if a &lt; b else 0 ({@code torch.lt}). */
+    LT,
+    /** 1 if a &lt;= b else 0 ({@code torch.le}). */
+    LE,
+    /** 1 if a == b else 0, so 0 when either is NaN ({@code torch.eq}). */
+    EQ,
+    /** 1 if a != b else 0, so 1 when either is NaN ({@code torch.ne}). */
+    NE;
 
-    /** Scalar form in double. */
+    /**
+     * Scalar form in double (the float64 path and the reference for tests).
+     *
+     * @param a first operand
+     * @param b second operand
+     * @return op(a, b); 1 or 0 for comparisons
+     */
     public double apply(double a, double b) {
         return switch (this) {
             case ADD -> a + b;
@@ -26,7 +57,13 @@ public enum BinaryOp {
         };
     }
 
-    /** Scalar form in float; arithmetic stays in float so it matches the SIMD kernels bit for bit. */
+    /**
+     * Scalar form in float; arithmetic stays in float so it matches the SIMD kernels bit for bit.
+     *
+     * @param a first operand
+     * @param b second operand
+     * @return op(a, b) rounded to float; 1 or 0 for comparisons
+     */
     public float apply(float a, float b) {
         return switch (this) {
             case ADD -> a + b;

@@ -8,12 +8,49 @@ package dev.vgrad.core.kernel;
  * Use {@link #of} to build a validated instance. Sizes are checked by {@link Sizes} (docs/SEMANTICS.md §10); the
  * stride and dilation components hold the values the kernels use, which differ from the arguments only where the
  * kernels never use them (a stride over a single output position, the dilation of a one-wide kernel).
+ *
+ * <p>Internal: built by core's convolution op ({@code ConvOps}) and read by {@link ConvKernels}; not part of the
+ * stable API.
+ *
+ * @param n           batch size N, ≥ 0
+ * @param c           input channels C, ≥ 0 and divisible by groups
+ * @param h           input height, ≥ 0
+ * @param w           input width, ≥ 0
+ * @param outChannels output channels O, ≥ 0 and divisible by groups
+ * @param kh          kernel height, ≥ 1
+ * @param kw          kernel width, ≥ 1
+ * @param strideH     vertical stride, ≥ 1 (as held: the stride the kernels use)
+ * @param strideW     horizontal stride, ≥ 1 (as held: the stride the kernels use)
+ * @param padH        zero padding on top and bottom, ≥ 0
+ * @param padW        zero padding on left and right, ≥ 0
+ * @param dilationH   vertical spacing of kernel taps, ≥ 1 (as held: 1 when kh is 1)
+ * @param dilationW   horizontal spacing of kernel taps, ≥ 1 (as held: 1 when kw is 1)
+ * @param groups      number of channel groups, ≥ 1
  */
 public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, int kw,
                            int strideH, int strideW, int padH, int padW, int dilationH, int dilationW,
                            int groups) {
 
-    /** Validates like the canonical constructor; kept for readability at call sites. */
+    /**
+     * Validates like the canonical constructor; kept for readability at call sites.
+     *
+     * @param n           batch size N, ≥ 0
+     * @param c           input channels C, ≥ 0 and divisible by groups
+     * @param h           input height, ≥ 0
+     * @param w           input width, ≥ 0
+     * @param outChannels output channels O, ≥ 0 and divisible by groups
+     * @param kh          kernel height, ≥ 1
+     * @param kw          kernel width, ≥ 1
+     * @param strideH     vertical stride, ≥ 1 (as held: the stride the kernels use)
+     * @param strideW     horizontal stride, ≥ 1 (as held: the stride the kernels use)
+     * @param padH        zero padding on top and bottom, ≥ 0
+     * @param padW        zero padding on left and right, ≥ 0
+     * @param dilationH   vertical spacing of kernel taps, ≥ 1 (as held: 1 when kh is 1)
+     * @param dilationW   horizontal spacing of kernel taps, ≥ 1 (as held: 1 when kw is 1)
+     * @param groups      number of channel groups, ≥ 1
+     * @return the validated geometry
+     * @throws IllegalArgumentException naming {@code conv2d} for an invalid or unrepresentable geometry
+     */
     public static ConvGeometry of(int n, int c, int h, int w, int outChannels, int kh, int kw,
                                   int strideH, int strideW, int padH, int padW, int dilationH, int dilationW,
                                   int groups) {
@@ -21,7 +58,25 @@ public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, 
                 dilationW, groups);
     }
 
-    /** Validates every parameter, with IllegalArgumentException messages naming {@code conv2d}. */
+    /**
+     * Validates every parameter, with IllegalArgumentException messages naming {@code conv2d}.
+     *
+     * @param n           batch size N, ≥ 0
+     * @param c           input channels C, ≥ 0 and divisible by groups
+     * @param h           input height, ≥ 0
+     * @param w           input width, ≥ 0
+     * @param outChannels output channels O, ≥ 0 and divisible by groups
+     * @param kh          kernel height, ≥ 1
+     * @param kw          kernel width, ≥ 1
+     * @param strideH     vertical stride, ≥ 1 (as held: the stride the kernels use)
+     * @param strideW     horizontal stride, ≥ 1 (as held: the stride the kernels use)
+     * @param padH        zero padding on top and bottom, ≥ 0
+     * @param padW        zero padding on left and right, ≥ 0
+     * @param dilationH   vertical spacing of kernel taps, ≥ 1 (as held: 1 when kh is 1)
+     * @param dilationW   horizontal spacing of kernel taps, ≥ 1 (as held: 1 when kw is 1)
+     * @param groups      number of channel groups, ≥ 1
+     * @throws IllegalArgumentException naming {@code conv2d} for an invalid or unrepresentable geometry
+     */
     public ConvGeometry {
         String in = "input (" + n + ", " + c + ", " + h + ", " + w + ")";
         String wt = "weight (" + outChannels + ", " + (groups > 0 ? c / groups : c) + ", " + kh + ", " + kw + ")";
@@ -88,37 +143,41 @@ public record ConvGeometry(int n, int c, int h, int w, int outChannels, int kh, 
         }
     }
 
-    /** Output height (validated by the constructor to fit an int; computed in long, as h + 2·padH can overflow). */
+    /**
+     * Output height (validated by the constructor to fit an int; computed in long, as h + 2·padH can overflow).
+     *
+     * @return {@code floor((h + 2·padH − dilationH·(kh − 1) − 1) / strideH) + 1}
+     */
     public int outH() {
         return (int) Sizes.windowOutput(h, kh, padH, strideH, dilationH);
     }
 
-    /** Output width (see {@link #outH()}). */
+    /** {@return the output width} (see {@link #outH()}) */
     public int outW() {
         return (int) Sizes.windowOutput(w, kw, padW, strideW, dilationW);
     }
 
-    /** Input channels per group. */
+    /** {@return the input channels per group, {@code c / groups}} */
     public int cPerGroup() {
         return c / groups;
     }
 
-    /** Output channels per group. */
+    /** {@return the output channels per group, {@code outChannels / groups}} */
     public int oPerGroup() {
         return outChannels / groups;
     }
 
-    /** Number of input elements {@code n·c·h·w}. */
+    /** {@return the number of input elements {@code n·c·h·w}} */
     public int inputSize() {
         return n * c * h * w;
     }
 
-    /** Number of weight elements {@code outChannels·(c/groups)·kh·kw}. */
+    /** {@return the number of weight elements {@code outChannels·(c/groups)·kh·kw}} */
     public int weightSize() {
         return outChannels * (c / groups) * kh * kw;
     }
 
-    /** Number of output elements {@code n·outChannels·outH·outW}. */
+    /** {@return the number of output elements {@code n·outChannels·outH·outW}} */
     public int outputSize() {
         return n * outChannels * outH() * outW();
     }

@@ -19,6 +19,8 @@ package dev.vgrad.core.kernel;
  * chunk lets {@link Gemm} use the threads instead.
  *
  * <p>The caller validates tensor shapes against {@link ConvGeometry}; these methods check array bounds.
+ *
+ * <p>Internal: used by core's convolution op ({@code ConvOps}) and the JMH benchmarks; not part of the stable API.
  */
 public final class ConvKernels {
     private ConvKernels() {}
@@ -88,6 +90,17 @@ public final class ConvKernels {
      * Forward convolution: {@code out[b,o] = bias[o] + Σ_{c,ki,kj} w[o,c,ki,kj]·x[b, g·C/G + c, oy·sh − ph + ki·dh,
      * ox·sw − pw + kj·dw]} (zero outside the input). x is {@code (N,C,H,W)}, w {@code (O,C/groups,kH,kW)}, bias
      * {@code (O)} or null, out {@code (N,O,OH,OW)}, all contiguous at the given offsets. out is overwritten.
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param w      weight array, contiguous (O, C/groups, kH, kW)
+     * @param wOff   offset of w's first element
+     * @param bias   bias array of O elements, or null for none
+     * @param bOff   offset of bias's first element (ignored when bias is null)
+     * @param out    output array, contiguous (N, O, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the kernel if the geometry is null or an array is too short for it
      */
     public static void conv2dForward(float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
                                      float[] out, int outOff, ConvGeometry g) {
@@ -163,6 +176,15 @@ public final class ConvKernels {
      * Gradient of {@link #conv2dForward} with respect to x: {@code gx = Σ wᵀ·gOut} scattered back through the
      * im2col mapping. gOut is {@code (N,O,OH,OW)}; gx {@code (N,C,H,W)} is overwritten. A stride-1 convolution's
      * input gradient is computed as the forward convolution of gOut with the flipped, transposed kernel.
+     *
+     * @param gOut   output gradient, contiguous (N, O, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param w      weight array, contiguous (O, C/groups, kH, kW)
+     * @param wOff   offset of w's first element
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten; must not alias gOut or w
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the kernel if the geometry is null or an array is too short for it
      */
     public static void conv2dBackwardInput(float[] gOut, int gOff, float[] w, int wOff, float[] gx, int gxOff,
                                            ConvGeometry g) {
@@ -221,6 +243,15 @@ public final class ConvKernels {
      * Gradient of {@link #conv2dForward} with respect to w: {@code gw[o,c,ki,kj] = Σ_{b,oy,ox} gOut[b,o,oy,ox]·
      * x[b, …]}. gw {@code (O,C/groups,kH,kW)} is overwritten. The batch is split into fixed chunks whose partial
      * gradients are summed in chunk order, so the result does not depend on the number of threads.
+     *
+     * @param gOut   output gradient, contiguous (N, O, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param x      forward input, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param gw     weight gradient, contiguous (O, C/groups, kH, kW), overwritten
+     * @param gwOff  offset of gw's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the kernel if the geometry is null or an array is too short for it
      */
     public static void conv2dBackwardWeight(float[] gOut, int gOff, float[] x, int xOff, float[] gw, int gwOff,
                                             ConvGeometry g) {
@@ -480,6 +511,17 @@ public final class ConvKernels {
      * Forward convolution: {@code out[b,o] = bias[o] + Σ_{c,ki,kj} w[o,c,ki,kj]·x[b, g·C/G + c, oy·sh − ph + ki·dh,
      * ox·sw − pw + kj·dw]} (zero outside the input). x is {@code (N,C,H,W)}, w {@code (O,C/groups,kH,kW)}, bias
      * {@code (O)} or null, out {@code (N,O,OH,OW)}, all contiguous at the given offsets. out is overwritten.
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param w      weight array, contiguous (O, C/groups, kH, kW)
+     * @param wOff   offset of w's first element
+     * @param bias   bias array of O elements, or null for none
+     * @param bOff   offset of bias's first element (ignored when bias is null)
+     * @param out    output array, contiguous (N, O, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the kernel if the geometry is null or an array is too short for it
      */
     public static void conv2dForward(double[] x, int xOff, double[] w, int wOff, double[] bias, int bOff,
                                      double[] out, int outOff, ConvGeometry g) {
@@ -532,6 +574,15 @@ public final class ConvKernels {
     /**
      * Gradient of {@link #conv2dForward} with respect to x: {@code gx = Σ wᵀ·gOut} scattered back through the
      * im2col mapping. gOut is {@code (N,O,OH,OW)}; gx {@code (N,C,H,W)} is overwritten.
+     *
+     * @param gOut   output gradient, contiguous (N, O, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param w      weight array, contiguous (O, C/groups, kH, kW)
+     * @param wOff   offset of w's first element
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten; must not alias gOut or w
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the kernel if the geometry is null or an array is too short for it
      */
     public static void conv2dBackwardInput(double[] gOut, int gOff, double[] w, int wOff, double[] gx, int gxOff,
                                            ConvGeometry g) {
@@ -573,6 +624,15 @@ public final class ConvKernels {
      * Gradient of {@link #conv2dForward} with respect to w: {@code gw[o,c,ki,kj] = Σ_{b,oy,ox} gOut[b,o,oy,ox]·
      * x[b, …]}. gw {@code (O,C/groups,kH,kW)} is overwritten. The batch is split into fixed chunks whose partial
      * gradients are summed in chunk order, so the result does not depend on the number of threads.
+     *
+     * @param gOut   output gradient, contiguous (N, O, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param x      forward input, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param gw     weight gradient, contiguous (O, C/groups, kH, kW), overwritten
+     * @param gwOff  offset of gw's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the kernel if the geometry is null or an array is too short for it
      */
     public static void conv2dBackwardWeight(double[] gOut, int gOff, double[] x, int xOff, double[] gw, int gwOff,
                                             ConvGeometry g) {

@@ -19,11 +19,34 @@ package dev.vgrad.core.kernel;
  * {@link #dgemm} is scalar (it serves float64 gradient checks).
  *
  * <p>C must not alias A or B.
+ *
+ * <p>Internal: the matrix-multiply kernel behind core's matmul/linear/convolution and the JMH benchmarks; not
+ * part of the stable API.
  */
 public final class Gemm {
     private Gemm() {}
 
-    /** Single-precision GEMM; see the class documentation for the layout. */
+    /**
+     * Single-precision GEMM; see the class documentation for the layout.
+     *
+     * @param transA     whether A is stored transposed ({@code k×m})
+     * @param transB     whether B is stored transposed ({@code n×k})
+     * @param m          rows of op(A) and C
+     * @param n          columns of op(B) and C
+     * @param k          columns of op(A) = rows of op(B), the summed dimension
+     * @param a          A's array
+     * @param aOff       offset of A's element (0,0)
+     * @param lda        row stride of A as stored (at least its stored column count, and ≥ 1)
+     * @param b          B's array
+     * @param bOff       offset of B's element (0,0)
+     * @param ldb        row stride of B as stored (at least its stored column count, and ≥ 1)
+     * @param c          C's array, written (or accumulated into); must not alias A or B
+     * @param cOff       offset of C's element (0,0)
+     * @param ldc        row stride of C (at least {@code max(1, n)})
+     * @param accumulate true to add op(A)·op(B) to C, false to overwrite C
+     * @throws IllegalArgumentException naming the routine if a size or offset is negative, an array is null, a
+     *                                  leading dimension is too small or an array too short for its matrix
+     */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean accumulate) {
@@ -49,7 +72,27 @@ public final class Gemm {
         }
     }
 
-    /** Double-precision GEMM (scalar, blocked); see the class documentation for the layout. */
+    /**
+     * Double-precision GEMM (scalar, blocked); see the class documentation for the layout.
+     *
+     * @param transA     whether A is stored transposed ({@code k×m})
+     * @param transB     whether B is stored transposed ({@code n×k})
+     * @param m          rows of op(A) and C
+     * @param n          columns of op(B) and C
+     * @param k          columns of op(A) = rows of op(B), the summed dimension
+     * @param a          A's array
+     * @param aOff       offset of A's element (0,0)
+     * @param lda        row stride of A as stored (at least its stored column count, and ≥ 1)
+     * @param b          B's array
+     * @param bOff       offset of B's element (0,0)
+     * @param ldb        row stride of B as stored (at least its stored column count, and ≥ 1)
+     * @param c          C's array, written (or accumulated into); must not alias A or B
+     * @param cOff       offset of C's element (0,0)
+     * @param ldc        row stride of C (at least {@code max(1, n)})
+     * @param accumulate true to add op(A)·op(B) to C, false to overwrite C
+     * @throws IllegalArgumentException naming the routine if a size or offset is negative, an array is null, a
+     *                                  leading dimension is too small or an array too short for its matrix
+     */
     public static void dgemm(boolean transA, boolean transB, int m, int n, int k,
                              double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
                              double[] c, int cOff, int ldc, boolean accumulate) {

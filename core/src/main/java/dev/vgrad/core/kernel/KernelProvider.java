@@ -10,6 +10,9 @@ package dev.vgrad.core.kernel;
  * the scalar path with {@code -Dvgrad.simd=false} prints nothing). Only
  * {@link SimdKernels} and the other {@code Simd*} classes name Vector API types, so this class and the
  * scalar path load on any JDK 25 without the incubator module.
+ *
+ * <p>Internal: used by core's tensor ops, nn, optim and the JMH benchmarks; not part of the stable API except
+ * {@link #simdEnabled()}, which applications may query.
  */
 public final class KernelProvider {
     private static final boolean SIMD;
@@ -37,17 +40,29 @@ public final class KernelProvider {
 
     private KernelProvider() {}
 
-    /** True when the Vector API kernels are in use. */
+    /**
+     * Whether the Vector API kernels are in use.
+     *
+     * @return true when {@link #kernels()} is the SIMD implementation
+     */
     public static boolean simdEnabled() {
         return SIMD;
     }
 
-    /** The active kernel implementation (SIMD when enabled, scalar otherwise). */
+    /**
+     * The active kernel implementation (SIMD when enabled, scalar otherwise).
+     *
+     * @return the process-wide kernels instance, chosen once at class initialisation
+     */
     public static Kernels kernels() {
         return KERNELS;
     }
 
-    /** A scalar implementation, always available; parity tests compare it with {@link #kernels()}. */
+    /**
+     * A scalar implementation, always available; parity tests compare it with {@link #kernels()}.
+     *
+     * @return a shared {@link ScalarKernels} instance
+     */
     public static Kernels scalar() {
         return ScalarHolder.INSTANCE;
     }

@@ -14,6 +14,11 @@ package dev.vgrad.core.kernel;
  *
  * <p>Arrays longer than {@link #CHUNK} elements are split into equal chunks of at most about that size, run by
  * {@link Parallel}; the update is elementwise, so the result never depends on the number of threads.
+ *
+ * <p>Every update reads and writes {@code n} consecutive elements of each array from its offset; the arrays must
+ * not overlap one another. Hyper-parameters arrive pre-computed (e.g. {@code negLr = -lr}) so the kernel does
+ * exactly PyTorch's operations. Internal: called by the optim module's optimizers and by gradient clipping; not
+ * part of the stable API.
  */
 public final class OptimKernels {
     /**
@@ -63,6 +68,21 @@ public final class OptimKernels {
      * p = p + (-lr)·d
      * </pre>
      * {@code buf} is null when momentum is 0 (no state). {@code oneMinusDampening} is {@code (float)(1-dampening)}.
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param buf    momentum buffer, updated in place; null when momentum is 0
+     * @param bOff   offset of the buffer's first element (ignored when buf is null)
+     * @param n      number of elements
+     * @param negLr  −lr
+     * @param wd     weight decay (L2 coefficient; 0 for none)
+     * @param momentum momentum factor μ
+     * @param oneMinusDampening 1 − dampening
+     * @param nesterov whether to use Nesterov momentum
+     * @param maximize whether to ascend the gradient
+     * @param firstStep true on the first step with this buffer: it is then set to d, not blended
      */
     public static void sgd(float[] p, int pOff, float[] g, int gOff, float[] buf, int bOff, int n,
                            float negLr, float wd, float momentum, float oneMinusDampening, boolean nesterov,
@@ -100,7 +120,25 @@ public final class OptimKernels {
         }
     }
 
-    /** Float64 {@link #sgd(float[], int, float[], int, float[], int, int, float, float, float, float, boolean, boolean, boolean)}. */
+    /**
+     * Float64 {@link #sgd(float[], int, float[], int, float[], int, int, float, float, float, float, boolean,
+     * boolean, boolean)}.
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param buf    momentum buffer, updated in place; null when momentum is 0
+     * @param bOff   offset of the buffer's first element (ignored when buf is null)
+     * @param n      number of elements
+     * @param negLr  −lr
+     * @param wd     weight decay (L2 coefficient; 0 for none)
+     * @param momentum momentum factor μ
+     * @param oneMinusDampening 1 − dampening
+     * @param nesterov whether to use Nesterov momentum
+     * @param maximize whether to ascend the gradient
+     * @param firstStep true on the first step with this buffer: it is then set to d, not blended
+     */
     public static void sgd(double[] p, int pOff, double[] g, int gOff, double[] buf, int bOff, int n,
                            double negLr, double wd, double momentum, double oneMinusDampening, boolean nesterov,
                            boolean maximize, boolean firstStep) {
@@ -137,6 +175,28 @@ public final class OptimKernels {
      * p = p + negStepSize·(m / (sqrt(u)/bc2Sqrt + eps))       (negStepSize = -lr/(1-β1^t), bc2Sqrt = sqrt(1-β2^t))
      * </pre>
      * {@code vmax} is null unless amsgrad.
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param m      first-moment state (exp_avg), updated in place
+     * @param mOff   offset of m's first element
+     * @param v      second-moment state (exp_avg_sq), updated in place
+     * @param vOff   offset of v's first element
+     * @param vmax   running maximum of v (max_exp_avg_sq), updated in place; null unless amsgrad
+     * @param vmaxOff offset of vmax's first element (ignored when vmax is null)
+     * @param n      number of elements
+     * @param beta1  β1
+     * @param oneMinusBeta1 1 − β1
+     * @param beta2  β2
+     * @param oneMinusBeta2 1 − β2
+     * @param wd     Adam's coupled L2 weight decay (0 for AdamW)
+     * @param decay  AdamW's multiplicative decay 1 − lr·λ (1 for Adam)
+     * @param bc2Sqrt sqrt(1 − β2^t), the second-moment bias correction at step t
+     * @param eps    ε added to the denominator
+     * @param negStepSize −lr / (1 − β1^t)
+     * @param maximize whether to ascend the gradient
      */
     public static void adam(float[] p, int pOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff,
                             float[] vmax, int vmaxOff, int n, float beta1, float oneMinusBeta1, float beta2,
@@ -184,7 +244,31 @@ public final class OptimKernels {
         }
     }
 
-    /** Float64 Adam/AdamW (see the float32 overload). */
+    /**
+     * Float64 Adam/AdamW (see the float32 overload).
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param m      first-moment state (exp_avg), updated in place
+     * @param mOff   offset of m's first element
+     * @param v      second-moment state (exp_avg_sq), updated in place
+     * @param vOff   offset of v's first element
+     * @param vmax   running maximum of v (max_exp_avg_sq), updated in place; null unless amsgrad
+     * @param vmaxOff offset of vmax's first element (ignored when vmax is null)
+     * @param n      number of elements
+     * @param beta1  β1
+     * @param oneMinusBeta1 1 − β1
+     * @param beta2  β2
+     * @param oneMinusBeta2 1 − β2
+     * @param wd     Adam's coupled L2 weight decay (0 for AdamW)
+     * @param decay  AdamW's multiplicative decay 1 − lr·λ (1 for Adam)
+     * @param bc2Sqrt sqrt(1 − β2^t), the second-moment bias correction at step t
+     * @param eps    ε added to the denominator
+     * @param negStepSize −lr / (1 − β1^t)
+     * @param maximize whether to ascend the gradient
+     */
     public static void adam(double[] p, int pOff, double[] g, int gOff, double[] m, int mOff, double[] v, int vOff,
                             double[] vmax, int vmaxOff, int n, double beta1, double oneMinusBeta1, double beta2,
                             double oneMinusBeta2, double wd, double decay, double bc2Sqrt, double eps,
@@ -228,6 +312,25 @@ public final class OptimKernels {
      * avg = gAvg != null ? sqrt(s + (-1·a)·a) + eps  with a = gAvg = a·α + (1-α)·d  :  sqrt(s) + eps
      * buf != null ? (buf = buf·μ + d/avg;  p = p + (-lr)·buf)  :  p = p + (-lr)·(d/avg)
      * </pre>
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param sq     square average state (square_avg), updated in place
+     * @param sqOff  offset of sq's first element
+     * @param gAvg   gradient average state (grad_avg), updated in place; null unless centered
+     * @param gaOff  offset of gAvg's first element (ignored when gAvg is null)
+     * @param buf    momentum buffer (momentum_buffer), updated in place; null when momentum is 0
+     * @param bOff   offset of buf's first element (ignored when buf is null)
+     * @param n      number of elements
+     * @param alpha  smoothing constant α
+     * @param oneMinusAlpha 1 − α
+     * @param eps    ε added to the denominator
+     * @param wd     weight decay (L2 coefficient; 0 for none)
+     * @param momentum momentum factor μ
+     * @param negLr  −lr
+     * @param maximize whether to ascend the gradient
      */
     public static void rmsprop(float[] p, int pOff, float[] g, int gOff, float[] sq, int sqOff, float[] gAvg,
                                int gaOff, float[] buf, int bOff, int n, float alpha, float oneMinusAlpha, float eps,
@@ -276,7 +379,28 @@ public final class OptimKernels {
         }
     }
 
-    /** Float64 RMSprop (see the float32 overload). */
+    /**
+     * Float64 RMSprop (see the float32 overload).
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param sq     square average state (square_avg), updated in place
+     * @param sqOff  offset of sq's first element
+     * @param gAvg   gradient average state (grad_avg), updated in place; null unless centered
+     * @param gaOff  offset of gAvg's first element (ignored when gAvg is null)
+     * @param buf    momentum buffer (momentum_buffer), updated in place; null when momentum is 0
+     * @param bOff   offset of buf's first element (ignored when buf is null)
+     * @param n      number of elements
+     * @param alpha  smoothing constant α
+     * @param oneMinusAlpha 1 − α
+     * @param eps    ε added to the denominator
+     * @param wd     weight decay (L2 coefficient; 0 for none)
+     * @param momentum momentum factor μ
+     * @param negLr  −lr
+     * @param maximize whether to ascend the gradient
+     */
     public static void rmsprop(double[] p, int pOff, double[] g, int gOff, double[] sq, int sqOff, double[] gAvg,
                                int gaOff, double[] buf, int bOff, int n, double alpha, double oneMinusAlpha,
                                double eps, double wd, double momentum, double negLr, boolean maximize) {
@@ -320,6 +444,18 @@ public final class OptimKernels {
      * d = maximize ? -g : g;  if wd != 0: d = d + wd·p
      * sum = sum + d·d;  p = p + negClr·(d / (sqrt(sum) + eps))      (negClr = -lr/(1+(t-1)·lr_decay))
      * </pre>
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param sum    accumulated squared gradients (state "sum"), updated in place
+     * @param sOff   offset of sum's first element
+     * @param n      number of elements
+     * @param eps    ε added to the denominator
+     * @param wd     weight decay (L2 coefficient; 0 for none)
+     * @param negClr −lr / (1 + (t − 1)·lr_decay), the decayed learning rate negated
+     * @param maximize whether to ascend the gradient
      */
     public static void adagrad(float[] p, int pOff, float[] g, int gOff, float[] sum, int sOff, int n, float eps,
                                float wd, float negClr, boolean maximize) {
@@ -350,7 +486,21 @@ public final class OptimKernels {
         }
     }
 
-    /** Float64 Adagrad (see the float32 overload). */
+    /**
+     * Float64 Adagrad (see the float32 overload).
+     *
+     * @param p      parameter array, updated in place
+     * @param pOff   offset of the parameter's first element
+     * @param g      gradient array (read only)
+     * @param gOff   offset of the gradient's first element
+     * @param sum    accumulated squared gradients (state "sum"), updated in place
+     * @param sOff   offset of sum's first element
+     * @param n      number of elements
+     * @param eps    ε added to the denominator
+     * @param wd     weight decay (L2 coefficient; 0 for none)
+     * @param negClr −lr / (1 + (t − 1)·lr_decay), the decayed learning rate negated
+     * @param maximize whether to ascend the gradient
+     */
     public static void adagrad(double[] p, int pOff, double[] g, int gOff, double[] sum, int sOff, int n, double eps,
                                double wd, double negClr, boolean maximize) {
         forRanges(n, (st, len) -> {
@@ -377,6 +527,11 @@ public final class OptimKernels {
      * Σ x[i]² as a double: blocks of {@value #SUMSQ_BLOCK} elements are reduced with the active float kernel's
      * fixed-order {@link Kernels#dot} and the block sums are added in order in double precision. Deterministic for
      * any thread count and identical on the scalar and SIMD paths.
+     *
+     * @param x   input array
+     * @param off offset of the first element
+     * @param n   number of elements (0 or negative gives 0)
+     * @return the sum of squares (clip_grad_norm_'s squared 2-norm of one gradient)
      */
     public static double sumOfSquares(float[] x, int off, int n) {
         if (n <= 0) {
@@ -401,7 +556,14 @@ public final class OptimKernels {
         return total;
     }
 
-    /** Σ x[i]² in double precision, sequentially. */
+    /**
+     * Σ x[i]² in double precision, sequentially.
+     *
+     * @param x   input array
+     * @param off offset of the first element
+     * @param n   number of elements
+     * @return the sum of squares
+     */
     public static double sumOfSquares(double[] x, int off, int n) {
         double total = 0;
         for (int i = 0; i < n; i++) {

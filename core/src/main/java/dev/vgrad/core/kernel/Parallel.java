@@ -24,11 +24,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code OMP_NUM_THREADS}); the number of available processors. A property or variable that is not a positive
  * integer is ignored with a one-line warning on standard error, as PyTorch ignores a bad {@code OMP_NUM_THREADS},
  * so a typo in a launch script never stops a run.
+ *
+ * <p>Internal: the pool behind core's, nn's and optim's kernels; applications set the thread count through
+ * {@link dev.vgrad.core.Vgrad#setNumThreads} ({@code torch.set_num_threads}) rather than through this class.
  */
 public final class Parallel {
     /** Body of a chunked loop: processes chunk {@code chunk} of {@code nChunks}. */
     @FunctionalInterface
     public interface ChunkBody {
+        /**
+         * Processes one chunk.
+         *
+         * @param chunk the chunk index, in {@code [0, nChunks)}
+         */
         void run(int chunk);
     }
 
@@ -49,7 +57,12 @@ public final class Parallel {
 
     private Parallel() {}
 
-    /** Sets the number of threads used by large kernels (including the calling thread). */
+    /**
+     * Sets the number of threads used by large kernels (including the calling thread).
+     *
+     * @param n the thread count, ≥ 1
+     * @throws IllegalArgumentException if {@code n < 1}
+     */
     public static synchronized void setNumThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("setNumThreads: number of threads must be >= 1, got " + n);
@@ -82,12 +95,18 @@ public final class Parallel {
         return Math.max(1, cpus);
     }
 
-    /** The number of threads large kernels may use. */
+    /** {@return the number of threads large kernels may use, including the calling thread} */
     public static int numThreads() {
         return numThreads;
     }
 
-    /** Number of fixed-size chunks covering {@code n} items with at most {@code grain} items each. */
+    /**
+     * Number of fixed-size chunks covering {@code n} items with at most {@code grain} items each.
+     *
+     * @param n     number of items, ≥ 0
+     * @param grain largest chunk, ≥ 1
+     * @return {@code ceil(n / grain)}, at least 1
+     */
     public static int chunks(long n, long grain) {
         return (int) Math.max(1, (n + grain - 1) / grain);
     }
@@ -95,6 +114,9 @@ public final class Parallel {
     /**
      * Runs {@code body.run(c)} for every chunk {@code c} in {@code [0, nChunks)}, possibly in parallel.
      * Returns after all chunks finished; rethrows the first exception a chunk threw.
+     *
+     * @param nChunks number of chunks, ≥ 0
+     * @param body    the work of one chunk; must be safe to run concurrently for different chunks
      */
     public static void forEachChunk(int nChunks, ChunkBody body) {
         int threads = Math.min(numThreads, nChunks);

@@ -7,6 +7,9 @@ package dev.vgrad.core.kernel;
  * PyTorch and throws IllegalArgumentException naming the op. Output sizes follow ATen's
  * {@code pooling_output_shape}: {@code out = floor_or_ceil((in + 2·pad − dilation·(k−1) − 1) / stride) + 1},
  * and with {@code ceilMode} the last window must start inside the input or the left padding.
+ *
+ * <p>Internal: built by core's pooling ops ({@code ConvOps}) and read by {@link PoolKernels}; not part of the
+ * stable API.
  */
 public final class PoolGeometry {
     private final String op;
@@ -38,21 +41,69 @@ public final class PoolGeometry {
         this.outW = outW;
     }
 
-    /** Geometry of {@code max_pool2d(kernel, stride, padding, dilation, ceil_mode)}. */
+    /**
+     * Geometry of {@code max_pool2d(kernel, stride, padding, dilation, ceil_mode)}.
+     *
+     * @param n        batch size N, ≥ 0
+     * @param c        channels C, ≥ 1
+     * @param h        input height H, ≥ 1
+     * @param w        input width W, ≥ 1
+     * @param kh       kernel height, ≥ 1
+     * @param kw       kernel width, ≥ 1
+     * @param strideH  vertical stride, ≥ 1
+     * @param strideW  horizontal stride, ≥ 1
+     * @param padH     implicit padding on top and bottom, in [0, effective kernel height / 2]
+     * @param padW     implicit padding on left and right, in [0, effective kernel width / 2]
+     * @param dilationH vertical spacing of window taps, ≥ 1
+     * @param dilationW horizontal spacing of window taps, ≥ 1
+     * @param ceilMode  round output sizes up instead of down
+     * @return the validated geometry
+     * @throws IllegalArgumentException naming the op, with PyTorch's wording, for an invalid argument or an
+     *                                  output size below 1 or not representable
+     */
     public static PoolGeometry maxPool2d(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
                                          int padH, int padW, int dilationH, int dilationW, boolean ceilMode) {
         return windowed("max_pool2d", n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW,
                 ceilMode, false);
     }
 
-    /** Geometry of {@code avg_pool2d(kernel, stride, padding, ceil_mode, count_include_pad)}. */
+    /**
+     * Geometry of {@code avg_pool2d(kernel, stride, padding, ceil_mode, count_include_pad)}.
+     *
+     * @param n        batch size N, ≥ 0
+     * @param c        channels C, ≥ 1
+     * @param h        input height H, ≥ 1
+     * @param w        input width W, ≥ 1
+     * @param kh       kernel height, ≥ 1
+     * @param kw       kernel width, ≥ 1
+     * @param strideH  vertical stride, ≥ 1
+     * @param strideW  horizontal stride, ≥ 1
+     * @param padH     implicit padding on top and bottom, in [0, effective kernel height / 2]
+     * @param padW     implicit padding on left and right, in [0, effective kernel width / 2]
+     * @param ceilMode  round output sizes up instead of down
+     * @param countIncludePad divide by the whole window, padding included, instead of the in-bounds taps
+     * @return the validated geometry
+     * @throws IllegalArgumentException naming the op, with PyTorch's wording, for an invalid argument or an
+     *                                  output size below 1 or not representable
+     */
     public static PoolGeometry avgPool2d(int n, int c, int h, int w, int kh, int kw, int strideH, int strideW,
                                          int padH, int padW, boolean ceilMode, boolean countIncludePad) {
         return windowed("avg_pool2d", n, c, h, w, kh, kw, strideH, strideW, padH, padW, 1, 1, ceilMode,
                 countIncludePad);
     }
 
-    /** Geometry of {@code adaptive_avg_pool2d(output_size=(outH, outW))}. */
+    /**
+     * Geometry of {@code adaptive_avg_pool2d(output_size=(outH, outW))}.
+     *
+     * @param n        batch size N, ≥ 0
+     * @param c        channels C, ≥ 1
+     * @param h        input height H, ≥ 1
+     * @param w        input width W, ≥ 1
+     * @param outH     output height, ≥ 0
+     * @param outW     output width, ≥ 0
+     * @return the validated geometry
+     * @throws IllegalArgumentException naming the op for an invalid input shape or a negative output size
+     */
     public static PoolGeometry adaptive(int n, int c, int h, int w, int outH, int outW) {
         String op = "adaptive_avg_pool2d";
         checkInput(op, n, c, h, w);
@@ -144,86 +195,108 @@ public final class PoolGeometry {
         Sizes.numel(op, new int[] {n, c, Sizes.dim(op, "output height", oh), Sizes.dim(op, "output width", ow)});
     }
 
-    /** Name of the op this geometry was built for (used in messages). */
+    /** {@return the name of the op this geometry was built for (used in messages)} */
     public String op() {
         return op;
     }
 
+    /** {@return the batch size N} */
     public int n() {
         return n;
     }
 
+    /** {@return the number of channels C} */
     public int c() {
         return c;
     }
 
+    /** {@return the input height H} */
     public int h() {
         return h;
     }
 
+    /** {@return the input width W} */
     public int w() {
         return w;
     }
 
+    /** {@return the kernel height (0 for adaptive pooling)} */
     public int kh() {
         return kh;
     }
 
+    /** {@return the kernel width (0 for adaptive pooling)} */
     public int kw() {
         return kw;
     }
 
+    /**
+     * {@return the vertical stride the kernels use (lowered when there is a single output row; 0 for adaptive
+     * pooling)}
+     */
     public int strideH() {
         return strideH;
     }
 
+    /**
+     * {@return the horizontal stride the kernels use (lowered when there is a single output column; 0 for adaptive
+     * pooling)}
+     */
     public int strideW() {
         return strideW;
     }
 
+    /** {@return the padding on top and bottom} */
     public int padH() {
         return padH;
     }
 
+    /** {@return the padding on left and right} */
     public int padW() {
         return padW;
     }
 
+    /** {@return the vertical dilation (1 for a one-tall kernel and for average and adaptive pooling)} */
     public int dilationH() {
         return dilationH;
     }
 
+    /** {@return the horizontal dilation (1 for a one-wide kernel and for average and adaptive pooling)} */
     public int dilationW() {
         return dilationW;
     }
 
+    /** {@return whether output sizes were rounded up ({@code ceil_mode})} */
     public boolean ceilMode() {
         return ceilMode;
     }
 
+    /** {@return whether average pooling divides by the full window including padding ({@code count_include_pad})} */
     public boolean countIncludePad() {
         return countIncludePad;
     }
 
-    /** True for geometries built with {@link #adaptive}. */
+    /** {@return whether this geometry was built with {@link #adaptive}} */
     public boolean isAdaptive() {
         return adaptive;
     }
 
+    /** {@return the output height} */
     public int outH() {
         return outH;
     }
 
+    /** {@return the output width} */
     public int outW() {
         return outW;
     }
 
-    /** {@code n·c·h·w}. */
+    /** {@return the input element count {@code n·c·h·w}} */
     public int inputSize() {
         return n * c * h * w;
     }
 
-    /** {@code n·c·outH·outW}. */
+    /** {@return the output element count {@code n·c·outH·outW}} */
     public int outputSize() {
         return n * c * outH * outW;
     }

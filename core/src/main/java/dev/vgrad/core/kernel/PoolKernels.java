@@ -7,6 +7,8 @@ package dev.vgrad.core.kernel;
  * <p>Work is split over fixed groups of (n, c) planes, chosen from the sizes only; each plane is computed the
  * same way whichever thread runs it, so results are bit-identical for any thread count. Geometries come from
  * {@link PoolGeometry}, which validates them.
+ *
+ * <p>Internal: used by core's pooling ops ({@code ConvOps}) and the JMH benchmarks; not part of the stable API.
  */
 public final class PoolKernels {
     private PoolKernels() {}
@@ -67,6 +69,15 @@ public final class PoolKernels {
      * Max pooling. out {@code (N,C,OH,OW)} gets the window maxima; argmax (same length) gets the flat index
      * {@code y·W + x} of the chosen element within its input plane. A NaN in a window wins (the last NaN, as in
      * ATen); ties keep the first maximum.
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param out    output array, contiguous (N, C, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param argmax output: per output element the flat index within its input plane, from index 0
+     *               (length ≥ N·C·OH·OW)
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the op if an array is too short for the geometry
      */
     public static void maxPool2dForward(float[] x, int xOff, float[] out, int outOff, int[] argmax,
                                         PoolGeometry g) {
@@ -162,7 +173,17 @@ public final class PoolKernels {
         }
     }
 
-    /** Gradient of max pooling: gx (overwritten) gets each gOut added at its argmax. */
+    /**
+     * Gradient of max pooling: gx (overwritten) gets each gOut added at its argmax.
+     *
+     * @param gOut   gradient of the output, contiguous (N, C, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param argmax the indices written by the forward, from index 0
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the op if an array is too short or an argmax index is out of its plane
+     */
     public static void maxPool2dBackward(float[] gOut, int gOff, int[] argmax, float[] gx, int gxOff,
                                          PoolGeometry g) {
         check("max_pool2d_backward", g, gx.length, gxOff, g.inputSize(), gOut.length, gOff, g.outputSize());
@@ -187,6 +208,13 @@ public final class PoolKernels {
     /**
      * Average pooling with ATen's divisor rules: the window is clipped to the padded input for the
      * {@code countIncludePad} divisor and to the input for the sum (and for the divisor otherwise).
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param out    output array, contiguous (N, C, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the op if an array is too short for the geometry
      */
     public static void avgPool2dForward(float[] x, int xOff, float[] out, int outOff, PoolGeometry g) {
         check("avg_pool2d", g, x.length, xOff, g.inputSize(), out.length, outOff, g.outputSize());
@@ -228,7 +256,16 @@ public final class PoolKernels {
         });
     }
 
-    /** Gradient of {@link #avgPool2dForward}; gx is overwritten. */
+    /**
+     * Gradient of {@link #avgPool2dForward}; gx is overwritten.
+     *
+     * @param gOut   gradient of the output, contiguous (N, C, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the op if an array is too short
+     */
     public static void avgPool2dBackward(float[] gOut, int gOff, float[] gx, int gxOff, PoolGeometry g) {
         check("avg_pool2d_backward", g, gx.length, gxOff, g.inputSize(), gOut.length, gOff, g.outputSize());
         int h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
@@ -272,6 +309,13 @@ public final class PoolKernels {
     /**
      * Adaptive average pooling: output cell {@code (i, j)} averages rows {@code floor(i·H/OH) .. ceil((i+1)·H/OH)}
      * and the analogous columns ({@code sum / kh / kw}, as ATen).
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param out    output array, contiguous (N, C, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the op if an array is too short for the geometry
      */
     public static void adaptiveAvgPool2dForward(float[] x, int xOff, float[] out, int outOff, PoolGeometry g) {
         check("adaptive_avg_pool2d", g, x.length, xOff, g.inputSize(), out.length, outOff, g.outputSize());
@@ -298,7 +342,16 @@ public final class PoolKernels {
         });
     }
 
-    /** Gradient of {@link #adaptiveAvgPool2dForward}; gx is overwritten. */
+    /**
+     * Gradient of {@link #adaptiveAvgPool2dForward}; gx is overwritten.
+     *
+     * @param gOut   gradient of the output, contiguous (N, C, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the op if an array is too short
+     */
     public static void adaptiveAvgPool2dBackward(float[] gOut, int gOff, float[] gx, int gxOff, PoolGeometry g) {
         check("adaptive_avg_pool2d_backward", g, gx.length, gxOff, g.inputSize(), gOut.length, gOff,
                 g.outputSize());
@@ -331,6 +384,15 @@ public final class PoolKernels {
      * Max pooling. out {@code (N,C,OH,OW)} gets the window maxima; argmax (same length) gets the flat index
      * {@code y·W + x} of the chosen element within its input plane. A NaN in a window wins (the last NaN, as in
      * ATen); ties keep the first maximum.
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param out    output array, contiguous (N, C, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param argmax output: per output element the flat index within its input plane, from index 0
+     *               (length ≥ N·C·OH·OW)
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the op if an array is too short for the geometry
      */
     public static void maxPool2dForward(double[] x, int xOff, double[] out, int outOff, int[] argmax,
                                         PoolGeometry g) {
@@ -376,7 +438,17 @@ public final class PoolKernels {
         });
     }
 
-    /** Gradient of max pooling: gx (overwritten) gets each gOut added at its argmax. */
+    /**
+     * Gradient of max pooling: gx (overwritten) gets each gOut added at its argmax.
+     *
+     * @param gOut   gradient of the output, contiguous (N, C, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param argmax the indices written by the forward, from index 0
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the op if an array is too short or an argmax index is out of its plane
+     */
     public static void maxPool2dBackward(double[] gOut, int gOff, int[] argmax, double[] gx, int gxOff,
                                          PoolGeometry g) {
         check("max_pool2d_backward", g, gx.length, gxOff, g.inputSize(), gOut.length, gOff, g.outputSize());
@@ -401,6 +473,13 @@ public final class PoolKernels {
     /**
      * Average pooling with ATen's divisor rules: the window is clipped to the padded input for the
      * {@code countIncludePad} divisor and to the input for the sum (and for the divisor otherwise).
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param out    output array, contiguous (N, C, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the op if an array is too short for the geometry
      */
     public static void avgPool2dForward(double[] x, int xOff, double[] out, int outOff, PoolGeometry g) {
         check("avg_pool2d", g, x.length, xOff, g.inputSize(), out.length, outOff, g.outputSize());
@@ -442,7 +521,16 @@ public final class PoolKernels {
         });
     }
 
-    /** Gradient of {@link #avgPool2dForward}; gx is overwritten. */
+    /**
+     * Gradient of {@link #avgPool2dForward}; gx is overwritten.
+     *
+     * @param gOut   gradient of the output, contiguous (N, C, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the op if an array is too short
+     */
     public static void avgPool2dBackward(double[] gOut, int gOff, double[] gx, int gxOff, PoolGeometry g) {
         check("avg_pool2d_backward", g, gx.length, gxOff, g.inputSize(), gOut.length, gOff, g.outputSize());
         int h = g.h(), w = g.w(), oh = g.outH(), ow = g.outW();
@@ -486,6 +574,13 @@ public final class PoolKernels {
     /**
      * Adaptive average pooling: output cell {@code (i, j)} averages rows {@code floor(i·H/OH) .. ceil((i+1)·H/OH)}
      * and the analogous columns ({@code sum / kh / kw}, as ATen).
+     *
+     * @param x      input array, contiguous (N, C, H, W)
+     * @param xOff   offset of x's first element
+     * @param out    output array, contiguous (N, C, OH, OW), overwritten
+     * @param outOff offset of out's first element
+     * @param g      the validated geometry
+     * @throws IllegalArgumentException naming the op if an array is too short for the geometry
      */
     public static void adaptiveAvgPool2dForward(double[] x, int xOff, double[] out, int outOff, PoolGeometry g) {
         check("adaptive_avg_pool2d", g, x.length, xOff, g.inputSize(), out.length, outOff, g.outputSize());
@@ -512,7 +607,16 @@ public final class PoolKernels {
         });
     }
 
-    /** Gradient of {@link #adaptiveAvgPool2dForward}; gx is overwritten. */
+    /**
+     * Gradient of {@link #adaptiveAvgPool2dForward}; gx is overwritten.
+     *
+     * @param gOut   gradient of the output, contiguous (N, C, OH, OW)
+     * @param gOff   offset of gOut's first element
+     * @param gx     input gradient, contiguous (N, C, H, W), overwritten
+     * @param gxOff  offset of gx's first element
+     * @param g      the geometry of the forward
+     * @throws IllegalArgumentException naming the op if an array is too short
+     */
     public static void adaptiveAvgPool2dBackward(double[] gOut, int gOff, double[] gx, int gxOff, PoolGeometry g) {
         check("adaptive_avg_pool2d_backward", g, gx.length, gxOff, g.inputSize(), gOut.length, gOff,
                 g.outputSize());

@@ -16,6 +16,9 @@ package dev.vgrad.core.kernel;
  * {@code simd} is true and {@link KernelProvider#simdEnabled()}) runs over each row from its start, so a row's bits
  * never depend on the other rows of the batch. SIMD and scalar results agree within a few ulps (the SIMD
  * exp/tanh are {@link VectorMath}'s), not bit for bit.
+ *
+ * <p>Internal: used only by core's recurrent autograd op; not part of the stable API. No argument is checked:
+ * the caller guarantees the array sizes.
  */
 public final class RnnKernels {
     private RnnKernels() {}
@@ -37,6 +40,18 @@ public final class RnnKernels {
      * included) at {@code gates[gOff + r*4h]}; they are overwritten with the activated {@code i,f,g,o}, which the
      * backward step reads. The previous cell is {@code cp[cpOff + r*cpLd + j]}; the new {@code h} goes to
      * {@code y[yOff + r*yLd + j]} and the new {@code c} to {@code y[yOff + r*yLd + h + j]}.
+     *
+     * @param simd   true to use the SIMD loop when it is enabled (false forces the scalar loop)
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param gates  gate array, rows of 4h from gOff (row stride 4h): pre-activations in, activations out
+     * @param gOff   offset of row 0 of gates
+     * @param cp     previous cell state c', row r at {@code cpOff + r*cpLd}
+     * @param cpOff  offset of c' row 0
+     * @param cpLd   row stride of c'
+     * @param y      output array: row r holds h at {@code yOff + r*yLd} and c at {@code yOff + r*yLd + h}
+     * @param yOff   offset of y's row 0
+     * @param yLd    row stride of y (at least 2h)
      */
     public static void lstmForward(boolean simd, int b, int h, float[] gates, int gOff, float[] cp, int cpOff,
                                    int cpLd, float[] y, int yOff, int yLd) {
@@ -68,7 +83,20 @@ public final class RnnKernels {
         }
     }
 
-    /** Double version of {@link #lstmForward(boolean, int, int, float[], int, float[], int, int, float[], int, int)}. */
+    /**
+     * Double version of {@link #lstmForward(boolean, int, int, float[], int, float[], int, int, float[], int, int)}.
+     *
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param gates  gate array, rows of 4h from gOff (row stride 4h): pre-activations in, activations out
+     * @param gOff   offset of row 0 of gates
+     * @param cp     previous cell state c', row r at {@code cpOff + r*cpLd}
+     * @param cpOff  offset of c' row 0
+     * @param cpLd   row stride of c'
+     * @param y      output array: row r holds h at {@code yOff + r*yLd} and c at {@code yOff + r*yLd + h}
+     * @param yOff   offset of y's row 0
+     * @param yLd    row stride of y (at least 2h)
+     */
     public static void lstmForward(int b, int h, double[] gates, int gOff, double[] cp, int cpOff, int cpLd,
                                    double[] y, int yOff, int yLd) {
         for (int r = 0; r < b; r++) {
@@ -97,6 +125,26 @@ public final class RnnKernels {
      * {@code gy[gyOff + r*gyLd + j] + dh[r*h + j]} and the one reaching {@code c} is
      * {@code gy[gyOff + r*gyLd + h + j] + dc[r*h + j]}. Writes the pre-activation gradients to {@code dg} (rows of
      * 4h at {@code dgOff}) and the gradient of the previous cell over {@code dc}.
+     *
+     * @param simd   true to use the SIMD loop when it is enabled (false forces the scalar loop)
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param act    activated gates i, f, g, o from the forward step, rows of 4h (row stride 4h)
+     * @param aOff   offset of act's row 0
+     * @param cp     previous cell state c', row r at {@code cpOff + r*cpLd}
+     * @param cpOff  offset of c' row 0
+     * @param cpLd   row stride of c'
+     * @param y      this step's forward output (h then c per row), as written by the forward
+     * @param yOff   offset of y's row 0
+     * @param yLd    row stride of y
+     * @param gy     gradient of this step's output (h then c per row), read only
+     * @param gyOff  offset of gy's row 0
+     * @param gyLd   row stride of gy
+     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; read only
+     * @param dc     gradient flowing into c from the next step, [b, h] contiguous from 0; overwritten with the
+     *               gradient of the previous cell c'
+     * @param dg     output: pre-activation gradients, rows of 4h (row stride 4h)
+     * @param dgOff  offset of dg's row 0
      */
     public static void lstmBackward(boolean simd, int b, int h, float[] act, int aOff, float[] cp, int cpOff,
                                     int cpLd, float[] y, int yOff, int yLd, float[] gy, int gyOff, int gyLd,
@@ -130,7 +178,28 @@ public final class RnnKernels {
         }
     }
 
-    /** Double version of the LSTM step backward. */
+    /**
+     * Double version of the LSTM step backward.
+     *
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param act    activated gates i, f, g, o from the forward step, rows of 4h (row stride 4h)
+     * @param aOff   offset of act's row 0
+     * @param cp     previous cell state c', row r at {@code cpOff + r*cpLd}
+     * @param cpOff  offset of c' row 0
+     * @param cpLd   row stride of c'
+     * @param y      this step's forward output (h then c per row), as written by the forward
+     * @param yOff   offset of y's row 0
+     * @param yLd    row stride of y
+     * @param gy     gradient of this step's output (h then c per row), read only
+     * @param gyOff  offset of gy's row 0
+     * @param gyLd   row stride of gy
+     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; read only
+     * @param dc     gradient flowing into c from the next step, [b, h] contiguous from 0; overwritten with the
+     *               gradient of the previous cell c'
+     * @param dg     output: pre-activation gradients, rows of 4h (row stride 4h)
+     * @param dgOff  offset of dg's row 0
+     */
     public static void lstmBackward(int b, int h, double[] act, int aOff, double[] cp, int cpOff, int cpLd,
                                     double[] y, int yOff, int yLd, double[] gy, int gyOff, int gyLd, double[] dh,
                                     double[] dc, double[] dg, int dgOff) {
@@ -164,6 +233,20 @@ public final class RnnKernels {
      * {@code bhh} (3h, may be null) is added. Overwrites the act row with {@code r, z, n, h_n} ({@code h_n} =
      * hidden part of n's pre-activation, bias included), which the backward step reads; the previous hidden state
      * is {@code hp[hpOff + r*hpLd + j]}, the new one goes to {@code y[yOff + r*yLd + j]}.
+     *
+     * @param simd   true to use the SIMD loop when it is enabled (false forces the scalar loop)
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param act    rows of 4h from aOff (row stride 4h): x_r, x_z, x_n in, r, z, n, h_n out
+     * @param aOff   offset of act's row 0
+     * @param hh     recurrent projection h'·W_hhᵀ, [b, 3h] contiguous from 0; read only
+     * @param bhh    recurrent bias b_hh of length 3h, or null for none
+     * @param hp     previous hidden state h', row r at {@code hpOff + r*hpLd}
+     * @param hpOff  offset of h' row 0
+     * @param hpLd   row stride of h'
+     * @param y      output array: the new h of row r at {@code yOff + r*yLd}
+     * @param yOff   offset of y's row 0
+     * @param yLd    row stride of y
      */
     public static void gruForward(boolean simd, int b, int h, float[] act, int aOff, float[] hh, float[] bhh,
                                   float[] hp, int hpOff, int hpLd, float[] y, int yOff, int yLd) {
@@ -194,7 +277,22 @@ public final class RnnKernels {
         }
     }
 
-    /** Double version of the GRU step forward. */
+    /**
+     * Double version of the GRU step forward.
+     *
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param act    rows of 4h from aOff (row stride 4h): x_r, x_z, x_n in, r, z, n, h_n out
+     * @param aOff   offset of act's row 0
+     * @param hh     recurrent projection h'·W_hhᵀ, [b, 3h] contiguous from 0; read only
+     * @param bhh    recurrent bias b_hh of length 3h, or null for none
+     * @param hp     previous hidden state h', row r at {@code hpOff + r*hpLd}
+     * @param hpOff  offset of h' row 0
+     * @param hpLd   row stride of h'
+     * @param y      output array: the new h of row r at {@code yOff + r*yLd}
+     * @param yOff   offset of y's row 0
+     * @param yLd    row stride of y
+     */
     public static void gruForward(int b, int h, double[] act, int aOff, double[] hh, double[] bhh, double[] hp,
                                   int hpOff, int hpLd, double[] y, int yOff, int yLd) {
         for (int r = 0; r < b; r++) {
@@ -224,6 +322,23 @@ public final class RnnKernels {
      * side ({@code dgh}, same layout: equal to dgi except {@code n}'s, which is multiplied by r), and overwrites
      * {@code dh} with the direct part {@code z⊙dh} of the previous state's gradient (the caller adds
      * {@code dgh·W_hh}).
+     *
+     * @param simd   true to use the SIMD loop when it is enabled (false forces the scalar loop)
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param act    r, z, n, h_n from the forward step, rows of 4h (row stride 4h)
+     * @param aOff   offset of act's row 0
+     * @param hp     previous hidden state h', row r at {@code hpOff + r*hpLd}
+     * @param hpOff  offset of h' row 0
+     * @param hpLd   row stride of h'
+     * @param gy     gradient of this step's output h, read only
+     * @param gyOff  offset of gy's row 0
+     * @param gyLd   row stride of gy
+     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; overwritten with
+     *               z⊙(gy + dh)
+     * @param dgi    output: input-side pre-activation gradients, rows of 3h (row stride 3h)
+     * @param dgh    output: hidden-side pre-activation gradients, same layout as dgi
+     * @param dOff   offset of row 0 in both dgi and dgh
      */
     public static void gruBackward(boolean simd, int b, int h, float[] act, int aOff, float[] hp, int hpOff,
                                    int hpLd, float[] gy, int gyOff, int gyLd, float[] dh, float[] dgi, float[] dgh,
@@ -259,7 +374,25 @@ public final class RnnKernels {
         }
     }
 
-    /** Double version of the GRU step backward. */
+    /**
+     * Double version of the GRU step backward.
+     *
+     * @param b      batch rows
+     * @param h      hidden size
+     * @param act    r, z, n, h_n from the forward step, rows of 4h (row stride 4h)
+     * @param aOff   offset of act's row 0
+     * @param hp     previous hidden state h', row r at {@code hpOff + r*hpLd}
+     * @param hpOff  offset of h' row 0
+     * @param hpLd   row stride of h'
+     * @param gy     gradient of this step's output h, read only
+     * @param gyOff  offset of gy's row 0
+     * @param gyLd   row stride of gy
+     * @param dh     gradient flowing into h from the next step, [b, h] contiguous from 0; overwritten with
+     *               z⊙(gy + dh)
+     * @param dgi    output: input-side pre-activation gradients, rows of 3h (row stride 3h)
+     * @param dgh    output: hidden-side pre-activation gradients, same layout as dgi
+     * @param dOff   offset of row 0 in both dgi and dgh
+     */
     public static void gruBackward(int b, int h, double[] act, int aOff, double[] hp, int hpOff, int hpLd,
                                    double[] gy, int gyOff, int gyLd, double[] dh, double[] dgi, double[] dgh,
                                    int dOff) {

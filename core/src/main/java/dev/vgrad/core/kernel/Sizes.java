@@ -13,6 +13,8 @@ import java.util.Arrays;
  * and (for an empty shape, whose count is 0 however large its other sizes are) each contiguous stride is at most
  * {@link #MAX_SIZE}. PyTorch would accept some of these shapes (it uses 64-bit sizes); vgrad raises instead of
  * ever producing a negative or wrapped size.
+ *
+ * <p>Internal: used by core's shape-producing ops; not part of the stable API.
  */
 public final class Sizes {
     private Sizes() {}
@@ -33,6 +35,12 @@ public final class Sizes {
     /**
      * Refuses a computed window op whose padded input exceeds {@link #MAX_PADDED_SIZE} (see there); {@code what}
      * names the axis.
+     *
+     * @param op   the op's name, first word of the message
+     * @param what the axis, e.g. {@code "height"}
+     * @param in   input size along the axis
+     * @param pad  padding on each side
+     * @throws IllegalArgumentException if {@code in + 2·pad > MAX_PADDED_SIZE}
      */
     public static void checkPadded(String op, String what, long in, long pad) {
         if (in + 2 * pad > MAX_PADDED_SIZE) {
@@ -45,6 +53,11 @@ public final class Sizes {
      * The stride the kernels use: a stride over a single output position is never multiplied by a position
      * other than 0, so it is lowered to {@code minStride}, the smallest stride giving the same single output
      * (the output-size formula is unchanged), which keeps the kernels' int arithmetic exact.
+     *
+     * @param stride    the requested stride
+     * @param out       the output size along the axis
+     * @param minStride the smallest stride giving the same single output
+     * @return {@code min(stride, minStride)} when {@code out == 1}, else {@code stride}
      */
     public static int effectiveStride(int stride, long out, long minStride) {
         return out == 1 ? (int) Math.min(stride, minStride) : stride;
@@ -54,6 +67,9 @@ public final class Sizes {
      * The product of {@code sizes}, exactly when it fits in a {@code long}; {@link Long#MAX_VALUE} when it
      * overflows (no non-negative product of {@code int} sizes can reach it otherwise). A zero size makes the
      * product 0 whatever the other sizes are. Sizes must be non-negative.
+     *
+     * @param sizes non-negative sizes
+     * @return their product, or {@link Long#MAX_VALUE} on overflow
      */
     public static long product(long... sizes) {
         for (long s : sizes) {
@@ -68,7 +84,14 @@ public final class Sizes {
         return p;
     }
 
-    /** {@link #product(long...)} over {@code shape[from, to)}. */
+    /**
+     * {@link #product(long...)} over {@code shape[from, to)}.
+     *
+     * @param shape non-negative sizes
+     * @param from  first index, inclusive
+     * @param to    last index, exclusive
+     * @return the product of {@code shape[from..to)} (1 when empty), or {@link Long#MAX_VALUE} on overflow
+     */
     public static long product(int[] shape, int from, int to) {
         for (int i = from; i < to; i++) {
             if (shape[i] == 0) {
@@ -82,7 +105,13 @@ public final class Sizes {
         return p;
     }
 
-    /** a·b for non-negative operands, saturating at {@link Long#MAX_VALUE}. */
+    /**
+     * a·b for non-negative operands, saturating at {@link Long#MAX_VALUE}.
+     *
+     * @param a non-negative factor
+     * @param b non-negative factor
+     * @return a·b, or {@link Long#MAX_VALUE} if it does not fit in a {@code long}
+     */
     public static long saturatingMultiply(long a, long b) {
         long hi = Math.multiplyHigh(a, b);
         long lo = a * b;
@@ -94,7 +123,11 @@ public final class Sizes {
      * {@code "cat: resulting size 3221225472 of dim 0 exceeds the maximum 2147483647"}; a negative
      * {@code size} is reported as {@code "op: resulting size -3 of dim 0 is negative"}.
      *
+     * @param op   the op's name, first word of the message
      * @param what names the dimension in the message, e.g. {@code "dim 0"} or {@code "output height"}
+     * @param size the computed size
+     * @return {@code size} as an int
+     * @throws IllegalArgumentException if {@code size} is negative or above {@link #MAX_SIZE}
      */
     public static int dim(String op, String what, long size) {
         if (size < 0) {
@@ -112,6 +145,11 @@ public final class Sizes {
      * {@code "Trying to create tensor with negative dimension -1: [-1, 2]"}, a count above {@link #MAX_NUMEL}
      * or (for an empty shape) a contiguous stride above {@link #MAX_SIZE} an IllegalArgumentException naming
      * the op, the shape and the limit. O(rank).
+     *
+     * @param op    the op's name, first word of the message
+     * @param shape the sizes of the tensor to create
+     * @return the element count
+     * @throws IllegalArgumentException if a size is negative or the shape is not representable
      */
     public static int numel(String op, int[] shape) {
         for (int s : shape) {
@@ -145,6 +183,13 @@ public final class Sizes {
      * Output size of a sliding window (convolution, pooling without ceil mode):
      * {@code floor((in + 2·pad − dilation·(kernel − 1) − 1) / stride) + 1}, computed exactly for {@code int}
      * arguments (no intermediate can overflow a {@code long}); the caller validates the range of the result.
+     *
+     * @param in       input size
+     * @param kernel   window size
+     * @param pad      padding on each side
+     * @param stride   step, ≥ 1
+     * @param dilation spacing of window taps, ≥ 1
+     * @return the output size; may be ≤ 0 when the window does not fit
      */
     public static long windowOutput(long in, long kernel, long pad, long stride, long dilation) {
         return Math.floorDiv(in + 2 * pad - dilation * (kernel - 1) - 1, stride) + 1;
