@@ -141,7 +141,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
     /**
      * Epochs since the last restart ({@code T_cur}).
      *
-     * @return {@code T_cur}, in {@code [0, T_i)}; fractional after {@link #step(double)}
+     * @return {@code T_cur}, from 0 up to {@code T_i}; fractional after {@link #step(double)}
      */
     public double tCur() {
         return tCur;

@@ -146,7 +146,8 @@ public abstract class LRScheduler {
     /**
      * The current epoch ({@code last_epoch}; 0 right after construction).
      *
-     * @return the number of {@link #step()} calls after the initial one
+     * @return {@code last_epoch}: 0 after construction, then incremented by each {@link #step()} (jumps set it
+     *         directly, e.g. {@link CosineAnnealingWarmRestarts#step(double)})
      */
     public int lastEpoch() {
         return lastEpoch;
