@@ -55,7 +55,11 @@ public final class BatchIterator implements Iterator<Batch>, AutoCloseable {
         }
     }
 
-    /** The epoch number whose transform seeds this iterator uses. */
+    /**
+     * The epoch number whose transform seeds this iterator uses.
+     *
+     * @return the loader's epoch counter at the time this iterator was created
+     */
     public long epoch() {
         return epoch;
     }

@@ -72,7 +72,13 @@ public final class DataLoader implements Iterable<Batch> {
         }
     }
 
-    /** A builder over {@code dataset} (batch size 1, no shuffle, keep the last batch, no workers). */
+    /**
+     * A builder over {@code dataset} (batch size 1, no shuffle, keep the last batch, no workers).
+     *
+     * @param dataset the data set to load from
+     * @return a new builder with PyTorch's defaults
+     * @throws IllegalArgumentException when {@code dataset} is null
+     */
     public static Builder builder(Dataset dataset) {
         if (dataset == null) {
             throw new IllegalArgumentException("DataLoader: dataset must not be null");
@@ -97,7 +103,13 @@ public final class DataLoader implements Iterable<Batch> {
             this.dataset = dataset;
         }
 
-        /** Samples per batch (≥ 1). */
+        /**
+         * Samples per batch (≥ 1).
+         *
+         * @param batchSize PyTorch's {@code batch_size}, {@code >= 1} (default 1)
+         * @return this builder
+         * @throws IllegalArgumentException when {@code batchSize < 1} (PyTorch's message)
+         */
         public Builder batchSize(int batchSize) {
             if (batchSize < 1) {
                 throw new IllegalArgumentException("DataLoader: batch_size should be a positive integer value, "
@@ -107,31 +119,57 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
-        /** Reshuffle at every epoch (uses {@link #generator}, else the default generator). */
+        /**
+         * Reshuffle at every epoch (uses {@link #generator}, else the default generator).
+         *
+         * @param shuffle true for a new random permutation per epoch (default false); excludes {@link #sampler}
+         * @return this builder
+         */
         public Builder shuffle(boolean shuffle) {
             this.shuffle = shuffle;
             return this;
         }
 
-        /** Skip the last batch when it is smaller than the batch size. */
+        /**
+         * Skip the last batch when it is smaller than the batch size.
+         *
+         * @param dropLast PyTorch's {@code drop_last} (default false)
+         * @return this builder
+         */
         public Builder dropLast(boolean dropLast) {
             this.dropLast = dropLast;
             return this;
         }
 
-        /** The generator that draws the permutations (the loader keeps using this instance). */
+        /**
+         * The generator that draws the permutations (the loader keeps using this instance).
+         *
+         * @param generator the shuffling generator, or null (the default) for the default generator
+         * @return this builder
+         */
         public Builder generator(Generator generator) {
             this.generator = generator;
             return this;
         }
 
-        /** The order of the indices (instead of {@link #shuffle}; its indices must be valid for the data set). */
+        /**
+         * The order of the indices (instead of {@link #shuffle}; its indices must be valid for the data set).
+         *
+         * @param sampler the index order of every epoch, or null (the default) for shuffle or sequential order
+         * @return this builder
+         */
         public Builder sampler(Sampler sampler) {
             this.sampler = sampler;
             return this;
         }
 
-        /** Threads that load batches ahead of the consumer (0: load in {@code next()} on the caller's thread). */
+        /**
+         * Threads that load batches ahead of the consumer (0: load in {@code next()} on the caller's thread).
+         *
+         * @param numWorkers PyTorch's {@code num_workers}, {@code >= 0} (default 0); threads, not processes
+         * @return this builder
+         * @throws IllegalArgumentException when {@code numWorkers < 0} (PyTorch's message)
+         */
         public Builder numWorkers(int numWorkers) {
             if (numWorkers < 0) {
                 throw new IllegalArgumentException("DataLoader: num_workers option should be non-negative; use "
@@ -141,7 +179,13 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
-        /** Batches loaded ahead per worker (≥ 1, default 2; ignored without workers). */
+        /**
+         * Batches loaded ahead per worker (≥ 1, default 2; ignored without workers).
+         *
+         * @param prefetchFactor PyTorch's {@code prefetch_factor}, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException when {@code prefetchFactor < 1}
+         */
         public Builder prefetchFactor(int prefetchFactor) {
             if (prefetchFactor < 1) {
                 throw new IllegalArgumentException("DataLoader: prefetch_factor must be positive, got "
@@ -151,73 +195,146 @@ public final class DataLoader implements Iterable<Batch> {
             return this;
         }
 
-        /** Applied to field 0 of every sample before batching, with that sample's own generator. */
+        /**
+         * Applied to field 0 of every sample before batching, with that sample's own generator.
+         *
+         * @param transform the per-sample input transform (e.g. a {@link dev.vgrad.data.transforms.Compose}), or
+         *                  null for none (the default)
+         * @return this builder
+         */
         public Builder transform(Transform transform) {
             this.transform = transform;
             return this;
         }
 
-        /** The seed of the per-sample transform generators (default 0). */
+        /**
+         * The seed of the per-sample transform generators (default 0).
+         *
+         * @param seed any value; see {@link DataLoader#sampleSeed(long, long, int)}
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
+        /**
+         * Builds the loader (with shuffle, its {@link RandomSampler} is created now).
+         *
+         * @return a new loader with these options
+         * @throws IllegalArgumentException when both {@link #sampler} and {@code shuffle(true)} were given
+         */
         public DataLoader build() {
             return new DataLoader(this);
         }
     }
 
+    /**
+     * The data set this loader reads.
+     *
+     * @return the data set given to {@link #builder(Dataset)}
+     */
     public Dataset dataset() {
         return dataset;
     }
 
+    /**
+     * Samples per batch.
+     *
+     * @return the batch size, {@code >= 1}
+     */
     public int batchSize() {
         return batchSize;
     }
 
+    /**
+     * Whether each epoch draws a new random order.
+     *
+     * @return true when built with {@code shuffle(true)}
+     */
     public boolean shuffle() {
         return shuffle;
     }
 
+    /**
+     * Whether a final incomplete batch is skipped.
+     *
+     * @return PyTorch's {@code drop_last}
+     */
     public boolean dropLast() {
         return dropLast;
     }
 
+    /**
+     * The index order of the epochs.
+     *
+     * @return the sampler given to the builder, or the {@link RandomSampler} / {@link SequentialSampler} built
+     *         from {@code shuffle}
+     */
     public Sampler sampler() {
         return sampler;
     }
 
+    /**
+     * Number of loading threads per iterator.
+     *
+     * @return {@code num_workers}; 0 means batches load on the caller's thread
+     */
     public int numWorkers() {
         return numWorkers;
     }
 
+    /**
+     * Batches loaded ahead per worker.
+     *
+     * @return {@code prefetch_factor}, {@code >= 1}
+     */
     public int prefetchFactor() {
         return prefetchFactor;
     }
 
-    /** The generator used for shuffling (the default generator when none was given). */
+    /**
+     * The generator used for shuffling (the default generator when none was given).
+     *
+     * @return the builder's generator, or {@link Generator#defaultGenerator()}
+     */
     public Generator generator() {
         return generator != null ? generator : Generator.defaultGenerator();
     }
 
-    /** The epoch number the next {@link #iterator()} uses for the transform seeds (starts at 0). */
+    /**
+     * The epoch number the next {@link #iterator()} uses for the transform seeds (starts at 0).
+     *
+     * @return the next iterator's epoch; each {@link #iterator()} call increments it
+     */
     public synchronized long epoch() {
         return epoch;
     }
 
-    /** Sets the epoch number of the next {@link #iterator()} (e.g. when resuming a run). */
+    /**
+     * Sets the epoch number of the next {@link #iterator()} (e.g. when resuming a run).
+     *
+     * @param epoch the epoch of the next iterator; it seeds the transforms only, not the sampler
+     */
     public synchronized void setEpoch(long epoch) {
         this.epoch = epoch;
     }
 
-    /** Number of batches in one epoch. */
+    /**
+     * Number of batches in one epoch (PyTorch's {@code len(loader)}).
+     *
+     * @return {@code ceil(n / batchSize)}, or {@code floor(n / batchSize)} with dropLast, for the sampler's n
+     */
     public int numBatches() {
         int n = sampler.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
-    /** Number of samples in one epoch (less than the sampler's size when {@code dropLast} drops some). */
+    /**
+     * Number of samples in one epoch (less than the sampler's size when {@code dropLast} drops some).
+     *
+     * @return the total size of the epoch's batches
+     */
     public int numSamples() {
         return dropLast ? numBatches() * batchSize : sampler.size();
     }
@@ -225,6 +342,11 @@ public final class DataLoader implements Iterable<Batch> {
     /**
      * The seed of sample {@code index}'s transform generator in {@code epoch}: SplitMix64 finalisers chained
      * over {@code seed}, {@code epoch} and {@code index}, so nearby triples give unrelated streams.
+     *
+     * @param seed  the loader's {@link Builder#seed(long)}
+     * @param epoch the iterator's epoch number
+     * @param index the sample's data-set index
+     * @return the seed of that sample's {@link Generator}
      */
     public static long sampleSeed(long seed, long epoch, int index) {
         long h = mix(seed + 0x9E3779B97F4A7C15L);
@@ -277,7 +399,15 @@ public final class DataLoader implements Iterable<Batch> {
         return stackAll(samples, indices);
     }
 
-    /** Builds the batch of the given samples of {@code dataset} (default collate: stack each field). */
+    /**
+     * Builds the batch of the given samples of {@code dataset} (default collate: stack each field).
+     *
+     * @param dataset the data set to read (a {@link TensorDataset} or a {@link Subset} of one is gathered
+     *                directly)
+     * @param indices the samples' data-set indices, in batch order; non-empty
+     * @return a new batch whose fields are new contiguous tensors {@code [indices.length, ...field shape]}
+     * @throws IllegalArgumentException for no indices, or samples whose field counts, shapes or dtypes differ
+     */
     public static Batch collate(Dataset dataset, int[] indices) {
         if (indices.length == 0) {
             throw new IllegalArgumentException("DataLoader.collate: empty batch");

@@ -32,12 +32,16 @@ public final class DistributedSampler implements Sampler {
     private long epoch;
 
     /**
+     * The sampler of rank {@code rank} out of {@code numReplicas}.
+     *
      * @param datasetSize number of samples {@code n ≥ 0}
      * @param numReplicas number of ranks {@code R ≥ 1}
      * @param rank        this rank, in {@code [0, R-1]}
      * @param shuffle     draw a new permutation per epoch from {@code seed + epoch}
      * @param seed        the seed shared by all ranks
      * @param dropLast    cut the tail instead of padding
+     * @throws IllegalArgumentException for a negative size, {@code numReplicas < 1} or a rank out of range
+     *                                  (PyTorch's "Invalid rank" message)
      */
     public DistributedSampler(int datasetSize, int numReplicas, int rank, boolean shuffle, long seed,
                               boolean dropLast) {
@@ -66,11 +70,20 @@ public final class DistributedSampler implements Sampler {
         }
     }
 
-    /** The epoch the next {@link #indices()} uses; call it with the same value on every rank. */
+    /**
+     * The epoch the next {@link #indices()} uses; call it with the same value on every rank.
+     *
+     * @param epoch the epoch number; with shuffle the permutation is drawn from {@code Generator(seed + epoch)}
+     */
     public void setEpoch(long epoch) {
         this.epoch = epoch;
     }
 
+    /**
+     * The epoch set by {@link #setEpoch(long)}.
+     *
+     * @return the current epoch, 0 until {@link #setEpoch(long)} is called
+     */
     public long epoch() {
         return epoch;
     }
@@ -81,7 +94,11 @@ public final class DistributedSampler implements Sampler {
         return numSamples;
     }
 
-    /** Padded (or truncated) length of the epoch's order: {@code size() * numReplicas}. */
+    /**
+     * Padded (or truncated) length of the epoch's order: {@code size() * numReplicas}.
+     *
+     * @return the number of indices all ranks yield together per epoch
+     */
     public int totalSize() {
         return numSamples * numReplicas;
     }

@@ -43,7 +43,18 @@ public final class IdxReader {
 
     /** IDX element types. */
     public enum ElementType {
-        UBYTE(0x08, 1), BYTE(0x09, 1), SHORT(0x0B, 2), INT(0x0C, 4), FLOAT(0x0D, 4), DOUBLE(0x0E, 8);
+        /** Unsigned 8-bit integer, code {@code 0x08} (MNIST pixels and labels). */
+        UBYTE(0x08, 1),
+        /** Signed 8-bit integer, code {@code 0x09}. */
+        BYTE(0x09, 1),
+        /** Signed big-endian 16-bit integer, code {@code 0x0B}. */
+        SHORT(0x0B, 2),
+        /** Signed big-endian 32-bit integer, code {@code 0x0C}. */
+        INT(0x0C, 4),
+        /** Big-endian IEEE float32, code {@code 0x0D}. */
+        FLOAT(0x0D, 4),
+        /** Big-endian IEEE float64, code {@code 0x0E}. */
+        DOUBLE(0x0E, 8);
 
         private final int code;
         private final int bytes;
@@ -53,12 +64,20 @@ public final class IdxReader {
             this.bytes = bytes;
         }
 
-        /** The type byte in the header. */
+        /**
+         * The type byte in the header.
+         *
+         * @return the IDX type code, e.g. {@code 0x08} for {@link #UBYTE}
+         */
         public int code() {
             return code;
         }
 
-        /** Bytes per element. */
+        /**
+         * Bytes per element.
+         *
+         * @return 1, 2, 4 or 8
+         */
         public int byteSize() {
             return bytes;
         }
@@ -82,21 +101,43 @@ public final class IdxReader {
      * @param data raw big-endian element bytes, {@code numel * type.byteSize()} of them
      */
     public record IdxData(ElementType type, int[] dims, byte[] data) {
+        /**
+         * The content of an IDX file; {@code dims} is copied, {@code data} is kept as given (not checked against
+         * {@code dims}).
+         *
+         * @param type element type
+         * @param dims dimensions (each ≥ 0)
+         * @param data raw big-endian element bytes, {@code numel * type.byteSize()} of them
+         */
         public IdxData {
             dims = dims.clone();
         }
 
+        /**
+         * The dimensions.
+         *
+         * @return a new copy of the dimensions, outermost first
+         */
         @Override
         public int[] dims() {
             return dims.clone();
         }
 
-        /** Number of elements. */
+        /**
+         * Number of elements.
+         *
+         * @return {@code data().length / type().byteSize()}
+         */
         public int numel() {
             return data.length / type.byteSize();
         }
 
-        /** Element {@code i} (row-major) as a double; unsigned bytes read as 0..255. */
+        /**
+         * Element {@code i} (row-major) as a double; unsigned bytes read as 0..255.
+         *
+         * @param i the flat row-major element index, in {@code [0, numel())}
+         * @return the element's value, exact for every IDX type
+         */
         public double value(int i) {
             int b = type.byteSize();
             return switch (type) {
@@ -109,7 +150,12 @@ public final class IdxReader {
             };
         }
 
-        /** A float32 tensor of shape {@link #dims()} with every value multiplied by {@code scale}. */
+        /**
+         * A float32 tensor of shape {@link #dims()} with every value multiplied by {@code scale}.
+         *
+         * @param scale the factor applied in double before rounding to float32 (e.g. {@code 1/255.0})
+         * @return a new contiguous float32 tensor of shape {@link #dims()}
+         */
         public Tensor toFloatTensor(double scale) {
             Tensor t = Tensor.zeros(DType.FLOAT32, dims);
             float[] out = t.floatStorage();
@@ -130,12 +176,21 @@ public final class IdxReader {
             return t;
         }
 
-        /** A float32 tensor of the raw values. */
+        /**
+         * A float32 tensor of the raw values.
+         *
+         * @return a new contiguous float32 tensor of shape {@link #dims()}
+         */
         public Tensor toFloatTensor() {
             return toFloatTensor(1.0);
         }
 
-        /** An int64 tensor (class labels); only for integer element types. */
+        /**
+         * An int64 tensor (class labels); only for integer element types.
+         *
+         * @return a new contiguous int64 tensor of shape {@link #dims()}
+         * @throws IllegalArgumentException for {@link ElementType#FLOAT} or {@link ElementType#DOUBLE} data
+         */
         public Tensor toLongTensor() {
             if (type == ElementType.FLOAT || type == ElementType.DOUBLE) {
                 throw new IllegalArgumentException("IdxData.toLongTensor: element type " + type
@@ -150,7 +205,14 @@ public final class IdxReader {
         }
     }
 
-    /** Reads an IDX file, plain or gzip. */
+    /**
+     * Reads an IDX file, plain or gzip.
+     *
+     * @param path the file to read
+     * @return the file's element type, dimensions and data
+     * @throws IllegalArgumentException for malformed content (see the class documentation)
+     * @throws UncheckedIOException     when the file cannot be read
+     */
     public static IdxData read(Path path) {
         try (InputStream raw = Files.newInputStream(path)) {
             long fileSize = Files.size(path);
@@ -160,7 +222,15 @@ public final class IdxReader {
         }
     }
 
-    /** Reads an IDX stream, plain or gzip; {@code source} names it in error messages. Does not close it. */
+    /**
+     * Reads an IDX stream, plain or gzip; {@code source} names it in error messages. Does not close it.
+     *
+     * @param in     the stream, read to its end
+     * @param source a name for the stream in error messages (e.g. a URL or file name)
+     * @return the stream's element type, dimensions and data
+     * @throws IllegalArgumentException for malformed content, including trailing bytes
+     * @throws UncheckedIOException     when reading fails
+     */
     public static IdxData read(InputStream in, String source) {
         try {
             return read(in, source, -1);
@@ -169,22 +239,47 @@ public final class IdxReader {
         }
     }
 
-    /** Reads an image file ({@code [N, H, W]} unsigned bytes) as a float32 {@code [N, 1, H, W]} tensor scaled to [0, 1]. */
+    /**
+     * Reads an image file ({@code [N, H, W]} unsigned bytes) as a float32 {@code [N, 1, H, W]} tensor scaled to
+     * [0, 1].
+     *
+     * @param path the IDX image file (e.g. {@code train-images-idx3-ubyte.gz})
+     * @return a new float32 tensor {@code [N, 1, H, W]}, each pixel {@code value / 255}
+     * @throws IllegalArgumentException when the file is malformed or not 3-d unsigned bytes
+     */
     public static Tensor readImages(Path path) {
         return images(read(path), path.toString());
     }
 
-    /** As {@link #readImages(Path)} from a stream. */
+    /**
+     * As {@link #readImages(Path)} from a stream.
+     *
+     * @param in     the stream, read to its end and not closed
+     * @param source a name for the stream in error messages
+     * @return a new float32 tensor {@code [N, 1, H, W]}, each pixel {@code value / 255}
+     */
     public static Tensor readImages(InputStream in, String source) {
         return images(read(in, source), source);
     }
 
-    /** Reads a label file ({@code [N]} unsigned bytes) as an int64 {@code [N]} tensor. */
+    /**
+     * Reads a label file ({@code [N]} unsigned bytes) as an int64 {@code [N]} tensor.
+     *
+     * @param path the IDX label file (e.g. {@code train-labels-idx1-ubyte.gz})
+     * @return a new int64 tensor {@code [N]} of labels in {@code [0, 255]}
+     * @throws IllegalArgumentException when the file is malformed or not 1-d unsigned bytes
+     */
     public static Tensor readLabels(Path path) {
         return labels(read(path), path.toString());
     }
 
-    /** As {@link #readLabels(Path)} from a stream. */
+    /**
+     * As {@link #readLabels(Path)} from a stream.
+     *
+     * @param in     the stream, read to its end and not closed
+     * @param source a name for the stream in error messages
+     * @return a new int64 tensor {@code [N]} of labels
+     */
     public static Tensor readLabels(InputStream in, String source) {
         return labels(read(in, source), source);
     }

@@ -37,7 +37,14 @@ public final class ImageFolder implements Dataset {
     private final List<Path> files = new ArrayList<>();
     private final List<Integer> labels = new ArrayList<>();
 
-    /** Scans {@code root} (which must contain at least one class directory with an image). */
+    /**
+     * Scans {@code root} (which must contain at least one class directory with an image). Images are not decoded
+     * here.
+     *
+     * @param root the directory whose sub-directories are the classes
+     * @throws IllegalArgumentException when {@code root} is not a directory, has no class directory, or no image
+     * @throws java.io.UncheckedIOException when a directory cannot be listed
+     */
     public ImageFolder(Path root) {
         if (root == null || !Files.isDirectory(root)) {
             throw new IllegalArgumentException("ImageFolder: " + root + " is not a directory");
@@ -79,16 +86,29 @@ public final class ImageFolder implements Dataset {
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
     }
 
+    /**
+     * The scanned directory.
+     *
+     * @return the root given at construction
+     */
     public Path root() {
         return root;
     }
 
-    /** The class names, sorted; label {@code k} is {@code classes().get(k)}. */
+    /**
+     * The class names, sorted; label {@code k} is {@code classes().get(k)}.
+     *
+     * @return an unmodifiable list of the sub-directory names, sorted
+     */
     public List<String> classes() {
         return classes;
     }
 
-    /** Class name to label. */
+    /**
+     * Class name to label (torchvision's {@code class_to_idx}).
+     *
+     * @return a new map from class name to label, in label order
+     */
     public Map<String, Integer> classToIdx() {
         Map<String, Integer> m = new LinkedHashMap<>();
         for (int k = 0; k < classes.size(); k++) {
@@ -97,12 +117,22 @@ public final class ImageFolder implements Dataset {
         return m;
     }
 
-    /** The file of sample {@code i}. */
+    /**
+     * The file of sample {@code i}.
+     *
+     * @param i the sample index, in {@code [0, size())}
+     * @return the image file's path
+     */
     public Path path(int i) {
         return files.get(i);
     }
 
-    /** The label of sample {@code i}, without decoding the image. */
+    /**
+     * The label of sample {@code i}, without decoding the image.
+     *
+     * @param i the sample index, in {@code [0, size())}
+     * @return the class index, in {@code [0, classes().size())}
+     */
     public int label(int i) {
         return labels.get(i);
     }
@@ -132,7 +162,12 @@ public final class ImageFolder implements Dataset {
         return List.of(toChw(img), label);
     }
 
-    /** A decoded image as float32 {@code [C, H, W]} in [0, 1] (grey: C = 1; otherwise C = 3, alpha dropped). */
+    /**
+     * A decoded image as float32 {@code [C, H, W]} in [0, 1] (grey: C = 1; otherwise C = 3, alpha dropped).
+     *
+     * @param img a decoded image of any type (grey, RGB, ARGB, palette, 8 or 16 bits per sample)
+     * @return a new float32 tensor {@code [1, H, W]} for grey-scale images, else {@code [3, H, W]} (R, G, B)
+     */
     public static Tensor toChw(BufferedImage img) {
         int h = img.getHeight();
         int w = img.getWidth();

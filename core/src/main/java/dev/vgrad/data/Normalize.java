@@ -14,12 +14,24 @@ public final class Normalize {
     private final double[] mean;
     private final double[] std;
 
-    /** One mean and standard deviation for every value. */
+    /**
+     * One mean and standard deviation for every value.
+     *
+     * @param mean the value subtracted, finite
+     * @param std  the divisor, finite and {@code > 0}
+     * @throws IllegalArgumentException for a non-finite mean or a std that is not finite and positive
+     */
     public Normalize(double mean, double std) {
         this(new double[] {mean}, new double[] {std});
     }
 
-    /** Per-channel means and standard deviations (same length; a length of 1 applies to all values). */
+    /**
+     * Per-channel means and standard deviations (same length; a length of 1 applies to all values).
+     *
+     * @param mean one finite mean per channel (copied)
+     * @param std  one finite, positive standard deviation per channel (copied)
+     * @throws IllegalArgumentException for null, empty or unequal-length arrays, or an invalid value
+     */
     public Normalize(double[] mean, double[] std) {
         if (mean == null || std == null || mean.length == 0 || mean.length != std.length) {
             throw new IllegalArgumentException("Normalize: mean and std must be non-empty and of equal length, got "
@@ -40,7 +52,13 @@ public final class Normalize {
         this.std = std.clone();
     }
 
-    /** Mean and std over all values of {@code x} (population std; a constant input gets std 1). */
+    /**
+     * Mean and std over all values of {@code x} (population std; a constant input gets std 1).
+     *
+     * @param x a non-empty tensor of any shape and dtype (e.g. a whole training set)
+     * @return a new single-statistic normalisation
+     * @throws IllegalArgumentException when {@code x} is empty
+     */
     public static Normalize fit(Tensor x) {
         if (x.numel() == 0) {
             throw new IllegalArgumentException("Normalize.fit: empty tensor");
@@ -68,7 +86,13 @@ public final class Normalize {
         return new Normalize(ms[0], ms[1]);
     }
 
-    /** Per-channel mean and std of {@code x} of shape {@code [N, C, ...]} (channel = dimension 1). */
+    /**
+     * Per-channel mean and std of {@code x} of shape {@code [N, C, ...]} (channel = dimension 1).
+     *
+     * @param x a non-empty tensor {@code [N, C, ...]} of rank {@code >= 2}
+     * @return a new normalisation with C means and stds (a constant channel gets std 1)
+     * @throws IllegalArgumentException for rank {@code < 2} or an empty tensor
+     */
     public static Normalize fitPerChannel(Tensor x) {
         if (x.dim() < 2) {
             throw new IllegalArgumentException("Normalize.fitPerChannel: expected [N, C, ...], got shape "
@@ -114,15 +138,31 @@ public final class Normalize {
         return new double[] {m, s > 0 ? s : 1.0};
     }
 
+    /**
+     * The means.
+     *
+     * @return a copy of the means, one per channel (length 1 for a single statistic)
+     */
     public double[] mean() {
         return mean.clone();
     }
 
+    /**
+     * The standard deviations.
+     *
+     * @return a copy of the standard deviations, one per channel (length 1 for a single statistic)
+     */
     public double[] std() {
         return std.clone();
     }
 
-    /** {@code (x - mean) / std} as a new tensor (differentiable; broadcasts per channel over dimension 1). */
+    /**
+     * {@code (x - mean) / std} as a new tensor (differentiable; broadcasts per channel over dimension 1).
+     *
+     * @param x a floating-point tensor; {@code [N, C, ...]} with C matching the statistics when per-channel
+     * @return a new tensor of {@code x}'s shape and dtype
+     * @throws IllegalArgumentException when per-channel statistics do not match dimension 1 of {@code x}
+     */
     public Tensor apply(Tensor x) {
         if (mean.length == 1) {
             return x.sub(mean[0]).div(std[0]);
@@ -137,7 +177,13 @@ public final class Normalize {
         return x.sub(m).div(s);
     }
 
-    /** Normalises {@code x} in place (a float tensor that does not require grad) and returns it. */
+    /**
+     * Normalises {@code x} in place (a float tensor that does not require grad) and returns it.
+     *
+     * @param x a floating-point tensor not requiring grad; {@code [N, C, ...]} when per-channel
+     * @return {@code x}, modified in place
+     * @throws IllegalArgumentException for a non-floating dtype or statistics that do not match dimension 1
+     */
     public Tensor applyInPlace(Tensor x) {
         if (!x.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("Normalize.applyInPlace: expected a floating-point tensor, got "
@@ -175,6 +221,9 @@ public final class Normalize {
      * This normalisation as a {@link Transform} on one {@code [C, H, W]} image, where the channels are
      * dimension 0 (torchvision's {@code Normalize} on a single image): {@code out[c] = (x[c] - mean[c]) / std[c]},
      * computed in float32 as {@code (x - (float) mean) / (float) std}. It draws nothing from the generator.
+     *
+     * @return a new transform returning a new image; it throws IllegalArgumentException for an image that is not
+     *         float32 {@code [C, H, W]} with C matching the statistics
      */
     public Transform perImage() {
         float[] m = toFloat(mean);

@@ -13,7 +13,13 @@ public final class RandomSampler implements Sampler {
     private final int n;
     private final Generator generator;
 
-    /** A sampler over {@code n ≥ 0} samples drawing from {@code generator} (null: the default generator). */
+    /**
+     * A sampler over {@code n ≥ 0} samples drawing from {@code generator} (null: the default generator).
+     *
+     * @param n         the data-set size, {@code >= 0}
+     * @param generator the source of the permutations, or null for {@link Generator#defaultGenerator()}
+     * @throws IllegalArgumentException when {@code n < 0}
+     */
     public RandomSampler(int n, Generator generator) {
         if (n < 0) {
             throw new IllegalArgumentException("RandomSampler: size must be non-negative, got " + n);
@@ -22,7 +28,11 @@ public final class RandomSampler implements Sampler {
         this.generator = generator;
     }
 
-    /** The generator the permutations come from. */
+    /**
+     * The generator the permutations come from.
+     *
+     * @return the generator given at construction, or the default generator when that was null
+     */
     public Generator generator() {
         return generator != null ? generator : Generator.defaultGenerator();
     }

@@ -8,9 +8,17 @@ package dev.vgrad.data;
  * the order never depends on worker threads (docs/SEMANTICS.md §15.2).
  */
 public interface Sampler {
-    /** Number of indices one epoch yields (PyTorch's {@code len(sampler)}). */
+    /**
+     * Number of indices one epoch yields (PyTorch's {@code len(sampler)}).
+     *
+     * @return the length of every array {@link #indices()} returns, {@code >= 0}
+     */
     int size();
 
-    /** The indices of the next epoch, {@link #size()} of them, each in {@code [0, dataset size)}. */
+    /**
+     * The indices of the next epoch, {@link #size()} of them, each in {@code [0, dataset size)}.
+     *
+     * @return a new array of data-set indices in visiting order (random samplers advance their generator)
+     */
     int[] indices();
 }

@@ -4,7 +4,12 @@ package dev.vgrad.data;
 public final class SequentialSampler implements Sampler {
     private final int n;
 
-    /** A sampler over a data set of {@code n ≥ 0} samples. */
+    /**
+     * A sampler over a data set of {@code n ≥ 0} samples.
+     *
+     * @param n the data-set size, {@code >= 0}
+     * @throws IllegalArgumentException when {@code n < 0}
+     */
     public SequentialSampler(int n) {
         if (n < 0) {
             throw new IllegalArgumentException("SequentialSampler: size must be non-negative, got " + n);

@@ -8,7 +8,14 @@ public final class Subset implements Dataset {
     private final Dataset base;
     private final int[] indices;
 
-    /** The samples of {@code base} at {@code indices} (copied; each must be in range). */
+    /**
+     * The samples of {@code base} at {@code indices} (copied; each must be in range).
+     *
+     * @param base    the underlying data set
+     * @param indices indices into {@code base}, each in {@code [0, base.size())}; repeats allowed; copied
+     * @throws IllegalArgumentException  when {@code base} or {@code indices} is null
+     * @throws IndexOutOfBoundsException when an index is out of range
+     */
     public Subset(Dataset base, int[] indices) {
         if (base == null || indices == null) {
             throw new IllegalArgumentException("Subset: base and indices must not be null");
@@ -23,7 +30,15 @@ public final class Subset implements Dataset {
         this.indices = indices.clone();
     }
 
-    /** The samples {@code [from, to)} of {@code base}. */
+    /**
+     * The samples {@code [from, to)} of {@code base}.
+     *
+     * @param base the underlying data set
+     * @param from first sample, inclusive, {@code >= 0}
+     * @param to   end of the range, exclusive, in {@code [from, base.size()]}
+     * @return a new subset of {@code to - from} samples, a view of {@code base}
+     * @throws IndexOutOfBoundsException when the range is outside {@code [0, base.size()]}
+     */
     public static Subset range(Dataset base, int from, int to) {
         if (from < 0 || to < from || to > base.size()) {
             throw new IndexOutOfBoundsException("Subset: range [" + from + ", " + to + ") out of bounds for size "
@@ -36,12 +51,21 @@ public final class Subset implements Dataset {
         return new Subset(base, idx);
     }
 
-    /** The underlying data set. */
+    /**
+     * The underlying data set.
+     *
+     * @return the data set given at construction
+     */
     public Dataset base() {
         return base;
     }
 
-    /** Index into {@link #base()} of sample {@code i} of this subset. */
+    /**
+     * Index into {@link #base()} of sample {@code i} of this subset.
+     *
+     * @param i the sample's position in this subset, in {@code [0, size())}
+     * @return the corresponding index into {@link #base()}
+     */
     public int baseIndex(int i) {
         return indices[i];
     }

@@ -14,7 +14,12 @@ public final class TensorDataset implements Dataset {
     private final List<Tensor> tensors;
     private final int size;
 
-    /** A data set over {@code tensors}, which must all have rank ≥ 1 and the same size in dimension 0. */
+    /**
+     * A data set over {@code tensors}, which must all have rank ≥ 1 and the same size in dimension 0.
+     *
+     * @param tensors one tensor per field, sample {@code i} being row {@code i} of each (not copied)
+     * @throws IllegalArgumentException when no tensor is given, one is null or 0-d, or the first dimensions differ
+     */
     public TensorDataset(Tensor... tensors) {
         if (tensors == null || tensors.length == 0) {
             throw new IllegalArgumentException("TensorDataset: expected at least one tensor");
@@ -39,12 +44,21 @@ public final class TensorDataset implements Dataset {
         this.size = n;
     }
 
-    /** The field tensors, in order. */
+    /**
+     * The field tensors, in order.
+     *
+     * @return an unmodifiable list of the tensors given at construction (not copies)
+     */
     public List<Tensor> tensors() {
         return tensors;
     }
 
-    /** Field {@code i}. */
+    /**
+     * Field {@code i}.
+     *
+     * @param i the field's position, in {@code [0, tensors().size())}
+     * @return the whole tensor of field {@code i}, all samples along dimension 0
+     */
     public Tensor tensor(int i) {
         return tensors.get(i);
     }

@@ -21,10 +21,13 @@ public final class WeightedRandomSampler implements Sampler {
     private final Generator generator;
 
     /**
+     * A sampler drawing {@code numSamples} indices per epoch by weight.
+     *
      * @param weights     non-negative, finite, with a positive sum
      * @param numSamples  indices per epoch (≥ 1; without replacement at most the number of positive weights)
      * @param replacement draw with replacement
      * @param generator   source of randomness (null: the default generator)
+     * @throws IllegalArgumentException for invalid weights or sample count (PyTorch's multinomial messages)
      */
     public WeightedRandomSampler(double[] weights, int numSamples, boolean replacement, Generator generator) {
         if (numSamples < 1) {
@@ -69,6 +72,11 @@ public final class WeightedRandomSampler implements Sampler {
         this.generator = generator;
     }
 
+    /**
+     * Whether indices are drawn with replacement.
+     *
+     * @return true when an index may repeat within an epoch
+     */
     public boolean replacement() {
         return replacement;
     }

@@ -30,35 +30,73 @@ public final class Adagrad extends Optimizer {
             map.put("maximize", false);
         }
 
+        /**
+         * Sets {@code lr_decay}.
+         *
+         * @param v the learning-rate decay in {@code clr = γ / (1 + (t-1)·lr_decay)}, {@code >= 0} (default 0)
+         * @return these options
+         */
         public Options lrDecay(double v) {
             return set("lr_decay", v);
         }
 
+        /**
+         * Sets {@code eps}.
+         *
+         * @param v eps, added to {@code sqrt(sum)} in the denominator, {@code >= 0} (default 1e-10)
+         * @return these options
+         */
         public Options eps(double v) {
             return set("eps", v);
         }
 
+        /**
+         * Sets {@code initial_accumulator_value}.
+         *
+         * @param v the starting value of every element of the state {@code sum}, {@code >= 0} (default 0)
+         * @return these options
+         */
         public Options initialAccumulatorValue(double v) {
             return set("initial_accumulator_value", v);
         }
     }
 
-    /** Fresh default options. */
+    /**
+     * Fresh default options.
+     *
+     * @return new mutable options holding Adagrad's defaults
+     */
     public static Options options() {
         return new Options();
     }
 
-    /** Adagrad with default hyper-parameters. */
+    /**
+     * Adagrad with default hyper-parameters.
+     *
+     * @param params the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     */
     public Adagrad(List<?> params) {
         this(params, options());
     }
 
-    /** Adagrad with the given learning rate and other defaults. */
+    /**
+     * Adagrad with the given learning rate and other defaults.
+     *
+     * @param params the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param lr     the learning rate γ, {@code >= 0}
+     */
     public Adagrad(List<?> params, double lr) {
         this(params, options().lr(lr));
     }
 
-    /** Adagrad over tensors or {@link ParamGroup}s with the given defaults. */
+    /**
+     * Adagrad over tensors or {@link ParamGroup}s with the given defaults.
+     *
+     * @param params  the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param options the defaults ({@code lr} γ, {@code lr_decay}, {@code eps}, {@code weight_decay} λ,
+     *                {@code initial_accumulator_value}, {@code maximize}); groups override them per key
+     * @throws IllegalArgumentException for an empty or invalid parameter list or an invalid hyper-parameter
+     */
     public Adagrad(List<?> params, Options options) {
         super(params, options.map);
     }

@@ -33,35 +33,75 @@ public class Adam extends Optimizer {
             map.put("maximize", false);
         }
 
+        /**
+         * Sets {@code betas}, the decay rates of the moment averages.
+         *
+         * @param beta1 β1, decay of the first moment {@code m}, in {@code [0, 1)} (default 0.9)
+         * @param beta2 β2, decay of the second moment {@code v}, in {@code [0, 1)} (default 0.999)
+         * @return these options
+         */
         public Options betas(double beta1, double beta2) {
             return set("betas", new double[] {beta1, beta2});
         }
 
+        /**
+         * Sets {@code eps}, the term added to the bias-corrected {@code sqrt(v)} in the denominator.
+         *
+         * @param v eps, {@code >= 0} (default 1e-8)
+         * @return these options
+         */
         public Options eps(double v) {
             return set("eps", v);
         }
 
+        /**
+         * Sets {@code amsgrad}: divide by the running maximum {@code v_max} of {@code v} instead of {@code v}.
+         *
+         * @param v true to use AMSGrad (default false)
+         * @return these options
+         */
         public Options amsgrad(boolean v) {
             return set("amsgrad", v);
         }
     }
 
-    /** Fresh default options ({@code weight_decay=0}). */
+    /**
+     * Fresh default options ({@code weight_decay=0}).
+     *
+     * @return new mutable options holding Adam's defaults
+     */
     public static Options options() {
         return new Options(0.0);
     }
 
-    /** Adam with default hyper-parameters. */
+    /**
+     * Adam with default hyper-parameters.
+     *
+     * @param params the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     */
     public Adam(List<?> params) {
         this(params, options());
     }
 
-    /** Adam with the given learning rate and other defaults. */
+    /**
+     * Adam with the given learning rate and other defaults.
+     *
+     * @param params the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param lr     the learning rate γ, {@code >= 0}
+     */
     public Adam(List<?> params, double lr) {
         this(params, options().lr(lr));
     }
 
-    /** Adam over tensors or {@link ParamGroup}s with the given defaults. */
+    /**
+     * Adam over tensors or {@link ParamGroup}s with the given defaults.
+     *
+     * @param params  the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param options the defaults ({@code lr} γ, {@code betas} (β1, β2), {@code eps}, {@code weight_decay} λ,
+     *                {@code amsgrad}, {@code maximize}); groups override them per key
+     * @throws IllegalArgumentException for an empty or invalid parameter list or an invalid hyper-parameter
+     *                                  (e.g. {@code "Invalid beta parameter at index 0: 1.0"})
+     */
     public Adam(List<?> params, Options options) {
         this(params, options, false);
     }

@@ -40,7 +40,15 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** {@link #save(Path, Module, Optimizer, LRScheduler, Map)} without user metadata. */
+    /**
+     * {@link #save(Path, Module, Optimizer, LRScheduler, Map)} without user metadata.
+     *
+     * @param path      the file to write (replaced atomically if it exists)
+     * @param model     the model whose state dict is saved, or null
+     * @param optimizer the optimizer whose state is saved, or null
+     * @param scheduler the scheduler whose state is saved, or null
+     * @throws IOException when the file cannot be written
+     */
     public static void save(Path path, Module model, Optimizer optimizer, LRScheduler scheduler) throws IOException {
         save(path, model, optimizer, scheduler, Map.of());
     }
@@ -48,6 +56,13 @@ public final class Checkpoint {
     /**
      * Writes one checkpoint file. Any of {@code model}, {@code optimizer}, {@code scheduler} may be null (that part is
      * not written). {@code userMetadata} (e.g. {@code epoch}) is stored as strings and returned by {@link #load}.
+     *
+     * @param path         the file to write (replaced atomically if it exists)
+     * @param model        the model whose state dict is saved, or null
+     * @param optimizer    the optimizer whose state is saved, or null
+     * @param scheduler    the scheduler whose state is saved, or null
+     * @param userMetadata free-form string entries stored under {@code user.<key>}, or null
+     * @throws IOException when the file cannot be written
      */
     @SuppressWarnings("unchecked")
     public static void save(Path path, Module model, Optimizer optimizer, LRScheduler scheduler,
@@ -101,6 +116,12 @@ public final class Checkpoint {
      * construction-time step is overwritten by the loaded state). Pass null for parts to skip. Returns the user
      * metadata.
      *
+     * @param path      the checkpoint file written by {@link #save}
+     * @param model     the model to load the saved state dict into (strictly), or null to skip
+     * @param optimizer the optimizer to load the saved state into (same type and group layout), or null to skip
+     * @param scheduler the scheduler to load the saved state into (same type), or null to skip
+     * @return a new map of the user metadata, keys without the {@code user.} prefix
+     * @throws IOException              when the file cannot be read
      * @throws IllegalArgumentException when the file is not a vgrad checkpoint, lacks a requested part, or a part
      *                                  does not fit (nothing is modified then)
      * @throws IllegalStateException    when the model's state dict does not match (nn's strict-load error; nothing

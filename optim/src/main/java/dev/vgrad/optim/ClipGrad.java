@@ -15,12 +15,25 @@ public final class ClipGrad {
     private ClipGrad() {
     }
 
-    /** {@link #clipGradNorm(List, double, double, boolean)} with the 2-norm. */
+    /**
+     * {@link #clipGradNorm(List, double, double, boolean)} with the 2-norm.
+     *
+     * @param params  the parameters whose gradients are clipped (null gradients are skipped)
+     * @param maxNorm the largest allowed total norm ({@code max_norm}), {@code >= 0}
+     * @return the total 2-norm of the gradients before clipping, 0 when no parameter has a gradient
+     */
     public static double clipGradNorm(List<Tensor> params, double maxNorm) {
         return clipGradNorm(params, maxNorm, 2.0, false);
     }
 
-    /** {@link #clipGradNorm(List, double, double, boolean)} without the non-finite check. */
+    /**
+     * {@link #clipGradNorm(List, double, double, boolean)} without the non-finite check.
+     *
+     * @param params   the parameters whose gradients are clipped (null gradients are skipped)
+     * @param maxNorm  the largest allowed total norm ({@code max_norm}), {@code >= 0}
+     * @param normType the order p of the norm ({@code norm_type}), {@code > 0}; infinity for the max-abs norm
+     * @return the total norm of the gradients before clipping, 0 when no parameter has a gradient
+     */
     public static double clipGradNorm(List<Tensor> params, double maxNorm, double normType) {
         return clipGradNorm(params, maxNorm, normType, false);
     }
@@ -32,6 +45,13 @@ public final class ClipGrad {
      * accumulation and rounded to the gradient's dtype, and the coefficient is computed in that dtype, as PyTorch
      * does. Returns the total norm (before clipping), or 0 when no parameter has a gradient.
      *
+     * @param params           the parameters whose gradients are clipped (null gradients are skipped)
+     * @param maxNorm          the largest allowed total norm ({@code max_norm}), {@code >= 0}
+     * @param normType         the order p of the norm ({@code norm_type}), {@code > 0}; infinity for max-abs
+     * @param errorIfNonfinite true to fail on a NaN or infinite total norm ({@code error_if_nonfinite})
+     * @return the total norm of the gradients before clipping, 0 when no parameter has a gradient
+     * @throws IllegalArgumentException for null {@code params}, a negative or NaN {@code maxNorm}, or a
+     *                                  {@code normType} that is not positive
      * @throws IllegalStateException with {@code errorIfNonfinite} when the total norm is NaN or infinite
      *                               (PyTorch's message)
      */
@@ -164,6 +184,10 @@ public final class ClipGrad {
     /**
      * Clamps every gradient element into {@code [-clipValue, clipValue]} in place ({@code clip_grad_value_}); NaN
      * stays NaN.
+     *
+     * @param params    the parameters whose gradients are clamped (null gradients are skipped)
+     * @param clipValue the bound of the symmetric clamp ({@code clip_value}), {@code >= 0}
+     * @throws IllegalArgumentException for null {@code params} or a negative or NaN {@code clipValue}
      */
     public static void clipGradValue(List<Tensor> params, double clipValue) {
         if (params == null) {

@@ -11,11 +11,24 @@ public final class CosineAnnealingLR extends LRScheduler {
     private int tMax;
     private double etaMin;
 
-    /** Cosine annealing to {@code eta_min = 0}. */
+    /**
+     * Cosine annealing to {@code eta_min = 0}.
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     * @param tMax      the half period {@code T_max} in epochs, {@code > 0}
+     */
     public CosineAnnealingLR(Optimizer optimizer, int tMax) {
         this(optimizer, tMax, 0.0);
     }
 
+    /**
+     * Cosine annealing; performs the initial step (epoch 0 keeps {@code base_lr}).
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     * @param tMax      the half period {@code T_max} in epochs, {@code > 0}
+     * @param etaMin    the minimum learning rate {@code eta_min}, reached at epoch {@code T_max}; finite
+     * @throws IllegalArgumentException for a null optimizer, {@code tMax <= 0} or a non-finite etaMin
+     */
     public CosineAnnealingLR(Optimizer optimizer, int tMax, double etaMin) {
         super(optimizer);
         if (tMax <= 0) {

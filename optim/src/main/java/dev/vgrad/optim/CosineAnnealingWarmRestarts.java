@@ -16,12 +16,23 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
     private double etaMin;
     private double tCur;
 
-    /** Restarts every {@code T_0} epochs to {@code eta_min = 0}. */
+    /**
+     * Restarts every {@code T_0} epochs to {@code eta_min = 0}.
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     * @param t0        the first period {@code T_0} in epochs, {@code > 0}
+     */
     public CosineAnnealingWarmRestarts(Optimizer optimizer, int t0) {
         this(optimizer, t0, 1, 0.0);
     }
 
     /**
+     * Cosine annealing with warm restarts; performs the initial step (epoch 0 keeps {@code base_lr}).
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     * @param t0        the first period {@code T_0} in epochs, {@code > 0}
+     * @param tMult     the factor {@code T_mult} by which the period grows at each restart, {@code >= 1}
+     * @param etaMin    the minimum learning rate {@code eta_min}; finite
      * @throws IllegalArgumentException "Expected positive integer T_0, but got 0", "Expected integer T_mult >= 1,
      *                                  but got 0", or a non-finite {@code eta_min}
      */
@@ -65,6 +76,7 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
      * PyTorch's {@code step(epoch)}: sets the schedule to {@code epoch} (non-negative, may be fractional) in closed
      * form; {@code last_epoch} becomes {@code floor(epoch)} and a later {@link #step()} continues from there.
      *
+     * @param epoch the epoch to jump to, {@code >= 0} and below {@code Integer.MAX_VALUE}; may be fractional
      * @throws IllegalArgumentException "Expected non-negative epoch, but got -1.0" (also for NaN or infinity)
      */
     public void step(double epoch) {
@@ -126,12 +138,20 @@ public final class CosineAnnealingWarmRestarts extends LRScheduler {
         return r;
     }
 
-    /** Epochs since the last restart ({@code T_cur}; fractional after {@link #step(double)}). */
+    /**
+     * Epochs since the last restart ({@code T_cur}).
+     *
+     * @return {@code T_cur}, from 0 up to {@code T_i}; fractional after {@link #step(double)}
+     */
     public double tCur() {
         return tCur;
     }
 
-    /** The current period ({@code T_i}). */
+    /**
+     * The current period ({@code T_i}).
+     *
+     * @return {@code T_i} in epochs: {@code T_0·T_mult^k} after {@code k} restarts
+     */
     public int tI() {
         return tI;
     }

@@ -6,6 +6,13 @@ import java.util.Map;
 public final class ExponentialLR extends LRScheduler {
     private double gamma;
 
+    /**
+     * ExponentialLR; performs the initial step (epoch 0 keeps {@code base_lr}).
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     * @param gamma     the multiplicative decay factor per epoch, finite and {@code > 0}
+     * @throws IllegalArgumentException for a null optimizer or a gamma that is not finite and positive
+     */
     public ExponentialLR(Optimizer optimizer, double gamma) {
         super(optimizer);
         if (!(gamma > 0) || Double.isInfinite(gamma)) {

@@ -44,28 +44,62 @@ public final class LBFGS extends Optimizer {
             map.put("line_search_fn", null);
         }
 
+        /**
+         * Sets {@code max_iter}.
+         *
+         * @param v the maximum number of quasi-Newton iterations per {@code step}, {@code >= 1} (default 20)
+         * @return these options
+         */
         public Options maxIter(int v) {
             return set("max_iter", (double) v);
         }
 
-        /** Evaluation budget per step (default {@code floor(max_iter·5/4)}). */
+        /**
+         * Sets {@code max_eval}, the evaluation budget per step (default {@code floor(max_iter·5/4)}).
+         *
+         * @param v the maximum number of closure evaluations per {@code step}, {@code >= 1}
+         * @return these options
+         */
         public Options maxEval(int v) {
             return set("max_eval", (double) v);
         }
 
+        /**
+         * Sets {@code tolerance_grad}.
+         *
+         * @param v stop when {@code max|g| <= tolerance_grad}, {@code >= 0} (default 1e-7)
+         * @return these options
+         */
         public Options toleranceGrad(double v) {
             return set("tolerance_grad", v);
         }
 
+        /**
+         * Sets {@code tolerance_change}.
+         *
+         * @param v stop when a step, the change in loss or {@code -g·d} falls below it, {@code >= 0} (default 1e-9)
+         * @return these options
+         */
         public Options toleranceChange(double v) {
             return set("tolerance_change", v);
         }
 
+        /**
+         * Sets {@code history_size}.
+         *
+         * @param v the number of {@code (s, y)} pairs kept for the two-loop recursion, {@code >= 1} (default 100)
+         * @return these options
+         */
         public Options historySize(int v) {
             return set("history_size", (double) v);
         }
 
-        /** null (fixed step) or "strong_wolfe". */
+        /**
+         * Sets {@code line_search_fn}.
+         *
+         * @param v null for a fixed step length (the default) or {@code "strong_wolfe"}
+         * @return these options
+         */
         public Options lineSearchFn(String v) {
             return set("line_search_fn", v);
         }
@@ -81,6 +115,11 @@ public final class LBFGS extends Optimizer {
         }
     }
 
+    /**
+     * Fresh default options.
+     *
+     * @return new mutable options holding LBFGS's defaults
+     */
     public static Options options() {
         return new Options();
     }
@@ -88,12 +127,21 @@ public final class LBFGS extends Optimizer {
     private final List<Tensor> params;
     private final int numel;
 
-    /** LBFGS with PyTorch's defaults. */
+    /**
+     * LBFGS with PyTorch's defaults.
+     *
+     * @param params the {@link Tensor}s to optimize, as one group (LBFGS supports only one)
+     */
     public LBFGS(List<?> params) {
         this(params, options());
     }
 
     /**
+     * LBFGS with the given defaults.
+     *
+     * @param params  the {@link Tensor}s to optimize, or a list holding exactly one {@link ParamGroup}
+     * @param options the hyper-parameters ({@code lr}, {@code max_iter}, {@code max_eval}, {@code tolerance_grad},
+     *                {@code tolerance_change}, {@code history_size}, {@code line_search_fn})
      * @throws IllegalArgumentException "LBFGS doesn't support per-parameter options (parameter groups)", "only
      *                                  'strong_wolfe' is supported", or an invalid hyper-parameter
      */

@@ -25,16 +25,25 @@ public abstract class LRScheduler {
             + "learning rate schedule. See more details at "
             + "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate";
 
+    /** The optimizer whose groups' {@code lr} this scheduler writes. */
     protected final Optimizer optimizer;
+    /** Per group, the learning rate the schedule starts from ({@code base_lrs}, from {@code initial_lr}). */
     protected double[] baseLrs;
+    /** The current epoch/iteration ({@code last_epoch}): -1 before the initial step, 0 right after it. */
     protected int lastEpoch = -1;
     /** Number of step() calls including the initial one ({@code _step_count}). */
     protected int stepCount;
+    /** Per group, the learning rate written by the last step ({@code _last_lr}). */
     protected double[] lastLr;
     private long optimizerStepsAtInit;
     private boolean orderWarned;
 
-    /** Sets {@code initial_lr} where missing and reads {@code base_lrs}; subclasses then call {@link #initialStep()}. */
+    /**
+     * Sets {@code initial_lr} where missing and reads {@code base_lrs}; subclasses then call {@link #initialStep()}.
+     *
+     * @param optimizer the optimizer to schedule (its groups are changed: {@code initial_lr} is added)
+     * @throws IllegalArgumentException when {@code optimizer} is null
+     */
     protected LRScheduler(Optimizer optimizer) {
         if (optimizer == null) {
             throw new IllegalArgumentException("null is not an Optimizer");
@@ -95,15 +104,27 @@ public abstract class LRScheduler {
         }
     }
 
-    /** The chainable {@code get_lr()}: new learning rates for {@link #lastEpoch} from the groups' current ones. */
+    /**
+     * The chainable {@code get_lr()}: new learning rates for {@link #lastEpoch} from the groups' current ones.
+     *
+     * @return a new array with one learning rate per parameter group, in group order
+     */
     protected abstract double[] computeLr();
 
-    /** The closed form for {@link #lastEpoch} (defaults to {@link #computeLr()}). */
+    /**
+     * The closed form for {@link #lastEpoch} (defaults to {@link #computeLr()}).
+     *
+     * @return a new array with one learning rate per parameter group (PyTorch's {@code _get_closed_form_lr()})
+     */
     protected double[] closedFormLr() {
         return computeLr();
     }
 
-    /** The groups' current learning rates. */
+    /**
+     * The groups' current learning rates.
+     *
+     * @return a new array with each group's {@code lr}, in group order
+     */
     protected final double[] groupLrs() {
         List<ParamGroup> groups = optimizer.paramGroups();
         double[] r = new double[groups.size()];
@@ -113,22 +134,39 @@ public abstract class LRScheduler {
         return r;
     }
 
-    /** The learning rates written by the last step ({@code get_last_lr()}). */
+    /**
+     * The learning rates written by the last step ({@code get_last_lr()}).
+     *
+     * @return a new array with one learning rate per parameter group, in group order
+     */
     public double[] getLastLr() {
         return lastLr.clone();
     }
 
-    /** The current epoch ({@code last_epoch}; 0 right after construction). */
+    /**
+     * The current epoch ({@code last_epoch}; 0 right after construction).
+     *
+     * @return {@code last_epoch}: 0 after construction, then incremented by each {@link #step()} (jumps set it
+     *         directly, e.g. {@link CosineAnnealingWarmRestarts#step(double)})
+     */
     public int lastEpoch() {
         return lastEpoch;
     }
 
-    /** The optimizer this scheduler drives. */
+    /**
+     * The optimizer this scheduler drives.
+     *
+     * @return the optimizer given at construction
+     */
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /** True once the call-order warning (#41) was logged by this scheduler. */
+    /**
+     * Whether the call-order warning (#41) was logged by this scheduler.
+     *
+     * @return true once this scheduler logged "Detected call of `lr_scheduler.step()` before `optimizer.step()`"
+     */
     public boolean callOrderWarned() {
         return orderWarned;
     }
@@ -136,6 +174,8 @@ public abstract class LRScheduler {
     /**
      * The scheduler state as in PyTorch ({@code last_epoch}, {@code _step_count}, {@code base_lrs},
      * {@code _last_lr} and the scheduler's own fields). Values are numbers, booleans, strings and lists.
+     *
+     * @return a new map (JSON-compatible), with {@code "type"} naming the scheduler class
      */
     public Map<String, Object> stateDict() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -154,6 +194,8 @@ public abstract class LRScheduler {
      * {@code _step_count >= 0}, step sizes, milestones) must be integers, flags booleans, and numbers finite and in
      * the range the scheduler's constructor accepts.
      *
+     * @param state a map as returned by {@link #stateDict()}; numbers may be any {@link Number}, lists any
+     *              {@link List} of numbers
      * @throws IllegalArgumentException when the dict belongs to another scheduler type or is malformed; the
      *                                  scheduler is then unchanged
      */
@@ -198,15 +240,27 @@ public abstract class LRScheduler {
         };
     }
 
-    /** Adds the scheduler's own fields to its state dict. */
+    /**
+     * Adds the scheduler's own fields to its state dict.
+     *
+     * @param m the state dict being built, to add entries to (PyTorch's key names)
+     */
     protected void saveExtra(Map<String, Object> m) {
     }
 
-    /** Validates the scheduler's own fields in a state dict (throw {@link IllegalArgumentException}). */
+    /**
+     * Validates the scheduler's own fields in a state dict (throw {@link IllegalArgumentException}).
+     *
+     * @param m the state dict being loaded; must not be changed, nor this scheduler
+     */
     protected void checkExtra(Map<String, Object> m) {
     }
 
-    /** Restores the scheduler's own fields (after {@link #checkExtra}). */
+    /**
+     * Restores the scheduler's own fields (after {@link #checkExtra}).
+     *
+     * @param m the state dict being loaded, already validated; must not fail
+     */
     protected void loadExtra(Map<String, Object> m) {
     }
 

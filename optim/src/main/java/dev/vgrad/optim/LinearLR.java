@@ -12,11 +12,24 @@ public final class LinearLR extends LRScheduler {
     private double endFactor;
     private int totalIters;
 
-    /** LinearLR with PyTorch's defaults (1/3 → 1 over 5 epochs). */
+    /**
+     * LinearLR with PyTorch's defaults (1/3 → 1 over 5 epochs).
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     */
     public LinearLR(Optimizer optimizer) {
         this(optimizer, 1.0 / 3, 1.0, 5);
     }
 
+    /**
+     * LinearLR; performs the initial step (epoch 0 gets {@code base_lr · startFactor}).
+     *
+     * @param optimizer   the optimizer whose groups' {@code lr} is scheduled
+     * @param startFactor the factor of {@code base_lr} at epoch 0 ({@code start_factor}), in {@code (0, 1]}
+     * @param endFactor   the factor from epoch {@code totalIters} on ({@code end_factor}), in {@code [0, 1]}
+     * @param totalIters  the number of epochs the factor changes over ({@code total_iters}), {@code > 0}
+     * @throws IllegalArgumentException for a null optimizer or a factor or count out of range (PyTorch's messages)
+     */
     public LinearLR(Optimizer optimizer, double startFactor, double endFactor, int totalIters) {
         super(optimizer);
         check(startFactor, endFactor);

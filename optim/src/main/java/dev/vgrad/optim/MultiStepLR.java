@@ -13,11 +13,25 @@ public final class MultiStepLR extends LRScheduler {
     private int[] milestones; // sorted, with multiplicity
     private double gamma;
 
-    /** MultiStepLR with {@code gamma = 0.1}. */
+    /**
+     * MultiStepLR with {@code gamma = 0.1}.
+     *
+     * @param optimizer  the optimizer whose groups' {@code lr} is scheduled
+     * @param milestones the epochs at which the learning rate is multiplied by gamma (any order; copied)
+     */
     public MultiStepLR(Optimizer optimizer, int[] milestones) {
         this(optimizer, milestones, 0.1);
     }
 
+    /**
+     * MultiStepLR; performs the initial step.
+     *
+     * @param optimizer  the optimizer whose groups' {@code lr} is scheduled
+     * @param milestones the epochs at which the learning rate is multiplied by gamma (any order, repeats allowed;
+     *                   copied)
+     * @param gamma      the multiplicative decay factor per milestone, finite
+     * @throws IllegalArgumentException for a null optimizer or milestones, or a non-finite gamma
+     */
     public MultiStepLR(Optimizer optimizer, int[] milestones, double gamma) {
         super(optimizer);
         if (milestones == null) {

@@ -17,7 +17,10 @@ public final class OneCycleLR extends LRScheduler {
 
     /** How values move between phase ends. */
     public enum Anneal {
-        COS, LINEAR
+        /** Cosine annealing, {@code end + (start - end)/2·(1 + cos(π·pct))} ({@code anneal_strategy='cos'}). */
+        COS,
+        /** Linear interpolation, {@code start + (end - start)·pct} ({@code anneal_strategy='linear'}). */
+        LINEAR
     }
 
     /** Settings with PyTorch's defaults; {@code maxLr} and either total steps or epochs × steps per epoch. */
@@ -39,63 +42,135 @@ public final class OneCycleLR extends LRScheduler {
             this.maxLr = maxLr.clone();
         }
 
+        /**
+         * Sets {@code total_steps}; takes precedence over {@code epochs × steps_per_epoch}.
+         *
+         * @param v the number of {@code step()} calls of the whole cycle, {@code > 0}
+         * @return these options
+         */
         public Options totalSteps(int v) {
             totalSteps = v;
             return this;
         }
 
+        /**
+         * Sets {@code epochs}, used with {@link #stepsPerEpoch(int)} when total steps are not set.
+         *
+         * @param v the number of epochs, {@code > 0}
+         * @return these options
+         */
         public Options epochs(int v) {
             epochs = v;
             return this;
         }
 
+        /**
+         * Sets {@code steps_per_epoch}, used with {@link #epochs(int)} when total steps are not set.
+         *
+         * @param v the number of steps per epoch, {@code > 0}
+         * @return these options
+         */
         public Options stepsPerEpoch(int v) {
             stepsPerEpoch = v;
             return this;
         }
 
+        /**
+         * Sets {@code pct_start}.
+         *
+         * @param v the fraction of the cycle spent increasing the learning rate, in {@code [0, 1]} (default 0.3)
+         * @return these options
+         */
         public Options pctStart(double v) {
             pctStart = v;
             return this;
         }
 
+        /**
+         * Sets {@code anneal_strategy}.
+         *
+         * @param v how values move between phase ends, non-null (default {@link Anneal#COS})
+         * @return these options
+         */
         public Options annealStrategy(Anneal v) {
             anneal = v;
             return this;
         }
 
+        /**
+         * Sets {@code cycle_momentum}.
+         *
+         * @param v true (default) to cycle {@code momentum} or {@code betas[0]} inversely to the learning rate;
+         *          the optimizer must then have one of them
+         * @return these options
+         */
         public Options cycleMomentum(boolean v) {
             cycleMomentum = v;
             return this;
         }
 
+        /**
+         * Sets {@code base_momentum}.
+         *
+         * @param v the momentum at the learning-rate peak (default 0.85)
+         * @return these options
+         */
         public Options baseMomentum(double v) {
             baseMomentum = v;
             return this;
         }
 
+        /**
+         * Sets {@code max_momentum}.
+         *
+         * @param v the momentum at the start and end of the cycle (default 0.95)
+         * @return these options
+         */
         public Options maxMomentum(double v) {
             maxMomentum = v;
             return this;
         }
 
+        /**
+         * Sets {@code div_factor}.
+         *
+         * @param v {@code initial_lr = max_lr/div_factor}, finite and {@code > 0} (default 25)
+         * @return these options
+         */
         public Options divFactor(double v) {
             divFactor = v;
             return this;
         }
 
+        /**
+         * Sets {@code final_div_factor}.
+         *
+         * @param v {@code min_lr = initial_lr/final_div_factor}, finite and {@code > 0} (default 1e4)
+         * @return these options
+         */
         public Options finalDivFactor(double v) {
             finalDivFactor = v;
             return this;
         }
 
+        /**
+         * Sets {@code three_phase}.
+         *
+         * @param v true for the schedule initial→max→initial→min, false (default) for initial→max→min
+         * @return these options
+         */
         public Options threePhase(boolean v) {
             threePhase = v;
             return this;
         }
     }
 
-    /** Options for a peak learning rate {@code maxLr} (one value for all groups, or one per group). */
+    /**
+     * Options for a peak learning rate {@code maxLr} (one value for all groups, or one per group).
+     *
+     * @param maxLr the peak learning rate {@code max_lr}: one finite value {@code >= 0}, or one per group (copied)
+     * @return new options with PyTorch's defaults; total steps or epochs must still be set
+     */
     public static Options options(double... maxLr) {
         return new Options(maxLr);
     }
@@ -109,11 +184,27 @@ public final class OneCycleLR extends LRScheduler {
     private double[] phaseEnds;
     private String[][] phaseKeys; // {start_lr, end_lr, start_momentum, end_momentum}
 
-    /** OneCycleLR over {@code totalSteps} steps with default settings. */
+    /**
+     * OneCycleLR over {@code totalSteps} steps with default settings.
+     *
+     * @param optimizer  the optimizer whose groups' {@code lr} (and momentum) is scheduled
+     * @param maxLr      the peak learning rate {@code max_lr} of every group, finite and {@code >= 0}
+     * @param totalSteps the number of {@code step()} calls of the cycle, {@code > 0}
+     */
     public OneCycleLR(Optimizer optimizer, double maxLr, int totalSteps) {
         this(optimizer, options(maxLr).totalSteps(totalSteps));
     }
 
+    /**
+     * OneCycleLR with the given settings; writes {@code initial_lr}, {@code max_lr}, {@code min_lr} (and the
+     * momentum keys) into the groups and performs the initial step.
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} (and momentum) is scheduled
+     * @param o         the settings, from {@link #options(double...)}
+     * @throws IllegalArgumentException for a null optimizer, missing or non-positive step counts, an out-of-range
+     *                                  setting, or {@code cycle_momentum} on an optimizer without momentum
+     *                                  (PyTorch's messages)
+     */
     public OneCycleLR(Optimizer optimizer, Options o) {
         super(prepare(optimizer, o));
         this.totalSteps = total(o);
@@ -260,7 +351,11 @@ public final class OneCycleLR extends LRScheduler {
         return lrs;
     }
 
-    /** The total number of steps of the cycle. */
+    /**
+     * The total number of steps of the cycle.
+     *
+     * @return {@code total_steps}, or {@code epochs·steps_per_epoch}
+     */
     public int totalSteps() {
         return totalSteps;
     }

@@ -44,6 +44,9 @@ public abstract class Optimizer {
     private long stepCount;
 
     /**
+     * Builds the optimizer's parameter groups from {@code params}, filling each group's missing hyper-parameters
+     * from {@code defaults} and validating them (PyTorch's {@code Optimizer.__init__}).
+     *
      * @param params   a non-empty list of {@link Tensor}s (one group) or of {@link ParamGroup}s
      * @param defaults the optimizer's default hyper-parameters (PyTorch key names)
      */
@@ -91,6 +94,8 @@ public abstract class Optimizer {
      * Adds a parameter group (e.g. when unfreezing layers). Missing hyper-parameters are filled from the
      * defaults, then validated.
      *
+     * @param group the new group: leaf floating-point parameters not in any existing group, and its own
+     *              hyper-parameters (PyTorch's {@code add_param_group(dict)})
      * @throws IllegalArgumentException "can't optimize a non-leaf Tensor", "some parameters appear in more than
      *                                  one parameter group", a missing required hyper-parameter, or an invalid
      *                                  hyper-parameter value (PyTorch's messages)
@@ -134,17 +139,30 @@ public abstract class Optimizer {
         groupAdded(group);
     }
 
-    /** The parameter groups (unmodifiable list of the live groups: changing a group's {@code lr} takes effect). */
+    /**
+     * The parameter groups (PyTorch's {@code param_groups}).
+     *
+     * @return an unmodifiable list of the live groups, in the order added: changing a group's {@code lr} takes
+     *         effect at the next step
+     */
     public final List<ParamGroup> paramGroups() {
         return Collections.unmodifiableList(groups);
     }
 
-    /** The default hyper-parameters (unmodifiable). */
+    /**
+     * The default hyper-parameters (PyTorch's {@code defaults}).
+     *
+     * @return an unmodifiable map from PyTorch key name to value; {@link #REQUIRED} marks a key every group must set
+     */
     public final Map<String, Object> defaults() {
         return defaults;
     }
 
-    /** All parameters, group by group. */
+    /**
+     * All parameters, group by group.
+     *
+     * @return a new list of the parameters of every group, in group order (the live tensors, not copies)
+     */
     public final List<Tensor> params() {
         List<Tensor> all = new ArrayList<>();
         for (ParamGroup g : groups) {
@@ -156,6 +174,8 @@ public abstract class Optimizer {
     /**
      * Checks the group's hyper-parameters, throwing {@link IllegalArgumentException} with PyTorch's message
      * (e.g. {@code "Invalid learning rate: -0.1"}).
+     *
+     * @param group the group to check, its missing keys already filled from the defaults; must not be changed
      */
     protected abstract void validateGroup(ParamGroup group);
 
@@ -211,6 +231,8 @@ public abstract class Optimizer {
     /**
      * The names of all per-parameter state tensors this optimizer keeps (each must be a tensor shaped like its
      * parameter when present). Default: none.
+     *
+     * @return the state keys whose values are tensors shaped like the parameter (e.g. {@code exp_avg})
      */
     protected Set<String> stateTensorKeys() {
         return Set.of();
@@ -219,6 +241,9 @@ public abstract class Optimizer {
     /**
      * The state keys a parameter's state must hold once it has any state, given its group's hyper-parameters
      * ({@code step} and the moment buffers for Adam, …). Default: none.
+     *
+     * @param group the parameter's group (its flags, e.g. {@code amsgrad}, decide which buffers exist)
+     * @return the keys a loaded non-empty state entry must contain with a non-null value
      */
     protected Set<String> requiredStateKeys(ParamGroup group) {
         return Set.of();
@@ -229,12 +254,22 @@ public abstract class Optimizer {
      * like their parameter, a {@code step} count) do not describe, such as {@link LBFGS}'s flat vectors and
      * histories. Must not change anything; throw {@link IllegalArgumentException} on a malformed entry. Returns
      * the state to install, or null (the default) to apply the generic rules.
+     *
+     * @param index the parameter's index in the state dict (for error messages)
+     * @param param the parameter the state belongs to (its dtype and shape)
+     * @param entry the loaded state of this parameter, as decoded (keys may be strings, numbers may be any
+     *              {@link Number})
+     * @return a new state map to install for {@code param}, or null to apply the generic rules
      */
     protected Map<String, Object> loadState(int index, Tensor param, Map<?, ?> entry) {
         return null;
     }
 
-    /** Called after a group was added (Adagrad creates its state here). */
+    /**
+     * Called after a group was added (Adagrad creates its state here).
+     *
+     * @param group the group just added, validated and with its defaults filled in
+     */
     protected void groupAdded(ParamGroup group) {
     }
 
@@ -298,6 +333,9 @@ public abstract class Optimizer {
     /**
      * Evaluates {@code closure} with grad mode enabled (it typically zeroes the gradients, computes the loss and
      * calls backward), then performs a step. Returns the closure's value.
+     *
+     * @param closure re-evaluates the model and returns the loss (PyTorch's {@code closure})
+     * @return the loss the closure returned, before the step
      */
     public Tensor step(Supplier<Tensor> closure) {
         Tensor loss;
@@ -324,7 +362,11 @@ public abstract class Optimizer {
         stepCount++;
     }
 
-    /** Number of {@link #step()} calls so far (schedulers use it to detect a wrong call order). */
+    /**
+     * Number of steps made so far (schedulers use it to detect a wrong call order).
+     *
+     * @return the count of {@link #step()} / {@link #step(Supplier)} calls, 0 for a fresh optimizer
+     */
     public final long stepCount() {
         return stepCount;
     }
@@ -337,6 +379,8 @@ public abstract class Optimizer {
     /**
      * With {@code setToNone}, sets every gradient to null; otherwise detaches each gradient from any graph, makes
      * it not require grad, and zeroes it in place.
+     *
+     * @param setToNone true to drop the gradients (PyTorch's {@code set_to_none=True}), false to zero them in place
      */
     public final void zeroGrad(boolean setToNone) {
         try (var off = Grad.disabled()) {
@@ -364,7 +408,12 @@ public abstract class Optimizer {
 
     // ------------------------------------------------------------------------------------------ state
 
-    /** The live state of {@code param}, created empty if absent (for subclasses). */
+    /**
+     * The live state of {@code param}, created empty if absent (for subclasses).
+     *
+     * @param param a parameter of this optimizer (identity is the key)
+     * @return the mutable live state map of {@code param}
+     */
     protected final Map<String, Object> state(Tensor param) {
         return state.computeIfAbsent(param, k -> new LinkedHashMap<>());
     }
@@ -372,18 +421,33 @@ public abstract class Optimizer {
     /**
      * The state of {@code param} (unmodifiable view of the live map: tensors are the live buffers), or null when the
      * parameter has no state.
+     *
+     * @param param a parameter of this optimizer (identity is the key)
+     * @return an unmodifiable view of the live state (PyTorch's {@code state[param]}), or null without state
      */
     public final Map<String, Object> getState(Tensor param) {
         Map<String, Object> s = state.get(param);
         return s == null ? null : Collections.unmodifiableMap(s);
     }
 
-    /** A zero tensor with the parameter's dtype and shape (a state buffer). */
+    /**
+     * A zero tensor with the parameter's dtype and shape (a state buffer).
+     *
+     * @param p the parameter
+     * @return a new zero tensor of {@code p}'s dtype and shape, not requiring grad
+     */
     protected static Tensor zerosLike(Tensor p) {
         return Tensor.zeros(p.dtype(), p.shape());
     }
 
-    /** The state tensor {@code key}, created as zeros if missing. */
+    /**
+     * The state tensor {@code key}, created as zeros if missing.
+     *
+     * @param st    the parameter's live state map (from {@link #state(Tensor)})
+     * @param key   the state key, e.g. {@code "exp_avg"}
+     * @param param the parameter whose dtype and shape a new buffer takes
+     * @return the live buffer stored under {@code key} (created and stored if absent)
+     */
     protected final Tensor buffer(Map<String, Object> st, String key, Tensor param) {
         Object v = st.get(key);
         if (v instanceof Tensor t) {
@@ -397,6 +461,8 @@ public abstract class Optimizer {
     /**
      * A snapshot of the optimizer state in PyTorch's structure. Tensors are copies (later steps do not change the
      * snapshot); steps are {@link Double}; hyper-parameters are {@link Double}, {@link Boolean} or {@code double[]}.
+     *
+     * @return a new map {@code {"state": ..., "param_groups": ...}} (PyTorch's {@code state_dict()})
      */
     public final Map<String, Object> stateDict() {
         Map<Tensor, Integer> index = new IdentityHashMap<>();
@@ -454,6 +520,8 @@ public abstract class Optimizer {
      * the optimizer untouched. Floating state tensors are converted to the parameter's dtype; {@code step} stays a
      * number; keys of {@code state} may be integers or their decimal strings.
      *
+     * @param stateDict a map with {@code "state"} (a map) and {@code "param_groups"} (a list), as from
+     *                  {@link #stateDict()}; it is read, not retained
      * @throws IllegalArgumentException "loaded state dict has a different number of parameter groups", "loaded
      *                                  state dict contains a parameter group that doesn't match the size of
      *                                  optimizer's group", a state tensor whose shape differs from its

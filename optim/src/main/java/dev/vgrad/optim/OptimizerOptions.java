@@ -23,17 +23,32 @@ public abstract class OptimizerOptions<T extends OptimizerOptions<T>> {
         return (T) this;
     }
 
-    /** Learning rate ({@code lr}). */
+    /**
+     * Learning rate ({@code lr}, the step size γ of the update equations).
+     *
+     * @param v the learning rate, {@code >= 0} (checked when the optimizer is built)
+     * @return these options
+     */
     public T lr(double v) {
         return set("lr", v);
     }
 
-    /** Weight decay ({@code weight_decay}): L2 penalty, or decoupled decay for AdamW. */
+    /**
+     * Weight decay ({@code weight_decay}, λ in the update equations): L2 penalty, or decoupled decay for AdamW.
+     *
+     * @param v the weight decay λ, {@code >= 0}
+     * @return these options
+     */
     public T weightDecay(double v) {
         return set("weight_decay", v);
     }
 
-    /** Maximise the objective instead of minimising it ({@code maximize}). */
+    /**
+     * Maximise the objective instead of minimising it ({@code maximize}: the gradient's sign is flipped).
+     *
+     * @param v true to maximise, false (the default) to minimise
+     * @return these options
+     */
     public T maximize(boolean v) {
         return set("maximize", v);
     }

@@ -30,7 +30,13 @@ public final class ParamGroup {
         this.params = Collections.unmodifiableList(new ArrayList<>(params));
     }
 
-    /** A group over {@code params} (in order) with no hyper-parameters set yet. */
+    /**
+     * A group over {@code params} (in order) with no hyper-parameters set yet.
+     *
+     * @param params the parameters of the group (copied; the list may be changed afterwards)
+     * @return a new group without hyper-parameters (they are filled from the optimizer's defaults when added)
+     * @throws IllegalArgumentException when {@code params} is null or holds a non-tensor (PyTorch's messages)
+     */
     public static ParamGroup of(List<Tensor> params) {
         if (params == null) {
             throw new IllegalArgumentException("params argument given to the optimizer should be an iterable of "
@@ -45,17 +51,35 @@ public final class ParamGroup {
         return new ParamGroup(params);
     }
 
-    /** A group over the given tensors. */
+    /**
+     * A group over the given tensors.
+     *
+     * @param params the parameters of the group, in order
+     * @return a new group without hyper-parameters
+     */
     public static ParamGroup of(Tensor... params) {
         return of(List.of(params));
     }
 
-    /** The parameters (unmodifiable, in order). */
+    /**
+     * The parameters of this group (PyTorch's {@code group["params"]}).
+     *
+     * @return the unmodifiable list of parameters, in order (the live tensors)
+     */
     public List<Tensor> params() {
         return params;
     }
 
-    /** Sets a hyper-parameter (numbers are stored as {@link Double}, {@code betas} as {@code double[2]}). */
+    /**
+     * Sets a hyper-parameter (numbers are stored as {@link Double}, {@code betas} as {@code double[2]}). The
+     * value is validated when the group is added to an optimizer, not here.
+     *
+     * @param key   PyTorch's key name, e.g. {@code "lr"} or {@code "weight_decay"}; not {@code "params"}
+     * @param value a {@link Number}, {@link Boolean}, {@link String}, {@code double[]}, {@code float[]} or a
+     *              {@link List} of numbers
+     * @return this group
+     * @throws IllegalArgumentException for the key {@code "params"} or an unsupported value type
+     */
     public ParamGroup set(String key, Object value) {
         if ("params".equals(key)) {
             throw new IllegalArgumentException("params of a parameter group are fixed at construction");
@@ -64,18 +88,34 @@ public final class ParamGroup {
         return this;
     }
 
-    /** True when the key is set in this group. */
+    /**
+     * Whether the key is set in this group.
+     *
+     * @param key PyTorch's key name
+     * @return true when the key is set (defaults count once the group was added to an optimizer)
+     */
     public boolean has(String key) {
         return options.containsKey(key);
     }
 
-    /** The value for {@code key} ({@code double[]} values are copied), or null. */
+    /**
+     * The value for {@code key} ({@code double[]} values are copied), or null.
+     *
+     * @param key PyTorch's key name
+     * @return a {@link Double}, {@link Boolean}, {@link String} or a copy of a {@code double[]}; null when unset
+     */
     public Object get(String key) {
         Object v = options.get(key);
         return v instanceof double[] d ? d.clone() : v;
     }
 
-    /** A numeric hyper-parameter. */
+    /**
+     * A numeric hyper-parameter.
+     *
+     * @param key PyTorch's key name, e.g. {@code "lr"}
+     * @return the value
+     * @throws IllegalStateException when the key is unset or not a number
+     */
     public double getDouble(String key) {
         Object v = options.get(key);
         if (!(v instanceof Number n)) {
@@ -84,7 +124,13 @@ public final class ParamGroup {
         return n.doubleValue();
     }
 
-    /** A boolean hyper-parameter. */
+    /**
+     * A boolean hyper-parameter.
+     *
+     * @param key PyTorch's key name, e.g. {@code "nesterov"}
+     * @return the value
+     * @throws IllegalStateException when the key is unset or not a boolean
+     */
     public boolean getBoolean(String key) {
         Object v = options.get(key);
         if (!(v instanceof Boolean b)) {
@@ -93,42 +139,82 @@ public final class ParamGroup {
         return b;
     }
 
-    /** The hyper-parameters in insertion order (unmodifiable; {@code double[]} values are the live arrays). */
+    /**
+     * The hyper-parameters in insertion order.
+     *
+     * @return an unmodifiable view of the live map ({@code double[]} values are the live arrays: do not change them)
+     */
     public Map<String, Object> options() {
         return Collections.unmodifiableMap(options);
     }
 
-    /** The learning rate. */
+    /**
+     * The learning rate.
+     *
+     * @return the group's {@code lr}
+     * @throws IllegalStateException when {@code lr} is unset
+     */
     public double lr() {
         return getDouble("lr");
     }
 
-    /** Sets {@code lr}. */
+    /**
+     * Sets {@code lr}.
+     *
+     * @param lr the learning rate, {@code >= 0} (checked when the group is added)
+     * @return this group
+     */
     public ParamGroup lr(double lr) {
         return set("lr", lr);
     }
 
-    /** Sets {@code weight_decay}. */
+    /**
+     * Sets {@code weight_decay}.
+     *
+     * @param wd the weight decay (L2 penalty, or decoupled for {@link AdamW}), {@code >= 0}
+     * @return this group
+     */
     public ParamGroup weightDecay(double wd) {
         return set("weight_decay", wd);
     }
 
-    /** Sets {@code momentum}. */
+    /**
+     * Sets {@code momentum}.
+     *
+     * @param momentum the momentum factor, {@code >= 0}
+     * @return this group
+     */
     public ParamGroup momentum(double momentum) {
         return set("momentum", momentum);
     }
 
-    /** Sets {@code betas}. */
+    /**
+     * Sets {@code betas}.
+     *
+     * @param beta1 decay rate of the first-moment average, in {@code [0, 1)}
+     * @param beta2 decay rate of the second-moment average, in {@code [0, 1)}
+     * @return this group
+     */
     public ParamGroup betas(double beta1, double beta2) {
         return set("betas", new double[] {beta1, beta2});
     }
 
-    /** Sets {@code eps}. */
+    /**
+     * Sets {@code eps}.
+     *
+     * @param eps the term added to the denominator for numerical stability, {@code >= 0}
+     * @return this group
+     */
     public ParamGroup eps(double eps) {
         return set("eps", eps);
     }
 
-    /** {@code betas[0]} and {@code betas[1]}. */
+    /**
+     * The group's {@code betas}.
+     *
+     * @return a new array {@code {beta1, beta2}}
+     * @throws IllegalStateException when {@code betas} is unset
+     */
     public double[] betas() {
         Object v = options.get("betas");
         if (!(v instanceof double[] d)) {

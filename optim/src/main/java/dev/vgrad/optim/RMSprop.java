@@ -32,39 +32,83 @@ public final class RMSprop extends Optimizer {
             map.put("maximize", false);
         }
 
+        /**
+         * Sets {@code alpha}.
+         *
+         * @param v the smoothing constant α of {@code s = α·s + (1-α)·g²}, {@code >= 0} (default 0.99)
+         * @return these options
+         */
         public Options alpha(double v) {
             return set("alpha", v);
         }
 
+        /**
+         * Sets {@code eps}.
+         *
+         * @param v eps, added to the root-mean-square in the denominator, {@code >= 0} (default 1e-8)
+         * @return these options
+         */
         public Options eps(double v) {
             return set("eps", v);
         }
 
+        /**
+         * Sets {@code momentum}.
+         *
+         * @param v the momentum factor μ, {@code >= 0} (default 0: no momentum buffer)
+         * @return these options
+         */
         public Options momentum(double v) {
             return set("momentum", v);
         }
 
+        /**
+         * Sets {@code centered}.
+         *
+         * @param v true to normalise by the estimated variance {@code s - a²} instead of {@code s} (default false)
+         * @return these options
+         */
         public Options centered(boolean v) {
             return set("centered", v);
         }
     }
 
-    /** Fresh default options. */
+    /**
+     * Fresh default options.
+     *
+     * @return new mutable options holding RMSprop's defaults
+     */
     public static Options options() {
         return new Options();
     }
 
-    /** RMSprop with default hyper-parameters. */
+    /**
+     * RMSprop with default hyper-parameters.
+     *
+     * @param params the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     */
     public RMSprop(List<?> params) {
         this(params, options());
     }
 
-    /** RMSprop with the given learning rate and other defaults. */
+    /**
+     * RMSprop with the given learning rate and other defaults.
+     *
+     * @param params the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param lr     the learning rate γ, {@code >= 0}
+     */
     public RMSprop(List<?> params, double lr) {
         this(params, options().lr(lr));
     }
 
-    /** RMSprop over tensors or {@link ParamGroup}s with the given defaults. */
+    /**
+     * RMSprop over tensors or {@link ParamGroup}s with the given defaults.
+     *
+     * @param params  the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param options the defaults ({@code lr} γ, {@code alpha} α, {@code eps}, {@code weight_decay} λ,
+     *                {@code momentum} μ, {@code centered}, {@code maximize}); groups override them per key
+     * @throws IllegalArgumentException for an empty or invalid parameter list or an invalid hyper-parameter
+     */
     public RMSprop(List<?> params, Options options) {
         super(params, options.map);
     }

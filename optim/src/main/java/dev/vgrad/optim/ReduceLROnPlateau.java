@@ -41,66 +41,131 @@ public final class ReduceLROnPlateau extends LRScheduler {
 
         Options() {}
 
-        /** "min" (lower is better) or "max". */
+        /**
+         * Sets {@code mode}.
+         *
+         * @param v {@code "min"} (lower is better, the default) or {@code "max"}
+         * @return these options
+         */
         public Options mode(String v) {
             mode = v;
             return this;
         }
 
+        /**
+         * Sets {@code factor}.
+         *
+         * @param v the factor {@code new_lr = lr·factor}, finite and {@code < 1} (default 0.1)
+         * @return these options
+         */
         public Options factor(double v) {
             factor = v;
             return this;
         }
 
+        /**
+         * Sets {@code patience}.
+         *
+         * @param v the number of bad epochs tolerated before a reduction, {@code >= 0} (default 10)
+         * @return these options
+         */
         public Options patience(int v) {
             patience = v;
             return this;
         }
 
+        /**
+         * Sets {@code threshold}.
+         *
+         * @param v the minimum improvement that counts, relative or absolute per the threshold mode; finite
+         *          (default 1e-4)
+         * @return these options
+         */
         public Options threshold(double v) {
             threshold = v;
             return this;
         }
 
-        /** "rel" (better than {@code best·(1 ∓ threshold)}) or "abs" (better than {@code best ∓ threshold}). */
+        /**
+         * Sets {@code threshold_mode}.
+         *
+         * @param v {@code "rel"} (better than {@code best·(1 ∓ threshold)}, the default) or {@code "abs"} (better
+         *          than {@code best ∓ threshold})
+         * @return these options
+         */
         public Options thresholdMode(String v) {
             thresholdMode = v;
             return this;
         }
 
+        /**
+         * Sets {@code cooldown}.
+         *
+         * @param v the number of epochs after a reduction that are not counted as bad, {@code >= 0} (default 0)
+         * @return these options
+         */
         public Options cooldown(int v) {
             cooldown = v;
             return this;
         }
 
-        /** One floor for every group. */
+        /**
+         * Sets {@code min_lr}, one floor for every group.
+         *
+         * @param v the lowest learning rate a reduction goes to, finite and {@code >= 0} (default 0)
+         * @return these options
+         */
         public Options minLr(double v) {
             minLr = new double[] {v};
             return this;
         }
 
-        /** One floor per group. */
+        /**
+         * Sets {@code min_lr}, one floor per group.
+         *
+         * @param v the lowest learning rate of each group, in group order, each finite and {@code >= 0} (copied)
+         * @return these options
+         */
         public Options minLrs(double... v) {
             minLr = v.clone();
             return this;
         }
 
+        /**
+         * Sets {@code eps}.
+         *
+         * @param v a reduction is skipped when it changes the lr by no more than eps; {@code >= 0} (default 1e-8)
+         * @return these options
+         */
         public Options eps(double v) {
             eps = v;
             return this;
         }
     }
 
+    /**
+     * Fresh default settings.
+     *
+     * @return new mutable options holding PyTorch's defaults
+     */
     public static Options options() {
         return new Options();
     }
 
-    /** With PyTorch's defaults. */
+    /**
+     * With PyTorch's defaults.
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is reduced
+     */
     public ReduceLROnPlateau(Optimizer optimizer) {
         this(optimizer, options());
     }
 
     /**
+     * With the given settings; no learning rate changes at construction.
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is reduced
+     * @param o         the settings, from {@link #options()}
      * @throws IllegalArgumentException PyTorch's "Factor should be &lt; 1.0.", "mode foo is unknown!", "threshold mode
      *                                  foo is unknown!", "expected 2 min_lrs, got 1"; also a negative patience,
      *                                  cooldown, eps or min_lr, or a non-finite number
@@ -176,7 +241,11 @@ public final class ReduceLROnPlateau extends LRScheduler {
         throw new IllegalArgumentException("ReduceLROnPlateau cannot be chained by SequentialLR: it needs a metric");
     }
 
-    /** One epoch with its metric (a NaN metric is never an improvement). */
+    /**
+     * One epoch with its metric (a NaN metric is never an improvement).
+     *
+     * @param metric the epoch's value of the monitored quantity (e.g. validation loss)
+     */
     public void step(double metric) {
         lastEpoch = Math.addExact(lastEpoch, 1);
         if (isBetter(metric, best)) {
@@ -221,17 +290,29 @@ public final class ReduceLROnPlateau extends LRScheduler {
         return groupLrs();
     }
 
-    /** The best metric so far (±∞ before the first step). */
+    /**
+     * The best metric so far.
+     *
+     * @return the best metric seen, or the worst value of the mode (±∞) before the first step
+     */
     public double best() {
         return best;
     }
 
-    /** Bad epochs counted since the last improvement or reduction. */
+    /**
+     * Bad epochs counted since the last improvement or reduction.
+     *
+     * @return {@code num_bad_epochs}, {@code >= 0}
+     */
     public int numBadEpochs() {
         return numBadEpochs;
     }
 
-    /** Epochs of cooldown left. */
+    /**
+     * Epochs of cooldown left.
+     *
+     * @return {@code cooldown_counter}, 0 outside a cooldown
+     */
     public int cooldownCounter() {
         return cooldownCounter;
     }

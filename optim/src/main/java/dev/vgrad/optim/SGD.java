@@ -31,30 +31,65 @@ public final class SGD extends Optimizer {
             map.put("maximize", false);
         }
 
+        /**
+         * Sets {@code momentum}.
+         *
+         * @param v the momentum factor μ, {@code >= 0} (default 0: no momentum buffer)
+         * @return these options
+         */
         public Options momentum(double v) {
             return set("momentum", v);
         }
 
+        /**
+         * Sets {@code dampening}.
+         *
+         * @param v the dampening τ of the momentum buffer update {@code b = μ·b + (1-τ)·g}, finite (default 0)
+         * @return these options
+         */
         public Options dampening(double v) {
             return set("dampening", v);
         }
 
+        /**
+         * Sets {@code nesterov}.
+         *
+         * @param v true for Nesterov momentum {@code g + μ·b} (needs {@code momentum > 0} and zero dampening)
+         * @return these options
+         */
         public Options nesterov(boolean v) {
             return set("nesterov", v);
         }
     }
 
-    /** Fresh default options. */
+    /**
+     * Fresh default options.
+     *
+     * @return new mutable options holding SGD's defaults
+     */
     public static Options options() {
         return new Options();
     }
 
-    /** SGD with the given learning rate and other defaults. */
+    /**
+     * SGD with the given learning rate and other defaults.
+     *
+     * @param params the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param lr     the learning rate γ, {@code >= 0}
+     */
     public SGD(List<?> params, double lr) {
         this(params, options().lr(lr));
     }
 
-    /** SGD over tensors or {@link ParamGroup}s with the given defaults. */
+    /**
+     * SGD over tensors or {@link ParamGroup}s with the given defaults.
+     *
+     * @param params  the {@link Tensor}s to optimize (one group) or a list of {@link ParamGroup}s
+     * @param options the defaults ({@code lr} γ, {@code momentum} μ, {@code dampening} τ, {@code weight_decay} λ,
+     *                {@code nesterov}, {@code maximize}); groups override them per key
+     * @throws IllegalArgumentException for an empty or invalid parameter list or an invalid hyper-parameter
+     *                                  (e.g. "Nesterov momentum requires a momentum and zero dampening")
+     */
     public SGD(List<?> params, Options options) {
         super(params, options.map);
     }

@@ -16,6 +16,15 @@ public final class SequentialLR extends LRScheduler {
     private final List<LRScheduler> schedulers;
     private int[] milestones;
 
+    /**
+     * Chains {@code schedulers}, switching to scheduler {@code k} at epoch {@code milestones[k-1]}.
+     *
+     * @param optimizer  the optimizer all schedulers drive
+     * @param schedulers the phases in order, already constructed on {@code optimizer}; none a SequentialLR
+     * @param milestones the switch epochs, one fewer than schedulers (copied)
+     * @throws IllegalArgumentException for null arguments, a scheduler of another optimizer, a nested
+     *                                  SequentialLR or a wrong number of milestones (PyTorch's messages)
+     */
     public SequentialLR(Optimizer optimizer, List<LRScheduler> schedulers, int[] milestones) {
         super(optimizer);
         if (schedulers == null || milestones == null || schedulers.stream().anyMatch(java.util.Objects::isNull)) {
@@ -80,7 +89,11 @@ public final class SequentialLR extends LRScheduler {
         return false;
     }
 
-    /** The child schedulers. */
+    /**
+     * The child schedulers.
+     *
+     * @return an unmodifiable list of the phases, in order (the live schedulers)
+     */
     public List<LRScheduler> schedulers() {
         return schedulers;
     }

@@ -10,11 +10,24 @@ public final class StepLR extends LRScheduler {
     private int stepSize;
     private double gamma;
 
-    /** StepLR with {@code gamma = 0.1}. */
+    /**
+     * StepLR with {@code gamma = 0.1}.
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     * @param stepSize  the period {@code step_size} in epochs, {@code > 0}
+     */
     public StepLR(Optimizer optimizer, int stepSize) {
         this(optimizer, stepSize, 0.1);
     }
 
+    /**
+     * StepLR; performs the initial step (epoch 0 keeps {@code base_lr}).
+     *
+     * @param optimizer the optimizer whose groups' {@code lr} is scheduled
+     * @param stepSize  the period {@code step_size} in epochs, {@code > 0}
+     * @param gamma     the multiplicative decay factor per period, finite
+     * @throws IllegalArgumentException for a null optimizer, {@code stepSize <= 0} or a non-finite gamma
+     */
     public StepLR(Optimizer optimizer, int stepSize, double gamma) {
         super(optimizer);
         if (stepSize <= 0) {

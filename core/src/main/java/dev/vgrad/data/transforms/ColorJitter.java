@@ -18,6 +18,13 @@ public final class ColorJitter implements Transform {
     private final double brightness;
     private final double contrast;
 
+    /**
+     * A jitter of the given strengths; 0 disables that part (and its draw).
+     *
+     * @param brightness how far the brightness factor may move from 1, finite and {@code >= 0}
+     * @param contrast   how far the contrast factor may move from 1, finite and {@code >= 0}
+     * @throws IllegalArgumentException for a negative or non-finite strength
+     */
     public ColorJitter(double brightness, double contrast) {
         if (!(brightness >= 0) || !(contrast >= 0) || !Double.isFinite(brightness) || !Double.isFinite(contrast)) {
             throw new IllegalArgumentException("ColorJitter: brightness and contrast must be non-negative, got "

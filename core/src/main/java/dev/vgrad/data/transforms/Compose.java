@@ -12,7 +12,13 @@ public final class Compose implements Transform {
         this.transforms = List.copyOf(transforms);
     }
 
-    /** {@code transforms[0]}, then {@code transforms[1]}, and so on. */
+    /**
+     * {@code transforms[0]}, then {@code transforms[1]}, and so on.
+     *
+     * @param transforms at least one non-null transform, in application order
+     * @return a new composition
+     * @throws IllegalArgumentException when no transform is given or one is null
+     */
     public static Compose of(Transform... transforms) {
         if (transforms == null || transforms.length == 0) {
             throw new IllegalArgumentException("Compose: expected at least one transform");
@@ -25,6 +31,11 @@ public final class Compose implements Transform {
         return new Compose(List.of(transforms));
     }
 
+    /**
+     * The composed transforms.
+     *
+     * @return an unmodifiable list of the transforms, in application order
+     */
     public List<Transform> transforms() {
         return transforms;
     }

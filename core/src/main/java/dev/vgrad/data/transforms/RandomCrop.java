@@ -17,12 +17,25 @@ public final class RandomCrop implements Transform {
     private final int padding;
     private final float fill;
 
-    /** A square {@code size × size} crop after zero padding. */
+    /**
+     * A square {@code size × size} crop after zero padding.
+     *
+     * @param size    the output height and width in pixels, {@code >= 1}
+     * @param padding the zero border added on each side before cropping, {@code >= 0}
+     */
     public RandomCrop(int size, int padding) {
         this(size, size, padding, 0f);
     }
 
-    /** A {@code height × width} crop after padding every side by {@code padding} pixels of value {@code fill}. */
+    /**
+     * A {@code height × width} crop after padding every side by {@code padding} pixels of value {@code fill}.
+     *
+     * @param height  the output height in pixels, {@code >= 1}
+     * @param width   the output width in pixels, {@code >= 1}
+     * @param padding the border added on each side before cropping, {@code >= 0}
+     * @param fill    the value of the border pixels (every channel)
+     * @throws IllegalArgumentException for a non-positive size or a negative padding
+     */
     public RandomCrop(int height, int width, int padding, float fill) {
         if (height < 1 || width < 1 || padding < 0) {
             throw new IllegalArgumentException("RandomCrop: size must be positive and padding non-negative, got "

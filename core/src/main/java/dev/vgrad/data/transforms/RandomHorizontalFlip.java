@@ -16,7 +16,12 @@ public final class RandomHorizontalFlip implements Transform {
         this(0.5);
     }
 
-    /** Flips with probability {@code p} in [0, 1]. */
+    /**
+     * Flips with probability {@code p} in [0, 1].
+     *
+     * @param p the flip probability, in {@code [0, 1]}
+     * @throws IllegalArgumentException when {@code p} is outside {@code [0, 1]} or NaN
+     */
     public RandomHorizontalFlip(double p) {
         if (!(p >= 0 && p <= 1)) {
             throw new IllegalArgumentException("RandomHorizontalFlip: p must be in [0, 1], got " + p);
@@ -30,7 +35,13 @@ public final class RandomHorizontalFlip implements Transform {
         return generator.nextDouble() < p ? hflip(im).tensor() : im.tensor();
     }
 
-    /** The mirror image (deterministic). */
+    /**
+     * The mirror image (deterministic).
+     *
+     * @param image a float32 {@code [C, H, W]} image
+     * @return a new image with every row reversed
+     * @throws IllegalArgumentException when {@code image} is not float32 {@code [C, H, W]}
+     */
     public static Tensor hflip(Tensor image) {
         return hflip(Image.of(image, "hflip")).tensor();
     }

@@ -27,12 +27,27 @@ public final class RandomResizedCrop implements Transform {
     private final double ratioLo;
     private final double ratioHi;
 
-    /** torchvision's defaults: scale (0.08, 1), ratio (3/4, 4/3). */
+    /**
+     * torchvision's defaults: scale (0.08, 1), ratio (3/4, 4/3).
+     *
+     * @param size the output height and width in pixels, {@code >= 1}
+     */
     public RandomResizedCrop(int size) {
         this(size, size, 0.08, 1.0, 3.0 / 4.0, 4.0 / 3.0);
     }
 
-    /** Output {@code height × width}; area fraction in {@code [scaleLo, scaleHi]}, aspect (w/h) in {@code [ratioLo, ratioHi]}. */
+    /**
+     * Output {@code height × width}; area fraction in {@code [scaleLo, scaleHi]}, aspect (w/h) in
+     * {@code [ratioLo, ratioHi]}.
+     *
+     * @param height  the output height in pixels, {@code >= 1}
+     * @param width   the output width in pixels, {@code >= 1}
+     * @param scaleLo the smallest window area as a fraction of the image area ({@code scale[0]}), {@code > 0}
+     * @param scaleHi the largest window area fraction ({@code scale[1]}), finite and {@code >= scaleLo}
+     * @param ratioLo the smallest aspect ratio w/h of the window ({@code ratio[0]}), {@code > 0}
+     * @param ratioHi the largest aspect ratio ({@code ratio[1]}), finite and {@code >= ratioLo}
+     * @throws IllegalArgumentException for a non-positive size or an invalid scale or ratio range
+     */
     public RandomResizedCrop(int height, int width, double scaleLo, double scaleHi, double ratioLo, double ratioHi) {
         if (height < 1 || width < 1) {
             throw new IllegalArgumentException("RandomResizedCrop: size must be positive, got " + height + "x" + width);

@@ -15,10 +15,24 @@ import dev.vgrad.core.Tensor;
  */
 @FunctionalInterface
 public interface Transform {
-    /** The transformed image; {@code generator} is this sample's own random stream. */
+    /**
+     * The transformed image; {@code generator} is this sample's own random stream.
+     *
+     * @param image     a float32 {@code [C, H, W]} image; not modified
+     * @param generator the sample's random stream, the only source of randomness
+     * @return a new float32 {@code [C, H', W']} image without autograd history
+     * @throws IllegalArgumentException when {@code image} is not a float32 {@code [C, H, W]} tensor the transform
+     *                                  can handle (e.g. smaller than a crop)
+     */
     Tensor apply(Tensor image, Generator generator);
 
-    /** This transform, then {@code next} (both draw from the same per-sample generator, in that order). */
+    /**
+     * This transform, then {@code next} (both draw from the same per-sample generator, in that order).
+     *
+     * @param next the transform applied to this one's output
+     * @return a new {@link Compose} of this and {@code next}
+     * @throws IllegalArgumentException when {@code next} is null
+     */
     default Transform andThen(Transform next) {
         return Compose.of(this, next);
     }
