@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Fits the float32 polynomials of the SIMD normal CDF behind GELU (core/.../kernel/VectorMath.java).
 
-Pieces (t = |x|):
-  A: (Phi(x) - 1/2) / x  as a polynomial in x^2,    x in [0, 1]
-  B: (1 - Phi(t)) e^(t^2/2) = M(t)/sqrt(2 pi), M Mills' ratio, as a polynomial in t - 2,  t in [1, 3]
-  C: the same as a polynomial in 1/t,                t in [3, 14.5]
+  |x| <= 1:  Phi(x) = 1/2 + x A(x^2)
+  |x| > 1:   with t = |x|, the upper tail 1 - Phi(t) = e^(-t^2/2) R(t), R(t) = M(t)/sqrt(2 pi) (M is Mills'
+             ratio), and R is a polynomial in u = 1/(1 + 0.3 t) on [1, 14.5] (beyond, the exponential
+             underflows float32); Phi(x) is the tail for x < 0 and 1 - tail for x > 0, with no 1 + erf
+             cancellation.
+
 Each fit minimises the maximum relative error by iteratively reweighted least squares (Lawson's algorithm) on
-Chebyshev nodes against mpmath at 40 digits, then rounds the coefficients to float32 and reports the relative
-error that remains. Needs numpy and mpmath (Debian: python3-numpy, python3-mpmath; both come with python3-torch).
+Chebyshev nodes against mpmath at 40 digits; the coefficients are rounded to float32 one at a time from the
+constant term up, the others refitted each time. Needs numpy and mpmath (Debian: python3-numpy,
+python3-mpmath; both come with python3-torch).
 
     /usr/bin/python3 tools/fit_normal_cdf.py
 """
@@ -58,9 +61,8 @@ def fit(fun, var, lo, hi, deg, n=3000):
 
 def main():
     pieces = [
-        ("CDF_A", half_erf_over_x, lambda x: x * x, 1e-6, 1.0, 6),
-        ("CDF_B", mills_over_sqrt_2pi, lambda t: t - 2, 1.0, 3.0, 9),
-        ("CDF_C", mills_over_sqrt_2pi, lambda t: 1 / t, 3.0, 14.5, 8),
+        ("A(x^2), x in [0, 1]", half_erf_over_x, lambda x: x * x, 1e-6, 1.0, 6),
+        ("R(u), u = 1/(1 + 0.3 t), t in [1, 14.5]", mills_over_sqrt_2pi, lambda t: 1 / (1 + 0.3 * t), 1.0, 14.5, 8),
     ]
     for name, fun, var, lo, hi, deg in pieces:
         c32, err = fit(fun, var, lo, hi, deg)

@@ -8,11 +8,11 @@ final class UlpBounds {
 
     /**
      * The SIMD forward of a withinUlps loop against the scalar one: 4 ulps (exp, log, tanh, sigmoid: VectorMath's
-     * 2 plus the library's rounding), 6 for GELU (VectorMathTest measures at most 4 from double precision: exp's 2
-     * plus the CDF polynomial and three products).
+     * 2 plus the library's rounding), 8 for GELU (VectorMathTest bounds it by 7 from double precision: exp's 2 plus
+     * a division, the CDF polynomial and three products).
      */
     static boolean forwardClose(UnaryOp op, float expected, float actual) {
-        int ulps = op.forwardLoop() == UnaryOp.Forward.GELU ? 6 : 4;
+        int ulps = op.forwardLoop() == UnaryOp.Forward.GELU ? 8 : 4;
         return Float.isNaN(expected) ? Float.isNaN(actual)
                 : expected == actual || Math.abs(expected - actual) <= ulps * Math.max(Math.ulp(expected), Float.MIN_NORMAL);
     }

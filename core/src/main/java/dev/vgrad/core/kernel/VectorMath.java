@@ -149,24 +149,32 @@ final class VectorMath {
     }
 
     /*
-     * The normal CDF Φ for GELU. Three pieces, each a polynomial with float coefficients fitted by
-     * tools/fit_normal_cdf.py (iteratively reweighted least squares toward minimax relative error, coefficients
-     * rounded to float one at a time with the rest refitted):
-     *  |x| ≤ 1:      Φ(x) = 1/2 + x·A(x²)                     (relative error of the fit 2.8e-8)
-     *  1 < |x| ≤ 3:  tail = e^(−t²/2)·B(t − 2),  t = |x|       (B = Mills' ratio/√(2π); 3.0e-8)
-     *  |x| > 3:      tail = e^(−t²/2)·C(1/t),  t clamped to 14.5 (1.8e-9; the exponential underflows beyond)
-     * and Φ(x) = tail for x < 0, 1 − tail for x > 0. Writing the lower tail as φ·M avoids the cancellation of
-     * 1 + erf(x/√2) (what PyTorch evaluates), so GELU keeps its relative accuracy far into negative x.
+     * The normal CDF Φ for GELU, from two polynomials with float coefficients fitted by tools/fit_normal_cdf.py
+     * (highest power first):
+     *  |x| ≤ 1:  Φ(x) = 1/2 + x·A(x²)  (2.8e-8 relative error)
+     *  |x| > 1:  with t = |x|, the upper tail 1 − Φ(t) = e^(−t²/2)·R(t), R = Mills' ratio/√(2π), a polynomial in
+     *            u = 1/(1 + 0.3·t) on [1, 14.5] (1.3e-8; beyond, the exponential underflows); Φ(x) is the tail
+     *            for x < 0 and 1 − tail for x > 0.
+     * The tail form has no cancellation of 1 + erf(x/√2) (what PyTorch evaluates), so GELU keeps its relative
+     * accuracy far into negative x. An earlier version split the tail in two more pieces: its size kept C2 from
+     * inlining the backward's evaluation, whose vectors were then boxed (10× slower).
      */
-    private static final float[] CDF_A = {
-        2.1526372e-5f, -7.2677896e-5f, 1.8726099e-4f, -1.2249984e-3f, 9.982517e-3f, -6.6491164e-2f,
-        3.989423e-1f};
-    private static final float[] CDF_B = {
-        -2.1539079e-6f, 9.632139e-6f, -3.7177608e-5f, 1.4602924e-4f, -5.502396e-4f, 1.9756092e-3f,
-        -6.7043216e-3f, 2.1312848e-2f, -6.273828e-2f, 1.68102e-1f};
-    private static final float[] CDF_C = {
-        -1.9442997e0f, 4.805508e0f, -4.9232764e0f, 2.3989286e0f, -1.8386969e-1f, -3.8083586e-1f, -1.1141744e-3f,
-        3.9898118e-1f, -5.8685345e-7f};
+    private static final FloatVector A0 = FloatVector.broadcast(S, 2.1526372e-5f);
+    private static final FloatVector A1 = FloatVector.broadcast(S, -7.2677896e-5f);
+    private static final FloatVector A2 = FloatVector.broadcast(S, 1.8726099e-4f);
+    private static final FloatVector A3 = FloatVector.broadcast(S, -1.2249984e-3f);
+    private static final FloatVector A4 = FloatVector.broadcast(S, 9.982517e-3f);
+    private static final FloatVector A5 = FloatVector.broadcast(S, -6.6491164e-2f);
+    private static final FloatVector A6 = FloatVector.broadcast(S, 3.989423e-1f);
+    private static final FloatVector R0 = FloatVector.broadcast(S, 3.6034558e-2f);
+    private static final FloatVector R1 = FloatVector.broadcast(S, -1.618758e-1f);
+    private static final FloatVector R2 = FloatVector.broadcast(S, 2.1959235e-1f);
+    private static final FloatVector R3 = FloatVector.broadcast(S, -7.088103e-2f);
+    private static final FloatVector R4 = FloatVector.broadcast(S, 1.4085793e-1f);
+    private static final FloatVector R5 = FloatVector.broadcast(S, 9.478742e-2f);
+    private static final FloatVector R6 = FloatVector.broadcast(S, 1.21990174e-1f);
+    private static final FloatVector R7 = FloatVector.broadcast(S, 1.1947017e-1f);
+    private static final FloatVector R8 = FloatVector.broadcast(S, 8.424573e-6f);
     private static final float INV_SQRT_2PI = 0.3989422804014327f;
     private static final float TAIL_CLAMP = 14.5f;
     private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
@@ -201,20 +209,11 @@ final class VectorMath {
 
     /** Φ(x) given t = min(|x|, 14.5) and e = e^(−t²/2). */
     private static FloatVector cdf(FloatVector x, FloatVector t, FloatVector e) {
-        FloatVector small = horner(x.mul(x), CDF_A).fma(x, HALF);
-        FloatVector mills = horner(t.sub(2f), CDF_B)
-                .blend(horner(ONE.div(t), CDF_C), t.compare(VectorOperators.GT, 3f));
-        FloatVector tail = e.mul(mills);
-        FloatVector big = tail.blend(ONE.sub(tail), x.compare(VectorOperators.GT, 0f));
-        return big.blend(small, t.compare(VectorOperators.LE, 1f));
-    }
-
-    /** c[0]·vⁿ + … + c[n] by Horner's rule with one fma per step. */
-    private static FloatVector horner(FloatVector v, float[] c) {
-        FloatVector p = FloatVector.broadcast(S, c[0]);
-        for (int k = 1; k < c.length; k++) {
-            p = p.fma(v, FloatVector.broadcast(S, c[k]));
-        }
-        return p;
+        FloatVector x2 = x.mul(x);
+        FloatVector small = x2.fma(A0, A1).fma(x2, A2).fma(x2, A3).fma(x2, A4).fma(x2, A5).fma(x2, A6).fma(x, HALF);
+        FloatVector u = ONE.div(t.fma(0.3f, 1f));
+        FloatVector tail = e.mul(u.fma(R0, R1).fma(u, R2).fma(u, R3).fma(u, R4).fma(u, R5).fma(u, R6).fma(u, R7)
+                .fma(u, R8));
+        return tail.blend(ONE.sub(tail), x.compare(VectorOperators.GT, 0f)).blend(small, t.compare(VectorOperators.LE, 1f));
     }
 }
