@@ -102,7 +102,8 @@ public final class AttentionOps {
     }
 
     /**
-     * Checks the arguments of {@link #scaledDotProductAttention} without computing anything.
+     * Checks the arguments of {@link #scaledDotProductAttention} without computing anything. Internal: used by
+     * nn's {@code F.scaledDotProductAttention} on its dropout path (whose weights never see v); not stable API.
      *
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype

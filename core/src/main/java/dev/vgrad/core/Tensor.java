@@ -520,7 +520,8 @@ public final class Tensor {
 
     /**
      * The backing float32 array (no copy) for fused kernels outside core. Writes through it bypass the
-     * version counter: call {@link #bumpVersion()} after writing. Null unless the dtype is float32.
+     * version counter: call {@link #bumpVersion()} after writing. Null unless the dtype is float32. Internal: used
+     * by nn's fused ops (linear, batch norm) and optim's update loops; not part of the stable API.
      *
      * @return the backing array (shared, possibly larger than {@link #numel()}), or null for other dtypes
      */
@@ -529,7 +530,7 @@ public final class Tensor {
     }
 
     /**
-     * The backing float64 array (see {@link #floatStorage()}).
+     * The backing float64 array (see {@link #floatStorage()}). Internal, as {@link #floatStorage()}.
      *
      * @return the backing array (shared), or null unless the dtype is float64
      */
@@ -538,7 +539,7 @@ public final class Tensor {
     }
 
     /**
-     * The backing int64 array (see {@link #floatStorage()}).
+     * The backing int64 array (see {@link #floatStorage()}). Internal, as {@link #floatStorage()}.
      *
      * @return the backing array (shared), or null unless the dtype is int64
      */
@@ -555,7 +556,11 @@ public final class Tensor {
         return storage.version;
     }
 
-    /** Marks an in-place modification made through the raw storage. */
+    /**
+     * Marks an in-place modification made through the raw storage, so saved-tensor checks (§5.7) see it.
+     * Internal: used by optim's update loops after writing through {@link #floatStorage()}; not part of the
+     * stable API.
+     */
     public void bumpVersion() {
         storage.version++;
     }
