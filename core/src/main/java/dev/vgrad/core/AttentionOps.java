@@ -101,7 +101,18 @@ public final class AttentionOps {
         };
     }
 
-    /** Checks the arguments of {@link #scaledDotProductAttention} without computing anything. */
+    /**
+     * Checks the arguments of {@link #scaledDotProductAttention} without computing anything. Internal: used by
+     * nn's {@code F.scaledDotProductAttention} on its dropout path (whose weights never see v); not stable API.
+     *
+     * @param q the queries, {@code (…, L, E)}, floating
+     * @param k the keys, {@code (…, S, E)}, of q's dtype
+     * @param v the values, {@code (…, S, Ev)}, of q's dtype
+     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
+     * @throws IllegalArgumentException on a dtype, rank, batch-dim or mask mismatch, with PyTorch's text where it has
+     *     one
+     */
     public static void validate(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean isCausal) {
         check(q, k, v, attnMask, isCausal);
     }
@@ -123,6 +134,15 @@ public final class AttentionOps {
 
     /**
      * The fused op (see the class comment). {@code scale} null means 1/√E. Returns {@code (…, L, Ev)}.
+     *
+     * @param q the queries, {@code (…, L, E)}, floating
+     * @param k the keys, {@code (…, S, E)}, of q's dtype
+     * @param v the values, {@code (…, S, Ev)}, of q's dtype
+     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
+     * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
+     * @return a new tensor {@code (…, L, Ev)} of q's dtype ({@code F.scaled_dot_product_attention})
+     * @throws IllegalArgumentException as {@link #validate}
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean isCausal,
                                                    Double scale) {
@@ -202,6 +222,13 @@ public final class AttentionOps {
      * The attention probabilities {@code softmax(scale · q·kᵀ + M)} with recorded ops ({@code (…, L, S)}); M as in
      * the class comment ({@code attnMask} additive or int64 boolean). This is the composed path: differentiable
      * to every order, and the one that yields the weights.
+     *
+     * @param q the queries, {@code (…, L, E)}, floating
+     * @param k the keys, {@code (…, S, E)}, of q's dtype
+     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
+     * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
+     * @return a new tensor {@code (…, L, S)} whose rows sum to 1 (a fully masked row is NaN, as in PyTorch)
      */
     public static Tensor attentionWeights(Tensor q, Tensor k, Tensor attnMask, boolean isCausal, Double scale) {
         Dims dm = check(q, k, k, attnMask, isCausal);
@@ -226,7 +253,18 @@ public final class AttentionOps {
         }
     }
 
-    /** {@code attentionWeights(q, k, attnMask, isCausal, scale).matmul(v)}, recorded op by op. */
+    /**
+     * {@code attentionWeights(q, k, attnMask, isCausal, scale).matmul(v)}, recorded op by op.
+     *
+     * @param q the queries, {@code (…, L, E)}, floating
+     * @param k the keys, {@code (…, S, E)}, of q's dtype
+     * @param v the values, {@code (…, S, Ev)}, of q's dtype
+     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
+     * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
+     * @return a new tensor {@code (…, L, Ev)}, equal to the fused op's up to rounding (the reference it is tested
+     *     against)
+     */
     public static Tensor composed(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean isCausal, Double scale) {
         Dims dm = check(q, k, v, attnMask, isCausal);
         return composedOut(q, k, v, additive(attnMask, q.dtype), isCausal, scaleOf(scale, dm.e));

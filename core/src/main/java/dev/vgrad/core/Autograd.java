@@ -24,7 +24,12 @@ package dev.vgrad.core;
 public final class Autograd {
     private Autograd() {}
 
-    /** True when grad mode is on and at least one input requires grad: the op must record a node. */
+    /**
+     * True when grad mode is on and at least one input requires grad: the op must record a node.
+     *
+     * @param inputs the op's tensor inputs (null entries ignored)
+     * @return whether the op must attach a backward node to its output
+     */
     public static boolean isRecording(Tensor... inputs) {
         if (!Grad.isEnabled()) {
             return false;
@@ -48,6 +53,11 @@ public final class Autograd {
     /**
      * Makes {@code node} the {@code gradFn} of {@code out}, a freshly computed tensor that must not already
      * belong to a graph. Returns {@code out}.
+     *
+     * @param out the op's result, computed without recording
+     * @param node the backward rule, constructed over the op's inputs
+     * @return {@code out}, now a non-leaf with {@code gradFn() == node}
+     * @throws IllegalStateException when {@code out} already requires grad or has a {@code gradFn}
      */
     public static Tensor attach(Tensor out, Node node) {
         if (out.gradFn() != null || out.requiresGrad()) {
@@ -69,6 +79,11 @@ public final class Autograd {
      * modifying an input whose value the composite copied (such as the target of {@code mse_loss}) would go
      * unnoticed where PyTorch raises. Returns {@code out} itself when it records no history; use the returned
      * tensor in place of {@code out}.
+     *
+     * @param name the node name to show in {@code gradFn()}, PyTorch's (e.g. {@code MseLossBackward0})
+     * @param out the composite's result, recorded op by op
+     * @param saved the inputs whose in-place modification must fail the backward pass (null entries ignored)
+     * @return a tensor sharing {@code out}'s storage whose {@code gradFn} is the named node, or {@code out} itself
      */
     public static Tensor composite(String name, Tensor out, Tensor... saved) {
         Args.nonNull("Autograd.composite", "out", out);
@@ -112,6 +127,13 @@ public final class Autograd {
      * An input given more than once gets its gradient in every slot it occupies, as the same tensor, as in
      * PyTorch (docs/SEMANTICS.md §5.10). Safe to call from several threads on one graph built with
      * {@code retainGraph} (docs/SEMANTICS.md §5.9); each call returns exactly what it would return alone.
+     *
+     * @param output the tensor to differentiate
+     * @param inputs the tensors to differentiate with respect to, each used in {@code output}'s graph
+     * @param gradOutput the upstream gradient, of {@code output}'s shape, or null for a one-element output
+     * @param retainGraph whether to keep the saved tensors for another pass
+     * @return one gradient per input, each of that input's shape and dtype, without history
+     * @throws IllegalStateException when an input is not part of the graph, or {@code output} has no history
      */
     public static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradOutput, boolean retainGraph) {
         Args.nonNull("autograd.grad", "outputs", output);
@@ -127,6 +149,14 @@ public final class Autograd {
      * so the returned gradients have history and can be differentiated again (Hessian-vector products, gradient
      * penalties; docs/SEMANTICS.md §5.12). PyTorch's {@code retain_graph} defaults to {@code create_graph}: pass
      * {@code retainGraph = true} to differentiate through the same graph again.
+     *
+     * @param output the tensor to differentiate
+     * @param inputs the tensors to differentiate with respect to, each used in {@code output}'s graph
+     * @param gradOutput the upstream gradient, of {@code output}'s shape, or null for a one-element output
+     * @param retainGraph whether to keep the saved tensors for another pass
+     * @param createGraph whether to record the backward pass so the results can be differentiated again
+     * @return one gradient per input, each of that input's shape and dtype (with history under {@code createGraph})
+     * @throws IllegalStateException when an input is not part of the graph, or {@code output} has no history
      */
     public static Tensor[] grad(Tensor output, Tensor[] inputs, Tensor gradOutput, boolean retainGraph,
                                 boolean createGraph) {

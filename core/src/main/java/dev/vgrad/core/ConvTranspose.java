@@ -15,6 +15,17 @@ public final class ConvTranspose {
      * {@code F.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation)}; 3-D
      * inputs are one unbatched sample; {@code bias} (C_out) may be null. {@code outputPadding} must be smaller
      * than the stride or the dilation (PyTorch's rule).
+     *
+     * @param input the input, (N, C_in, H, W) or unbatched (C_in, H, W), floating
+     * @param weight the filters, (C_in, C_out/groups, kH, kW), of the input's dtype
+     * @param bias the per-channel offsets, (C_out), or null
+     * @param stride {sH, sW}, or one value for both, or null for 1
+     * @param padding {pH, pW} removed from each side of the full output, or one value, or null for 0
+     * @param outputPadding {oH, oW} extra rows/columns at the bottom/right, or one value, or null for 0
+     * @param groups the number of channel groups, ≥ 1, dividing C_in and C_out
+     * @param dilation {dH, dW}, or one value, or null for 1
+     * @return a new tensor (N, C_out, H_out, W_out) (or unbatched), H_out as in the class comment
+     * @throws IllegalArgumentException for a bias of another dtype or shape, or invalid sizes
      */
     public static Tensor convTranspose2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                          int[] outputPadding, int groups, int[] dilation) {

@@ -6,7 +6,12 @@ package dev.vgrad.core;
  * targets, argmax results, gather indices, {@code num_batches_tracked}) and never requires grad.
  */
 public enum DType {
-    FLOAT32("float32", 4), FLOAT64("float64", 8), INT64("int64", 8);
+    /** 32-bit IEEE float ({@code torch.float32}), the default; SIMD kernels. */
+    FLOAT32("float32", 4),
+    /** 64-bit IEEE float ({@code torch.float64}); scalar kernels, used for gradient checks and references. */
+    FLOAT64("float64", 8),
+    /** 64-bit signed integer ({@code torch.int64}): indices, class targets and 0/1 masks; never requires grad. */
+    INT64("int64", 8);
 
     private final String torchName;
     private final int bytes;
@@ -16,12 +21,20 @@ public enum DType {
         this.bytes = bytes;
     }
 
-    /** True for float32 and float64. */
+    /**
+     * True for float32 and float64.
+     *
+     * @return true for float32 and float64 ({@code dtype.is_floating_point})
+     */
     public boolean isFloatingPoint() {
         return this != INT64;
     }
 
-    /** Size of one element in bytes. */
+    /**
+     * Size of one element in bytes.
+     *
+     * @return 4 for float32, 8 for float64 and int64 ({@code dtype.itemsize})
+     */
     public int byteSize() {
         return bytes;
     }

@@ -40,6 +40,10 @@ public abstract class Function {
      * null) with grad mode off. May save tensors, mark the output non-differentiable, or modify inputs in place
      * and mark them dirty, through {@code ctx}. Returns the single output, which may be a new tensor, a view of
      * an input, or an input itself (returned as-is it becomes a new tensor sharing the input's storage).
+     *
+     * @param ctx this call's context, for {@code saveForBackward}, {@code markDirty} and {@code markNonDifferentiable}
+     * @param inputs the tensors given to {@link #apply}, in order (a copy of the array; entries may be null)
+     * @return the output (never null)
      */
     protected abstract Tensor forward(FunctionContext ctx, Tensor... inputs);
 
@@ -50,12 +54,19 @@ public abstract class Function {
      * Return newly computed tensors, {@code gradOutput}, or views of either, never a tensor kept elsewhere (a
      * field, a saved tensor): the engine may adopt a returned tensor as a leaf's {@code .grad} without a copy and
      * accumulate into it later; return {@code t.cloneTensor()} for such a {@code t}.
+     *
+     * @param ctx the context forward filled in, for {@code savedTensors()}, {@code needsInputGrad} and
+     *     {@code inputShape}
+     * @param gradOutput the gradient of the output, of the output's shape and dtype
+     * @return one gradient (or null) per input, in input order
      */
     protected abstract Tensor[] backward(FunctionContext ctx, Tensor gradOutput);
 
     /**
      * The name shown in {@code grad_fn=<NameBackward>} and in error messages: the class's simple name, or
      * {@code "Function"} for an anonymous class (override it there).
+     *
+     * @return the name without the {@code Backward} suffix, e.g. {@code "MulAdd"}
      */
     protected String name() {
         String s = getClass().getSimpleName();
@@ -68,6 +79,8 @@ public abstract class Function {
      * forward marked it non-differentiable. An output that forward returned as a view of an input (or the input
      * itself) must not be modified in place later (clone it first), as in PyTorch.
      *
+     * @param inputs the inputs passed to {@link #forward}, in order (entries may be null)
+     * @return the output, with this function as its {@code gradFn} when recording
      * @throws IllegalStateException when forward returns null, marks dirty a tensor it does not return, or
      *                               marks dirty a leaf that requires grad while recording (docs/SEMANTICS.md §5.8)
      */

@@ -42,6 +42,9 @@ public final class FunctionContext {
      * in backward. Call it from forward, at most once (a second call replaces the first, like PyTorch's
      * {@code ctx.save_for_backward}). The version of each tensor is recorded when forward returns, so a
      * forward that modifies an input in place may save it.
+     *
+     * @param tensors the tensors backward needs, in the order {@link #savedTensors()} returns them
+     * @throws IllegalStateException when called outside forward
      */
     public void saveForBackward(Tensor... tensors) {
         requireForward("saveForBackward");
@@ -52,6 +55,9 @@ public final class FunctionContext {
     /**
      * The tensors given to {@link #saveForBackward}, in order, after checking that none was modified in place
      * since forward returned and that they were not freed by an earlier backward pass. Only in backward.
+     *
+     * @return a new array of the saved tensors (null entries kept), empty when nothing was saved
+     * @throws IllegalStateException outside backward, or when a saved tensor was modified in place or already freed
      */
     public Tensor[] savedTensors() {
         if (!forwardDone) {
@@ -70,13 +76,23 @@ public final class FunctionContext {
     /**
      * True when input {@code i} requires grad (PyTorch's {@code ctx.needs_input_grad[i]}); false for a null
      * input. Backward may skip the gradients of inputs that need none and return null for them.
+     *
+     * @param i the input's position in {@link Function#apply}'s arguments
+     * @return whether that input requires grad
+     * @throws IllegalArgumentException when {@code i} is out of range
      */
     public boolean needsInputGrad(int i) {
         checkIndex(i);
         return needsInputGrad[i];
     }
 
-    /** Shape of input {@code i} at the forward call (null for a null input), e.g. for {@link Tensor#sumToSize}. */
+    /**
+     * Shape of input {@code i} at the forward call (null for a null input), e.g. for {@link Tensor#sumToSize}.
+     *
+     * @param i the input's position in {@link Function#apply}'s arguments
+     * @return a copy of that input's shape, or null for a null input
+     * @throws IllegalArgumentException when {@code i} is out of range
+     */
     public int[] inputShape(int i) {
         checkIndex(i);
         return inputShapes[i] == null ? null : inputShapes[i].clone();
@@ -88,6 +104,9 @@ public final class FunctionContext {
      * more, as PyTorch does, and makes this function its {@code gradFn} (its history continues from the
      * function, whose backward receives the input's old history as its input edge). Marking a leaf that requires
      * grad fails as an in-place op on such a leaf does (docs/SEMANTICS.md §5.8).
+     *
+     * @param tensors the inputs forward wrote to; the one forward returns, if any
+     * @throws IllegalStateException when called outside forward
      */
     public void markDirty(Tensor... tensors) {
         requireForward("markDirty");
@@ -99,6 +118,9 @@ public final class FunctionContext {
      * Declares outputs that are not differentiable (PyTorch's {@code ctx.mark_non_differentiable}), e.g. an
      * index or a mask: such an output never requires grad and no node is recorded for it. Tensors that are not
      * the output are ignored, as in PyTorch.
+     *
+     * @param tensors the outputs that carry no gradient
+     * @throws IllegalStateException when called outside forward
      */
     public void markNonDifferentiable(Tensor... tensors) {
         requireForward("markNonDifferentiable");

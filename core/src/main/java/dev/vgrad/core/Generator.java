@@ -17,17 +17,30 @@ public final class Generator {
     private double spareNormal;
     private boolean hasSpare;
 
-    /** A generator seeded with {@code seed}. */
+    /**
+     * A generator seeded with {@code seed}.
+     *
+     * @param seed any 64-bit value; equal seeds give equal streams
+     */
     public Generator(long seed) {
         manualSeed(seed);
     }
 
-    /** The process-wide generator used when no generator is passed. */
+    /**
+     * The process-wide generator used when no generator is passed.
+     *
+     * @return the shared generator behind {@code Tensor.rand}/{@code randn} without a generator argument
+     */
     public static Generator defaultGenerator() {
         return DEFAULT;
     }
 
-    /** Re-seeds this generator; the following stream equals that of {@code new Generator(seed)}. */
+    /**
+     * Re-seeds this generator; the following stream equals that of {@code new Generator(seed)}.
+     *
+     * @param seed any 64-bit value
+     * @return this generator ({@code torch.Generator.manual_seed})
+     */
     public synchronized Generator manualSeed(long seed) {
         this.seed = seed;
         long x = seed;
@@ -39,7 +52,11 @@ public final class Generator {
         return this;
     }
 
-    /** The seed last given to {@link #manualSeed}. */
+    /**
+     * The seed last given to {@link #manualSeed}.
+     *
+     * @return the seed ({@code torch.Generator.initial_seed})
+     */
     public synchronized long initialSeed() {
         return seed;
     }
@@ -50,7 +67,11 @@ public final class Generator {
         return z ^ (z >>> 31);
     }
 
-    /** The next 64 random bits. */
+    /**
+     * The next 64 random bits.
+     *
+     * @return 64 uniformly random bits
+     */
     public synchronized long nextLong() {
         return step();
     }
@@ -67,17 +88,31 @@ public final class Generator {
         return result;
     }
 
-    /** Uniform in [0, 1) with 24 random bits (every float in the grid k·2^-24 equally likely). */
+    /**
+     * Uniform in [0, 1) with 24 random bits (every float in the grid k·2^-24 equally likely).
+     *
+     * @return a float in [0, 1)
+     */
     public synchronized float nextFloat() {
         return (nextLong() >>> 40) * 0x1.0p-24f;
     }
 
-    /** Uniform in [0, 1) with 53 random bits. */
+    /**
+     * Uniform in [0, 1) with 53 random bits.
+     *
+     * @return a double in [0, 1)
+     */
     public synchronized double nextDouble() {
         return (nextLong() >>> 11) * 0x1.0p-53;
     }
 
-    /** Uniform integer in [0, bound), without modulo bias. */
+    /**
+     * Uniform integer in [0, bound), without modulo bias.
+     *
+     * @param bound the exclusive upper bound, > 0
+     * @return a long in [0, bound)
+     * @throws IllegalArgumentException when {@code bound <= 0}
+     */
     public synchronized long nextLong(long bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("nextLong: bound must be positive, got " + bound);
@@ -96,6 +131,11 @@ public final class Generator {
     /**
      * Fills {@code out[off .. off+n)} with the next {@code n} values of {@link #nextDouble()} (the same stream,
      * drawn under one lock instead of one per value).
+     *
+     * @param out the array to fill
+     * @param off the index of the first value written
+     * @param n the number of values, ≥ 0, with {@code off + n <= out.length}
+     * @throws IllegalArgumentException when the range falls outside {@code out}
      */
     public synchronized void nextDoubles(double[] out, int off, int n) {
         if (off < 0 || n < 0 || off > out.length - n) {
@@ -107,7 +147,11 @@ public final class Generator {
         }
     }
 
-    /** Standard normal variate. */
+    /**
+     * Standard normal variate.
+     *
+     * @return a sample of N(0, 1) (Box–Muller; every second call returns the spare of the pair)
+     */
     public synchronized double nextGaussian() {
         if (hasSpare) {
             hasSpare = false;
@@ -124,17 +168,31 @@ public final class Generator {
         return r * Math.cos(2 * Math.PI * u2);
     }
 
-    /** Bernoulli(p): true with probability p. */
+    /**
+     * Bernoulli(p): true with probability p.
+     *
+     * @param p the probability of true, in [0, 1]
+     * @return true with probability {@code p} (consumes one {@link #nextDouble()})
+     */
     public boolean nextBernoulli(double p) {
         return nextDouble() < p;
     }
 
-    /** A snapshot of the full state, for checkpoints. */
+    /**
+     * A snapshot of the full state, for checkpoints.
+     *
+     * @return a new array of 7 longs: the xoshiro state, the seed and the pending Box–Muller spare
+     */
     public synchronized long[] getState() {
         return new long[] {s0, s1, s2, s3, seed, hasSpare ? 1 : 0, Double.doubleToRawLongBits(spareNormal)};
     }
 
-    /** Restores a snapshot from {@link #getState()}. */
+    /**
+     * Restores a snapshot from {@link #getState()}.
+     *
+     * @param state an array returned by {@link #getState()}
+     * @throws IllegalArgumentException when {@code state} is null or not 7 longs long
+     */
     public synchronized void setState(long[] state) {
         if (state == null || state.length != 7) {
             throw new IllegalArgumentException("Generator.setState: expected 7 longs");

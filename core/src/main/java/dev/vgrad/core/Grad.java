@@ -93,17 +93,29 @@ public final class Grad {
         }
     }
 
-    /** True when ops record autograd graphs on this thread. */
+    /**
+     * True when ops record autograd graphs on this thread.
+     *
+     * @return the current thread's grad mode ({@code torch.is_grad_enabled()})
+     */
     public static boolean isEnabled() {
         return STATE.get().enabled;
     }
 
-    /** Sets grad mode on this thread immediately (like {@code torch.set_grad_enabled(b)} called as a function). */
+    /**
+     * Sets grad mode on this thread immediately (like {@code torch.set_grad_enabled(b)} called as a function).
+     *
+     * @param enabled whether ops record graphs from now on, on this thread
+     */
     public static void setEnabled(boolean enabled) {
         STATE.get().enabled = enabled;
     }
 
-    /** Disables recording until the scope closes ({@code torch.no_grad()}). */
+    /**
+     * Disables recording until the scope closes ({@code torch.no_grad()}).
+     *
+     * @return a scope to close (try-with-resources) to restore the previous mode
+     */
     public static Scope disabled() {
         State s = STATE.get();
         Scope scope = new Scope(s);
@@ -111,7 +123,11 @@ public final class Grad {
         return scope;
     }
 
-    /** Enables recording until the scope closes ({@code torch.enable_grad()}), also inside {@link #disabled()}. */
+    /**
+     * Enables recording until the scope closes ({@code torch.enable_grad()}), also inside {@link #disabled()}.
+     *
+     * @return a scope to close (try-with-resources) to restore the previous mode
+     */
     public static Scope enabled() {
         State s = STATE.get();
         Scope scope = new Scope(s);
@@ -120,7 +136,12 @@ public final class Grad {
         return scope;
     }
 
-    /** Sets grad mode for the scope and restores the previous one on close ({@code set_grad_enabled} as a context). */
+    /**
+     * Sets grad mode for the scope and restores the previous one on close ({@code set_grad_enabled} as a context).
+     *
+     * @param enabled the grad mode inside the scope
+     * @return a scope to close (try-with-resources) to restore the previous mode
+     */
     public static Scope scoped(boolean enabled) {
         State s = STATE.get();
         Scope scope = new Scope(s);
@@ -131,6 +152,8 @@ public final class Grad {
     /**
      * Inference mode: like {@link #disabled()}, and every tensor created inside is an inference tensor that can
      * never be saved for backward or modified in place outside inference mode.
+     *
+     * @return a scope to close (try-with-resources) to restore the previous mode ({@code torch.inference_mode()})
      */
     public static Scope inferenceMode() {
         State s = STATE.get();
@@ -140,7 +163,11 @@ public final class Grad {
         return scope;
     }
 
-    /** True inside {@link #inferenceMode()}. */
+    /**
+     * True inside {@link #inferenceMode()}.
+     *
+     * @return whether this thread is in inference mode ({@code torch.is_inference_mode_enabled()})
+     */
     public static boolean isInferenceMode() {
         return STATE.get().inference;
     }
@@ -148,6 +175,9 @@ public final class Grad {
     /**
      * Anomaly detection: while enabled, backward checks every gradient an op produces and fails at the first
      * NaN or infinite value, naming the op and the stack trace of its creation in the forward pass.
+     *
+     * @return a scope to close (try-with-resources) to restore the previous setting
+     *     ({@code torch.autograd.detect_anomaly()})
      */
     public static Scope detectAnomaly() {
         State s = STATE.get();
@@ -156,7 +186,11 @@ public final class Grad {
         return scope;
     }
 
-    /** True inside {@link #detectAnomaly()}. */
+    /**
+     * True inside {@link #detectAnomaly()}.
+     *
+     * @return whether anomaly detection is on for this thread ({@code torch.is_anomaly_enabled()})
+     */
     public static boolean isAnomalyEnabled() {
         return STATE.get().anomaly;
     }

@@ -16,15 +16,38 @@ import java.util.function.Function;
 public final class GradCheck {
     private GradCheck() {}
 
-    /** Outcome of a check: the worst element and a human-readable report. */
+    /**
+     * Outcome of a check: the worst element and a human-readable report.
+     *
+     * @param passed whether every element was within tolerance
+     * @param maxAbsError the largest {@code |analytic − numeric|} over all checked elements
+     * @param report a human-readable summary naming the worst input and element
+     */
     public record Result(boolean passed, double maxAbsError, String report) {}
 
-    /** Runs the check with h = 1e-6, atol = 1e-5, rtol = 1e-3. */
+    /**
+     * Runs the check with h = 1e-6, atol = 1e-5, rtol = 1e-3.
+     *
+     * @param f the function under test; it receives float64 copies of {@code inputs} and must return float64
+     * @param inputs the points to check at; those that require grad are differentiated
+     * @return the outcome (it does not throw on a mismatch: assert {@code passed()})
+     */
     public static Result check(Function<Tensor[], Tensor> f, Tensor... inputs) {
         return check(f, 1e-6, 1e-5, 1e-3, 12345L, inputs);
     }
 
-    /** Runs the check; inputs with {@code requiresGrad() == false} are held constant. */
+    /**
+     * Runs the check; inputs with {@code requiresGrad() == false} are held constant.
+     *
+     * @param f the function under test; it receives float64 copies of {@code inputs} and must return float64
+     * @param h the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the tolerance relative to the numeric derivative
+     * @param seed the seed of the random projection {@code v}
+     * @param inputs the points to check at; those that require grad are differentiated
+     * @return the outcome
+     * @throws IllegalArgumentException when the output is not float64 or does not require grad
+     */
     public static Result check(Function<Tensor[], Tensor> f, double h, double atol, double rtol, long seed,
                                Tensor... inputs) {
         Tensor[] xs = new Tensor[inputs.length];
@@ -54,7 +77,13 @@ public final class GradCheck {
         return cmp.result();
     }
 
-    /** {@link #gradgradcheck(Function, double, double, double, long, Tensor...)} with h = 1e-6, atol = 1e-5, rtol = 1e-3. */
+    /**
+     * {@link #gradgradcheck(Function, double, double, double, long, Tensor...)} with h = 1e-6, atol = 1e-5, rtol = 1e-3.
+     *
+     * @param f the function under test, as for {@link #check(Function, Tensor...)}
+     * @param inputs the points to check at; at least one must require grad
+     * @return the outcome
+     */
     public static Result gradgradcheck(Function<Tensor[], Tensor> f, Tensor... inputs) {
         return gradgradcheck(f, 1e-6, 1e-5, 1e-3, 12345L, inputs);
     }
@@ -66,6 +95,15 @@ public final class GradCheck {
      * {@code s = Σ u·vjp} with respect to every differentiable input and to {@code v}, obtained by differentiating
      * the recorded backward pass, is compared with central differences of {@code s} computed by plain first-order
      * passes. Inputs with {@code requiresGrad() == false} are held constant.
+     *
+     * @param f the function under test; it receives float64 copies of {@code inputs} and must return float64
+     * @param h the finite-difference step
+     * @param atol the absolute tolerance
+     * @param rtol the tolerance relative to the numeric derivative
+     * @param seed the seed of the random vectors {@code v} and {@code u}
+     * @param inputs the points to check at; at least one must require grad
+     * @return the outcome
+     * @throws IllegalArgumentException when no input requires grad or the output is not float64
      */
     public static Result gradgradcheck(Function<Tensor[], Tensor> f, double h, double atol, double rtol, long seed,
                                        Tensor... inputs) {

@@ -28,6 +28,9 @@ public abstract class Node {
     private Tensor[] ctorInputs;
 
     /**
+     * Creates the node of one op call, with an edge per input that requires grad (to its {@code gradFn}, or to the
+     * leaf itself). Attach it to the output with {@link Autograd#attach}.
+     *
      * @param name   PyTorch-style name, e.g. {@code MulBackward0}
      * @param inputs the op's tensor inputs in order; entries may be null
      */
@@ -61,6 +64,10 @@ public abstract class Node {
      * Input {@code i} exactly as passed to the constructor (a rule that saves an input the constructor itself
      * derived, such as a detached condition, reads it back here). Only available until the node is attached;
      * a node keeps tensors only as {@link SavedTensor}s, which the node-field test enforces for every subclass.
+     *
+     * @param i the input's position in the constructor's arguments
+     * @return that input (possibly null)
+     * @throws IllegalStateException once the node is attached
      */
     protected final Tensor input(int i) {
         if (ctorInputs == null) {
@@ -88,33 +95,61 @@ public abstract class Node {
         return h;
     }
 
-    /** The op name shown in {@code grad_fn=<...>}. */
+    /**
+     * The op name shown in {@code grad_fn=<...>}.
+     *
+     * @return the name given to the constructor, e.g. {@code MulBackward0}
+     */
     public final String name() {
         return name;
     }
 
-    /** Number of inputs this node was created with. */
+    /**
+     * Number of inputs this node was created with.
+     *
+     * @return the length of the constructor's {@code inputs}, null entries included
+     */
     public final int numInputs() {
         return next.length;
     }
 
-    /** True when input {@code i} needs a gradient; lets backward rules skip work. */
+    /**
+     * True when input {@code i} needs a gradient; lets backward rules skip work.
+     *
+     * @param i the input's position
+     * @return whether input {@code i} requires grad (a leaf that requires grad, or a non-leaf)
+     */
     protected final boolean needsGrad(int i) {
         return next[i] != null || leaves[i] != null;
     }
 
-    /** Shape of input {@code i} at the time of the forward call. */
+    /**
+     * Shape of input {@code i} at the time of the forward call.
+     *
+     * @param i the input's position (its entry must not have been null)
+     * @return a copy of that input's shape
+     */
     protected final int[] inputShape(int i) {
         return inputShapes[i].clone();
     }
 
-    /** Saves {@code t} for backward, recording its version (§5.7). */
+    /**
+     * Saves {@code t} for backward, recording its version (§5.7).
+     *
+     * @param t an input or intermediate the rule needs (not this node's output: use {@link #saveOutput})
+     * @return the handle whose {@link SavedTensor#get()} returns {@code t} in backward
+     */
     protected final SavedTensor save(Tensor t) {
         Node fn = t.gradFn();
         return keep(new SavedTensor(t, fn == null ? null : fn.name()));
     }
 
-    /** Saves this node's own output (e.g. exp, tanh, sigmoid keep y); errors then name this node. */
+    /**
+     * Saves this node's own output (e.g. exp, tanh, sigmoid keep y); errors then name this node.
+     *
+     * @param out the tensor this node will be attached to
+     * @return the handle whose {@link SavedTensor#get()} returns {@code out} in backward
+     */
     protected final SavedTensor saveOutput(Tensor out) {
         return keep(new SavedTensor(out, name));
     }
@@ -136,6 +171,9 @@ public abstract class Node {
      * tensors or views of {@code gradOutput}: a fresh contiguous result may be adopted as a leaf's
      * {@code .grad} without a copy, and the rule of the node below may write its own result over it (see
      * {@link #gradOutputExclusive()}), so never return a tensor that is kept elsewhere.
+     *
+     * @param gradOutput the gradient of the output, of its shape and dtype
+     * @return one gradient (or null) per constructor input, in order
      */
     protected abstract Tensor[] backward(Tensor gradOutput);
 
@@ -148,6 +186,8 @@ public abstract class Node {
      * <p>The answer belongs to the backward pass running on the calling thread, not to the node: other threads may
      * run this node's rule at the same time on their own gradients (docs/SEMANTICS.md §5.9). Called from any
      * other thread than the one running the pass (e.g. inside a parallel kernel chunk), it answers false.
+     *
+     * @return whether this rule may overwrite the gradient it received
      */
     protected final boolean gradOutputExclusive() {
         return EXCLUSIVE.get()[0] == this;
@@ -159,6 +199,11 @@ public abstract class Node {
      * storage, of {@code dtype} and {@code shape}), else null, and the rule allocates. {@code g} may also be a
      * private contiguous copy of the incoming gradient. Under {@code createGraph} nothing is exclusive, so this is
      * always null there.
+     *
+     * @param g the incoming gradient, or a private contiguous copy of it
+     * @param dtype the dtype of the result the rule is about to compute
+     * @param shape the shape of that result
+     * @return {@code g} when the rule may write its result into it, else null
      */
     protected final Tensor reusableGradOutput(Tensor g, DType dtype, int[] shape) {
         return gradOutputExclusive() && g.dtype == dtype && g.offset == 0 && g.isContiguous()
@@ -190,7 +235,11 @@ public abstract class Node {
         }
     }
 
-    /** The producing nodes of this node's inputs (null for leaves and inputs without grad), for inspection. */
+    /**
+     * The producing nodes of this node's inputs (null for leaves and inputs without grad), for inspection.
+     *
+     * @return a new list with one entry per input: its {@code gradFn}, or null ({@code grad_fn.next_functions})
+     */
     public final List<Node> nextFunctions() {
         List<Node> out = new ArrayList<>(next.length);
         for (Node n : next) {

@@ -28,6 +28,17 @@ public final class Recurrent {
     /**
      * LSTM layer direction. Returns {@code (T, B, 2H)}: per step {@code h_t} in the first H columns and
      * {@code c_t} in the last H ({@code LstmLayerBackward0}).
+     *
+     * @param x the input sequence, {@code (T, B, I)}, floating
+     * @param h0 the initial hidden state, {@code (B, H)}, of x's dtype
+     * @param c0 the initial cell state, {@code (B, H)}
+     * @param wIh the input weights, {@code (4H, I)}, gates i, f, g, o stacked (PyTorch's {@code weight_ih_l0})
+     * @param wHh the recurrent weights, {@code (4H, H)}
+     * @param bIh the input bias, {@code (4H)}, or null
+     * @param bHh the recurrent bias, {@code (4H)}, or null
+     * @param reverse whether this direction reads the sequence from {@code T−1} down to 0
+     * @return a new tensor {@code (T, B, 2H)}; step t's h and c are at time index t also when reversed
+     * @throws IllegalArgumentException on inconsistent shapes, mixed dtypes or an int64 input
      */
     public static Tensor lstmLayer(Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
                                    boolean reverse) {
@@ -46,7 +57,19 @@ public final class Recurrent {
         return Autograd.attach(y, new LstmLayerBackward0(in, y, act, reverse));
     }
 
-    /** GRU layer direction. Returns {@code (T, B, H)}, the hidden state of every step ({@code GruLayerBackward0}). */
+    /**
+     * GRU layer direction. Returns {@code (T, B, H)}, the hidden state of every step ({@code GruLayerBackward0}).
+     *
+     * @param x the input sequence, {@code (T, B, I)}, floating
+     * @param h0 the initial hidden state, {@code (B, H)}, of x's dtype
+     * @param wIh the input weights, {@code (3H, I)}, gates r, z, n stacked (PyTorch's {@code weight_ih_l0})
+     * @param wHh the recurrent weights, {@code (3H, H)}
+     * @param bIh the input bias, {@code (3H)}, or null
+     * @param bHh the recurrent bias, {@code (3H)}, or null (inside the reset gate's product, as PyTorch)
+     * @param reverse whether this direction reads the sequence from {@code T−1} down to 0
+     * @return a new tensor {@code (T, B, H)}; step t's state is at time index t also when reversed
+     * @throws IllegalArgumentException on inconsistent shapes, mixed dtypes or an int64 input
+     */
     public static Tensor gruLayer(Tensor x, Tensor h0, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
                                   boolean reverse) {
         check("gruLayer", 3, x, h0, null, wIh, wHh, bIh, bHh);
@@ -64,7 +87,19 @@ public final class Recurrent {
         return Autograd.attach(y, new GruLayerBackward0(in, y, act, reverse));
     }
 
-    /** {@link #lstmLayer} built from differentiable tensor ops, step by step (reference and double backward). */
+    /**
+     * {@link #lstmLayer} built from differentiable tensor ops, step by step (reference and double backward).
+     *
+     * @param x the input sequence, {@code (T, B, I)}
+     * @param h0 the initial hidden state, {@code (B, H)}
+     * @param c0 the initial cell state, {@code (B, H)}
+     * @param wIh the input weights, {@code (4H, I)}
+     * @param wHh the recurrent weights, {@code (4H, H)}
+     * @param bIh the input bias, {@code (4H)}, or null
+     * @param bHh the recurrent bias, {@code (4H)}, or null
+     * @param reverse whether to run from the last step to the first
+     * @return a new tensor {@code (T, B, 2H)} equal to {@link #lstmLayer}'s up to rounding, with an op-by-op graph
+     */
     public static Tensor lstmLayerComposed(Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh,
                                            Tensor bHh, boolean reverse) {
         check("lstmLayerComposed", 4, x, h0, c0, wIh, wHh, bIh, bHh);
@@ -95,7 +130,18 @@ public final class Recurrent {
         return Tensor.stack(List.of(out), 0);
     }
 
-    /** {@link #gruLayer} built from differentiable tensor ops, step by step (reference and double backward). */
+    /**
+     * {@link #gruLayer} built from differentiable tensor ops, step by step (reference and double backward).
+     *
+     * @param x the input sequence, {@code (T, B, I)}
+     * @param h0 the initial hidden state, {@code (B, H)}
+     * @param wIh the input weights, {@code (3H, I)}
+     * @param wHh the recurrent weights, {@code (3H, H)}
+     * @param bIh the input bias, {@code (3H)}, or null
+     * @param bHh the recurrent bias, {@code (3H)}, or null
+     * @param reverse whether to run from the last step to the first
+     * @return a new tensor {@code (T, B, H)} equal to {@link #gruLayer}'s up to rounding, with an op-by-op graph
+     */
     public static Tensor gruLayerComposed(Tensor x, Tensor h0, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
                                           boolean reverse) {
         check("gruLayerComposed", 3, x, h0, null, wIh, wHh, bIh, bHh);

@@ -11,7 +11,13 @@ public final class RemovableHandle implements AutoCloseable {
     private final List<?> hooks;
     private final Object hook;
 
-    /** A handle that removes {@code hook} (compared by identity) from {@code hooks} when asked. */
+    /**
+     * A handle that removes {@code hook} (compared by identity) from {@code hooks} when asked. Internal: made by
+     * core's tensor hooks and nn's module hooks; user code receives handles rather than making them.
+     *
+     * @param hooks the registry the hook was added to; {@link #remove()} synchronizes on it, as writers to it must
+     * @param hook the registered hook
+     */
     public RemovableHandle(List<?> hooks, Object hook) {
         this.hooks = hooks;
         this.hook = hook;

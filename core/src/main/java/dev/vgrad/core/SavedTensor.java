@@ -28,6 +28,9 @@ public final class SavedTensor {
     /**
      * The saved tensor, after checking it was neither modified in place nor released. Safe against a concurrent
      * release by another thread's backward pass: returns the tensor or fails with the message below, never half.
+     *
+     * @return the tensor passed to {@link Node#save} or {@link Node#saveOutput}
+     * @throws IllegalStateException when it was modified in place since it was saved, or already released
      */
     public Tensor get() {
         Tensor t = tensor;

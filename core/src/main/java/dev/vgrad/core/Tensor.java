@@ -57,6 +57,9 @@ public final class Tensor {
      * A 1-D float32 tensor over a copy of {@code data}, as {@code torch.tensor([1., 2., 3.])}:
      * {@code Tensor.of(1, 2, 3)} has shape {@code [3]}, and a one-element array gives shape {@code [1]}, not a
      * 0-d scalar (use {@link #scalar(double)} for that).
+     *
+     * @param data the values in order (copied: later writes to the array do not reach the tensor)
+     * @return a new float32 tensor of shape {@code [data.length]}
      */
     public static Tensor of(float... data) {
         return of(data, data == null ? Shape.SCALAR : new int[] {data.length});
@@ -65,18 +68,35 @@ public final class Tensor {
     /**
      * A float32 tensor over a copy of {@code data} with the given shape; {@code new int[0]} makes a 0-d scalar
      * from one element. The shape's element count must equal {@code data.length}.
+     *
+     * @param data the values in row-major order (copied)
+     * @param shape the dims, each ≥ 0, whose product is {@code data.length}; empty for a 0-d scalar
+     * @return a new contiguous float32 tensor of that shape
+     * @throws IllegalArgumentException when the element count of {@code shape} differs from {@code data.length}
      */
     public static Tensor of(float[] data, int... shape) {
         int[] s = checkData("Tensor.of", data, shape);
         return contiguous(Storage.of(data.clone()), DType.FLOAT32, s);
     }
 
-    /** A 1-D float64 tensor over a copy of {@code data} (shape {@code [data.length]}; see {@link #of(float...)}). */
+    /**
+     * A 1-D float64 tensor over a copy of {@code data} (shape {@code [data.length]}; see {@link #of(float...)}).
+     *
+     * @param data the values in order (copied)
+     * @return a new float64 tensor of shape {@code [data.length]}
+     */
     public static Tensor of(double... data) {
         return of(data, data == null ? Shape.SCALAR : new int[] {data.length});
     }
 
-    /** A float64 tensor over a copy of {@code data} with the given shape (as {@link #of(float[], int...)}). */
+    /**
+     * A float64 tensor over a copy of {@code data} with the given shape (as {@link #of(float[], int...)}).
+     *
+     * @param data the values in row-major order (copied)
+     * @param shape the dims, whose product is {@code data.length}; empty for a 0-d scalar
+     * @return a new contiguous float64 tensor of that shape
+     * @throws IllegalArgumentException when the element count of {@code shape} differs from {@code data.length}
+     */
     public static Tensor of(double[] data, int... shape) {
         int[] s = checkData("Tensor.of", data, shape);
         return contiguous(Storage.of(data.clone()), DType.FLOAT64, s);
@@ -86,6 +106,10 @@ public final class Tensor {
      * A 1-D tensor of {@code dtype} holding {@code data}, as {@code torch.tensor(data, dtype=dtype)}: each value
      * is converted as {@link #to(DType)} converts it (to float32 by rounding to nearest, to int64 by truncating
      * toward zero). Use {@link #view} for another shape.
+     *
+     * @param data the values in order (copied)
+     * @param dtype the element type of the result
+     * @return a new 1-D tensor of {@code dtype} and shape {@code [data.length]}
      */
     public static Tensor of(double[] data, DType dtype) {
         Args.nonNull("Tensor.of", "dtype", dtype);
@@ -93,18 +117,35 @@ public final class Tensor {
         return dtype == DType.FLOAT64 ? t : t.toRaw(dtype);
     }
 
-    /** An int64 tensor (indices, class targets) over a copy of {@code data}. */
+    /**
+     * An int64 tensor (indices, class targets) over a copy of {@code data}.
+     *
+     * @param data the values in row-major order (copied)
+     * @param shape the dims, whose product is {@code data.length}; empty for a 0-d scalar
+     * @return a new contiguous int64 tensor of that shape ({@code torch.tensor(data, dtype=torch.long)})
+     */
     public static Tensor ofLongs(long[] data, int... shape) {
         int[] s = checkData("Tensor.ofLongs", data, shape);
         return contiguous(Storage.of(data.clone()), DType.INT64, s);
     }
 
-    /** A 0-d float32 tensor. */
+    /**
+     * A 0-d float32 tensor.
+     *
+     * @param value the value, rounded to float
+     * @return a new 0-d float32 tensor (shape {@code []})
+     */
     public static Tensor scalar(double value) {
         return of(new float[] {(float) value}, Shape.SCALAR);
     }
 
-    /** A 0-d tensor of the given dtype. */
+    /**
+     * A 0-d tensor of the given dtype.
+     *
+     * @param dtype the element type
+     * @param value the value, converted to {@code dtype} (truncated toward zero for int64)
+     * @return a new 0-d tensor
+     */
     public static Tensor scalar(DType dtype, double value) {
         Tensor t = empty(dtype, Shape.SCALAR);
         t.storage.set(0, value);
@@ -120,34 +161,69 @@ public final class Tensor {
         return shape.clone();
     }
 
-    /** Zeros of the given shape (float32). */
+    /**
+     * Zeros of the given shape (float32).
+     *
+     * @param shape the dims, each ≥ 0
+     * @return a new contiguous float32 tensor of zeros ({@code torch.zeros(*shape)})
+     */
     public static Tensor zeros(int... shape) {
         return zeros(DType.FLOAT32, shape);
     }
 
-    /** Zeros of the given dtype and shape. */
+    /**
+     * Zeros of the given dtype and shape.
+     *
+     * @param dtype the element type
+     * @param shape the dims, each ≥ 0
+     * @return a new contiguous tensor of zeros
+     */
     public static Tensor zeros(DType dtype, int... shape) {
         Args.nonNull("zeros", "dtype", dtype);
         Shape.checked("zeros", shape);
         return empty(dtype, shape.clone());
     }
 
-    /** Ones (float32). */
+    /**
+     * Ones (float32).
+     *
+     * @param shape the dims, each ≥ 0
+     * @return a new contiguous float32 tensor of ones ({@code torch.ones(*shape)})
+     */
     public static Tensor ones(int... shape) {
         return full(DType.FLOAT32, 1, shape);
     }
 
-    /** Ones of the given dtype. */
+    /**
+     * Ones of the given dtype.
+     *
+     * @param dtype the element type
+     * @param shape the dims, each ≥ 0
+     * @return a new contiguous tensor of ones
+     */
     public static Tensor ones(DType dtype, int... shape) {
         return full(dtype, 1, shape);
     }
 
-    /** A float32 tensor filled with {@code value}. */
+    /**
+     * A float32 tensor filled with {@code value}.
+     *
+     * @param value the fill value, rounded to float
+     * @param shape the dims, each ≥ 0
+     * @return a new contiguous float32 tensor ({@code torch.full(shape, value)})
+     */
     public static Tensor full(double value, int... shape) {
         return full(DType.FLOAT32, value, shape);
     }
 
-    /** A tensor of the given dtype filled with {@code value}. */
+    /**
+     * A tensor of the given dtype filled with {@code value}.
+     *
+     * @param dtype the element type
+     * @param value the fill value, converted to {@code dtype}
+     * @param shape the dims, each ≥ 0
+     * @return a new contiguous tensor
+     */
     public static Tensor full(DType dtype, double value, int... shape) {
         Args.nonNull("full", "dtype", dtype);
         Shape.checked("full", shape);
@@ -156,12 +232,20 @@ public final class Tensor {
         return t;
     }
 
-    /** Zeros with this tensor's dtype and shape. */
+    /**
+     * Zeros with this tensor's dtype and shape.
+     *
+     * @return a new contiguous tensor of zeros with no history ({@code torch.zeros_like})
+     */
     public Tensor zerosLike() {
         return empty(dtype, shape.clone());
     }
 
-    /** Ones with this tensor's dtype and shape. */
+    /**
+     * Ones with this tensor's dtype and shape.
+     *
+     * @return a new contiguous tensor of ones with no history ({@code torch.ones_like})
+     */
     public Tensor onesLike() {
         return full(dtype, 1, shape);
     }
@@ -170,6 +254,10 @@ public final class Tensor {
      * {@code [0, 1, …, end-1]} as float32: called with a {@code double} (or float) argument. An {@code int} or
      * {@code long} argument selects {@link #arange(long)} instead and gives int64, as {@code torch.arange(5)} does
      * (docs/SEMANTICS.md §17).
+     *
+     * @param end the exclusive upper bound
+     * @return a new 1-D float32 tensor of {@code ceil(end)} elements
+     * @throws IllegalArgumentException when {@code end} is negative or not finite
      */
     public static Tensor arange(double end) {
         return arange(0, end, 1);
@@ -179,6 +267,12 @@ public final class Tensor {
      * Values {@code start, start+step, …} below {@code end} (above, for a negative step), float32. Java picks this
      * overload when any argument is a {@code double} or {@code float}; with three integer arguments it picks
      * {@link #arange(long, long, long)} (int64).
+     *
+     * @param start the first value
+     * @param end the exclusive bound
+     * @param step the nonzero increment; its sign must agree with {@code end - start}
+     * @return a new 1-D float32 tensor of {@code ceil((end - start) / step)} elements
+     * @throws IllegalArgumentException for a zero, NaN or wrong-signed step, non-finite bounds, or too many elements
      */
     public static Tensor arange(double start, double end, double step) {
         if (step == 0 || Double.isNaN(step)) {
@@ -205,7 +299,15 @@ public final class Tensor {
         return contiguous(Storage.of(d), DType.FLOAT32, new int[] {n});
     }
 
-    /** {@code steps} evenly spaced values from {@code start} to {@code end} inclusive (float32). */
+    /**
+     * {@code steps} evenly spaced values from {@code start} to {@code end} inclusive (float32).
+     *
+     * @param start the first value (finite)
+     * @param end the last value (finite); reached exactly when {@code steps > 1}
+     * @param steps the number of values, ≥ 0
+     * @return a new 1-D float32 tensor of shape {@code [steps]} ({@code torch.linspace})
+     * @throws IllegalArgumentException for a negative {@code steps} or non-finite bounds
+     */
     public static Tensor linspace(double start, double end, int steps) {
         if (steps < 0) {
             throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
@@ -223,7 +325,12 @@ public final class Tensor {
         return contiguous(Storage.of(d), DType.FLOAT32, new int[] {steps});
     }
 
-    /** The n×n identity (float32). */
+    /**
+     * The n×n identity (float32).
+     *
+     * @param n the number of rows and columns, ≥ 0
+     * @return a new float32 tensor of shape {@code [n, n]}
+     */
     public static Tensor eye(int n) {
         return eye(n, n);
     }
@@ -232,6 +339,10 @@ public final class Tensor {
      * The n×m matrix (float32) with ones on the main diagonal and zeros elsewhere ({@code torch.eye(n, m)});
      * either size may be 0. Negative sizes, and sizes whose product exceeds what one array holds, throw
      * IllegalArgumentException naming {@code eye} (docs/SEMANTICS.md §10).
+     *
+     * @param n the number of rows, ≥ 0
+     * @param m the number of columns, ≥ 0
+     * @return a new float32 tensor of shape {@code [n, m]}
      */
     public static Tensor eye(int n, int m) {
         if (n < 0) {
@@ -248,31 +359,62 @@ public final class Tensor {
         return contiguous(Storage.of(d), DType.FLOAT32, shape);
     }
 
-    /** Uniform [0,1) samples from the default generator (float32). */
+    /**
+     * Uniform [0,1) samples from the default generator (float32).
+     *
+     * @param shape the dims, each ≥ 0
+     * @return a new float32 tensor ({@code torch.rand(*shape)}; the stream differs from PyTorch's)
+     */
     public static Tensor rand(int... shape) {
         return rand(Generator.defaultGenerator(), shape);
     }
 
-    /** Uniform [0,1) samples from {@code gen} (float32). */
+    /**
+     * Uniform [0,1) samples from {@code gen} (float32).
+     *
+     * @param gen the random source, advanced by one draw per element
+     * @param shape the dims, each ≥ 0
+     * @return a new float32 tensor
+     */
     public static Tensor rand(Generator gen, int... shape) {
         Args.nonNull("rand", "generator", gen);
         Shape.checked("rand", shape);
         return zeros(shape).uniformRaw(gen, 0, 1);
     }
 
-    /** Standard normal samples from the default generator (float32). */
+    /**
+     * Standard normal samples from the default generator (float32).
+     *
+     * @param shape the dims, each ≥ 0
+     * @return a new float32 tensor ({@code torch.randn(*shape)}; the stream differs from PyTorch's)
+     */
     public static Tensor randn(int... shape) {
         return randn(Generator.defaultGenerator(), shape);
     }
 
-    /** Standard normal samples from {@code gen} (float32). */
+    /**
+     * Standard normal samples from {@code gen} (float32).
+     *
+     * @param gen the random source
+     * @param shape the dims, each ≥ 0
+     * @return a new float32 tensor
+     */
     public static Tensor randn(Generator gen, int... shape) {
         Args.nonNull("randn", "generator", gen);
         Shape.checked("randn", shape);
         return zeros(shape).normalRaw(gen, 0, 1);
     }
 
-    /** Uniform integers in [low, high) from {@code gen}, as int64. */
+    /**
+     * Uniform integers in [low, high) from {@code gen}, as int64.
+     *
+     * @param gen the random source
+     * @param low the inclusive lower bound
+     * @param high the exclusive upper bound, greater than {@code low}
+     * @param shape the dims, each ≥ 0
+     * @return a new int64 tensor ({@code torch.randint(low, high, shape)})
+     * @throws IllegalArgumentException when {@code high <= low} or the range overflows a long
+     */
     public static Tensor randint(Generator gen, long low, long high, int... shape) {
         if (high <= low) {
             throw new IllegalArgumentException("randint: expected low < high, got low=" + low + ", high=" + high);
@@ -291,7 +433,11 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ metadata
 
-    /** The shape (a copy). */
+    /**
+     * The shape (a copy).
+     *
+     * @return a fresh copy of the dims (empty for a 0-d tensor); {@code tensor.shape} in PyTorch
+     */
     public int[] shape() {
         return shape.clone();
     }
@@ -304,7 +450,13 @@ public final class Tensor {
         return stride;
     }
 
-    /** Size of dimension {@code dim} (negative dims count from the end). */
+    /**
+     * Size of dimension {@code dim} (negative dims count from the end).
+     *
+     * @param dim the dimension, in {@code [-dim(), dim())}
+     * @return the size of that dimension
+     * @throws IllegalArgumentException for a 0-d tensor or a dim out of range
+     */
     public int size(int dim) {
         if (shape.length == 0) {
             throw new IllegalArgumentException("size: dimension specified as " + dim + " but tensor has no dimensions");
@@ -312,72 +464,123 @@ public final class Tensor {
         return shape[Shape.wrapDim("size", dim, shape.length)];
     }
 
-    /** The strides in elements (a copy). */
+    /**
+     * The strides in elements (a copy).
+     *
+     * @return a fresh copy of the strides, one per dim, in elements (0 for an expanded dim)
+     */
     public int[] stride() {
         return stride.clone();
     }
 
-    /** Number of dimensions. */
+    /**
+     * Number of dimensions.
+     *
+     * @return the rank (0 for a scalar); {@code tensor.dim()}
+     */
     public int dim() {
         return shape.length;
     }
 
-    /** Number of elements. */
+    /**
+     * Number of elements.
+     *
+     * @return the product of the dims (1 for a 0-d tensor)
+     */
     public int numel() {
         return Shape.numel(shape);
     }
 
-    /** Element type. */
+    /**
+     * Element type.
+     *
+     * @return the element type
+     */
     public DType dtype() {
         return dtype;
     }
 
-    /** True when the elements are laid out row-major without gaps. */
+    /**
+     * True when the elements are laid out row-major without gaps.
+     *
+     * @return whether the strides are the row-major strides of the shape
+     */
     public boolean isContiguous() {
         return Shape.isContiguous(shape, stride);
     }
 
-    /** Offset of element 0 in the backing array. */
+    /**
+     * Offset of element 0 in the backing array.
+     *
+     * @return the index of element {@code [0, …, 0]} in the backing array
+     */
     public int storageOffset() {
         return offset;
     }
 
     /**
      * The backing float32 array (no copy) for fused kernels outside core. Writes through it bypass the
-     * version counter: call {@link #bumpVersion()} after writing. Null unless the dtype is float32.
+     * version counter: call {@link #bumpVersion()} after writing. Null unless the dtype is float32. Internal: used
+     * by nn's fused ops (linear, batch norm) and optim's update loops; not part of the stable API.
+     *
+     * @return the backing array (shared, possibly larger than {@link #numel()}), or null for other dtypes
      */
     public float[] floatStorage() {
         return storage.f;
     }
 
-    /** The backing float64 array (see {@link #floatStorage()}). */
+    /**
+     * The backing float64 array (see {@link #floatStorage()}). Internal, as {@link #floatStorage()}.
+     *
+     * @return the backing array (shared), or null unless the dtype is float64
+     */
     public double[] doubleStorage() {
         return storage.d;
     }
 
-    /** The backing int64 array (see {@link #floatStorage()}). */
+    /**
+     * The backing int64 array (see {@link #floatStorage()}). Internal, as {@link #floatStorage()}.
+     *
+     * @return the backing array (shared), or null unless the dtype is int64
+     */
     public long[] longStorage() {
         return storage.l;
     }
 
-    /** The version counter shared with views (§5.7). */
+    /**
+     * The version counter shared with views (§5.7).
+     *
+     * @return the number of in-place modifications of the storage so far ({@code tensor._version})
+     */
     public int version() {
         return storage.version;
     }
 
-    /** Marks an in-place modification made through the raw storage. */
+    /**
+     * Marks an in-place modification made through the raw storage, so saved-tensor checks (§5.7) see it.
+     * Internal: used by optim's update loops after writing through {@link #floatStorage()}; not part of the
+     * stable API.
+     */
     public void bumpVersion() {
         storage.version++;
     }
 
-    /** True for tensors created inside {@link Grad#inferenceMode()}. */
+    /**
+     * True for tensors created inside {@link Grad#inferenceMode()}.
+     *
+     * @return whether this tensor was created in inference mode ({@code tensor.is_inference()})
+     */
     public boolean isInference() {
         return inference;
     }
 
     // ------------------------------------------------------------------ autograd state
 
-    /** Whether gradients are computed for this tensor. */
+    /**
+     * Whether gradients are computed for this tensor.
+     *
+     * @return the {@code requires_grad} flag
+     */
     public boolean requiresGrad() {
         return requiresGrad;
     }
@@ -385,6 +588,10 @@ public final class Tensor {
     /**
      * Sets {@code requires_grad} on a leaf ({@code requires_grad_()}); returns this.
      * Fails for non-leaves (§5.1) and for int64 tensors.
+     *
+     * @param value the new flag
+     * @return this tensor
+     * @throws IllegalStateException for a non-leaf, or when {@code value} is true for an int64 tensor
      */
     public Tensor requiresGrad(boolean value) {
         if (gradFn != null) {
@@ -399,7 +606,11 @@ public final class Tensor {
         return this;
     }
 
-    /** The node that produced this tensor, or null for leaves. */
+    /**
+     * The node that produced this tensor, or null for leaves.
+     *
+     * @return the {@code grad_fn} node, or null for a leaf
+     */
     public Node gradFn() {
         return gradFn;
     }
@@ -425,7 +636,11 @@ public final class Tensor {
         requiresGrad = true;
     }
 
-    /** True for tensors not produced by a recorded op. */
+    /**
+     * True for tensors not produced by a recorded op.
+     *
+     * @return whether {@link #gradFn()} is null ({@code tensor.is_leaf})
+     */
     public boolean isLeaf() {
         return gradFn == null;
     }
@@ -433,6 +648,8 @@ public final class Tensor {
     /**
      * The accumulated gradient. Null before the first backward; for non-leaves null unless
      * {@link #retainGrad()} was called (PyTorch warns in that case; vgrad returns null silently).
+     *
+     * @return the {@code .grad} tensor (same shape and dtype as this), or null
      */
     public Tensor grad() {
         return grad;
@@ -441,6 +658,9 @@ public final class Tensor {
     /**
      * Replaces the gradient (null clears it), as optimizers' {@code zeroGrad} does. Atomic with respect to the
      * accumulation of backward passes running on other threads (docs/SEMANTICS.md §5.9).
+     *
+     * @param g the new gradient, of this tensor's shape and dtype, or null to clear it
+     * @throws IllegalArgumentException when {@code g}'s shape or dtype differs from this tensor's
      */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
@@ -455,7 +675,12 @@ public final class Tensor {
         }
     }
 
-    /** Makes backward populate {@link #grad()} of this non-leaf tensor. */
+    /**
+     * Makes backward populate {@link #grad()} of this non-leaf tensor.
+     *
+     * @return this tensor
+     * @throws IllegalStateException when this tensor does not require grad
+     */
     public Tensor retainGrad() {
         if (!requiresGrad) {
             throw new IllegalStateException("can't retain_grad on Tensor that has requires_grad=False");
@@ -480,6 +705,8 @@ public final class Tensor {
      * modified by the engine afterwards, so a hook may keep it. {@link Autograd#grad} runs the hooks of the
      * tensors it passes through, but captures an input's own gradient before that input's hooks (PyTorch 1.13).
      *
+     * @param hook maps the incoming gradient to a replacement of the same shape and dtype, or to null to keep it
+     * @return a handle whose {@code remove()} unregisters the hook
      * @throws IllegalStateException when this tensor does not require grad
      */
     public RemovableHandle registerHook(java.util.function.UnaryOperator<Tensor> hook) {
@@ -557,12 +784,21 @@ public final class Tensor {
         Engine.backward(this, null, false, false);
     }
 
-    /** Backpropagates the vector-Jacobian product with {@code gradient} (shape of this tensor). */
+    /**
+     * Backpropagates the vector-Jacobian product with {@code gradient} (shape of this tensor).
+     *
+     * @param gradient the upstream gradient, of this tensor's shape; may be null for a one-element tensor
+     */
     public void backward(Tensor gradient) {
         Engine.backward(this, gradient, false, false);
     }
 
-    /** As {@link #backward(Tensor)}; with {@code retainGraph} the saved tensors are kept for another pass. */
+    /**
+     * As {@link #backward(Tensor)}; with {@code retainGraph} the saved tensors are kept for another pass.
+     *
+     * @param gradient the upstream gradient, of this tensor's shape; may be null for a one-element tensor
+     * @param retainGraph whether to keep the saved tensors for a second backward through the same graph
+     */
     public void backward(Tensor gradient, boolean retainGraph) {
         Engine.backward(this, gradient, retainGraph, false);
     }
@@ -571,12 +807,20 @@ public final class Tensor {
      * As {@link #backward(Tensor, boolean)}; with {@code createGraph} the backward pass is itself recorded, so the
      * {@code .grad} it produces has a {@code gradFn} and can be differentiated again (docs/SEMANTICS.md §5.12).
      * {@code gradient} may be null for a one-element tensor.
+     *
+     * @param gradient the upstream gradient, of this tensor's shape
+     * @param retainGraph whether to keep the saved tensors for another pass
+     * @param createGraph whether to record the backward pass for higher-order derivatives
      */
     public void backward(Tensor gradient, boolean retainGraph, boolean createGraph) {
         Engine.backward(this, gradient, retainGraph, createGraph);
     }
 
-    /** A new leaf sharing storage and version counter, with {@code requiresGrad == false}. */
+    /**
+     * A new leaf sharing storage and version counter, with {@code requiresGrad == false}.
+     *
+     * @return a view of the same data with no history ({@code tensor.detach()})
+     */
     public Tensor detach() {
         return new Tensor(storage, dtype, shape, stride, offset);
     }
@@ -587,6 +831,7 @@ public final class Tensor {
      * {@code requiresGrad} flag and gradient. {@code nn.Module.to(dtype)} uses it so that optimizers and other
      * holders of a parameter keep working with the converted parameter (docs/SEMANTICS.md §11).
      *
+     * @param data the tensor whose storage, dtype and layout this leaf takes over
      * @throws IllegalArgumentException when {@code data} is null, when this tensor is not a leaf, when this
      *                                  tensor requires grad and {@code data} is not floating point, or when this
      *                                  tensor has a gradient whose dtype or shape would no longer match (clear
@@ -638,12 +883,25 @@ public final class Tensor {
         return o;
     }
 
-    /** The element at {@code idx} as a double (negative indices count from the end). */
+    /**
+     * The element at {@code idx} as a double (negative indices count from the end).
+     *
+     * @param idx one index per dim, each in {@code [-size, size)}
+     * @return the element, widened to double
+     * @throws IndexOutOfBoundsException when an index is out of range
+     */
     public double get(int... idx) {
         return storage.get(flatIndex("get", idx));
     }
 
-    /** Writes one element in place (an in-place op: bumps the version). */
+    /**
+     * Writes one element in place (an in-place op: bumps the version).
+     *
+     * @param value the new value, converted to this dtype
+     * @param idx one index per dim, each in {@code [-size, size)}
+     * @return this tensor
+     * @throws IndexOutOfBoundsException when an index is out of range
+     */
     public Tensor set(double value, int... idx) {
         checkInPlaceAliasingAllowed();
         storage.set(flatIndex("set", idx), value);
@@ -651,7 +909,12 @@ public final class Tensor {
         return this;
     }
 
-    /** The value of a one-element tensor. */
+    /**
+     * The value of a one-element tensor.
+     *
+     * @return the only element, widened to double ({@code tensor.item()})
+     * @throws IllegalArgumentException when {@link #numel()} is not 1
+     */
     public double item() {
         if (numel() != 1) {
             throw new IllegalArgumentException("item: a Tensor with " + numel() + " elements cannot be converted to Scalar");
@@ -659,19 +922,31 @@ public final class Tensor {
         return storage.get(offset);
     }
 
-    /** The elements in row-major order as floats (a copy). */
+    /**
+     * The elements in row-major order as floats (a copy).
+     *
+     * @return a new array of {@link #numel()} floats (values converted from other dtypes)
+     */
     public float[] toArray() {
         Tensor c = dtype == DType.FLOAT32 ? contiguousRaw() : toRaw(DType.FLOAT32);
         return Arrays.copyOfRange(c.storage.f, c.offset, c.offset + c.numel());
     }
 
-    /** The elements in row-major order as doubles (a copy). */
+    /**
+     * The elements in row-major order as doubles (a copy).
+     *
+     * @return a new array of {@link #numel()} doubles
+     */
     public double[] toDoubleArray() {
         Tensor c = dtype == DType.FLOAT64 ? contiguousRaw() : toRaw(DType.FLOAT64);
         return Arrays.copyOfRange(c.storage.d, c.offset, c.offset + c.numel());
     }
 
-    /** The elements in row-major order as longs (a copy; floating values are truncated). */
+    /**
+     * The elements in row-major order as longs (a copy; floating values are truncated).
+     *
+     * @return a new array of {@link #numel()} longs
+     */
     public long[] toLongArray() {
         Tensor c = dtype == DType.INT64 ? contiguousRaw() : toRaw(DType.INT64);
         return Arrays.copyOfRange(c.storage.l, c.offset, c.offset + c.numel());
@@ -705,48 +980,95 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ conversion and views
 
-    /** Converts to {@code target} (differentiable between float types); returns this when already that type. */
+    /**
+     * Converts to {@code target} (differentiable between float types); returns this when already that type.
+     *
+     * @param target the element type wanted
+     * @return this tensor when the dtype already matches, else a new contiguous converted tensor
+     *     ({@code tensor.to(dtype)})
+     */
     public Tensor to(DType target) {
         Args.nonNull("to", "dtype", target);
         return target == dtype ? this : ElementwiseOps.cast(this, target);
     }
 
-    /** {@code to(FLOAT64)}. */
+    /**
+     * {@code to(FLOAT64)}.
+     *
+     * @return this tensor if float64, else a new float64 copy ({@code tensor.double()})
+     */
     public Tensor toDouble() {
         return to(DType.FLOAT64);
     }
 
-    /** {@code to(FLOAT32)}. */
+    /**
+     * {@code to(FLOAT32)}.
+     *
+     * @return this tensor if float32, else a new float32 copy ({@code tensor.float()})
+     */
     public Tensor toFloat() {
         return to(DType.FLOAT32);
     }
 
-    /** A view with a new shape (one dim may be -1); fails when the strides do not allow it. */
+    /**
+     * A view with a new shape (one dim may be -1); fails when the strides do not allow it.
+     *
+     * @param newShape the new dims with the same element count; at most one -1, inferred
+     * @return a view sharing this tensor's storage ({@code tensor.view(*shape)})
+     * @throws IllegalArgumentException when the element counts differ or the strides cannot express the new shape
+     */
     public Tensor view(int... newShape) {
         return ShapeOps.view(this, newShape, "view");
     }
 
-    /** Like {@link #view} but copies when a view is impossible. */
+    /**
+     * Like {@link #view} but copies when a view is impossible.
+     *
+     * @param newShape the new dims with the same element count; at most one -1, inferred
+     * @return a view when the strides allow one, else a contiguous copy ({@code tensor.reshape(*shape)})
+     */
     public Tensor reshape(int... newShape) {
         return ShapeOps.reshape(this, newShape);
     }
 
-    /** Flattens dims {@code startDim..endDim} into one. */
+    /**
+     * Flattens dims {@code startDim..endDim} into one.
+     *
+     * @param startDim the first dim to merge (negative counts from the end)
+     * @param endDim the last dim to merge, not before {@code startDim}
+     * @return a tensor of rank {@code dim() - (endDim - startDim)} (a view when possible; a 0-d input
+     *     gives {@code [1]})
+     */
     public Tensor flatten(int startDim, int endDim) {
         return ShapeOps.flatten(this, startDim, endDim);
     }
 
-    /** Flattens everything into 1-D. */
+    /**
+     * Flattens everything into 1-D.
+     *
+     * @return a 1-D tensor of {@link #numel()} elements (a view when possible)
+     */
     public Tensor flatten() {
         return flatten(0, -1);
     }
 
-    /** Swaps two dims (a view). */
+    /**
+     * Swaps two dims (a view).
+     *
+     * @param dim0 one dim (negative counts from the end)
+     * @param dim1 the other dim
+     * @return a view with the sizes and strides of the two dims swapped ({@code tensor.transpose(dim0, dim1)})
+     */
     public Tensor transpose(int dim0, int dim1) {
         return ShapeOps.transpose(this, dim0, dim1);
     }
 
-    /** Transpose of a ≤2-D tensor. */
+    /**
+     * Transpose of a ≤2-D tensor.
+     *
+     * @return this tensor for rank 0 or 1, else the transposed view
+     * @throws IllegalArgumentException for rank above 2
+     */
     public Tensor t() {
         if (shape.length > 2) {
             throw new IllegalArgumentException("t: expects a tensor with <= 2 dimensions, but self is " + shape.length + "D");
@@ -754,114 +1076,234 @@ public final class Tensor {
         return shape.length < 2 ? this : transpose(0, 1);
     }
 
-    /** Reorders dims (a view). */
+    /**
+     * Reorders dims (a view).
+     *
+     * @param dims a permutation of {@code 0..dim()-1} (negative entries count from the end): output dim i
+     *     is input dim {@code dims[i]}
+     * @return a view with reordered dims
+     * @throws IllegalArgumentException when {@code dims} is not a permutation of this tensor's dims
+     */
     public Tensor permute(int... dims) {
         return ShapeOps.permute(this, dims);
     }
 
-    /** Elements {@code start .. start+length-1} along {@code dim} (a view). */
+    /**
+     * Elements {@code start .. start+length-1} along {@code dim} (a view).
+     *
+     * @param dim the dim to narrow (negative counts from the end)
+     * @param start the first index kept, in {@code [-size, size]}
+     * @param length the number of indices kept, ≥ 0, with {@code start + length <= size}
+     * @return a view of the same rank ({@code tensor.narrow(dim, start, length)})
+     * @throws IndexOutOfBoundsException when {@code start} is out of range
+     * @throws IllegalArgumentException when the range runs past the end or {@code length} is negative
+     */
     public Tensor narrow(int dim, int start, int length) {
         return ShapeOps.narrow(this, dim, start, length);
     }
 
-    /** Python-style slice {@code [start:end:step]} along {@code dim} (a view; bounds are clamped). */
+    /**
+     * Python-style slice {@code [start:end:step]} along {@code dim} (a view; bounds are clamped).
+     *
+     * @param dim the dim to slice (negative counts from the end)
+     * @param start the first index (negative counts from the end; clamped into range)
+     * @param end the exclusive end index (negative counts from the end; clamped)
+     * @param step the stride of the slice, ≥ 1
+     * @return a view of the same rank ({@code x[..., start:end:step]} along {@code dim})
+     */
     public Tensor slice(int dim, int start, int end, int step) {
         return ShapeOps.sliceClamped(this, dim, start, end, step);
     }
 
-    /** Index {@code index} along {@code dim}, removing that dim (a view). */
+    /**
+     * Index {@code index} along {@code dim}, removing that dim (a view).
+     *
+     * @param dim the dim to index (negative counts from the end)
+     * @param index the position, in {@code [-size, size)}
+     * @return a view of rank {@code dim() - 1} ({@code x[..., index]} along {@code dim})
+     * @throws IndexOutOfBoundsException when {@code index} is out of range
+     */
     public Tensor select(int dim, int index) {
         return ShapeOps.select(this, dim, index);
     }
 
-    /** Removes all size-1 dims. */
+    /**
+     * Removes all size-1 dims.
+     *
+     * @return a view without the size-1 dims ({@code tensor.squeeze()})
+     */
     public Tensor squeeze() {
         return ShapeOps.squeeze(this, null);
     }
 
-    /** Removes {@code dim} if its size is 1. */
+    /**
+     * Removes {@code dim} if its size is 1.
+     *
+     * @param dim the dim to drop when its size is 1 (negative counts from the end)
+     * @return a view without that dim, or with the same shape when its size is not 1
+     */
     public Tensor squeeze(int dim) {
         return ShapeOps.squeeze(this, dim);
     }
 
-    /** Inserts a size-1 dim at {@code dim}. */
+    /**
+     * Inserts a size-1 dim at {@code dim}.
+     *
+     * @param dim the position of the new dim, in {@code [-dim()-1, dim()]}
+     * @return a view of rank {@code dim() + 1}
+     */
     public Tensor unsqueeze(int dim) {
         return ShapeOps.unsqueeze(this, dim);
     }
 
-    /** Broadcasts size-1 dims to {@code sizes} (-1 keeps a dim) without copying. */
+    /**
+     * Broadcasts size-1 dims to {@code sizes} (-1 keeps a dim) without copying.
+     *
+     * @param sizes the target dims (at least this rank; new leading dims allowed; -1 keeps a dim)
+     * @return a view with stride 0 along the broadcast dims (in-place ops other than fill_ refuse to write into it)
+     */
     public Tensor expand(int... sizes) {
         return ShapeOps.expand(this, sizes);
     }
 
-    /** This tensor if contiguous, else a contiguous copy (differentiable). */
+    /**
+     * This tensor if contiguous, else a contiguous copy (differentiable).
+     *
+     * @return this tensor, or a new contiguous copy recorded as {@code CloneBackward0}
+     */
     public Tensor contiguous() {
         return isContiguous() ? this : ShapeOps.clone(this, "CloneBackward0");
     }
 
-    /** A contiguous copy (differentiable). */
+    /**
+     * A contiguous copy (differentiable).
+     *
+     * @return a new contiguous tensor with the same values ({@code tensor.clone()}; gradient flows back unchanged)
+     */
     public Tensor cloneTensor() {
         return ShapeOps.clone(this, "CloneBackward0");
     }
 
     // ------------------------------------------------------------------ elementwise
 
-    /** this + other (broadcast). */
+    /**
+     * this + other (broadcast).
+     *
+     * @param other the addend, broadcast against this tensor; float32 with float64 promotes to float64
+     * @return a new tensor of the broadcast shape ({@code torch.add})
+     * @throws IllegalArgumentException when the shapes do not broadcast or an operand is int64
+     */
     public Tensor add(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.ADD, this, other);
     }
 
-    /** this + s. */
+    /**
+     * this + s.
+     *
+     * @param s the scalar, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor add(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.ADD, this, s);
     }
 
-    /** this - other (broadcast). */
+    /**
+     * this - other (broadcast).
+     *
+     * @param other the subtrahend, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor sub(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.SUB, this, other);
     }
 
-    /** this - s. */
+    /**
+     * this - s.
+     *
+     * @param s the scalar, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor sub(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.SUB, this, s);
     }
 
-    /** this · other (broadcast). */
+    /**
+     * this · other (broadcast).
+     *
+     * @param other the factor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor mul(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.MUL, this, other);
     }
 
-    /** this · s. */
+    /**
+     * this · s.
+     *
+     * @param s the scalar, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor mul(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.MUL, this, s);
     }
 
-    /** this / other (broadcast, true division). */
+    /**
+     * this / other (broadcast, true division).
+     *
+     * @param other the divisor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)});
+     *     0 gives ±inf or NaN
+     * @return a new tensor of the broadcast shape
+     */
     public Tensor div(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.DIV, this, other);
     }
 
-    /** this / s. */
+    /**
+     * this / s.
+     *
+     * @param s the scalar divisor, rounded to this dtype
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor div(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.DIV, this, s);
     }
 
-    /** this ^ other (broadcast). */
+    /**
+     * this ^ other (broadcast).
+     *
+     * @param exponent the exponents, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
+     * @return a new tensor of the broadcast shape ({@code torch.pow})
+     */
     public Tensor pow(Tensor exponent) {
         return ElementwiseOps.binary(BinaryOp.POW, this, exponent);
     }
 
-    /** this ^ e. */
+    /**
+     * this ^ e.
+     *
+     * @param e the exponent
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor pow(double e) {
         return ElementwiseOps.unary(UnaryOp.POW_SCALAR, this, e);
     }
 
-    /** Elementwise maximum (broadcast; NaN propagates; ties split the gradient). */
+    /**
+     * Elementwise maximum (broadcast; NaN propagates; ties split the gradient).
+     *
+     * @param other the other operand, broadcast against this tensor
+     * @return a new tensor of the broadcast shape ({@code torch.maximum})
+     */
     public Tensor maximum(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.MAX, this, other);
     }
 
-    /** Elementwise minimum (broadcast; NaN propagates; ties split the gradient). */
+    /**
+     * Elementwise minimum (broadcast; NaN propagates; ties split the gradient).
+     *
+     * @param other the other operand, broadcast against this tensor
+     * @return a new tensor of the broadcast shape ({@code torch.minimum})
+     */
     public Tensor minimum(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.MIN, this, other);
     }
@@ -869,81 +1311,161 @@ public final class Tensor {
     /**
      * 1 where this &gt; other, else 0 (not differentiable). The mask has the operands' promoted float dtype, or int64
      * when both are int64 (vgrad has no bool dtype; docs/SEMANTICS.md §17).
+     *
+     * @param other the right operand, broadcast against this tensor; an int64 operand is converted to the
+     *     other's float dtype
+     * @return a new mask of the broadcast shape, with no history
      */
     public Tensor gt(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.GT, this, other);
     }
 
-    /** 1 where this &gt; s. */
+    /**
+     * 1 where this &gt; s.
+     *
+     * @param s the scalar (compared exactly with an int64 tensor)
+     * @return a new 0/1 mask of this shape: int64 for an int64 tensor, else this dtype
+     */
     public Tensor gt(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.GT, this, s);
     }
 
-    /** 1 where this &lt; other. */
+    /**
+     * 1 where this &lt; other.
+     *
+     * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
+     * @return a new 0/1 mask of the broadcast shape
+     */
     public Tensor lt(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.LT, this, other);
     }
 
-    /** 1 where this &lt; s. */
+    /**
+     * 1 where this &lt; s.
+     *
+     * @param s the scalar
+     * @return a new 0/1 mask of this shape (dtype as {@link #gt(double)})
+     */
     public Tensor lt(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.LT, this, s);
     }
 
-    /** 1 where this ≥ other. */
+    /**
+     * 1 where this ≥ other.
+     *
+     * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
+     * @return a new 0/1 mask of the broadcast shape
+     */
     public Tensor ge(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.GE, this, other);
     }
 
-    /** 1 where this ≤ other. */
+    /**
+     * 1 where this ≤ other.
+     *
+     * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
+     * @return a new 0/1 mask of the broadcast shape
+     */
     public Tensor le(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.LE, this, other);
     }
 
-    /** 1 where this == other. */
+    /**
+     * 1 where this == other.
+     *
+     * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)}); NaN equals nothing
+     * @return a new 0/1 mask of the broadcast shape
+     */
     public Tensor eq(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.EQ, this, other);
     }
 
-    /** 1 where this == s. */
+    /**
+     * 1 where this == s.
+     *
+     * @param s the scalar
+     * @return a new 0/1 mask of this shape (dtype as {@link #gt(double)})
+     */
     public Tensor eq(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.EQ, this, s);
     }
 
-    /** 1 where this != other. */
+    /**
+     * 1 where this != other.
+     *
+     * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
+     * @return a new 0/1 mask of the broadcast shape
+     */
     public Tensor ne(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.NE, this, other);
     }
 
     // ------------------------------------------------------------------ issue 17: masks, integer ranges, math
 
-    /** 1 where this ≥ s, else 0; int64 for an int64 tensor (compared exactly), else this dtype. */
+    /**
+     * 1 where this ≥ s, else 0; int64 for an int64 tensor (compared exactly), else this dtype.
+     *
+     * @param s the scalar
+     * @return a new 0/1 mask of this shape
+     */
     public Tensor ge(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.GE, this, s);
     }
 
-    /** 1 where this ≤ s, else 0 (dtype as {@link #ge(double)}). */
+    /**
+     * 1 where this ≤ s, else 0 (dtype as {@link #ge(double)}).
+     *
+     * @param s the scalar
+     * @return a new 0/1 mask of this shape
+     */
     public Tensor le(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.LE, this, s);
     }
 
-    /** 1 where this != s, else 0 (dtype as {@link #ge(double)}). */
+    /**
+     * 1 where this != s, else 0 (dtype as {@link #ge(double)}).
+     *
+     * @param s the scalar
+     * @return a new 0/1 mask of this shape
+     */
     public Tensor ne(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.NE, this, s);
     }
 
-    /** {@code condition ? a : b} with a scalar b, taken in a's dtype (PyTorch's where(cond, tensor, scalar)). */
+    /**
+     * {@code condition ? a : b} with a scalar b, taken in a's dtype (PyTorch's where(cond, tensor, scalar)).
+     *
+     * @param condition the mask (nonzero means true), broadcast with {@code a}
+     * @param a the values where the condition holds
+     * @param b the value elsewhere
+     * @return a new tensor of the broadcast shape and a's dtype
+     */
     public static Tensor where(Tensor condition, Tensor a, double b) {
         Args.nonNull("where", "input", a);
         return ElementwiseOps.where(condition, a, scalar(a.dtype, b));
     }
 
-    /** {@code condition ? a : b} with a scalar a, taken in b's dtype. */
+    /**
+     * {@code condition ? a : b} with a scalar a, taken in b's dtype.
+     *
+     * @param condition the mask (nonzero means true), broadcast with {@code b}
+     * @param a the value where the condition holds
+     * @param b the values elsewhere
+     * @return a new tensor of the broadcast shape and b's dtype
+     */
     public static Tensor where(Tensor condition, double a, Tensor b) {
         Args.nonNull("where", "other", b);
         return ElementwiseOps.where(condition, scalar(b.dtype, a), b);
     }
 
-    /** {@code condition ? a : b} for two scalars: float32 of the condition's (broadcast) shape. */
+    /**
+     * {@code condition ? a : b} for two scalars: float32 of the condition's (broadcast) shape.
+     *
+     * @param condition the mask (nonzero means true)
+     * @param a the value where the condition holds
+     * @param b the value elsewhere
+     * @return a new float32 tensor of the condition's shape
+     */
     public static Tensor where(Tensor condition, double a, double b) {
         return ElementwiseOps.where(condition, scalar(a), scalar(b));
     }
@@ -951,12 +1473,22 @@ public final class Tensor {
     /**
      * This tensor with {@code value} where {@code mask} is nonzero (the mask broadcasts to this shape); the
      * gradient is g with zeros at the filled positions. PyTorch's {@code masked_fill}; docs/SEMANTICS.md §17.
+     *
+     * @param mask the positions to fill (nonzero means fill), broadcastable to this shape
+     * @param value the fill value (integral for an int64 tensor)
+     * @return a new tensor of this shape and dtype
      */
     public Tensor maskedFill(Tensor mask, double value) {
         return ElementwiseOps.maskedFill(this, mask, value);
     }
 
-    /** {@link #maskedFill} in place. */
+    /**
+     * {@link #maskedFill} in place.
+     *
+     * @param mask the positions to fill (nonzero means fill), broadcastable to this shape
+     * @param value the fill value
+     * @return this tensor, modified in place (version bumped)
+     */
     public Tensor maskedFill_(Tensor mask, double value) {
         Args.nonNull("masked_fill_", "mask", mask);
         checkInPlace("masked_fill_");
@@ -977,32 +1509,63 @@ public final class Tensor {
         return this;
     }
 
-    /** Lower triangle of the last two dims: (i, j) kept where j − i ≤ k, else 0; gradient tril(g, k). */
+    /**
+     * Lower triangle of the last two dims: (i, j) kept where j − i ≤ k, else 0; gradient tril(g, k).
+     *
+     * @param k the diagonal offset: 0 the main diagonal, positive above it, negative below
+     * @return a new tensor of this shape (rank ≥ 2), {@code torch.tril(x, k)}
+     */
     public Tensor tril(int k) {
         return ElementwiseOps.triangle(this, k, true);
     }
 
-    /** {@code tril(0)}. */
+    /**
+     * {@code tril(0)}.
+     *
+     * @return a new tensor of this shape with the strict upper triangle zeroed
+     */
     public Tensor tril() {
         return tril(0);
     }
 
-    /** Upper triangle of the last two dims: (i, j) kept where j − i ≥ k, else 0; gradient triu(g, k). */
+    /**
+     * Upper triangle of the last two dims: (i, j) kept where j − i ≥ k, else 0; gradient triu(g, k).
+     *
+     * @param k the diagonal offset: 0 the main diagonal, positive above it, negative below
+     * @return a new tensor of this shape (rank ≥ 2), {@code torch.triu(x, k)}
+     */
     public Tensor triu(int k) {
         return ElementwiseOps.triangle(this, k, false);
     }
 
-    /** {@code triu(0)}. */
+    /**
+     * {@code triu(0)}.
+     *
+     * @return a new tensor of this shape with the strict lower triangle zeroed
+     */
     public Tensor triu() {
         return triu(0);
     }
 
-    /** {@code [0, 1, …, end-1]} as int64 (exact); {@code Tensor.arange(5)} with an int literal lands here. */
+    /**
+     * {@code [0, 1, …, end-1]} as int64 (exact); {@code Tensor.arange(5)} with an int literal lands here.
+     *
+     * @param end the exclusive upper bound, ≥ 0
+     * @return a new 1-D int64 tensor of {@code end} elements
+     */
     public static Tensor arange(long end) {
         return arange(0L, end, 1L);
     }
 
-    /** int64 values {@code start, start+step, …} below {@code end} (above, for a negative step), exact. */
+    /**
+     * int64 values {@code start, start+step, …} below {@code end} (above, for a negative step), exact.
+     *
+     * @param start the first value
+     * @param end the exclusive bound
+     * @param step the nonzero increment; its sign must agree with {@code end - start}
+     * @return a new 1-D int64 tensor of {@code ceil(|end - start| / |step|)} elements
+     * @throws IllegalArgumentException for a zero or wrong-signed step, or too many elements
+     */
     public static Tensor arange(long start, long end, long step) {
         if (step == 0) {
             throw new IllegalArgumentException("arange: step must be nonzero, got " + step);
@@ -1028,97 +1591,180 @@ public final class Tensor {
         return contiguous(Storage.of(d), DType.INT64, new int[] {n});
     }
 
-    /** sin x. */
+    /**
+     * sin x.
+     *
+     * @return a new tensor of this shape and (floating) dtype
+     */
     public Tensor sin() {
         return ElementwiseOps.unary(UnaryOp.SIN, this, 0);
     }
 
-    /** cos x. */
+    /**
+     * cos x.
+     *
+     * @return a new tensor of this shape and (floating) dtype
+     */
     public Tensor cos() {
         return ElementwiseOps.unary(UnaryOp.COS, this, 0);
     }
 
-    /** The error function erf x. */
+    /**
+     * The error function erf x.
+     *
+     * @return a new tensor of this shape and (floating) dtype
+     */
     public Tensor erf() {
         return ElementwiseOps.unary(UnaryOp.ERF, this, 0);
     }
 
-    /** log(1 + x), accurate near 0. */
+    /**
+     * log(1 + x), accurate near 0.
+     *
+     * @return a new tensor of this shape and (floating) dtype; -1 gives -inf, below -1 NaN
+     */
     public Tensor log1p() {
         return ElementwiseOps.unary(UnaryOp.LOG1P, this, 0);
     }
 
-    /** e^x − 1, accurate near 0. */
+    /**
+     * e^x − 1, accurate near 0.
+     *
+     * @return a new tensor of this shape and (floating) dtype
+     */
     public Tensor expm1() {
         return ElementwiseOps.unary(UnaryOp.EXPM1, this, 0);
     }
 
-    /** 1/√x. */
+    /**
+     * 1/√x.
+     *
+     * @return a new tensor of this shape and (floating) dtype; 0 gives +inf, negatives NaN
+     */
     public Tensor rsqrt() {
         return ElementwiseOps.unary(UnaryOp.RSQRT, this, 0);
     }
 
-    /** Standard deviation of all elements with Bessel's correction (PyTorch's {@code std()}). */
+    /**
+     * Standard deviation of all elements with Bessel's correction (PyTorch's {@code std()}).
+     *
+     * @return a new 0-d tensor of this (floating) dtype
+     */
     public Tensor std() {
         return ReduceOps.std(this, null, 1, false);
     }
 
-    /** √var over {@code dims} with {@code correction} (1 = unbiased, 0 = biased); null dims means all. */
+    /**
+     * √var over {@code dims} with {@code correction} (1 = unbiased, 0 = biased); null dims means all.
+     *
+     * @param dims the dims to reduce (negative count from the end), or null for all
+     * @param correction subtracted from the reduced element count in the divisor (PyTorch's {@code correction})
+     * @param keepdim whether the reduced dims stay as size 1
+     * @return a new tensor of this (floating) dtype
+     */
     public Tensor std(int[] dims, int correction, boolean keepdim) {
         return ReduceOps.std(this, dims, correction, keepdim);
     }
 
-    /** PyTorch's {@code std(dim, unbiased, keepdim)}: correction 1 when unbiased, else 0. */
+    /**
+     * PyTorch's {@code std(dim, unbiased, keepdim)}: correction 1 when unbiased, else 0.
+     *
+     * @param dim the dim to reduce (negative counts from the end)
+     * @param unbiased whether to divide by n − 1 (else n)
+     * @param keepdim whether the reduced dim stays as size 1
+     * @return a new tensor of this (floating) dtype
+     */
     public Tensor std(int dim, boolean unbiased, boolean keepdim) {
         return ReduceOps.std(this, new int[] {dim}, unbiased ? 1 : 0, keepdim);
     }
 
-    /** −this. */
+    /**
+     * −this.
+     *
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor neg() {
         return ElementwiseOps.unary(UnaryOp.NEG, this, 0);
     }
 
-    /** e^this. */
+    /**
+     * e^this.
+     *
+     * @return a new tensor of this shape and (floating) dtype
+     */
     public Tensor exp() {
         return ElementwiseOps.unary(UnaryOp.EXP, this, 0);
     }
 
-    /** Natural log. */
+    /**
+     * Natural log.
+     *
+     * @return a new tensor of this shape and (floating) dtype; 0 gives -inf, negatives NaN
+     */
     public Tensor log() {
         return ElementwiseOps.unary(UnaryOp.LOG, this, 0);
     }
 
-    /** Square root. */
+    /**
+     * Square root.
+     *
+     * @return a new tensor of this shape and (floating) dtype; negatives give NaN
+     */
     public Tensor sqrt() {
         return ElementwiseOps.unary(UnaryOp.SQRT, this, 0);
     }
 
-    /** 1/this. */
+    /**
+     * 1/this.
+     *
+     * @return a new tensor of this shape and (floating) dtype; 0 gives ±inf
+     */
     public Tensor reciprocal() {
         return ElementwiseOps.unary(UnaryOp.RECIPROCAL, this, 0);
     }
 
-    /** |this| (gradient sign(x), 0 at 0). */
+    /**
+     * |this| (gradient sign(x), 0 at 0).
+     *
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor abs() {
         return ElementwiseOps.unary(UnaryOp.ABS, this, 0);
     }
 
-    /** tanh. */
+    /**
+     * tanh.
+     *
+     * @return a new tensor of this shape and (floating) dtype
+     */
     public Tensor tanh() {
         return ElementwiseOps.unary(UnaryOp.TANH, this, 0);
     }
 
-    /** σ(x) = 1/(1+e^-x). */
+    /**
+     * σ(x) = 1/(1+e^-x).
+     *
+     * @return a new tensor of this shape and (floating) dtype
+     */
     public Tensor sigmoid() {
         return ElementwiseOps.unary(UnaryOp.SIGMOID, this, 0);
     }
 
-    /** max(x, 0). */
+    /**
+     * max(x, 0).
+     *
+     * @return a new tensor of this shape and dtype ({@code torch.relu})
+     */
     public Tensor relu() {
         return ElementwiseOps.unary(UnaryOp.RELU, this, 0);
     }
 
-    /** x for x &gt; 0 else slope·x. */
+    /**
+     * x for x &gt; 0 else slope·x.
+     *
+     * @param negativeSlope the factor applied to negative inputs (PyTorch's default is 0.01); not NaN
+     * @return a new tensor of this shape and dtype ({@code F.leaky_relu})
+     */
     public Tensor leakyRelu(double negativeSlope) {
         if (Double.isNaN(negativeSlope)) {
             throw new IllegalArgumentException("leaky_relu: negative_slope must not be NaN");
@@ -1126,12 +1772,22 @@ public final class Tensor {
         return ElementwiseOps.unary(UnaryOp.LEAKY_RELU, this, negativeSlope);
     }
 
-    /** Exact GELU, x·Φ(x). */
+    /**
+     * Exact GELU, x·Φ(x).
+     *
+     * @return a new tensor of this shape and dtype ({@code F.gelu})
+     */
     public Tensor gelu() {
         return ElementwiseOps.unary(UnaryOp.GELU, this, 0);
     }
 
-    /** GELU with PyTorch's {@code approximate} argument: {@code "none"} (exact) or {@code "tanh"}. */
+    /**
+     * GELU with PyTorch's {@code approximate} argument: {@code "none"} (exact) or {@code "tanh"}.
+     *
+     * @param approximate {@code "none"} or {@code "tanh"}
+     * @return a new tensor of this shape and dtype
+     * @throws IllegalArgumentException for any other {@code approximate}
+     */
     public Tensor gelu(String approximate) {
         Args.nonNull("gelu", "approximate", approximate);
         return switch (approximate) {
@@ -1142,12 +1798,20 @@ public final class Tensor {
         };
     }
 
-    /** SiLU, x·σ(x). */
+    /**
+     * SiLU, x·σ(x).
+     *
+     * @return a new tensor of this shape and dtype ({@code F.silu})
+     */
     public Tensor silu() {
         return ElementwiseOps.unary(UnaryOp.SILU, this, 0);
     }
 
-    /** log(1+e^x) with PyTorch's threshold 20. */
+    /**
+     * log(1+e^x) with PyTorch's threshold 20.
+     *
+     * @return a new tensor of this shape and dtype ({@code F.softplus} with beta 1, threshold 20)
+     */
     public Tensor softplus() {
         return ElementwiseOps.unary(UnaryOp.SOFTPLUS, this, 0);
     }
@@ -1155,6 +1819,10 @@ public final class Tensor {
     /**
      * softplus(x) = log(1 + e^(βx))/β, reverting to x where βx &gt; threshold (PyTorch's
      * {@code softplus(beta, threshold)}).
+     *
+     * @param beta the sharpness, finite and nonzero
+     * @param threshold above which βx the result is x itself; not NaN
+     * @return a new tensor of this shape and dtype
      */
     public Tensor softplus(double beta, double threshold) {
         if (!Double.isFinite(beta) || beta == 0) {
@@ -1171,126 +1839,258 @@ public final class Tensor {
         return Autograd.composite("SoftplusBackward0", y, this);
     }
 
-    /** Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max. */
+    /**
+     * Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max.
+     *
+     * @param min the lower bound, or NaN for none
+     * @param max the upper bound, or NaN for none
+     * @return a new tensor of this shape and dtype ({@code torch.clamp})
+     */
     public Tensor clamp(double min, double max) {
         return ElementwiseOps.clamp(this, min, max);
     }
 
-    /** {@code condition ? a : b} elementwise, broadcasting all three; condition is nonzero-means-true. */
+    /**
+     * {@code condition ? a : b} elementwise, broadcasting all three; condition is nonzero-means-true.
+     *
+     * @param condition the mask (nonzero means true)
+     * @param a the values where the condition holds
+     * @param b the values elsewhere (float32 with float64 promotes to float64)
+     * @return a new tensor of the three operands' broadcast shape ({@code torch.where}); gradients flow to a and b
+     */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
         return ElementwiseOps.where(condition, a, b);
     }
 
     // ------------------------------------------------------------------ reductions
 
-    /** Sum of all elements (0-d); an int64 tensor (a mask, say) sums exactly to int64, as in PyTorch. */
+    /**
+     * Sum of all elements (0-d); an int64 tensor (a mask, say) sums exactly to int64, as in PyTorch.
+     *
+     * @return a new 0-d tensor of this dtype
+     */
     public Tensor sum() {
         return ReduceOps.sum(this, null, false);
     }
 
-    /** Sum over {@code dims}. */
+    /**
+     * Sum over {@code dims}.
+     *
+     * @param dims the dims to reduce (negative count from the end, no repeats), or null for all
+     * @param keepdim whether the reduced dims stay as size 1
+     * @return a new tensor of this dtype ({@code tensor.sum(dims, keepdim)})
+     */
     public Tensor sum(int[] dims, boolean keepdim) {
         return ReduceOps.sum(this, dims, keepdim);
     }
 
-    /** Sum over one dim. */
+    /**
+     * Sum over one dim.
+     *
+     * @param dim the dim to reduce (negative counts from the end)
+     * @return a new tensor of rank {@code dim() - 1} (0-d stays 0-d)
+     */
     public Tensor sum(int dim) {
         return ReduceOps.sum(this, new int[] {dim}, false);
     }
 
-    /** Mean of all elements; an int64 tensor is refused, as PyTorch refuses it (convert with {@link #toFloat()}). */
+    /**
+     * Mean of all elements; an int64 tensor is refused, as PyTorch refuses it (convert with {@link #toFloat()}).
+     *
+     * @return a new 0-d tensor of this (floating) dtype; NaN for an empty tensor
+     */
     public Tensor mean() {
         return ReduceOps.mean(this, null, false);
     }
 
-    /** Mean over {@code dims}. */
+    /**
+     * Mean over {@code dims}.
+     *
+     * @param dims the dims to reduce (negative count from the end, no repeats), or null for all
+     * @param keepdim whether the reduced dims stay as size 1
+     * @return a new tensor of this (floating) dtype
+     */
     public Tensor mean(int[] dims, boolean keepdim) {
         return ReduceOps.mean(this, dims, keepdim);
     }
 
-    /** Mean over one dim. */
+    /**
+     * Mean over one dim.
+     *
+     * @param dim the dim to reduce (negative counts from the end)
+     * @return a new tensor of rank {@code dim() - 1}
+     */
     public Tensor mean(int dim) {
         return ReduceOps.mean(this, new int[] {dim}, false);
     }
 
-    /** Unbiased variance of all elements. */
+    /**
+     * Unbiased variance of all elements.
+     *
+     * @return a new 0-d tensor of this (floating) dtype
+     */
     public Tensor var() {
         return ReduceOps.var(this, null, 1, false);
     }
 
-    /** Variance over {@code dims} with {@code correction} (1 = unbiased, 0 = biased). */
+    /**
+     * Variance over {@code dims} with {@code correction} (1 = unbiased, 0 = biased).
+     *
+     * @param dims the dims to reduce, or null for all
+     * @param correction subtracted from the reduced element count in the divisor
+     * @param keepdim whether the reduced dims stay as size 1
+     * @return a new tensor of this (floating) dtype ({@code torch.var(x, dims, correction=c, keepdim=k)})
+     */
     public Tensor var(int[] dims, int correction, boolean keepdim) {
         return ReduceOps.var(this, dims, correction, keepdim);
     }
 
-    /** Maximum of all elements (gradient split evenly among ties). */
+    /**
+     * Maximum of all elements (gradient split evenly among ties).
+     *
+     * @return a new 0-d tensor; NaN if any element is NaN
+     */
     public Tensor max() {
         return ReduceOps.extreme(this, null, false, true);
     }
 
-    /** Maximum along {@code dim} (gradient flows to the index {@link #argmax(int, boolean)} returns). */
+    /**
+     * Maximum along {@code dim} (gradient flows to the index {@link #argmax(int, boolean)} returns).
+     *
+     * @param dim the dim to reduce (negative counts from the end); its size must be nonzero
+     * @param keepdim whether the reduced dim stays as size 1
+     * @return the values of {@code torch.max(x, dim, keepdim)} (use {@link #argmax(int, boolean)} for the indices)
+     */
     public Tensor max(int dim, boolean keepdim) {
         return ReduceOps.extremeDim(this, dim, keepdim, true);
     }
 
-    /** Maximum over several dims, gradient split among ties ({@code torch.amax}). */
+    /**
+     * Maximum over several dims, gradient split among ties ({@code torch.amax}).
+     *
+     * @param dims the dims to reduce, or null for all
+     * @param keepdim whether the reduced dims stay as size 1
+     * @return a new tensor of this dtype
+     */
     public Tensor amax(int[] dims, boolean keepdim) {
         return ReduceOps.extreme(this, dims, keepdim, true);
     }
 
-    /** Minimum of all elements. */
+    /**
+     * Minimum of all elements.
+     *
+     * @return a new 0-d tensor; NaN if any element is NaN
+     */
     public Tensor min() {
         return ReduceOps.extreme(this, null, false, false);
     }
 
-    /** Minimum along {@code dim}. */
+    /**
+     * Minimum along {@code dim}.
+     *
+     * @param dim the dim to reduce (negative counts from the end); its size must be nonzero
+     * @param keepdim whether the reduced dim stays as size 1
+     * @return the values of {@code torch.min(x, dim, keepdim)}
+     */
     public Tensor min(int dim, boolean keepdim) {
         return ReduceOps.extremeDim(this, dim, keepdim, false);
     }
 
-    /** Minimum over several dims ({@code torch.amin}). */
+    /**
+     * Minimum over several dims ({@code torch.amin}).
+     *
+     * @param dims the dims to reduce, or null for all
+     * @param keepdim whether the reduced dims stay as size 1
+     * @return a new tensor of this dtype
+     */
     public Tensor amin(int[] dims, boolean keepdim) {
         return ReduceOps.extreme(this, dims, keepdim, false);
     }
 
-    /** log Σ exp over {@code dims}, computed stably. */
+    /**
+     * log Σ exp over {@code dims}, computed stably.
+     *
+     * @param dims the dims to reduce, or null for all
+     * @param keepdim whether the reduced dims stay as size 1
+     * @return a new tensor of this (floating) dtype ({@code torch.logsumexp})
+     */
     public Tensor logsumexp(int[] dims, boolean keepdim) {
         return ReduceOps.logsumexp(this, dims, keepdim);
     }
 
-    /** Flat index of the maximum (int64, 0-d; first occurrence). */
+    /**
+     * Flat index of the maximum (int64, 0-d; first occurrence).
+     *
+     * @return a new 0-d int64 tensor
+     * @throws IllegalArgumentException for an empty tensor
+     */
     public Tensor argmax() {
         return ReduceOps.argExtreme(this, null, false, true);
     }
 
-    /** Index of the maximum along {@code dim} (int64). */
+    /**
+     * Index of the maximum along {@code dim} (int64).
+     *
+     * @param dim the dim to reduce (negative counts from the end)
+     * @param keepdim whether the reduced dim stays as size 1
+     * @return a new int64 tensor of indices into {@code dim} (first occurrence)
+     */
     public Tensor argmax(int dim, boolean keepdim) {
         return ReduceOps.argExtreme(this, dim, keepdim, true);
     }
 
-    /** Flat index of the minimum (int64, 0-d). */
+    /**
+     * Flat index of the minimum (int64, 0-d).
+     *
+     * @return a new 0-d int64 tensor (first occurrence)
+     * @throws IllegalArgumentException for an empty tensor
+     */
     public Tensor argmin() {
         return ReduceOps.argExtreme(this, null, false, false);
     }
 
-    /** Index of the minimum along {@code dim} (int64). */
+    /**
+     * Index of the minimum along {@code dim} (int64).
+     *
+     * @param dim the dim to reduce (negative counts from the end)
+     * @param keepdim whether the reduced dim stays as size 1
+     * @return a new int64 tensor of indices into {@code dim} (first occurrence)
+     */
     public Tensor argmin(int dim, boolean keepdim) {
         return ReduceOps.argExtreme(this, dim, keepdim, false);
     }
 
-    /** Softmax along {@code dim} (stable). */
+    /**
+     * Softmax along {@code dim} (stable).
+     *
+     * @param dim the dim whose entries sum to 1 (negative counts from the end)
+     * @return a new tensor of this shape and (floating) dtype ({@code torch.softmax(x, dim)})
+     */
     public Tensor softmax(int dim) {
         return ReduceOps.softmax(this, dim, false);
     }
 
-    /** Log-softmax along {@code dim} (stable). */
+    /**
+     * Log-softmax along {@code dim} (stable).
+     *
+     * @param dim the dim to normalise over (negative counts from the end)
+     * @return a new tensor of this shape and (floating) dtype ({@code torch.log_softmax(x, dim)})
+     */
     public Tensor logSoftmax(int dim) {
         return ReduceOps.softmax(this, dim, true);
     }
 
     // ------------------------------------------------------------------ linear algebra, convolution, pooling
 
-    /** Matrix product with {@code torch.matmul}'s rules for 1-D, 2-D and batched (broadcast) inputs. */
+    /**
+     * Matrix product with {@code torch.matmul}'s rules for 1-D, 2-D and batched (broadcast) inputs.
+     *
+     * @param other the right operand, of this tensor's dtype (no promotion, docs/SEMANTICS.md §11)
+     * @return a new tensor: {@code (…, n, k) @ (…, k, m)} gives shape (broadcast batch…, n, m); a 1-D
+     *     operand is a vector (its dim is removed from the result)
+     * @throws IllegalArgumentException when the inner sizes differ, the batch dims do not broadcast or the
+     *     dtypes differ
+     */
     public Tensor matmul(Tensor other) {
         return LinalgOps.matmul(this, other);
     }
@@ -1298,69 +2098,154 @@ public final class Tensor {
     /**
      * 2-D convolution (cross-correlation) of this (N,C,H,W) input with {@code weight} (O,C/groups,kH,kW) and
      * an optional {@code bias} (O).
+     *
+     * @param weight the filters, shape (O, C/groups, kH, kW), of the input's dtype
+     * @param bias the per-channel offsets, shape (O), or null
+     * @param stride {sH, sW}, or one value for both, or null for 1
+     * @param padding {pH, pW} zeros added on each side, or one value, or null for 0
+     * @param dilation {dH, dW}, or one value, or null for 1
+     * @param groups the number of channel groups, ≥ 1, dividing C and O
+     * @return a new tensor of shape (N, O, outH, outW), or (O, outH, outW) for an unbatched input ({@code F.conv2d})
      */
     public Tensor conv2d(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         return ConvOps.conv2d(this, weight, bias, stride, padding, dilation, groups);
     }
 
-    /** conv2d with stride 1, no padding, dilation 1, one group. */
+    /**
+     * conv2d with stride 1, no padding, dilation 1, one group.
+     *
+     * @param weight the filters, shape (O, C, kH, kW)
+     * @param bias the per-channel offsets, shape (O), or null
+     * @return a new tensor of shape (N, O, H − kH + 1, W − kW + 1)
+     */
     public Tensor conv2d(Tensor weight, Tensor bias) {
         return conv2d(weight, bias, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1);
     }
 
-    /** 2-D max pooling of an (N,C,H,W) or (C,H,W) input. */
+    /**
+     * 2-D max pooling of an (N,C,H,W) or (C,H,W) input.
+     *
+     * @param kernel {kH, kW}, or one value for both
+     * @param stride {sH, sW}, or one value; null or empty for the kernel size
+     * @param padding {pH, pW} implicit -inf padding, or one value, or null for 0
+     * @param dilation {dH, dW}, or one value, or null for 1
+     * @param ceilMode whether the output size rounds up instead of down
+     * @return a new tensor of shape (N, C, outH, outW) (or (C, outH, outW)), {@code F.max_pool2d}
+     */
     public Tensor maxPool2d(int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         return ConvOps.maxPool2d(this, kernel, stride, padding, dilation, ceilMode);
     }
 
-    /** max pooling with stride = kernel. */
+    /**
+     * max pooling with stride = kernel.
+     *
+     * @param kernel the square window size, also the stride
+     * @return a new tensor of shape (N, C, H / kernel, W / kernel) (rounded down)
+     */
     public Tensor maxPool2d(int kernel) {
         return maxPool2d(new int[] {kernel, kernel}, null, new int[] {0, 0}, new int[] {1, 1}, false);
     }
 
-    /** 2-D average pooling. */
+    /**
+     * 2-D average pooling.
+     *
+     * @param kernel {kH, kW}, or one value for both
+     * @param stride {sH, sW}, or one value; null or empty for the kernel size
+     * @param padding {pH, pW} zeros added on each side, or one value, or null for 0
+     * @param ceilMode whether the output size rounds up instead of down
+     * @param countIncludePad whether padded zeros count in the divisor
+     * @return a new tensor of shape (N, C, outH, outW) (or (C, outH, outW)), {@code F.avg_pool2d}
+     */
     public Tensor avgPool2d(int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         return ConvOps.avgPool2d(this, kernel, stride, padding, ceilMode, countIncludePad);
     }
 
-    /** average pooling with stride = kernel. */
+    /**
+     * average pooling with stride = kernel.
+     *
+     * @param kernel the square window size, also the stride
+     * @return a new tensor of shape (N, C, H / kernel, W / kernel) (rounded down)
+     */
     public Tensor avgPool2d(int kernel) {
         return avgPool2d(new int[] {kernel, kernel}, null, new int[] {0, 0}, false, true);
     }
 
-    /** Adaptive average pooling to {@code (outH, outW)}. */
+    /**
+     * Adaptive average pooling to {@code (outH, outW)}.
+     *
+     * @param outH the output height, ≥ 1
+     * @param outW the output width, ≥ 1
+     * @return a new tensor of shape (N, C, outH, outW) (or (C, outH, outW)), {@code F.adaptive_avg_pool2d}
+     */
     public Tensor adaptiveAvgPool2d(int outH, int outW) {
         return ConvOps.adaptiveAvgPool2d(this, outH, outW);
     }
 
     // ------------------------------------------------------------------ joining and indexing
 
-    /** Concatenates along {@code dim}. */
+    /**
+     * Concatenates along {@code dim}.
+     *
+     * @param tensors the inputs, equal in every dim but {@code dim}
+     * @param dim the dim to join along (negative counts from the end)
+     * @return a new tensor ({@code torch.cat})
+     */
     public static Tensor cat(List<Tensor> tensors, int dim) {
         return IndexOps.cat(tensors, dim);
     }
 
-    /** Stacks along a new dim {@code dim}. */
+    /**
+     * Stacks along a new dim {@code dim}.
+     *
+     * @param tensors the inputs, all of one shape
+     * @param dim the position of the new dim, in {@code [-rank-1, rank]}
+     * @return a new tensor of rank one more than the inputs ({@code torch.stack})
+     */
     public static Tensor stack(List<Tensor> tensors, int dim) {
         return IndexOps.stack(tensors, dim);
     }
 
-    /** Splits into chunks of {@code splitSize} along {@code dim} (the last may be smaller); views. */
+    /**
+     * Splits into chunks of {@code splitSize} along {@code dim} (the last may be smaller); views.
+     *
+     * @param splitSize the size of each piece along {@code dim}, ≥ 1
+     * @param dim the dim to split (negative counts from the end)
+     * @return the pieces, in order ({@code torch.split(x, size, dim)})
+     */
     public List<Tensor> split(int splitSize, int dim) {
         return IndexOps.split(this, splitSize, dim);
     }
 
-    /** Splits into pieces of the given sizes along {@code dim}; views. */
+    /**
+     * Splits into pieces of the given sizes along {@code dim}; views.
+     *
+     * @param sizes the piece sizes, summing to the size of {@code dim}
+     * @param dim the dim to split (negative counts from the end)
+     * @return the pieces, in order
+     */
     public List<Tensor> split(int[] sizes, int dim) {
         return IndexOps.splitSizes(this, sizes, dim);
     }
 
-    /** {@code out[i][j][k] = this[i][index[i][j][k]][k]} for dim=1 (int64 index of the same rank). */
+    /**
+     * {@code out[i][j][k] = this[i][index[i][j][k]][k]} for dim=1 (int64 index of the same rank).
+     *
+     * @param dim the dim to gather along (negative counts from the end)
+     * @param index int64 positions in {@code [0, size(dim))}, of this rank and no larger than this tensor elsewhere
+     * @return a new tensor of {@code index}'s shape ({@code torch.gather}); the gradient scatters back,
+     *     summing duplicates
+     */
     public Tensor gather(int dim, Tensor index) {
         return IndexOps.gather(this, dim, index);
     }
 
-    /** Selects entries along {@code dim} by a 1-D int64 index. */
+    /**
+     * Selects entries along {@code dim} by a 1-D int64 index.
+     *
+     * @param dim the dim to select along (negative counts from the end)
+     * @param index a 1-D (or 0-d) int64 tensor of positions, duplicates allowed
+     * @return a new tensor whose {@code dim} has {@code index.numel()} entries ({@code torch.index_select})
+     */
     public Tensor indexSelect(int dim, Tensor index) {
         return IndexOps.indexSelect(this, dim, index);
     }
@@ -1470,47 +2355,91 @@ public final class Tensor {
         return new int[] {offset, offset + n};
     }
 
-    /** this += other (broadcast into this shape). */
+    /**
+     * this += other (broadcast into this shape).
+     *
+     * @param other the addend, broadcastable to this shape
+     * @return this tensor, modified in place (version bumped)
+     */
     public Tensor add_(Tensor other) {
         return ElementwiseOps.inPlace(BinaryOp.ADD, this, other);
     }
 
-    /** this += s. */
+    /**
+     * this += s.
+     *
+     * @param s the scalar, rounded to this dtype
+     * @return this tensor, modified in place
+     */
     public Tensor add_(double s) {
         return ElementwiseOps.inPlace(BinaryOp.ADD, this, scalar(dtype, s));
     }
 
-    /** this -= other. */
+    /**
+     * this -= other.
+     *
+     * @param other the subtrahend, broadcastable to this shape
+     * @return this tensor, modified in place
+     */
     public Tensor sub_(Tensor other) {
         return ElementwiseOps.inPlace(BinaryOp.SUB, this, other);
     }
 
-    /** this *= other. */
+    /**
+     * this *= other.
+     *
+     * @param other the factor, broadcastable to this shape
+     * @return this tensor, modified in place
+     */
     public Tensor mul_(Tensor other) {
         return ElementwiseOps.inPlace(BinaryOp.MUL, this, other);
     }
 
-    /** this *= s. */
+    /**
+     * this *= s.
+     *
+     * @param s the scalar, rounded to this dtype
+     * @return this tensor, modified in place
+     */
     public Tensor mul_(double s) {
         return ElementwiseOps.inPlace(BinaryOp.MUL, this, scalar(dtype, s));
     }
 
-    /** this /= other. */
+    /**
+     * this /= other.
+     *
+     * @param other the divisor, broadcastable to this shape
+     * @return this tensor, modified in place
+     */
     public Tensor div_(Tensor other) {
         return ElementwiseOps.inPlace(BinaryOp.DIV, this, other);
     }
 
-    /** this /= s. */
+    /**
+     * this /= s.
+     *
+     * @param s the scalar divisor, rounded to this dtype
+     * @return this tensor, modified in place
+     */
     public Tensor div_(double s) {
         return ElementwiseOps.inPlace(BinaryOp.DIV, this, scalar(dtype, s));
     }
 
-    /** Sets every element to 0. */
+    /**
+     * Sets every element to 0.
+     *
+     * @return this tensor, modified in place (a non-leaf's history is replaced, as PyTorch's {@code ZeroBackward0})
+     */
     public Tensor zero_() {
         return fill_(0);
     }
 
-    /** Sets every element to {@code value}. */
+    /**
+     * Sets every element to {@code value}.
+     *
+     * @param value the value, converted to this dtype
+     * @return this tensor, modified in place (allowed on an expanded view: every alias gets the same value)
+     */
     public Tensor fill_(double value) {
         checkInPlaceAliasingAllowed();
         fillRaw(value);
@@ -1529,7 +2458,14 @@ public final class Tensor {
         }
     }
 
-    /** Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor. */
+    /**
+     * Copies {@code src} (broadcast to this shape, converted to this dtype) into this tensor.
+     *
+     * @param src the values, broadcastable to this shape, of any dtype (converted)
+     * @return this tensor, modified in place; the gradient flows to {@code src}
+     * @throws IllegalArgumentException when {@code src} does not broadcast to this shape or partially
+     *     overlaps this tensor
+     */
     public Tensor copy_(Tensor src) {
         Args.nonNull("copy_", "src", src);
         checkInPlace("copy_");
@@ -1582,7 +2518,13 @@ public final class Tensor {
         }
     }
 
-    /** Clamps in place. */
+    /**
+     * Clamps in place.
+     *
+     * @param min the lower bound, or NaN for none
+     * @param max the upper bound, or NaN for none (not both NaN)
+     * @return this tensor, modified in place
+     */
     public Tensor clamp_(double min, double max) {
         ElementwiseOps.requireFloat("clamp_", this);
         if (Double.isNaN(min) && Double.isNaN(max)) {
@@ -1606,7 +2548,14 @@ public final class Tensor {
         return this;
     }
 
-    /** Fills with U(low, high) samples from {@code gen}. */
+    /**
+     * Fills with U(low, high) samples from {@code gen}.
+     *
+     * @param gen the random source
+     * @param low the inclusive lower bound, finite
+     * @param high the exclusive upper bound, finite, ≥ {@code low}
+     * @return this (floating) tensor, modified in place
+     */
     public Tensor uniform_(Generator gen, double low, double high) {
         Args.nonNull("uniform_", "generator", gen);
         ElementwiseOps.requireFloat("uniform_", this);
@@ -1621,7 +2570,14 @@ public final class Tensor {
         return this;
     }
 
-    /** Fills with N(mean, std²) samples from {@code gen}. */
+    /**
+     * Fills with N(mean, std²) samples from {@code gen}.
+     *
+     * @param gen the random source
+     * @param mean the mean, finite
+     * @param std the standard deviation, finite and ≥ 0
+     * @return this (floating) tensor, modified in place
+     */
     public Tensor normal_(Generator gen, double mean, double std) {
         Args.nonNull("normal_", "generator", gen);
         ElementwiseOps.requireFloat("normal_", this);
@@ -1671,7 +2627,11 @@ public final class Tensor {
 
     // ------------------------------------------------------------------ printing
 
-    /** PyTorch-like text: {@code tensor([[1., 2.]], grad_fn=<MulBackward0>)}. */
+    /**
+     * PyTorch-like text: {@code tensor([[1., 2.]], grad_fn=<MulBackward0>)}.
+     *
+     * @return the text, with {@code grad_fn=<…>} or {@code requires_grad=True} when applicable
+     */
     @Override
     public String toString() {
         return TensorFormatter.format(this);
@@ -1686,6 +2646,8 @@ public final class Tensor {
      * must: {@code g.sumToSize(ctx.inputShape(i))}. Returns this tensor when the shapes are equal; its own
      * gradient is an expand. Differentiable (docs/SEMANTICS.md §5).
      *
+     * @param size the target shape, which must broadcast to this shape
+     * @return this tensor, or a new tensor of shape {@code size}
      * @throws IllegalArgumentException when {@code size} does not broadcast to this shape, with PyTorch's text
      */
     public Tensor sumToSize(int... size) {
@@ -1715,25 +2677,52 @@ public final class Tensor {
     // ------------------------------------------------------------------ ordering, scatter, sampling, einsum
     // (docs/SEMANTICS.md §18)
 
-    /** Values and int64 indices, as PyTorch's {@code (values, indices)} named tuple of sort and topk. */
+    /**
+     * Values and int64 indices, as PyTorch's {@code (values, indices)} named tuple of sort and topk.
+     *
+     * @param values the selected values, of the input's dtype
+     * @param indices their int64 positions along the sorted dim, of the same shape
+     */
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
-    /** Cumulative sum along {@code dim}: {@code out[..i..] = Σ_{j ≤ i} this[..j..]}; int64 stays int64. */
+    /**
+     * Cumulative sum along {@code dim}: {@code out[..i..] = Σ_{j ≤ i} this[..j..]}; int64 stays int64.
+     *
+     * @param dim the dim to accumulate along (negative counts from the end)
+     * @return a new tensor of this shape and dtype ({@code torch.cumsum})
+     */
     public Tensor cumsum(int dim) {
         return SortOps.cumsum(this, dim);
     }
 
-    /** Stable ascending sort along the last dim (NaN last). */
+    /**
+     * Stable ascending sort along the last dim (NaN last).
+     *
+     * @return the sorted values and their int64 indices along the last dim
+     */
     public ValuesIndices sort() {
         return sort(-1, false);
     }
 
-    /** Stable sort along {@code dim}; equal elements keep their order, also when descending. */
+    /**
+     * Stable sort along {@code dim}; equal elements keep their order, also when descending.
+     *
+     * @param dim the dim to sort along (negative counts from the end)
+     * @param descending whether the largest come first (NaN counts as largest either way)
+     * @return the sorted values and their int64 indices, each of this shape
+     *     ({@code torch.sort(x, dim, descending, stable=True)})
+     */
     public ValuesIndices sort(int dim, boolean descending) {
         return SortOps.sort(this, dim, descending);
     }
 
-    /** The int64 indices of {@link #sort(int, boolean)}. */
+    /**
+     * The int64 indices of {@link #sort(int, boolean)}.
+     *
+     * @param dim the dim to sort along (negative counts from the end)
+     * @param descending whether the largest come first
+     * @return a new int64 tensor of this shape
+     */
     public Tensor argsort(int dim, boolean descending) {
         return SortOps.argsort(this, dim, descending);
     }
@@ -1741,37 +2730,79 @@ public final class Tensor {
     /**
      * The {@code k} largest (or smallest) entries along {@code dim} and their int64 indices, in sorted order (also
      * when {@code sorted} is false, which PyTorch leaves unspecified). Ties go to the lower index.
+     *
+     * @param k the number of entries, in {@code [0, size(dim)]}
+     * @param dim the dim to select along (negative counts from the end)
+     * @param largest whether to take the largest (else the smallest)
+     * @param sorted accepted for PyTorch's signature; the result is sorted either way
+     * @return values and int64 indices, whose {@code dim} has size {@code k}
      */
     public ValuesIndices topk(int k, int dim, boolean largest, boolean sorted) {
         return SortOps.topk(this, k, dim, largest, sorted);
     }
 
-    /** {@code topk(k, -1, true, true)}. */
+    /**
+     * {@code topk(k, -1, true, true)}.
+     *
+     * @param k the number of entries, in {@code [0, size(-1)]}
+     * @return the k largest values along the last dim, descending, and their int64 indices
+     */
     public ValuesIndices topk(int k) {
         return topk(k, -1, true, true);
     }
 
-    /** Reverses the order of elements along each of {@code dims} (a copy, as PyTorch's flip). */
+    /**
+     * Reverses the order of elements along each of {@code dims} (a copy, as PyTorch's flip).
+     *
+     * @param dims the dims to reverse (negative count from the end, no repeats)
+     * @return a new tensor of this shape and dtype
+     */
     public Tensor flip(int... dims) {
         return SortOps.flip(this, dims);
     }
 
-    /** Tiles this tensor {@code repeats[i]} times along dim i (leading repeats add new dims), as torch.repeat. */
+    /**
+     * Tiles this tensor {@code repeats[i]} times along dim i (leading repeats add new dims), as torch.repeat.
+     *
+     * @param repeats one count ≥ 0 per dim, at least {@code dim()} of them
+     * @return a new tensor whose dim i has size {@code repeats[i]} times the input's (1 for new leading dims)
+     */
     public Tensor repeat(int... repeats) {
         return SortOps.repeat(this, repeats);
     }
 
-    /** A copy with {@code out[..index[p]..] = src[p]} along {@code dim} (torch.scatter). */
+    /**
+     * A copy with {@code out[..index[p]..] = src[p]} along {@code dim} (torch.scatter).
+     *
+     * @param dim the dim to scatter along (negative counts from the end)
+     * @param index int64 target positions along {@code dim}, of this rank
+     * @param src the values, of this dtype, at least as large as {@code index} in every dim
+     * @return a new tensor of this shape (with duplicate indices the last write wins; PyTorch leaves it unspecified)
+     */
     public Tensor scatter(int dim, Tensor index, Tensor src) {
         return ScatterOps.scatter("scatter", this, dim, index, src, false);
     }
 
-    /** A copy with {@code out[..index[p]..] = value} along {@code dim}. */
+    /**
+     * A copy with {@code out[..index[p]..] = value} along {@code dim}.
+     *
+     * @param dim the dim to scatter along (negative counts from the end)
+     * @param index int64 target positions along {@code dim}, of this rank
+     * @param value the value written, converted to this dtype
+     * @return a new tensor of this shape
+     */
     public Tensor scatter(int dim, Tensor index, double value) {
         return ScatterOps.scatterValue(this, dim, index, value);
     }
 
-    /** A copy with {@code out[..index[p]..] += src[p]} along {@code dim}, duplicates summed (torch.scatter_add). */
+    /**
+     * A copy with {@code out[..index[p]..] += src[p]} along {@code dim}, duplicates summed (torch.scatter_add).
+     *
+     * @param dim the dim to scatter along (negative counts from the end)
+     * @param index int64 target positions along {@code dim}, of this rank
+     * @param src the values added, of this dtype, at least as large as {@code index} in every dim
+     * @return a new tensor of this shape
+     */
     public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
         return ScatterOps.scatter("scatter_add", this, dim, index, src, true);
     }
@@ -1779,27 +2810,60 @@ public final class Tensor {
     /**
      * A copy with {@code out[indices] = values} (or {@code +=} with {@code accumulate}); {@code indices} are int64
      * tensors for the leading dims, broadcast together, and {@code values} broadcasts to the indexed result.
+     *
+     * @param indices one int64 index tensor per leading dim indexed (at most {@code dim()})
+     * @param values the values, of this dtype, broadcastable to the indexed shape
+     * @param accumulate whether to add (duplicates summed) instead of assigning
+     * @return a new tensor of this shape ({@code torch.index_put})
      */
     public Tensor indexPut(Tensor[] indices, Tensor values, boolean accumulate) {
         return ScatterOps.indexPut(this, indices, values, accumulate);
     }
 
-    /** In-place {@link #scatter(int, Tensor, Tensor)}. */
+    /**
+     * In-place {@link #scatter(int, Tensor, Tensor)}.
+     *
+     * @param dim the dim to scatter along
+     * @param index int64 target positions along {@code dim}
+     * @param src the values written
+     * @return this tensor, modified in place
+     */
     public Tensor scatter_(int dim, Tensor index, Tensor src) {
         return writeInPlace("scatter_", src, t -> t.scatter(dim, index, src));
     }
 
-    /** In-place {@link #scatter(int, Tensor, double)}. */
+    /**
+     * In-place {@link #scatter(int, Tensor, double)}.
+     *
+     * @param dim the dim to scatter along
+     * @param index int64 target positions along {@code dim}
+     * @param value the value written
+     * @return this tensor, modified in place
+     */
     public Tensor scatter_(int dim, Tensor index, double value) {
         return writeInPlace("scatter_", null, t -> t.scatter(dim, index, value));
     }
 
-    /** In-place {@link #scatterAdd}. */
+    /**
+     * In-place {@link #scatterAdd}.
+     *
+     * @param dim the dim to scatter along
+     * @param index int64 target positions along {@code dim}
+     * @param src the values added
+     * @return this tensor, modified in place
+     */
     public Tensor scatter_add_(int dim, Tensor index, Tensor src) {
         return writeInPlace("scatter_add_", src, t -> t.scatterAdd(dim, index, src));
     }
 
-    /** In-place {@link #indexPut}. */
+    /**
+     * In-place {@link #indexPut}.
+     *
+     * @param indices one int64 index tensor per leading dim indexed
+     * @param values the values, broadcastable to the indexed shape
+     * @param accumulate whether to add instead of assigning
+     * @return this tensor, modified in place
+     */
     public Tensor index_put_(Tensor[] indices, Tensor values, boolean accumulate) {
         return writeInPlace("index_put_", values, t -> t.indexPut(indices, values, accumulate));
     }
@@ -1835,7 +2899,13 @@ public final class Tensor {
         return this;
     }
 
-    /** A random permutation of {@code 0..n-1} as int64, drawn from {@code gen}. */
+    /**
+     * A random permutation of {@code 0..n-1} as int64, drawn from {@code gen}.
+     *
+     * @param n the number of elements, ≥ 0
+     * @param gen the random source
+     * @return a new 1-D int64 tensor of shape {@code [n]} ({@code torch.randperm})
+     */
     public static Tensor randperm(int n, Generator gen) {
         return SamplingOps.randperm(n, gen);
     }
@@ -1843,6 +2913,11 @@ public final class Tensor {
     /**
      * {@code numSamples} int64 category indices per row of this 1-D or 2-D tensor of non-negative weights, with or
      * without replacement, drawn from {@code gen}; errors as PyTorch's.
+     *
+     * @param numSamples samples per row, ≥ 1 (at most {@code size(-1)} without replacement)
+     * @param replacement whether a category may be drawn more than once
+     * @param gen the random source
+     * @return a new int64 tensor of shape {@code [numSamples]} or {@code [rows, numSamples]}
      */
     public Tensor multinomial(int numSamples, boolean replacement, Generator gen) {
         return SamplingOps.multinomial(this, numSamples, replacement, gen);
@@ -1851,6 +2926,10 @@ public final class Tensor {
     /**
      * Einstein summation over one or two operands, e.g. {@code "bhqd,bhkd->bhqk"}: labels in the output are kept,
      * the others summed; differentiable. Diagonals ({@code "ii->i"}) and three or more operands are rejected.
+     *
+     * @param equation the subscripts, {@code "in1,in2->out"} or with an implicit output ({@code "ij,jk"})
+     * @param operands one or two tensors, one per input term
+     * @return a new tensor with the output term's dims ({@code torch.einsum})
      */
     public static Tensor einsum(String equation, Tensor... operands) {
         return Einsum.einsum(equation, operands);

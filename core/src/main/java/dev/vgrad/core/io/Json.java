@@ -58,6 +58,8 @@ public final class Json {
     /**
      * Parses a JSON text with the default depth limit.
      *
+     * @param text the JSON text (not null)
+     * @return the value: a Map, List, String, Long, Double, Boolean, or null for the literal {@code null}
      * @throws IllegalArgumentException on malformed input, naming the character position
      */
     public static Object parse(String text) {
@@ -67,6 +69,9 @@ public final class Json {
     /**
      * Parses a JSON text, rejecting nesting deeper than {@code maxDepth} arrays/objects.
      *
+     * @param text the JSON text (not null)
+     * @param maxDepth the deepest nesting of arrays and objects accepted, ≥ 1
+     * @return the value, as for {@link #parse(String)}
      * @throws IllegalArgumentException on malformed input, naming the character position
      */
     public static Object parse(String text, int maxDepth) {
@@ -85,6 +90,8 @@ public final class Json {
      * Parses UTF-8 encoded JSON (strictly decoded: malformed UTF-8 is rejected) with the default depth
      * limit. Error positions are byte offsets into {@code utf8}.
      *
+     * @param utf8 the UTF-8 encoded JSON text (not null)
+     * @return the value, as for {@link #parse(String)}
      * @throws IllegalArgumentException on malformed UTF-8 or JSON, naming the byte position
      */
     public static Object parse(byte[] utf8) {
@@ -96,6 +103,10 @@ public final class Json {
      * copy of the whole text: besides the resulting tree, parsing needs only O(depth) memory plus, transiently,
      * one copy of the longest string with escapes, so a header of S bytes decodes within about 2·S bytes of
      * heap when its values are strings (docs/SEMANTICS.md §13).
+     *
+     * @param utf8 the UTF-8 encoded JSON text (not null)
+     * @param maxDepth the deepest nesting of arrays and objects accepted, ≥ 1
+     * @return the value, as for {@link #parse(String)}
      */
     public static Object parse(byte[] utf8, int maxDepth) {
         Objects.requireNonNull(utf8, "utf8");
@@ -503,6 +514,8 @@ public final class Json {
     /**
      * Writes a value as compact JSON.
      *
+     * @param value a supported value (see the class comment), possibly null
+     * @return its compact JSON text
      * @throws IllegalArgumentException for unsupported types, non-string map keys, non-finite numbers,
      *                                  or nesting deeper than {@link #DEFAULT_MAX_DEPTH} (which also
      *                                  catches self-containing collections)
