@@ -2431,7 +2431,7 @@ public final class Tensor {
      * @return this tensor, modified in place (a non-leaf's history is replaced, as PyTorch's {@code ZeroBackward0})
      */
     public Tensor zero_() {
-        return fill_(0);
+        return fill("ZeroBackward0", 0);
     }
 
     /**
@@ -2441,20 +2441,25 @@ public final class Tensor {
      * @return this tensor, modified in place (allowed on an expanded view: every alias gets the same value)
      */
     public Tensor fill_(double value) {
+        return fill("FillBackward2", value); // PyTorch 1.13's name for fill_ with a scalar
+    }
+
+    private Tensor fill(String node, double value) {
         checkInPlaceAliasingAllowed();
         fillRaw(value);
         storage.version++;
-        overwrittenHistory("FillBackward0");
+        overwrittenHistory(node);
         return this;
     }
 
     /**
      * After an in-place op that overwrote every element of a non-leaf that requires grad, its old history no
-     * longer contributes: rebase onto a node with no inputs (PyTorch's FillBackward0 / ZeroBackward0).
+     * longer contributes: rebase onto a node that passes zeros to it (PyTorch's ZeroBackward0, FillBackward2,
+     * UniformBackward0, NormalBackward0, which keep the edge, so the inputs' {@code .grad} become zeros, not null).
      */
     private void overwrittenHistory(String name) {
         if (gradFn != null && Grad.isEnabled()) {
-            rebaseHistory(new OverwrittenBackward(name));
+            rebaseHistory(new OverwrittenBackward(name, this)); // built while this still has its old gradFn
         }
     }
 
@@ -2487,15 +2492,15 @@ public final class Tensor {
         return this;
     }
 
-    /** The history of a tensor whose every element an in-place op overwrote: no inputs, nothing flows back. */
+    /** The history of a tensor whose every element an in-place op overwrote: zeros flow to the old history. */
     static final class OverwrittenBackward extends Node {
-        OverwrittenBackward(String name) {
-            super(name);
+        OverwrittenBackward(String name, Tensor overwritten) {
+            super(name, overwritten);
         }
 
         @Override
         protected Tensor[] backward(Tensor g) {
-            return new Tensor[0];
+            return new Tensor[] {g.zerosLike()};
         }
     }
 
@@ -2554,7 +2559,8 @@ public final class Tensor {
      * @param gen the random source
      * @param low the inclusive lower bound, finite
      * @param high the exclusive upper bound, finite, ≥ {@code low}
-     * @return this (floating) tensor, modified in place
+     * @return this (floating) tensor, modified in place (a non-leaf's history is replaced, as PyTorch's
+     *     {@code UniformBackward0}: the old values no longer reach the result)
      */
     public Tensor uniform_(Generator gen, double low, double high) {
         Args.nonNull("uniform_", "generator", gen);
@@ -2567,6 +2573,7 @@ public final class Tensor {
         Tensor t = zerosLike().uniformRaw(gen, low, high);
         Strided.copy(t.storage, 0, shape, t.stride, storage, offset, stride);
         storage.version++;
+        overwrittenHistory("UniformBackward0");
         return this;
     }
 
@@ -2576,7 +2583,8 @@ public final class Tensor {
      * @param gen the random source
      * @param mean the mean, finite
      * @param std the standard deviation, finite and ≥ 0
-     * @return this (floating) tensor, modified in place
+     * @return this (floating) tensor, modified in place (a non-leaf's history is replaced, as PyTorch's
+     *     {@code NormalBackward0})
      */
     public Tensor normal_(Generator gen, double mean, double std) {
         Args.nonNull("normal_", "generator", gen);
@@ -2589,6 +2597,7 @@ public final class Tensor {
         Tensor t = zerosLike().normalRaw(gen, mean, std);
         Strided.copy(t.storage, 0, shape, t.stride, storage, offset, stride);
         storage.version++;
+        overwrittenHistory("NormalBackward0");
         return this;
     }
 

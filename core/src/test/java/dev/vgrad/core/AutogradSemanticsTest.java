@@ -13,6 +13,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.lang.ref.WeakReference;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -262,6 +263,29 @@ class AutogradSemanticsTest {
         assertFalse(d.requiresGrad());
         assertNull(d.gradFn());
         assertEquals(0.0, x5.get(1));
+    }
+
+    /**
+     * uniform_, normal_, fill_ and zero_ overwrite every element of a non-leaf, so its old history must stop
+     * contributing, yet keep its edge. PyTorch 1.13: {@code a = ones(3, requires_grad=True); b = a * 2; b.uniform_();
+     * b.sum().backward()} gives {@code b.grad_fn.name() == "UniformBackward0"} and {@code a.grad == [0, 0, 0]};
+     * likewise NormalBackward0, FillBackward2 (fill_ with a scalar) and ZeroBackward0.
+     */
+    @Test
+    void overwritingInPlaceOpsPassZerosToTheOldHistory() {
+        Map<String, java.util.function.Consumer<Tensor>> ops = new java.util.LinkedHashMap<>();
+        ops.put("UniformBackward0", b -> b.uniform_(new Generator(3), 0, 1));
+        ops.put("NormalBackward0", b -> b.normal_(new Generator(3), 0, 1));
+        ops.put("FillBackward2", b -> b.fill_(1));
+        ops.put("ZeroBackward0", Tensor::zero_);
+        ops.forEach((node, op) -> {
+            Tensor a = leaf(1, 1, 1);
+            Tensor b = a.mul(2);
+            op.accept(b);
+            assertEquals(node, b.gradFn().name());
+            b.sum().backward();
+            assertArrayEquals(new float[] {0, 0, 0}, a.grad().toArray(), node);
+        });
     }
 
     @Test
