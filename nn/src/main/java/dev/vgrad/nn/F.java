@@ -631,7 +631,7 @@ public final class F {
      * @param bias (C) shift β, or null
      * @param training use batch statistics (and update the running ones) instead of the running statistics
      * @param momentum running-statistics update factor: {@code r = (1 − momentum)·r + momentum·batch}
-     * @param eps added to the variance inside the square root, positive
+     * @param eps added to the variance inside the square root; finite, at least 0
      * @return a new tensor of x's shape: {@code (x − mean)/√(var + eps)·γ + β} per channel
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
@@ -659,7 +659,7 @@ public final class F {
      * @param normalizedShape the trailing dims to normalise over (PyTorch's {@code normalized_shape})
      * @param weight scale of shape {@code normalizedShape}, or null
      * @param bias shift of shape {@code normalizedShape}, or null
-     * @param eps added to the variance inside the square root, positive
+     * @param eps added to the variance inside the square root; finite, at least 0
      * @return a new tensor of x's shape
      * @throws IllegalStateException when x's trailing dims are not {@code normalizedShape}
      */
@@ -1335,7 +1335,7 @@ public final class F {
      * @param numGroups number of groups; positive and divides C
      * @param weight (C) scale, or null
      * @param bias (C) shift, or null
-     * @param eps added to the variance inside the square root, positive
+     * @param eps added to the variance inside the square root; finite, at least 0
      * @return a new tensor of x's shape
      * @throws IllegalArgumentException for fewer than 2 dims, C not divisible by numGroups or a wrong affine shape
      */
@@ -1647,7 +1647,9 @@ public final class F {
         return scaledDotProductAttention(q, k, v, null, 0.0, false, null, Generator.defaultGenerator());
     }
 
-    /** {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, Double, Generator)}
+    /**
+     * {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, Double, Generator)}
+     * drawing dropout from the default generator.
      *
      * @param q queries (…, L, E)
      * @param k keys (…, S, E)
@@ -1657,7 +1659,7 @@ public final class F {
      * @param isCausal mask out keys after each query (upper triangle); then {@code attnMask} must be null
      * @param scale factor applied to {@code q·kᵀ}, or null for {@code 1/√E}
      * @return a new tensor (…, L, Ev)
-     * drawing dropout from the default generator. */
+     */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
                                                    boolean isCausal, Double scale) {
         return scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, scale, Generator.defaultGenerator());
