@@ -743,6 +743,7 @@ public abstract class Module {
      *
      * @param stateDict map from dotted name to tensor, e.g. from {@link #stateDict()} or {@link SafeTensors#load}
      * @return the missing and unexpected keys (both empty, since the strict load fails otherwise)
+     * @throws IllegalArgumentException when {@code stateDict} is null
      * @throws IllegalStateException listing every problem; the module is then unchanged
      */
     public final LoadResult loadStateDict(Map<String, Tensor> stateDict) {
@@ -905,6 +906,7 @@ public abstract class Module {
      * @param path a safetensors file
      * @return the missing and unexpected keys (both empty, since the strict load fails otherwise)
      * @throws IOException when the file cannot be read
+     * @throws IllegalArgumentException when the file is not valid safetensors
      * @throws IllegalStateException when its tensors do not fit this module (the module is then unchanged)
      */
     public final LoadResult load(Path path) throws IOException {

@@ -34,7 +34,8 @@ public class Sequential extends Module implements Iterable<Module> {
     /**
      * Appends a module under an explicit name (like an OrderedDict entry); returns this.
      *
-     * @param name child name: non-empty, no dot, not already used
+     * @param name child name: non-empty, no dot, not a parameter or buffer; an existing child of that name is
+     *     replaced in place
      * @param m the module to add, non-null
      * @return this container
      */
