@@ -84,7 +84,9 @@ public class CrossEntropyLoss extends Loss {
      * @param input logits (N, C), (C) or (N, C, d1, …)
      * @param target int64 class indices (N), () or (N, d1, …), or class probabilities of the input's shape
      * @return 0-d for mean/sum, the target's index shape (N, d1, …) for none
-     * @throws IllegalArgumentException for inconsistent shapes, dtypes or class indices
+     * @throws IllegalArgumentException for a non-floating or 0-d input, or a batch-size mismatch
+     * @throws IllegalStateException for a target of the wrong dtype or size (PyTorch's RuntimeError texts)
+     * @throws IndexOutOfBoundsException for a class index outside [0, C) other than the ignore index
      */
     @Override
     public Tensor forward(Tensor input, Tensor target) {

@@ -14,7 +14,7 @@ public class Embedding extends Module {
     private final Integer paddingIdx;
 
     /**
-     * A table without padding row, drawn from the default generator.
+     * A table without a padding row, drawn from the default generator.
      *
      * @param numEmbeddings V, the number of rows, positive
      * @param embeddingDim D, the width of each row, at least 0

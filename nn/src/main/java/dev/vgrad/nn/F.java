@@ -813,6 +813,9 @@ public final class F {
      * @param reduction "none", "mean" or "sum"
      * @param labelSmoothing in [0, 1]: the target is mixed with the uniform distribution by this amount
      * @return the loss: 0-d for "mean"/"sum", the target's index shape (N, d1, …) for "none"
+     * @throws IllegalArgumentException for a non-floating or 0-d input, or a batch-size mismatch
+     * @throws IllegalStateException for a target of the wrong dtype or size, or a smoothing outside [0, 1]
+     * @throws IndexOutOfBoundsException for a class index outside [0, C) other than the ignore index
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction,
                                       double labelSmoothing) {
@@ -839,6 +842,9 @@ public final class F {
      * @param ignoreIndex target value that contributes neither loss nor gradient (PyTorch's default −100)
      * @param reduction "none", "mean" or "sum"
      * @return the loss: 0-d for "mean"/"sum", the target's shape for "none"
+     * @throws IllegalArgumentException for a non-floating or 0-d input, or a batch-size mismatch
+     * @throws IllegalStateException for a target of the wrong dtype or size (PyTorch's RuntimeError texts)
+     * @throws IndexOutOfBoundsException for a class index outside [0, C) other than the ignore index
      */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction) {
         return CrossEntropyOp.apply(input, target, weight, ignoreIndex, Reduction.of(reduction), 0.0, true);

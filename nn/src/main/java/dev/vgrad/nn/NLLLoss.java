@@ -45,7 +45,9 @@ public class NLLLoss extends Loss {
      * @param input log-probabilities (N, C), (C) or (N, C, d1, …)
      * @param target int64 class indices (N), () or (N, d1, …)
      * @return 0-d for mean/sum, the target's shape for none
-     * @throws IllegalArgumentException for inconsistent shapes, dtypes or class indices
+     * @throws IllegalArgumentException for a non-floating or 0-d input, or a batch-size mismatch
+     * @throws IllegalStateException for a target of the wrong dtype or size (PyTorch's RuntimeError texts)
+     * @throws IndexOutOfBoundsException for a class index outside [0, C) other than the ignore index
      */
     @Override
     public Tensor forward(Tensor input, Tensor target) {
