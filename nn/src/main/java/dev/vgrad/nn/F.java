@@ -1477,7 +1477,7 @@ public final class F {
      * @param size {outH, outW}, or null when {@code scaleFactor} is given
      * @param scaleFactor {sh, sw} positive and finite, or null when {@code size} is given
      * @param mode "nearest" or "bilinear"
-     * @param alignCorners bilinear only: align the corner pixels' centres; null (false) otherwise
+     * @param alignCorners bilinear only: align the corner pixels' centres (null means false); null for nearest
      * @return a new tensor (N, C, outH, outW)
      * @throws IllegalArgumentException for another rank or mode, both or neither of size/scaleFactor or an empty output
      */
