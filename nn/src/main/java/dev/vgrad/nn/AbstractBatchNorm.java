@@ -18,6 +18,16 @@ public abstract class AbstractBatchNorm extends Module {
     private final boolean affine;
     private final boolean trackRunningStats;
 
+    /**
+     * Registers γ, β and the running statistics as PyTorch's {@code _BatchNorm} does.
+     *
+     * @param numFeatures C, the number of channels, positive
+     * @param eps added to the variance inside the square root; finite, at least 0
+     * @param momentum running-statistics update factor in [0, 1], or null for a cumulative moving average
+     * @param affine whether to learn a (C) scale {@code weight} and shift {@code bias}
+     * @param trackRunningStats whether to keep running statistics (and use them in eval mode)
+     * @throws IllegalArgumentException for a value out of range
+     */
     protected AbstractBatchNorm(int numFeatures, double eps, Double momentum, boolean affine,
                                 boolean trackRunningStats) {
         if (numFeatures <= 0) {
@@ -51,46 +61,100 @@ public abstract class AbstractBatchNorm extends Module {
         }
     }
 
-    /** Throws PyTorch's ValueError for an input of the wrong rank. */
+    /**
+     * Throws PyTorch's ValueError for an input of the wrong rank.
+     *
+     * @param input the input passed to {@link #forward(Tensor)}
+     * @throws IllegalArgumentException when its rank is not one the subclass accepts
+     */
     protected abstract void checkInputDim(Tensor input);
 
+    /**
+     * The learnable scale γ.
+     *
+     * @return the (C) parameter itself, or null when not affine
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * The learnable shift β.
+     *
+     * @return the (C) parameter itself, or null when not affine
+     */
     public Tensor bias() {
         return param("bias");
     }
 
+    /**
+     * The running mean buffer.
+     *
+     * @return the (C) buffer itself (updated in place), or null when statistics are not tracked
+     */
     public Tensor runningMean() {
         return buffer("running_mean");
     }
 
+    /**
+     * The running (unbiased) variance buffer.
+     *
+     * @return the (C) buffer itself (updated in place), or null when statistics are not tracked
+     */
     public Tensor runningVar() {
         return buffer("running_var");
     }
 
+    /**
+     * The number of training batches seen.
+     *
+     * @return the 0-d int64 buffer itself, or null when statistics are not tracked
+     */
     public Tensor numBatchesTracked() {
         return buffer("num_batches_tracked");
     }
 
+    /**
+     * The number of channels C.
+     *
+     * @return {@code num_features}
+     */
     public int numFeatures() {
         return numFeatures;
     }
 
+    /**
+     * The value added to the variance.
+     *
+     * @return {@code eps}
+     */
     public double eps() {
         return eps;
     }
 
-    /** The momentum, or null for a cumulative moving average. */
+    /**
+     * The momentum, or null for a cumulative moving average.
+     *
+     * @return {@code momentum}, or null
+     */
     public Double momentum() {
         return momentum;
     }
 
+    /**
+     * Whether γ and β are learnt.
+     *
+     * @return {@code affine}
+     */
     public boolean affine() {
         return affine;
     }
 
+    /**
+     * Whether running statistics are kept.
+     *
+     * @return {@code track_running_stats}
+     */
     public boolean trackRunningStats() {
         return trackRunningStats;
     }
@@ -117,6 +181,14 @@ public abstract class AbstractBatchNorm extends Module {
         }
     }
 
+    /**
+     * Normalises each channel with {@link F#batchNorm(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, double,
+     * double)}.
+     *
+     * @param input (N, C, *) as the subclass accepts
+     * @return a new tensor of the input's shape
+     * @throws IllegalArgumentException for a rank the subclass rejects
+     */
     @Override
     public Tensor forward(Tensor input) {
         checkInputDim(input);

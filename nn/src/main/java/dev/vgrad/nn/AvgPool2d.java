@@ -11,10 +11,24 @@ public class AvgPool2d extends Module {
     private final boolean countIncludePad;
     private final boolean scalarArgs;
 
+    /**
+     * AvgPool2d(k): stride k, no padding, floor mode, padding counted.
+     *
+     * @param kernelSize side k of the k×k window, positive
+     * @throws IllegalArgumentException for a non-positive size
+     */
     public AvgPool2d(int kernelSize) {
         this(kernelSize, kernelSize, 0);
     }
 
+    /**
+     * Square window, stride and padding; floor mode, padding counted in the divisor.
+     *
+     * @param kernelSize side k of the k×k window, positive
+     * @param stride step in both spatial dims, positive
+     * @param padding implicit zero padding on every side, at least 0 and at most k/2
+     * @throws IllegalArgumentException for a value out of range
+     */
     public AvgPool2d(int kernelSize, int stride, int padding) {
         this.kernel = new int[] {kernelSize, kernelSize};
         this.stride = new int[] {stride, stride};
@@ -25,7 +39,16 @@ public class AvgPool2d extends Module {
         validate();
     }
 
-    /** Full form; {@code stride} null means the kernel size. */
+    /**
+     * Full form; {@code stride} null means the kernel size.
+     *
+     * @param kernelSize {kH, kW} or {k}, positive
+     * @param stride {sH, sW} or {s}, positive; or null for the kernel size
+     * @param padding {pH, pW} or {p}: implicit zero padding, at least 0 and at most half the kernel
+     * @param ceilMode round the output size up instead of down
+     * @param countIncludePad whether the zero padding counts in each window's divisor
+     * @throws IllegalArgumentException for a value out of range
+     */
     public AvgPool2d(int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         this.kernel = Check.nonNull("AvgPool2d", "kernel_size", kernelSize).clone();
         this.stride = stride == null ? kernelSize.clone() : stride.clone();
@@ -45,6 +68,12 @@ public class AvgPool2d extends Module {
         }
     }
 
+    /**
+     * Averages over each window.
+     *
+     * @param input (N, C, H, W) or (C, H, W)
+     * @return (N, C, H_out, W_out) with {@code H_out = floor((H + 2·pH − kH)/sH) + 1} (ceil in ceil mode)
+     */
     @Override
     public Tensor forward(Tensor input) {
         return input.avgPool2d(kernel, stride, padding, ceilMode, countIncludePad);

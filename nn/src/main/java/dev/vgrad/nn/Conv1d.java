@@ -18,17 +18,51 @@ public class Conv1d extends Module {
     private final int dilation;
     private final int groups;
 
+    /**
+     * Conv1d(in, out, k) with stride 1, no padding, dilation 1, one group and a bias, from the default generator.
+     *
+     * @param inChannels C_in, number of input channels, positive
+     * @param outChannels C_out, number of output channels, positive
+     * @param kernelSize kernel width k, positive
+     * @throws IllegalArgumentException for a non-positive size
+     */
     public Conv1d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, kernelSize, 1, 0, 1, 1, true, Generator.defaultGenerator());
     }
 
-    /** Full form with numeric padding. */
+    /**
+     * Full form with numeric padding.
+     *
+     * @param inChannels C_in, number of input channels, positive; divisible by {@code groups}
+     * @param outChannels C_out, number of output channels, positive; divisible by {@code groups}
+     * @param kernelSize kernel width k, positive
+     * @param stride step between windows, positive
+     * @param padding zeros added on both ends, at least 0
+     * @param dilation spacing between kernel taps, positive
+     * @param groups number of blocked connections from input to output channels, positive
+     * @param bias whether to add a learnable (C_out) bias
+     * @param gen source of the initial weights
+     * @throws IllegalArgumentException for any size, channel or group count out of range
+     */
     public Conv1d(int inChannels, int outChannels, int kernelSize, int stride, int padding, int dilation, int groups,
                   boolean bias, Generator gen) {
         this(inChannels, outChannels, kernelSize, stride, padding, null, dilation, groups, bias, gen);
     }
 
-    /** Full form with padding "same" or "valid". */
+    /**
+     * Full form with padding "same" or "valid".
+     *
+     * @param inChannels C_in, number of input channels, positive; divisible by {@code groups}
+     * @param outChannels C_out, number of output channels, positive; divisible by {@code groups}
+     * @param kernelSize kernel width k, positive
+     * @param stride step between windows; must be 1 for "same"
+     * @param padding "same" (L_out = L) or "valid" (no padding)
+     * @param dilation spacing between kernel taps, positive
+     * @param groups number of blocked connections from input to output channels, positive
+     * @param bias whether to add a learnable (C_out) bias
+     * @param gen source of the initial weights
+     * @throws IllegalArgumentException for an unknown padding string, "same" with a stride, or a size out of range
+     */
     public Conv1d(int inChannels, int outChannels, int kernelSize, int stride, String padding, int dilation,
                   int groups, boolean bias, Generator gen) {
         this(inChannels, outChannels, kernelSize, stride, 0, Check.nonNull("Conv1d", "padding", padding), dilation,
@@ -77,19 +111,40 @@ public class Conv1d extends Module {
         resetParameters(gen);
     }
 
-    /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
+    /**
+     * Re-draws weight and bias with PyTorch's default law from {@code gen}.
+     *
+     * @param gen source of the draws
+     */
     public void resetParameters(Generator gen) {
         Init.defaultAffine(weight(), bias(), gen);
     }
 
+    /**
+     * The weight parameter.
+     *
+     * @return the (C_out, C_in/groups, k) parameter itself
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * The bias parameter.
+     *
+     * @return the (C_out) parameter itself, or null when built without bias
+     */
     public Tensor bias() {
         return param("bias");
     }
 
+    /**
+     * Convolves {@code input} with {@link F#conv1d}.
+     *
+     * @param input (N, C_in, L) or unbatched (C_in, L)
+     * @return (N, C_out, L_out) (or (C_out, L_out)),
+     *   {@code L_out = floor((L + 2·padding − dilation·(k − 1) − 1)/stride) + 1}
+     */
     @Override
     public Tensor forward(Tensor input) {
         if (paddingString != null) {

@@ -18,32 +18,85 @@ public class Conv2d extends Module {
     private final int[] dilation;
     private final int groups;
 
-    /** Conv2d(in, out, k) with stride 1, no padding and bias, from the default generator. */
+    /**
+     * Conv2d(in, out, k) with stride 1, no padding and bias, from the default generator.
+     *
+     * @param inChannels C_in, number of input channels, positive
+     * @param outChannels C_out, number of output channels, positive
+     * @param kernelSize side k of the k×k kernel, positive
+     * @throws IllegalArgumentException for a non-positive size
+     */
     public Conv2d(int inChannels, int outChannels, int kernelSize) {
         this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {1, 1}, new int[] {0, 0},
                 new int[] {1, 1}, 1, true, Generator.defaultGenerator());
     }
 
-    /** Square kernel, stride and padding. */
+    /**
+     * Square kernel, stride and padding.
+     *
+     * @param inChannels C_in, number of input channels, positive
+     * @param outChannels C_out, number of output channels, positive
+     * @param kernelSize side k of the k×k kernel, positive
+     * @param stride step in both spatial dims, positive
+     * @param padding zeros added on every side, at least 0
+     * @throws IllegalArgumentException for a non-positive size or stride or a negative padding
+     */
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding) {
         this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
                 new int[] {padding, padding}, new int[] {1, 1}, 1, true, Generator.defaultGenerator());
     }
 
-    /** Square kernel, stride and padding, optional bias, from {@code gen}. */
+    /**
+     * Square kernel, stride and padding, optional bias, from {@code gen}.
+     *
+     * @param inChannels C_in, number of input channels, positive
+     * @param outChannels C_out, number of output channels, positive
+     * @param kernelSize side k of the k×k kernel, positive
+     * @param stride step in both spatial dims, positive
+     * @param padding zeros added on every side, at least 0
+     * @param bias whether to add a learnable (C_out) bias
+     * @param gen source of the initial weights
+     * @throws IllegalArgumentException for a non-positive size or stride, a negative padding or a null generator
+     */
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride, int padding, boolean bias,
                   Generator gen) {
         this(inChannels, outChannels, new int[] {kernelSize, kernelSize}, new int[] {stride, stride},
                 new int[] {padding, padding}, new int[] {1, 1}, 1, bias, gen);
     }
 
-    /** Full form with numeric padding. */
+    /**
+     * Full form with numeric padding.
+     *
+     * @param inChannels C_in, number of input channels, positive; divisible by {@code groups}
+     * @param outChannels C_out, number of output channels, positive; divisible by {@code groups}
+     * @param kernelSize {kH, kW}, or {k} for both, positive
+     * @param stride {sH, sW}, or {s} for both, positive
+     * @param padding {pH, pW}, or {p} for both: zeros added on both sides, at least 0
+     * @param dilation {dH, dW}, or {d} for both: spacing between kernel taps, positive
+     * @param groups number of blocked connections from input to output channels, positive
+     * @param bias whether to add a learnable (C_out) bias
+     * @param gen source of the initial weights
+     * @throws IllegalArgumentException for any size, channel or group count out of range
+     */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding, int[] dilation,
                   int groups, boolean bias, Generator gen) {
         this(inChannels, outChannels, kernelSize, stride, padding, null, dilation, groups, bias, gen);
     }
 
-    /** Full form with padding "same" or "valid". */
+    /**
+     * Full form with padding "same" or "valid".
+     *
+     * @param inChannels C_in, number of input channels, positive; divisible by {@code groups}
+     * @param outChannels C_out, number of output channels, positive; divisible by {@code groups}
+     * @param kernelSize {kH, kW}, or {k} for both, positive
+     * @param stride {sH, sW}, or {s} for both; must be 1 for "same"
+     * @param padding "same" (H_out = H, W_out = W) or "valid" (no padding)
+     * @param dilation {dH, dW}, or {d} for both: spacing between kernel taps, positive
+     * @param groups number of blocked connections from input to output channels, positive
+     * @param bias whether to add a learnable (C_out) bias
+     * @param gen source of the initial weights
+     * @throws IllegalArgumentException for an unknown padding string, "same" with a stride, or a size out of range
+     */
     public Conv2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, String padding, int[] dilation,
                   int groups, boolean bias, Generator gen) {
         this(inChannels, outChannels, kernelSize, stride, null, padding, dilation, groups, bias, gen);
@@ -98,19 +151,40 @@ public class Conv2d extends Module {
     }
 
 
-    /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
+    /**
+     * Re-draws weight and bias with PyTorch's default law from {@code gen}.
+     *
+     * @param gen source of the draws
+     */
     public void resetParameters(Generator gen) {
         Init.defaultAffine(weight(), bias(), gen);
     }
 
+    /**
+     * The weight parameter.
+     *
+     * @return the (C_out, C_in/groups, kH, kW) parameter itself
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * The bias parameter.
+     *
+     * @return the (C_out) parameter itself, or null when built without bias
+     */
     public Tensor bias() {
         return param("bias");
     }
 
+    /**
+     * Convolves {@code input} with {@link F#conv2d}.
+     *
+     * @param input (N, C_in, H, W) or unbatched (C_in, H, W)
+     * @return (N, C_out, H_out, W_out) (or (C_out, H_out, W_out)) with
+     *   {@code H_out = floor((H + 2·pH − dH·(kH − 1) − 1)/sH) + 1}, likewise W_out
+     */
     @Override
     public Tensor forward(Tensor input) {
         if (paddingString != null) {

@@ -19,12 +19,36 @@ public class ConvTranspose2d extends Module {
     private final int groups;
     private final int[] dilation;
 
+    /**
+     * ConvTranspose2d(in, out, k, stride) with no padding, dilation 1, one group and a bias, from the default
+     * generator.
+     *
+     * @param inChannels C_in, number of input channels, positive
+     * @param outChannels C_out, number of output channels, positive
+     * @param kernelSize side k of the k×k kernel, positive
+     * @param stride upsampling step in both spatial dims, positive
+     * @throws IllegalArgumentException for a non-positive size or stride
+     */
     public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride) {
         this(inChannels, outChannels, new int[] {kernelSize}, new int[] {stride}, new int[] {0}, new int[] {0}, 1,
                 true, new int[] {1}, Generator.defaultGenerator());
     }
 
-    /** Full form, in PyTorch's argument order; each int[] has 1 or 2 elements. */
+    /**
+     * Full form, in PyTorch's argument order; each int[] has 1 or 2 elements.
+     *
+     * @param inChannels C_in, number of input channels, positive; divisible by {@code groups}
+     * @param outChannels C_out, number of output channels, positive; divisible by {@code groups}
+     * @param kernelSize {kH, kW} or {k}, positive
+     * @param stride {sH, sW} or {s}, positive
+     * @param padding {pH, pW} or {p}: {@code dilation·(k − 1) − padding} zeros on both sides, at least 0
+     * @param outputPadding {oH, oW} or {o}: extra size on one side; smaller than the stride or the dilation
+     * @param groups number of blocked connections from input to output channels, positive
+     * @param bias whether to add a learnable (C_out) bias
+     * @param dilation {dH, dW} or {d}: spacing between kernel taps, positive
+     * @param gen source of the initial weights
+     * @throws IllegalArgumentException for any size, channel or group count out of range
+     */
     public ConvTranspose2d(int inChannels, int outChannels, int[] kernelSize, int[] stride, int[] padding,
                            int[] outputPadding, int groups, boolean bias, int[] dilation, Generator gen) {
         if (groups <= 0) {
@@ -68,19 +92,40 @@ public class ConvTranspose2d extends Module {
     }
 
 
-    /** Re-draws weight and bias with PyTorch's default law from {@code gen}. */
+    /**
+     * Re-draws weight and bias with PyTorch's default law from {@code gen}.
+     *
+     * @param gen source of the draws
+     */
     public void resetParameters(Generator gen) {
         Init.defaultAffine(weight(), bias(), gen);
     }
 
+    /**
+     * The weight parameter.
+     *
+     * @return the (C_in, C_out/groups, kH, kW) parameter itself
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * The bias parameter.
+     *
+     * @return the (C_out) parameter itself, or null when built without bias
+     */
     public Tensor bias() {
         return param("bias");
     }
 
+    /**
+     * Applies {@link F#convTranspose2d}.
+     *
+     * @param input (N, C_in, H, W) or unbatched (C_in, H, W)
+     * @return (N, C_out, H_out, W_out) (or unbatched) with
+     *   {@code H_out = (H − 1)·sH − 2·pH + dH·(kH − 1) + oH + 1}, likewise W_out
+     */
     @Override
     public Tensor forward(Tensor input) {
         return F.convTranspose2d(input, weight(), bias(), stride, padding, outputPadding, groups, dilation);

@@ -13,10 +13,26 @@ public class Embedding extends Module {
     private final int embeddingDim;
     private final Integer paddingIdx;
 
+    /**
+     * A table without a padding row, drawn from the default generator.
+     *
+     * @param numEmbeddings V, the number of rows, positive
+     * @param embeddingDim D, the width of each row, at least 0
+     * @throws IllegalArgumentException for a size out of range
+     */
     public Embedding(int numEmbeddings, int embeddingDim) {
         this(numEmbeddings, embeddingDim, null, Generator.defaultGenerator());
     }
 
+    /**
+     * A table drawn from {@code gen}.
+     *
+     * @param numEmbeddings V, the number of rows, positive
+     * @param embeddingDim D, the width of each row, at least 0
+     * @param paddingIdx row in [−V, V) kept at zero and given no gradient (negative counts from V), or null
+     * @param gen source of the N(0, 1) initial weights
+     * @throws IllegalArgumentException for a size or padding index out of range or a null generator
+     */
     public Embedding(int numEmbeddings, int embeddingDim, Integer paddingIdx, Generator gen) {
         if (numEmbeddings <= 0 || embeddingDim < 0) {
             throw new IllegalArgumentException("Embedding: num_embeddings must be positive and embedding_dim "
@@ -45,10 +61,23 @@ public class Embedding extends Module {
         }
     }
 
+    /**
+     * The lookup table.
+     *
+     * @return the (V, D) parameter itself
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * Looks up the rows {@code input} names with {@link F#embedding}.
+     *
+     * @param input int64 indices in [0, V) of any shape (*)
+     * @return (*, D) in the weight's dtype
+     * @throws IllegalArgumentException for non-int64 indices
+     * @throws IndexOutOfBoundsException for an index outside [0, V)
+     */
     @Override
     public Tensor forward(Tensor input) {
         return F.embedding(input, weight(), paddingIdx);

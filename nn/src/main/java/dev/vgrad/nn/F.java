@@ -28,6 +28,12 @@ public final class F {
      * never promoted (docs/SEMANTICS.md §11): the input and weight must share a dtype (PyTorch's addmm or matmul
      * error otherwise); a bias of another dtype is an error where PyTorch runs addmm (2-D input, or contiguous 3-D)
      * and is otherwise added in place as PyTorch's {@code add_} does, the result keeping the product's dtype.
+     *
+     * @param x input (*, in_features), any number of leading dims
+     * @param weight (out_features, in_features), same dtype as {@code x}
+     * @param bias (out_features), or null for none
+     * @return a new tensor (*, out_features) in the product's dtype
+     * @throws IllegalArgumentException for a non-2-D weight, mismatched in_features or (where PyTorch checks) dtypes
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         Check.nonNull("linear", "input", x);
@@ -74,7 +80,19 @@ public final class F {
         return y.to(common).add(b.to(common)).to(y.dtype());
     }
 
-    /** 2-D convolution with numeric padding. */
+    /**
+     * 2-D convolution with numeric padding.
+     *
+     * @param x input (N, C_in, H, W), or (C_in, H, W) for one unbatched sample
+     * @param weight (C_out, C_in/groups, kH, kW)
+     * @param bias (C_out), or null for none
+     * @param stride {sH, sW}, each at least 1
+     * @param padding {pH, pW} zeros added on both sides of each spatial dim
+     * @param dilation {dH, dW} spacing between kernel taps, each at least 1
+     * @param groups number of channel groups; divides C_in and C_out
+     * @return (N, C_out, H_out, W_out) (no batch dim for a 3-D input), with
+     *   {@code H_out = floor((H + 2·pH − dH·(kH − 1) − 1)/sH) + 1}, likewise W_out
+     */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation,
                                 int groups) {
         return x.conv2d(weight, bias, stride, padding, dilation, groups);
@@ -83,6 +101,16 @@ public final class F {
     /**
      * 2-D convolution with {@code padding} "valid" (none) or "same" (output size = input size; stride must be
      * 1; an even effective kernel pads one more on the bottom/right, as PyTorch does).
+     *
+     * @param x input (N, C_in, H, W), or (C_in, H, W) for one unbatched sample
+     * @param weight (C_out, C_in/groups, kH, kW)
+     * @param bias (C_out), or null for none; converted to the input's dtype as PyTorch 1.13 does on this path
+     * @param stride {sH, sW}; must be {1, 1} for "same"
+     * @param padding "valid" or "same"
+     * @param dilation {dH, dW} spacing between kernel taps
+     * @param groups number of channel groups; divides C_in and C_out
+     * @return (N, C_out, H_out, W_out); for "same" {@code H_out = H}, {@code W_out = W}
+     * @throws IllegalArgumentException for another padding string or "same" with a stride other than 1
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation,
                                 int groups) {
@@ -122,7 +150,17 @@ public final class F {
         }
     }
 
-    /** Zero-pads the last two dims of {@code x} by the given amounts (differentiable). */
+    /**
+     * Zero-pads the last two dims of {@code x} by the given amounts (differentiable).
+     *
+     * @param x input with at least 2 dims (*, H, W)
+     * @param left zero columns added before the last dim, at least 0
+     * @param right zero columns added after the last dim, at least 0
+     * @param top zero rows added before the second-to-last dim, at least 0
+     * @param bottom zero rows added after the second-to-last dim, at least 0
+     * @return a new tensor (*, top + H + bottom, left + W + right); {@code x} itself when all amounts are 0
+     * @throws IllegalArgumentException for fewer than 2 dims or a negative amount
+     */
     public static Tensor pad2d(Tensor x, int left, int right, int top, int bottom) {
         Check.nonNull("pad2d", "input", x);
         if (x.dim() < 2) {
@@ -164,41 +202,92 @@ public final class F {
         return y;
     }
 
-    /** Max pooling ({@code stride} null = kernel). */
+    /**
+     * Max pooling ({@code stride} null = kernel).
+     *
+     * @param x input (N, C, H, W) or (C, H, W)
+     * @param kernel {kH, kW} window size
+     * @param stride {sH, sW}, or null for the kernel size
+     * @param padding {pH, pW} implicit −∞ padding on both sides, at most half the kernel
+     * @param dilation {dH, dW} spacing between window elements
+     * @param ceilMode round the output size up instead of down (PyTorch's {@code ceil_mode})
+     * @return (N, C, H_out, W_out) with {@code H_out = floor((H + 2·pH − dH·(kH − 1) − 1)/sH) + 1} (ceil with
+     *   {@code ceilMode}), likewise W_out
+     */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation,
                                    boolean ceilMode) {
         return x.maxPool2d(kernel, stride, padding, dilation, ceilMode);
     }
 
-    /** Average pooling ({@code stride} null = kernel). */
+    /**
+     * Average pooling ({@code stride} null = kernel).
+     *
+     * @param x input (N, C, H, W) or (C, H, W)
+     * @param kernel {kH, kW} window size
+     * @param stride {sH, sW}, or null for the kernel size
+     * @param padding {pH, pW} implicit zero padding on both sides, at most half the kernel
+     * @param ceilMode round the output size up instead of down (PyTorch's {@code ceil_mode})
+     * @param countIncludePad whether the zero padding counts in each window's divisor
+     * @return (N, C, H_out, W_out) with {@code H_out = floor((H + 2·pH − kH)/sH) + 1} (ceil with {@code ceilMode})
+     */
     public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
                                    boolean countIncludePad) {
         return x.avgPool2d(kernel, stride, padding, ceilMode, countIncludePad);
     }
 
-    /** Adaptive average pooling to {@code (outH, outW)}. */
+    /**
+     * Adaptive average pooling to {@code (outH, outW)}.
+     *
+     * @param x input (N, C, H, W) or (C, H, W)
+     * @param outH output height, at least 1
+     * @param outW output width, at least 1
+     * @return (N, C, outH, outW); window i spans rows {@code floor(i·H/outH)} to {@code ceil((i+1)·H/outH)}
+     */
     public static Tensor adaptiveAvgPool2d(Tensor x, int outH, int outW) {
         return x.adaptiveAvgPool2d(outH, outW);
     }
 
     // ------------------------------------------------------------------ activations
 
-    /** max(x, 0). */
+    /**
+     * max(x, 0).
+     *
+     * @param x input of any shape ({@code F.relu})
+     * @return a new tensor of x's shape and dtype
+     */
     public static Tensor relu(Tensor x) {
         return x.relu();
     }
 
-    /** Leaky ReLU. */
+    /**
+     * Leaky ReLU.
+     *
+     * @param x input of any shape ({@code F.leaky_relu})
+     * @param negativeSlope slope for {@code x < 0} (PyTorch's default 0.01); not NaN
+     * @return a new tensor of x's shape: {@code x} where {@code x > 0}, else {@code negativeSlope·x}
+     */
     public static Tensor leakyRelu(Tensor x, double negativeSlope) {
         return x.leakyRelu(negativeSlope);
     }
 
-    /** Exact GELU. */
+    /**
+     * Exact GELU.
+     *
+     * @param x input of any shape ({@code F.gelu})
+     * @return a new tensor of x's shape: {@code x·Φ(x)}
+     */
     public static Tensor gelu(Tensor x) {
         return x.gelu();
     }
 
-    /** GELU with {@code approximate} "none" (exact) or "tanh". */
+    /**
+     * GELU with {@code approximate} "none" (exact) or "tanh".
+     *
+     * @param x input of any shape ({@code F.gelu})
+     * @param approximate "none" or "tanh" ({@code 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))})
+     * @return a new tensor of x's shape
+     * @throws IllegalArgumentException for another approximation name
+     */
     public static Tensor gelu(Tensor x, String approximate) {
         Check.nonNull("gelu", "approximate", approximate);
         switch (approximate) {
@@ -213,27 +302,54 @@ public final class F {
         }
     }
 
-    /** x·σ(x). */
+    /**
+     * x·σ(x).
+     *
+     * @param x input of any shape ({@code F.silu})
+     * @return a new tensor of x's shape
+     */
     public static Tensor silu(Tensor x) {
         return x.silu();
     }
 
-    /** tanh. */
+    /**
+     * tanh.
+     *
+     * @param x input of any shape ({@code torch.tanh})
+     * @return a new tensor of x's shape
+     */
     public static Tensor tanh(Tensor x) {
         return x.tanh();
     }
 
-    /** σ(x). */
+    /**
+     * σ(x).
+     *
+     * @param x input of any shape ({@code torch.sigmoid})
+     * @return a new tensor of x's shape
+     */
     public static Tensor sigmoid(Tensor x) {
         return x.sigmoid();
     }
 
-    /** Softmax along {@code dim}. */
+    /**
+     * Softmax along {@code dim}.
+     *
+     * @param x input of any shape ({@code F.softmax})
+     * @param dim dim to normalise over; negative counts from the end
+     * @return a new tensor of x's shape whose slices along {@code dim} sum to 1
+     */
     public static Tensor softmax(Tensor x, int dim) {
         return x.softmax(dim);
     }
 
-    /** Log-softmax along {@code dim}. */
+    /**
+     * Log-softmax along {@code dim}.
+     *
+     * @param x input of any shape ({@code F.log_softmax})
+     * @param dim dim to normalise over; negative counts from the end
+     * @return a new tensor of x's shape: {@code x − logsumexp(x, dim)}
+     */
     public static Tensor logSoftmax(Tensor x, int dim) {
         return x.logSoftmax(dim);
     }
@@ -246,17 +362,35 @@ public final class F {
         }
     }
 
-    /** {@code F.dropout(x)}: p = 0.5, training = true (PyTorch's defaults), default generator. */
+    /**
+     * {@code F.dropout(x)}: p = 0.5, training = true (PyTorch's defaults), default generator.
+     *
+     * @param x input of any shape
+     * @return a new tensor of x's shape (see {@link #dropout(Tensor, double, boolean, Generator)})
+     */
     public static Tensor dropout(Tensor x) {
         return dropout(x, 0.5, true, Generator.defaultGenerator());
     }
 
-    /** {@code F.dropout(x, p)} with PyTorch's default {@code training=true}. */
+    /**
+     * {@code F.dropout(x, p)} with PyTorch's default {@code training=true}.
+     *
+     * @param x input of any shape
+     * @param p probability of zeroing an element, in [0, 1]
+     * @return a new tensor of x's shape (see {@link #dropout(Tensor, double, boolean, Generator)})
+     */
     public static Tensor dropout(Tensor x, double p) {
         return dropout(x, p, true, Generator.defaultGenerator());
     }
 
-    /** Dropout with the default generator. */
+    /**
+     * Dropout with the default generator.
+     *
+     * @param x input of any shape
+     * @param p probability of zeroing an element, in [0, 1]
+     * @param training apply dropout; false returns {@code x} itself
+     * @return x's shape (see {@link #dropout(Tensor, double, boolean, Generator)})
+     */
     public static Tensor dropout(Tensor x, double p, boolean training) {
         return dropout(x, p, training, Generator.defaultGenerator());
     }
@@ -265,6 +399,13 @@ public final class F {
      * Inverted dropout (docs/SEMANTICS.md §2.2): identity (the same tensor) when {@code p == 0}, not training or empty;
      * {@code x * 0} when {@code p == 1}; else each element is kept with probability {@code 1-p} and scaled by
      * {@code 1/(1-p)}.
+     *
+     * @param x floating input of any shape
+     * @param p probability of zeroing an element, in [0, 1]
+     * @param training apply dropout; false returns {@code x} itself
+     * @param gen source of the Bernoulli draws
+     * @return a new tensor of x's shape, or {@code x} itself when dropout is a no-op
+     * @throws IllegalArgumentException when {@code p} is outside [0, 1] or NaN
      */
     public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
         checkDropoutP(p);
@@ -282,6 +423,11 @@ public final class F {
     /**
      * Dropout with an explicit keep-mask (1 = keep, 0 = drop) broadcastable to {@code x}: {@code x * (mask/(1-p))};
      * for tests and reproducing another framework's draw.
+     *
+     * @param x input of any shape
+     * @param keepMask 1 to keep, 0 to drop; broadcastable to x, converted to x's dtype
+     * @param p the drop probability the mask was drawn with, in [0, 1]
+     * @return a new tensor of the broadcast shape
      */
     public static Tensor dropoutWithMask(Tensor x, Tensor keepMask, double p) {
         checkDropoutP(p);
@@ -340,6 +486,13 @@ public final class F {
 
     /**
      * {@code F.dropout1d}: input (C, L) (unbatched) or (N, C, L); whole channels are zeroed.
+     *
+     * @param x input (N, C, L) or (C, L)
+     * @param p probability of zeroing a channel, in [0, 1]
+     * @param training apply dropout; false returns {@code x} itself
+     * @param gen source of the per-channel Bernoulli draws
+     * @return x's shape; kept channels are scaled by {@code 1/(1-p)}
+     * @throws IllegalStateException for an input that is not 2-D or 3-D
      */
     public static Tensor dropout1d(Tensor x, double p, boolean training, Generator gen) {
         checkDropoutP(p);
@@ -359,6 +512,12 @@ public final class F {
     /**
      * {@code F.dropout2d}: meant for (N, C, H, W); a 3-D input is treated as (N, C, L) and other ranks get a
      * warning, as in PyTorch; the mask is always (N, C, 1, …).
+     *
+     * @param x input (N, C, H, W) (other ranks of at least 2 dims as described)
+     * @param p probability of zeroing a channel, in [0, 1]
+     * @param training apply dropout; false returns {@code x} itself
+     * @param gen source of the per-channel Bernoulli draws
+     * @return x's shape; kept channels are scaled by {@code 1/(1-p)}
      */
     public static Tensor dropout2d(Tensor x, double p, boolean training, Generator gen) {
         checkDropoutP(p);
@@ -380,7 +539,14 @@ public final class F {
         return featureDropout(x, p, training, gen);
     }
 
-    /** {@code F.dropout2d} with the default generator. */
+    /**
+     * {@code F.dropout2d} with the default generator.
+     *
+     * @param x input (N, C, H, W)
+     * @param p probability of zeroing a channel, in [0, 1]
+     * @param training apply dropout; false returns {@code x} itself
+     * @return x's shape (see {@link #dropout2d(Tensor, double, boolean, Generator)})
+     */
     public static Tensor dropout2d(Tensor x, double p, boolean training) {
         return dropout2d(x, p, training, Generator.defaultGenerator());
     }
@@ -389,6 +555,13 @@ public final class F {
      * Stochastic depth (timm {@code drop_path}, docs/SEMANTICS.md §4): identity when {@code dropProb == 0} or not
      * training; otherwise one Bernoulli(1-dropProb) draw per sample (mask (N,1,…,1)), scaled by {@code 1/keep}
      * when {@code scaleByKeep} and {@code keep > 0}.
+     *
+     * @param x input (N, *)
+     * @param dropProb probability of dropping a whole sample, in [0, 1]
+     * @param training apply the drop; false returns {@code x} itself
+     * @param scaleByKeep divide kept samples by {@code 1 − dropProb}
+     * @param gen source of the per-sample Bernoulli draws
+     * @return a new tensor of x's shape, or {@code x} itself when dropping is a no-op
      */
     public static Tensor dropPath(Tensor x, double dropProb, boolean training, boolean scaleByKeep, Generator gen) {
         Check.probability("drop_path", "drop_prob", dropProb);
@@ -407,12 +580,27 @@ public final class F {
         return dropPathWithMask(x, mask, dropProb, training, scaleByKeep);
     }
 
-    /** {@code dropPath} with PyTorch/timm defaults ({@code training=false}, {@code scaleByKeep=true}). */
+    /**
+     * {@code dropPath} with PyTorch/timm defaults ({@code training=false}, {@code scaleByKeep=true}).
+     *
+     * @param x input (N, *)
+     * @param dropProb probability of dropping a whole sample, in [0, 1]
+     * @return {@code x} itself, since {@code training} defaults to false
+     */
     public static Tensor dropPath(Tensor x, double dropProb) {
         return dropPath(x, dropProb, false, true, Generator.defaultGenerator());
     }
 
-    /** {@code dropPath} with an explicit per-sample keep-mask (1 = keep) of shape (N,1,…,1). */
+    /**
+     * {@code dropPath} with an explicit per-sample keep-mask (1 = keep) of shape (N,1,…,1).
+     *
+     * @param x input (N, *)
+     * @param keepMask (N, 1, …, 1) mask, 1 to keep a sample, 0 to drop it
+     * @param dropProb the drop probability the mask was drawn with, in [0, 1]
+     * @param training apply the mask; false returns {@code x} itself
+     * @param scaleByKeep divide kept samples by {@code 1 − dropProb}
+     * @return a new tensor of x's shape, or {@code x} itself when dropping is a no-op
+     */
     public static Tensor dropPathWithMask(Tensor x, Tensor keepMask, double dropProb, boolean training,
                                           boolean scaleByKeep) {
         Check.probability("drop_path", "drop_prob", dropProb);
@@ -435,13 +623,30 @@ public final class F {
      * then updates the running statistics in place, under no-grad, with {@code momentum}), or with the running
      * statistics otherwise. {@code runningMean}/{@code runningVar}/{@code weight}/{@code bias} may be null.
      * A fused op with its own backward.
+     *
+     * @param x input (N, C, *)
+     * @param runningMean (C) running mean, updated in place when training; may be null
+     * @param runningVar (C) running unbiased variance, updated in place when training; may be null
+     * @param weight (C) scale γ, or null
+     * @param bias (C) shift β, or null
+     * @param training use batch statistics (and update the running ones) instead of the running statistics
+     * @param momentum running-statistics update factor: {@code r = (1 − momentum)·r + momentum·batch}
+     * @param eps added to the variance inside the square root; finite, at least 0
+     * @return a new tensor of x's shape: {@code (x − mean)/√(var + eps)·γ + β} per channel
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
         return BatchNormOp.apply(x, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
-    /** {@code F.batch_norm} with PyTorch's defaults: eval mode, momentum 0.1, eps 1e-5, no affine. */
+    /**
+     * {@code F.batch_norm} with PyTorch's defaults: eval mode, momentum 0.1, eps 1e-5, no affine.
+     *
+     * @param x input (N, C, *)
+     * @param runningMean (C) running mean used to normalise
+     * @param runningVar (C) running variance used to normalise
+     * @return a new tensor of x's shape
+     */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar) {
         return batchNorm(x, runningMean, runningVar, null, null, false, 0.1, 1e-5);
     }
@@ -449,6 +654,14 @@ public final class F {
     /**
      * Layer normalisation over the trailing {@code normalizedShape} dims (biased variance, eps inside the
      * sqrt); {@code weight}/{@code bias} (of {@code normalizedShape}) may be null.
+     *
+     * @param x input (*, normalizedShape)
+     * @param normalizedShape the trailing dims to normalise over (PyTorch's {@code normalized_shape})
+     * @param weight scale of shape {@code normalizedShape}, or null
+     * @param bias shift of shape {@code normalizedShape}, or null
+     * @param eps added to the variance inside the square root; finite, at least 0
+     * @return a new tensor of x's shape
+     * @throws IllegalStateException when x's trailing dims are not {@code normalizedShape}
      */
     public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
         Check.nonNull("layer_norm", "input", x);
@@ -483,6 +696,13 @@ public final class F {
      * gradient. The rows are read straight from the weight's storage, so a lookup costs the output's size, not the
      * table's (docs/SEMANTICS.md §11); the weight's gradient is dense, of the table's shape, as PyTorch's
      * (non-sparse) one, accumulated in the weight's dtype in index order as PyTorch's {@code index_add_} does.
+     *
+     * @param indices int64 row indices of any shape, each in [0, V)
+     * @param weight (V, D) embedding table
+     * @param paddingIdx row that gets no gradient (negative counts from V), or null for none
+     * @return a new tensor {@code indices.shape + [D]} in the weight's dtype
+     * @throws IllegalArgumentException for non-int64 indices or a non-2-D weight
+     * @throws IndexOutOfBoundsException for an index outside [0, V)
      */
     public static Tensor embedding(Tensor indices, Tensor weight, Integer paddingIdx) {
         Check.nonNull("embedding", "indices", indices);
@@ -570,7 +790,13 @@ public final class F {
 
     // ------------------------------------------------------------------ losses
 
-    /** Cross-entropy with defaults (mean, ignore_index -100, no weight, no smoothing). */
+    /**
+     * Cross-entropy with defaults (mean, ignore_index -100, no weight, no smoothing).
+     *
+     * @param input logits (N, C), (C) or (N, C, d1, …)
+     * @param target int64 class indices (N) / () / (N, d1, …), or class probabilities of the input's shape
+     * @return a 0-d tensor, the mean loss
+     */
     public static Tensor crossEntropy(Tensor input, Tensor target) {
         return crossEntropy(input, target, null, -100, "mean", 0.0);
     }
@@ -579,28 +805,70 @@ public final class F {
      * {@code F.cross_entropy} (docs/SEMANTICS.md §8.2): fused log-softmax + NLL over the class dim (1, or 0 for a
      * 1-D input). {@code target} holds int64 class indices (input shape without the class dim) or, when
      * floating, class probabilities of the input's shape.
+     *
+     * @param input logits (N, C), (C) or (N, C, d1, …)
+     * @param target int64 class indices (N) / () / (N, d1, …), or class probabilities of the input's shape
+     * @param weight (C) per-class rescaling weight, or null
+     * @param ignoreIndex target value that contributes neither loss nor gradient (PyTorch's default −100)
+     * @param reduction "none", "mean" or "sum"
+     * @param labelSmoothing in [0, 1]: the target is mixed with the uniform distribution by this amount
+     * @return the loss: 0-d for "mean"/"sum", the target's index shape (N, d1, …) for "none"
+     * @throws IllegalArgumentException for a non-floating or 0-d input, or a batch-size mismatch
+     * @throws IllegalStateException for a target of the wrong dtype or size, or a smoothing outside [0, 1]
+     * @throws IndexOutOfBoundsException for a class index outside [0, C) other than the ignore index
      */
     public static Tensor crossEntropy(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction,
                                       double labelSmoothing) {
         return CrossEntropyOp.apply(input, target, weight, ignoreIndex, Reduction.of(reduction), labelSmoothing, false);
     }
 
-    /** NLL loss with defaults. */
+    /**
+     * NLL loss with defaults.
+     *
+     * @param input log-probabilities (N, C), (C) or (N, C, d1, …)
+     * @param target int64 class indices (N), () or (N, d1, …)
+     * @return a 0-d tensor, the mean loss
+     */
     public static Tensor nllLoss(Tensor input, Tensor target) {
         return nllLoss(input, target, null, -100, "mean");
     }
 
-    /** {@code F.nll_loss} on log-probabilities: {@code -w[t]·input[i, t]}, mean divides by Σ w[t] of kept items. */
+    /**
+     * {@code F.nll_loss} on log-probabilities: {@code -w[t]·input[i, t]}, mean divides by Σ w[t] of kept items.
+     *
+     * @param input log-probabilities (N, C), (C) or (N, C, d1, …)
+     * @param target int64 class indices (N), () or (N, d1, …)
+     * @param weight (C) per-class rescaling weight, or null
+     * @param ignoreIndex target value that contributes neither loss nor gradient (PyTorch's default −100)
+     * @param reduction "none", "mean" or "sum"
+     * @return the loss: 0-d for "mean"/"sum", the target's shape for "none"
+     * @throws IllegalArgumentException for a non-floating or 0-d input, or a batch-size mismatch
+     * @throws IllegalStateException for a target of the wrong dtype or size (PyTorch's RuntimeError texts)
+     * @throws IndexOutOfBoundsException for a class index outside [0, C) other than the ignore index
+     */
     public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, long ignoreIndex, String reduction) {
         return CrossEntropyOp.apply(input, target, weight, ignoreIndex, Reduction.of(reduction), 0.0, true);
     }
 
-    /** {@code F.mse_loss} with mean reduction. */
+    /**
+     * {@code F.mse_loss} with mean reduction.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @return a 0-d tensor, the mean squared error
+     */
     public static Tensor mseLoss(Tensor input, Tensor target) {
         return mseLoss(input, target, "mean");
     }
 
-    /** {@code F.mse_loss}: {@code (x − y)²}, broadcasting with PyTorch's warning when the shapes differ. */
+    /**
+     * {@code F.mse_loss}: {@code (x − y)²}, broadcasting with PyTorch's warning when the shapes differ.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @param reduction "none", "mean" or "sum"
+     * @return 0-d for "mean"/"sum", the broadcast shape for "none"
+     */
     public static Tensor mseLoss(Tensor input, Tensor target, String reduction) {
         Reduction red = Reduction.of(reduction);
         Check.nonNull("mse_loss", "input", input);
@@ -615,7 +883,13 @@ public final class F {
         return Autograd.composite("MseLossBackward0", reduce(d.mul(d), red), input, target);
     }
 
-    /** {@code F.binary_cross_entropy_with_logits} with mean reduction and no weights. */
+    /**
+     * {@code F.binary_cross_entropy_with_logits} with mean reduction and no weights.
+     *
+     * @param input logits of any shape
+     * @param target targets in [0, 1] of the input's shape
+     * @return a 0-d tensor, the mean loss
+     */
     public static Tensor bceWithLogits(Tensor input, Tensor target) {
         return bceWithLogits(input, target, null, null, "mean");
     }
@@ -624,6 +898,14 @@ public final class F {
      * {@code F.binary_cross_entropy_with_logits} in the stable form
      * {@code ℓ = (1 − y)·z + lw·(log(1 + e^{−|z|}) + max(−z, 0))}, {@code lw = 1 + (posWeight − 1)·y},
      * times {@code weight}; {@code weight} and {@code posWeight} may be null and broadcast.
+     *
+     * @param input logits of any shape
+     * @param target targets in [0, 1] of the input's shape
+     * @param weight per-element rescaling weight broadcastable to the input, or null
+     * @param posWeight weight of positive examples broadcastable to the input (e.g. (C) for (N, C)), or null
+     * @param reduction "none", "mean" or "sum"
+     * @return 0-d for "mean"/"sum", the input's shape for "none"
+     * @throws IllegalArgumentException when target and input shapes differ
      */
     public static Tensor bceWithLogits(Tensor input, Tensor target, Tensor weight, Tensor posWeight,
                                        String reduction) {
@@ -777,7 +1059,13 @@ public final class F {
 
     // ------------------------------------------------------------------ regression, divergence and binary losses
 
-    /** {@code F.l1_loss} with mean reduction. */
+    /**
+     * {@code F.l1_loss} with mean reduction.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @return a 0-d tensor, the mean absolute error
+     */
     public static Tensor l1Loss(Tensor input, Tensor target) {
         return l1Loss(input, target, "mean");
     }
@@ -785,6 +1073,11 @@ public final class F {
     /**
      * {@code F.l1_loss} (docs/SEMANTICS.md §20.1): {@code |x − y|}, built from {@code sub} and {@code abs} as in
      * PyTorch, so the input gradient is {@code sign(x − y)} (0 at a tie). Broadcasts with PyTorch's warning.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @param reduction "none", "mean" or "sum"
+     * @return 0-d for "mean"/"sum", the broadcast shape for "none"
      */
     public static Tensor l1Loss(Tensor input, Tensor target, String reduction) {
         Reduction red = Reduction.of(reduction);
@@ -792,7 +1085,13 @@ public final class F {
         return reduce(input.sub(target).abs(), red);
     }
 
-    /** {@code F.smooth_l1_loss} with mean reduction and {@code beta = 1}. */
+    /**
+     * {@code F.smooth_l1_loss} with mean reduction and {@code beta = 1}.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @return a 0-d tensor, the mean loss
+     */
     public static Tensor smoothL1Loss(Tensor input, Tensor target) {
         return smoothL1Loss(input, target, "mean", 1.0);
     }
@@ -801,6 +1100,13 @@ public final class F {
      * {@code F.smooth_l1_loss} (docs/SEMANTICS.md §20.2): with {@code z = |x − y|},
      * {@code ℓ = 0.5·z²/β} when {@code z < β}, else {@code z − 0.5·β}; {@code β = 0} is the L1 loss. Gradients are
      * PyTorch's: {@code −1} for {@code x − y ≤ −β}, {@code 1} for {@code x − y ≥ β}, {@code (x − y)/β} between.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @param reduction "none", "mean" or "sum"
+     * @param beta threshold between the quadratic and the linear part, at least 0
+     * @return 0-d for "mean"/"sum", the broadcast shape for "none"
+     * @throws IllegalArgumentException for a negative or NaN {@code beta}
      */
     public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
         Reduction red = Reduction.of(reduction);
@@ -811,7 +1117,13 @@ public final class F {
         return reduce(PointwiseLossOp.robust(xy[0], xy[1], beta, false), red);
     }
 
-    /** {@code F.huber_loss} with mean reduction and {@code delta = 1}. */
+    /**
+     * {@code F.huber_loss} with mean reduction and {@code delta = 1}.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @return a 0-d tensor, the mean loss
+     */
     public static Tensor huberLoss(Tensor input, Tensor target) {
         return huberLoss(input, target, "mean", 1.0);
     }
@@ -819,6 +1131,13 @@ public final class F {
     /**
      * {@code F.huber_loss} (docs/SEMANTICS.md §20.2): with {@code z = |x − y|}, {@code ℓ = 0.5·z²} when
      * {@code z < δ}, else {@code δ·(z − 0.5·δ)}; equal to {@code δ·smoothL1Loss(β = δ)}. {@code δ > 0}.
+     *
+     * @param input predictions of any shape
+     * @param target targets, same shape as input (broadcast with a warning otherwise)
+     * @param reduction "none", "mean" or "sum"
+     * @param delta threshold between the quadratic and the linear part, positive
+     * @return 0-d for "mean"/"sum", the broadcast shape for "none"
+     * @throws IllegalArgumentException for a non-positive or NaN {@code delta}
      */
     public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
         Reduction red = Reduction.of(reduction);
@@ -829,7 +1148,13 @@ public final class F {
         return reduce(PointwiseLossOp.robust(xy[0], xy[1], delta, true), red);
     }
 
-    /** {@code F.kl_div} with mean reduction and probabilities as target. */
+    /**
+     * {@code F.kl_div} with mean reduction and probabilities as target.
+     *
+     * @param input log-probabilities of any shape
+     * @param target probabilities of the input's shape
+     * @return a 0-d tensor, the mean over every element (logs PyTorch's "mean" warning)
+     */
     public static Tensor klDiv(Tensor input, Tensor target) {
         return klDiv(input, target, "mean", false);
     }
@@ -839,6 +1164,12 @@ public final class F {
      * {@code xlogy(y, y) − y·x} ({@code 0} where {@code y = 0}), or {@code e^y·(y − x)} with {@code logTarget}.
      * {@code reduction} is also {@code "batchmean"}: the sum divided by {@code input.size(0)} (the sum for a 0-d
      * input); {@code "mean"} logs PyTorch's warning that it divides by every element.
+     *
+     * @param input log-probabilities of any shape
+     * @param target probabilities (or log-probabilities with {@code logTarget}), broadcastable to the input
+     * @param reduction "none", "mean", "sum" or "batchmean"
+     * @param logTarget whether {@code target} holds log-probabilities
+     * @return 0-d unless "none", which returns the broadcast shape
      */
     public static Tensor klDiv(Tensor input, Tensor target, String reduction, boolean logTarget) {
         boolean batchmean = "batchmean".equals(reduction);
@@ -866,7 +1197,13 @@ public final class F {
         return r;
     }
 
-    /** {@code F.binary_cross_entropy} with mean reduction and no weight. */
+    /**
+     * {@code F.binary_cross_entropy} with mean reduction and no weight.
+     *
+     * @param input probabilities in [0, 1] of any shape
+     * @param target targets of the input's shape
+     * @return a 0-d tensor, the mean loss
+     */
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target) {
         return binaryCrossEntropy(input, target, null, "mean");
     }
@@ -876,6 +1213,13 @@ public final class F {
      * {@code ℓ = −w·(y·max(log x, −100) + (1 − y)·max(log(1 − x), −100))}. The input must lie in [0, 1]; the
      * target is not range-checked (as in PyTorch 1.13) and must have the input's shape; {@code weight} (may be
      * null) broadcasts to it and gets no gradient.
+     *
+     * @param input probabilities in [0, 1] of any shape
+     * @param target targets of the input's shape
+     * @param weight rescaling weight broadcastable to the input, or null
+     * @param reduction "none", "mean" or "sum"
+     * @return 0-d for "mean"/"sum", the input's shape for "none"
+     * @throws IllegalArgumentException when the shapes differ or the weight does not broadcast
      */
     public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
         Reduction red = Reduction.of(reduction);
@@ -943,6 +1287,13 @@ public final class F {
      * {@code F.rms_norm} (torch 2.4): {@code y = x / sqrt(mean(x², trailing normalizedShape dims) + eps) · weight};
      * {@code eps} null means {@code torch.finfo(x.dtype).eps}; {@code weight} (of {@code normalizedShape}) may be
      * null. No mean is subtracted and there is no bias.
+     *
+     * @param x input (*, normalizedShape)
+     * @param normalizedShape the trailing dims to normalise over
+     * @param weight scale of shape {@code normalizedShape}, or null
+     * @param eps added to the mean square, or null for {@code torch.finfo(x.dtype).eps}
+     * @return a new tensor of x's shape
+     * @throws IllegalStateException when x's trailing dims are not {@code normalizedShape}
      */
     public static Tensor rmsNorm(Tensor x, int[] normalizedShape, Tensor weight, Double eps) {
         Check.nonNull("rms_norm", "input", x);
@@ -985,6 +1336,14 @@ public final class F {
      * (sample, group) is normalised with its own mean and biased variance ({@code eps} inside the sqrt), then
      * scaled by {@code weight} (C) and shifted by {@code bias} (C), either may be null. Batch statistics in every
      * mode (no running statistics).
+     *
+     * @param x input (N, C, *)
+     * @param numGroups number of groups; positive and divides C
+     * @param weight (C) scale, or null
+     * @param bias (C) shift, or null
+     * @param eps added to the variance inside the square root; finite, at least 0
+     * @return a new tensor of x's shape
+     * @throws IllegalArgumentException for fewer than 2 dims, C not divisible by numGroups or a wrong affine shape
      */
     public static Tensor groupNorm(Tensor x, int numGroups, Tensor weight, Tensor bias, double eps) {
         Check.nonNull("group_norm", "input", x);
@@ -1031,6 +1390,17 @@ public final class F {
     /**
      * {@code F.conv1d} on (N, C, L) or unbatched (C, L) with weight (out, in/groups, k): a 2-D convolution over a
      * height-1 input with a (out, in/groups, 1, k) kernel, so it shares conv2d's kernels and derivatives.
+     *
+     * @param x input (N, C_in, L) or (C_in, L)
+     * @param weight (C_out, C_in/groups, k)
+     * @param bias (C_out), or null
+     * @param stride step between windows, at least 1
+     * @param padding zeros added on both ends
+     * @param dilation spacing between kernel taps, at least 1
+     * @param groups number of channel groups; divides C_in and C_out
+     * @return (N, C_out, L_out) (no batch dim for a 2-D input),
+     *   {@code L_out = floor((L + 2·padding − dilation·(k − 1) − 1)/stride) + 1}
+     * @throws IllegalArgumentException for an input that is not 2-D/3-D or a weight that is not 3-D
      */
     public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation,
                                 int groups) {
@@ -1040,7 +1410,19 @@ public final class F {
         return y.squeeze(y.dim() - 2);
     }
 
-    /** {@code F.conv1d} with padding "valid" or "same" (stride 1; an even kernel pads one more on the right). */
+    /**
+     * {@code F.conv1d} with padding "valid" or "same" (stride 1; an even kernel pads one more on the right).
+     *
+     * @param x input (N, C_in, L) or (C_in, L)
+     * @param weight (C_out, C_in/groups, k)
+     * @param bias (C_out), or null
+     * @param stride step between windows; must be 1 for "same"
+     * @param padding "valid" or "same"
+     * @param dilation spacing between kernel taps, at least 1
+     * @param groups number of channel groups; divides C_in and C_out
+     * @return (N, C_out, L_out); {@code L_out = L} for "same"
+     * @throws IllegalArgumentException for a bad padding string, shape or stride
+     */
     public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, String padding, int dilation,
                                 int groups) {
         checkConv1d(x, weight);
@@ -1065,6 +1447,16 @@ public final class F {
     /**
      * {@code F.conv_transpose2d}: the adjoint of conv2d with the same weight and geometry (weight
      * (in, out/groups, kH, kW)); see {@link dev.vgrad.core.ConvTranspose}.
+     *
+     * @param x input (N, C_in, H, W) or (C_in, H, W)
+     * @param weight (C_in, C_out/groups, kH, kW)
+     * @param bias (C_out), or null
+     * @param stride {sH, sW} of the convolution this is the adjoint of
+     * @param padding {pH, pW} of that convolution (removed from the output)
+     * @param outputPadding {oH, oW} extra rows/columns on the bottom/right; smaller than the stride or the dilation
+     * @param groups number of channel groups
+     * @param dilation {dH, dW} spacing between kernel taps
+     * @return (N, C_out, H_out, W_out), {@code H_out = (H − 1)·sH − 2·pH + dH·(kH − 1) + oH + 1}, likewise W_out
      */
     public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
                                          int[] outputPadding, int groups, int[] dilation) {
@@ -1080,6 +1472,14 @@ public final class F {
      * Nearest: src = min(floor(dst · s), in − 1). Bilinear: src = dst · (in − 1)/(out − 1) with align_corners,
      * otherwise max(0, (dst + ½)·s − ½); linear interpolation between floor(src) and floor(src)+1 (clamped).
      * Built from index selections and weighted sums, so every order of derivative is recorded.
+     *
+     * @param x input (N, C, H, W)
+     * @param size {outH, outW}, or null when {@code scaleFactor} is given
+     * @param scaleFactor {sh, sw} positive and finite, or null when {@code size} is given
+     * @param mode "nearest" or "bilinear"
+     * @param alignCorners bilinear only: align the corner pixels' centres (null means false); null for nearest
+     * @return a new tensor (N, C, outH, outW)
+     * @throws IllegalArgumentException for another rank or mode, both or neither of size/scaleFactor or an empty output
      */
     public static Tensor interpolate(Tensor x, int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
         Check.nonNull("interpolate", "input", x);
@@ -1170,6 +1570,12 @@ public final class F {
      * The sinusoidal position table of "Attention Is All You Need" (as in PyTorch's transformer tutorial),
      * shape (maxLen, dModel): {@code pe[p, 2i] = sin(p·ω_i)}, {@code pe[p, 2i+1] = cos(p·ω_i)},
      * {@code ω_i = exp(−2i·ln(10000)/dModel)}; an odd {@code dModel} keeps the last sine column. A constant.
+     *
+     * @param maxLen number of positions (rows), at least 0
+     * @param dModel embedding width (columns), positive
+     * @param dtype floating dtype of the table
+     * @return a new constant (maxLen, dModel) tensor that does not require grad
+     * @throws IllegalArgumentException for a negative maxLen or non-positive dModel
      */
     public static Tensor sinusoidalPositionEncoding(int maxLen, int dModel, DType dtype) {
         if (maxLen < 0 || dModel <= 0) {
@@ -1195,6 +1601,12 @@ public final class F {
      * {@code θ_j = base^(−2j/D)}, {@code cos/sin = [cos|sin(p·θ), cos|sin(p·θ)]} over the last dim,
      * {@code y = x·cos + rotate_half(x)·sin}, {@code rotate_half([a, b]) = [−b, a]}. Each pair (j, j + D/2) is
      * rotated by the angle p·θ_j, so norms are preserved and {@code <y_q(m), y_k(n)>} depends on m − n only.
+     *
+     * @param x input (..., L, D), D even; typically queries or keys (N, heads, L, head_dim)
+     * @param offset position of the first row (e.g. the cache length when decoding), at least 0
+     * @param base frequency base (10000 in RoFormer), positive
+     * @return a new tensor of x's shape
+     * @throws IllegalArgumentException for odd D, fewer than 2 dims, a non-positive base or a negative offset
      */
     public static Tensor rotaryEmbedding(Tensor x, int offset, double base) {
         Check.nonNull("rotary_embedding", "input", x);
@@ -1231,13 +1643,29 @@ public final class F {
 
     /**
      * {@code F.scaled_dot_product_attention(q, k, v)}: no mask, no dropout, not causal, scale 1/√E.
+     *
+     * @param q queries (…, L, E)
+     * @param k keys (…, S, E)
+     * @param v values (…, S, Ev)
+     * @return a new tensor (…, L, Ev)
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
         return scaledDotProductAttention(q, k, v, null, 0.0, false, null, Generator.defaultGenerator());
     }
 
-    /** {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, Double, Generator)}
-     * drawing dropout from the default generator. */
+    /**
+     * {@link #scaledDotProductAttention(Tensor, Tensor, Tensor, Tensor, double, boolean, Double, Generator)}
+     * drawing dropout from the default generator.
+     *
+     * @param q queries (…, L, E)
+     * @param k keys (…, S, E)
+     * @param v values (…, S, Ev)
+     * @param attnMask mask broadcastable to (…, L, S): additive if floating, allow-mask if int64; or null
+     * @param dropoutP dropout probability on the attention weights, in [0, 1]
+     * @param isCausal mask out keys after each query (upper triangle); then {@code attnMask} must be null
+     * @param scale factor applied to {@code q·kᵀ}, or null for {@code 1/√E}
+     * @return a new tensor (…, L, Ev)
+     */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
                                                    boolean isCausal, Double scale) {
         return scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, scale, Generator.defaultGenerator());
@@ -1251,6 +1679,17 @@ public final class F {
      * PyTorch, dropout is applied whenever {@code dropoutP > 0} (callers pass 0 in eval): to the probabilities,
      * drawn from {@code gen}, through the composed path. Without dropout the fused kernel runs and the L×S matrix
      * is never built (§21.1).
+     *
+     * @param q queries (…, L, E)
+     * @param k keys (…, S, E)
+     * @param v values (…, S, Ev)
+     * @param attnMask mask broadcastable to (…, L, S): additive if floating, allow-mask if int64; or null
+     * @param dropoutP dropout probability on the attention weights, in [0, 1]
+     * @param isCausal mask out keys after each query (upper triangle); then {@code attnMask} must be null
+     * @param scale factor applied to {@code q·kᵀ}, or null for {@code 1/√E}
+     * @param gen source of the dropout draws
+     * @return a new tensor (…, L, Ev)
+     * @throws IllegalArgumentException for mismatched shapes or dtypes, a bad mask or dropout probability
      */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP,
                                                    boolean isCausal, Double scale, Generator gen) {

@@ -6,10 +6,17 @@ import dev.vgrad.core.Tensor;
 public class GELU extends Module {
     private final String approximate;
 
+    /** Exact GELU, {@code x·Φ(x)}. */
     public GELU() {
         this("none");
     }
 
+    /**
+     * GELU, exact or tanh-approximated.
+     *
+     * @param approximate "none" or "tanh"
+     * @throws IllegalArgumentException for another value
+     */
     public GELU(String approximate) {
         if (!"none".equals(approximate) && !"tanh".equals(approximate)) {
             throw new IllegalArgumentException("GELU: approximate argument must be either none or tanh.");
@@ -20,6 +27,12 @@ public class GELU extends Module {
         this.approximate = approximate;
     }
 
+    /**
+     * Applies GELU elementwise ({@link F#gelu(Tensor, String)}).
+     *
+     * @param input any shape
+     * @return a new tensor of the input's shape
+     */
     @Override
     public Tensor forward(Tensor input) {
         return F.gelu(input, approximate);

@@ -13,10 +13,26 @@ public class GroupNorm extends Module {
     private final double eps;
     private final boolean affine;
 
+    /**
+     * Group norm with eps 1e-5 and a learnable per-channel weight and bias.
+     *
+     * @param numGroups number of groups, positive, dividing {@code numChannels}
+     * @param numChannels C, positive
+     * @throws IllegalArgumentException for a count out of range
+     */
     public GroupNorm(int numGroups, int numChannels) {
         this(numGroups, numChannels, 1e-5, true);
     }
 
+    /**
+     * Group norm with every PyTorch option.
+     *
+     * @param numGroups number of groups, positive, dividing {@code numChannels}
+     * @param numChannels C, positive
+     * @param eps added to the variance inside the square root; finite, at least 0
+     * @param affine whether to learn a (C) weight and bias
+     * @throws IllegalArgumentException for a count out of range or a bad eps
+     */
     public GroupNorm(int numGroups, int numChannels, double eps, boolean affine) {
         if (numGroups <= 0 || numChannels <= 0) {
             throw new IllegalArgumentException("GroupNorm: num_groups and num_channels must be positive, got "
@@ -33,14 +49,31 @@ public class GroupNorm extends Module {
         registerParameter("bias", affine ? Parameter.of(Tensor.zeros(numChannels)) : null);
     }
 
+    /**
+     * The learnable per-channel scale.
+     *
+     * @return the (C) parameter itself, or null when not affine
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * The learnable per-channel shift.
+     *
+     * @return the (C) parameter itself, or null when not affine
+     */
     public Tensor bias() {
         return param("bias");
     }
 
+    /**
+     * Normalises each (sample, group) with {@link F#groupNorm}.
+     *
+     * @param input (N, C, *)
+     * @return a new tensor of the input's shape
+     * @throws IllegalArgumentException for fewer than 2 dims, or (when affine) a channel count other than C
+     */
     @Override
     public Tensor forward(Tensor input) {
         return F.groupNorm(input, numGroups, weight(), bias(), eps);

@@ -9,11 +9,17 @@ import dev.vgrad.core.Tensor;
 public class HuberLoss extends Loss {
     private final double delta;
 
+    /** Huber loss with {@code delta = 1} and mean reduction. */
     public HuberLoss() {
         this(1.0);
     }
 
-    /** @throws IllegalArgumentException for {@code delta <= 0} or NaN, with PyTorch's message */
+    /**
+     * Huber loss with threshold {@code delta} and mean reduction.
+     *
+     * @param delta threshold between the quadratic and the linear part, positive
+     * @throws IllegalArgumentException for {@code delta <= 0} or NaN, with PyTorch's message
+     */
     public HuberLoss(double delta) {
         if (!(delta > 0)) {
             throw new IllegalArgumentException("huber_loss does not support non-positive values for delta.");
@@ -21,6 +27,11 @@ public class HuberLoss extends Loss {
         this.delta = delta;
     }
 
+    /**
+     * The threshold between the quadratic and the linear part.
+     *
+     * @return {@code delta}
+     */
     public double delta() {
         return delta;
     }
@@ -31,6 +42,13 @@ public class HuberLoss extends Loss {
         return this;
     }
 
+    /**
+     * The Huber loss of {@code input} against {@code target} ({@link F#huberLoss(Tensor, Tensor, String, double)}).
+     *
+     * @param input predictions of any shape
+     * @param target targets of the input's shape (broadcast with PyTorch's warning otherwise)
+     * @return 0-d for mean/sum, the broadcast shape for none
+     */
     @Override
     public Tensor forward(Tensor input, Tensor target) {
         return F.huberLoss(input, target, reduction.toString(), delta);

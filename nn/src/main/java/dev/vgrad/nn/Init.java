@@ -13,17 +13,35 @@ public final class Init {
 
     // ------------------------------------------------------------------ fans and gains
 
-    /** {@code fan_in = size(1)·∏size(2:)}; fails for tensors with fewer than 2 dims. */
+    /**
+     * {@code fan_in = size(1)·∏size(2:)}; fails for tensors with fewer than 2 dims.
+     *
+     * @param t a weight with at least 2 dims, e.g. Linear's (out, in) or Conv2d's (C_out, C_in/groups, kH, kW)
+     * @return the number of inputs feeding each output unit
+     * @throws IllegalArgumentException for fewer than 2 dims
+     */
     public static int fanIn(Tensor t) {
         return fans(t)[0];
     }
 
-    /** {@code fan_out = size(0)·∏size(2:)}. */
+    /**
+     * {@code fan_out = size(0)·∏size(2:)}.
+     *
+     * @param t a weight with at least 2 dims
+     * @return the number of outputs each input unit feeds
+     * @throws IllegalArgumentException for fewer than 2 dims
+     */
     public static int fanOut(Tensor t) {
         return fans(t)[1];
     }
 
-    /** {@code {fan_in, fan_out}} ({@code _calculate_fan_in_and_fan_out}). */
+    /**
+     * {@code {fan_in, fan_out}} ({@code _calculate_fan_in_and_fan_out}).
+     *
+     * @param t a weight with at least 2 dims
+     * @return a new two-element array {@code {fan_in, fan_out}}
+     * @throws IllegalArgumentException for fewer than 2 dims
+     */
     public static int[] fans(Tensor t) {
         Check.nonNull("init", "tensor", t);
         if (t.dim() < 2) {
@@ -37,7 +55,13 @@ public final class Init {
         return new int[] {t.size(1) * receptive, t.size(0) * receptive};
     }
 
-    /** {@code calculate_gain(nonlinearity)} with the default parameter (leaky_relu slope 0.01). */
+    /**
+     * {@code calculate_gain(nonlinearity)} with the default parameter (leaky_relu slope 0.01).
+     *
+     * @param nonlinearity PyTorch's name: "linear", "conv2d", …, "sigmoid", "tanh", "relu", "leaky_relu", "selu"
+     * @return the recommended gain
+     * @throws IllegalArgumentException for an unknown name
+     */
     public static double calculateGain(String nonlinearity) {
         return calculateGain(nonlinearity, null);
     }
@@ -45,6 +69,11 @@ public final class Init {
     /**
      * PyTorch's recommended gains: 1 for linear/conv/sigmoid, 5/3 for tanh, √2 for relu,
      * √(2/(1+slope²)) for leaky_relu, 3/4 for selu.
+     *
+     * @param nonlinearity PyTorch's name: "linear", "conv2d", …, "sigmoid", "tanh", "relu", "leaky_relu", "selu"
+     * @param param leaky_relu's negative slope (null for 0.01); ignored by the other names
+     * @return the recommended gain
+     * @throws IllegalArgumentException for an unknown name or a non-finite slope
      */
     public static double calculateGain(String nonlinearity, Double param) {
         switch (nonlinearity) {
@@ -84,7 +113,15 @@ public final class Init {
 
     // ------------------------------------------------------------------ laws
 
-    /** U(low, high). */
+    /**
+     * U(low, high).
+     *
+     * @param t tensor to fill in place
+     * @param low lower bound (inclusive)
+     * @param high upper bound
+     * @param gen source of the draws
+     * @return {@code t}
+     */
     public static Tensor uniform(Tensor t, double low, double high, Generator gen) {
         Check.nonNull("init", "tensor", t);
         try (Grad.Scope off = Grad.disabled()) {
@@ -92,7 +129,15 @@ public final class Init {
         }
     }
 
-    /** N(mean, std²). */
+    /**
+     * N(mean, std²).
+     *
+     * @param t tensor to fill in place
+     * @param mean mean of the law
+     * @param std standard deviation, at least 0
+     * @param gen source of the draws
+     * @return {@code t}
+     */
     public static Tensor normal(Tensor t, double mean, double std, Generator gen) {
         Check.nonNull("init", "tensor", t);
         try (Grad.Scope off = Grad.disabled()) {
@@ -103,6 +148,15 @@ public final class Init {
     /**
      * N(mean, std²) truncated to [a, b] (exact, by rejection from the normal law, or from a uniform proposal when
      * the interval holds little mass).
+     *
+     * @param t tensor to fill in place
+     * @param mean mean of the untruncated law
+     * @param std standard deviation of the untruncated law, positive
+     * @param a lower cut-off (absolute value, not in standard deviations, as in PyTorch)
+     * @param b upper cut-off, greater than {@code a}
+     * @param gen source of the draws
+     * @return {@code t}
+     * @throws IllegalArgumentException unless {@code a < b}
      */
     public static Tensor truncNormal(Tensor t, double mean, double std, double a, double b, Generator gen) {
         Check.nonNull("init", "tensor", t);
@@ -141,22 +195,44 @@ public final class Init {
         }
     }
 
-    /** {@code trunc_normal_} with PyTorch's defaults: mean 0, std 1, [−2, 2]. */
+    /**
+     * {@code trunc_normal_} with PyTorch's defaults: mean 0, std 1, [−2, 2].
+     *
+     * @param t tensor to fill in place
+     * @param gen source of the draws
+     * @return {@code t}
+     */
     public static Tensor truncNormal(Tensor t, Generator gen) {
         return truncNormal(t, 0, 1, -2, 2, gen);
     }
 
-    /** Fills with 0. */
+    /**
+     * Fills with 0.
+     *
+     * @param t tensor to fill in place
+     * @return {@code t}
+     */
     public static Tensor zeros(Tensor t) {
         return constant(t, 0);
     }
 
-    /** Fills with 1. */
+    /**
+     * Fills with 1.
+     *
+     * @param t tensor to fill in place
+     * @return {@code t}
+     */
     public static Tensor ones(Tensor t) {
         return constant(t, 1);
     }
 
-    /** Fills with {@code value}. */
+    /**
+     * Fills with {@code value}.
+     *
+     * @param t tensor to fill in place
+     * @param value the fill value, rounded to t's dtype
+     * @return {@code t}
+     */
     public static Tensor constant(Tensor t, double value) {
         Check.nonNull("init", "tensor", t);
         try (Grad.Scope off = Grad.disabled()) {
@@ -164,7 +240,15 @@ public final class Init {
         }
     }
 
-    /** Xavier/Glorot uniform: U(−a, a), {@code a = gain·√(6/(fan_in+fan_out))}. */
+    /**
+     * Xavier/Glorot uniform: U(−a, a), {@code a = gain·√(6/(fan_in+fan_out))}.
+     *
+     * @param t tensor with at least 2 dims to fill in place
+     * @param gain scale factor, e.g. {@link #calculateGain(String)}
+     * @param gen source of the draws
+     * @return {@code t}
+     * @throws IllegalArgumentException for fewer than 2 dims
+     */
     public static Tensor xavierUniform(Tensor t, double gain, Generator gen) {
         Check.nonNull("init", "tensor", t);
         int[] f = fans(t);
@@ -173,7 +257,15 @@ public final class Init {
         return uniform(t, -a, a, gen);
     }
 
-    /** Xavier/Glorot normal: N(0, std²), {@code std = gain·√(2/(fan_in+fan_out))}. */
+    /**
+     * Xavier/Glorot normal: N(0, std²), {@code std = gain·√(2/(fan_in+fan_out))}.
+     *
+     * @param t tensor with at least 2 dims to fill in place
+     * @param gain scale factor, e.g. {@link #calculateGain(String)}
+     * @param gen source of the draws
+     * @return {@code t}
+     * @throws IllegalArgumentException for fewer than 2 dims
+     */
     public static Tensor xavierNormal(Tensor t, double gain, Generator gen) {
         Check.nonNull("init", "tensor", t);
         int[] f = fans(t);
@@ -184,6 +276,14 @@ public final class Init {
     /**
      * He/Kaiming uniform: U(−bound, bound), {@code bound = √3·gain/√fan} with {@code gain = calculateGain(
      * nonlinearity, a)}. Linear/Conv default init is {@code kaimingUniform(w, √5, "fan_in", "leaky_relu")}.
+     *
+     * @param t tensor with at least 2 dims to fill in place (left unchanged when empty)
+     * @param a negative slope of the rectifier after this layer (leaky_relu only)
+     * @param mode "fan_in" (preserve the forward variance) or "fan_out" (the backward one)
+     * @param nonlinearity name passed to {@link #calculateGain(String, Double)}
+     * @param gen source of the draws
+     * @return {@code t}
+     * @throws IllegalArgumentException for fewer than 2 dims or an unknown mode or nonlinearity
      */
     public static Tensor kaimingUniform(Tensor t, double a, String mode, String nonlinearity, Generator gen) {
         Check.nonNull("init", "tensor", t);
@@ -197,12 +297,28 @@ public final class Init {
         return uniform(t, -bound, bound, gen);
     }
 
-    /** Kaiming uniform with PyTorch's defaults (a = 0, fan_in, leaky_relu). */
+    /**
+     * Kaiming uniform with PyTorch's defaults (a = 0, fan_in, leaky_relu).
+     *
+     * @param t tensor with at least 2 dims to fill in place
+     * @param gen source of the draws
+     * @return {@code t}
+     */
     public static Tensor kaimingUniform(Tensor t, Generator gen) {
         return kaimingUniform(t, 0, "fan_in", "leaky_relu", gen);
     }
 
-    /** He/Kaiming normal: N(0, std²), {@code std = gain/√fan}. */
+    /**
+     * He/Kaiming normal: N(0, std²), {@code std = gain/√fan}.
+     *
+     * @param t tensor with at least 2 dims to fill in place (left unchanged when empty)
+     * @param a negative slope of the rectifier after this layer (leaky_relu only)
+     * @param mode "fan_in" (preserve the forward variance) or "fan_out" (the backward one)
+     * @param nonlinearity name passed to {@link #calculateGain(String, Double)}
+     * @param gen source of the draws
+     * @return {@code t}
+     * @throws IllegalArgumentException for fewer than 2 dims or an unknown mode or nonlinearity
+     */
     public static Tensor kaimingNormal(Tensor t, double a, String mode, String nonlinearity, Generator gen) {
         Check.nonNull("init", "tensor", t);
         if (t.numel() == 0) {
@@ -214,14 +330,19 @@ public final class Init {
         return normal(t, 0, std, gen);
     }
 
-    /** Kaiming normal with PyTorch's defaults (a = 0, fan_in, leaky_relu). */
+    /**
+     * Kaiming normal with PyTorch's defaults (a = 0, fan_in, leaky_relu).
+     *
+     * @param t tensor with at least 2 dims to fill in place
+     * @param gen source of the draws
+     * @return {@code t}
+     */
     public static Tensor kaimingNormal(Tensor t, Generator gen) {
         return kaimingNormal(t, 0, "fan_in", "leaky_relu", gen);
     }
 
     // ------------------------------------------------------------------ normal CDF
 
-    /** Standard normal CDF (relative error below 1.2e-7; only used to choose a sampler). */
     /**
      * PyTorch's default law for Linear and the convolutions ({@code reset_parameters}): weight from
      * {@code kaiming_uniform(a=sqrt(5))}, i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and bias (if any) from the same
@@ -236,6 +357,7 @@ public final class Init {
         }
     }
 
+    /** Standard normal CDF (relative error below 1.2e-7; only used to choose a sampler). */
     static double Phi(double x) {
         return 0.5 * erfc(-x / Math.sqrt(2));
     }

@@ -12,14 +12,25 @@ public class KLDivLoss extends Loss {
     private boolean batchmean;
     private boolean logTarget;
 
+    /** Mean reduction (which logs PyTorch's warning; prefer "batchmean"), probability targets. */
     public KLDivLoss() {}
 
-    /** Whether the target holds log-probabilities ({@code log_target}, default false). */
+    /**
+     * Whether the target holds log-probabilities ({@code log_target}, default false).
+     *
+     * @param logTarget whether {@code target} holds log-probabilities
+     * @return this loss
+     */
     public KLDivLoss logTarget(boolean logTarget) {
         this.logTarget = logTarget;
         return this;
     }
 
+    /**
+     * Whether the target holds log-probabilities.
+     *
+     * @return {@code log_target}
+     */
     public boolean logTarget() {
         return logTarget;
     }
@@ -44,11 +55,22 @@ public class KLDivLoss extends Loss {
         return this;
     }
 
-    /** PyTorch's name of the reduction in effect, "batchmean" included. */
+    /**
+     * PyTorch's name of the reduction in effect, "batchmean" included.
+     *
+     * @return "mean", "sum", "none" or "batchmean"
+     */
     public String reductionName() {
         return batchmean ? "batchmean" : reduction.toString();
     }
 
+    /**
+     * The KL divergence of {@code target} from {@code input} ({@link F#klDiv(Tensor, Tensor, String, boolean)}).
+     *
+     * @param input log-probabilities, e.g. (N, C)
+     * @param target probabilities (or log-probabilities with {@code logTarget}) broadcastable to the input
+     * @return 0-d unless the reduction is none, which returns the broadcast shape
+     */
     @Override
     public Tensor forward(Tensor input, Tensor target) {
         return F.klDiv(input, target, reductionName(), logTarget);

@@ -8,10 +8,25 @@ public class LayerNorm extends Module {
     private final double eps;
     private final boolean elementwiseAffine;
 
+    /**
+     * Layer norm with eps 1e-5, a learnable weight and bias.
+     *
+     * @param normalizedShape the trailing dims to normalise over, each positive, at least one
+     * @throws IllegalArgumentException for an empty or non-positive shape
+     */
     public LayerNorm(int... normalizedShape) {
         this(normalizedShape, 1e-5, true, true);
     }
 
+    /**
+     * Layer norm with every PyTorch option.
+     *
+     * @param normalizedShape the trailing dims to normalise over, each positive, at least one
+     * @param eps added to the variance inside the square root; finite, at least 0
+     * @param elementwiseAffine whether to learn a weight (ones) of shape {@code normalizedShape}
+     * @param bias whether to learn a bias (zeros) too; only with {@code elementwiseAffine}
+     * @throws IllegalArgumentException for an empty or non-positive shape or a bad eps
+     */
     public LayerNorm(int[] normalizedShape, double eps, boolean elementwiseAffine, boolean bias) {
         Check.nonNull("LayerNorm", "normalized_shape", normalizedShape);
         if (normalizedShape.length == 0) {
@@ -30,14 +45,31 @@ public class LayerNorm extends Module {
         }
     }
 
+    /**
+     * The learnable scale γ.
+     *
+     * @return the parameter of shape {@code normalizedShape} itself, or null
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * The learnable shift β.
+     *
+     * @return the parameter of shape {@code normalizedShape} itself, or null
+     */
     public Tensor bias() {
         return param("bias");
     }
 
+    /**
+     * Normalises over the trailing dims with {@link F#layerNorm}.
+     *
+     * @param input (*, normalizedShape)
+     * @return a new tensor of the input's shape
+     * @throws IllegalStateException when the trailing dims are not {@code normalizedShape}
+     */
     @Override
     public Tensor forward(Tensor input) {
         return F.layerNorm(input, normalizedShape, weight(), bias(), eps);

@@ -6,10 +6,21 @@ import dev.vgrad.core.Tensor;
 public class LogSoftmax extends Module {
     private final int dim;
 
+    /**
+     * Normalises along {@code dim}.
+     *
+     * @param dim the dim to normalise over; negative counts from the end
+     */
     public LogSoftmax(int dim) {
         this.dim = dim;
     }
 
+    /**
+     * Normalises {@code input} along the configured dim.
+     *
+     * @param input any shape with the configured dim
+     * @return a new tensor of the input's shape: {@code x − logsumexp(x, dim)}
+     */
     @Override
     public Tensor forward(Tensor input) {
         return input.logSoftmax(dim);

@@ -60,15 +60,25 @@ public abstract class Module {
     /** Hooks, created on first registration (most modules never have any). */
     private volatile ModuleHooks hooks;
 
+    /** Creates a module in training mode with no parameters, buffers, children or hooks. */
     protected Module() {}
 
-    /** Computes the module's output. */
+    /**
+     * Computes the module's output.
+     *
+     * @param input the module's input; each subclass documents the shape it accepts
+     * @return the module's output, normally a new tensor recorded for autograd
+     */
     public abstract Tensor forward(Tensor input);
 
     /**
      * Runs the module as PyTorch's {@code module(x)} does: forward pre-hooks, {@link #forward(Tensor)}, forward
      * hooks, and the set-up of full backward hooks (docs/SEMANTICS.md §1.8). Calling {@code forward} directly
      * skips the hooks, as {@code module.forward(x)} does in PyTorch.
+     *
+     * @param input the module's input, non-null
+     * @return the output of {@link #forward(Tensor)}, or a forward hook's replacement
+     * @throws IllegalArgumentException when {@code input} is null
      */
     public final Tensor call(Tensor input) {
         Check.nonNull(typeName() + ".forward", "input", input);
@@ -81,12 +91,27 @@ public abstract class Module {
     /** Called before {@code forward}; returns a replacement input, or null to keep it. */
     @FunctionalInterface
     public interface ForwardPreHook {
+        /**
+         * Runs the hook.
+         *
+         * @param module the module being called
+         * @param input the input passed to {@link Module#call(Tensor)}
+         * @return the input to use instead, or null to keep {@code input}
+         */
         Tensor apply(Module module, Tensor input);
     }
 
     /** Called after {@code forward}; returns a replacement output, or null to keep it. */
     @FunctionalInterface
     public interface ForwardHook {
+        /**
+         * Runs the hook.
+         *
+         * @param module the module being called
+         * @param input the input that was passed to {@code forward}
+         * @param output the output of {@code forward}
+         * @return the output to return instead, or null to keep {@code output}
+         */
         Tensor apply(Module module, Tensor input, Tensor output);
     }
 
@@ -96,6 +121,14 @@ public abstract class Module {
      */
     @FunctionalInterface
     public interface BackwardHook {
+        /**
+         * Runs the hook.
+         *
+         * @param module the module the gradients belong to
+         * @param gradInput gradient with respect to the module's input, or null when the input does not require grad
+         * @param gradOutput gradient with respect to the module's output
+         * @return a gradient of {@code gradInput}'s shape to propagate instead, or null to keep it
+         */
         Tensor apply(Module module, Tensor gradInput, Tensor gradOutput);
     }
 
@@ -112,13 +145,23 @@ public abstract class Module {
         return h;
     }
 
-    /** Registers a hook run before every {@link #call} ({@code register_forward_pre_hook}). */
+    /**
+     * Registers a hook run before every {@link #call} ({@code register_forward_pre_hook}).
+     *
+     * @param hook the hook, run in registration order
+     * @return a handle whose {@code remove()} unregisters the hook
+     */
     public final RemovableHandle registerForwardPreHook(ForwardPreHook hook) {
         ModuleHooks h = hooks();
         return h.add(h.pre, hook, "registerForwardPreHook");
     }
 
-    /** Registers a hook run after every {@link #call}'s forward ({@code register_forward_hook}). */
+    /**
+     * Registers a hook run after every {@link #call}'s forward ({@code register_forward_hook}).
+     *
+     * @param hook the hook, run in registration order
+     * @return a handle whose {@code remove()} unregisters the hook
+     */
     public final RemovableHandle registerForwardHook(ForwardHook hook) {
         ModuleHooks h = hooks();
         return h.add(h.post, hook, "registerForwardHook");
@@ -127,6 +170,9 @@ public abstract class Module {
     /**
      * Registers a hook called with the gradients of the module's input and output in every backward pass through
      * a {@link #call} made while it is registered ({@code register_full_backward_hook}).
+     *
+     * @param hook the hook, run in registration order
+     * @return a handle whose {@code remove()} unregisters the hook
      */
     public final RemovableHandle registerFullBackwardHook(BackwardHook hook) {
         ModuleHooks h = hooks();
@@ -158,6 +204,11 @@ public abstract class Module {
     /**
      * Registers (or replaces) parameter {@code name}. {@code param} may be null (an absent parameter, like
      * {@code bias=None}); otherwise it must be a floating-point leaf. Returns {@code param}.
+     *
+     * @param name attribute name: non-empty, no dot, not already a buffer or child
+     * @param param a floating-point leaf tensor, or null for an absent parameter
+     * @return {@code param}
+     * @throws IllegalArgumentException for a bad or clashing name, a non-leaf or a non-floating tensor
      */
     public final Tensor registerParameter(String name, Tensor param) {
         checkName("parameter", name, true);
@@ -176,12 +227,27 @@ public abstract class Module {
         return param;
     }
 
-    /** Registers (or replaces) a persistent buffer (part of the state dict); {@code buffer} may be null. */
+    /**
+     * Registers (or replaces) a persistent buffer (part of the state dict); {@code buffer} may be null.
+     *
+     * @param name attribute name: non-empty, no dot, not already a parameter or child
+     * @param buffer the buffer tensor (any dtype), or null for an absent buffer
+     * @return {@code buffer}
+     * @throws IllegalArgumentException for a bad or clashing name
+     */
     public final Tensor registerBuffer(String name, Tensor buffer) {
         return registerBuffer(name, buffer, true);
     }
 
-    /** Registers (or replaces) a buffer; non-persistent buffers are left out of {@link #stateDict()}. */
+    /**
+     * Registers (or replaces) a buffer; non-persistent buffers are left out of {@link #stateDict()}.
+     *
+     * @param name attribute name: non-empty, no dot, not already a parameter or child
+     * @param buffer the buffer tensor (any dtype), or null for an absent buffer
+     * @param persistent whether the buffer is saved in and loaded from the state dict
+     * @return {@code buffer}
+     * @throws IllegalArgumentException for a bad or clashing name
+     */
     public final Tensor registerBuffer(String name, Tensor buffer, boolean persistent) {
         checkName("buffer", name, true);
         buffers.put(name, buffer);
@@ -196,6 +262,10 @@ public abstract class Module {
     /**
      * Registers (or replaces) child module {@code name}; {@code module} may be null. Returns it.
      *
+     * @param <M> the child's type, kept so the result can be stored in a typed field
+     * @param name attribute name: non-empty, no dot, not already a parameter or buffer
+     * @param module the child, or null for an absent child
+     * @return {@code module}
      * @throws IllegalArgumentException when {@code module} is this module or one of its ancestors (the module
      *                                  tree would contain a cycle; PyTorch does not check and recurses forever)
      */
@@ -230,12 +300,25 @@ public abstract class Module {
         return false;
     }
 
-    /** Alias of {@link #registerModule} ({@code add_module}). */
+    /**
+     * Alias of {@link #registerModule} ({@code add_module}).
+     *
+     * @param <M> the child's type
+     * @param name attribute name: non-empty, no dot, not already a parameter or buffer
+     * @param module the child, or null for an absent child
+     * @return {@code module}
+     */
     public final <M extends Module> M addModule(String name, M module) {
         return registerModule(name, module);
     }
 
-    /** The parameter registered as {@code name} (null when registered as absent); fails for unknown names. */
+    /**
+     * The parameter registered as {@code name} (null when registered as absent); fails for unknown names.
+     *
+     * @param name the parameter's local (undotted) name, e.g. {@code "weight"}
+     * @return the parameter itself (not a copy), or null
+     * @throws IllegalArgumentException when no parameter has that name
+     */
     public final Tensor param(String name) {
         if (!parameters.containsKey(name)) {
             throw new IllegalArgumentException("'" + typeName() + "' object has no parameter '" + name + "'");
@@ -243,7 +326,13 @@ public abstract class Module {
         return parameters.get(name);
     }
 
-    /** The buffer registered as {@code name} (null when registered as absent); fails for unknown names. */
+    /**
+     * The buffer registered as {@code name} (null when registered as absent); fails for unknown names.
+     *
+     * @param name the buffer's local (undotted) name, e.g. {@code "running_mean"}
+     * @return the buffer itself (not a copy), or null
+     * @throws IllegalArgumentException when no buffer has that name
+     */
     public final Tensor buffer(String name) {
         if (!buffers.containsKey(name)) {
             throw new IllegalArgumentException("'" + typeName() + "' object has no buffer '" + name + "'");
@@ -251,7 +340,13 @@ public abstract class Module {
         return buffers.get(name);
     }
 
-    /** The child registered as {@code name}; fails for unknown names. */
+    /**
+     * The child registered as {@code name}; fails for unknown names.
+     *
+     * @param name the child's local name, e.g. {@code "0"} or {@code "fc1"}
+     * @return the child module, or null when registered as absent
+     * @throws IllegalArgumentException when no child has that name
+     */
     public final Module child(String name) {
         if (!children.containsKey(name)) {
             throw new IllegalArgumentException("'" + typeName() + "' object has no submodule '" + name + "'");
@@ -259,7 +354,13 @@ public abstract class Module {
         return children.get(name);
     }
 
-    /** The submodule at a dotted path ({@code "features.0"}); {@code ""} is this module. */
+    /**
+     * The submodule at a dotted path ({@code "features.0"}); {@code ""} is this module.
+     *
+     * @param target dotted path of child names
+     * @return the submodule at that path
+     * @throws IllegalArgumentException when a path element names no (non-null) child
+     */
     public final Module getSubmodule(String target) {
         if (target.isEmpty()) {
             return this;
@@ -276,12 +377,20 @@ public abstract class Module {
 
     // ------------------------------------------------------------------ traversal
 
-    /** Parameters of this module and all descendants, without duplicates, in registration order. */
+    /**
+     * Parameters of this module and all descendants, without duplicates, in registration order.
+     *
+     * @return a new list of the parameter tensors themselves (not copies)
+     */
     public final List<Tensor> parameters() {
         return new ArrayList<>(namedParameters().values());
     }
 
-    /** Parameters with dotted names ({@code "0.weight"}), without duplicates. */
+    /**
+     * Parameters with dotted names ({@code "0.weight"}), without duplicates.
+     *
+     * @return a new insertion-ordered map from dotted name to parameter
+     */
     public final Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         IdentityHashMap<Tensor, Boolean> seen = new IdentityHashMap<>();
@@ -296,12 +405,20 @@ public abstract class Module {
         return out;
     }
 
-    /** Buffers of this module and all descendants, without duplicates. */
+    /**
+     * Buffers of this module and all descendants, without duplicates.
+     *
+     * @return a new list of the buffer tensors themselves (not copies)
+     */
     public final List<Tensor> buffers() {
         return new ArrayList<>(namedBuffers().values());
     }
 
-    /** Buffers with dotted names ({@code "1.running_mean"}). */
+    /**
+     * Buffers with dotted names ({@code "1.running_mean"}).
+     *
+     * @return a new insertion-ordered map from dotted name to buffer
+     */
     public final Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         IdentityHashMap<Tensor, Boolean> seen = new IdentityHashMap<>();
@@ -316,12 +433,20 @@ public abstract class Module {
         return out;
     }
 
-    /** Direct children in registration order. */
+    /**
+     * Direct children in registration order.
+     *
+     * @return a new list of the non-null direct children
+     */
     public final List<Module> children() {
         return new ArrayList<>(namedChildren().values());
     }
 
-    /** Direct children with their names (null children skipped). */
+    /**
+     * Direct children with their names (null children skipped).
+     *
+     * @return a new insertion-ordered map from local name to child
+     */
     public final Map<String, Module> namedChildren() {
         Map<String, Module> out = new LinkedHashMap<>();
         IdentityHashMap<Module, Boolean> seen = new IdentityHashMap<>();
@@ -333,12 +458,20 @@ public abstract class Module {
         return out;
     }
 
-    /** This module and all descendants, pre-order, without duplicates. */
+    /**
+     * This module and all descendants, pre-order, without duplicates.
+     *
+     * @return a new list starting with this module
+     */
     public final List<Module> modules() {
         return new ArrayList<>(namedModules().values());
     }
 
-    /** This module (name {@code ""}) and all descendants with dotted names, pre-order, without duplicates. */
+    /**
+     * This module (name {@code ""}) and all descendants with dotted names, pre-order, without duplicates.
+     *
+     * @return a new insertion-ordered map from dotted name to module
+     */
     public final Map<String, Module> namedModules() {
         Map<String, Module> out = new LinkedHashMap<>();
         collectModules("", new IdentityHashMap<>(), out);
@@ -357,7 +490,12 @@ public abstract class Module {
         }
     }
 
-    /** Applies {@code fn} to every child (recursively, children first) and then to this module; returns this. */
+    /**
+     * Applies {@code fn} to every child (recursively, children first) and then to this module; returns this.
+     *
+     * @param fn action run on each module, e.g. a custom initialisation
+     * @return this module
+     */
     public Module apply(Consumer<Module> fn) {
         for (Module c : children()) {
             c.apply(fn);
@@ -366,12 +504,21 @@ public abstract class Module {
         return this;
     }
 
-    /** Total number of parameter elements. */
+    /**
+     * Total number of parameter elements.
+     *
+     * @return the sum of {@code numel()} over {@link #parameters()}
+     */
     public final long numParameters() {
         return numParameters(false);
     }
 
-    /** Number of parameter elements, only of parameters requiring grad when {@code trainableOnly}. */
+    /**
+     * Number of parameter elements, only of parameters requiring grad when {@code trainableOnly}.
+     *
+     * @param trainableOnly count only parameters with {@code requiresGrad()}
+     * @return the sum of {@code numel()} over the counted parameters
+     */
     public final long numParameters(boolean trainableOnly) {
         long n = 0;
         for (Tensor p : parameters()) {
@@ -384,7 +531,12 @@ public abstract class Module {
 
     // ------------------------------------------------------------------ mode
 
-    /** Sets training mode on this module and (recursively) its children; returns this. */
+    /**
+     * Sets training mode on this module and (recursively) its children; returns this.
+     *
+     * @param mode true for training mode, false for evaluation mode
+     * @return this module
+     */
     public Module train(boolean mode) {
         training = mode;
         for (Module c : children.values()) {
@@ -395,7 +547,13 @@ public abstract class Module {
         return this;
     }
 
-    /** {@code train(mode)} for a boxed flag; null is rejected as PyTorch rejects non-booleans. */
+    /**
+     * {@code train(mode)} for a boxed flag; null is rejected as PyTorch rejects non-booleans.
+     *
+     * @param mode true for training mode, false for evaluation mode; not null
+     * @return this module
+     * @throws IllegalArgumentException when {@code mode} is null
+     */
     public final Module train(Boolean mode) {
         if (mode == null) {
             throw new IllegalArgumentException("training mode is expected to be boolean");
@@ -403,17 +561,29 @@ public abstract class Module {
         return train(mode.booleanValue());
     }
 
-    /** {@code train(true)}. */
+    /**
+     * {@code train(true)}.
+     *
+     * @return this module
+     */
     public final Module train() {
         return train(true);
     }
 
-    /** {@code train(false)}. */
+    /**
+     * {@code train(false)}.
+     *
+     * @return this module
+     */
     public final Module eval() {
         return train(false);
     }
 
-    /** This module's own training flag. */
+    /**
+     * This module's own training flag.
+     *
+     * @return true in training mode (PyTorch's {@code module.training})
+     */
     public final boolean isTraining() {
         return training;
     }
@@ -425,7 +595,11 @@ public abstract class Module {
         }
     }
 
-    /** Sets the gradients to null, or to zeros when {@code setToNone} is false. */
+    /**
+     * Sets the gradients to null, or to zeros when {@code setToNone} is false.
+     *
+     * @param setToNone null the gradients instead of filling them with zeros
+     */
     public void zeroGrad(boolean setToNone) {
         for (Tensor p : parameters()) {
             if (setToNone || p.grad() == null) {
@@ -436,7 +610,12 @@ public abstract class Module {
         }
     }
 
-    /** Sets {@code requiresGrad} on every parameter; returns this. */
+    /**
+     * Sets {@code requiresGrad} on every parameter; returns this.
+     *
+     * @param value whether autograd should record operations on the parameters
+     * @return this module
+     */
     public Module requiresGrad(boolean value) {
         for (Tensor p : parameters()) {
             p.requiresGrad(value);
@@ -453,6 +632,10 @@ public abstract class Module {
      * {@code requiresGrad} flag and gradient (converted too), so an optimizer built earlier keeps training them
      * (docs/SEMANTICS.md §11). Buffers are replaced by converted copies, as in PyTorch. Every tensor is
      * converted before any is changed. Returns this.
+     *
+     * @param dtype a floating-point dtype
+     * @return this module
+     * @throws IllegalArgumentException for a non-floating dtype
      */
     public Module to(DType dtype) {
         Check.nonNull("nn.Module.to", "dtype", dtype);
@@ -491,12 +674,20 @@ public abstract class Module {
         return this;
     }
 
-    /** {@code to(FLOAT64)}. */
+    /**
+     * {@code to(FLOAT64)}.
+     *
+     * @return this module
+     */
     public Module toDouble() {
         return to(DType.FLOAT64);
     }
 
-    /** {@code to(FLOAT32)}. */
+    /**
+     * {@code to(FLOAT32)}.
+     *
+     * @return this module
+     */
     public Module toFloat() {
         return to(DType.FLOAT32);
     }
@@ -506,6 +697,8 @@ public abstract class Module {
     /**
      * The state dict: for each module in pre-order, its parameters then its persistent buffers, under dotted
      * names. Values are detached tensors sharing storage with the module's tensors.
+     *
+     * @return a new insertion-ordered map from dotted name to detached tensor
      */
     public final Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -526,15 +719,33 @@ public abstract class Module {
         return out;
     }
 
-    /** Missing and unexpected keys reported by {@link #loadStateDict(Map, boolean)} (PyTorch's _IncompatibleKeys). */
+    /**
+     * Missing and unexpected keys reported by {@link #loadStateDict(Map, boolean)} (PyTorch's _IncompatibleKeys).
+     *
+     * @param missingKeys module keys absent from the loaded state dict, in module order
+     * @param unexpectedKeys state-dict keys the module does not have, in the dict's order
+     */
     public record LoadResult(List<String> missingKeys, List<String> unexpectedKeys) {
+        /**
+         * Copies both lists so the result is immutable.
+         *
+         * @param missingKeys module keys absent from the loaded state dict
+         * @param unexpectedKeys state-dict keys the module does not have
+         */
         public LoadResult {
             missingKeys = List.copyOf(missingKeys);
             unexpectedKeys = List.copyOf(unexpectedKeys);
         }
     }
 
-    /** {@code loadStateDict(stateDict, true)}. */
+    /**
+     * {@code loadStateDict(stateDict, true)}.
+     *
+     * @param stateDict map from dotted name to tensor, e.g. from {@link #stateDict()} or {@link SafeTensors#load}
+     * @return the missing and unexpected keys (both empty, since the strict load fails otherwise)
+     * @throws IllegalArgumentException when {@code stateDict} is null
+     * @throws IllegalStateException listing every problem; the module is then unchanged
+     */
     public final LoadResult loadStateDict(Map<String, Tensor> stateDict) {
         return loadStateDict(stateDict, true);
     }
@@ -547,6 +758,9 @@ public abstract class Module {
      * The error lists every problem in PyTorch's order and wording ({@code Error(s) in loading state_dict for
      * Linear:\n\tMissing key(s) in state_dict: "bias". \n\tsize mismatch for weight: ...}).
      *
+     * @param stateDict map from dotted name to tensor, e.g. from {@link #stateDict()} or {@link SafeTensors#load}
+     * @param strict fail on missing or unexpected keys (PyTorch's {@code strict=True})
+     * @return the missing and unexpected keys
      * @throws IllegalArgumentException when {@code stateDict} is null
      * @throws IllegalStateException    listing every problem; the module is then unchanged
      */
@@ -648,6 +862,9 @@ public abstract class Module {
     /**
      * Hook run on a mutable copy of the state dict before loading (PyTorch's {@code _load_from_state_dict}
      * preamble); {@code prefix} is this module's dotted prefix including the trailing dot. Default: nothing.
+     *
+     * @param stateDict the mutable copy being loaded; keys may be added, renamed or removed
+     * @param prefix this module's dotted prefix, e.g. {@code "layer1.0."}, or {@code ""} for the root
      */
     protected void preLoadStateDict(Map<String, Tensor> stateDict, String prefix) {}
 
@@ -673,19 +890,36 @@ public abstract class Module {
         return sb.append("])").toString();
     }
 
-    /** Writes {@link #stateDict()} to a safetensors file (atomically). */
+    /**
+     * Writes {@link #stateDict()} to a safetensors file (atomically).
+     *
+     * @param path destination file; replaced if it exists
+     * @throws IOException when the file cannot be written
+     */
     public final void save(Path path) throws IOException {
         SafeTensors.save(path, stateDict(), Map.of("format", "pt"));
     }
 
-    /** Loads a safetensors file written by {@link #save(Path)} or PyTorch into this module (strict). */
+    /**
+     * Loads a safetensors file written by {@link #save(Path)} or PyTorch into this module (strict).
+     *
+     * @param path a safetensors file
+     * @return the missing and unexpected keys (both empty, since the strict load fails otherwise)
+     * @throws IOException when the file cannot be read
+     * @throws IllegalArgumentException when the file is not valid safetensors
+     * @throws IllegalStateException when its tensors do not fit this module (the module is then unchanged)
+     */
     public final LoadResult load(Path path) throws IOException {
         return loadStateDict(SafeTensors.load(path).tensors(), true);
     }
 
     // ------------------------------------------------------------------ printing
 
-    /** The text inside the parentheses of this module's line, e.g. {@code in_features=4, out_features=2, bias=True}. */
+    /**
+     * The text inside the parentheses of this module's line, e.g. {@code in_features=4, out_features=2, bias=True}.
+     *
+     * @return the module's settings in PyTorch's {@code extra_repr} format; empty by default
+     */
     public String extraRepr() {
         return "";
     }
@@ -695,6 +929,8 @@ public abstract class Module {
      * {@code type(module).__name__}. An anonymous class has no name, so it shows the nearest named superclass
      * ({@code new Module() {...}} prints {@code Module(...)}, {@code new Linear(2, 3) {...}} prints
      * {@code Linear(...)}), which says what the module is where {@code Outer$1} would only say where it was written.
+     *
+     * @return the name printed for this module
      */
     protected String typeName() {
         Class<?> c = getClass();

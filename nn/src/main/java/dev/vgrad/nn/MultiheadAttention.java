@@ -31,7 +31,13 @@ import dev.vgrad.core.Tensor;
  * {@link #forward(Tensor, Tensor, Tensor, Tensor, boolean, Tensor, boolean)} returning an {@link Output}.
  */
 public class MultiheadAttention extends Module {
-    /** The two results of the full call: {@code weights} is null when they were not asked for. */
+    /**
+     * The two results of the full call: {@code weights} is null when they were not asked for.
+     *
+     * @param output attention output (L, N, E), (N, L, E) with batch_first, or (L, E) unbatched
+     * @param weights attention probabilities (N, L, S) averaged over heads or (N, num_heads, L, S); null if
+     *     not asked for
+     */
     public record Output(Tensor output, Tensor weights) {}
 
     private final int embedDim;
@@ -43,7 +49,13 @@ public class MultiheadAttention extends Module {
     private final boolean sameEmbedDim;
     private Generator generator;
 
-    /** No dropout, bias, kdim = vdim = embedDim, sequence-first, default generator. */
+    /**
+     * No dropout, bias, kdim = vdim = embedDim, sequence-first, default generator.
+     *
+     * @param embedDim E, the model width, positive and divisible by {@code numHeads}
+     * @param numHeads number of parallel heads, each of width E/numHeads
+     * @throws IllegalArgumentException for a non-positive size or E not divisible by numHeads
+     */
     public MultiheadAttention(int embedDim, int numHeads) {
         this(embedDim, numHeads, 0.0, true, null, null, false, Generator.defaultGenerator());
     }
@@ -52,6 +64,16 @@ public class MultiheadAttention extends Module {
      * {@code nn.MultiheadAttention(embed_dim, num_heads, dropout, bias, kdim=kdim, vdim=vdim,
      * batch_first=batchFirst)}; {@code kdim}/{@code vdim} null = embedDim; parameters drawn from {@code gen}, which
      * also draws the dropout masks.
+     *
+     * @param embedDim E, the model width, positive and divisible by {@code numHeads}
+     * @param numHeads number of parallel heads, each of width E/numHeads
+     * @param dropout dropout probability on the attention weights in training mode, in [0, 1]
+     * @param bias whether the input and output projections have biases
+     * @param kdim feature size of the keys, or null for E
+     * @param vdim feature size of the values, or null for E
+     * @param batchFirst inputs and outputs are (N, L, E) instead of (L, N, E)
+     * @param gen source of the initial weights and of the dropout masks
+     * @throws IllegalArgumentException for a size out of range, a bad dropout probability or a null generator
      */
     public MultiheadAttention(int embedDim, int numHeads, double dropout, boolean bias, Integer kdim, Integer vdim,
                               boolean batchFirst, Generator gen) {
@@ -102,46 +124,91 @@ public class MultiheadAttention extends Module {
         }
     }
 
+    /**
+     * The model width E.
+     *
+     * @return {@code embed_dim}
+     */
     public int embedDim() {
         return embedDim;
     }
 
+    /**
+     * The number of heads.
+     *
+     * @return {@code num_heads}
+     */
     public int numHeads() {
         return numHeads;
     }
 
+    /**
+     * Whether inputs and outputs put the batch dim first.
+     *
+     * @return {@code batch_first}
+     */
     public boolean batchFirst() {
         return batchFirst;
     }
 
+    /**
+     * The attention-weight dropout probability used in training mode.
+     *
+     * @return {@code dropout}, in [0, 1]
+     */
     public double dropout() {
         return dropout;
     }
 
-    /** The output projection ({@code out_proj}). */
+    /**
+     * The output projection ({@code out_proj}).
+     *
+     * @return the (E → E) output {@link Linear}, a registered child
+     */
     public Linear outProj() {
         return (Linear) child("out_proj");
     }
 
-    /** The generator dropout masks are drawn from. */
+    /**
+     * The generator dropout masks are drawn from.
+     *
+     * @return the generator used for dropout
+     */
     public Generator generator() {
         return generator;
     }
 
-    /** Sets the generator dropout masks are drawn from; returns this. */
+    /**
+     * Sets the generator dropout masks are drawn from; returns this.
+     *
+     * @param gen the new dropout generator, non-null
+     * @return this module
+     */
     public MultiheadAttention setGenerator(Generator gen) {
         Check.nonNull("MultiheadAttention", "generator", gen);
         this.generator = gen;
         return this;
     }
 
-    /** Self-attention {@code attn(x, x, x, need_weights=False)[0]}. */
+    /**
+     * Self-attention {@code attn(x, x, x, need_weights=False)[0]}.
+     *
+     * @param x (L, N, E), (N, L, E) with batch_first, or unbatched (L, E); query, key and value at once
+     * @return the attention output of x's shape
+     */
     @Override
     public Tensor forward(Tensor x) {
         return forward(x, x, x, null, false, null, true).output();
     }
 
-    /** {@code attn(query, key, value)}: weights averaged over heads, as PyTorch's defaults. */
+    /**
+     * {@code attn(query, key, value)}: weights averaged over heads, as PyTorch's defaults.
+     *
+     * @param query (L, N, E), (N, L, E) with batch_first, or unbatched (L, E)
+     * @param key (S, N, kdim) in the same layout
+     * @param value (S, N, vdim) in the same layout
+     * @return the output (query's layout) and the head-averaged weights (N, L, S)
+     */
     public Output forward(Tensor query, Tensor key, Tensor value) {
         return forward(query, key, value, null, true, null, true);
     }
@@ -152,6 +219,16 @@ public class MultiheadAttention extends Module {
      * kdim)}, value {@code (S, N, vdim)}. Returns the output {@code (L, N, E)} (same layout as query) and, when
      * {@code needWeights}, the weights {@code (N, L, S)} averaged over heads or {@code (N, num_heads, L, S)}
      * (without N when unbatched).
+     *
+     * @param query (L, N, E), (N, L, E) with batch_first, or unbatched (L, E)
+     * @param key (S, N, kdim) in the same layout
+     * @param value (S, N, vdim) in the same layout
+     * @param keyPaddingMask (N, S) or (S) unbatched; int64 nonzero = ignore that key, or floating and added; or null
+     * @param needWeights also return the attention weights
+     * @param attnMask (L, S) or (N·num_heads, L, S); int64 nonzero = masked, or floating and added; or null
+     * @param averageAttnWeights average the returned weights over the heads
+     * @return the output and the weights (null unless {@code needWeights})
+     * @throws IllegalArgumentException for inconsistent ranks, sizes, mask shapes or mask dtypes
      */
     public Output forward(Tensor query, Tensor key, Tensor value, Tensor keyPaddingMask, boolean needWeights,
                           Tensor attnMask, boolean averageAttnWeights) {

@@ -12,10 +12,24 @@ public class RMSNorm extends Module {
     private final Double eps;
     private final boolean elementwiseAffine;
 
+    /**
+     * RMS norm with eps {@code torch.finfo(x.dtype).eps} and a learnable weight.
+     *
+     * @param normalizedShape the trailing dims to normalise over, each positive, at least one
+     * @throws IllegalArgumentException for an empty or non-positive shape
+     */
     public RMSNorm(int... normalizedShape) {
         this(normalizedShape, null, true);
     }
 
+    /**
+     * RMS norm with every PyTorch option.
+     *
+     * @param normalizedShape the trailing dims to normalise over, each positive, at least one
+     * @param eps added to the mean square (finite, at least 0), or null for the input dtype's machine epsilon
+     * @param elementwiseAffine whether to learn a weight (ones) of shape {@code normalizedShape}
+     * @throws IllegalArgumentException for an empty or non-positive shape or a bad eps
+     */
     public RMSNorm(int[] normalizedShape, Double eps, boolean elementwiseAffine) {
         Check.nonNull("RMSNorm", "normalized_shape", normalizedShape);
         if (normalizedShape.length == 0) {
@@ -28,10 +42,22 @@ public class RMSNorm extends Module {
         registerParameter("weight", elementwiseAffine ? Parameter.of(Tensor.ones(normalizedShape)) : null);
     }
 
+    /**
+     * The learnable scale.
+     *
+     * @return the parameter of shape {@code normalizedShape} itself, or null
+     */
     public Tensor weight() {
         return param("weight");
     }
 
+    /**
+     * Normalises over the trailing dims with {@link F#rmsNorm}.
+     *
+     * @param input (*, normalizedShape)
+     * @return a new tensor of the input's shape
+     * @throws IllegalStateException when the trailing dims are not {@code normalizedShape}
+     */
     @Override
     public Tensor forward(Tensor input) {
         return F.rmsNorm(input, normalizedShape, weight(), eps);

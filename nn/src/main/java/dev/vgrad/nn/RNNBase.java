@@ -72,7 +72,11 @@ public abstract class RNNBase extends Module {
         return "_l" + layer + (direction == 1 ? "_reverse" : "");
     }
 
-    /** Re-draws every parameter from U(−1/√hidden_size, 1/√hidden_size), in registration order. */
+    /**
+     * Re-draws every parameter from U(−1/√hidden_size, 1/√hidden_size), in registration order.
+     *
+     * @param gen source of the draws
+     */
     public void resetParameters(Generator gen) {
         double stdv = 1.0 / Math.sqrt(hiddenSize);
         for (Tensor p : parameters()) {
@@ -80,26 +84,56 @@ public abstract class RNNBase extends Module {
         }
     }
 
+    /**
+     * The expected size of the input's last dim.
+     *
+     * @return {@code input_size}
+     */
     public int inputSize() {
         return inputSize;
     }
 
+    /**
+     * The size H of each direction's hidden state.
+     *
+     * @return {@code hidden_size}
+     */
     public int hiddenSize() {
         return hiddenSize;
     }
 
+    /**
+     * The number of stacked layers.
+     *
+     * @return {@code num_layers}
+     */
     public int numLayers() {
         return numLayers;
     }
 
+    /**
+     * Whether batched inputs and outputs are (B, T, *) instead of (T, B, *).
+     *
+     * @return {@code batch_first}
+     */
     public boolean batchFirst() {
         return batchFirst;
     }
 
+    /**
+     * Whether each layer also runs over the reversed sequence (D = 2).
+     *
+     * @return {@code bidirectional}
+     */
     public boolean bidirectional() {
         return bidirectional;
     }
 
+    /**
+     * The dropout probability between layers in training mode.
+     *
+     * @return {@code dropout}, in [0, 1]
+     */
     public double dropout() {
         return dropout;
     }
@@ -108,7 +142,13 @@ public abstract class RNNBase extends Module {
         return bidirectional ? 2 : 1;
     }
 
-    /** The output sequence only (the final states are dropped), zero initial states. */
+    /**
+     * The output sequence only (the final states are dropped), zero initial states.
+     *
+     * @param input (T, B, input_size), (B, T, input_size) with batch_first, or unbatched (T, input_size)
+     * @return the output sequence (T, B, D·H) in the input's layout ((T, D·H) unbatched)
+     * @throws IllegalArgumentException for a rank other than 2 or 3, a wrong input_size or an empty sequence
+     */
     @Override
     public Tensor forward(Tensor input) {
         return run(input, null, null)[0];

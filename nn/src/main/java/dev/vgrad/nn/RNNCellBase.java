@@ -36,7 +36,11 @@ public abstract class RNNCellBase extends Module {
         resetParameters(gen);
     }
 
-    /** Re-draws every parameter from U(−1/√hidden_size, 1/√hidden_size), in registration order. */
+    /**
+     * Re-draws every parameter from U(−1/√hidden_size, 1/√hidden_size), in registration order.
+     *
+     * @param gen source of the draws
+     */
     public void resetParameters(Generator gen) {
         double stdv = 1.0 / Math.sqrt(hiddenSize);
         for (Tensor p : parameters()) {
@@ -44,10 +48,20 @@ public abstract class RNNCellBase extends Module {
         }
     }
 
+    /**
+     * The expected size of the input's last dim.
+     *
+     * @return {@code input_size}
+     */
     public int inputSize() {
         return inputSize;
     }
 
+    /**
+     * The size H of the hidden state.
+     *
+     * @return {@code hidden_size}
+     */
     public int hiddenSize() {
         return hiddenSize;
     }

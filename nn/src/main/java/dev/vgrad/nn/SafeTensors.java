@@ -43,8 +43,19 @@ public final class SafeTensors {
     /** Largest accepted header (as in the reference implementation). */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    /** The contents of a safetensors file: tensors in header order and the {@code __metadata__} map. */
+    /**
+     * The contents of a safetensors file: tensors in header order and the {@code __metadata__} map.
+     *
+     * @param tensors tensors by name, in header order (F32/F64/I64 as stored, other dtypes converted)
+     * @param metadata the header's {@code __metadata__} strings; empty when absent
+     */
     public record Loaded(Map<String, Tensor> tensors, Map<String, String> metadata) {
+        /**
+         * Copies both maps into unmodifiable ones that keep the given order.
+         *
+         * @param tensors tensors by name
+         * @param metadata metadata strings
+         */
         public Loaded {
             tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
             metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
@@ -56,6 +67,12 @@ public final class SafeTensors {
     /**
      * Writes {@code tensors} (in map order) and optional string {@code metadata} to {@code path}, through a
      * temporary file in the same directory that is then renamed over {@code path} atomically.
+     *
+     * @param path destination file; parent directories are created, an existing file is replaced
+     * @param tensors tensors by name (non-empty names other than {@code __metadata__}); float32, float64 or int64
+     * @param metadata string pairs stored as {@code __metadata__}, or null/empty for none
+     * @throws IOException when the file cannot be written (the temporary file is then deleted)
+     * @throws IllegalArgumentException for a bad name, a null tensor or a null metadata key or value
      */
     public static void save(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
         Path abs = path.toAbsolutePath();
@@ -85,7 +102,14 @@ public final class SafeTensors {
         }
     }
 
-    /** The safetensors encoding of {@code tensors} and {@code metadata} as bytes. */
+    /**
+     * The safetensors encoding of {@code tensors} and {@code metadata} as bytes.
+     *
+     * @param tensors tensors by name (non-empty names other than {@code __metadata__}); float32, float64 or int64
+     * @param metadata string pairs stored as {@code __metadata__}, or null/empty for none
+     * @return a new array holding the whole file
+     * @throws IllegalArgumentException for a bad name, a null tensor or a null metadata key or value
+     */
     public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
         java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
         try {
@@ -190,14 +214,27 @@ public final class SafeTensors {
 
     private record Entry(String name, String dtype, int elemSize, int[] shape, long numel, long begin, long end) {}
 
-    /** Reads and validates a safetensors file. */
+    /**
+     * Reads and validates a safetensors file.
+     *
+     * @param path a safetensors file
+     * @return its tensors and metadata
+     * @throws IOException when the file cannot be read
+     * @throws IllegalArgumentException when the file is not valid safetensors (see the class comment)
+     */
     public static Loaded load(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             return read(new ChannelSource(ch), ch.size());
         }
     }
 
-    /** Parses a safetensors file held in memory. */
+    /**
+     * Parses a safetensors file held in memory.
+     *
+     * @param bytes the whole content of a safetensors file
+     * @return its tensors and metadata
+     * @throws IllegalArgumentException when the bytes are not valid safetensors
+     */
     public static Loaded fromBytes(byte[] bytes) {
         try {
             return read(new ArraySource(bytes), bytes.length);

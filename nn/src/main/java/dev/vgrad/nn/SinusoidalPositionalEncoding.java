@@ -13,6 +13,13 @@ public class SinusoidalPositionalEncoding extends Module {
     private final int dModel;
     private final int maxLen;
 
+    /**
+     * Encodes up to {@code maxLen} positions of width {@code dModel}.
+     *
+     * @param dModel d, the model width (the input's last dim), positive
+     * @param maxLen the longest sequence accepted, at least 0
+     * @throws IllegalArgumentException for a non-positive dModel or a negative maxLen
+     */
     public SinusoidalPositionalEncoding(int dModel, int maxLen) {
         this.dModel = dModel;
         this.maxLen = maxLen;
@@ -22,6 +29,13 @@ public class SinusoidalPositionalEncoding extends Module {
         }
     }
 
+    /**
+     * Adds the position table to {@code input}.
+     *
+     * @param input (N, L, d) or (L, d) (any leading dims), L at most maxLen
+     * @return a new tensor of the input's shape: {@code input + pe[:L]}
+     * @throws IllegalArgumentException when the input is not (..., L, d) with L at most maxLen
+     */
     @Override
     public Tensor forward(Tensor input) {
         Check.nonNull("SinusoidalPositionalEncoding", "input", input);

@@ -6,10 +6,21 @@ import dev.vgrad.core.Tensor;
 public class Softmax extends Module {
     private final int dim;
 
+    /**
+     * Normalises along {@code dim}.
+     *
+     * @param dim the dim to normalise over; negative counts from the end
+     */
     public Softmax(int dim) {
         this.dim = dim;
     }
 
+    /**
+     * Normalises {@code input} along the configured dim.
+     *
+     * @param input any shape with the configured dim
+     * @return a new tensor of the input's shape whose slices along {@code dim} sum to 1
+     */
     @Override
     public Tensor forward(Tensor input) {
         return input.softmax(dim);

@@ -18,12 +18,31 @@ public class TransformerDecoderLayer extends Module {
     private final String activation;
     private final boolean normFirst;
 
-    /** PyTorch's defaults: dim_feedforward 2048, dropout 0.1, relu, eps 1e-5, sequence-first, post-norm. */
+    /**
+     * PyTorch's defaults: dim_feedforward 2048, dropout 0.1, relu, eps 1e-5, sequence-first, post-norm.
+     *
+     * @param dModel E, the model width, divisible by {@code nhead}
+     * @param nhead number of attention heads
+     * @throws IllegalArgumentException for sizes {@link MultiheadAttention} rejects
+     */
     public TransformerDecoderLayer(int dModel, int nhead) {
         this(dModel, nhead, 2048, 0.1, "relu", 1e-5, false, false, Generator.defaultGenerator());
     }
 
-    /** {@code activation} is "relu" or "gelu". */
+    /**
+     * {@code activation} is "relu" or "gelu".
+     *
+     * @param dModel E, the model width, divisible by {@code nhead}
+     * @param nhead number of attention heads
+     * @param dimFeedforward width of the feed-forward block's hidden layer
+     * @param dropout dropout probability (attention weights and the four dropouts), in [0, 1]
+     * @param activation "relu" or "gelu" (exact)
+     * @param layerNormEps eps of the three LayerNorms
+     * @param batchFirst inputs and outputs are (N, T, E) instead of (T, N, E)
+     * @param normFirst apply LayerNorm before each block (pre-norm) instead of after the residual add
+     * @param gen source of the initial weights and of the dropout masks
+     * @throws IllegalArgumentException for an unknown activation, sizes out of range or a null generator
+     */
     public TransformerDecoderLayer(int dModel, int nhead, int dimFeedforward, double dropout, String activation,
                                    double layerNormEps, boolean batchFirst, boolean normFirst, Generator gen) {
         Check.nonNull("TransformerDecoderLayer", "generator", gen);
@@ -54,11 +73,22 @@ public class TransformerDecoderLayer extends Module {
         return "relu".equals(activation) ? F.relu(x) : F.gelu(x);
     }
 
+    /**
+     * Whether the layer is pre-norm.
+     *
+     * @return {@code norm_first}
+     */
     public boolean normFirst() {
         return normFirst;
     }
 
-    /** Always refused: a decoder layer needs the target and the encoder memory. */
+    /**
+     * Always refused: a decoder layer needs the target and the encoder memory.
+     *
+     * @param input ignored
+     * @return never
+     * @throws IllegalStateException always
+     */
     @Override
     public Tensor forward(Tensor input) {
         throw new IllegalStateException("TransformerDecoderLayer.forward needs tgt and memory: call "
@@ -66,12 +96,29 @@ public class TransformerDecoderLayer extends Module {
                 + "memoryKeyPaddingMask)");
     }
 
-    /** {@code layer(tgt, memory)}: no masks. */
+    /**
+     * {@code layer(tgt, memory)}: no masks.
+     *
+     * @param tgt target sequence (T, N, E), (N, T, E) with batch_first, or unbatched (T, E)
+     * @param memory encoder output (S, N, E) in the same layout
+     * @return a new tensor of tgt's shape
+     */
     public Tensor forward(Tensor tgt, Tensor memory) {
         return forward(tgt, memory, null, null, null, null);
     }
 
-    /** {@code layer(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask)}. */
+    /**
+     * {@code layer(tgt, memory, tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask)}.
+     *
+     * @param tgt target sequence (T, N, E), (N, T, E) with batch_first, or unbatched (T, E)
+     * @param memory encoder output (S, N, E) in the same layout
+     * @param tgtMask self-attention mask (T, T) or (N·nhead, T, T), e.g. causal; or null
+     * @param memoryMask cross-attention mask (T, S) or (N·nhead, T, S), or null
+     * @param tgtKeyPaddingMask (N, T) mask of padded target positions, or null
+     * @param memoryKeyPaddingMask (N, S) mask of padded memory positions, or null
+     * @return a new tensor of tgt's shape
+     * @throws IllegalArgumentException for shapes or masks the attention rejects
+     */
     public Tensor forward(Tensor tgt, Tensor memory, Tensor tgtMask, Tensor memoryMask, Tensor tgtKeyPaddingMask,
                           Tensor memoryKeyPaddingMask) {
         Check.nonNull("TransformerDecoderLayer", "tgt", tgt);

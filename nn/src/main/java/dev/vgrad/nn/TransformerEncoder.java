@@ -11,7 +11,14 @@ import dev.vgrad.core.Tensor;
 public class TransformerEncoder extends Module {
     private final int numLayers;
 
-    /** {@code norm} may be null (no final norm). */
+    /**
+     * {@code norm} may be null (no final norm).
+     *
+     * @param encoderLayer template layer; copied {@code numLayers} times (the template itself is not registered)
+     * @param numLayers number of copies, at least 0
+     * @param norm final normalisation, or null for none
+     * @throws IllegalArgumentException for a null layer or a negative count
+     */
     public TransformerEncoder(TransformerEncoderLayer encoderLayer, int numLayers, LayerNorm norm) {
         Check.nonNull("TransformerEncoder", "encoder_layer", encoderLayer);
         if (numLayers < 0) {
@@ -26,21 +33,45 @@ public class TransformerEncoder extends Module {
         registerModule("norm", norm);
     }
 
+    /**
+     * The number of stacked layers.
+     *
+     * @return {@code num_layers}
+     */
     public int numLayers() {
         return numLayers;
     }
 
-    /** The i-th layer. */
+    /**
+     * The i-th layer.
+     *
+     * @param i index in [−numLayers, numLayers); negative counts from the end
+     * @return the registered layer {@code layers.i}
+     * @throws IndexOutOfBoundsException for an index out of range
+     */
     public TransformerEncoderLayer layer(int i) {
         return (TransformerEncoderLayer) ((Sequential) child("layers")).get(i);
     }
 
+    /**
+     * Runs every layer without masks, then the final norm.
+     *
+     * @param src (S, N, E), (N, S, E) with batch_first, or unbatched (S, E)
+     * @return a new tensor of src's shape
+     */
     @Override
     public Tensor forward(Tensor src) {
         return forward(src, null, null);
     }
 
-    /** {@code encoder(src, mask, src_key_padding_mask)}. */
+    /**
+     * {@code encoder(src, mask, src_key_padding_mask)}.
+     *
+     * @param src (S, N, E), (N, S, E) with batch_first, or unbatched (S, E)
+     * @param mask attention mask (S, S) or (N·nhead, S, S) given to every layer, or null
+     * @param srcKeyPaddingMask (N, S) mask of padded positions given to every layer, or null
+     * @return a new tensor of src's shape (src itself when there are no layers and no norm)
+     */
     public Tensor forward(Tensor src, Tensor mask, Tensor srcKeyPaddingMask) {
         Check.nonNull("TransformerEncoder", "src", src);
         Tensor x = src;

@@ -25,12 +25,31 @@ public class TransformerEncoderLayer extends Module {
     private final boolean batchFirst;
     private final boolean normFirst;
 
-    /** PyTorch's defaults: dim_feedforward 2048, dropout 0.1, relu, eps 1e-5, sequence-first, post-norm. */
+    /**
+     * PyTorch's defaults: dim_feedforward 2048, dropout 0.1, relu, eps 1e-5, sequence-first, post-norm.
+     *
+     * @param dModel E, the model width, divisible by {@code nhead}
+     * @param nhead number of attention heads
+     * @throws IllegalArgumentException for sizes {@link MultiheadAttention} rejects
+     */
     public TransformerEncoderLayer(int dModel, int nhead) {
         this(dModel, nhead, 2048, 0.1, "relu", 1e-5, false, false, Generator.defaultGenerator());
     }
 
-    /** {@code activation} is "relu" or "gelu". */
+    /**
+     * {@code activation} is "relu" or "gelu".
+     *
+     * @param dModel E, the model width, divisible by {@code nhead}
+     * @param nhead number of attention heads
+     * @param dimFeedforward width of the feed-forward block's hidden layer
+     * @param dropout dropout probability (attention weights and the four dropouts), in [0, 1]
+     * @param activation "relu" or "gelu" (exact)
+     * @param layerNormEps eps of both LayerNorms
+     * @param batchFirst inputs and outputs are (N, S, E) instead of (S, N, E)
+     * @param normFirst apply LayerNorm before each block (pre-norm) instead of after the residual add
+     * @param gen source of the initial weights and of the dropout masks
+     * @throws IllegalArgumentException for an unknown activation, sizes out of range or a null generator
+     */
     public TransformerEncoderLayer(int dModel, int nhead, int dimFeedforward, double dropout, String activation,
                                    double layerNormEps, boolean batchFirst, boolean normFirst, Generator gen) {
         Check.nonNull("TransformerEncoderLayer", "generator", gen);
@@ -66,20 +85,39 @@ public class TransformerEncoderLayer extends Module {
         return ((Linear) child("linear1")).weight().dtype();
     }
 
+    /**
+     * Whether inputs and outputs are (N, S, E) rather than (S, N, E).
+     *
+     * @return {@code batch_first}
+     */
     public boolean batchFirst() {
         return batchFirst;
     }
 
+    /**
+     * Whether the layer is pre-norm.
+     *
+     * @return {@code norm_first}
+     */
     public boolean normFirst() {
         return normFirst;
     }
 
-    /** The self-attention block ({@code self_attn}). */
+    /**
+     * The self-attention block ({@code self_attn}).
+     *
+     * @return the registered {@code self_attn} child
+     */
     public MultiheadAttention selfAttn() {
         return (MultiheadAttention) child("self_attn");
     }
 
-    /** {@code layer(src)}: no masks. */
+    /**
+     * {@code layer(src)}: no masks.
+     *
+     * @param src (S, N, E), (N, S, E) with batch_first, or unbatched (S, E)
+     * @return a new tensor of src's shape
+     */
     @Override
     public Tensor forward(Tensor src) {
         return forward(src, null, null);
@@ -88,6 +126,12 @@ public class TransformerEncoderLayer extends Module {
     /**
      * {@code layer(src, src_mask, src_key_padding_mask)}: masks as {@link MultiheadAttention} takes them (int64 =
      * bool, nonzero = masked; floating = additive).
+     *
+     * @param src (S, N, E), (N, S, E) with batch_first, or unbatched (S, E)
+     * @param srcMask attention mask (S, S) or (N·nhead, S, S), or null
+     * @param srcKeyPaddingMask (N, S) (or (S) unbatched) mask of padded positions, or null
+     * @return a new tensor of src's shape
+     * @throws IllegalArgumentException for shapes or masks the attention rejects
      */
     public Tensor forward(Tensor src, Tensor srcMask, Tensor srcKeyPaddingMask) {
         Check.nonNull("TransformerEncoderLayer", "src", src);

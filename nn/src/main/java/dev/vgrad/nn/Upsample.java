@@ -13,12 +13,26 @@ public class Upsample extends Module {
     private final String mode;
     private final Boolean alignCorners;
 
-    /** Nearest-neighbour upsampling by {@code scaleFactor} in both spatial dims. */
+    /**
+     * Nearest-neighbour upsampling by {@code scaleFactor} in both spatial dims.
+     *
+     * @param scaleFactor positive, finite factor; the output is {@code floor(H·scaleFactor)} by
+     *     {@code floor(W·scaleFactor)}
+     */
     public Upsample(double scaleFactor) {
         this(null, new double[] {scaleFactor, scaleFactor}, "nearest", null);
     }
 
-    /** Give exactly one of {@code size} (outH, outW) and {@code scaleFactor} (sh, sw). */
+    /**
+     * Give exactly one of {@code size} (outH, outW) and {@code scaleFactor} (sh, sw).
+     *
+     * @param size {outH, outW}, or null when {@code scaleFactor} is given
+     * @param scaleFactor {sh, sw}, or null when {@code size} is given
+     * @param mode "nearest" or "bilinear"
+     * @param alignCorners bilinear only: align the corner pixels' centres; must be null for nearest
+     * @throws IllegalArgumentException for both or neither of size/scaleFactor, another mode, or align_corners
+     *     with nearest
+     */
     public Upsample(int[] size, double[] scaleFactor, String mode, Boolean alignCorners) {
         Check.nonNull("Upsample", "mode", mode);
         this.size = size == null ? null : size.clone();
@@ -37,6 +51,13 @@ public class Upsample extends Module {
         }
     }
 
+    /**
+     * Resizes {@code input} with {@link F#interpolate}.
+     *
+     * @param input (N, C, H, W)
+     * @return (N, C, H_out, W_out): the given size, or {@code floor(H·sh)} by {@code floor(W·sw)}
+     * @throws IllegalArgumentException for another rank or an empty output
+     */
     @Override
     public Tensor forward(Tensor input) {
         return F.interpolate(input, size, scaleFactor, mode, alignCorners);

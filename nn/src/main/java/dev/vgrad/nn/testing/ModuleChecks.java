@@ -58,6 +58,11 @@ public final class ModuleChecks {
     /**
      * Checks for the modules {@code factory} makes (each call must return a new instance; a seeded factory makes
      * failures reproducible), run on {@code input}, whose first dimension (at least 2) is the batch.
+     *
+     * @param factory makes a new module on each call
+     * @param input a sample batch (B, *) with B at least 2; copied
+     * @return the checks, ready to run
+     * @throws IllegalArgumentException for a null argument or a batch smaller than 2
      */
     public static ModuleChecks of(Supplier<? extends Module> factory, Tensor input) {
         if (factory == null || input == null) {
