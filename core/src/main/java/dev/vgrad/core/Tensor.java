@@ -749,12 +749,9 @@ public final class Tensor {
      * per tensor (docs/SEMANTICS.md §5.9): concurrent backward passes serialize on this tensor's monitor, so no
      * addition is lost and an adopted buffer is never added into while it is being adopted. The monitor is held
      * only for this one copy or addition, and nothing is locked inside it, so it cannot deadlock with another
-     * tensor's.
-     */
-    /**
-     * As {@link #accumulateGrad(Tensor, boolean)}; under {@code createGraph} (grad mode on) {@code .grad} becomes a
-     * recorded copy of {@code g}, or the recorded sum with the previous {@code .grad}, never written in place, as
-     * PyTorch does (docs/SEMANTICS.md §5.12).
+     * tensor's. Under {@code createGraph} (grad mode on) {@code .grad} becomes a recorded copy of {@code g}, or
+     * the recorded sum with the previous {@code .grad}, never written in place, as PyTorch does
+     * (docs/SEMANTICS.md §5.12).
      */
     void accumulateGrad(Tensor g, boolean owned, boolean createGraph) {
         if (!createGraph) {

@@ -5,6 +5,9 @@ package dev.vgrad.core.kernel;
  * fallback when the incubator module is absent.
  */
 public class ScalarKernels implements Kernels {
+    /** Internal: users get an instance from {@link KernelProvider#scalar()}; {@code SimdKernels} extends this. */
+    ScalarKernels() {
+    }
 
     @Override
     public void binary(BinaryOp op, float[] a, int aOff, int aStride, float[] b, int bOff, int bStride,

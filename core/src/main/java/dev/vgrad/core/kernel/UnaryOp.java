@@ -25,6 +25,7 @@ public enum UnaryOp {
         double f(double x, double a) { return -x; }
         double df(double x, double y, double a) { return -1; }
     },
+    /** e^x; the node saves the output (the derivative is y itself). */
     EXP("ExpBackward0", Reads.OUTPUT, Forward.EXP, Backward.G_TIMES_Y) {
         double f(double x, double a) { return Math.exp(x); }
         double df(double x, double y, double a) { return y; }
@@ -34,6 +35,7 @@ public enum UnaryOp {
         double f(double x, double a) { return Math.log(x); }
         double df(double x, double y, double a) { return 1 / x; }
     },
+    /** √x; sqrt(x &lt; 0) = NaN; derivative 1/(2y) from the saved output. */
     SQRT("SqrtBackward0", Reads.OUTPUT, Forward.SQRT, Backward.PER_ELEMENT) {
         double f(double x, double a) { return Math.sqrt(x); }
         double df(double x, double y, double a) { return 0.5 / y; }
@@ -43,6 +45,7 @@ public enum UnaryOp {
         double f(double x, double a) { return Math.abs(x); }
         double df(double x, double y, double a) { return Math.signum(x); }
     },
+    /** tanh x; derivative 1 − y² from the saved output. */
     TANH("TanhBackward0", Reads.OUTPUT, Forward.TANH, Backward.ONE_MINUS_Y_SQUARED) {
         double f(double x, double a) { return Math.tanh(x); }
         double df(double x, double y, double a) { return 1 - y * y; }
@@ -167,13 +170,36 @@ public enum UnaryOp {
      * every kind but {@link #PER_ELEMENT} (a virtual call per element, negligible next to erf/exp).
      */
     public enum Forward {
-        NEG(false), ABS(false), SQRT(false), RELU(false), LEAKY_RELU(false), RECIPROCAL(false), POW_SCALAR(false),
-        EXP(true), LOG(true), TANH(true), SIGMOID(true), GELU(true),
+        /** −x. */
+        NEG(false),
+        /** |x|. */
+        ABS(false),
+        /** √x, correctly rounded in both kernels. */
+        SQRT(false),
+        /** max(x, 0), NaN kept. */
+        RELU(false),
+        /** x &gt; 0 ? x : alpha·x. */
+        LEAKY_RELU(false),
+        /** 1/x, an exact IEEE division. */
+        RECIPROCAL(false),
+        /** x^alpha by {@code Math.pow} (x·x for alpha = 2). */
+        POW_SCALAR(false),
+        /** e^x; SIMD by VectorMath. */
+        EXP(true),
+        /** ln x; SIMD by VectorMath. */
+        LOG(true),
+        /** tanh x; SIMD by VectorMath. */
+        TANH(true),
+        /** 1/(1 + e^−x); SIMD by VectorMath. */
+        SIGMOID(true),
+        /** x·Φ(x); SIMD by VectorMath (normal CDF from fitted polynomials). */
+        GELU(true),
+        /** Any other op: {@link UnaryOp#apply(float, float)} element by element, in both kernels. */
         PER_ELEMENT(false);
 
         /**
-         * True when the SIMD loop uses a Vector API transcendental, which agrees with the scalar loop within a few
-         * ulps only; every other loop is bit-identical in both kernels.
+         * True when the SIMD loop evaluates a transcendental in float (VectorMath), which agrees with the scalar
+         * loop within a few ulps only; every other loop is bit-identical in both kernels.
          */
         public final boolean withinUlps;
 
@@ -231,22 +257,38 @@ public enum UnaryOp {
         this.backwardLoop = backwardLoop;
     }
 
-    /** PyTorch 1.13's name for this op's backward node, e.g. {@code ExpBackward0}. */
+    /**
+     * PyTorch 1.13's name for this op's backward node.
+     *
+     * @return the node name, e.g. {@code ExpBackward0}
+     */
     public String torchName() {
         return torchName;
     }
 
-    /** What the derivative reads (and the autograd node saves). */
+    /**
+     * What the derivative reads.
+     *
+     * @return the input, the output, both or nothing: what the autograd node saves
+     */
     public Reads reads() {
         return reads;
     }
 
-    /** The float32 forward loop the kernels run. */
+    /**
+     * The float32 forward loop the kernels run.
+     *
+     * @return the loop kind both kernels dispatch on
+     */
     public Forward forwardLoop() {
         return forwardLoop;
     }
 
-    /** The float32 backward loop the kernels run. */
+    /**
+     * The float32 backward loop the kernels run.
+     *
+     * @return the loop kind both kernels dispatch on
+     */
     public Backward backwardLoop() {
         return backwardLoop;
     }
@@ -272,22 +314,52 @@ public enum UnaryOp {
     /** f'(x) given x and y = f(x); reads only what {@link #reads()} says. */
     abstract double df(double x, double y, double alpha);
 
-    /** Scalar forward in double. */
+    /**
+     * Scalar forward in double.
+     *
+     * @param x the input
+     * @param alpha the op's parameter (leaky relu's slope, pow's exponent; ignored by the others)
+     * @return f(x)
+     */
     public double apply(double x, double alpha) {
         return f(x, alpha);
     }
 
-    /** Scalar forward in float (evaluated in double, rounded once): what both kernels compute. */
+    /**
+     * Scalar forward in float (evaluated in double, rounded once): what the scalar kernel computes, and the SIMD
+     * kernel too, bit for bit or within a few ulps ({@link Forward#withinUlps}).
+     *
+     * @param x the input
+     * @param alpha the op's parameter (leaky relu's slope, pow's exponent; ignored by the others)
+     * @return f(x) rounded to float
+     */
     public float apply(float x, float alpha) {
         return (float) f(x, alpha);
     }
 
-    /** g · f'(x) in double. */
+    /**
+     * g · f'(x) in double.
+     *
+     * @param x the input
+     * @param y the output f(x) (read by the ops whose {@link #reads()} is an output kind)
+     * @param g the incoming gradient
+     * @param alpha the op's parameter
+     * @return the gradient with respect to x
+     */
     public double grad(double x, double y, double g, double alpha) {
         return g * df(x, y, alpha);
     }
 
-    /** g · f'(x) in float, with the arithmetic of {@link #backwardLoop()}: what both kernels compute. */
+    /**
+     * g · f'(x) in float, with the arithmetic of {@link #backwardLoop()}: what the scalar kernel computes, and the
+     * SIMD kernel too, bit for bit or within a few ulps ({@link Backward#withinUlps}).
+     *
+     * @param x the input
+     * @param y the output f(x)
+     * @param g the incoming gradient
+     * @param alpha the op's parameter
+     * @return the gradient with respect to x, rounded to float
+     */
     public float grad(float x, float y, float g, float alpha) {
         return switch (backwardLoop) {
             case NEG -> -g;
