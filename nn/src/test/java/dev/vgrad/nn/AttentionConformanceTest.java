@@ -6,9 +6,7 @@ import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.testing.Fixtures;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,22 +24,15 @@ class AttentionConformanceTest {
     static final Map<String, Object> ROOT = Fixtures.load("attention.json");
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (String n : Fixtures.caseNames(ROOT)) {
-            for (boolean train : new boolean[] {true, false}) {
-                out.add(Arguments.of(n, DType.FLOAT64, train));
-                out.add(Arguments.of(n, DType.FLOAT32, train));
-            }
-        }
-        return out.stream();
+        return Fixtures.runsByDtypeAndMode(ROOT).stream().map(Arguments::of);
     }
 
     private static int i(Map<String, Object> a, String k) {
-        return ((Number) a.get(k)).intValue();
+        return Fixtures.integer(a, k);
     }
 
     private static boolean b(Map<String, Object> a, String k) {
-        return (Boolean) a.get(k);
+        return Fixtures.bool(a, k);
     }
 
     private static Tensor opt(Map<String, Object> in, String k, DType d) {

@@ -5,9 +5,7 @@ import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.testing.Fixtures;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,22 +23,15 @@ class RnnConformanceTest {
     static final Map<String, Object> ROOT = Fixtures.load("rnn.json");
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (String n : Fixtures.caseNames(ROOT)) {
-            for (boolean train : new boolean[] {true, false}) {
-                out.add(Arguments.of(n, DType.FLOAT64, train));
-                out.add(Arguments.of(n, DType.FLOAT32, train));
-            }
-        }
-        return out.stream();
+        return Fixtures.runsByDtypeAndMode(ROOT).stream().map(Arguments::of);
     }
 
     private static int i(Map<String, Object> a, String k) {
-        return ((Number) a.get(k)).intValue();
+        return Fixtures.integer(a, k);
     }
 
     private static boolean b(Map<String, Object> a, String k) {
-        return (Boolean) a.get(k);
+        return Fixtures.bool(a, k);
     }
 
     @ParameterizedTest(name = "{0} {1} train={2}")

@@ -6,7 +6,6 @@ import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.testing.Fixtures;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,18 +24,11 @@ class SeqLayersConformanceTest {
     static final Map<String, Object> ROOT = Fixtures.load("seq_layers.json");
 
     static Stream<Arguments> cases() {
-        List<Arguments> out = new ArrayList<>();
-        for (String n : Fixtures.caseNames(ROOT)) {
-            for (boolean train : new boolean[] {true, false}) {
-                out.add(Arguments.of(n, DType.FLOAT64, train));
-                out.add(Arguments.of(n, DType.FLOAT32, train));
-            }
-        }
-        return out.stream();
+        return Fixtures.runsByDtypeAndMode(ROOT).stream().map(Arguments::of);
     }
 
     private static int i(Map<String, Object> a, String k) {
-        return ((Number) a.get(k)).intValue();
+        return Fixtures.integer(a, k);
     }
 
     @ParameterizedTest(name = "{0} {1} train={2}")

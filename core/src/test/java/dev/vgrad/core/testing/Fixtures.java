@@ -130,6 +130,31 @@ public final class Fixtures {
         throw new IllegalStateException("no fixture case named " + name);
     }
 
+    /**
+     * The runs of a module conformance fixture: every case name in float64 and float32, each in train and eval
+     * mode, as {@code (String name, DType dtype, Boolean train)} argument triples.
+     */
+    public static List<Object[]> runsByDtypeAndMode(Map<String, Object> root) {
+        List<Object[]> out = new ArrayList<>();
+        for (String n : caseNames(root)) {
+            for (boolean train : new boolean[] {true, false}) {
+                out.add(new Object[] {n, dev.vgrad.core.DType.FLOAT64, train});
+                out.add(new Object[] {n, dev.vgrad.core.DType.FLOAT32, train});
+            }
+        }
+        return out;
+    }
+
+    /** {@code node.get(key)} as an int. */
+    public static int integer(Map<String, Object> node, String key) {
+        return ((Number) node.get(key)).intValue();
+    }
+
+    /** {@code node.get(key)} as a boolean. */
+    public static boolean bool(Map<String, Object> node, String key) {
+        return (Boolean) node.get(key);
+    }
+
     /** {@code node.get(key)} as a JSON object ({@code null} if absent or JSON null). */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> map(Object node, String key) {
