@@ -75,8 +75,17 @@ public final class BatchScorer implements Serializable {
         return m;
     }
 
-    /** Lazily scores {@code rows} chunk by chunk, so a partition never needs to fit in memory at once. */
-    private Iterator<float[]> scorePartition(byte[] weights, Iterator<float[]> rows) {
+    /** The shape of one input row, without the batch dimension. */
+    int[] sampleShape() {
+        return sampleShape.clone();
+    }
+
+    /**
+     * Lazily scores {@code rows} chunk by chunk, so a partition never needs to fit in memory at once. It pulls at
+     * most {@code batchSize} rows ahead of the output it returns ({@link DatasetScorer} relies on this to pair each
+     * output with its input row).
+     */
+    Iterator<float[]> scorePartition(byte[] weights, Iterator<float[]> rows) {
         Module m = load(weights);
         int rowSize = 1;
         for (int d : sampleShape) {
