@@ -15,7 +15,13 @@ import dev.vgrad.core.Tensor;
  * call {@link #forward(Tensor, Tensor)} or the full form.
  */
 public class TransformerDecoderLayer extends Module {
+    private final int dModel;
+    private final int nhead;
+    private final int dimFeedforward;
+    private final double dropoutP;
     private final String activation;
+    private final double layerNormEps;
+    private final boolean batchFirst;
     private final boolean normFirst;
 
     /**
@@ -46,7 +52,13 @@ public class TransformerDecoderLayer extends Module {
     public TransformerDecoderLayer(int dModel, int nhead, int dimFeedforward, double dropout, String activation,
                                    double layerNormEps, boolean batchFirst, boolean normFirst, Generator gen) {
         Check.nonNull("TransformerDecoderLayer", "generator", gen);
+        this.dModel = dModel;
+        this.nhead = nhead;
+        this.dimFeedforward = dimFeedforward;
+        this.dropoutP = dropout;
         this.activation = checkActivation(activation);
+        this.layerNormEps = layerNormEps;
+        this.batchFirst = batchFirst;
         this.normFirst = normFirst;
         registerModule("self_attn", new MultiheadAttention(dModel, nhead, dropout, true, null, null, batchFirst, gen));
         registerModule("multihead_attn", new MultiheadAttention(dModel, nhead, dropout, true, null, null, batchFirst,
@@ -60,6 +72,21 @@ public class TransformerDecoderLayer extends Module {
         registerModule("dropout1", new Dropout(dropout, gen));
         registerModule("dropout2", new Dropout(dropout, gen));
         registerModule("dropout3", new Dropout(dropout, gen));
+    }
+
+    /** A new layer with this one's configuration and a copy of its parameters and mode (PyTorch's deepcopy). */
+    TransformerDecoderLayer copy(Generator gen) {
+        TransformerDecoderLayer c = new TransformerDecoderLayer(dModel, nhead, dimFeedforward, dropoutP, activation,
+                layerNormEps, batchFirst, normFirst, gen);
+        c.to(((Linear) child("linear1")).weight().dtype());
+        c.loadStateDict(stateDict(), true);
+        c.train(isTraining());
+        return c;
+    }
+
+    /** The generator the layer was built with (its attention's dropout generator), for {@link #copy}. */
+    Generator generator() {
+        return ((MultiheadAttention) child("self_attn")).generator();
     }
 
     static String checkActivation(String activation) {

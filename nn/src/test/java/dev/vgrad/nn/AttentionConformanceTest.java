@@ -15,10 +15,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * PyTorch 1.13 fixtures (tools/fixtures/attention.py) for docs/SEMANTICS.md §21: scaled dot-product attention,
- * MultiheadAttention, TransformerEncoderLayer, TransformerEncoder and TransformerDecoderLayer. Outputs (and
- * attention weights) and the gradients of every input and every parameter, in float64 and float32, each module in
- * train and eval mode (dropout 0: the same numbers); the parameters load as a strict PyTorch state dict. Bool masks
- * arrive as int64 (vgrad's bool, §17).
+ * MultiheadAttention, TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer and TransformerDecoder.
+ * Outputs (and attention weights) and the gradients of every input and every parameter, in float64 and float32, each
+ * module in train and eval mode (dropout 0: the same numbers); the parameters load as a strict PyTorch state dict.
+ * Bool masks arrive as int64 (vgrad's bool, §17).
  */
 class AttentionConformanceTest {
     static final Map<String, Object> ROOT = Fixtures.load("attention.json");
@@ -103,6 +103,18 @@ class AttentionConformanceTest {
                 Tensor mem = input(in, "memory", d, diff);
                 outs.put("out", layer.forward(tgt, mem, opt(in, "tgt_mask", d), null, null,
                         opt(in, "memory_key_padding_mask", d)));
+            }
+            case "Decoder" -> {
+                TransformerDecoderLayer layer = new TransformerDecoderLayer(i(a, "d_model"), i(a, "nhead"),
+                        i(a, "dim_feedforward"), 0.0, (String) a.get("activation"), 1e-5, b(a, "batch_first"),
+                        b(a, "norm_first"), gen);
+                TransformerDecoder dec = new TransformerDecoder(layer, i(a, "num_layers"),
+                        b(a, "norm") ? new LayerNorm(i(a, "d_model")) : null);
+                m = prepare(dec, c, d, train, diff);
+                Tensor tgt = input(in, "tgt", d, diff);
+                Tensor mem = input(in, "memory", d, diff);
+                outs.put("out", dec.forward(tgt, mem, opt(in, "tgt_mask", d), opt(in, "memory_mask", d),
+                        opt(in, "tgt_key_padding_mask", d), opt(in, "memory_key_padding_mask", d)));
             }
             default -> throw new IllegalStateException("unknown op " + op);
         }

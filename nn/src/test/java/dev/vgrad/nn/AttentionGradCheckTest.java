@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * Float64 finite-difference checks (docs/SEMANTICS.md §21) of {@code F.scaledDotProductAttention} on the fused
  * path (plain, causal, float and int64 masks, scale) and of MultiheadAttention and the Transformer layers with
  * respect to their inputs and every parameter, through the fused path (need_weights = false) and the composed one
- * (need_weights = true), with masks.
+ * (need_weights = true), with masks; and of the two-layer TransformerDecoder stack (with and without final norm).
  */
 class AttentionGradCheckTest {
     private final Generator gen = new Generator(20261205L);
@@ -115,6 +115,24 @@ class AttentionGradCheckTest {
             Tensor[] din = inputsAndParams(dec, dn, rnd(2, 3, 4), rnd(2, 2, 4));
             ok("decoder layer normFirst=" + normFirst, withParams(dec, dn, 2,
                     t -> dec.forward(t[0], t[1], causal, null, null, null)), din);
+        }
+    }
+
+    @Test
+    void transformerDecoderStack() {
+        for (boolean normFirst : new boolean[] {false, true}) {
+            TransformerDecoderLayer layer = new TransformerDecoderLayer(4, 2, 6, 0.0, normFirst ? "gelu" : "relu",
+                    1e-5, true, normFirst, gen);
+            TransformerDecoder dec = new TransformerDecoder(layer, 2, normFirst ? null : new LayerNorm(4));
+            dec.to(DType.FLOAT64);
+            List<String> names = new ArrayList<>();
+            Tensor[] in = inputsAndParams(dec, names, rnd(2, 3, 4), rnd(2, 2, 4));
+            assertEquals(normFirst ? 36 : 38, names.size());
+            Tensor causal = Tensor.zeros(DType.FLOAT64, 3, 3).maskedFill(Tensor.ones(3, 3).triu(1),
+                    Double.NEGATIVE_INFINITY);
+            Tensor memKpm = Tensor.ofLongs(new long[] {0, 1, 0, 0}, 2, 2);
+            ok("decoder stack normFirst=" + normFirst, withParams(dec, names, 2,
+                    t -> dec.forward(t[0], t[1], causal, null, null, memKpm)), in);
         }
     }
 }
