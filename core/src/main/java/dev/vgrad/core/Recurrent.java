@@ -131,6 +131,58 @@ public final class Recurrent {
     }
 
     /**
+     * LSTM layer direction with a projection ({@code proj_size > 0} in PyTorch's {@code nn.LSTM}): per step
+     * {@code c_t = f ⊙ c_{t−1} + i ⊙ g}, {@code h_t = W_hr·(o ⊙ tanh(c_t))}, the gates computed from the
+     * projected {@code h_{t−1}}. Built from differentiable tensor ops step by step (every op recorded, so first and second
+     * derivatives are those of the formulas); unlike {@link #lstmLayer} it is not one fused node.
+     *
+     * @param x the input sequence, {@code (T, B, I)}, floating
+     * @param h0 the initial (projected) hidden state, {@code (B, P)}, of x's dtype
+     * @param c0 the initial cell state, {@code (B, H)}
+     * @param wIh the input weights, {@code (4H, I)}, gates i, f, g, o stacked
+     * @param wHh the recurrent weights, {@code (4H, P)}
+     * @param bIh the input bias, {@code (4H)}, or null
+     * @param bHh the recurrent bias, {@code (4H)}, or null
+     * @param wHr the projection weights, {@code (P, H)} (PyTorch's {@code weight_hr_l0})
+     * @param reverse whether this direction reads the sequence from {@code T−1} down to 0
+     * @return a new tensor {@code (T, B, P + H)}: step t's h in the first P columns and c in the last H, at time
+     *     index t also when reversed
+     * @throws IllegalArgumentException on inconsistent shapes, mixed dtypes or an int64 input
+     */
+    public static Tensor lstmLayerProjected(Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh,
+                                            Tensor bHh, Tensor wHr, boolean reverse) {
+        Args.nonNull("lstmLayerProjected", "weight_hr", wHr);
+        check("lstmLayerProjected", 4, x, h0, c0, wIh, wHh, bIh, bHh, wHr);
+        int t = x.size(0);
+        int hs = c0.size(1);
+        Tensor[] out = new Tensor[t];
+        Tensor h = h0;
+        Tensor c = c0;
+        // One input GEMM over all steps, as the fused op does; only the recurrence is step by step.
+        Tensor gx = x.reshape(t * x.size(1), x.size(2)).matmul(wIh.t());
+        if (bIh != null) {
+            gx = gx.add(bIh);
+        }
+        gx = gx.reshape(t, x.size(1), 4 * hs);
+        for (int s = 0; s < t; s++) {
+            int ti = reverse ? t - 1 - s : s;
+            Tensor gh = h.matmul(wHh.t());
+            if (bHh != null) {
+                gh = gh.add(bHh);
+            }
+            Tensor gates = gx.select(0, ti).add(gh);
+            Tensor i = gates.narrow(1, 0, hs).sigmoid();
+            Tensor f = gates.narrow(1, hs, hs).sigmoid();
+            Tensor g = gates.narrow(1, 2 * hs, hs).tanh();
+            Tensor o = gates.narrow(1, 3 * hs, hs).sigmoid();
+            c = f.mul(c).add(i.mul(g));
+            h = o.mul(c.tanh()).matmul(wHr.t());
+            out[ti] = Tensor.cat(List.of(h, c), 1);
+        }
+        return Tensor.stack(List.of(out), 0);
+    }
+
+    /**
      * {@link #gruLayer} built from differentiable tensor ops, step by step (reference and double backward).
      *
      * @param x the input sequence, {@code (T, B, I)}
@@ -173,6 +225,12 @@ public final class Recurrent {
 
     private static void check(String op, int gates, Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh,
                               Tensor bIh, Tensor bHh) {
+        check(op, gates, x, h0, c0, wIh, wHh, bIh, bHh, null);
+    }
+
+    /** As above; with a projection {@code wHr (P, H)}, h0 and W_hh's columns are P wide and c0 is (B, H). */
+    private static void check(String op, int gates, Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh,
+                              Tensor bIh, Tensor bHh, Tensor wHr) {
         Args.nonNull(op, "input", x);
         Args.nonNull(op, "h0", h0);
         Args.nonNull(op, "weight_ih", wIh);
@@ -180,16 +238,19 @@ public final class Recurrent {
         if (gates == 4) {
             Args.nonNull(op, "c0", c0);
         }
-        if (x.dim() != 3 || h0.dim() != 2 || wIh.dim() != 2 || wHh.dim() != 2) {
+        if (x.dim() != 3 || h0.dim() != 2 || wIh.dim() != 2 || wHh.dim() != 2
+                || (wHr != null && wHr.dim() != 2)) {
             throw new IllegalArgumentException(op + ": expected input (T, B, I), h0 (B, H), weights 2-D; got input "
                     + Shape.str(x.shapeRef()) + ", h0 " + Shape.str(h0.shapeRef()) + ", weight_ih "
                     + Shape.str(wIh.shapeRef()) + ", weight_hh " + Shape.str(wHh.shapeRef()));
         }
         int b = x.size(1);
-        int h = h0.size(1);
+        int h = wHr == null ? h0.size(1) : wHr.size(1);
+        int p = h0.size(1);
         int g = gates * h;
         boolean ok = h0.size(0) == b && wIh.size(0) == g && wIh.size(1) == x.size(2) && wHh.size(0) == g
-                && wHh.size(1) == h && (c0 == null || java.util.Arrays.equals(c0.shapeRef(), h0.shapeRef()))
+                && wHh.size(1) == p && (wHr == null || wHr.size(0) == p)
+                && (c0 == null || (c0.dim() == 2 && c0.size(0) == b && c0.size(1) == h))
                 && (bIh == null || (bIh.dim() == 1 && bIh.size(0) == g))
                 && (bHh == null || (bHh.dim() == 1 && bHh.size(0) == g));
         if (!ok) {
@@ -197,11 +258,12 @@ public final class Recurrent {
                     + ", h0 " + Shape.str(h0.shapeRef()) + (c0 == null ? "" : ", c0 " + Shape.str(c0.shapeRef()))
                     + ", weight_ih " + Shape.str(wIh.shapeRef()) + ", weight_hh " + Shape.str(wHh.shapeRef())
                     + (bIh == null ? "" : ", bias_ih " + Shape.str(bIh.shapeRef()))
-                    + (bHh == null ? "" : ", bias_hh " + Shape.str(bHh.shapeRef())) + " (expected " + gates
+                    + (bHh == null ? "" : ", bias_hh " + Shape.str(bHh.shapeRef()))
+                    + (wHr == null ? "" : ", weight_hr " + Shape.str(wHr.shapeRef())) + " (expected " + gates
                     + "*hidden_size gate rows)");
         }
         DType dt = x.dtype();
-        for (Tensor t : new Tensor[] {h0, c0, wIh, wHh, bIh, bHh}) {
+        for (Tensor t : new Tensor[] {h0, c0, wIh, wHh, bIh, bHh, wHr}) {
             if (t != null && t.dtype() != dt) {
                 throw new IllegalArgumentException(op + ": all tensors must have the input's dtype " + dt
                         + ", got " + t.dtype());

@@ -13,15 +13,23 @@ import dev.vgrad.core.Tensor;
  * Input {@code (T, B, input_size)} ({@code (B, T, input_size)} when {@code batch_first}) or unbatched
  * {@code (T, input_size)}; output {@code (T, B, D·H)} (D = 2 when bidirectional, the reverse direction's states in
  * the last H columns); {@code h_n}, {@code c_n} {@code (num_layers·D, B, H)}. Parameters as in {@link RNNBase}.
- * No {@code proj_size}.
+ *
+ * <p>With {@code proj_size} P &gt; 0 (an LSTM with projections, docs/SEMANTICS.md §22) each layer and direction has
+ * one more parameter {@code weight_hr_l{k}[_reverse]} of shape {@code (P, H)}, registered after the biases, and
+ * {@code h' = W_hr·(o ⊙ tanh(c'))}: the hidden state, and so the output, {@code h0} and {@code h_n}, are P wide
+ * (output {@code (T, B, D·P)}), {@code weight_hh} is {@code (4H, P)}, the next layer reads {@code D·P} features, and
+ * the cell state {@code c0}/{@code c_n} keeps H. Such a layer runs as recorded tensor ops step by step rather than
+ * one fused node ({@link dev.vgrad.core.Recurrent#lstmLayerProjected}); {@code proj_size = 0} is the plain LSTM.
  */
 public class LSTM extends RNNBase {
     /**
      * {@code output, (h_n, c_n)} of PyTorch's LSTM.
      *
      * @param output (T, B, D·H) in the input's layout, or (T, D·H) unbatched: the last layer's h at every step
-     * @param hN (num_layers·D, B, H), or (num_layers·D, H) unbatched: every layer's final hidden state
-     * @param cN the final cell states, shaped as {@code hN}
+     *     (D·P wide with a projection)
+     * @param hN (num_layers·D, B, H), or (num_layers·D, H) unbatched: every layer's final hidden state (P wide with
+     *     a projection)
+     * @param cN the final cell states, shaped as {@code hN} but always H wide
      */
     public record Output(Tensor output, Tensor hN, Tensor cN) {}
 
@@ -37,7 +45,7 @@ public class LSTM extends RNNBase {
     }
 
     /**
-     * All of PyTorch's options but {@code proj_size}, initialised from the default generator.
+     * All of PyTorch's options but {@code proj_size} (no projection), initialised from the default generator.
      *
      * @param inputSize size of each input step's features, at least 0
      * @param hiddenSize H, size of the hidden state, positive
@@ -55,7 +63,27 @@ public class LSTM extends RNNBase {
     }
 
     /**
-     * As above, initialised from {@code gen}.
+     * All of PyTorch's options, initialised from the default generator.
+     *
+     * @param inputSize size of each input step's features, at least 0
+     * @param hiddenSize H, size of the cell state, positive
+     * @param numLayers number of stacked layers, positive
+     * @param bias whether each layer has {@code bias_ih} and {@code bias_hh}
+     * @param batchFirst batched inputs and outputs are (B, T, *) instead of (T, B, *)
+     * @param dropout dropout probability on every layer's output but the last, in training mode; in [0, 1]
+     * @param bidirectional also run each layer over the reversed sequence (D = 2)
+     * @param projSize P, size of the projected hidden state, in [0, H); 0 for no projection
+     * @throws IllegalArgumentException for a size or probability out of range (PyTorch's texts for
+     *     {@code proj_size})
+     */
+    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                boolean bidirectional, int projSize) {
+        this(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize,
+                Generator.defaultGenerator());
+    }
+
+    /**
+     * All of PyTorch's options but {@code proj_size} (no projection), initialised from {@code gen}.
      *
      * @param inputSize size of each input step's features, at least 0
      * @param hiddenSize H, size of the hidden state, positive
@@ -69,7 +97,27 @@ public class LSTM extends RNNBase {
      */
     public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
                 boolean bidirectional, Generator gen) {
-        super("LSTM", 4, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, gen);
+        this(inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0, gen);
+    }
+
+    /**
+     * All of PyTorch's options, initialised from {@code gen}.
+     *
+     * @param inputSize size of each input step's features, at least 0
+     * @param hiddenSize H, size of the cell state, positive
+     * @param numLayers number of stacked layers, positive
+     * @param bias whether each layer has {@code bias_ih} and {@code bias_hh}
+     * @param batchFirst batched inputs and outputs are (B, T, *) instead of (T, B, *)
+     * @param dropout dropout probability on every layer's output but the last, in training mode; in [0, 1]
+     * @param bidirectional also run each layer over the reversed sequence (D = 2)
+     * @param projSize P, size of the projected hidden state, in [0, H); 0 for no projection
+     * @param gen source of the initial weights
+     * @throws IllegalArgumentException for a size or probability out of range (PyTorch's texts for
+     *     {@code proj_size}) or a null generator
+     */
+    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                boolean bidirectional, int projSize, Generator gen) {
+        super("LSTM", 4, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, projSize, gen);
     }
 
     /**
@@ -77,8 +125,9 @@ public class LSTM extends RNNBase {
      * given or both null (zeros). Calling this directly skips module hooks, as {@code module.forward} does.
      *
      * @param input (T, B, input_size), (B, T, input_size) with batch_first, or unbatched (T, input_size)
-     * @param h0 initial hidden states (num_layers·D, B, H) ((num_layers·D, H) unbatched), or null for zeros
-     * @param c0 initial cell states shaped as {@code h0}, or null for zeros
+     * @param h0 initial hidden states (num_layers·D, B, H) ((num_layers·D, H) unbatched; P instead of H with a
+     *     projection), or null for zeros
+     * @param c0 initial cell states (num_layers·D, B, H) ((num_layers·D, H) unbatched), or null for zeros
      * @return the output sequence and the final hidden and cell states
      * @throws IllegalArgumentException for wrong ranks or sizes, or only one of h0 and c0
      */

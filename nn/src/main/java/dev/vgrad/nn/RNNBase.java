@@ -10,8 +10,10 @@ import java.util.List;
  * What {@link LSTM} and {@link GRU} share ({@code nn.RNNBase}, docs/SEMANTICS.md §22): the parameters in
  * PyTorch's names, order and layouts ({@code weight_ih_l{k}[_reverse]} of shape {@code (G·H, in)},
  * {@code weight_hh_l{k}[_reverse]} {@code (G·H, H)}, {@code bias_ih_l{k}[_reverse]}, {@code bias_hh_l{k}[_reverse]}
- * {@code (G·H)}, gates i,f,g,o for LSTM and r,z,n for GRU, layer by layer and forward direction first), so a
- * PyTorch state dict loads as is; the init law U(−1/√H, 1/√H) over every parameter in that order; the input and
+ * {@code (G·H)}, gates i,f,g,o for LSTM and r,z,n for GRU, layer by layer and forward direction first, and for an
+ * LSTM with {@code proj_size} P &gt; 0 {@code weight_hr_l{k}[_reverse]} {@code (P, H)} after the biases, with
+ * {@code weight_hh} {@code (4H, P)} and upper layers reading {@code D·P} features), so a PyTorch state dict loads
+ * as is; the init law U(−1/√H, 1/√H) over every parameter in that order; the input and
  * state checks with PyTorch's messages; and the stacking of layers and directions, each direction one fused node
  * of {@link Recurrent}. Dropout with probability {@code dropout} is applied to the output of every layer but the
  * last, in training mode only.
@@ -30,9 +32,15 @@ public abstract class RNNBase extends Module {
     private final boolean batchFirst;
     private final double dropout;
     private final boolean bidirectional;
+    private final int projSize;
 
     RNNBase(String mode, int gates, int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
             double dropout, boolean bidirectional, Generator gen) {
+        this(mode, gates, inputSize, hiddenSize, numLayers, bias, batchFirst, dropout, bidirectional, 0, gen);
+    }
+
+    RNNBase(String mode, int gates, int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst,
+            double dropout, boolean bidirectional, int projSize, Generator gen) {
         Check.nonNull(mode, "generator", gen);
         if (!(dropout >= 0 && dropout <= 1)) {
             throw new IllegalArgumentException("dropout should be a number in range [0, 1] representing the "
@@ -43,6 +51,13 @@ public abstract class RNNBase extends Module {
                     + "num_layers positive, got input_size=" + inputSize + ", hidden_size=" + hiddenSize
                     + ", num_layers=" + numLayers);
         }
+        if (projSize < 0) {
+            throw new IllegalArgumentException("proj_size should be a positive integer or zero to disable "
+                    + "projections");
+        }
+        if (projSize > 0 && projSize >= hiddenSize) {
+            throw new IllegalArgumentException("proj_size has to be smaller than hidden_size");
+        }
         this.mode = mode;
         this.gates = gates;
         this.inputSize = inputSize;
@@ -52,16 +67,21 @@ public abstract class RNNBase extends Module {
         this.batchFirst = batchFirst;
         this.dropout = dropout;
         this.bidirectional = bidirectional;
+        this.projSize = projSize;
         int dirs = numDirections();
+        int realHidden = projSize > 0 ? projSize : hiddenSize;
         for (int layer = 0; layer < numLayers; layer++) {
             for (int d = 0; d < dirs; d++) {
-                int in = layer == 0 ? inputSize : hiddenSize * dirs;
+                int in = layer == 0 ? inputSize : realHidden * dirs;
                 String sfx = suffix(layer, d);
                 registerParameter("weight_ih" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize, in)));
-                registerParameter("weight_hh" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize, hiddenSize)));
+                registerParameter("weight_hh" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize, realHidden)));
                 if (bias) {
                     registerParameter("bias_ih" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize)));
                     registerParameter("bias_hh" + sfx, Parameter.of(Tensor.zeros(gates * hiddenSize)));
+                }
+                if (projSize > 0) {
+                    registerParameter("weight_hr" + sfx, Parameter.of(Tensor.zeros(projSize, hiddenSize)));
                 }
             }
         }
@@ -138,6 +158,15 @@ public abstract class RNNBase extends Module {
         return dropout;
     }
 
+    /**
+     * The size P of each direction's projected hidden state (LSTM only; 0 when there is no projection).
+     *
+     * @return {@code proj_size}, 0 for none
+     */
+    public int projSize() {
+        return projSize;
+    }
+
     final int numDirections() {
         return bidirectional ? 2 : 1;
     }
@@ -182,8 +211,10 @@ public abstract class RNNBase extends Module {
         Tensor[] states = {h0, c0};
         for (int k = 0; k < 2; k++) {
             Tensor s = states[k];
+            // With a projection, h is P wide and c keeps H (PyTorch's get_expected_hidden_size/cell_size).
+            int width = k == 0 && projSize > 0 ? projSize : hiddenSize;
             if (s == null) {
-                states[k] = Tensor.zeros(x.dtype(), ld, b, hiddenSize);
+                states[k] = Tensor.zeros(x.dtype(), ld, b, width);
                 continue;
             }
             if (s.dim() != (batched ? 3 : 2)) {
@@ -192,9 +223,9 @@ public abstract class RNNBase extends Module {
                         : "For unbatched 2-D input, hx should also be 2-D but got " + s.dim() + "-D tensor");
             }
             Tensor s3 = batched ? s : s.unsqueeze(1);
-            if (s3.size(0) != ld || s3.size(1) != b || s3.size(2) != hiddenSize) {
+            if (s3.size(0) != ld || s3.size(1) != b || s3.size(2) != width) {
                 String what = gates == 4 ? "hidden[" + k + "] size" : "hidden size";
-                throw new IllegalArgumentException("Expected " + what + " (" + ld + ", " + b + ", " + hiddenSize
+                throw new IllegalArgumentException("Expected " + what + " (" + ld + ", " + b + ", " + width
                         + "), got " + java.util.Arrays.toString(s3.shape()));
             }
             states[k] = s3;
@@ -219,7 +250,14 @@ public abstract class RNNBase extends Module {
                 Tensor bHh = bias ? param("bias_hh" + sfx) : null;
                 Tensor hi = states[0].select(0, idx);
                 int last = rev ? 0 : x.size(0) - 1;
-                if (lstm) {
+                if (lstm && projSize > 0) {
+                    int p = projSize;
+                    Tensor y = Recurrent.lstmLayerProjected(x, hi, states[1].select(0, idx), wIh, wHh, bIh, bHh,
+                            param("weight_hr" + sfx), rev);
+                    outs.add(y.narrow(2, 0, p));
+                    hn.add(y.select(0, last).narrow(1, 0, p));
+                    cn.add(y.select(0, last).narrow(1, p, h));
+                } else if (lstm) {
                     Tensor y = Recurrent.lstmLayer(x, hi, states[1].select(0, idx), wIh, wHh, bIh, bHh, rev);
                     outs.add(y.narrow(2, 0, h));
                     hn.add(y.select(0, last).narrow(1, 0, h));
@@ -246,6 +284,9 @@ public abstract class RNNBase extends Module {
     @Override
     public String extraRepr() {
         StringBuilder s = new StringBuilder().append(inputSize).append(", ").append(hiddenSize);
+        if (projSize != 0) {
+            s.append(", proj_size=").append(projSize);
+        }
         if (numLayers != 1) {
             s.append(", num_layers=").append(numLayers);
         }

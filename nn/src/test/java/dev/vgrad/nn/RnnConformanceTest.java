@@ -1,11 +1,14 @@
 package dev.vgrad.nn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.vgrad.core.Autograd;
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
 import dev.vgrad.core.testing.Fixtures;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,7 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * PyTorch 1.13 fixtures (tools/fixtures/rnn.py) for the recurrent layers of docs/SEMANTICS.md §22: LSTM and GRU
- * (1–2 layers, bidirectional, batch_first both ways, with and without initial states, unbatched, without bias) and
+ * (1–2 layers, bidirectional, batch_first both ways, with and without initial states, unbatched, without bias),
+ * LSTM with projections ({@code proj_size}: one layer, two bidirectional batch_first layers, initial states) and
  * the two cells. The fixture's parameters load as a strict PyTorch state dict; the output, the final states and the
  * gradients of the input, of the initial states and of every parameter must match, in float64 and float32, in
  * train (dropout 0) and eval mode.
@@ -45,7 +49,8 @@ class RnnConformanceTest {
         Generator gen = new Generator(3);
         Module m = switch (op) {
             case "LSTM" -> new LSTM(i(a, "input_size"), i(a, "hidden_size"), i(a, "num_layers"), b(a, "bias"),
-                    b(a, "batch_first"), Fixtures.number(a.get("dropout")), b(a, "bidirectional"), gen);
+                    b(a, "batch_first"), Fixtures.number(a.get("dropout")), b(a, "bidirectional"),
+                    a.containsKey("proj_size") ? i(a, "proj_size") : 0, gen);
             case "GRU" -> new GRU(i(a, "input_size"), i(a, "hidden_size"), i(a, "num_layers"), b(a, "bias"),
                     b(a, "batch_first"), Fixtures.number(a.get("dropout")), b(a, "bidirectional"), gen);
             case "LSTMCell" -> new LSTMCell(i(a, "input_size"), i(a, "hidden_size"), b(a, "bias"), gen);
@@ -58,6 +63,8 @@ class RnnConformanceTest {
         for (String p : params.keySet()) {
             sd.put(p, Fx.t(params, p, d));
         }
+        // PyTorch's names in PyTorch's order (weight_hr after the biases with proj_size)
+        assertEquals(List.copyOf(params.keySet()), List.copyOf(m.stateDict().keySet()), name);
         m.loadStateDict(sd, true);
         Map<String, Tensor> diff = new LinkedHashMap<>();
         Tensor x = Fx.t(in, "input", d).requiresGrad(true);
