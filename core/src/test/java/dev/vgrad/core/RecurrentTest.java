@@ -202,4 +202,92 @@ class RecurrentTest {
         assertEquals(3, Recurrent.gruLayer(x, h, Tensor.zeros(12, 5), Tensor.zeros(12, 4), null, null, false)
                 .size(0));
     }
+
+    // ------------------------------------------------------------------ LSTM with a projection (proj_size)
+
+    /** x, h0 (B, P), c0 (B, H), W_ih, W_hh (4H, P), b_ih, b_hh, W_hr (P, H), float64, all requiring grad. */
+    private static Tensor[] projInputs(Generator g, Dims d, int p) {
+        int gh = 4 * d.h();
+        Tensor[] in = {
+            TestTensors.uniform(g, -1, 1, d.t(), d.b(), d.i()),
+            TestTensors.uniform(g, -1, 1, d.b(), p),
+            TestTensors.uniform(g, -1, 1, d.b(), d.h()),
+            TestTensors.uniform(g, -0.8, 0.8, gh, d.i()),
+            TestTensors.uniform(g, -0.8, 0.8, gh, p),
+            TestTensors.uniform(g, -0.5, 0.5, gh),
+            TestTensors.uniform(g, -0.5, 0.5, gh),
+            TestTensors.uniform(g, -0.8, 0.8, p, d.h())
+        };
+        for (Tensor t : in) {
+            t.requiresGrad(true);
+        }
+        return in;
+    }
+
+    private static Function<Tensor[], Tensor> projected(boolean reverse, boolean bias) {
+        return a -> bias ? Recurrent.lstmLayerProjected(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], reverse)
+                : Recurrent.lstmLayerProjected(a[0], a[1], a[2], a[3], a[4], null, null, a[5], reverse);
+    }
+
+    /** First derivatives of every input (P from 1 to H, both directions, with and without bias) vs differences. */
+    @Test
+    void projectedLayerPassesGradcheck() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            Dims d = dims(g);
+            int p = 1 + (int) g.nextLong(d.h());
+            for (boolean rev : new boolean[] {false, true}) {
+                for (boolean bias : new boolean[] {true, false}) {
+                    Tensor[] in = projInputs(g, d, p);
+                    Tensor[] args = bias ? in : new Tensor[] {in[0], in[1], in[2], in[3], in[4], in[7]};
+                    GradCheck.Result r = GradCheck.check(projected(rev, bias), args);
+                    assertTrue(r.passed(), () -> "reverse " + rev + " bias " + bias + " " + d + " P " + p
+                            + " seed " + seed + "\n" + r.report());
+                }
+            }
+        });
+    }
+
+    /** The projected layer is recorded op by op, so second derivatives are available too. */
+    @Test
+    void projectedLayerPassesGradgradcheck() {
+        Tensor[] in = projInputs(new Generator(23), new Dims(2, 2, 2, 3), 2);
+        GradCheck.Result r = GradCheck.gradgradcheck(projected(true, true), in);
+        assertTrue(r.passed(), r::report);
+    }
+
+    /** With P = H and W_hr = I the projection is the identity: the plain LSTM's numbers, h and c alike. */
+    @Test
+    void identityProjectionIsThePlainLstm() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            Dims d = dims(g);
+            Tensor[] in = inputs(g, d, 4);
+            Tensor eye = Tensor.eye(d.h()).to(DType.FLOAT64);
+            for (boolean rev : new boolean[] {false, true}) {
+                Tensor plain = Recurrent.lstmLayerComposed(in[0], in[1], in[2], in[3], in[4], in[5], in[6], rev);
+                Tensor proj = Recurrent.lstmLayerProjected(in[0], in[1], in[2], in[3], in[4], in[5], in[6], eye,
+                        rev);
+                assertClose(plain, proj, "seed " + seed + " reverse " + rev + " " + d);
+            }
+        });
+    }
+
+    @Test
+    void projectedShapesAreCheckedEarly() {
+        Tensor x = Tensor.zeros(3, 2, 5);
+        Tensor h = Tensor.zeros(2, 2);
+        Tensor c = Tensor.zeros(2, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Recurrent.lstmLayerProjected(x, h, c, Tensor.zeros(16, 5), Tensor.zeros(16, 2), null, null,
+                        Tensor.zeros(2, 3), false));
+        assertTrue(e.getMessage().contains("lstmLayerProjected") && e.getMessage().contains("weight_hr [2, 3]"),
+                e.getMessage());
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                () -> Recurrent.lstmLayerProjected(x, h, c, Tensor.zeros(16, 5), Tensor.zeros(16, 4), null, null,
+                        Tensor.zeros(2, 4), false));
+        assertTrue(e2.getMessage().contains("weight_hh [16, 4]"), e2.getMessage());
+        assertArrayEquals(new int[] {3, 2, 6}, Recurrent.lstmLayerProjected(x, h, c, Tensor.zeros(16, 5),
+                Tensor.zeros(16, 2), null, null, Tensor.zeros(2, 4), false).shape());
+    }
 }
