@@ -19,15 +19,20 @@ import org.junit.jupiter.api.Test;
  * eval-mode determinism; batch independence (a sample's output and final states are bit-identical whatever the rest
  * of the batch, and alone); inter-layer dropout is off in eval (bit-identical to the same weights with p = 0) and
  * on in training; the fused layers agree with the cells stepped one by one; batch_first is the transpose of
- * sequence-first.
+ * sequence-first; the same laws for an LSTM with proj_size.
  */
 class RnnPropertyTest {
     private static final int EXAMPLES = 25;
 
-    private record Cfg(boolean lstm, int t, int b, int in, int h, int layers, boolean bidi, boolean bf, long seed) {
+    private record Cfg(boolean lstm, int t, int b, int in, int h, int layers, boolean bidi, boolean bf, long seed,
+                       int proj) {
+        Cfg(boolean lstm, int t, int b, int in, int h, int layers, boolean bidi, boolean bf, long seed) {
+            this(lstm, t, b, in, h, layers, bidi, bf, seed, 0);
+        }
+
         RNNBase make(double dropout) {
             Generator g = new Generator(seed);
-            return lstm ? new LSTM(in, h, layers, true, bf, dropout, bidi, g)
+            return lstm ? new LSTM(in, h, layers, true, bf, dropout, bidi, proj, g)
                     : new GRU(in, h, layers, true, bf, dropout, bidi, g);
         }
 
@@ -41,6 +46,14 @@ class RnnPropertyTest {
         return new Cfg(g.nextBernoulli(0.5), 1 + (int) g.nextLong(6), 2 + (int) g.nextLong(4),
                 1 + (int) g.nextLong(6), 1 + (int) g.nextLong(19), 1 + (int) g.nextLong(2), g.nextBernoulli(0.5),
                 g.nextBernoulli(0.5), seed);
+    }
+
+    /** An LSTM with a projection: proj_size in [1, H), H at least 2. */
+    private static Cfg projCfg(long seed) {
+        Cfg c = cfg(seed);
+        Generator g = new Generator(~seed);
+        int h = Math.max(2, c.h());
+        return new Cfg(true, c.t(), c.b(), c.in(), h, c.layers(), c.bidi(), c.bf(), seed, 1 + (int) g.nextLong(h - 1));
     }
 
     /** {output, h_n[, c_n]} of a forward pass. */
@@ -161,6 +174,54 @@ class RnnPropertyTest {
             assertArrayEquals(a[0].toArray(), b[0].transpose(0, 1).contiguous().toArray(), c + " output");
             for (int i = 1; i < a.length; i++) {
                 assertArrayEquals(a[i].toArray(), b[i].toArray(), c + " state " + i);
+            }
+        });
+    }
+
+    /**
+     * The laws above for an LSTM with proj_size (the recorded, op-by-op path): eval determinism, dropout off in
+     * eval, batch independence (mixed and alone, bit for bit), batch_first the transpose.
+     */
+    @Test
+    void projectedLstmKeepsTheLaws() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Cfg c = projCfg(seed);
+            RNNBase plain = c.make(0.0);
+            RNNBase dropped = c.make(0.7);
+            plain.eval();
+            dropped.eval();
+            int bd = c.bf() ? 0 : 1;
+            Tensor x = Tensor.randn(new Generator(seed + 1), c.inputShape(c.b()));
+            Tensor other = Tensor.randn(new Generator(seed + 2), c.inputShape(c.b()));
+            int k = (int) Math.floorMod(seed, (long) c.b());
+            Tensor mixed = Tensor.cat(List.of(other.narrow(bd, 0, k), x.narrow(bd, k, 1),
+                    other.narrow(bd, k + 1, c.b() - k - 1)), bd);
+            Tensor[] full;
+            Tensor[] mix;
+            Tensor[] alone;
+            try (Grad.Scope off = Grad.disabled()) {
+                full = run(dropped, x);
+                same(full, run(dropped, x), c + " repeat");
+                same(run(plain, x), full, c + " dropout in eval");
+                mix = run(plain, mixed);
+                alone = run(plain, x.narrow(bd, k, 1).contiguous());
+            }
+            assertTrue(full[0].size(2) == c.proj() * (c.bidi() ? 2 : 1) && full[1].size(2) == c.proj()
+                    && full[2].size(2) == c.h(), c + " widths");
+            for (int i = 0; i < full.length; i++) {
+                int d = i == 0 ? bd : 1;
+                float[] want = full[i].narrow(d, k, 1).contiguous().toArray();
+                assertArrayEquals(want, mix[i].narrow(d, k, 1).contiguous().toArray(), c + " mixed, output " + i);
+                assertArrayEquals(want, alone[i].toArray(), c + " alone, output " + i);
+            }
+            Cfg seqFirst = new Cfg(true, c.t(), c.b(), c.in(), c.h(), c.layers(), c.bidi(), false, seed, c.proj());
+            Cfg batchFirst = new Cfg(true, c.t(), c.b(), c.in(), c.h(), c.layers(), c.bidi(), true, seed, c.proj());
+            Tensor xs = Tensor.randn(new Generator(seed + 4), seqFirst.inputShape(c.b()));
+            Tensor[] a = run(seqFirst.make(0.0), xs);
+            Tensor[] b = run(batchFirst.make(0.0), xs.transpose(0, 1).contiguous());
+            assertArrayEquals(a[0].toArray(), b[0].transpose(0, 1).contiguous().toArray(), c + " batch_first output");
+            for (int i = 1; i < a.length; i++) {
+                assertArrayEquals(a[i].toArray(), b[i].toArray(), c + " batch_first state " + i);
             }
         });
     }
