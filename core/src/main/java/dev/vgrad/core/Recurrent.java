@@ -133,8 +133,8 @@ public final class Recurrent {
     /**
      * LSTM layer direction with a projection ({@code proj_size > 0} in PyTorch's {@code nn.LSTM}): per step
      * {@code c_t = f ⊙ c_{t−1} + i ⊙ g}, {@code h_t = W_hr·(o ⊙ tanh(c_t))}, the gates computed from the
-     * projected {@code h_{t−1}}. Built from differentiable tensor ops step by step (every op recorded, so first and second
-     * derivatives are those of the formulas); unlike {@link #lstmLayer} it is not one fused node.
+     * projected {@code h_{t−1}}. Built from differentiable tensor ops step by step (every op recorded, so first and
+     * second derivatives are those of the formulas); unlike {@link #lstmLayer} it is not one fused node.
      *
      * @param x the input sequence, {@code (T, B, I)}, floating
      * @param h0 the initial (projected) hidden state, {@code (B, P)}, of x's dtype

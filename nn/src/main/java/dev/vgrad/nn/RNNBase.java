@@ -13,10 +13,10 @@ import java.util.List;
  * {@code (G·H)}, gates i,f,g,o for LSTM and r,z,n for GRU, layer by layer and forward direction first, and for an
  * LSTM with {@code proj_size} P &gt; 0 {@code weight_hr_l{k}[_reverse]} {@code (P, H)} after the biases, with
  * {@code weight_hh} {@code (4H, P)} and upper layers reading {@code D·P} features), so a PyTorch state dict loads
- * as is; the init law U(−1/√H, 1/√H) over every parameter in that order; the input and
- * state checks with PyTorch's messages; and the stacking of layers and directions, each direction one fused node
- * of {@link Recurrent}. Dropout with probability {@code dropout} is applied to the output of every layer but the
- * last, in training mode only.
+ * as is; the init law U(−1/√H, 1/√H) over every parameter in that order; the input and state checks with
+ * PyTorch's messages; and the stacking of layers and directions, each direction one fused node of
+ * {@link Recurrent} (with a projection, {@link Recurrent#lstmLayerProjected}'s recorded ops). Dropout with
+ * probability {@code dropout} is applied to the output of every layer but the last, in training mode only.
  *
  * <p>{@link #forward(Tensor)} returns the output sequence only, so the layer can sit in a {@link Sequential} (and
  * {@link Module#call} runs its hooks); the subclasses' {@code forward(input, states…)} return the output and the
