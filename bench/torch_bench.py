@@ -300,6 +300,23 @@ def gelu_fwdbwd():
 WORKLOADS["gelu_fwdbwd"] = gelu_fwdbwd
 
 
+def lstm_proj_fwdbwd():
+    """Twin of Workloads.lstmProjFwdBwd: nn.LSTM(64, 256, proj_size=128), input (64, 32, 64) with grad."""
+    torch.manual_seed(41)
+    lstm = nn.LSTM(64, 256, proj_size=128)
+    x = torch.randn(64, 32, 64, generator=_gen(41)).requires_grad_(True)
+
+    def run():
+        x.grad = None
+        lstm.zero_grad(set_to_none=True)
+        lstm(x)[0].sum().backward()
+        return x.grad
+    return W(1, "steps/s", run)
+
+
+WORKLOADS["lstm_proj_fwdbwd"] = lstm_proj_fwdbwd
+
+
 # ----------------------------------------------------------------------------------------------- harness
 
 def set_threads(n, torch_threads=None):

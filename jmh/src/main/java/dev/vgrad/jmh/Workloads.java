@@ -80,6 +80,7 @@ public final class Workloads {
         ALL.put("attn_fwdbwd", Workloads::attention);
         ALL.put("lstm_fwdbwd", Workloads::lstmFwdBwd);
         ALL.put("gelu_fwdbwd", Workloads::geluFwdBwd);
+        ALL.put("lstm_proj_fwdbwd", Workloads::lstmProjFwdBwd);
     }
 
     /** All workload names, in report order. */
@@ -343,6 +344,24 @@ public final class Workloads {
         return of(4096.0 * 512, "elem/s", () -> {
             x.setGrad(null);
             dev.vgrad.nn.F.gelu(x).backward(g);
+            return x.grad();
+        });
+    }
+
+    /**
+     * {@code lstm_proj_fwdbwd}: {@code lstm_fwdbwd} with proj_size 128 (nn.LSTM(64, 256, proj_size=128)), whose
+     * layer runs as recorded per-step ops rather than the fused recurrent node. One step = one forward + backward.
+     */
+    static Workload lstmProjFwdBwd() {
+        Generator gen = new Generator(41);
+        dev.vgrad.nn.LSTM lstm = new dev.vgrad.nn.LSTM(64, 256, 1, true, false, 0.0, false, 128, gen);
+        Tensor x = Tensor.randn(gen, 64, 32, 64).requiresGrad(true);
+        return of(1, "steps/s", () -> {
+            x.setGrad(null);
+            for (Tensor p : lstm.parameters()) {
+                p.setGrad(null);
+            }
+            lstm.forward(x).sum().backward();
             return x.grad();
         });
     }
