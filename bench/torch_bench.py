@@ -268,10 +268,11 @@ def attn_fwdbwd(b=8, h=4, t=256, d=64):
 
 
 WORKLOADS["attn_fwdbwd"] = attn_fwdbwd
-def lstm_fwdbwd():
-    """Twin of Workloads.lstmFwdBwd: nn.LSTM(64, 256), input (64, 32, 64) with grad, output.sum().backward()."""
+def lstm_fwdbwd(proj_size=0):
+    """Twin of Workloads.lstmFwdBwd: nn.LSTM(64, 256, proj_size=proj_size), input (64, 32, 64) with grad,
+    output.sum().backward()."""
     torch.manual_seed(41)
-    lstm = nn.LSTM(64, 256)
+    lstm = nn.LSTM(64, 256, proj_size=proj_size)
     x = torch.randn(64, 32, 64, generator=_gen(41)).requires_grad_(True)
 
     def run():
@@ -300,21 +301,7 @@ def gelu_fwdbwd():
 WORKLOADS["gelu_fwdbwd"] = gelu_fwdbwd
 
 
-def lstm_proj_fwdbwd():
-    """Twin of Workloads.lstmProjFwdBwd: nn.LSTM(64, 256, proj_size=128), input (64, 32, 64) with grad."""
-    torch.manual_seed(41)
-    lstm = nn.LSTM(64, 256, proj_size=128)
-    x = torch.randn(64, 32, 64, generator=_gen(41)).requires_grad_(True)
-
-    def run():
-        x.grad = None
-        lstm.zero_grad(set_to_none=True)
-        lstm(x)[0].sum().backward()
-        return x.grad
-    return W(1, "steps/s", run)
-
-
-WORKLOADS["lstm_proj_fwdbwd"] = lstm_proj_fwdbwd
+WORKLOADS["lstm_proj_fwdbwd"] = lambda: lstm_fwdbwd(proj_size=128)
 
 
 # ----------------------------------------------------------------------------------------------- harness

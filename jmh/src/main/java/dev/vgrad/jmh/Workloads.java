@@ -78,9 +78,9 @@ public final class Workloads {
         ALL.put("cnn_step", Models::cnnStep);
         ALL.put("adam_10m", Models::adam10m);
         ALL.put("attn_fwdbwd", Workloads::attention);
-        ALL.put("lstm_fwdbwd", Workloads::lstmFwdBwd);
+        ALL.put("lstm_fwdbwd", () -> lstmFwdBwd(0));
         ALL.put("gelu_fwdbwd", Workloads::geluFwdBwd);
-        ALL.put("lstm_proj_fwdbwd", Workloads::lstmProjFwdBwd);
+        ALL.put("lstm_proj_fwdbwd", () -> lstmFwdBwd(128));
     }
 
     /** All workload names, in report order. */
@@ -315,11 +315,12 @@ public final class Workloads {
     /**
      * {@code lstm_fwdbwd}: nn.LSTM(64, 256), one layer, input (T 64, B 32, 64) requiring grad; forward from zero
      * states, then {@code output.sum().backward()} into the input and all four parameters (issue 17's LSTM
-     * kernel target: B 32, T 64, hidden 256). One step = one forward + backward.
+     * kernel target: B 32, T 64, hidden 256). One step = one forward + backward. {@code lstm_proj_fwdbwd} is the
+     * same with proj_size 128, whose layer runs as recorded per-step ops rather than the fused recurrent node.
      */
-    static Workload lstmFwdBwd() {
+    static Workload lstmFwdBwd(int projSize) {
         Generator gen = new Generator(41);
-        dev.vgrad.nn.LSTM lstm = new dev.vgrad.nn.LSTM(64, 256, 1, true, false, 0.0, false, gen);
+        dev.vgrad.nn.LSTM lstm = new dev.vgrad.nn.LSTM(64, 256, 1, true, false, 0.0, false, projSize, gen);
         Tensor x = Tensor.randn(gen, 64, 32, 64).requiresGrad(true);
         return of(1, "steps/s", () -> {
             x.setGrad(null);
@@ -344,24 +345,6 @@ public final class Workloads {
         return of(4096.0 * 512, "elem/s", () -> {
             x.setGrad(null);
             dev.vgrad.nn.F.gelu(x).backward(g);
-            return x.grad();
-        });
-    }
-
-    /**
-     * {@code lstm_proj_fwdbwd}: {@code lstm_fwdbwd} with proj_size 128 (nn.LSTM(64, 256, proj_size=128)), whose
-     * layer runs as recorded per-step ops rather than the fused recurrent node. One step = one forward + backward.
-     */
-    static Workload lstmProjFwdBwd() {
-        Generator gen = new Generator(41);
-        dev.vgrad.nn.LSTM lstm = new dev.vgrad.nn.LSTM(64, 256, 1, true, false, 0.0, false, 128, gen);
-        Tensor x = Tensor.randn(gen, 64, 32, 64).requiresGrad(true);
-        return of(1, "steps/s", () -> {
-            x.setGrad(null);
-            for (Tensor p : lstm.parameters()) {
-                p.setGrad(null);
-            }
-            lstm.forward(x).sum().backward();
             return x.grad();
         });
     }
