@@ -65,9 +65,10 @@ public final class Subset implements Dataset {
      *
      * @param i the sample's position in this subset, in {@code [0, size())}
      * @return the corresponding index into {@link #base()}
+     * @throws IndexOutOfBoundsException naming the index and the subset's size when {@code i} is out of range
      */
     public int baseIndex(int i) {
-        return indices[i];
+        return indices[checkIndex(i)];
     }
 
     @Override
@@ -77,6 +78,14 @@ public final class Subset implements Dataset {
 
     @Override
     public List<Tensor> get(int index) {
-        return base.get(indices[index]);
+        return base.get(indices[checkIndex(index)]);
+    }
+
+    private int checkIndex(int i) {
+        if (i < 0 || i >= indices.length) {
+            throw new IndexOutOfBoundsException("Subset: index " + i + " is out of range for a subset of size "
+                    + indices.length);
+        }
+        return i;
     }
 }

@@ -163,6 +163,14 @@ class DataLoaderTest {
         assertThrows(IndexOutOfBoundsException.class, () -> numbered(3).get(3));
         assertThrows(IndexOutOfBoundsException.class, () -> numbered(3).subset(2, 5));
         assertThrows(IndexOutOfBoundsException.class, () -> new Subset(numbered(3), new int[] {-1}));
+        // an index past the subset (not past its base) is named, never a bare ArrayIndexOutOfBoundsException
+        Subset sub = new Subset(numbered(3), new int[] {2, 0});
+        for (int bad : new int[] {2, -1}) {
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> sub.get(bad));
+            assertEquals("Subset: index " + bad + " is out of range for a subset of size 2", e.getMessage());
+            assertFalse(e instanceof ArrayIndexOutOfBoundsException);
+            assertThrows(IndexOutOfBoundsException.class, () -> sub.baseIndex(bad));
+        }
     }
 
     @Test

@@ -143,7 +143,8 @@ public final class LBFGS extends Optimizer {
      * @param options the hyper-parameters ({@code lr}, {@code max_iter}, {@code max_eval}, {@code tolerance_grad},
      *                {@code tolerance_change}, {@code history_size}, {@code line_search_fn})
      * @throws IllegalArgumentException "LBFGS doesn't support per-parameter options (parameter groups)", "only
-     *                                  'strong_wolfe' is supported", or an invalid hyper-parameter
+     *                                  'strong_wolfe' is supported", an invalid hyper-parameter, or
+     *                                  {@code weight_decay}/{@code maximize}, which LBFGS does not have
      */
     public LBFGS(List<?> params, Options options) {
         super(params, options.resolved());
@@ -162,6 +163,14 @@ public final class LBFGS extends Optimizer {
     protected void validateGroup(ParamGroup g) {
         if (!paramGroups().isEmpty() && !sameParams(paramGroups().get(0).params(), g.params())) {
             throw new IllegalArgumentException("LBFGS doesn't support per-parameter options (parameter groups)");
+        }
+        for (String unsupported : new String[] {"weight_decay", "maximize"}) {
+            // inherited setters from OptimizerOptions: LBFGS would silently ignore them, PyTorch's rejects them
+            if (g.has(unsupported)) {
+                throw new IllegalArgumentException("LBFGS: unexpected option '" + unsupported + "' (PyTorch's LBFGS "
+                        + "has no such argument; it takes lr, max_iter, max_eval, tolerance_grad, tolerance_change, "
+                        + "history_size and line_search_fn)");
+            }
         }
         requireNonNegative(g, "lr", "learning rate");
         positiveInt(g, "max_iter");

@@ -125,8 +125,12 @@ public final class ReduceLROnPlateau extends LRScheduler {
          *
          * @param v the lowest learning rate of each group, in group order, each finite and {@code >= 0} (copied)
          * @return these options
+         * @throws IllegalArgumentException for a null array
          */
         public Options minLrs(double... v) {
+            if (v == null) {
+                throw new IllegalArgumentException("ReduceLROnPlateau: min_lr must be one number per group, got null");
+            }
             minLr = v.clone();
             return this;
         }

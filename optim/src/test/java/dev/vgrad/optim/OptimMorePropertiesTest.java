@@ -346,6 +346,16 @@ class OptimMorePropertiesTest {
         assertEquals("only 'strong_wolfe' is supported", assertThrows(IllegalArgumentException.class,
                 () -> new LBFGS(List.of(p), LBFGS.options().lineSearchFn("armijo"))).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new LBFGS(List.of(p), LBFGS.options().maxIter(0)));
+        // PyTorch: LBFGS(params, weight_decay=0.1) -> TypeError: unexpected keyword argument; never silently ignored
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new LBFGS(List.of(p), LBFGS.options().weightDecay(0.1))).getMessage()
+                .startsWith("LBFGS: unexpected option 'weight_decay'"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> new LBFGS(List.of(p), LBFGS.options().maximize(true))).getMessage()
+                .startsWith("LBFGS: unexpected option 'maximize'"));
+        assertEquals("ReduceLROnPlateau: min_lr must be one number per group, got null",
+                assertThrows(IllegalArgumentException.class,
+                        () -> ReduceLROnPlateau.options().minLrs((double[]) null)).getMessage());
         assertEquals("Invalid learning rate: -1.0", assertThrows(IllegalArgumentException.class,
                 () -> new LBFGS(List.of(p), LBFGS.options().lr(-1))).getMessage());
 
