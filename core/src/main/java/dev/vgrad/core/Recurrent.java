@@ -103,31 +103,7 @@ public final class Recurrent {
     public static Tensor lstmLayerComposed(Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh,
                                            Tensor bHh, boolean reverse) {
         check("lstmLayerComposed", 4, x, h0, c0, wIh, wHh, bIh, bHh);
-        int t = x.size(0);
-        int hs = h0.size(1);
-        Tensor[] out = new Tensor[t];
-        Tensor h = h0;
-        Tensor c = c0;
-        for (int s = 0; s < t; s++) {
-            int ti = reverse ? t - 1 - s : s;
-            Tensor gi = x.select(0, ti).matmul(wIh.t());
-            if (bIh != null) {
-                gi = gi.add(bIh);
-            }
-            Tensor gh = h.matmul(wHh.t());
-            if (bHh != null) {
-                gh = gh.add(bHh);
-            }
-            Tensor gates = gi.add(gh);
-            Tensor i = gates.narrow(1, 0, hs).sigmoid();
-            Tensor f = gates.narrow(1, hs, hs).sigmoid();
-            Tensor g = gates.narrow(1, 2 * hs, hs).tanh();
-            Tensor o = gates.narrow(1, 3 * hs, hs).sigmoid();
-            c = f.mul(c).add(i.mul(g));
-            h = o.mul(c.tanh());
-            out[ti] = Tensor.cat(List.of(h, c), 1);
-        }
-        return Tensor.stack(List.of(out), 0);
+        return lstmSteps(null, x, h0, c0, wIh, wHh, bIh, bHh, null, reverse);
     }
 
     /**
@@ -154,29 +130,51 @@ public final class Recurrent {
         Args.nonNull("lstmLayerProjected", "weight_hr", wHr);
         check("lstmLayerProjected", 4, x, h0, c0, wIh, wHh, bIh, bHh, wHr);
         int t = x.size(0);
-        int hs = c0.size(1);
-        Tensor[] out = new Tensor[t];
-        Tensor h = h0;
-        Tensor c = c0;
         // One input GEMM over all steps, as the fused op does; only the recurrence is step by step.
         Tensor gx = x.reshape(t * x.size(1), x.size(2)).matmul(wIh.t());
         if (bIh != null) {
             gx = gx.add(bIh);
         }
-        gx = gx.reshape(t, x.size(1), 4 * hs);
+        return lstmSteps(gx.reshape(t, x.size(1), 4 * c0.size(1)), x, h0, c0, wIh, wHh, bIh, bHh, wHr, reverse);
+    }
+
+    /**
+     * The recorded LSTM recurrence shared by {@link #lstmLayerComposed} and {@link #lstmLayerProjected}: the input
+     * part of the gates from {@code gx} (T, B, 4H) when given, else per step from x, W_ih and b_ih; h projected by
+     * {@code wHr} when it is not null. Returns (T, B, width(h) + H), h then c per step.
+     */
+    private static Tensor lstmSteps(Tensor gx, Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh,
+                                    Tensor bHh, Tensor wHr, boolean reverse) {
+        int t = x.size(0);
+        int hs = c0.size(1);
+        Tensor[] out = new Tensor[t];
+        Tensor h = h0;
+        Tensor c = c0;
         for (int s = 0; s < t; s++) {
             int ti = reverse ? t - 1 - s : s;
+            Tensor gi;
+            if (gx != null) {
+                gi = gx.select(0, ti);
+            } else {
+                gi = x.select(0, ti).matmul(wIh.t());
+                if (bIh != null) {
+                    gi = gi.add(bIh);
+                }
+            }
             Tensor gh = h.matmul(wHh.t());
             if (bHh != null) {
                 gh = gh.add(bHh);
             }
-            Tensor gates = gx.select(0, ti).add(gh);
+            Tensor gates = gi.add(gh);
             Tensor i = gates.narrow(1, 0, hs).sigmoid();
             Tensor f = gates.narrow(1, hs, hs).sigmoid();
             Tensor g = gates.narrow(1, 2 * hs, hs).tanh();
             Tensor o = gates.narrow(1, 3 * hs, hs).sigmoid();
             c = f.mul(c).add(i.mul(g));
-            h = o.mul(c.tanh()).matmul(wHr.t());
+            h = o.mul(c.tanh());
+            if (wHr != null) {
+                h = h.matmul(wHr.t());
+            }
             out[ti] = Tensor.cat(List.of(h, c), 1);
         }
         return Tensor.stack(List.of(out), 0);
