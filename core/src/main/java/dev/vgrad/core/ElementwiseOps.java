@@ -30,7 +30,7 @@ final class ElementwiseOps {
     static Tensor unary(UnaryOp op, Tensor x, double alpha) {
         requireFloat(opName(op), x);
         Tensor xc = x.contiguousRaw();
-        Tensor out = Tensor.empty(x.dtype, x.shape.clone());
+        Tensor out = Tensor.uninitialized(x.dtype, x.shape.clone());
         unaryRaw(op, xc, out, alpha);
         if (Autograd.isRecording(x)) {
             Autograd.attach(out, op.reads() == UnaryOp.Reads.NOTHING ? new NegBackward0(x) : new UnaryNode(op, alpha, x, out));
@@ -115,7 +115,7 @@ final class ElementwiseOps {
             Tensor gc = g.contiguousRaw();
             // an exclusive, dense gradient of the output's dtype is overwritten with the input's gradient
             Tensor reused = reusableGradOutput(g, ref.dtype, ref.shape);
-            Tensor out = reused != null ? reused : Tensor.empty(ref.dtype, ref.shape.clone());
+            Tensor out = reused != null ? reused : Tensor.uninitialized(ref.dtype, ref.shape.clone());
             int n = out.numel();
             if (ref.dtype == DType.FLOAT32) {
                 // rules that need x get y = x (unused) and vice versa, so one kernel signature serves all
@@ -298,7 +298,7 @@ final class ElementwiseOps {
             return binary(op, a, Tensor.scalar(a.dtype, s));
         }
         Tensor ac = a.contiguousRaw();
-        Tensor out = Tensor.empty(a.dtype, a.shape.clone());
+        Tensor out = Tensor.uninitialized(a.dtype, a.shape.clone());
         int n = out.numel();
         if (a.dtype == DType.FLOAT32) {
             Kernels k = KernelProvider.kernels();
@@ -379,7 +379,7 @@ final class ElementwiseOps {
         Tensor ac = a.dtype == dt ? a : a.toRaw(dt);
         Tensor bc = b.dtype == dt ? b : b.toRaw(dt);
         int[] outShape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
-        Tensor out = Tensor.empty(dt, outShape);
+        Tensor out = Tensor.uninitialized(dt, outShape);
         binaryRaw(op, ac, bc, out);
         boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
         if (!comparison && Autograd.isRecording(a, b)) {
@@ -657,7 +657,7 @@ final class ElementwiseOps {
         double lo = Double.isNaN(min) ? Double.NEGATIVE_INFINITY : min;
         double hi = Double.isNaN(max) ? Double.POSITIVE_INFINITY : max;
         Tensor xc = x.contiguousRaw();
-        Tensor out = Tensor.empty(x.dtype, x.shape.clone());
+        Tensor out = Tensor.uninitialized(x.dtype, x.shape.clone());
         int n = out.numel();
         if (x.dtype == DType.FLOAT32) {
             KernelProvider.kernels().clamp(xc.storage.f, xc.offset, out.storage.f, 0, n, (float) lo, (float) hi);

@@ -197,20 +197,26 @@ final class Engine {
                         throw new IllegalStateException("function " + node.name() + " returned an incorrect number of "
                                 + "gradients (expected " + node.numInputs() + ", got " + grads.length + ")");
                     }
+                    boolean recycle = gExclusive && node.recyclesGradient() && dense(g);
                     for (int i = 0; i < grads.length; i++) {
                         Tensor gi = grads[i];
+                        if (gi != null && gi.storage == g.storage) {
+                            recycle = false;
+                        }
                         int c = edge[e0 + i];
                         Tensor leaf = node.leaves[i];
                         if (gi == null || (c < 0 && leaf == null)) {
                             continue;
                         }
+                        Tensor raw = gi;
                         gi = validate(node, i, gi, anomaly);
+                        boolean owned = !createGraph && raw == gi && exclusive(grads, i, g, gExclusive) && dense(gi);
                         if (c >= 0) {
                             if (pending[c] == null) {
                                 pending[c] = gi;
                                 pendingExclusive[c] = !createGraph && exclusive(grads, i, g, gExclusive);
                             } else {
-                                pending[c] = pending[c].add(gi);
+                                pending[c] = sum(pending[c], pendingExclusive[c], gi, owned, createGraph);
                                 pendingExclusive[c] = !createGraph;
                             }
                         } else if (cap != null) {
@@ -218,10 +224,14 @@ final class Engine {
                         } else if (leaf.hasHooks()) {
                             // the hooks may keep what they see: never adopt it as .grad (it would be added into)
                             leaf.accumulateGrad(leaf.runHooks(gi), false, createGraph);
-                        } else {
-                            leaf.accumulateGrad(gi, !createGraph && exclusive(grads, i, g, gExclusive) && dense(gi),
-                                    createGraph);
+                        } else if (!leaf.accumulateGrad(gi, owned, createGraph) && owned) {
+                            // added into an existing .grad: nothing refers to this buffer any more
+                            BufferPool.give(gi.storage);
                         }
+                    }
+                    if (recycle) {
+                        // the rule consumed its exclusive gradient and returned nothing over it
+                        BufferPool.give(g.storage);
                     }
                 }
                 for (int i = 0, ne = node.next.length; i < ne; i++) {
@@ -260,6 +270,32 @@ final class Engine {
             }
         }
         return true;
+    }
+
+    /**
+     * The sum of two gradients reaching one node, {@code acc + gi}. Without {@code createGraph} an exclusive,
+     * dense {@code acc} takes the sum in place (each element is the same one rounded addition either way), and
+     * an owned operand that the sum does not live in is recycled ({@link BufferPool}).
+     */
+    private static Tensor sum(Tensor acc, boolean accExclusive, Tensor gi, boolean giOwned, boolean createGraph) {
+        if (createGraph) {
+            return acc.add(gi);
+        }
+        if (accExclusive && dense(acc) && acc.dtype == gi.dtype && acc.storage != gi.storage) {
+            ElementwiseOps.addInto(acc, gi);
+            if (giOwned) {
+                BufferPool.give(gi.storage);
+            }
+            return acc;
+        }
+        Tensor s = acc.add(gi);
+        if (accExclusive && dense(acc)) {
+            BufferPool.give(acc.storage);
+        }
+        if (giOwned && gi.storage != acc.storage) {
+            BufferPool.give(gi.storage);
+        }
+        return s;
     }
 
     /** Contiguous from offset 0 over its whole storage: adoptable as a {@code .grad} as it is. */

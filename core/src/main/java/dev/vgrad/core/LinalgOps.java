@@ -107,7 +107,8 @@ final class LinalgOps {
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
         Shape.checked("matmul", outShape);
-        Tensor out = Tensor.empty(a.dtype, outShape);
+        // every element is written (k = 0 writes zeros), so the output may be a recycled array
+        Tensor out = Tensor.uninitialized(a.dtype, outShape);
         multiplyInto(a, b, out, batch, m, k, n);
         if (Autograd.isRecording(a, b)) {
             Autograd.attach(out, ra == 2 && rb == 2 ? new MmBackward0(a, b) : new BmmBackward0(a, b));

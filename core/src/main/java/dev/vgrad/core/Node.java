@@ -211,6 +211,23 @@ public abstract class Node {
     }
 
     /**
+     * Whether the engine may recycle the exclusive gradient this node's rule consumed ({@link BufferPool}): only
+     * for vgrad's own rules, which keep nothing they are given. A rule defined outside vgrad (a custom node, or a
+     * {@link Function}'s, which runs user code) might keep it, so its gradient is left to the garbage collector.
+     */
+    boolean recyclesGradient() {
+        return OWN_RULE.get(getClass());
+    }
+
+    private static final ClassValue<Boolean> OWN_RULE = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            String name = type.getName();
+            return name.startsWith("dev.vgrad.") && !name.startsWith("dev.vgrad.core.Function$");
+        }
+    };
+
+    /**
      * Per thread, the node whose {@link #backward} the engine is running on an exclusive gradient (else null). A
      * one-element array so the engine fetches it once per pass and then sets it with a plain store per node.
      */

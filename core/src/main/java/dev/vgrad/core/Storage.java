@@ -37,6 +37,18 @@ final class Storage {
         };
     }
 
+    /**
+     * Storage of {@code n} elements with arbitrary contents, possibly a recycled array ({@link BufferPool}): only
+     * for an op whose kernel writes every element before anything reads it.
+     */
+    static Storage uninitialized(DType dtype, int n) {
+        return switch (dtype) {
+            case FLOAT32 -> of(BufferPool.floats(n));
+            case FLOAT64 -> of(BufferPool.doubles(n));
+            case INT64 -> of(new long[n]);
+        };
+    }
+
     int length() {
         return f != null ? f.length : d != null ? d.length : l.length;
     }

@@ -46,9 +46,17 @@ public final class Tensor {
         return new Tensor(storage, dtype, shape, Shape.contiguousStrides(shape), 0);
     }
 
-    /** An uninitialised (zero-filled) contiguous tensor. */
+    /** A zero-filled contiguous tensor (kernels that accumulate into their output rely on the zeros). */
     static Tensor empty(DType dtype, int[] shape) {
         return contiguous(Storage.allocate(dtype, Shape.numel(shape)), dtype, shape);
+    }
+
+    /**
+     * A contiguous tensor with arbitrary contents, possibly over a recycled array (see {@link BufferPool}): only
+     * for an op whose kernel overwrites every element.
+     */
+    static Tensor uninitialized(DType dtype, int[] shape) {
+        return contiguous(Storage.uninitialized(dtype, Shape.numel(shape)), dtype, shape);
     }
 
     // ------------------------------------------------------------------ factories
@@ -753,25 +761,29 @@ public final class Tensor {
      * the recorded sum with the previous {@code .grad}, never written in place, as PyTorch does
      * (docs/SEMANTICS.md §5.12).
      */
-    void accumulateGrad(Tensor g, boolean owned, boolean createGraph) {
+    boolean accumulateGrad(Tensor g, boolean owned, boolean createGraph) {
         if (!createGraph) {
-            accumulateGrad(g, owned);
-            return;
+            return accumulateGrad(g, owned);
         }
         synchronized (this) {
             Tensor cur = grad;
             Tensor gg = g.dtype == dtype ? g : g.to(dtype);
             grad = cur == null ? gg.cloneTensor() : cur.add(gg);
         }
+        return false;
     }
 
-    void accumulateGrad(Tensor g, boolean owned) {
+    /** As above without {@code createGraph}; returns whether {@code g}'s buffer was adopted as {@code .grad}. */
+    boolean accumulateGrad(Tensor g, boolean owned) {
         synchronized (this) {
             Tensor cur = grad;
             if (cur == null) {
-                grad = owned && g.dtype == dtype ? g.detach() : g.copyDetached();
+                boolean adopt = owned && g.dtype == dtype;
+                grad = adopt ? g.detach() : g.copyDetached();
+                return adopt;
             } else {
                 ElementwiseOps.addInto(cur, g);
+                return false;
             }
         }
     }
