@@ -2,6 +2,7 @@ package dev.vgrad.core.kernel;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class SimdAttentionKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Score row length rounded up to whole vectors: padding lanes hold −∞, so their exp is 0. */
+    /** Score row length rounded up to whole vectors (see {@link #expRow} for what padding lanes hold). */
     private static final int ROW = (AttentionKernel.BLOCK_K + L - 1) / L * L;
 
     private SimdAttentionKernel() {}
@@ -58,18 +59,35 @@ final class SimdAttentionKernel {
         }
     }
 
-    /** sc[j] = exp(sc[j] − shift) for the whole padded row; returns Σ of the first n (padding is 0). */
+    /**
+     * sc[j] = exp(sc[j] − shift) for j &lt; n and 0 for the rest of the last vector (lanes past it hold −∞);
+     * returns Σ of the first n. Lanes past n enter the exponential as x − shift = 0 and are then zeroed: a −∞
+     * there would send every partial row through {@link VectorMath#exp}'s wide-range path, an out-of-line call
+     * whose vectors the JIT boxes. The lane sum is {@link #hsum}'s tree written out, since a call with a vector
+     * argument is not always inlined into this method's large callers, and then boxes too.
+     */
     private static float expRow(float[] sc, int n, float shift) {
-        Arrays.fill(sc, n, ROW, Float.NEGATIVE_INFINITY);
+        int pad = (n + L - 1) / L * L;
+        Arrays.fill(sc, pad, ROW, Float.NEGATIVE_INFINITY);
         FloatVector sh = FloatVector.broadcast(S, shift);
         FloatVector sum = FloatVector.zero(S);
-        int pad = (n + L - 1) / L * L;
-        for (int j = 0; j < pad; j += L) {
+        int full = n / L * L;
+        for (int j = 0; j < full; j += L) {
             FloatVector p = VectorMath.exp(FloatVector.fromArray(S, sc, j).sub(sh));
             p.intoArray(sc, j);
             sum = sum.add(p);
         }
-        return hsum(sum);
+        if (full < n) {
+            VectorMask<Float> past = S.indexInRange(full, n).not();
+            FloatVector x = FloatVector.fromArray(S, sc, full).blend(sh, past);
+            FloatVector p = VectorMath.exp(x.sub(sh)).blend(FloatVector.zero(S), past);
+            p.intoArray(sc, full);
+            sum = sum.add(p);
+        }
+        for (int k = L / 2; k >= 1; k /= 2) {
+            sum = sum.add(sum.slice(k));
+        }
+        return sum.lane(0);
     }
 
     /**
