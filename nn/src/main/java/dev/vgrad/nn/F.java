@@ -674,6 +674,9 @@ public final class F {
             }
         }
         int[] dims = trailingDims(x, normalizedShape);
+        if (LayerNormOp.applies(x, weight, bias)) {
+            return LayerNormOp.apply(x, normalizedShape, weight, bias, eps);
+        }
         Tensor mean = x.mean(dims, true);
         Tensor xc = x.sub(mean);
         Tensor var = xc.mul(xc).mean(dims, true);

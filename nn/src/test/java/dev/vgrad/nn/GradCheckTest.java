@@ -109,6 +109,9 @@ class GradCheckTest {
     void layerNorm() {
         ok(x -> F.layerNorm(x[0], new int[] {4}, x[1], x[2], 1e-5), rnd(3, 4), rnd(4), rnd(4));
         ok(x -> F.layerNorm(x[0], new int[] {2, 3}, x[1], x[2], 1e-5), rnd(2, 2, 3), rnd(2, 3), rnd(2, 3));
+        // the fused kernel without an affine part, and with a weight only
+        ok(x -> F.layerNorm(x[0], new int[] {5}, null, null, 1e-3), rnd(2, 3, 5));
+        ok(x -> F.layerNorm(x[0], new int[] {5}, x[1], null, 1e-5), rnd(4, 5), rnd(5));
     }
 
     @Test

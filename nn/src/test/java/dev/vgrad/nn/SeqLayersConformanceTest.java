@@ -44,6 +44,8 @@ class SeqLayersConformanceTest {
         switch (op) {
             case "RMSNorm" -> m = new RMSNorm(Fixtures.ints(a.get("normalized_shape")),
                     a.get("eps") == null ? null : Fixtures.number(a.get("eps")), (Boolean) a.get("elementwise_affine"));
+            case "LayerNorm" -> m = new LayerNorm(Fixtures.ints(a.get("normalized_shape")),
+                    Fixtures.number(a.get("eps")), (Boolean) a.get("elementwise_affine"), true);
             case "GroupNorm" -> m = new GroupNorm(i(a, "num_groups"), i(a, "num_channels"),
                     Fixtures.number(a.get("eps")), (Boolean) a.get("affine"));
             case "Conv1d" -> m = a.get("padding") instanceof String ps
