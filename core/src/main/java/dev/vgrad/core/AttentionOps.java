@@ -172,7 +172,7 @@ public final class AttentionOps {
         }
         if (Autograd.isRecording(q, k, v)) {
             Autograd.attach(out, new ScaledDotProductFlashAttentionBackward0(q, k, v, mask, out, lse, isCausal, sc,
-                    dm.l, dm.s));
+                    dm.l, dm.s, DenseCopy.of(q, qd), DenseCopy.of(k, kd), DenseCopy.of(v, vd)));
         }
         return out;
     }
@@ -211,6 +211,23 @@ public final class AttentionOps {
     }
 
     /** A contiguous tensor whose element 0 is at array index 0 (the kernel's layout); no graph. */
+    /** A private dense copy of a tensor's values, as raw arrays (a node keeps no Tensor field). */
+    private record DenseCopy(float[] f, double[] d) {
+        /** The copy {@code dense} of {@code original}, or null when it shares the original's storage. */
+        static DenseCopy of(Tensor original, Tensor dense) {
+            return dense.storage == original.storage ? null : new DenseCopy(dense.storage.f, dense.storage.d);
+        }
+
+        /** {@code t} dense: over the copy when there is one (t is unchanged since: its version was checked). */
+        static Tensor dense(DenseCopy c, Tensor t) {
+            if (c == null) {
+                return AttentionOps.dense(t);
+            }
+            Storage st = c.f != null ? Storage.of(c.f) : Storage.of(c.d);
+            return Tensor.contiguous(st, t.dtype, t.shape.clone());
+        }
+    }
+
     private static Tensor dense(Tensor t) {
         try (Grad.Scope off = Grad.disabled()) {
             Tensor c = t.detach().contiguous();
@@ -289,9 +306,15 @@ public final class AttentionOps {
         private final double scale;
         private final int l;
         private final int s;
+        // forward's private dense copies of q, k and v (null where the input was dense already): backward reads
+        // them instead of copying the strided per-head views again; the saved inputs still carry the version check
+        private DenseCopy cq;
+        private DenseCopy ck;
+        private DenseCopy cv;
 
         ScaledDotProductFlashAttentionBackward0(Tensor q, Tensor k, Tensor v, Tensor mask, Tensor out, Tensor lse,
-                                                boolean causal, double scale, int l, int s) {
+                                                boolean causal, double scale, int l, int s, DenseCopy cq,
+                                                DenseCopy ck, DenseCopy cv) {
             super("ScaledDotProductFlashAttentionBackward0", q, k, v);
             this.sq = save(q);
             this.sk = save(k);
@@ -303,6 +326,17 @@ public final class AttentionOps {
             this.scale = scale;
             this.l = l;
             this.s = s;
+            this.cq = cq;
+            this.ck = ck;
+            this.cv = cv;
+        }
+
+        @Override
+        protected void releaseSaved() {
+            super.releaseSaved();
+            cq = null;
+            ck = null;
+            cv = null;
         }
 
         @Override
@@ -321,7 +355,9 @@ public final class AttentionOps {
             }
             Tensor out = sout.get(), lse = slse.get();
             Dims dm = check(q, k, v, null, false);
-            Tensor qd = dense(q), kd = dense(k), vd = dense(v), od = dense(out), gd = dense(g);
+            DenseCopy a = cq, b = ck, c = cv;
+            Tensor qd = DenseCopy.dense(a, q), kd = DenseCopy.dense(b, k), vd = DenseCopy.dense(c, v);
+            Tensor od = dense(out), gd = dense(g);
             Tensor me = mask == null ? null : expandedMask(mask, dm);
             AttentionKernel.Geometry geo = geometry(dm, causal, me);
             Tensor gq = Tensor.empty(q.dtype, q.shape.clone());
