@@ -95,7 +95,22 @@ final class SimdAttentionKernel {
      * {@code d} broadcast-fma steps over whole vectors of keys instead of n horizontal sums.
      */
     private static void transposeBlock(float[] k, int kBase, int k0, int n, int d, float[] kt) {
-        for (int j = 0; j < n; j++) {
+        int done = 0;
+        if (L == 16 && d % 16 == 0 && n >= 16) {
+            // whole 16×16 tiles through the GEMM's register transpose: a scalar scatter into kt's columns cost
+            // about as much as the scores themselves
+            done = n / 16 * 16;
+            int[] rows = new int[done];
+            for (int j = 0; j < done; j++) {
+                rows[j] = (k0 + j) * d;
+            }
+            for (int j0 = 0; j0 < done; j0 += 16) {
+                for (int c0 = 0; c0 < d; c0 += 16) {
+                    SimdGemm.transpose16(k, kBase + c0, rows, j0, kt, c0 * ROW + j0, ROW);
+                }
+            }
+        }
+        for (int j = done; j < n; j++) {
             int kj = kBase + (k0 + j) * d;
             for (int c = 0; c < d; c++) {
                 kt[c * ROW + j] = k[kj + c];

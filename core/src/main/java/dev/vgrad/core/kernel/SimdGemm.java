@@ -537,7 +537,7 @@ final class SimdGemm {
      * lanes {@code j < stride} survive, and the last store spills {@code 16 − stride} floats past the block.
      * Only used when {@code V == 16}.
      */
-    private static void transpose16(float[] b, int add, int[] rows, int row0, float[] bp, int d, int stride) {
+    static void transpose16(float[] b, int add, int[] rows, int row0, float[] bp, int d, int stride) {
         FloatVector r0 = FloatVector.fromArray(S, b, add + rows[row0 + 0]);
         FloatVector r1 = FloatVector.fromArray(S, b, add + rows[row0 + 1]);
         FloatVector r2 = FloatVector.fromArray(S, b, add + rows[row0 + 2]);

@@ -37,7 +37,7 @@ class AttentionKernelTest {
             Random r = new Random(seed);
             int bh = 1 + r.nextInt(3);
             int tq = SIZES[r.nextInt(SIZES.length)], tk = SIZES[r.nextInt(SIZES.length)];
-            int d = SIZES[r.nextInt(9)], dv = SIZES[r.nextInt(9)];
+            int d = SIZES[r.nextInt(10)], dv = SIZES[r.nextInt(10)]; // up to 64: whole 16×16 transpose tiles
             boolean causal = r.nextBoolean();
             boolean masked = !causal && r.nextBoolean();
             float[] mask = masked ? rnd(r, tq * tk) : null;
