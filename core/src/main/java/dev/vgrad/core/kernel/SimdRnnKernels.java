@@ -113,26 +113,47 @@ final class SimdRnnKernels {
     static void gruForward(int b, int h, float[] act, int aOff, float[] hh, float[] bhh, float[] hp, int hpOff,
                            int hpLd, float[] y, int yOff, int yLd) {
         int upper = S.loopBound(h);
-        FloatVector zero = FloatVector.zero(S);
         for (int r = 0; r < b; r++) {
             int a0 = aOff + r * 4 * h;
             int h0 = r * 3 * h;
             int p0 = hpOff + r * hpLd;
             int y0 = yOff + r * yLd;
-            for (int j = 0; j < upper; j += L) {
-                FloatVector hr = v(hh, h0 + j).add(bhh == null ? zero : v(bhh, j));
-                FloatVector hz = v(hh, h0 + h + j).add(bhh == null ? zero : v(bhh, h + j));
-                FloatVector hn = v(hh, h0 + 2 * h + j).add(bhh == null ? zero : v(bhh, 2 * h + j));
-                FloatVector rr = VectorMath.sigmoid(v(act, a0 + j).add(hr));
-                FloatVector z = VectorMath.sigmoid(v(act, a0 + h + j).add(hz));
-                FloatVector n = VectorMath.tanh(v(act, a0 + 2 * h + j).add(rr.mul(hn)));
-                rr.intoArray(act, a0 + j);
-                z.intoArray(act, a0 + h + j);
-                n.intoArray(act, a0 + 2 * h + j);
-                hn.intoArray(act, a0 + 3 * h + j);
-                v(hp, p0 + j).sub(n).mul(z).add(n).intoArray(y, y0 + j);
-            }
+            // as the LSTM's: array-signature loops only, one per VectorMath function
+            gruPreRun(h, act, a0, hh, h0, bhh, upper);
+            sigmoidRun(act, a0, upper);
+            sigmoidRun(act, a0 + h, upper);
+            gruCandidateRun(h, act, a0, upper);
+            tanhRun(act, a0 + 2 * h, act, a0 + 2 * h, upper);
+            gruOutRun(h, act, a0, hp, p0, y, y0, upper);
             RnnKernels.gruForwardRow(upper, h, act, a0, hh, h0, bhh, hp, p0, y, y0);
+        }
+    }
+
+    /** r and z pre-activations (x-part + (h-part + b_hh)) in place, and h_n = h-part + b_hh into slot 3. */
+    private static void gruPreRun(int h, float[] act, int a0, float[] hh, int h0, float[] bhh, int n) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int j = 0; j < n; j += L) {
+            FloatVector hr = v(hh, h0 + j).add(bhh == null ? zero : v(bhh, j));
+            FloatVector hz = v(hh, h0 + h + j).add(bhh == null ? zero : v(bhh, h + j));
+            FloatVector hn = v(hh, h0 + 2 * h + j).add(bhh == null ? zero : v(bhh, 2 * h + j));
+            v(act, a0 + j).add(hr).intoArray(act, a0 + j);
+            v(act, a0 + h + j).add(hz).intoArray(act, a0 + h + j);
+            hn.intoArray(act, a0 + 3 * h + j);
+        }
+    }
+
+    /** The candidate's pre-activation x_n + r·h_n in place (r already activated). */
+    private static void gruCandidateRun(int h, float[] act, int a0, int n) {
+        for (int j = 0; j < n; j += L) {
+            v(act, a0 + 2 * h + j).add(v(act, a0 + j).mul(v(act, a0 + 3 * h + j))).intoArray(act, a0 + 2 * h + j);
+        }
+    }
+
+    /** y = (h_prev − n)·z + n. */
+    private static void gruOutRun(int h, float[] act, int a0, float[] hp, int p0, float[] y, int y0, int n) {
+        for (int j = 0; j < n; j += L) {
+            FloatVector nn = v(act, a0 + 2 * h + j);
+            v(hp, p0 + j).sub(nn).mul(v(act, a0 + h + j)).add(nn).intoArray(y, y0 + j);
         }
     }
 
