@@ -38,30 +38,27 @@ final class BufferPool {
 
     /** A float array of exactly {@code n} elements with arbitrary contents: the caller overwrites all of them. */
     static float[] floats(int n) {
-        if (ENABLED && n >= MIN_LENGTH) {
-            BufferPool p = LOCAL.get();
-            Object a = p.floats.pop(n);
-            if (a != null) {
-                p.bytes -= 4L * n;
-                p.reused++;
-                return (float[]) a;
-            }
-        }
-        return new float[n];
+        Object a = take(n, true);
+        return a != null ? (float[]) a : new float[n];
     }
 
     /** As {@link #floats} for doubles. */
     static double[] doubles(int n) {
-        if (ENABLED && n >= MIN_LENGTH) {
-            BufferPool p = LOCAL.get();
-            Object a = p.doubles.pop(n);
-            if (a != null) {
-                p.bytes -= 8L * n;
-                p.reused++;
-                return (double[]) a;
-            }
+        Object a = take(n, false);
+        return a != null ? (double[]) a : new double[n];
+    }
+
+    private static Object take(int n, boolean isFloat) {
+        if (!ENABLED || n < MIN_LENGTH) {
+            return null;
         }
-        return new double[n];
+        BufferPool p = LOCAL.get();
+        Object a = (isFloat ? p.floats : p.doubles).pop(n);
+        if (a != null) {
+            p.bytes -= (isFloat ? 4L : 8L) * n;
+            p.reused++;
+        }
+        return a;
     }
 
     /**
