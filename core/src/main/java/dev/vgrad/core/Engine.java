@@ -208,13 +208,13 @@ final class Engine {
                         if (gi == null || (c < 0 && leaf == null)) {
                             continue;
                         }
-                        Tensor raw = gi;
                         gi = validate(node, i, gi, anomaly);
-                        boolean owned = !createGraph && raw == gi && exclusive(grads, i, g, gExclusive) && dense(gi);
+                        boolean ex = !createGraph && exclusive(grads, i, g, gExclusive);
+                        boolean owned = ex && dense(gi);
                         if (c >= 0) {
                             if (pending[c] == null) {
                                 pending[c] = gi;
-                                pendingExclusive[c] = !createGraph && exclusive(grads, i, g, gExclusive);
+                                pendingExclusive[c] = ex;
                             } else {
                                 pending[c] = sum(pending[c], pendingExclusive[c], gi, owned, createGraph);
                                 pendingExclusive[c] = !createGraph;

@@ -141,8 +141,6 @@ final class LayerNormOp {
         private final double eps;
         private final double[] mean;
         private final double[] rstd;
-        private final boolean hasWeight;
-        private final boolean hasBias;
 
         NativeLayerNormBackward0(Tensor x, Tensor weight, Tensor bias, int[] normShape, double eps, double[] mean,
                                  double[] rstd) {
@@ -157,8 +155,6 @@ final class LayerNormOp {
             this.eps = eps;
             this.mean = mean;
             this.rstd = rstd;
-            this.hasWeight = weight != null;
-            this.hasBias = bias != null;
         }
 
         @Override
@@ -174,8 +170,8 @@ final class LayerNormOp {
             Rows gs = new Rows(gc);
             double[] w = sw == null ? null : Raw.doubles(sw.get());
             boolean needX = needsGrad(0);
-            boolean needW = hasWeight && needsGrad(1);
-            boolean needB = hasBias && needsGrad(2);
+            boolean needW = sw != null && needsGrad(1);
+            boolean needB = sb != null && needsGrad(2);
             int rows = mean.length;
             // each row of g is read whole before that row of the input gradient is written, so a private incoming
             // gradient can hold the result
@@ -269,8 +265,8 @@ final class LayerNormOp {
                 lead[i] = i;
             }
             return new Tensor[] {gx,
-                hasWeight && needsGrad(1) ? sumLeading(gg.mul(xhat), lead) : null,
-                hasBias && needsGrad(2) ? sumLeading(gg, lead) : null};
+                sw != null && needsGrad(1) ? sumLeading(gg.mul(xhat), lead) : null,
+                sb != null && needsGrad(2) ? sumLeading(gg, lead) : null};
         }
 
         private static Tensor sumLeading(Tensor t, int[] lead) {
