@@ -296,6 +296,21 @@ public final class Recurrent {
         }
     }
 
+    /** A float B prepared once for the per-step products of a recurrence; null (unprepared) for float64. */
+    private static Gemm.PackedB packB(boolean tb, int k, int n, Object b, int bOff, int ldb) {
+        return b instanceof float[] fb ? Gemm.packB(tb, k, n, fb, bOff, ldb) : null;
+    }
+
+    /** {@link #gemm} with B prepared by {@link #packB} when {@code pb} is not null (the same bits either way). */
+    private static void gemm(Gemm.PackedB pb, boolean tb, int m, int n, int k, Object a, int aOff, int lda, Object b,
+                             int bOff, int ldb, Object c, int cOff, int ldc, boolean acc) {
+        if (pb != null) {
+            Gemm.sgemm(false, m, (float[]) a, aOff, lda, pb, (float[]) c, cOff, ldc, acc);
+        } else {
+            gemm(false, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
+        }
+    }
+
     /** {@code c[cOff + r*ldc + j] += v[vOff + j]} for every row r below rows and column j below n. */
     private static void addRows(Object c, int cOff, int ldc, int rows, int n, Tensor v) {
         if (v == null) {
@@ -369,6 +384,7 @@ public final class Recurrent {
                 4 * h, false);
         addRows(aa, 0, 4 * h, t * b, 4 * h, in[5]);
         addRows(aa, 0, 4 * h, t * b, 4 * h, in[6]);
+        Gemm.PackedB pw = packB(true, h, 4 * h, whh, in[4].storageOffset(), h);
         for (int s = 0; s < t; s++) {
             int ti = reverse ? t - 1 - s : s;
             int tp = prevTime(s, t, reverse);
@@ -377,7 +393,7 @@ public final class Recurrent {
             int hpLd = s == 0 ? h : w;
             Object cp = s == 0 ? arr(in[2]) : ya;
             int cpOff = s == 0 ? in[2].storageOffset() : tp * b * w + h;
-            gemm(false, true, b, 4 * h, h, hp, hpOff, hpLd, whh, in[4].storageOffset(), h, aa, ti * b * 4 * h,
+            gemm(pw, true, b, 4 * h, h, hp, hpOff, hpLd, whh, in[4].storageOffset(), h, aa, ti * b * 4 * h,
                     4 * h, true);
             if (aa instanceof float[] fa) {
                 RnnKernels.lstmForward(true, b, h, fa, ti * b * 4 * h, (float[]) cp, cpOff, hpLd, (float[]) ya,
@@ -516,6 +532,7 @@ public final class Recurrent {
             Tensor dc = Tensor.zeros(dt, b, h);
             Object dha = arr(dh);
             Object dca = arr(dc);
+            Gemm.PackedB pw = packB(false, 4 * h, h, whh, wHh.storageOffset(), h);
             for (int s = t - 1; s >= 0; s--) {
                 int ti = reverse ? t - 1 - s : s;
                 int tp = prevTime(s, t, reverse);
@@ -532,7 +549,7 @@ public final class Recurrent {
                             (double[]) ya, o * w, w, (double[]) ga, gOff + o * w, w, (double[]) dha,
                             (double[]) dca, (double[]) dg, o * 4 * h);
                 }
-                gemm(false, false, b, h, 4 * h, dg, o * 4 * h, 4 * h, whh, wHh.storageOffset(), h, dha, 0, h,
+                gemm(pw, false, b, h, 4 * h, dg, o * 4 * h, 4 * h, whh, wHh.storageOffset(), h, dha, 0, h,
                         false);
             }
             Tensor[] out = new Tensor[7];
@@ -567,12 +584,13 @@ public final class Recurrent {
         gemm(false, true, t * b, 3 * h, ni, xa, x.storageOffset(), ni, arr(in[2]), in[2].storageOffset(), ni, aa, 0,
                 4 * h, false);
         addRows(aa, 0, 4 * h, t * b, 3 * h, in[4]);
+        Gemm.PackedB pw = packB(true, h, 3 * h, whh, in[3].storageOffset(), h);
         for (int s = 0; s < t; s++) {
             int ti = reverse ? t - 1 - s : s;
             int tp = prevTime(s, t, reverse);
             Object hp = s == 0 ? arr(in[1]) : ya;
             int hpOff = s == 0 ? in[1].storageOffset() : tp * b * h;
-            gemm(false, true, b, 3 * h, h, hp, hpOff, h, whh, in[3].storageOffset(), h, ha, 0, 3 * h, false);
+            gemm(pw, true, b, 3 * h, h, hp, hpOff, h, whh, in[3].storageOffset(), h, ha, 0, 3 * h, false);
             if (aa instanceof float[] fa) {
                 RnnKernels.gruForward(true, b, h, fa, ti * b * 4 * h, (float[]) ha,
                         (float[]) bhh, (float[]) hp, hpOff, h, (float[]) ya, ti * b * h, h);
@@ -638,6 +656,7 @@ public final class Recurrent {
             Object dgh = f32 ? new float[t * b * 3 * h] : new double[t * b * 3 * h];
             Tensor dh = Tensor.zeros(dt, b, h);
             Object dha = arr(dh);
+            Gemm.PackedB pw = packB(false, 3 * h, h, whh, wHh.storageOffset(), h);
             for (int s = t - 1; s >= 0; s--) {
                 int ti = reverse ? t - 1 - s : s;
                 int tp = prevTime(s, t, reverse);
@@ -651,7 +670,7 @@ public final class Recurrent {
                     RnnKernels.gruBackward(b, h, (double[]) aa, o * 4 * h, (double[]) hp, hpOff, h, (double[]) ga,
                             gOff + o * h, h, (double[]) dha, (double[]) dgi, (double[]) dgh, o * 3 * h);
                 }
-                gemm(false, false, b, h, 3 * h, dgh, o * 3 * h, 3 * h, whh, wHh.storageOffset(), h, dha, 0, h,
+                gemm(pw, false, b, h, 3 * h, dgh, o * 3 * h, 3 * h, whh, wHh.storageOffset(), h, dha, 0, h,
                         true);
             }
             Tensor[] out = new Tensor[6];

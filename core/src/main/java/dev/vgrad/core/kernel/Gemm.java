@@ -73,6 +73,83 @@ public final class Gemm {
     }
 
     /**
+     * A float {@code op(B)} ({@code k×n}) prepared once for several {@link #sgemm(boolean, int, float[], int, int,
+     * PackedB, float[], int, int, boolean) products} that share it, such as a recurrent weight used at every time
+     * step: the SIMD kernel's panels are packed here instead of in every call. Holds a reference to B's array,
+     * which must not change while the PackedB is in use.
+     */
+    public static final class PackedB {
+        private final boolean transB;
+        private final int k;
+        private final int n;
+        private final float[] b;
+        private final int bOff;
+        private final int ldb;
+        private final SimdGemm.PackedPanels panels;
+
+        private PackedB(boolean transB, int k, int n, float[] b, int bOff, int ldb, SimdGemm.PackedPanels panels) {
+            this.transB = transB;
+            this.k = k;
+            this.n = n;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.panels = panels;
+        }
+    }
+
+    /**
+     * Prepares {@code op(B)} for repeated products; see {@link PackedB}. The arguments mean what they mean in
+     * {@link #sgemm(boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[], int, int,
+     * boolean)}.
+     *
+     * @param transB whether B is stored transposed ({@code n×k})
+     * @param k      rows of op(B)
+     * @param n      columns of op(B)
+     * @param b      B's array (referenced, not copied)
+     * @param bOff   offset of B's element (0,0)
+     * @param ldb    row stride of B as stored
+     * @return the prepared operand
+     * @throws IllegalArgumentException as sgemm does for a bad B
+     */
+    public static PackedB packB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        validate("sgemm", false, transB, 0, n, k, 0, 0, Math.max(1, k), b == null ? -1 : b.length, bOff, ldb, 0, 0,
+                Math.max(1, n));
+        SimdGemm.PackedPanels panels = KernelProvider.simdEnabled() && k > 0 && n > 0
+                ? SimdGemm.packAllB(transB, k, n, b, bOff, ldb) : null;
+        return new PackedB(transB, k, n, b, bOff, ldb, panels);
+    }
+
+    /**
+     * {@code C = (accumulate ? C : 0) + op(A)·op(B)} with a prepared B: the same bits as the unprepared
+     * {@link #sgemm(boolean, boolean, int, int, int, float[], int, int, float[], int, int, float[], int, int,
+     * boolean) sgemm} with B's original arguments (the same kernel route and FMA chains; only B's packing moves).
+     *
+     * @param transA     whether A is stored transposed ({@code k×m})
+     * @param m          rows of op(A) and C
+     * @param a          A's array
+     * @param aOff       offset of A's element (0,0)
+     * @param lda        row stride of A as stored
+     * @param b          the prepared op(B), {@code k×n}
+     * @param c          C's array; must not alias A or B
+     * @param cOff       offset of C's element (0,0)
+     * @param ldc        row stride of C
+     * @param accumulate true to add to C, false to overwrite C
+     * @throws IllegalArgumentException as sgemm does for bad sizes, offsets or arrays
+     */
+    public static void sgemm(boolean transA, int m, float[] a, int aOff, int lda, PackedB b,
+                             float[] c, int cOff, int ldc, boolean accumulate) {
+        if (b.panels == null || m == 0 || SimdGemm.small(m, b.n, b.k)) {
+            sgemm(transA, b.transB, m, b.n, b.k, a, aOff, lda, b.b, b.bOff, b.ldb, c, cOff, ldc, accumulate);
+            return;
+        }
+        validate("sgemm", transA, b.transB, m, b.n, b.k,
+                a == null ? -1 : a.length, aOff, lda, b.b.length, b.bOff, b.ldb,
+                c == null ? -1 : c.length, cOff, ldc);
+        SimdGemm.sgemmPackedB(transA, m, a, aOff, lda, b.panels, c, cOff, ldc, accumulate);
+    }
+
+    /**
      * Double-precision GEMM (scalar, blocked); see the class documentation for the layout.
      *
      * @param transA     whether A is stored transposed ({@code k×m})

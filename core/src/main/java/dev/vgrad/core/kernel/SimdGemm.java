@@ -96,10 +96,15 @@ final class SimdGemm {
         void pack(int p0, int kc, int j0, int nc, int panel0, int panel1, float[] bp, int base, Scratch s);
     }
 
+    /** Whether {@link #sgemm} takes the direct kernel for small products (no packing). */
+    static boolean small(int m, int n, int k) {
+        return m <= SMALL && n <= SMALL && k <= SMALL;
+    }
+
     static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
-        if (m <= SMALL && n <= SMALL && k <= SMALL) {
+        if (small(m, n, k)) {
             small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
             return;
         }
@@ -167,19 +172,54 @@ final class SimdGemm {
         return ap;
     }
 
-    private static void blocked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] packedA,
-                                BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate) {
-        blocked(transA, m, n, k, a, aOff, lda, packedA, bsrc, c, cOff, ldc, accumulate,
-                (long) m * n * k >= PARALLEL_MIN_WORK);
+    /**
+     * op(B) ({@code k×n}) packed once for several products, in the layout the blocked loops read: K block kb at
+     * {@code kb·stride}, its panel q at {@code + q·NR·kc} ({@code stride = panels·NR·KC}). A recurrent layer
+     * multiplies the same weight at every time step; packing it once removes the per-step transpose.
+     */
+    record PackedPanels(float[] data, int k, int n, int panels, int stride) {}
+
+    static PackedPanels packAllB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+        int panels = (n + NR - 1) / NR;
+        int stride = panels * NR * KC;
+        int kBlocks = (k + KC - 1) / KC;
+        float[] data = new float[stride * kBlocks];
+        Scratch s = SCRATCH.get();
+        for (int kb = 0; kb < kBlocks; kb++) {
+            int pc = kb * KC;
+            packB(transB, b, bOff, ldb, pc, Math.min(KC, k - pc), 0, n, 0, panels, data, kb * stride, s);
+        }
+        return new PackedPanels(data, k, n, panels, stride);
+    }
+
+    /**
+     * {@link #sgemm} with a B packed by {@link #packAllB}: the same route and the same FMA chains, so the same
+     * bits, without packing B. The caller handles the direct small-product kernel (it reads B unpacked).
+     */
+    static void sgemmPackedB(boolean transA, int m, float[] a, int aOff, int lda, PackedPanels pb, float[] c,
+                             int cOff, int ldc, boolean accumulate) {
+        blocked(transA, m, pb.n(), pb.k(), a, aOff, lda, null, null, pb, 0, c, cOff, ldc, accumulate,
+                (long) m * pb.n() * pb.k() >= PARALLEL_MIN_WORK);
     }
 
     private static void blocked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] packedA,
-                                BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate, boolean par) {
+                                BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate) {
+        blocked(transA, m, n, k, a, aOff, lda, packedA, bsrc, null, 0, c, cOff, ldc, accumulate,
+                (long) m * n * k >= PARALLEL_MIN_WORK);
+    }
+
+    /**
+     * The blocked product. B comes from {@code bsrc}, or, when {@code pre} is not null, already packed: its
+     * panels {@code preQ0..} are this product's columns.
+     */
+    private static void blocked(boolean transA, int m, int n, int k, float[] a, int aOff, int lda, float[] packedA,
+                                BPanels bsrc, PackedPanels pre, int preQ0, float[] c, int cOff, int ldc,
+                                boolean accumulate, boolean par) {
         // M blocking (depends only on m and the work size): MR-row panels spread evenly over the blocks, an even
         // number of blocks when parallel; a single block splits the columns instead
         final int mPanelsAll = (m + MR - 1) / MR;
         if (mPanelsAll * MR <= MC_MAX) {
-            sgemmOneBlock(transA, m, n, k, a, aOff, lda, packedA, bsrc, c, cOff, ldc, accumulate, par);
+            sgemmOneBlock(transA, m, n, k, a, aOff, lda, packedA, bsrc, pre, preQ0, c, cOff, ldc, accumulate, par);
             return;
         }
         final int nPanels = (n + NR - 1) / NR;
@@ -193,9 +233,10 @@ final class SimdGemm {
             Parallel.forEachChunk(parts, t -> {
                 int j0 = (int) ((long) t * nPanels / parts) * NR;
                 int j1 = Math.min(n, (int) ((long) (t + 1) * nPanels / parts) * NR);
-                BPanels mine = (p0, kc, jj, nc, q0, q1, bp, base, s) -> bsrc.pack(p0, kc, jj + j0, nc, q0, q1, bp,
-                        base, s);
-                blocked(transA, m, j1 - j0, k, a, aOff, lda, packedA, mine, c, cOff + j0, ldc, accumulate, false);
+                BPanels mine = pre != null ? null : (p0, kc, jj, nc, q0, q1, bp, base, s) -> bsrc.pack(p0, kc,
+                        jj + j0, nc, q0, q1, bp, base, s);
+                blocked(transA, m, j1 - j0, k, a, aOff, lda, packedA, mine, pre, preQ0 + j0 / NR, c, cOff + j0, ldc,
+                        accumulate, false);
             });
             return;
         }
@@ -205,18 +246,19 @@ final class SimdGemm {
         }
         final int fmBlocks = mBlocks;
         final int kBlocks = (k + KC - 1) / KC;
-        final int ncMax = Math.max(NR, Math.min(roundUp(n, NR), B_LIMIT / k / NR * NR));
+        final int ncMax = pre != null ? roundUp(n, NR) : Math.max(NR, Math.min(roundUp(n, NR), B_LIMIT / k / NR * NR));
         Scratch scratch = SCRATCH.get();
         for (int jc = 0; jc < n; jc += ncMax) {
             final int jc0 = jc;
             final int nc = Math.min(ncMax, n - jc);
             final int panels = (nc + NR - 1) / NR;
-            final int blockStride = panels * NR * KC;
+            final int blockStride = pre != null ? pre.stride() : panels * NR * KC;
+            final int bShift = pre != null ? preQ0 * NR : 0;
             int needB = blockStride * kBlocks;
-            if (scratch.b.length < needB) {
+            if (pre == null && scratch.b.length < needB) {
                 scratch.b = new float[needB];
             }
-            final float[] bp = scratch.b;
+            final float[] bp = pre != null ? pre.data() : scratch.b;
             // pack B: K block kb at kb*blockStride; fixed chunks of (K block, half of the panels)
             final int halves = par ? Math.min(panels, 2) : 1;
             final int perHalf = (panels + halves - 1) / halves;
@@ -229,7 +271,9 @@ final class SimdGemm {
                     bsrc.pack(pc, Math.min(KC, k - pc), jc0, nc, p0, p1, bp, kb * blockStride, SCRATCH.get());
                 }
             };
-            runChunks(par, kBlocks * halves, pack);
+            if (pre == null) {
+                runChunks(par, kBlocks * halves, pack);
+            }
             Parallel.ChunkBody body = t -> {
                 int i0 = (int) ((long) t * mPanelsAll / fmBlocks) * MR;
                 int mcur = Math.min(m, (int) ((long) (t + 1) * mPanelsAll / fmBlocks) * MR) - i0;
@@ -250,7 +294,7 @@ final class SimdGemm {
                     for (int jp = 0; jp < panels; jp++) {
                         int j = jp * NR;
                         int nr = Math.min(NR, nc - j);
-                        int bIdx = bBlock + jp * NR * kc;
+                        int bIdx = bBlock + (jp * NR + bShift) * kc;
                         for (int ip = 0; ip < mPanels; ip++) {
                             int ii = ip * MR;
                             int cIdx = cOff + (i0 + ii) * ldc + jc0 + j;
@@ -269,8 +313,8 @@ final class SimdGemm {
      * the MR-row panels use it (it stays in L1) and, when parallel, fixed groups of columns go to the threads.
      */
     private static void sgemmOneBlock(boolean transA, int m, int n, int k, float[] a, int aOff, int lda,
-                                      float[] packedA, BPanels bsrc, float[] c, int cOff, int ldc, boolean accumulate,
-                                      boolean par) {
+                                      float[] packedA, BPanels bsrc, PackedPanels pre, int preQ0, float[] c, int cOff,
+                                      int ldc, boolean accumulate, boolean par) {
         final int panels = (n + NR - 1) / NR;
         final int groups = par ? Math.min(2, panels) : 1;
         final int perGroup = (panels + groups - 1) / groups;
@@ -293,10 +337,17 @@ final class SimdGemm {
                 for (int jp = jp0; jp < jp1; jp++) {
                     int j = jp * NR;
                     int nr = Math.min(NR, n - j);
-                    bsrc.pack(pc, kc, 0, n, jp, jp + 1, bp, -jp * NR * kc, s);
+                    float[] bArr = bp;
+                    int bIdx = 0;
+                    if (pre != null) {
+                        bArr = pre.data();
+                        bIdx = pc / KC * pre.stride() + (preQ0 + jp) * NR * kc;
+                    } else {
+                        bsrc.pack(pc, kc, 0, n, jp, jp + 1, bp, -jp * NR * kc, s);
+                    }
                     for (int ip = 0; ip < mPanels; ip++) {
                         int ii = ip * MR;
-                        tile(s, Math.min(MR, m - ii), nr, kc, ap, aBase + ip * MR * kc, bp, 0, c,
+                        tile(s, Math.min(MR, m - ii), nr, kc, ap, aBase + ip * MR * kc, bArr, bIdx, c,
                                 cOff + ii * ldc + j, ldc,
                                 load);
                     }

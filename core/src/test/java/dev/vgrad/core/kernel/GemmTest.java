@@ -287,6 +287,44 @@ class GemmTest {
         });
     }
 
+    /**
+     * A B prepared once ({@link Gemm#packB}) gives the bits of the unprepared product, alone and reused for several
+     * A's, at 1 and 2 threads (both blocked routes, the column split and the small direct kernel).
+     */
+    @Test
+    void preparedBIsBitIdenticalToUnprepared() {
+        qt().withExamples(60).forAll(cases(300), Generate.range(1, 2)).checkAssert((cs, threads) -> {
+            Parallel.setNumThreads(threads);
+            float[][] in = inputs(cs);
+            Gemm.PackedB pb = Gemm.packB(cs.tb(), cs.k(), cs.n(), in[1], cs.offB(), cs.ldb());
+            for (int rep = 0; rep < 2; rep++) {
+                float[] c = in[2].clone();
+                Gemm.sgemm(cs.ta(), cs.m(), in[0], cs.offA(), cs.lda(), pb, c, cs.offC(), cs.ldc(), cs.acc());
+                assertBitIdentical("prepared B (use " + rep + ", " + threads + " threads)", run(Gemm::sgemm, cs, in),
+                        c, cs);
+            }
+        });
+        Parallel.setNumThreads(2);
+        Case big = new Case(false, true, 300, 1030, 600, true, 1, 2, 3, 1, 2, 3, 7);
+        float[][] in = inputs(big);
+        Gemm.PackedB pb = Gemm.packB(true, big.k(), big.n(), in[1], big.offB(), big.ldb());
+        float[] c = in[2].clone();
+        Gemm.sgemm(false, big.m(), in[0], big.offA(), big.lda(), pb, c, big.offC(), big.ldc(), true);
+        assertBitIdentical("prepared B, large", run(Gemm::sgemm, big, in), c, big);
+    }
+
+    @Test
+    void preparedBRejectsBadShapes() {
+        float[] b = new float[12];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.packB(false, 4, 4, b, 0, 4));
+        assertTrue(e.getMessage().contains("too short"), e.getMessage());
+        Gemm.PackedB pb = Gemm.packB(false, 3, 4, b, 0, 4);
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, 100, new float[10], 0, 3, pb, new float[400], 0, 4, false));
+        assertTrue(e2.getMessage().contains("sgemm"), e2.getMessage());
+    }
+
     @Test
     void dgemmMatchesReference() {
         qt().withExamples(60).forAll(cases(160)).checkAssert(cs -> {
