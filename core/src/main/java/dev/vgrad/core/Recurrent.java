@@ -448,7 +448,8 @@ public final class Recurrent {
             out[wi + 2] = colSum(dt, dgi, rows, g);
         }
         if (node.needsGrad(wi + 3)) {
-            out[wi + 3] = colSum(dt, dgh, rows, g);
+            // the LSTM passes one array for both (its two biases get the same gradient): sum it once
+            out[wi + 3] = dgh == dgi && out[wi + 2] != null ? out[wi + 2].cloneTensor() : colSum(dt, dgh, rows, g);
         }
     }
 
