@@ -9,9 +9,9 @@ import java.util.Arrays;
  * out = softmax(scale · q·kᵀ + M) · v
  * </pre>
  * with q {@code (…, L, E)}, k {@code (…, S, E)}, v {@code (…, S, Ev)} sharing their batch dims {@code …}, out
- * {@code (…, L, Ev)}. M is the additive mask: a floating mask (q's dtype) is added; an int64 mask is boolean
- * (vgrad has no bool dtype, §17) with PyTorch's {@code scaled_dot_product_attention} meaning, nonzero = may
- * attend, zero = −∞; {@code causal} masks key j for query i when j &gt; i. The mask broadcasts to
+ * {@code (…, L, Ev)}. M is the additive mask: a floating mask (q's dtype) is added; a bool mask has PyTorch's
+ * {@code scaled_dot_product_attention} meaning, true = may attend (M = 0), false = −∞; any other dtype is
+ * refused with PyTorch's text; {@code causal} masks key j for query i when j &gt; i. The mask broadcasts to
  * {@code (…, L, S)}.
  *
  * <p>The forward runs {@link AttentionKernel} (online softmax, the L×S matrix is never built) and records
@@ -67,7 +67,7 @@ public final class AttentionOps {
                 throw new IllegalArgumentException(
                         "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True");
             }
-            if (mask.dtype != DType.INT64 && mask.dtype != q.dtype) {
+            if (mask.dtype != DType.BOOL && mask.dtype != q.dtype) {
                 throw new IllegalArgumentException("Expected attn_mask dtype to be bool or to match query dtype, but "
                         + "got attn_mask.dtype: " + pyName(mask.dtype) + " and  query.dtype: " + pyName(q.dtype)
                         + " instead.");
@@ -98,6 +98,7 @@ public final class AttentionOps {
             case FLOAT32 -> "float";
             case FLOAT64 -> "double";
             case INT64 -> "long int";
+            case BOOL -> "bool";
         };
     }
 
@@ -108,7 +109,7 @@ public final class AttentionOps {
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
      * @param v the values, {@code (…, S, Ev)}, of q's dtype
-     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @throws IllegalArgumentException on a dtype, rank, batch-dim or mask mismatch, with PyTorch's text where it has
      *     one
@@ -117,13 +118,13 @@ public final class AttentionOps {
         check(q, k, v, attnMask, isCausal);
     }
 
-    /** An int64 (boolean) mask as the additive one of {@code dtype}: 0 where nonzero, −∞ where zero. */
+    /** A bool mask as the additive one of {@code dtype}: 0 where true (may attend), −∞ where false. */
     static Tensor additive(Tensor mask, DType dtype) {
-        if (mask == null || mask.dtype != DType.INT64) {
+        if (mask == null || mask.dtype != DType.BOOL) {
             return mask;
         }
         try (Grad.Scope off = Grad.disabled()) {
-            return Tensor.zeros(dtype, mask.shape.clone()).maskedFill(mask.eq(0), Double.NEGATIVE_INFINITY);
+            return Tensor.zeros(dtype, mask.shape.clone()).maskedFill(mask.logicalNot(), Double.NEGATIVE_INFINITY);
         }
     }
 
@@ -138,7 +139,7 @@ public final class AttentionOps {
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
      * @param v the values, {@code (…, S, Ev)}, of q's dtype
-     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
      * @return a new tensor {@code (…, L, Ev)} of q's dtype ({@code F.scaled_dot_product_attention})
@@ -242,7 +243,7 @@ public final class AttentionOps {
      *
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
-     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
      * @return a new tensor {@code (…, L, S)} whose rows sum to 1 (a fully masked row is NaN, as in PyTorch)
@@ -255,7 +256,7 @@ public final class AttentionOps {
     private static Tensor weights(Tensor q, Tensor k, Tensor mask, boolean causal, double scale, int l, int s) {
         Tensor sc = q.matmul(k.transpose(-2, -1)).mul(scale);
         if (causal) {
-            sc = sc.maskedFill(causalFill(q.dtype, l, s), Double.NEGATIVE_INFINITY);
+            sc = sc.maskedFill(causalFill(l, s), Double.NEGATIVE_INFINITY);
         }
         if (mask != null) {
             sc = sc.add(mask);
@@ -263,10 +264,10 @@ public final class AttentionOps {
         return sc.softmax(-1);
     }
 
-    /** 1 above the diagonal (key j &gt; query i): the positions a causal mask fills with −∞. */
-    private static Tensor causalFill(DType dtype, int l, int s) {
+    /** True above the diagonal (key j &gt; query i): the positions a causal mask fills with −∞. */
+    private static Tensor causalFill(int l, int s) {
         try (Grad.Scope off = Grad.disabled()) {
-            return Tensor.ones(dtype, l, s).triu(1);
+            return Tensor.ones(DType.BOOL, l, s).triu(1);
         }
     }
 
@@ -276,7 +277,7 @@ public final class AttentionOps {
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
      * @param v the values, {@code (…, S, Ev)}, of q's dtype
-     * @param attnMask a floating (additive) or int64 (boolean) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
      * @return a new tensor {@code (…, L, Ev)}, equal to the fused op's up to rounding (the reference it is tested

@@ -67,6 +67,7 @@ final class ConvOps {
             case FLOAT32 -> "float";
             case FLOAT64 -> "double";
             case INT64 -> "long int";
+            case BOOL -> "bool";
         };
     }
 

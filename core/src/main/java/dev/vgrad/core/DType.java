@@ -10,8 +10,14 @@ public enum DType {
     FLOAT32("float32", 4),
     /** 64-bit IEEE float ({@code torch.float64}); scalar kernels, used for gradient checks and references. */
     FLOAT64("float64", 8),
-    /** 64-bit signed integer ({@code torch.int64}): indices, class targets and 0/1 masks; never requires grad. */
-    INT64("int64", 8);
+    /** 64-bit signed integer ({@code torch.int64}): indices and class targets; never requires grad. */
+    INT64("int64", 8),
+    /**
+     * Boolean ({@code torch.bool}): masks; never requires grad. One byte per element in files (safetensors
+     * {@code BOOL}); in memory vgrad keeps it in a {@code long[]} of 0 and 1 (an internal detail: the raw
+     * {@link Tensor#longStorage()} of a bool tensor holds only 0 and 1).
+     */
+    BOOL("bool", 1);
 
     private final String torchName;
     private final int bytes;
@@ -27,13 +33,13 @@ public enum DType {
      * @return true for float32 and float64 ({@code dtype.is_floating_point})
      */
     public boolean isFloatingPoint() {
-        return this != INT64;
+        return this == FLOAT32 || this == FLOAT64;
     }
 
     /**
      * Size of one element in bytes.
      *
-     * @return 4 for float32, 8 for float64 and int64 ({@code dtype.itemsize})
+     * @return 4 for float32, 8 for float64 and int64, 1 for bool ({@code dtype.itemsize})
      */
     public int byteSize() {
         return bytes;

@@ -28,6 +28,16 @@ final class ElementwiseOps {
     // ------------------------------------------------------------------ unary
 
     static Tensor unary(UnaryOp op, Tensor x, double alpha) {
+        if (x != null && x.dtype == DType.BOOL) {
+            // PyTorch's words for the two a mask user is most likely to reach for
+            if (op == UnaryOp.NEG) {
+                throw new IllegalArgumentException("Negation, the `-` operator, on a bool tensor is not supported. If "
+                        + "you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+            }
+            if (op == UnaryOp.RELU) {
+                throw new IllegalArgumentException("Boolean inputs not supported for relu");
+            }
+        }
         requireFloat(opName(op), x);
         Tensor xc = x.contiguousRaw();
         Tensor out = Tensor.uninitialized(x.dtype, x.shape.clone());
@@ -276,9 +286,44 @@ final class ElementwiseOps {
     static DType promote(String op, Tensor a, Tensor b) {
         Args.nonNull(op, "input", a);
         Args.nonNull(op, "other", b);
+        // a bool operand takes the floating operand's dtype (PyTorch's promotion: bool < int64 < floating)
+        if (a.dtype == DType.BOOL && b.dtype.isFloatingPoint()) {
+            return b.dtype;
+        }
+        if (b.dtype == DType.BOOL && a.dtype.isFloatingPoint()) {
+            return a.dtype;
+        }
         requireFloat(op, a);
         requireFloat(op, b);
         return a.dtype == b.dtype ? a.dtype : DType.FLOAT64;
+    }
+
+    /**
+     * PyTorch's result type of two tensor operands of the same rank class: the same dtype stays; float32 with
+     * float64 is float64; a floating dtype beats int64 and bool; int64 beats bool.
+     */
+    static DType resultType(DType a, DType b) {
+        if (a == b) {
+            return a;
+        }
+        if (a.isFloatingPoint() && b.isFloatingPoint()) {
+            return DType.FLOAT64;
+        }
+        if (a.isFloatingPoint()) {
+            return a;
+        }
+        if (b.isFloatingPoint()) {
+            return b;
+        }
+        return DType.INT64;
+    }
+
+    /** PyTorch's refusal of an op that has no meaning on bool tensors, in its words where it has them. */
+    static void refuseBool(String op, Tensor x) {
+        if (x.dtype == DType.BOOL) {
+            throw new IllegalArgumentException(op + ": \"" + op + "\" not implemented for 'Bool' (shape "
+                    + Shape.str(x.shape) + ")");
+        }
     }
 
     /**
@@ -289,14 +334,32 @@ final class ElementwiseOps {
         String name = binaryName(op);
         boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
         Args.nonNull(name, "input", a);
-        if (comparison && a.dtype == DType.INT64) {
+        if (comparison && !a.dtype.isFloatingPoint()) {
             return compareInt64Scalar(op, a, s);
+        }
+        if (comparison) {
+            // computed as 0/1 in a's dtype by the float kernels, then stored as bool
+            return binaryScalarRaw(op, a, s).toRaw(DType.BOOL);
+        }
+        if (a.dtype == DType.BOOL) {
+            // a Java double is PyTorch's Python float: bool with a float scalar computes in float32
+            checkBoolArithmetic(op, a, null);
+            a = a.toRaw(DType.FLOAT32);
         }
         requireFloat(name, a);
         boolean simple = op == BinaryOp.ADD || op == BinaryOp.SUB || op == BinaryOp.MUL || op == BinaryOp.DIV;
-        if (!simple && !comparison) {
+        if (!simple) {
             return binary(op, a, Tensor.scalar(a.dtype, s));
         }
+        Tensor out = binaryScalarRaw(op, a, s);
+        if (Autograd.isRecording(a)) {
+            Autograd.attach(out, new ScalarOperandBackward(op, a, a.dtype == DType.FLOAT32 ? (float) s : s));
+        }
+        return out;
+    }
+
+    /** op(a, s) of a floating tensor and a scalar in a's dtype, without recording. */
+    private static Tensor binaryScalarRaw(BinaryOp op, Tensor a, double s) {
         Tensor ac = a.contiguousRaw();
         Tensor out = Tensor.uninitialized(a.dtype, a.shape.clone());
         int n = out.numel();
@@ -321,9 +384,6 @@ final class ElementwiseOps {
             for (int i = 0; i < n; i++) {
                 dst[i] = op.apply(src[so + i], s);
             }
-        }
-        if (!comparison && Autograd.isRecording(a)) {
-            Autograd.attach(out, new ScalarOperandBackward(op, a, a.dtype == DType.FLOAT32 ? (float) s : s));
         }
         return out;
     }
@@ -362,17 +422,32 @@ final class ElementwiseOps {
     static Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = binaryName(op);
         boolean isComparison = op.ordinal() >= BinaryOp.GT.ordinal();
+        Args.nonNull(name, "input", a);
+        Args.nonNull(name, "other", b);
+        DType rt = resultType(a.dtype, b.dtype);
         if (isComparison) {
-            Args.nonNull(name, "input", a);
-            Args.nonNull(name, "other", b);
-            if (a.dtype == DType.INT64 && b.dtype == DType.INT64) {
+            if (!rt.isFloatingPoint()) {
                 return compareInt64(op, a, b);
             }
-            // an integer operand against a floating one compares in the floating dtype, as PyTorch promotes
-            if (a.dtype == DType.INT64) {
-                a = a.toRaw(b.dtype);
-            } else if (b.dtype == DType.INT64) {
-                b = b.toRaw(a.dtype);
+            // an integer or bool operand against a floating one compares in the floating dtype, as PyTorch
+            // promotes; the 0/1 result of the float kernels is stored as bool
+            Tensor ac = a.dtype == rt ? a : a.toRaw(rt);
+            Tensor bc = b.dtype == rt ? b : b.toRaw(rt);
+            int[] outShape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
+            Tensor out = Tensor.uninitialized(rt, outShape);
+            binaryRaw(op, ac, bc, out);
+            return out.toRaw(DType.BOOL);
+        }
+        if (a.dtype == DType.BOOL || b.dtype == DType.BOOL) {
+            checkBoolArithmetic(op, a, b);
+            if (!rt.isFloatingPoint()) {
+                return integralBinary(op, a, b, rt);
+            }
+            // the bool operand becomes a constant of the floating dtype; it never requires grad
+            if (a.dtype == DType.BOOL) {
+                a = a.toRaw(rt);
+            } else {
+                b = b.toRaw(rt);
             }
         }
         DType dt = promote(name, a, b);
@@ -381,8 +456,7 @@ final class ElementwiseOps {
         int[] outShape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
         Tensor out = Tensor.uninitialized(dt, outShape);
         binaryRaw(op, ac, bc, out);
-        boolean comparison = op.ordinal() >= BinaryOp.GT.ordinal();
-        if (!comparison && Autograd.isRecording(a, b)) {
+        if (Autograd.isRecording(a, b)) {
             Autograd.attach(out, new BinaryNode(op, a, b, ac, bc, out));
         }
         return out;
@@ -431,15 +505,75 @@ final class ElementwiseOps {
     }
 
     /**
-     * Comparison of two int64 tensors (broadcast), exact at every magnitude. The result is an int64 mask of 0 and
-     * 1: vgrad has no bool dtype (docs/SEMANTICS.md §17).
+     * PyTorch's refusals of bool arithmetic (texts of torch 1.13): {@code -} with a bool operand, and pow of two
+     * bools. {@code b} is null for a tensor-scalar op.
+     */
+    private static void checkBoolArithmetic(BinaryOp op, Tensor a, Tensor b) {
+        if (op == BinaryOp.SUB && b != null && a.dtype == DType.BOOL && b.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                    + "Use the `^` or `logical_xor()` operator instead.");
+        }
+        if (op == BinaryOp.SUB) {
+            throw new IllegalArgumentException("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                    + "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+        }
+        if (op == BinaryOp.POW && b != null && a.dtype == DType.BOOL && b.dtype == DType.BOOL) {
+            throw new IllegalArgumentException("\"pow\" not implemented for 'Bool'");
+        }
+    }
+
+    /**
+     * add, sub, mul, maximum, minimum of two non-floating tensors in exact int64 arithmetic (wrapping as PyTorch),
+     * or, when both are bool, in bool: add and maximum are or, mul and minimum are and (PyTorch's bool results);
+     * div is true division in float32 (PyTorch's default dtype). Never differentiable.
+     */
+    private static Tensor integralBinary(BinaryOp op, Tensor a, Tensor b, DType dt) {
+        String name = binaryName(op);
+        if (op == BinaryOp.DIV) {
+            return binary(op, a.toRaw(DType.FLOAT32), b.toRaw(DType.FLOAT32));
+        }
+        if (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL && op != BinaryOp.MAX
+                && op != BinaryOp.MIN) {
+            throw new IllegalArgumentException(name + ": expected a floating point tensor, got " + a.dtype + " and "
+                    + b.dtype + " of shapes " + Shape.str(a.shape) + " and " + Shape.str(b.shape));
+        }
+        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
+        Tensor ae = a.expand(shape);
+        Tensor be = b.expand(shape);
+        Tensor out = Tensor.empty(dt, shape);
+        long[] al = ae.storage.l;
+        long[] bl = be.storage.l;
+        long[] ol = out.storage.l;
+        boolean bool = dt == DType.BOOL;
+        int rank = shape.length;
+        int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
+        int b1 = rank == 0 ? 0 : be.stride[rank - 1];
+        Strided.forEachRun(shape, new int[][] {ae.stride, be.stride}, new int[] {ae.offset, be.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                long x = al[offs[0] + i * a1];
+                long y = bl[offs[1] + i * b1];
+                ol[o + i] = switch (op) {
+                    case ADD -> bool ? x | y : x + y;
+                    case SUB -> x - y;
+                    case MUL -> x * y;
+                    case MAX -> Math.max(x, y);
+                    default -> Math.min(x, y);
+                };
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Comparison of two int64 or bool tensors (broadcast), exact at every magnitude: a bool mask
+     * (docs/SEMANTICS.md §17).
      */
     private static Tensor compareInt64(BinaryOp op, Tensor a, Tensor b) {
         int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone()
                 : Shape.broadcast(binaryName(op), a.shape, b.shape);
         Tensor ae = a.expand(shape);
         Tensor be = b.expand(shape);
-        Tensor out = Tensor.empty(DType.INT64, shape);
+        Tensor out = Tensor.empty(DType.BOOL, shape);
         long[] al = ae.storage.l;
         long[] bl = be.storage.l;
         long[] ol = out.storage.l;
@@ -454,10 +588,10 @@ final class ElementwiseOps {
         return out;
     }
 
-    /** Comparison of an int64 tensor with a scalar, exact: an int64 mask of 0 and 1 (docs/SEMANTICS.md §17). */
+    /** Comparison of an int64 or bool tensor with a scalar, exact: a bool mask (docs/SEMANTICS.md §17). */
     private static Tensor compareInt64Scalar(BinaryOp op, Tensor a, double s) {
         Tensor ac = a.contiguousRaw();
-        Tensor out = Tensor.empty(DType.INT64, a.shape.clone());
+        Tensor out = Tensor.empty(DType.BOOL, a.shape.clone());
         long[] src = ac.storage.l;
         long[] dst = out.storage.l;
         for (int i = 0, n = out.numel(); i < n; i++) {
@@ -696,7 +830,14 @@ final class ElementwiseOps {
 
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Args.nonNull("where", "condition", cond);
-        DType dt = promote("where", a, b);
+        Args.nonNull("where", "input", a);
+        Args.nonNull("where", "other", b);
+        if (cond.dtype != DType.BOOL) {
+            throw new IllegalArgumentException("where expected condition to be a boolean tensor, but got a tensor with "
+                    + "dtype " + LinalgOps.scalarTypeName(cond.dtype) + " (shape " + Shape.str(cond.shape)
+                    + "; compare first, e.g. x.ne(0))");
+        }
+        DType dt = resultType(a.dtype, b.dtype);
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape, a.shape), b.shape);
         Tensor ce = cond.expand(shape);
         Tensor ae = (a.dtype == dt ? a : a.toRaw(dt)).expand(shape);
@@ -712,11 +853,11 @@ final class ElementwiseOps {
                     int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
                     int b1 = rank == 0 ? 0 : be.stride[rank - 1];
                     for (int i = 0; i < len; i++) {
-                        boolean c = cs.get(offs[0] + i * c1) != 0;
+                        boolean c = cs.l[offs[0] + i * c1] != 0;
                         out.storage.set(o + i, c ? as.get(offs[1] + i * a1) : bs.get(offs[2] + i * b1));
                     }
                 });
-        if (Autograd.isRecording(a, b)) {
+        if (dt.isFloatingPoint() && Autograd.isRecording(a, b)) {
             Autograd.attach(out, new WhereBackward0(cond, a, b));
         }
         return out;
@@ -750,13 +891,28 @@ final class ElementwiseOps {
 
     // ------------------------------------------------------------------ masks and triangles
 
+    /** The C type name PyTorch prints for a dtype (its TypeMeta name), as in its mask and bias dtype errors. */
+    static String cTypeName(DType d) {
+        return switch (d) {
+            case FLOAT32 -> "float";
+            case FLOAT64 -> "double";
+            case INT64 -> "long int";
+            case BOOL -> "bool";
+        };
+    }
+
     /**
-     * {@code x} with {@code value} wherever {@code mask} is nonzero (docs/SEMANTICS.md §17). The mask broadcasts to
-     * x's shape, never the other way; the gradient passes where the mask is zero.
+     * {@code x} with {@code value} wherever the bool {@code mask} is true (docs/SEMANTICS.md §17). The mask
+     * broadcasts to x's shape, never the other way; the gradient passes where the mask is false.
      */
     static Tensor maskedFill(Tensor x, Tensor mask, double value) {
         Args.nonNull("masked_fill", "input", x);
         Args.nonNull("masked_fill", "mask", mask);
+        if (mask.dtype != DType.BOOL) {
+            // torch 2.x's text; torch 1.13 silently accepts other mask dtypes (and ignores a float mask)
+            throw new IllegalArgumentException("masked_fill_ only supports boolean masks, but got mask with dtype "
+                    + cTypeName(mask.dtype) + " (shape " + Shape.str(mask.shape) + "; compare first, e.g. m.ne(0))");
+        }
         int[] bshape = Shape.broadcast("masked_fill", x.shape, mask.shape);
         if (!Arrays.equals(bshape, x.shape)) {
             throw new IllegalArgumentException("masked_fill: the mask of shape " + Shape.str(mask.shape)
@@ -774,7 +930,7 @@ final class ElementwiseOps {
         int m1 = rank == 0 ? 0 : me.stride[rank - 1];
         Strided.forEachRun(x.shape, new int[][] {me.stride}, new int[] {me.offset}, (offs, o, len) -> {
             for (int i = 0; i < len; i++) {
-                if (ms.get(offs[0] + i * m1) != 0) {
+                if (ms.l[offs[0] + i * m1] != 0) {
                     out.storage.set(o + i, value);
                 }
             }
@@ -864,7 +1020,15 @@ final class ElementwiseOps {
         if (self.dtype == DType.INT64) {
             return inPlaceInt64(name, op, self, other);
         }
+        if (self.dtype == DType.BOOL) {
+            return inPlaceBool(name, op, self, other);
+        }
         requireFloat(name, self);
+        if (other.dtype == DType.BOOL) {
+            // a bool operand acts as 0/1 of self's dtype (PyTorch's promotion); it never requires grad
+            checkBoolArithmetic(op, other, null);
+            other = other.toRaw(self.dtype);
+        }
         requireFloat(name, other);
         int[] shape = Shape.broadcast(name, self.shape, other.shape);
         if (!Arrays.equals(shape, self.shape)) {
@@ -891,6 +1055,27 @@ final class ElementwiseOps {
             binaryRaw(op, self, o, tmp);
             Strided.copy(tmp.storage, 0, shape, tmp.stride, self.storage, self.offset, self.stride);
         }
+        self.storage.version++;
+        return self;
+    }
+
+    /**
+     * In-place arithmetic on a bool tensor, as PyTorch allows it: only with a bool operand (the result must stay
+     * bool), add and maximum as or, mul and minimum as and; sub is refused with PyTorch's text.
+     */
+    private static Tensor inPlaceBool(String name, BinaryOp op, Tensor self, Tensor other) {
+        checkBoolArithmetic(op, self, other);
+        if (other.dtype != DType.BOOL) {
+            throw new IllegalArgumentException(name + ": result type " + LinalgOps.scalarTypeName(other.dtype)
+                    + " can't be cast to the desired output type Bool");
+        }
+        int[] shape = Shape.broadcast(name, self.shape, other.shape);
+        if (!Arrays.equals(shape, self.shape)) {
+            throw new IllegalArgumentException(name + ": output with shape " + Shape.str(self.shape)
+                    + " doesn't match the broadcast shape " + Shape.str(shape));
+        }
+        Tensor r = integralBinary(op, self, other, DType.BOOL);
+        Strided.copy(r.storage, 0, shape, r.stride, self.storage, self.offset, self.stride);
         self.storage.version++;
         return self;
     }
@@ -951,6 +1136,57 @@ final class ElementwiseOps {
             binaryRaw(op, a, b, tmp);
             Strided.copy(tmp.storage, 0, dst.shape, tmp.stride, dst.storage, dst.offset, dst.stride);
         }
+    }
+
+    // ------------------------------------------------------------------ logical ops
+
+    /** Which logical binary op: and, or, xor. */
+    enum Logical { AND, OR, XOR }
+
+    /** True where x is zero (NaN is nonzero, so false): any dtype in, bool out, never differentiable. */
+    static Tensor logicalNot(Tensor x) {
+        Args.nonNull("logical_not", "input", x);
+        Tensor out = Tensor.empty(DType.BOOL, x.shape.clone());
+        Storage xs = x.storage;
+        long[] ol = out.storage.l;
+        int rank = x.shape.length;
+        int x1 = rank == 0 ? 0 : x.stride[rank - 1];
+        Strided.forEachRun(x.shape, new int[][] {x.stride}, new int[] {x.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                ol[o + i] = xs.get(offs[0] + i * x1) == 0 ? 1 : 0;
+            }
+        });
+        return out;
+    }
+
+    /** op(a ≠ 0, b ≠ 0) elementwise with broadcasting: any dtypes in, bool out, never differentiable. */
+    static Tensor logical(Logical op, Tensor a, Tensor b) {
+        String name = "logical_" + op.name().toLowerCase(java.util.Locale.ROOT);
+        Args.nonNull(name, "input", a);
+        Args.nonNull(name, "other", b);
+        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
+        Tensor ae = a.expand(shape);
+        Tensor be = b.expand(shape);
+        Tensor out = Tensor.empty(DType.BOOL, shape);
+        Storage as = ae.storage;
+        Storage bs = be.storage;
+        long[] ol = out.storage.l;
+        int rank = shape.length;
+        int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
+        int b1 = rank == 0 ? 0 : be.stride[rank - 1];
+        Strided.forEachRun(shape, new int[][] {ae.stride, be.stride}, new int[] {ae.offset, be.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                boolean x = as.get(offs[0] + i * a1) != 0;
+                boolean y = bs.get(offs[1] + i * b1) != 0;
+                boolean r = switch (op) {
+                    case AND -> x & y;
+                    case OR -> x | y;
+                    case XOR -> x ^ y;
+                };
+                ol[o + i] = r ? 1 : 0;
+            }
+        });
+        return out;
     }
 
     /** dst += src in place without recording or version checks (gradient accumulation). */

@@ -88,6 +88,7 @@ final class LinalgOps {
             case FLOAT32 -> "Float";
             case FLOAT64 -> "Double";
             case INT64 -> "Long";
+            case BOOL -> "Bool";
         };
     }
 

@@ -190,7 +190,8 @@ final class ReduceOps {
 
     static Tensor sum(Tensor x, int[] dims, boolean keepdim) {
         Args.nonNull("sum", "input", x);
-        if (x.dtype == DType.INT64) {
+        if (x.dtype == DType.INT64 || x.dtype == DType.BOOL) {
+            // a bool mask sums to an int64 count, as torch.sum does
             return sumInt64(x, dims, keepdim);
         }
         ElementwiseOps.requireFloat("sum", x);
@@ -206,8 +207,8 @@ final class ReduceOps {
     }
 
     /**
-     * The exact int64 sum (wrapping on overflow, as PyTorch's does) of an int64 tensor, such as a comparison mask
-     * (docs/SEMANTICS.md §17); integers carry no gradient.
+     * The exact int64 sum (wrapping on overflow, as PyTorch's does) of an int64 or bool tensor (a bool mask counts
+     * its true elements; docs/SEMANTICS.md §17); integers carry no gradient.
      */
     private static Tensor sumInt64(Tensor x, int[] dims, boolean keepdim) {
         boolean[] mask = Shape.dimMask("sum", dims, x.shape.length);
@@ -233,12 +234,27 @@ final class ReduceOps {
         return Tensor.contiguous(out.storage, DType.INT64, reducedShape(x.shape, mask, keepdim));
     }
 
+    /** {@code torch.any} ({@code any} true) or {@code torch.all} of every element: a 0-d bool tensor. */
+    static Tensor anyAll(Tensor x, boolean any) {
+        Args.nonNull(any ? "any" : "all", "input", x);
+        Tensor c = x.contiguousRaw();
+        boolean r = !any;
+        for (int i = 0, n = c.numel(); i < n; i++) {
+            if ((c.storage.get(c.offset + i) != 0) == any) {
+                r = any;
+                break;
+            }
+        }
+        return Tensor.scalar(DType.BOOL, r ? 1 : 0);
+    }
+
     /** PyTorch's refusal to average an integer tensor, whose mean has no dtype to infer. */
     private static void requireFloatForMean(Tensor x) {
         Args.nonNull("mean", "input", x);
         if (!x.dtype.isFloatingPoint()) {
             throw new IllegalArgumentException("mean(): could not infer output dtype. Input dtype must be either a "
-                    + "floating point or complex dtype. Got: Long (shape " + Shape.str(x.shape)
+                    + "floating point or complex dtype. Got: " + LinalgOps.scalarTypeName(x.dtype) + " (shape "
+                    + Shape.str(x.shape)
                     + "; convert first, e.g. mask.toFloat().mean())");
         }
     }
@@ -654,13 +670,13 @@ final class ReduceOps {
             // the gradient is shared evenly among all elements equal to the extreme (PyTorch's rule)
             Tensor xs = sx.get();
             Tensor y = sy.get().reshape(kShape);
-            Tensor hit = xs.eq(y);
+            Tensor hitMask = xs.eq(y);
             if (dims == null) {
                 // max()/min(): a NaN result sends the gradient to the NaN elements (amax/amin do not)
-                Tensor nanX = xs.ne(xs);
-                Tensor nanY = y.ne(y);
-                hit = hit.add(nanX.mul(nanY));
+                hitMask = hitMask.logicalOr(xs.ne(xs).logicalAnd(y.ne(y)));
             }
+            // the mask as 0/1 of the gradient's dtype, so the count and the share are computed as before
+            Tensor hit = hitMask.to(g.dtype);
             Tensor count = sum(hit, dims, true);
             return new Tensor[] {hit.mul(g.reshape(kShape).div(count)).expand(inShape).contiguous()};
         }

@@ -44,7 +44,8 @@ public final class SavedTensor {
         int now = t.version();
         if (now != version) {
             String type = t.dtype() == DType.FLOAT64 ? "torch.DoubleTensor"
-                    : t.dtype() == DType.INT64 ? "torch.LongTensor" : "torch.FloatTensor";
+                    : t.dtype() == DType.INT64 ? "torch.LongTensor"
+                    : t.dtype() == DType.BOOL ? "torch.BoolTensor" : "torch.FloatTensor";
             String what = "[" + type + " " + Shape.str(t.shape()) + "]";
             throw new IllegalStateException("one of the variables needed for gradient computation has been "
                     + "modified by an inplace operation: " + what

@@ -14,6 +14,10 @@ final class SortOps {
 
     static Tensor cumsum(Tensor x, int dimArg) {
         Args.nonNull("cumsum", "input", x);
+        if (x.dtype == DType.BOOL) {
+            // a running count of a mask: int64, as torch.cumsum of a bool tensor
+            x = x.toRaw(DType.INT64);
+        }
         int rank = x.shape.length;
         int dim = Shape.wrapDim("cumsum", dimArg, rank);
         Tensor c = x.contiguousRaw();

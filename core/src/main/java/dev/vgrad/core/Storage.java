@@ -8,25 +8,36 @@ final class Storage {
     final float[] f;
     final double[] d;
     final long[] l;
+    /**
+     * True for a bool tensor's storage: {@link #l} holds only 0 and 1, and {@link #set} writes 1 for any nonzero
+     * value (NaN included), as PyTorch converts to bool.
+     */
+    final boolean bool;
     /** Incremented by every in-place write through any tensor that shares this storage. */
     int version;
 
-    private Storage(float[] f, double[] d, long[] l) {
+    private Storage(float[] f, double[] d, long[] l, boolean bool) {
         this.f = f;
         this.d = d;
         this.l = l;
+        this.bool = bool;
     }
 
     static Storage of(float[] f) {
-        return new Storage(f, null, null);
+        return new Storage(f, null, null, false);
     }
 
     static Storage of(double[] d) {
-        return new Storage(null, d, null);
+        return new Storage(null, d, null, false);
     }
 
     static Storage of(long[] l) {
-        return new Storage(null, null, l);
+        return new Storage(null, null, l, false);
+    }
+
+    /** A bool storage over {@code l}, whose elements the caller guarantees to be 0 or 1. */
+    static Storage ofBool(long[] l) {
+        return new Storage(null, null, l, true);
     }
 
     static Storage allocate(DType dtype, int n) {
@@ -34,6 +45,7 @@ final class Storage {
             case FLOAT32 -> of(new float[n]);
             case FLOAT64 -> of(new double[n]);
             case INT64 -> of(new long[n]);
+            case BOOL -> ofBool(new long[n]);
         };
     }
 
@@ -46,6 +58,7 @@ final class Storage {
             case FLOAT32 -> of(BufferPool.floats(n));
             case FLOAT64 -> of(BufferPool.doubles(n));
             case INT64 -> of(new long[n]);
+            case BOOL -> ofBool(new long[n]);
         };
     }
 
@@ -62,6 +75,8 @@ final class Storage {
             f[i] = (float) v;
         } else if (d != null) {
             d[i] = v;
+        } else if (bool) {
+            l[i] = v != 0 ? 1 : 0;
         } else {
             l[i] = (long) v;
         }

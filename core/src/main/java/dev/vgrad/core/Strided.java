@@ -66,7 +66,8 @@ final class Strided {
                     dst.d[dOff + i * ds] = src.d[so + i * ss];
                 }
             }
-        } else if (src.l != null && dst.l != null) {
+        } else if (src.l != null && dst.l != null && (src.bool || !dst.bool)) {
+            // int64 into bool goes through set(), which maps nonzero to 1
             for (int i = 0; i < n; i++) {
                 dst.l[dOff + i * ds] = src.l[so + i * ss];
             }

@@ -138,6 +138,23 @@ public final class Tensor {
     }
 
     /**
+     * A bool tensor (a mask) over a copy of {@code data}, as {@code torch.tensor(data, dtype=torch.bool)}.
+     *
+     * @param data the values in row-major order (copied)
+     * @param shape the dims, whose product is {@code data.length}; empty for a 0-d scalar
+     * @return a new contiguous bool tensor of that shape
+     * @throws IllegalArgumentException when the element count of {@code shape} differs from {@code data.length}
+     */
+    public static Tensor of(boolean[] data, int... shape) {
+        int[] s = checkData("Tensor.of", data, shape);
+        long[] l = new long[data.length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = data[i] ? 1 : 0;
+        }
+        return contiguous(Storage.ofBool(l), DType.BOOL, s);
+    }
+
+    /**
      * A 0-d float32 tensor.
      *
      * @param value the value, rounded to float
@@ -961,6 +978,21 @@ public final class Tensor {
         return Arrays.copyOfRange(c.storage.l, c.offset, c.offset + c.numel());
     }
 
+    /**
+     * The elements in row-major order as booleans (a copy): true where the element is nonzero (NaN included), as
+     * {@code tensor.bool().tolist()}.
+     *
+     * @return a new array of {@link #numel()} booleans
+     */
+    public boolean[] toBooleanArray() {
+        Tensor c = dtype == DType.BOOL ? contiguousRaw() : toRaw(DType.BOOL);
+        boolean[] out = new boolean[c.numel()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = c.storage.l[c.offset + i] != 0;
+        }
+        return out;
+    }
+
     /** This tensor if contiguous, else a contiguous copy, without recording. */
     Tensor contiguousRaw() {
         return isContiguous() ? this : copyDetached();
@@ -991,6 +1023,7 @@ public final class Tensor {
 
     /**
      * Converts to {@code target} (differentiable between float types); returns this when already that type.
+     * To bool: nonzero (NaN included) is true; from bool: true is 1. To int64: truncated toward zero.
      *
      * @param target the element type wanted
      * @return this tensor when the dtype already matches, else a new contiguous converted tensor
@@ -999,6 +1032,15 @@ public final class Tensor {
     public Tensor to(DType target) {
         Args.nonNull("to", "dtype", target);
         return target == dtype ? this : ElementwiseOps.cast(this, target);
+    }
+
+    /**
+     * {@code to(BOOL)}: true where the element is nonzero (NaN is nonzero), never differentiable.
+     *
+     * @return this tensor if bool, else a new bool mask ({@code tensor.bool()})
+     */
+    public Tensor toBool() {
+        return to(DType.BOOL);
     }
 
     /**
@@ -1318,92 +1360,92 @@ public final class Tensor {
     }
 
     /**
-     * 1 where this &gt; other, else 0 (not differentiable). The mask has the operands' promoted float dtype, or int64
-     * when both are int64 (vgrad has no bool dtype; docs/SEMANTICS.md §17).
+     * True where this &gt; other (not differentiable), as {@code torch.gt}. The operands are compared in their
+     * promoted dtype (bool &lt; int64 &lt; floating; int64 and bool exactly); NaN compares false except for
+     * {@code ne} (docs/SEMANTICS.md §17).
      *
-     * @param other the right operand, broadcast against this tensor; an int64 operand is converted to the
-     *     other's float dtype
-     * @return a new mask of the broadcast shape, with no history
+     * @param other the right operand, broadcast against this tensor, of any dtype
+     * @return a new bool mask of the broadcast shape, with no history
      */
     public Tensor gt(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.GT, this, other);
     }
 
     /**
-     * 1 where this &gt; s.
+     * True where this &gt; s.
      *
-     * @param s the scalar (compared exactly with an int64 tensor)
-     * @return a new 0/1 mask of this shape: int64 for an int64 tensor, else this dtype
+     * @param s the scalar (compared exactly with an int64 or bool tensor; in this dtype for a floating one)
+     * @return a new bool mask of this shape, with no history
      */
     public Tensor gt(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.GT, this, s);
     }
 
     /**
-     * 1 where this &lt; other.
+     * True where this &lt; other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
-     * @return a new 0/1 mask of the broadcast shape
+     * @return a new bool mask of the broadcast shape
      */
     public Tensor lt(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.LT, this, other);
     }
 
     /**
-     * 1 where this &lt; s.
+     * True where this &lt; s.
      *
-     * @param s the scalar
-     * @return a new 0/1 mask of this shape (dtype as {@link #gt(double)})
+     * @param s the scalar (compared as in {@link #gt(double)})
+     * @return a new bool mask of this shape
      */
     public Tensor lt(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.LT, this, s);
     }
 
     /**
-     * 1 where this ≥ other.
+     * True where this ≥ other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
-     * @return a new 0/1 mask of the broadcast shape
+     * @return a new bool mask of the broadcast shape
      */
     public Tensor ge(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.GE, this, other);
     }
 
     /**
-     * 1 where this ≤ other.
+     * True where this ≤ other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
-     * @return a new 0/1 mask of the broadcast shape
+     * @return a new bool mask of the broadcast shape
      */
     public Tensor le(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.LE, this, other);
     }
 
     /**
-     * 1 where this == other.
+     * True where this == other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)}); NaN equals nothing
-     * @return a new 0/1 mask of the broadcast shape
+     * @return a new bool mask of the broadcast shape
      */
     public Tensor eq(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.EQ, this, other);
     }
 
     /**
-     * 1 where this == s.
+     * True where this == s.
      *
-     * @param s the scalar
-     * @return a new 0/1 mask of this shape (dtype as {@link #gt(double)})
+     * @param s the scalar (compared as in {@link #gt(double)})
+     * @return a new bool mask of this shape
      */
     public Tensor eq(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.EQ, this, s);
     }
 
     /**
-     * 1 where this != other.
+     * True where this != other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
-     * @return a new 0/1 mask of the broadcast shape
+     * @return a new bool mask of the broadcast shape
      */
     public Tensor ne(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.NE, this, other);
@@ -1412,65 +1454,69 @@ public final class Tensor {
     // ------------------------------------------------------------------ issue 17: masks, integer ranges, math
 
     /**
-     * 1 where this ≥ s, else 0; int64 for an int64 tensor (compared exactly), else this dtype.
+     * True where this ≥ s (compared as in {@link #gt(double)}).
      *
      * @param s the scalar
-     * @return a new 0/1 mask of this shape
+     * @return a new bool mask of this shape
      */
     public Tensor ge(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.GE, this, s);
     }
 
     /**
-     * 1 where this ≤ s, else 0 (dtype as {@link #ge(double)}).
+     * True where this ≤ s (compared as in {@link #gt(double)}).
      *
      * @param s the scalar
-     * @return a new 0/1 mask of this shape
+     * @return a new bool mask of this shape
      */
     public Tensor le(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.LE, this, s);
     }
 
     /**
-     * 1 where this != s, else 0 (dtype as {@link #ge(double)}).
+     * True where this != s (compared as in {@link #gt(double)}; NaN differs from everything).
      *
      * @param s the scalar
-     * @return a new 0/1 mask of this shape
+     * @return a new bool mask of this shape
      */
     public Tensor ne(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.NE, this, s);
     }
 
     /**
-     * {@code condition ? a : b} with a scalar b, taken in a's dtype (PyTorch's where(cond, tensor, scalar)).
+     * {@code condition ? a : b} with a scalar b, taken in a's dtype (PyTorch's where(cond, tensor, scalar)); a
+     * bool {@code a} gives float32, as PyTorch does with a Python float.
      *
-     * @param condition the mask (nonzero means true), broadcast with {@code a}
+     * @param condition the bool mask, broadcast with {@code a}
      * @param a the values where the condition holds
      * @param b the value elsewhere
-     * @return a new tensor of the broadcast shape and a's dtype
+     * @return a new tensor of the broadcast shape and a's dtype (float32 for a bool {@code a})
+     * @throws IllegalArgumentException when the condition is not bool (PyTorch's text)
      */
     public static Tensor where(Tensor condition, Tensor a, double b) {
         Args.nonNull("where", "input", a);
-        return ElementwiseOps.where(condition, a, scalar(a.dtype, b));
+        return ElementwiseOps.where(condition, a, scalar(a.dtype == DType.BOOL ? DType.FLOAT32 : a.dtype, b));
     }
 
     /**
-     * {@code condition ? a : b} with a scalar a, taken in b's dtype.
+     * {@code condition ? a : b} with a scalar a, taken in b's dtype (float32 for a bool {@code b}).
      *
-     * @param condition the mask (nonzero means true), broadcast with {@code b}
+     * @param condition the bool mask, broadcast with {@code b}
      * @param a the value where the condition holds
      * @param b the values elsewhere
-     * @return a new tensor of the broadcast shape and b's dtype
+     * @return a new tensor of the broadcast shape and b's dtype (float32 for a bool {@code b})
+     * @throws IllegalArgumentException when the condition is not bool (PyTorch's text)
      */
     public static Tensor where(Tensor condition, double a, Tensor b) {
         Args.nonNull("where", "other", b);
-        return ElementwiseOps.where(condition, scalar(b.dtype, a), b);
+        return ElementwiseOps.where(condition, scalar(b.dtype == DType.BOOL ? DType.FLOAT32 : b.dtype, a), b);
     }
 
     /**
      * {@code condition ? a : b} for two scalars: float32 of the condition's (broadcast) shape.
      *
-     * @param condition the mask (nonzero means true)
+     * @param condition the bool mask
+     * @throws IllegalArgumentException when the condition is not bool (PyTorch's text)
      * @param a the value where the condition holds
      * @param b the value elsewhere
      * @return a new float32 tensor of the condition's shape
@@ -1480,12 +1526,14 @@ public final class Tensor {
     }
 
     /**
-     * This tensor with {@code value} where {@code mask} is nonzero (the mask broadcasts to this shape); the
+     * This tensor with {@code value} where the bool {@code mask} is true (the mask broadcasts to this shape); the
      * gradient is g with zeros at the filled positions. PyTorch's {@code masked_fill}; docs/SEMANTICS.md §17.
      *
-     * @param mask the positions to fill (nonzero means fill), broadcastable to this shape
-     * @param value the fill value (integral for an int64 tensor)
+     * @param mask the positions to fill, a bool tensor broadcastable to this shape
+     * @param value the fill value (integral for an int64 tensor; nonzero is true for a bool tensor)
      * @return a new tensor of this shape and dtype
+     * @throws IllegalArgumentException when the mask is not bool ("masked_fill_ only supports boolean masks, …")
+     *     or does not broadcast to this shape
      */
     public Tensor maskedFill(Tensor mask, double value) {
         return ElementwiseOps.maskedFill(this, mask, value);
@@ -1494,7 +1542,7 @@ public final class Tensor {
     /**
      * {@link #maskedFill} in place.
      *
-     * @param mask the positions to fill (nonzero means fill), broadcastable to this shape
+     * @param mask the positions to fill, a bool tensor broadcastable to this shape
      * @param value the fill value
      * @return this tensor, modified in place (version bumped)
      */
@@ -1860,21 +1908,85 @@ public final class Tensor {
     }
 
     /**
-     * {@code condition ? a : b} elementwise, broadcasting all three; condition is nonzero-means-true.
+     * {@code condition ? a : b} elementwise, broadcasting all three; the condition must be bool.
      *
-     * @param condition the mask (nonzero means true)
+     * @param condition the bool mask
      * @param a the values where the condition holds
-     * @param b the values elsewhere (float32 with float64 promotes to float64)
+     * @param b the values elsewhere; the result dtype is PyTorch's promotion of a's and b's (float32 with float64
+     *     is float64, a floating dtype beats int64 and bool, int64 beats bool)
      * @return a new tensor of the three operands' broadcast shape ({@code torch.where}); gradients flow to a and b
+     *     when the result is floating
+     * @throws IllegalArgumentException when the condition is not bool ("where expected condition to be a boolean
+     *     tensor, but got a tensor with dtype Float")
      */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
         return ElementwiseOps.where(condition, a, b);
     }
 
+    // ------------------------------------------------------------------ logical ops (bool masks)
+
+    /**
+     * True where this element is zero ({@code torch.logical_not}; {@code ~mask} for a bool mask). Any dtype; NaN
+     * counts as nonzero. Never differentiable.
+     *
+     * @return a new bool tensor of this shape
+     */
+    public Tensor logicalNot() {
+        return ElementwiseOps.logicalNot(this);
+    }
+
+    /**
+     * (this ≠ 0) and (other ≠ 0), broadcast ({@code torch.logical_and}; {@code a & b} for bool masks).
+     *
+     * @param other the right operand, of any dtype
+     * @return a new bool tensor of the broadcast shape
+     */
+    public Tensor logicalAnd(Tensor other) {
+        return ElementwiseOps.logical(ElementwiseOps.Logical.AND, this, other);
+    }
+
+    /**
+     * (this ≠ 0) or (other ≠ 0), broadcast ({@code torch.logical_or}; {@code a | b} for bool masks).
+     *
+     * @param other the right operand, of any dtype
+     * @return a new bool tensor of the broadcast shape
+     */
+    public Tensor logicalOr(Tensor other) {
+        return ElementwiseOps.logical(ElementwiseOps.Logical.OR, this, other);
+    }
+
+    /**
+     * (this ≠ 0) xor (other ≠ 0), broadcast ({@code torch.logical_xor}; {@code a ^ b} for bool masks).
+     *
+     * @param other the right operand, of any dtype
+     * @return a new bool tensor of the broadcast shape
+     */
+    public Tensor logicalXor(Tensor other) {
+        return ElementwiseOps.logical(ElementwiseOps.Logical.XOR, this, other);
+    }
+
+    /**
+     * Whether any element is nonzero ({@code torch.any}); false for an empty tensor.
+     *
+     * @return a new 0-d bool tensor
+     */
+    public Tensor any() {
+        return ReduceOps.anyAll(this, true);
+    }
+
+    /**
+     * Whether every element is nonzero ({@code torch.all}); true for an empty tensor.
+     *
+     * @return a new 0-d bool tensor
+     */
+    public Tensor all() {
+        return ReduceOps.anyAll(this, false);
+    }
+
     // ------------------------------------------------------------------ reductions
 
     /**
-     * Sum of all elements (0-d); an int64 tensor (a mask, say) sums exactly to int64, as in PyTorch.
+     * Sum of all elements (0-d); an int64 or bool tensor (a mask, say) sums exactly to int64, as in PyTorch.
      *
      * @return a new 0-d tensor of this dtype
      */
@@ -2618,7 +2730,7 @@ public final class Tensor {
             } else if (storage.d != null) {
                 Arrays.fill(storage.d, offset, offset + n, value);
             } else {
-                Arrays.fill(storage.l, offset, offset + n, (long) value);
+                Arrays.fill(storage.l, offset, offset + n, storage.bool ? (value != 0 ? 1 : 0) : (long) value);
             }
         } else {
             Tensor src = full(dtype, value, Shape.SCALAR).expand(shape);
@@ -2704,10 +2816,11 @@ public final class Tensor {
     public record ValuesIndices(Tensor values, Tensor indices) {}
 
     /**
-     * Cumulative sum along {@code dim}: {@code out[..i..] = Σ_{j ≤ i} this[..j..]}; int64 stays int64.
+     * Cumulative sum along {@code dim}: {@code out[..i..] = Σ_{j ≤ i} this[..j..]}; int64 stays int64, and a bool
+     * mask gives an int64 running count.
      *
      * @param dim the dim to accumulate along (negative counts from the end)
-     * @return a new tensor of this shape and dtype ({@code torch.cumsum})
+     * @return a new tensor of this shape and dtype (int64 for bool) ({@code torch.cumsum})
      */
     public Tensor cumsum(int dim) {
         return SortOps.cumsum(this, dim);

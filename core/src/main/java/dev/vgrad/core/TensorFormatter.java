@@ -155,6 +155,8 @@ final class TensorFormatter {
     private static final class Style {
         final Storage storage;
         final boolean floating;
+        /** A bool tensor prints Python's {@code True}/{@code False}, right-aligned like any other element. */
+        final boolean bool;
         boolean intMode = true;
         boolean sciMode;
         int maxWidth = 1;
@@ -162,9 +164,10 @@ final class TensorFormatter {
         Style(Tensor t, boolean summarize) {
             storage = t.storage;
             floating = t.dtype.isFloatingPoint();
+            bool = t.dtype == DType.BOOL;
             if (!floating) {
                 forEachShown(t, summarize, 0, t.offset,
-                        off -> maxWidth = Math.max(maxWidth, Long.toString(storage.l[off]).length()));
+                        off -> maxWidth = Math.max(maxWidth, integral(off).length()));
                 return;
             }
             double[][] buf = {new double[16]};
@@ -202,11 +205,15 @@ final class TensorFormatter {
             }
         }
 
+        private String integral(int off) {
+            return bool ? (storage.l[off] != 0 ? "True" : "False") : Long.toString(storage.l[off]);
+        }
+
         /** The element at {@code off}, right-aligned to the column width. */
         String format(int off) {
             String s;
             if (!floating) {
-                s = Long.toString(storage.l[off]);
+                s = integral(off);
             } else {
                 double v = storage.get(off);
                 if (sciMode) {

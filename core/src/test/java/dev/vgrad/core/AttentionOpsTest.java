@@ -19,14 +19,13 @@ class AttentionOpsTest {
     }
 
     private static Tensor boolMask(Generator g, int... shape) {
-        // random 0/1 int64 with column 0 always allowed, so no row is fully masked
-        Tensor m = Tensor.rand(g, shape).gt(0.4).to(DType.INT64);
-        long[] a = m.toLongArray();
+        // a random bool allow-mask with column 0 always allowed, so no row is fully masked
+        boolean[] a = Tensor.rand(g, shape).gt(0.4).toBooleanArray();
         int s = shape[shape.length - 1];
         for (int i = 0; i < a.length; i += s) {
-            a[i] = 1;
+            a[i] = true;
         }
-        return Tensor.ofLongs(a, shape);
+        return Tensor.of(a, shape);
     }
 
     private static void gradcheck(String what, java.util.function.Function<Tensor[], Tensor> f, Tensor... in) {
@@ -171,7 +170,7 @@ class AttentionOpsTest {
     @Test
     void fullyMaskedRowIsNaNAsComposed() {
         Tensor q = Tensor.of(new double[] {1, 2, 3, 4}, 1, 2, 2);
-        Tensor m = Tensor.ofLongs(new long[] {1, 1, 0, 0}, 2, 2);
+        Tensor m = Tensor.of(new boolean[] {true, true, false, false}, 2, 2);
         double[] y = AttentionOps.scaledDotProductAttention(q, q, q, m, false, null).toDoubleArray();
         double[] c = AttentionOps.composed(q, q, q, m, false, null).toDoubleArray();
         assertTrue(!Double.isNaN(y[0]) && !Double.isNaN(y[1]) && Double.isNaN(y[2]) && Double.isNaN(y[3]));
@@ -207,6 +206,12 @@ class AttentionOpsTest {
                 () -> AttentionOps.scaledDotProductAttention(q, k, v, Tensor.zeros(DType.FLOAT64, 3, 5), false, null))
                 .getMessage();
         assertTrue(m.startsWith("Expected attn_mask dtype to be bool or to match query dtype"), m);
+        // an int64 mask is no longer read as bool: refused with torch 2.x's words
+        m = assertThrows(IllegalArgumentException.class,
+                () -> AttentionOps.scaledDotProductAttention(q, k, v, Tensor.zeros(DType.INT64, 3, 5), false, null))
+                .getMessage();
+        assertEquals("Expected attn_mask dtype to be bool or to match query dtype, but got attn_mask.dtype: long int "
+                + "and  query.dtype: float instead.", m);
         m = assertThrows(IllegalArgumentException.class,
                 () -> AttentionOps.scaledDotProductAttention(Tensor.zeros(4), k, v, null, false, null)).getMessage();
         assertTrue(m.contains("rank >= 2"), m);

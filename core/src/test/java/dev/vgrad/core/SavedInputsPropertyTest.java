@@ -293,12 +293,12 @@ class SavedInputsPropertyTest {
     void whereConditionModifiedInPlaceFailsBackward() {
         Tensor a = Tensor.of(new double[] {1, 2, 3}, 3).requiresGrad(true);
         Tensor b = Tensor.of(new double[] {4, 5, 6}, 3).requiresGrad(true);
-        Tensor cond = Tensor.of(new double[] {1, 1, 1}, 3);
+        Tensor cond = Tensor.of(new boolean[] {true, true, true}, 3);
         Tensor y = Tensor.where(cond, a, b);
         cond.fill_(0);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.sum().backward());
         assertTrue(e.getMessage().startsWith("one of the variables needed for gradient computation has been modified "
-                + "by an inplace operation: [torch.DoubleTensor [3]] is at version 1; expected version 0 instead."),
+                + "by an inplace operation: [torch.BoolTensor [3]] is at version 1; expected version 0 instead."),
                 e.getMessage());
         assertEquals(null, a.grad());
     }
@@ -308,7 +308,7 @@ class SavedInputsPropertyTest {
     void whereConditionUnchangedRoutesGradient() {
         Tensor a = Tensor.of(new double[] {1, 2, 3}, 3).requiresGrad(true);
         Tensor b = Tensor.of(new double[] {4, 5, 6}, 3).requiresGrad(true);
-        Tensor cond = Tensor.of(new double[] {1, 0, 1}, 3);
+        Tensor cond = Tensor.of(new boolean[] {true, false, true}, 3);
         Tensor.where(cond, a, b).sum().backward();
         assertNotNull(a.grad());
         assertEquals(List.of(1.0, 0.0, 1.0), List.of(a.grad().get(0), a.grad().get(1), a.grad().get(2)));

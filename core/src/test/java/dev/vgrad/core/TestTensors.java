@@ -9,6 +9,9 @@ final class TestTensors {
 
     /** A fixture tensor as a vgrad tensor of {@code floatType} (bool/int64 become int64, or 0/1 floats when asked). */
     static Tensor of(FixtureTensor t, DType floatType) {
+        if (t.dtype().equals("bool")) {
+            return Tensor.ofLongs(t.longs(), t.shape()).to(DType.BOOL);
+        }
         if (!t.isFloating()) {
             return Tensor.ofLongs(t.longs(), t.shape());
         }

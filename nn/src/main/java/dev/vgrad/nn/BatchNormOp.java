@@ -28,8 +28,9 @@ final class BatchNormOp {
     private static void checkDtypes(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                     boolean training) {
         DType xt = x.dtype();
-        if (xt == DType.INT64) {
-            throw new IllegalArgumentException("batch_norm: \"batch_norm\" not implemented for 'Long' (input "
+        if (!xt.isFloatingPoint()) {
+            throw new IllegalArgumentException("batch_norm: \"batch_norm\" not implemented for '"
+                    + CrossEntropyOp.typeName(xt) + "' (input "
                     + Raw.shapeStr(x.shape()) + ")");
         }
         Tensor[] params = {weight, bias, runningMean, runningVar};

@@ -208,6 +208,7 @@ final class CrossEntropyOp {
             case FLOAT32 -> "Float";
             case FLOAT64 -> "Double";
             case INT64 -> "Long";
+            case BOOL -> "Bool";
         };
     }
 

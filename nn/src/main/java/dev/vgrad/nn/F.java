@@ -1663,7 +1663,8 @@ public final class F {
      * @param q queries (…, L, E)
      * @param k keys (…, S, E)
      * @param v values (…, S, Ev)
-     * @param attnMask mask broadcastable to (…, L, S): additive if floating, allow-mask if int64; or null
+     * @param attnMask mask broadcastable to (…, L, S): additive if floating (q's dtype), allow-mask if bool
+     *     (true = may attend); or null
      * @param dropoutP dropout probability on the attention weights, in [0, 1]
      * @param isCausal mask out keys after each query (upper triangle); then {@code attnMask} must be null
      * @param scale factor applied to {@code q·kᵀ}, or null for {@code 1/√E}
@@ -1677,8 +1678,9 @@ public final class F {
     /**
      * {@code F.scaled_dot_product_attention} (torch 2.x): {@code softmax(scale·q·kᵀ + M)·v} with q {@code (…, L, E)},
      * k {@code (…, S, E)}, v {@code (…, S, Ev)}, the same batch dims {@code …}. {@code attnMask} (broadcastable to
-     * {@code (…, L, S)}) is additive when floating (q's dtype) or boolean when int64 (nonzero = may attend, as
-     * PyTorch's bool mask here; zero = −∞); it must be null when {@code isCausal}. {@code scale} null = 1/√E. As in
+     * {@code (…, L, S)}) is additive when floating (q's dtype) or an allow-mask when bool (true = may attend, as
+     * PyTorch's bool mask here; false = −∞); other dtypes are refused with PyTorch's text; it must be null when
+     * {@code isCausal}. {@code scale} null = 1/√E. As in
      * PyTorch, dropout is applied whenever {@code dropoutP > 0} (callers pass 0 in eval): to the probabilities,
      * drawn from {@code gen}, through the composed path. Without dropout the fused kernel runs and the L×S matrix
      * is never built (§21.1).
@@ -1686,7 +1688,8 @@ public final class F {
      * @param q queries (…, L, E)
      * @param k keys (…, S, E)
      * @param v values (…, S, Ev)
-     * @param attnMask mask broadcastable to (…, L, S): additive if floating, allow-mask if int64; or null
+     * @param attnMask mask broadcastable to (…, L, S): additive if floating (q's dtype), allow-mask if bool
+     *     (true = may attend); or null
      * @param dropoutP dropout probability on the attention weights, in [0, 1]
      * @param isCausal mask out keys after each query (upper triangle); then {@code attnMask} must be null
      * @param scale factor applied to {@code q·kᵀ}, or null for {@code 1/√E}

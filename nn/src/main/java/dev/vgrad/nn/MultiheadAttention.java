@@ -18,8 +18,9 @@ import dev.vgrad.core.Tensor;
  * {@code out_proj.weight}, {@code out_proj.bias}. Initialisation follows PyTorch's draw order: out_proj's default
  * Linear law, then Xavier-uniform input projections; biases 0.
  *
- * <p>Masks: vgrad has no bool dtype (§17), so an int64 mask is PyTorch's bool mask (nonzero = masked, i.e.
- * not attended) and a floating mask is added to the scores. {@code attnMask} is {@code (L, S)} or
+ * <p>Masks: a bool mask has PyTorch MHA's meaning (true = masked, i.e. not attended; the opposite of
+ * {@code F.scaledDotProductAttention}'s) and a floating mask of the query's dtype is added to the scores; other
+ * dtypes are refused with PyTorch's texts. {@code attnMask} is {@code (L, S)} or
  * {@code (N·num_heads, L, S)}, {@code keyPaddingMask} is {@code (N, S)} ({@code (S)} unbatched); both may be
  * given and then add. Dropout of the attention probabilities happens only in training mode. When the weights
  * are not asked for and dropout is inactive the fused kernel runs (the L×S matrix is never built); otherwise the
@@ -223,9 +224,9 @@ public class MultiheadAttention extends Module {
      * @param query (L, N, E), (N, L, E) with batch_first, or unbatched (L, E)
      * @param key (S, N, kdim) in the same layout
      * @param value (S, N, vdim) in the same layout
-     * @param keyPaddingMask (N, S) or (S) unbatched; int64 nonzero = ignore that key, or floating and added; or null
+     * @param keyPaddingMask (N, S) or (S) unbatched; bool true = ignore that key, or floating and added; or null
      * @param needWeights also return the attention weights
-     * @param attnMask (L, S) or (N·num_heads, L, S); int64 nonzero = masked, or floating and added; or null
+     * @param attnMask (L, S) or (N·num_heads, L, S); bool true = masked, or floating and added; or null
      * @param averageAttnWeights average the returned weights over the heads
      * @return the output and the weights (null unless {@code needWeights})
      * @throws IllegalArgumentException for inconsistent ranks, sizes, mask shapes or mask dtypes
@@ -325,8 +326,8 @@ public class MultiheadAttention extends Module {
     }
 
     /**
-     * attn_mask and key_padding_mask as one additive mask broadcastable to (N, H, L, S), or null: int64 masks
-     * become 0 / −∞ (nonzero = masked), floating ones are added as given.
+     * attn_mask and key_padding_mask as one additive mask broadcastable to (N, H, L, S), or null: bool masks
+     * become 0 / −∞ (true = masked), floating ones are added as given.
      */
     private Tensor mergedMask(Tensor attnMask, Tensor kpm, DType dtype, int n, int l, int s) {
         Tensor m = null;
@@ -360,13 +361,19 @@ public class MultiheadAttention extends Module {
     }
 
     private static Tensor additive(String what, Tensor mask, DType dtype) {
-        if (mask.dtype() == DType.INT64) {
+        if (mask.dtype() == DType.BOOL) {
             try (Grad.Scope off = Grad.disabled()) {
                 return Tensor.zeros(dtype, mask.shape()).maskedFill(mask, Double.NEGATIVE_INFINITY);
             }
         }
+        if (!mask.dtype().isFloatingPoint()) {
+            // torch 1.13's assertion texts
+            throw new IllegalArgumentException(what.equals("attn_mask")
+                    ? "Only float, byte, and bool types are supported for attn_mask, not torch." + mask.dtype()
+                    : "only bool and floating types of key_padding_mask are supported");
+        }
         if (mask.dtype() != dtype) {
-            throw new IllegalArgumentException("MultiheadAttention: only int64 (bool) and " + dtype
+            throw new IllegalArgumentException("MultiheadAttention: only bool and " + dtype
                     + " (float) masks are supported for " + what + ", got " + mask.dtype());
         }
         return mask;

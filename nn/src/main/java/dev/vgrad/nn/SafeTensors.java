@@ -28,8 +28,8 @@ import java.util.Map;
  * ({@code {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, "__metadata__": {..}}}),
  * then the raw little-endian tensor data; offsets are relative to the end of the header.
  *
- * <p>Written dtypes: F32, F64, I64. Read dtypes: F32, F64, I64, and (converted) F16/BF16 → float32,
- * I32/I16/I8/U8/BOOL → int64. Reading validates everything before allocating tensors (docs/SEMANTICS.md §13):
+ * <p>Written dtypes: F32, F64, I64, BOOL (one byte per element, 0 or 1). Read dtypes: F32, F64, I64, BOOL (a
+ * nonzero byte is true), and (converted) F16/BF16 → float32, I32/I16/I8/U8 → int64. Reading validates everything before allocating tensors (docs/SEMANTICS.md §13):
  * header length within the file, a UTF-8 JSON object starting with <code>'&#123;'</code> (trailing space padding
  * allowed), known dtypes, non-negative shapes whose byte size matches the offsets, and, as in the reference
  * implementation, offsets that tile the data section exactly: sorted by offset, the first tensor starts at
@@ -46,7 +46,7 @@ public final class SafeTensors {
     /**
      * The contents of a safetensors file: tensors in header order and the {@code __metadata__} map.
      *
-     * @param tensors tensors by name, in header order (F32/F64/I64 as stored, other dtypes converted)
+     * @param tensors tensors by name, in header order (F32/F64/I64/BOOL as stored, other dtypes converted)
      * @param metadata the header's {@code __metadata__} strings; empty when absent
      */
     public record Loaded(Map<String, Tensor> tensors, Map<String, String> metadata) {
@@ -197,6 +197,17 @@ public final class SafeTensors {
                         bb.putLong(x);
                     }
                 }
+                case BOOL -> {
+                    // one byte per element, 0 or 1, as torch writes torch.bool
+                    boolean[] v = d.toBooleanArray();
+                    for (boolean x : v) {
+                        if (!bb.hasRemaining()) {
+                            out.write(chunk, 0, bb.position());
+                            bb.clear();
+                        }
+                        bb.put((byte) (x ? 1 : 0));
+                    }
+                }
             }
         }
         out.write(chunk, 0, bb.position());
@@ -207,6 +218,7 @@ public final class SafeTensors {
             case FLOAT32 -> "F32";
             case FLOAT64 -> "F64";
             case INT64 -> "I64";
+            case BOOL -> "BOOL";
         };
     }
 
@@ -471,6 +483,13 @@ public final class SafeTensors {
                 }
                 return Tensor.of(v, e.shape);
             }
+            case "BOOL": {
+                boolean[] v = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    v[i] = b.get() != 0;
+                }
+                return Tensor.of(v, e.shape);
+            }
             default: {
                 long[] v = new long[n];
                 for (int i = 0; i < n; i++) {
@@ -478,7 +497,7 @@ public final class SafeTensors {
                         case "I32" -> b.getInt();
                         case "I16" -> b.getShort();
                         case "I8" -> b.get();
-                        default -> b.get() & 0xFF; // U8, BOOL
+                        default -> b.get() & 0xFF; // U8
                     };
                 }
                 return Tensor.ofLongs(v, e.shape);

@@ -124,8 +124,8 @@ public class TransformerEncoderLayer extends Module {
     }
 
     /**
-     * {@code layer(src, src_mask, src_key_padding_mask)}: masks as {@link MultiheadAttention} takes them (int64 =
-     * bool, nonzero = masked; floating = additive).
+     * {@code layer(src, src_mask, src_key_padding_mask)}: masks as {@link MultiheadAttention} takes them (bool:
+     * true = masked; floating: additive).
      *
      * @param src (S, N, E), (N, S, E) with batch_first, or unbatched (S, E)
      * @param srcMask attention mask (S, S) or (N·nhead, S, S), or null

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * MultiheadAttention, TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer and TransformerDecoder.
  * Outputs (and attention weights) and the gradients of every input and every parameter, in float64 and float32, each
  * module in train and eval mode (dropout 0: the same numbers); the parameters load as a strict PyTorch state dict.
- * Bool masks arrive as int64 (vgrad's bool, §17).
+ * Bool masks arrive as bool tensors.
  */
 class AttentionConformanceTest {
     static final Map<String, Object> ROOT = Fixtures.load("attention.json");

@@ -34,7 +34,8 @@ class AttentionGradCheckTest {
     @Test
     void sdpaFusedPath() {
         Tensor fm = Tensor.randn(gen, 3, 5).to(DType.FLOAT64);
-        Tensor bm = Tensor.ofLongs(new long[] {1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0}, 3, 5);
+        Tensor bm = Tensor.of(new boolean[] {true, false, true, true, false, true, true, false, false, true, true, true,
+            true, true, false}, 3, 5);
         ok("plain", t -> F.scaledDotProductAttention(t[0], t[1], t[2]), rnd(2, 3, 4), rnd(2, 5, 4), rnd(2, 5, 3));
         ok("causal", t -> F.scaledDotProductAttention(t[0], t[1], t[2], null, 0.0, true, null), rnd(2, 2, 5, 3),
                 rnd(2, 2, 5, 3), rnd(2, 2, 5, 2));
@@ -76,7 +77,7 @@ class AttentionGradCheckTest {
             List<String> names = new ArrayList<>();
             Tensor[] in = inputsAndParams(m, names, rnd(2, 3, 4));
             assertEquals(List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"), names);
-            Tensor kpm = Tensor.ofLongs(new long[] {0, 0, 1, 0, 1, 0}, 2, 3);
+            Tensor kpm = Tensor.ofLongs(new long[] {0, 0, 1, 0, 1, 0}, 2, 3).to(DType.BOOL);
             Tensor am = Tensor.randn(gen, 3, 3).to(DType.FLOAT64);
             ok("mha need_weights=" + need, withParams(m, names, 1, t -> {
                 MultiheadAttention.Output o = m.forward(t[0], t[0], t[0], kpm, need, am, true);
@@ -104,7 +105,7 @@ class AttentionGradCheckTest {
             enc.to(DType.FLOAT64);
             List<String> names = new ArrayList<>();
             Tensor[] in = inputsAndParams(enc, names, rnd(3, 2, 4));
-            Tensor causal = Tensor.zeros(DType.FLOAT64, 3, 3).maskedFill(Tensor.ones(3, 3).triu(1),
+            Tensor causal = Tensor.zeros(DType.FLOAT64, 3, 3).maskedFill(Tensor.ones(DType.BOOL, 3, 3).triu(1),
                     Double.NEGATIVE_INFINITY);
             ok("encoder layer normFirst=" + normFirst, withParams(enc, names, 1,
                     t -> enc.forward(t[0], causal, null)), in);
@@ -128,9 +129,9 @@ class AttentionGradCheckTest {
             List<String> names = new ArrayList<>();
             Tensor[] in = inputsAndParams(dec, names, rnd(2, 3, 4), rnd(2, 2, 4));
             assertEquals(normFirst ? 36 : 38, names.size());
-            Tensor causal = Tensor.zeros(DType.FLOAT64, 3, 3).maskedFill(Tensor.ones(3, 3).triu(1),
+            Tensor causal = Tensor.zeros(DType.FLOAT64, 3, 3).maskedFill(Tensor.ones(DType.BOOL, 3, 3).triu(1),
                     Double.NEGATIVE_INFINITY);
-            Tensor memKpm = Tensor.ofLongs(new long[] {0, 1, 0, 0}, 2, 2);
+            Tensor memKpm = Tensor.ofLongs(new long[] {0, 1, 0, 0}, 2, 2).to(DType.BOOL);
             ok("decoder stack normFirst=" + normFirst, withParams(dec, names, 2,
                     t -> dec.forward(t[0], t[1], causal, null, null, memKpm)), in);
         }

@@ -111,7 +111,7 @@ class AttentionPropertyTest {
             for (int b = 0; b < n; b++) {
                 kp[b * t + pad] = 1;
             }
-            Tensor kpm = Tensor.ofLongs(kp, n, t);
+            Tensor kpm = Tensor.ofLongs(kp, n, t).to(DType.BOOL);
             Tensor x = rnd(g, d, n, t, e);
             double[] changed = x.toDoubleArray();
             for (int b = 0; b < n; b++) {
@@ -148,7 +148,7 @@ class AttentionPropertyTest {
             TransformerEncoderLayer m = new TransformerEncoderLayer(e, heads, 2 * e, 0.0, "gelu", 1e-5, true,
                     r.nextBoolean(), g);
             m.to(d).eval();
-            Tensor mask = Tensor.zeros(d, t, t).maskedFill(Tensor.ones(t, t).triu(1), Double.NEGATIVE_INFINITY);
+            Tensor mask = Tensor.zeros(d, t, t).maskedFill(Tensor.ones(DType.BOOL, t, t).triu(1), Double.NEGATIVE_INFINITY);
             int pos = 1 + r.nextInt(t - 1);
             Tensor x = rnd(g, d, 1, t, e);
             double[] changed = x.toDoubleArray();
@@ -268,7 +268,7 @@ class AttentionPropertyTest {
     @Test
     void readmeSnippetRuns() {
         Tensor x = Tensor.randn(new Generator(2), 3, 5, 64);
-        Tensor causalMask = Tensor.zeros(5, 5).maskedFill(Tensor.ones(5, 5).triu(1), Double.NEGATIVE_INFINITY);
+        Tensor causalMask = Tensor.zeros(5, 5).maskedFill(Tensor.ones(DType.BOOL, 5, 5).triu(1), Double.NEGATIVE_INFINITY);
         var layer = new TransformerEncoderLayer(64, 4, 256, 0.1, "gelu", 1e-5, true, true, new Generator(1));
         var enc = new TransformerEncoder(layer, 2, new LayerNorm(64));
         Tensor y = enc.forward(x, causalMask, null);             // x: (N, L, 64)

@@ -12,8 +12,11 @@ import java.util.Map;
 final class Fx {
     private Fx() {}
 
-    /** A fixture tensor as a vgrad tensor: int64 stays int64, floats become {@code dtype}. */
+    /** A fixture tensor as a vgrad tensor: bool and int64 keep their dtype, floats become {@code dtype}. */
     static Tensor t(FixtureTensor f, DType dtype) {
+        if (f.dtype().equals("bool")) {
+            return Tensor.ofLongs(f.longs(), f.shape()).to(DType.BOOL);
+        }
         if (f.longs() != null) {
             return Tensor.ofLongs(f.longs(), f.shape());
         }

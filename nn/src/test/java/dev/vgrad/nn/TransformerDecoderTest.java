@@ -40,7 +40,7 @@ class TransformerDecoderTest {
         @Override
         public Tensor forward(Tensor x) {
             int t = x.shape()[1];
-            Tensor causal = Tensor.zeros(x.dtype(), t, t).maskedFill(Tensor.ones(t, t).triu(1),
+            Tensor causal = Tensor.zeros(x.dtype(), t, t).maskedFill(Tensor.ones(DType.BOOL, t, t).triu(1),
                     Double.NEGATIVE_INFINITY);
             return ((TransformerDecoder) child("decoder")).forward(x, x.mul(0.5).tanh(), causal, null, null, null);
         }
@@ -120,7 +120,7 @@ class TransformerDecoderTest {
                     r.nextBoolean() ? "gelu" : "relu", 1e-5, true, r.nextBoolean(), g), 1 + r.nextInt(3),
                     r.nextBoolean() ? new LayerNorm(e) : null);
             m.to(d).eval();
-            Tensor mask = Tensor.zeros(d, t, t).maskedFill(Tensor.ones(t, t).triu(1), Double.NEGATIVE_INFINITY);
+            Tensor mask = Tensor.zeros(d, t, t).maskedFill(Tensor.ones(DType.BOOL, t, t).triu(1), Double.NEGATIVE_INFINITY);
             int pos = 1 + r.nextInt(t - 1);
             Tensor x = Tensor.randn(g, 1, t, e).to(d);
             Tensor mem = Tensor.randn(g, 1, s, e).to(d);
@@ -158,7 +158,7 @@ class TransformerDecoderTest {
             for (int b = 0; b < n; b++) {
                 kp[b * s + pad] = 1;
             }
-            Tensor kpm = Tensor.ofLongs(kp, n, s);
+            Tensor kpm = Tensor.ofLongs(kp, n, s).to(DType.BOOL);
             Tensor x = Tensor.randn(g, t, n, e).to(d);
             Tensor mem = Tensor.randn(g, s, n, e).to(d);
             double[] changed = mem.toDoubleArray();
