@@ -478,7 +478,8 @@ public final class DataLoader implements Iterable<Batch> {
             switch (first.dtype()) {
                 case FLOAT32 -> System.arraycopy(t.toArray(), 0, out.floatStorage(), i * row, row);
                 case FLOAT64 -> System.arraycopy(t.toDoubleArray(), 0, out.doubleStorage(), i * row, row);
-                case INT64 -> System.arraycopy(t.toLongArray(), 0, out.longStorage(), i * row, row);
+                // a bool sample's 0/1 elements go into the bool batch's long storage as they are
+                case INT64, BOOL -> System.arraycopy(t.toLongArray(), 0, out.longStorage(), i * row, row);
             }
         }
         return out;

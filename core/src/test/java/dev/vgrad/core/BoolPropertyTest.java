@@ -175,6 +175,61 @@ class BoolPropertyTest {
         });
     }
 
+    /**
+     * Shape and indexing ops that PyTorch allows on bool tensors commute with the cast to int64: op(m) is bool and
+     * holds the same 0/1 elements as op(m.to(INT64)).
+     */
+    @Test
+    void shapeAndIndexOpsKeepBool() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, 2 + (int) g.nextLong(2), 5);
+            Tensor m = TestTensors.uniform(g, 0, 1, s).lt(0.5);
+            Tensor l = m.to(DType.INT64);
+            Tensor idx = Tensor.ofLongs(new long[] {s[0] - 1, 0, s[0] - 1}, 3);
+            long[] gi = new long[Shape.numel(s)];
+            for (int i = 0; i < gi.length; i++) {
+                gi[i] = g.nextLong(s[0]);
+            }
+            Tensor gidx = Tensor.ofLongs(gi, s);
+            List<java.util.function.Function<Tensor, Tensor>> ops = List.of(
+                    t -> Tensor.cat(List.of(t, t.flip(0)), 0), t -> Tensor.stack(List.of(t, t), 1),
+                    t -> t.reshape(-1), t -> t.transpose(0, 1).contiguous(), t -> t.select(0, s[0] - 1),
+                    t -> t.narrow(1, 0, 1), t -> t.flip(0, 1), t -> t.repeat(ones(s.length, 2)),
+                    t -> t.indexSelect(0, idx), t -> t.gather(0, gidx), Tensor::cloneTensor,
+                    t -> t.unsqueeze(0).expand(prepend(2, s)).contiguous(), t -> t.tril(0), t -> t.triu(1),
+                    t -> t.sort(-1, false).values(), t -> t.permute(reverse(s.length)).contiguous());
+            for (int i = 0; i < ops.size(); i++) {
+                Tensor bm = ops.get(i).apply(m);
+                String at = "op " + i + " shape " + TestTensors.str(s) + " seed " + seed;
+                assertEquals(DType.BOOL, bm.dtype(), at);
+                assertArrayEquals(ops.get(i).apply(l).toLongArray(), bm.toLongArray(), at);
+            }
+        });
+    }
+
+    private static int[] ones(int n, int first) {
+        int[] r = new int[n];
+        java.util.Arrays.fill(r, 1);
+        r[0] = first;
+        return r;
+    }
+
+    private static int[] prepend(int d, int[] s) {
+        int[] r = new int[s.length + 1];
+        r[0] = d;
+        System.arraycopy(s, 0, r, 1, s.length);
+        return r;
+    }
+
+    private static int[] reverse(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = n - 1 - i;
+        }
+        return r;
+    }
+
     /** to(BOOL) is ne(0) for every dtype (NaN is true), and bool to a number gives 0/1. */
     @Test
     void castsToAndFromBool() {

@@ -145,6 +145,32 @@ class DataLoaderTest {
         assertEquals(List.of(12, 13), order(DataLoader.builder(sub.subset(2, 4)).batchSize(3).build()));
     }
 
+    /** Bool fields (masks) collate into bool batches, through the TensorDataset gather and the generic stack. */
+    @Test
+    void boolFieldsStayBool() {
+        Tensor masks = Tensor.of(new boolean[] {true, false, false, false, true, true, false, true, false, true, true,
+            true}, 4, 3);
+        Batch fast = DataLoader.collate(new TensorDataset(masks), new int[] {2, 0});
+        Dataset slow = new Dataset() {
+            @Override
+            public int size() {
+                return 4;
+            }
+
+            @Override
+            public List<Tensor> get(int i) {
+                return List.of(masks.select(0, i));
+            }
+        };
+        Batch stacked = DataLoader.collate(slow, new int[] {2, 0});
+        for (Batch b : List.of(fast, stacked)) {
+            assertEquals(DType.BOOL, b.get(0).dtype());
+            assertArrayEquals(new int[] {2, 3}, b.get(0).shape());
+            assertArrayEquals(new boolean[] {false, true, false, true, false, false}, b.get(0).toBooleanArray());
+            assertEquals("tensor([[False,  True, False],\n        [ True, False, False]])", b.get(0).toString());
+        }
+    }
+
     @Test
     void nonContiguousFieldsAreGathered() {
         Tensor base = Tensor.arange(12).view(3, 4).t(); // [4, 3], non-contiguous
