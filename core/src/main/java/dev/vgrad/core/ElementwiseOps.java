@@ -318,10 +318,13 @@ final class ElementwiseOps {
         return DType.INT64;
     }
 
-    /** PyTorch's refusal of an op that has no meaning on bool tensors, in its words where it has them. */
-    static void refuseBool(String op, Tensor x) {
+    /**
+     * PyTorch's refusal of an op its CPU kernel does not implement for bool ({@code "argmax_cpu" not implemented for
+     * 'Bool'}), prefixed with vgrad's op name and followed by the shape.
+     */
+    static void refuseBool(String op, String torchKernel, Tensor x) {
         if (x.dtype == DType.BOOL) {
-            throw new IllegalArgumentException(op + ": \"" + op + "\" not implemented for 'Bool' (shape "
+            throw new IllegalArgumentException(op + ": \"" + torchKernel + "\" not implemented for 'Bool' (shape "
                     + Shape.str(x.shape) + ")");
         }
     }

@@ -382,6 +382,8 @@ final class ReduceOps {
 
     static Tensor argExtreme(Tensor x, Integer dimArg, boolean keepdim, boolean isMax) {
         String op = isMax ? "argmax" : "argmin";
+        Args.nonNull(op, "input", x);
+        ElementwiseOps.refuseBool(op, op + "_cpu", x);
         if (x.numel() == 0 && dimArg == null) {
             throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0."
                     + " (input shape " + Shape.str(x.shape) + ")");

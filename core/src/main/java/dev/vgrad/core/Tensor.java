@@ -113,7 +113,7 @@ public final class Tensor {
     /**
      * A 1-D tensor of {@code dtype} holding {@code data}, as {@code torch.tensor(data, dtype=dtype)}: each value
      * is converted as {@link #to(DType)} converts it (to float32 by rounding to nearest, to int64 by truncating
-     * toward zero). Use {@link #view} for another shape.
+     * toward zero, to bool as nonzero). Use {@link #view} for another shape.
      *
      * @param data the values in order (copied)
      * @param dtype the element type of the result
@@ -168,7 +168,8 @@ public final class Tensor {
      * A 0-d tensor of the given dtype.
      *
      * @param dtype the element type
-     * @param value the value, converted to {@code dtype} (truncated toward zero for int64)
+     * @param value the value, converted to {@code dtype} (truncated toward zero for int64; nonzero is true for
+     *     bool)
      * @return a new 0-d tensor
      */
     public static Tensor scalar(DType dtype, double value) {
@@ -245,7 +246,7 @@ public final class Tensor {
      * A tensor of the given dtype filled with {@code value}.
      *
      * @param dtype the element type
-     * @param value the fill value, converted to {@code dtype}
+     * @param value the fill value, converted to {@code dtype} (for bool: nonzero is true)
      * @param shape the dims, each ≥ 0
      * @return a new contiguous tensor
      */
@@ -612,11 +613,11 @@ public final class Tensor {
 
     /**
      * Sets {@code requires_grad} on a leaf ({@code requires_grad_()}); returns this.
-     * Fails for non-leaves (§5.1) and for int64 tensors.
+     * Fails for non-leaves (§5.1) and for int64 and bool tensors.
      *
      * @param value the new flag
      * @return this tensor
-     * @throws IllegalStateException for a non-leaf, or when {@code value} is true for an int64 tensor
+     * @throws IllegalStateException for a non-leaf, or when {@code value} is true for an int64 or bool tensor
      */
     public Tensor requiresGrad(boolean value) {
         if (gradFn != null) {

@@ -136,6 +136,8 @@ class BoolOpsConformanceTest {
             case "requires_grad_bool" -> () -> b.cloneTensor().requiresGrad(true);
             case "add_inplace_float_into_bool" -> () -> b.cloneTensor().add_(f);
             case "add_inplace_long_into_bool" -> () -> b.cloneTensor().add_(l);
+            case "argmax_bool" -> b::argmax;
+            case "argmin_bool" -> () -> b.argmin(0, false);
             default -> throw new AssertionError(kind);
         };
     }
