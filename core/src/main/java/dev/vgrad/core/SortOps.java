@@ -136,6 +136,7 @@ final class SortOps {
 
     static Tensor.ValuesIndices topk(Tensor x, int k, int dimArg, boolean largest, boolean sorted) {
         Args.nonNull("topk", "input", x);
+        ElementwiseOps.refuseBool("topk", "topk_cpu", x);
         int dim = Shape.wrapDim("topk", dimArg, x.shape.length);
         int size = x.shape.length == 0 ? 1 : x.shape[dim];
         if (k < 0 || k > size) {

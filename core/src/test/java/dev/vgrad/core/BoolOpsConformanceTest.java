@@ -138,6 +138,7 @@ class BoolOpsConformanceTest {
             case "add_inplace_long_into_bool" -> () -> b.cloneTensor().add_(l);
             case "argmax_bool" -> b::argmax;
             case "argmin_bool" -> () -> b.argmin(0, false);
+            case "topk_bool" -> () -> b.topk(2, -1, true, true);
             default -> throw new AssertionError(kind);
         };
     }
