@@ -71,6 +71,15 @@ final class Strided {
             for (int i = 0; i < n; i++) {
                 dst.l[dOff + i * ds] = src.l[so + i * ss];
             }
+        } else if (dst.bool && src.f != null) {
+            // a comparison's 0/1 float result (or any float tensor) stored as bool: nonzero and NaN are true
+            for (int i = 0; i < n; i++) {
+                dst.l[dOff + i * ds] = src.f[so + i * ss] != 0 ? 1 : 0;
+            }
+        } else if (dst.bool && src.d != null) {
+            for (int i = 0; i < n; i++) {
+                dst.l[dOff + i * ds] = src.d[so + i * ss] != 0 ? 1 : 0;
+            }
         } else {
             for (int i = 0; i < n; i++) {
                 dst.set(dOff + i * ds, src.get(so + i * ss));
