@@ -109,7 +109,8 @@ public final class AttentionOps {
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
      * @param v the values, {@code (…, S, Ev)}, of q's dtype
-     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to
+     *     {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @throws IllegalArgumentException on a dtype, rank, batch-dim or mask mismatch, with PyTorch's text where it has
      *     one
@@ -139,7 +140,8 @@ public final class AttentionOps {
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
      * @param v the values, {@code (…, S, Ev)}, of q's dtype
-     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to
+     *     {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
      * @return a new tensor {@code (…, L, Ev)} of q's dtype ({@code F.scaled_dot_product_attention})
@@ -243,7 +245,8 @@ public final class AttentionOps {
      *
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
-     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to
+     *     {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
      * @return a new tensor {@code (…, L, S)} whose rows sum to 1 (a fully masked row is NaN, as in PyTorch)
@@ -277,7 +280,8 @@ public final class AttentionOps {
      * @param q the queries, {@code (…, L, E)}, floating
      * @param k the keys, {@code (…, S, E)}, of q's dtype
      * @param v the values, {@code (…, S, Ev)}, of q's dtype
-     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to {@code (…, L, S)}, or null
+     * @param attnMask a floating (additive, q's dtype) or bool (true = may attend) mask broadcastable to
+     *     {@code (…, L, S)}, or null
      * @param isCausal whether query i may only attend to keys j ≤ i (then {@code attnMask} must be null)
      * @param scale the factor on {@code q·kᵀ}, or null for {@code 1/√E}
      * @return a new tensor {@code (…, L, Ev)}, equal to the fused op's up to rounding (the reference it is tested

@@ -29,7 +29,8 @@ import java.util.Map;
  * then the raw little-endian tensor data; offsets are relative to the end of the header.
  *
  * <p>Written dtypes: F32, F64, I64, BOOL (one byte per element, 0 or 1). Read dtypes: F32, F64, I64, BOOL (a
- * nonzero byte is true), and (converted) F16/BF16 → float32, I32/I16/I8/U8 → int64. Reading validates everything before allocating tensors (docs/SEMANTICS.md §13):
+ * nonzero byte is true), and (converted) F16/BF16 → float32, I32/I16/I8/U8 → int64. Reading validates everything
+ * before allocating tensors (docs/SEMANTICS.md §13):
  * header length within the file, a UTF-8 JSON object starting with <code>'&#123;'</code> (trailing space padding
  * allowed), known dtypes, non-negative shapes whose byte size matches the offsets, and, as in the reference
  * implementation, offsets that tile the data section exactly: sorted by offset, the first tensor starts at

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bool masks in nn (docs/SEMANTICS.md §17, §21): MultiheadAttention's refusals of int64 masks in PyTorch 1.13's words
- * and a bool mask equal bit for bit to its −∞ float equivalent ({@code nn_bool_masks.json}, tools/fixtures/bool_ops.py);
- * safetensors BOOL files read as torch writes them and round trips of random bool tensors.
+ * and a bool mask equal bit for bit to its −∞ float equivalent ({@code nn_bool_masks.json},
+ * tools/fixtures/bool_ops.py); safetensors BOOL files read as torch writes them and round trips of random bool
+ * tensors.
  */
 class BoolMasksTest {
     private static final Map<String, Object> ROOT = Fixtures.load("nn_bool_masks.json");
