@@ -248,6 +248,17 @@ final class ReduceOps {
         return Tensor.scalar(DType.BOOL, r ? 1 : 0);
     }
 
+    /**
+     * {@code torch.any} / {@code torch.all} along one dim: the count of true (for any) or false (for all) elements,
+     * compared with 0, so an empty dim gives false for any and true for all.
+     */
+    static Tensor anyAll(Tensor x, int dim, boolean keepdim, boolean any) {
+        Args.nonNull(any ? "any" : "all", "input", x);
+        Tensor hits = any ? x.toBool() : x.logicalNot();
+        Tensor count = sum(hits, new int[] {dim}, keepdim);
+        return any ? count.gt(0) : count.eq(0);
+    }
+
     /** PyTorch's refusal to average an integer tensor, whose mean has no dtype to infer. */
     private static void requireFloatForMean(Tensor x) {
         Args.nonNull("mean", "input", x);

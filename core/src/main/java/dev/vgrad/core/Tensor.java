@@ -1984,6 +1984,30 @@ public final class Tensor {
         return ReduceOps.anyAll(this, false);
     }
 
+    /**
+     * Whether any element along {@code dim} is nonzero ({@code torch.any(x, dim, keepdim)}); false along an empty
+     * dim.
+     *
+     * @param dim the dim to reduce (negative counts from the end)
+     * @param keepdim whether to keep {@code dim} with size 1
+     * @return a new bool tensor of the reduced shape
+     */
+    public Tensor any(int dim, boolean keepdim) {
+        return ReduceOps.anyAll(this, dim, keepdim, true);
+    }
+
+    /**
+     * Whether every element along {@code dim} is nonzero ({@code torch.all(x, dim, keepdim)}); true along an empty
+     * dim.
+     *
+     * @param dim the dim to reduce (negative counts from the end)
+     * @param keepdim whether to keep {@code dim} with size 1
+     * @return a new bool tensor of the reduced shape
+     */
+    public Tensor all(int dim, boolean keepdim) {
+        return ReduceOps.anyAll(this, dim, keepdim, false);
+    }
+
     // ------------------------------------------------------------------ reductions
 
     /**

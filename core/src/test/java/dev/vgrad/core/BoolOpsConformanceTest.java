@@ -112,6 +112,8 @@ class BoolOpsConformanceTest {
             case "cumsum" -> a.cumsum((int) Fixtures.number(c.get("dim")));
             case "any" -> a.any();
             case "all" -> a.all();
+            case "any_dim" -> a.any((int) Fixtures.number(c.get("dim")), (Boolean) c.get("keepdim"));
+            case "all_dim" -> a.all((int) Fixtures.number(c.get("dim")), (Boolean) c.get("keepdim"));
             default -> throw new AssertionError(op);
         };
     }
