@@ -171,6 +171,13 @@ def main(argv=None):
             cfg[k] = v
 
     torch.set_num_threads(a.threads)
+    # torch.set_num_threads sizes torch's OpenMP pool only; Debian's OpenBLAS (torch's matmuls) keeps one thread per
+    # core unless pinned, so --threads 1 would still multiply matrices on every core
+    try:
+        import threadpoolctl  # apt-get install python3-threadpoolctl
+        blas_limit = threadpoolctl.threadpool_limits(a.threads, user_api="blas")  # noqa: F841 (lives with main)
+    except ImportError:
+        print("warning: python3-threadpoolctl missing, OpenBLAS's thread pool is not pinned", file=sys.stderr)
     torch.manual_seed(a.seed)
     xtr, ytr, xte, yte, src, mean, std = load(a.data)
     if a.train_limit:

@@ -32,8 +32,9 @@ esac
 mkdir -p "$LOGS"
 
 cd "$ROOT"
-CP=$(mvn -q -o -pl examples dependency:build-classpath -Dmdep.outputFile=/dev/stdout 2>/dev/null || true)
-if [ -z "$CP" ]; then
+# offline first (quick when the plugin is cached); on failure Maven prints its error on stdout, so the exit status
+# decides, not whether anything was printed
+if ! CP=$(mvn -q -o -pl examples dependency:build-classpath -Dmdep.outputFile=/dev/stdout 2>/dev/null); then
     CP=$(mvn -q -pl examples dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
 fi
 CP="$ROOT/examples/target/classes:$CP"

@@ -118,10 +118,27 @@ def common_args(parser, default_lr):
     a("--grad-clip", type=float, default=1.0)
     a("--seed", type=int, default=0)
     a("--threads", type=int, default=None)
+    a("--blas-threads", type=int, default=None, help="OpenBLAS's own thread pool (default: --threads)")
     a("--eval-every", type=int, default=200)
     a("--eval-batches", type=int, default=20)
     a("--data", default=None)
     a("--sample-length", type=int, default=0)
+
+
+def pin_blas(n):
+    """Limits OpenBLAS's thread pool to n (None: leave it); returns a description of the BLAS pools for the log."""
+    try:
+        import threadpoolctl
+    except ImportError:  # apt-get install python3-threadpoolctl
+        return "unpinned: python3-threadpoolctl missing"
+    if n:
+        global _BLAS_LIMIT
+        _BLAS_LIMIT = threadpoolctl.threadpool_limits(n, user_api="blas")  # kept: the limit lasts while it lives
+    pools = [f"{i['internal_api']} {i['num_threads']}" for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    return ", ".join(pools) or "none"
+
+
+_BLAS_LIMIT = None
 
 
 def batch(torch, ids, seed, step, batch_size, block):
@@ -140,6 +157,11 @@ def train(name, model, args, describe):
     import torch.nn.functional as F
     if args.threads:
         torch.set_num_threads(args.threads)
+    # torch.set_num_threads sizes torch's OpenMP pool only: Debian's OpenBLAS (which runs torch's matmuls) keeps its
+    # own pthread pool of one thread per core, so a "1 thread" run would multiply matrices on every core. Pin it
+    # as bench/compare.sh does (python3-threadpoolctl).
+    blas_threads = args.blas_threads or args.threads
+    blas_pool = pin_blas(blas_threads)
     text, source = load(args.data)
     ids = torch.tensor(encode(text), dtype=torch.int64)
     n_train = len(ids) * TRAIN_FRACTION_NUM // TRAIN_FRACTION_DEN
@@ -157,7 +179,7 @@ def train(name, model, args, describe):
     print(f"torch {name} | {describe} | data: {source} ({len(tr)} train, {len(va)} val characters, vocab {V}) | "
           f"{n_params} parameters")
     print(f"AdamW lr {args.lr} wd {args.weight_decay}, warm-up {warmup} + cosine, clip {args.grad_clip}, batch {B} x "
-          f"{T}, {steps} steps, seed {args.seed} | {torch.get_num_threads()} threads, torch {torch.__version__}",
+          f"{T}, {steps} steps, seed {args.seed} | {torch.get_num_threads()} threads (BLAS {blas_pool}), torch {torch.__version__}",
           flush=True)
 
     def evaluate():
