@@ -44,7 +44,9 @@ class ThreadDeterminismTest {
     void reductions() {
         Tensor x = Tensor.randn(new Generator(1), 300, 700);
         Tensor long1 = Tensor.randn(new Generator(2), 300_001);
-        assertBitIdentical("reductions", () -> List.of(
+        // past the size at which a column sum splits its columns over the threads, with a ragged last strip
+        Tensor wide = Tensor.randn(new Generator(3), 2100, 4001);
+        assertBitIdentical("reductions", () -> List.of(wide.sum(0), wide.mean(0),
                 x.sum(), x.sum(0), x.sum(1), x.sum(new int[] {0, 1}, true), x.mean(0), x.mean(),
                 x.var(new int[] {0}, 1, false), x.var(new int[] {1}, 0, true), x.var(),
                 x.amax(new int[] {0}, false), x.amin(new int[] {1}, false), x.max(), x.min(),
