@@ -6,13 +6,15 @@ import dev.vgrad.core.Grad;
 import dev.vgrad.core.Node;
 import dev.vgrad.core.SavedTensor;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.kernel.NormKernels;
 import dev.vgrad.core.kernel.Parallel;
 
 /**
  * Fused layer normalisation over the trailing {@code D} elements of each row (docs/SEMANTICS.md §3.7): one pass
  * per row for μ, σ⁻¹ = (Σ(x − μ)²/D + ε)^(−1/2) and {@code y = (x − μ)·σ⁻¹·w + b}, one for the gradients, every
  * sum in double and each result rounded once. The composed form it replaces ran nine ops forward and about twenty
- * backward, each a pass over the whole activation. Rows are independent; the weight and bias gradients are summed
+ * backward, each a pass over the whole activation. float32 rows run {@link NormKernels} (eight fixed summation
+ * chains, SIMD where available, the same bits either way); float64 rows the loops here. Rows are independent; the weight and bias gradients are summed
  * per fixed block of {@value #ROWS_PER_BLOCK} rows and the blocks added in order, so results are bit-identical for
  * any thread count.
  */
@@ -32,12 +34,32 @@ final class LayerNormOp {
         int d = Raw.prod(normalizedShape, 0, normalizedShape.length);
         int rows = x.numel() / d;
         Rows xs = new Rows(x.detach().contiguous());
-        double[] w = weight == null ? null : Raw.doubles(weight);
-        double[] b = bias == null ? null : Raw.doubles(bias);
+        boolean f32 = x.dtype() == DType.FLOAT32;
+        double[] w = weight == null || f32 ? null : Raw.doubles(weight);
+        double[] b = bias == null || f32 ? null : Raw.doubles(bias);
         double[] mean = new double[rows];
         double[] rstd = new double[rows];
         Tensor y = Tensor.zeros(x.dtype(), x.shape());
-        Rows ys = new Rows(y);
+        if (x.dtype() == DType.FLOAT32) {
+            float[] xf = xs.f;
+            float[] yf = y.floatStorage();
+            int yo = y.storageOffset();
+            float[] wf = weight == null ? null : weight.toArray();
+            float[] bf = bias == null ? null : bias.toArray();
+            forBlocks(rows, d, (r0, r1) -> NormKernels.layerNormForward(true, xf, xs.off + r0 * d, yf, yo + r0 * d,
+                    r1 - r0, d, wf, bf, eps, mean, rstd, r0));
+        } else {
+            forward64(xs, new Rows(y), rows, d, w, b, eps, mean, rstd);
+        }
+        if (!Autograd.isRecording(x, weight, bias)) {
+            return y;
+        }
+        return Autograd.attach(y, new NativeLayerNormBackward0(x, weight, bias, normalizedShape.clone(), eps, mean, rstd));
+    }
+
+    /** The float64 rows: the same formulas as {@link NormKernels}, one chain per sum. */
+    private static void forward64(Rows xs, Rows ys, int rows, int d, double[] w, double[] b, double eps,
+                                  double[] mean, double[] rstd) {
         forBlocks(rows, d, (r0, r1) -> {
             double[] row = new double[d];
             for (int r = r0; r < r1; r++) {
@@ -68,10 +90,6 @@ final class LayerNormOp {
                 ys.write(r, d, row);
             }
         });
-        if (!Autograd.isRecording(x, weight, bias)) {
-            return y;
-        }
-        return Autograd.attach(y, new NativeLayerNormBackward0(x, weight, bias, normalizedShape.clone(), eps, mean, rstd));
     }
 
     private interface Block {
@@ -91,7 +109,7 @@ final class LayerNormOp {
         }
     }
 
-    /** Row access to a contiguous float32 or float64 tensor, in double. */
+    /** A contiguous float32 tensor's raw array, or row access in double to a float64 one. */
     private static final class Rows {
         private final float[] f;
         private final double[] dd;
@@ -168,7 +186,7 @@ final class LayerNormOp {
             Rows xs = new Rows(sx.get().detach().contiguous());
             Tensor gc = (g.dtype() == dtype ? g : g.to(dtype)).contiguous();
             Rows gs = new Rows(gc);
-            double[] w = sw == null ? null : Raw.doubles(sw.get());
+            double[] w = sw == null || dtype == DType.FLOAT32 ? null : Raw.doubles(sw.get());
             boolean needX = needsGrad(0);
             boolean needW = sw != null && needsGrad(1);
             boolean needB = sb != null && needsGrad(2);
@@ -183,6 +201,33 @@ final class LayerNormOp {
             int blocks = (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
             double[][] pw = needW ? new double[blocks][] : null;
             double[][] pb = needB ? new double[blocks][] : null;
+            if (dtype == DType.FLOAT32) {
+                float[] wf = sw == null ? null : sw.get().toArray();
+                forBlocks(rows, d, (r0, r1) -> {
+                    double[] accW = needW ? new double[d] : null;
+                    double[] accB = needB ? new double[d] : null;
+                    NormKernels.layerNormBackward(true, xs.f, xs.off + r0 * d, gs.f, gs.off + r0 * d,
+                            gx == null ? null : gx.f, gx == null ? 0 : gx.off + r0 * d, r1 - r0, d, wf, mean, rstd, r0,
+                            accW, accB);
+                    int blk = r0 / ROWS_PER_BLOCK;
+                    if (pw != null) {
+                        pw[blk] = accW;
+                    }
+                    if (pb != null) {
+                        pb[blk] = accB;
+                    }
+                });
+            } else {
+                backward64(xs, gs, gx, w, rows, pw, pb);
+            }
+            return new Tensor[] {gxT, needW ? Raw.tensor(sumBlocks(pw, d), dtype, normShape) : null,
+                needB ? Raw.tensor(sumBlocks(pb, d), dtype, normShape) : null};
+        }
+
+        /** The float64 rows: the same formulas as {@link NormKernels}, one chain per sum. */
+        private void backward64(Rows xs, Rows gs, Rows gx, double[] w, int rows, double[][] pw, double[][] pb) {
+            boolean needW = pw != null;
+            boolean needB = pb != null;
             forBlocks(rows, d, (r0, r1) -> {
                 double[] xr = new double[d];
                 double[] gr = new double[d];
@@ -226,8 +271,6 @@ final class LayerNormOp {
                     pb[blk] = accB;
                 }
             });
-            return new Tensor[] {gxT, needW ? Raw.tensor(sumBlocks(pw, d), dtype, normShape) : null,
-                needB ? Raw.tensor(sumBlocks(pb, d), dtype, normShape) : null};
         }
 
         private static double[] sumBlocks(double[][] parts, int d) {
