@@ -14,9 +14,9 @@ import dev.vgrad.core.kernel.Parallel;
  * per row for μ, σ⁻¹ = (Σ(x − μ)²/D + ε)^(−1/2) and {@code y = (x − μ)·σ⁻¹·w + b}, one for the gradients, every
  * sum in double and each result rounded once. The composed form it replaces ran nine ops forward and about twenty
  * backward, each a pass over the whole activation. float32 rows run {@link NormKernels} (eight fixed summation
- * chains, SIMD where available, the same bits either way); float64 rows the loops here. Rows are independent; the weight and bias gradients are summed
- * per fixed block of {@value #ROWS_PER_BLOCK} rows and the blocks added in order, so results are bit-identical for
- * any thread count.
+ * chains, SIMD where available, the same bits either way); float64 rows the loops here. Rows are independent; the
+ * weight and bias gradients are summed per fixed block of {@value #ROWS_PER_BLOCK} rows and the blocks added in
+ * order, so results are bit-identical for any thread count.
  */
 final class LayerNormOp {
     private static final int ROWS_PER_BLOCK = 32;
