@@ -1,5 +1,6 @@
 package dev.vgrad.core;
 
+import static dev.vgrad.core.TestTensors.compare;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -36,17 +37,6 @@ class BoolPropertyTest {
             case "le" -> x <= y;
             case "gt" -> x > y;
             default -> x >= y;
-        };
-    }
-
-    private static Tensor compare(String op, Tensor a, Tensor b) {
-        return switch (op) {
-            case "eq" -> a.eq(b);
-            case "ne" -> a.ne(b);
-            case "lt" -> a.lt(b);
-            case "le" -> a.le(b);
-            case "gt" -> a.gt(b);
-            default -> a.ge(b);
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.vgrad.core;
 
+import static dev.vgrad.core.TestTensors.compare;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -49,28 +50,6 @@ class MaskOpsTest {
                 yield x.std(dims, (int) Fixtures.number(c.get("correction")), (Boolean) c.get("keepdim"));
             }
             default -> throw new AssertionError(kind);
-        };
-    }
-
-    private static Tensor compare(String op, Tensor a, Tensor b) {
-        return switch (op) {
-            case "eq" -> a.eq(b);
-            case "ne" -> a.ne(b);
-            case "lt" -> a.lt(b);
-            case "le" -> a.le(b);
-            case "gt" -> a.gt(b);
-            default -> a.ge(b);
-        };
-    }
-
-    private static Tensor compare(String op, Tensor a, double s) {
-        return switch (op) {
-            case "eq" -> a.eq(s);
-            case "ne" -> a.ne(s);
-            case "lt" -> a.lt(s);
-            case "le" -> a.le(s);
-            case "gt" -> a.gt(s);
-            default -> a.ge(s);
         };
     }
 

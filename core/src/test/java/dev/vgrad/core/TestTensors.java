@@ -18,6 +18,30 @@ final class TestTensors {
         return floatType == DType.FLOAT64 ? Tensor.of(t.data().clone(), t.shape()) : Tensor.of(t.floats(), t.shape());
     }
 
+    /** PyTorch's comparison named {@code op} (eq, ne, lt, le, gt, ge; anything else is ge) of two tensors. */
+    static Tensor compare(String op, Tensor a, Tensor b) {
+        return switch (op) {
+            case "eq" -> a.eq(b);
+            case "ne" -> a.ne(b);
+            case "lt" -> a.lt(b);
+            case "le" -> a.le(b);
+            case "gt" -> a.gt(b);
+            default -> a.ge(b);
+        };
+    }
+
+    /** The comparison named {@code op} of a tensor with a scalar. */
+    static Tensor compare(String op, Tensor a, double s) {
+        return switch (op) {
+            case "eq" -> a.eq(s);
+            case "ne" -> a.ne(s);
+            case "lt" -> a.lt(s);
+            case "le" -> a.le(s);
+            case "gt" -> a.gt(s);
+            default -> a.ge(s);
+        };
+    }
+
     /** Uniform values in [lo, hi) as float64. */
     static Tensor uniform(Generator g, double lo, double hi, int... shape) {
         int n = Shape.numel(shape);

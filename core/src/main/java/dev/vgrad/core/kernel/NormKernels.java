@@ -49,23 +49,29 @@ public final class NormKernels {
             SimdNormKernels.forward(x, xOff, y, yOff, rows, d, w, b, eps, mean, rstd, sOff);
             return;
         }
+        double[] lanes = new double[8];
         for (int r = 0; r < rows; r++) {
             int xo = xOff + r * d;
-            int yo = yOff + r * d;
-            double mu = centredSum(x, xo, d, 0.0, false) / d;
-            double inv = 1.0 / Math.sqrt(centredSum(x, xo, d, mu, true) / d + eps);
+            double mu = centredSum(x, xo, d, 0.0, false, lanes) / d;
+            double inv = 1.0 / Math.sqrt(centredSum(x, xo, d, mu, true, lanes) / d + eps);
             mean[sOff + r] = mu;
             rstd[sOff + r] = inv;
-            for (int j = 0; j < d; j++) {
-                double o = (x[xo + j] - mu) * inv;
-                if (w != null) {
-                    o *= w[j];
-                }
-                if (b != null) {
-                    o += b[j];
-                }
-                y[yo + j] = (float) o;
+            normaliseRow(x, xo, y, yOff + r * d, 0, d, w, b, mu, inv);
+        }
+    }
+
+    /** Elements {@code from..d-1} of one row of the forward. */
+    static void normaliseRow(float[] x, int xo, float[] y, int yo, int from, int d, float[] w, float[] b, double mu,
+                             double inv) {
+        for (int j = from; j < d; j++) {
+            double o = (x[xo + j] - mu) * inv;
+            if (w != null) {
+                o *= w[j];
             }
+            if (b != null) {
+                o += b[j];
+            }
+            y[yo + j] = (float) o;
         }
     }
 
@@ -103,15 +109,7 @@ public final class NormKernels {
             int go = gOff + r * d;
             double mu = mean[sOff + r];
             double inv = rstd[sOff + r];
-            for (int j = 0; j < d; j++) {
-                double gj = g[go + j];
-                if (accW != null) {
-                    accW[j] += gj * ((x[xo + j] - mu) * inv);
-                }
-                if (accB != null) {
-                    accB[j] += gj;
-                }
-            }
+            accumulateRow(x, xo, g, go, 0, d, mu, inv, accW, accB);
             if (gx == null) {
                 continue;
             }
@@ -125,26 +123,49 @@ public final class NormKernels {
                     s[8 + k] += gh * xh;
                 }
             }
-            for (; j < d; j++) {
-                double gh = w == null ? (double) g[go + j] : (double) g[go + j] * w[j];
-                double xh = (x[xo + j] - mu) * inv;
-                s[0] += gh;
-                s[8] += gh * xh;
+            gradSumsTail(x, xo, g, go, j, d, w, mu, inv, s);
+            gradRow(x, xo, g, go, gx, gxOff + r * d, 0, d, w, mu, inv, combine(s, 0) / d, combine(s, 8) / d);
+        }
+    }
+
+    /** Elements {@code from..d-1} of one row's weight and bias gradients. */
+    static void accumulateRow(float[] x, int xo, float[] g, int go, int from, int d, double mu, double inv,
+                              double[] accW, double[] accB) {
+        for (int j = from; j < d; j++) {
+            double gj = g[go + j];
+            if (accW != null) {
+                accW[j] += gj * ((x[xo + j] - mu) * inv);
             }
-            double a = combine(s, 0) / d;
-            double c = combine(s, 8) / d;
-            int gxo = gxOff + r * d;
-            for (j = 0; j < d; j++) {
-                double gh = w == null ? (double) g[go + j] : (double) g[go + j] * w[j];
-                double xh = (x[xo + j] - mu) * inv;
-                gx[gxo + j] = (float) (inv * (gh - a - xh * c));
+            if (accB != null) {
+                accB[j] += gj;
             }
         }
     }
 
+    /** Adds elements {@code from..d-1} of Σĝ and Σĝ·x̂ to chain 0 of each ({@code s[0]}, {@code s[8]}). */
+    static void gradSumsTail(float[] x, int xo, float[] g, int go, int from, int d, float[] w, double mu, double inv,
+                             double[] s) {
+        for (int j = from; j < d; j++) {
+            double gh = w == null ? (double) g[go + j] : (double) g[go + j] * w[j];
+            double xh = (x[xo + j] - mu) * inv;
+            s[0] += gh;
+            s[8] += gh * xh;
+        }
+    }
+
+    /** Elements {@code from..d-1} of one row's input gradient, given a = Σĝ/d and c = Σĝ·x̂/d. */
+    static void gradRow(float[] x, int xo, float[] g, int go, float[] gx, int gxo, int from, int d, float[] w,
+                        double mu, double inv, double a, double c) {
+        for (int j = from; j < d; j++) {
+            double gh = w == null ? (double) g[go + j] : (double) g[go + j] * w[j];
+            double xh = (x[xo + j] - mu) * inv;
+            gx[gxo + j] = (float) (inv * (gh - a - xh * c));
+        }
+    }
+
     /** Σ (x − mu), or Σ (x − mu)² when {@code square}, over one row in the eight fixed chains. */
-    private static double centredSum(float[] x, int xo, int d, double mu, boolean square) {
-        double[] s = new double[8];
+    private static double centredSum(float[] x, int xo, int d, double mu, boolean square, double[] s) {
+        java.util.Arrays.fill(s, 0.0);
         int j = 0;
         for (; j + 8 <= d; j += 8) {
             for (int k = 0; k < 8; k++) {
@@ -152,7 +173,12 @@ public final class NormKernels {
                 s[k] += square ? c * c : c;
             }
         }
-        for (; j < d; j++) {
+        return finishCentredSum(x, xo, j, d, mu, square, s);
+    }
+
+    /** Adds elements {@code from..d-1} to chain 0 and combines the chains {@code s[0..7]}. */
+    static double finishCentredSum(float[] x, int xo, int from, int d, double mu, boolean square, double[] s) {
+        for (int j = from; j < d; j++) {
             double c = x[xo + j] - mu;
             s[0] += square ? c * c : c;
         }

@@ -40,16 +40,7 @@ final class SimdNormKernels {
                 }
                 o.convertShape(VectorOperators.D2F, F, 0).reinterpretAsFloats().intoArray(y, yo + j);
             }
-            for (; j < d; j++) {
-                double o = (x[xo + j] - mu) * inv;
-                if (w != null) {
-                    o *= w[j];
-                }
-                if (b != null) {
-                    o += b[j];
-                }
-                y[yo + j] = (float) o;
-            }
+            NormKernels.normaliseRow(x, xo, y, yo, j, d, w, b, mu, inv);
         }
     }
 
@@ -74,15 +65,7 @@ final class SimdNormKernels {
                         DoubleVector.fromArray(D, accB, j).add(gj).intoArray(accB, j);
                     }
                 }
-                for (; j < d; j++) {
-                    double gj = g[go + j];
-                    if (accW != null) {
-                        accW[j] += gj * ((x[xo + j] - mu) * inv);
-                    }
-                    if (accB != null) {
-                        accB[j] += gj;
-                    }
-                }
+                NormKernels.accumulateRow(x, xo, g, go, j, d, mu, inv, accW, accB);
             }
             if (gx == null) {
                 continue;
@@ -101,12 +84,7 @@ final class SimdNormKernels {
             }
             sa.intoArray(lanes, 0);
             sc.intoArray(lanes, 8);
-            for (; j < d; j++) {
-                double gh = w == null ? (double) g[go + j] : (double) g[go + j] * w[j];
-                double xh = (x[xo + j] - mu) * inv;
-                lanes[0] += gh;
-                lanes[8] += gh * xh;
-            }
+            NormKernels.gradSumsTail(x, xo, g, go, j, d, w, mu, inv, lanes);
             double a = NormKernels.combine(lanes, 0) / d;
             double c = NormKernels.combine(lanes, 8) / d;
             int gxo = gxOff + r * d;
@@ -119,11 +97,7 @@ final class SimdNormKernels {
                 gh.sub(a).sub(xh.mul(c)).mul(inv)
                         .convertShape(VectorOperators.D2F, F, 0).reinterpretAsFloats().intoArray(gx, gxo + j);
             }
-            for (; j < d; j++) {
-                double gh = w == null ? (double) g[go + j] : (double) g[go + j] * w[j];
-                double xh = (x[xo + j] - mu) * inv;
-                gx[gxo + j] = (float) (inv * (gh - a - xh * c));
-            }
+            NormKernels.gradRow(x, xo, g, go, gx, gxo, j, d, w, mu, inv, a, c);
         }
     }
 
@@ -136,11 +110,7 @@ final class SimdNormKernels {
         }
         double[] lanes = new double[8];
         s.intoArray(lanes, 0);
-        for (int j = body; j < d; j++) {
-            double c = x[xo + j] - mu;
-            lanes[0] += square ? c * c : c;
-        }
-        return NormKernels.combine(lanes, 0);
+        return NormKernels.finishCentredSum(x, xo, body, d, mu, square, lanes);
     }
 
     private static DoubleVector widen(float[] a, int off) {
