@@ -956,7 +956,9 @@ public final class Tensor {
      */
     public float[] toArray() {
         Tensor c = dtype == DType.FLOAT32 ? contiguousRaw() : toRaw(DType.FLOAT32);
-        return Arrays.copyOfRange(c.storage.f, c.offset, c.offset + c.numel());
+        // an empty view may sit past its storage's end (narrowing an empty tensor moves the offset, as in
+        // PyTorch), where copyOfRange would refuse the range
+        return c.numel() == 0 ? new float[0] : Arrays.copyOfRange(c.storage.f, c.offset, c.offset + c.numel());
     }
 
     /**
@@ -966,7 +968,7 @@ public final class Tensor {
      */
     public double[] toDoubleArray() {
         Tensor c = dtype == DType.FLOAT64 ? contiguousRaw() : toRaw(DType.FLOAT64);
-        return Arrays.copyOfRange(c.storage.d, c.offset, c.offset + c.numel());
+        return c.numel() == 0 ? new double[0] : Arrays.copyOfRange(c.storage.d, c.offset, c.offset + c.numel());
     }
 
     /**
@@ -976,7 +978,7 @@ public final class Tensor {
      */
     public long[] toLongArray() {
         Tensor c = dtype == DType.INT64 ? contiguousRaw() : toRaw(DType.INT64);
-        return Arrays.copyOfRange(c.storage.l, c.offset, c.offset + c.numel());
+        return c.numel() == 0 ? new long[0] : Arrays.copyOfRange(c.storage.l, c.offset, c.offset + c.numel());
     }
 
     /**

@@ -10,9 +10,24 @@ import org.junit.jupiter.api.Test;
  * {@code contiguous()} of a strided view (random rank, sizes, permutation and narrowing) holds, element by element,
  * what the view's own strides and offset address in its storage, bit for bit: the law behind every copy of a
  * permuted or sliced tensor (float32's two innermost dims have a loop of their own, float64 and int64 the general
- * one). QuickTheories reports the failing seed; the message names the shape, permutation and strides.
+ * one), and an empty view whose offset lies past its storage's end reads as empty. QuickTheories reports the
+ * failing seed; the message names the shape, permutation and strides.
  */
 class StridedCopyPropertyTest {
+    /** Found by the property below: narrowing an empty tensor puts the view's offset past its storage's end. */
+    @Test
+    void emptyViewPastTheStorageEndReadsAsEmpty() {
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.INT64, DType.BOOL}) {
+            Tensor v = Tensor.zeros(dt, 6, 0).narrow(0, 4, 1);
+            assertEquals(4, v.storageOffset(), dt.toString());
+            assertEquals(0, v.toArray().length, dt.toString());
+            assertEquals(0, v.toDoubleArray().length, dt.toString());
+            assertEquals(0, v.toLongArray().length, dt.toString());
+            assertEquals(0, v.toBooleanArray().length, dt.toString());
+            assertEquals(0, v.contiguous().numel(), dt.toString());
+        }
+    }
+
     @Test
     void contiguousCopyReadsWhatTheStridesAddress() {
         qt().withExamples(300).forAll(longs().all()).checkAssert(seed -> {
