@@ -26,64 +26,25 @@ final class Strided {
             dst.set(dstOff, src.get(srcOff));
             return;
         }
-        if (rank >= 2 && src.f != null && dst.f != null && src.f != dst.f) {
-            copyFloats(src.f, srcOff, shape, srcStride, dst.f, dstOff, dstStride, n);
-            return;
-        }
+        // the two innermost dims run as plain nested loops and the odometer steps once per block: a permuted view's
+        // runs are short (32 floats for an attention head), and one odometer step per run cost more than the move
         int inner = shape[rank - 1];
         int sIn = srcStride[rank - 1];
         int dIn = dstStride[rank - 1];
+        int runs = rank >= 2 ? shape[rank - 2] : 1;
+        int sRun = rank >= 2 ? srcStride[rank - 2] : 0;
+        int dRun = rank >= 2 ? dstStride[rank - 2] : 0;
         int[] idx = new int[rank];
         int so = srcOff;
         int dOff = dstOff;
-        int outer = n / inner;
+        int outer = n / (inner * runs);
+        boolean floats = src.f != null && dst.f != null;
         for (int o = 0; o < outer; o++) {
-            copyRun(src, so, sIn, dst, dOff, dIn, inner);
-            for (int d = rank - 2; d >= 0; d--) {
-                idx[d]++;
-                so += srcStride[d];
-                dOff += dstStride[d];
-                if (idx[d] < shape[d]) {
-                    break;
-                }
-                so -= srcStride[d] * shape[d];
-                dOff -= dstStride[d] * shape[d];
-                idx[d] = 0;
-            }
-        }
-    }
-
-    /**
-     * Float copy between two distinct arrays: the two innermost dims in plain nested loops (a permuted view's
-     * runs are short, e.g. 32 floats for an attention head, and the per-run odometer step and
-     * System.arraycopy call cost more than the move: (32,4,128,32) head views copied at ~5 GB/s), the rest by
-     * odometer.
-     */
-    private static void copyFloats(float[] src, int srcOff, int[] shape, int[] srcStride, float[] dst, int dstOff,
-                                   int[] dstStride, int n) {
-        int rank = shape.length;
-        int n1 = shape[rank - 1];
-        int n2 = shape[rank - 2];
-        int s1 = srcStride[rank - 1];
-        int d1 = dstStride[rank - 1];
-        int s2 = srcStride[rank - 2];
-        int d2 = dstStride[rank - 2];
-        int outer = n / (n1 * n2);
-        int[] idx = new int[rank];
-        int so = srcOff;
-        int dOff = dstOff;
-        for (int o = 0; o < outer; o++) {
-            int sp = so;
-            int dp = dOff;
-            if (s1 == 1 && d1 == 1) {
-                for (int i = 0; i < n2; i++, sp += s2, dp += d2) {
-                    System.arraycopy(src, sp, dst, dp, n1);
-                }
+            if (floats) {
+                copyFloatRuns(src.f, so, sIn, sRun, dst.f, dOff, dIn, dRun, inner, runs);
             } else {
-                for (int i = 0; i < n2; i++, sp += s2, dp += d2) {
-                    for (int j = 0; j < n1; j++) {
-                        dst[dp + j * d1] = src[sp + j * s1];
-                    }
+                for (int i = 0, sp = so, dp = dOff; i < runs; i++, sp += sRun, dp += dRun) {
+                    copyRun(src, sp, sIn, dst, dp, dIn, inner);
                 }
             }
             for (int d = rank - 3; d >= 0; d--) {
@@ -100,16 +61,23 @@ final class Strided {
         }
     }
 
-    private static void copyRun(Storage src, int so, int ss, Storage dst, int dOff, int ds, int n) {
-        if (src.f != null && dst.f != null) {
+    /** {@code runs} float runs of {@code n} elements, run i at {@code so + i·sRun} / {@code dOff + i·dRun}. */
+    private static void copyFloatRuns(float[] src, int so, int ss, int sRun, float[] dst, int dOff, int ds, int dRun,
+                                      int n, int runs) {
+        for (int r = 0; r < runs; r++, so += sRun, dOff += dRun) {
             if (ss == 1 && ds == 1) {
-                System.arraycopy(src.f, so, dst.f, dOff, n);
+                System.arraycopy(src, so, dst, dOff, n);
             } else {
                 for (int i = 0; i < n; i++) {
-                    dst.f[dOff + i * ds] = src.f[so + i * ss];
+                    dst[dOff + i * ds] = src[so + i * ss];
                 }
             }
-        } else if (src.d != null && dst.d != null) {
+        }
+    }
+
+    /** One run of every dtype pair but float to float ({@link #copyFloatRuns}). */
+    private static void copyRun(Storage src, int so, int ss, Storage dst, int dOff, int ds, int n) {
+        if (src.d != null && dst.d != null) {
             if (ss == 1 && ds == 1) {
                 System.arraycopy(src.d, so, dst.d, dOff, n);
             } else {

@@ -34,22 +34,19 @@ final class LayerNormOp {
         int d = Raw.prod(normalizedShape, 0, normalizedShape.length);
         int rows = x.numel() / d;
         Rows xs = new Rows(x.detach().contiguous());
-        boolean f32 = x.dtype() == DType.FLOAT32;
-        double[] w = weight == null || f32 ? null : Raw.doubles(weight);
-        double[] b = bias == null || f32 ? null : Raw.doubles(bias);
         double[] mean = new double[rows];
         double[] rstd = new double[rows];
         Tensor y = Tensor.zeros(x.dtype(), x.shape());
+        Rows ys = new Rows(y);
         if (x.dtype() == DType.FLOAT32) {
-            float[] xf = xs.f;
-            float[] yf = y.floatStorage();
-            int yo = y.storageOffset();
-            float[] wf = weight == null ? null : weight.toArray();
-            float[] bf = bias == null ? null : bias.toArray();
-            forBlocks(rows, d, (r0, r1) -> NormKernels.layerNormForward(true, xf, xs.off + r0 * d, yf, yo + r0 * d,
-                    r1 - r0, d, wf, bf, eps, mean, rstd, r0));
+            float[] w = weight == null ? null : weight.toArray();
+            float[] b = bias == null ? null : bias.toArray();
+            forBlocks(rows, d, (r0, r1) -> NormKernels.layerNormForward(true, xs.f, xs.off + r0 * d, ys.f,
+                    ys.off + r0 * d, r1 - r0, d, w, b, eps, mean, rstd, r0));
         } else {
-            forward64(xs, new Rows(y), rows, d, w, b, eps, mean, rstd);
+            double[] w = weight == null ? null : Raw.doubles(weight);
+            double[] b = bias == null ? null : Raw.doubles(bias);
+            forBlocks(rows, d, (r0, r1) -> forwardRows64(xs, ys, r0, r1, d, w, b, eps, mean, rstd));
         }
         if (!Autograd.isRecording(x, weight, bias)) {
             return y;
@@ -57,39 +54,37 @@ final class LayerNormOp {
         return Autograd.attach(y, new NativeLayerNormBackward0(x, weight, bias, normalizedShape.clone(), eps, mean, rstd));
     }
 
-    /** The float64 rows: the same formulas as {@link NormKernels}, one chain per sum. */
-    private static void forward64(Rows xs, Rows ys, int rows, int d, double[] w, double[] b, double eps,
-                                  double[] mean, double[] rstd) {
-        forBlocks(rows, d, (r0, r1) -> {
-            double[] row = new double[d];
-            for (int r = r0; r < r1; r++) {
-                xs.read(r, d, row);
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    s += row[j];
-                }
-                double mu = s / d;
-                double v = 0;
-                for (int j = 0; j < d; j++) {
-                    double c = row[j] - mu;
-                    v += c * c;
-                }
-                double inv = 1.0 / Math.sqrt(v / d + eps);
-                mean[r] = mu;
-                rstd[r] = inv;
-                for (int j = 0; j < d; j++) {
-                    double o = (row[j] - mu) * inv;
-                    if (w != null) {
-                        o *= w[j];
-                    }
-                    if (b != null) {
-                        o += b[j];
-                    }
-                    row[j] = o;
-                }
-                ys.write(r, d, row);
+    /** Rows r0..r1-1 of a float64 input: the same formulas as {@link NormKernels}, one chain per sum. */
+    private static void forwardRows64(Rows xs, Rows ys, int r0, int r1, int d, double[] w, double[] b, double eps,
+                                      double[] mean, double[] rstd) {
+        double[] row = new double[d];
+        for (int r = r0; r < r1; r++) {
+            xs.read(r, d, row);
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                s += row[j];
             }
-        });
+            double mu = s / d;
+            double v = 0;
+            for (int j = 0; j < d; j++) {
+                double c = row[j] - mu;
+                v += c * c;
+            }
+            double inv = 1.0 / Math.sqrt(v / d + eps);
+            mean[r] = mu;
+            rstd[r] = inv;
+            for (int j = 0; j < d; j++) {
+                double o = (row[j] - mu) * inv;
+                if (w != null) {
+                    o *= w[j];
+                }
+                if (b != null) {
+                    o += b[j];
+                }
+                row[j] = o;
+            }
+            ys.write(r, d, row);
+        }
     }
 
     private interface Block {
@@ -109,7 +104,7 @@ final class LayerNormOp {
         }
     }
 
-    /** A contiguous float32 tensor's raw array, or row access in double to a float64 one. */
+    /** A contiguous tensor's raw array and offset; rows of a float64 one are read and written through it. */
     private static final class Rows {
         private final float[] f;
         private final double[] dd;
@@ -121,26 +116,14 @@ final class LayerNormOp {
             this.off = t.storageOffset();
         }
 
+        /** Row r of a float64 tensor. */
         void read(int r, int d, double[] row) {
-            int o = off + r * d;
-            if (f != null) {
-                for (int j = 0; j < d; j++) {
-                    row[j] = f[o + j];
-                }
-            } else {
-                System.arraycopy(dd, o, row, 0, d);
-            }
+            System.arraycopy(dd, off + r * d, row, 0, d);
         }
 
+        /** Writes row r of a float64 tensor. */
         void write(int r, int d, double[] row) {
-            int o = off + r * d;
-            if (f != null) {
-                for (int j = 0; j < d; j++) {
-                    f[o + j] = (float) row[j];
-                }
-            } else {
-                System.arraycopy(row, 0, dd, o, d);
-            }
+            System.arraycopy(row, 0, dd, off + r * d, d);
         }
     }
 
@@ -186,7 +169,6 @@ final class LayerNormOp {
             Rows xs = new Rows(sx.get().detach().contiguous());
             Tensor gc = (g.dtype() == dtype ? g : g.to(dtype)).contiguous();
             Rows gs = new Rows(gc);
-            double[] w = sw == null || dtype == DType.FLOAT32 ? null : Raw.doubles(sw.get());
             boolean needX = needsGrad(0);
             boolean needW = sw != null && needsGrad(1);
             boolean needB = sb != null && needsGrad(2);
@@ -201,67 +183,18 @@ final class LayerNormOp {
             int blocks = (rows + ROWS_PER_BLOCK - 1) / ROWS_PER_BLOCK;
             double[][] pw = needW ? new double[blocks][] : null;
             double[][] pb = needB ? new double[blocks][] : null;
-            if (dtype == DType.FLOAT32) {
-                float[] wf = sw == null ? null : sw.get().toArray();
-                forBlocks(rows, d, (r0, r1) -> {
-                    double[] accW = needW ? new double[d] : null;
-                    double[] accB = needB ? new double[d] : null;
+            boolean f32 = dtype == DType.FLOAT32;
+            float[] wf = f32 && sw != null ? sw.get().toArray() : null;
+            double[] w = !f32 && sw != null ? Raw.doubles(sw.get()) : null;
+            forBlocks(rows, d, (r0, r1) -> {
+                double[] accW = needW ? new double[d] : null;
+                double[] accB = needB ? new double[d] : null;
+                if (f32) {
                     NormKernels.layerNormBackward(true, xs.f, xs.off + r0 * d, gs.f, gs.off + r0 * d,
                             gx == null ? null : gx.f, gx == null ? 0 : gx.off + r0 * d, r1 - r0, d, wf, mean, rstd, r0,
                             accW, accB);
-                    int blk = r0 / ROWS_PER_BLOCK;
-                    if (pw != null) {
-                        pw[blk] = accW;
-                    }
-                    if (pb != null) {
-                        pb[blk] = accB;
-                    }
-                });
-            } else {
-                backward64(xs, gs, gx, w, rows, pw, pb);
-            }
-            return new Tensor[] {gxT, needW ? Raw.tensor(sumBlocks(pw, d), dtype, normShape) : null,
-                needB ? Raw.tensor(sumBlocks(pb, d), dtype, normShape) : null};
-        }
-
-        /** The float64 rows: the same formulas as {@link NormKernels}, one chain per sum. */
-        private void backward64(Rows xs, Rows gs, Rows gx, double[] w, int rows, double[][] pw, double[][] pb) {
-            boolean needW = pw != null;
-            boolean needB = pb != null;
-            forBlocks(rows, d, (r0, r1) -> {
-                double[] xr = new double[d];
-                double[] gr = new double[d];
-                double[] accW = needW ? new double[d] : null;
-                double[] accB = needB ? new double[d] : null;
-                for (int r = r0; r < r1; r++) {
-                    xs.read(r, d, xr);
-                    gs.read(r, d, gr);
-                    double mu = mean[r];
-                    double inv = rstd[r];
-                    double sumG = 0;
-                    double sumGx = 0;
-                    for (int j = 0; j < d; j++) {
-                        double xh = (xr[j] - mu) * inv;
-                        double gy = w == null ? gr[j] : gr[j] * w[j];
-                        sumG += gy;
-                        sumGx += gy * xh;
-                        if (accW != null) {
-                            accW[j] += gr[j] * xh;
-                        }
-                        if (accB != null) {
-                            accB[j] += gr[j];
-                        }
-                    }
-                    if (gx != null) {
-                        double a = sumG / d;
-                        double c = sumGx / d;
-                        for (int j = 0; j < d; j++) {
-                            double xh = (xr[j] - mu) * inv;
-                            double gy = w == null ? gr[j] : gr[j] * w[j];
-                            xr[j] = inv * (gy - a - xh * c);
-                        }
-                        gx.write(r, d, xr);
-                    }
+                } else {
+                    backwardRows64(xs, gs, gx, w, r0, r1, accW, accB);
                 }
                 int blk = r0 / ROWS_PER_BLOCK;
                 if (pw != null) {
@@ -271,6 +204,45 @@ final class LayerNormOp {
                     pb[blk] = accB;
                 }
             });
+            return new Tensor[] {gxT, needW ? Raw.tensor(sumBlocks(pw, d), dtype, normShape) : null,
+                needB ? Raw.tensor(sumBlocks(pb, d), dtype, normShape) : null};
+        }
+
+        /** Rows r0..r1-1 of a float64 input: the same formulas as {@link NormKernels}, one chain per sum. */
+        private void backwardRows64(Rows xs, Rows gs, Rows gx, double[] w, int r0, int r1, double[] accW,
+                                    double[] accB) {
+            double[] xr = new double[d];
+            double[] gr = new double[d];
+            for (int r = r0; r < r1; r++) {
+                xs.read(r, d, xr);
+                gs.read(r, d, gr);
+                double mu = mean[r];
+                double inv = rstd[r];
+                double sumG = 0;
+                double sumGx = 0;
+                for (int j = 0; j < d; j++) {
+                    double xh = (xr[j] - mu) * inv;
+                    double gy = w == null ? gr[j] : gr[j] * w[j];
+                    sumG += gy;
+                    sumGx += gy * xh;
+                    if (accW != null) {
+                        accW[j] += gr[j] * xh;
+                    }
+                    if (accB != null) {
+                        accB[j] += gr[j];
+                    }
+                }
+                if (gx != null) {
+                    double a = sumG / d;
+                    double c = sumGx / d;
+                    for (int j = 0; j < d; j++) {
+                        double xh = (xr[j] - mu) * inv;
+                        double gy = w == null ? gr[j] : gr[j] * w[j];
+                        xr[j] = inv * (gy - a - xh * c);
+                    }
+                    gx.write(r, d, xr);
+                }
+            }
         }
 
         private static double[] sumBlocks(double[][] parts, int d) {

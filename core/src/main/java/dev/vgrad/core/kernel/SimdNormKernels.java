@@ -22,11 +22,12 @@ final class SimdNormKernels {
     static void forward(float[] x, int xOff, float[] y, int yOff, int rows, int d, float[] w, float[] b, double eps,
                         double[] mean, double[] rstd, int sOff) {
         int body = d & ~7;
+        double[] lanes = new double[8];
         for (int r = 0; r < rows; r++) {
             int xo = xOff + r * d;
             int yo = yOff + r * d;
-            double mu = sum(x, xo, d, body, 0.0, false) / d;
-            double inv = 1.0 / Math.sqrt(sum(x, xo, d, body, mu, true) / d + eps);
+            double mu = sum(x, xo, d, body, 0.0, false, lanes) / d;
+            double inv = 1.0 / Math.sqrt(sum(x, xo, d, body, mu, true, lanes) / d + eps);
             mean[sOff + r] = mu;
             rstd[sOff + r] = inv;
             int j = 0;
@@ -102,13 +103,12 @@ final class SimdNormKernels {
     }
 
     /** Σ (x − mu), or Σ (x − mu)² when {@code square}: lane k is the scalar chain k, the tail goes to chain 0. */
-    private static double sum(float[] x, int xo, int d, int body, double mu, boolean square) {
+    private static double sum(float[] x, int xo, int d, int body, double mu, boolean square, double[] lanes) {
         DoubleVector s = DoubleVector.zero(D);
         for (int j = 0; j < body; j += 8) {
             DoubleVector c = widen(x, xo + j).sub(mu);
             s = s.add(square ? c.mul(c) : c);
         }
-        double[] lanes = new double[8];
         s.intoArray(lanes, 0);
         return NormKernels.finishCentredSum(x, xo, body, d, mu, square, lanes);
     }
