@@ -248,7 +248,7 @@ class RecurrentTest {
         });
     }
 
-    /** The projected layer is recorded op by op, so second derivatives are available too. */
+    /** Under createGraph the fused node differentiates the composed layer, so second derivatives exist too. */
     @Test
     void projectedLayerPassesGradgradcheck() {
         Tensor[] in = projInputs(new Generator(23), new Dims(2, 2, 2, 3), 2);
@@ -269,6 +269,42 @@ class RecurrentTest {
                 Tensor proj = Recurrent.lstmLayerProjected(in[0], in[1], in[2], in[3], in[4], in[5], in[6], eye,
                         rev);
                 assertClose(plain, proj, "seed " + seed + " reverse " + rev + " " + d);
+            }
+        });
+    }
+
+    /**
+     * The fused projected layer and the composed one agree in float32, in value and in the gradient of every input
+     * (a few ulps of slack: the GEMMs sum in another order), over random sizes, P in [1, H], both directions.
+     */
+    @Test
+    void fusedProjectedMatchesComposed() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            Dims d = new Dims(1 + (int) g.nextLong(6), 1 + (int) g.nextLong(4), 1 + (int) g.nextLong(9),
+                    1 + (int) g.nextLong(20));
+            int p = 1 + (int) g.nextLong(d.h());
+            boolean rev = g.nextBernoulli(0.5);
+            boolean bias = g.nextBernoulli(0.5);
+            Tensor[] in64 = projInputs(g, d, p);
+            Tensor wOut = TestTensors.uniform(g, -1, 1, d.t(), d.b(), p + d.h()).toFloat();
+            Tensor[][] grads = new Tensor[2][];
+            Tensor[] ys = new Tensor[2];
+            for (int k = 0; k < 2; k++) {
+                Tensor[] a = new Tensor[8];
+                for (int i = 0; i < 8; i++) {
+                    a[i] = bias || (i != 5 && i != 6) ? in64[i].detach().toFloat().requiresGrad(true) : null;
+                }
+                Tensor y = k == 0
+                        ? Recurrent.lstmLayerProjected(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], rev)
+                        : Recurrent.lstmLayerProjectedComposed(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], rev);
+                ys[k] = y;
+                grads[k] = Autograd.grad(y.mul(wOut).sum(), present(a), null, false);
+            }
+            String at = "rev " + rev + " bias " + bias + " " + d + " P " + p + " seed " + seed;
+            assertClose(ys[1], ys[0], at + " output");
+            for (int i = 0; i < grads[0].length; i++) {
+                assertClose(grads[1][i], grads[0][i], at + " grad " + i);
             }
         });
     }
