@@ -68,7 +68,18 @@ final class VectorMath {
                 .add(t.reinterpretAsInts().sub(ROUND_BITS).lanewise(VectorOperators.LSHL, 23))
                 .reinterpretAsFloats();
         VectorMask<Float> wide = x.compare(VectorOperators.NE, xc);
-        return wide.anyTrue() ? fast.blend(expWide(x), wide) : fast;
+        if (!wide.anyTrue()) {
+            return fast;
+        }
+        // Lanes below WIDE_LO (−∞ above all: a masked score in a softmax) give exactly +0 and lanes above WIDE_HI
+        // give +∞, the values expWide rounds them to; only the rest (subnormal or overflowing results, NaN) need
+        // expWide, an out-of-line call whose vectors the JIT may box. A softmax row with −∞ masks took it for
+        // every vector holding a masked lane.
+        VectorMask<Float> low = x.compare(VectorOperators.LT, WIDE_LO);
+        VectorMask<Float> high = x.compare(VectorOperators.GT, WIDE_HI);
+        FloatVector r = fast.blend(0f, low).blend(Float.POSITIVE_INFINITY, high);
+        VectorMask<Float> rest = wide.andNot(low).andNot(high);
+        return rest.anyTrue() ? r.blend(expWide(x), rest) : r;
     }
 
     /** 1 + r + r²·P(r) with r = x − n·ln 2 (Cody–Waite, exact products through fma): e^r for |r| ≤ ln2/2. */

@@ -131,8 +131,9 @@ class VectorMathTest {
     @Test
     void specialValues() {
         float[] x = new float[L];
+        // beyond [−104, 89] exp has its own blends (+0 and +∞ without the wide path): −200, 100, ±MAX_VALUE
         float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, 88.8f, -103.5f,
-            Float.MIN_VALUE, -1f, 1e-30f};
+            Float.MIN_VALUE, -1f, 1e-30f, -200f, 100f, Float.MAX_VALUE, -Float.MAX_VALUE, -104.5f, 89.5f};
         for (int s = 0; s < specials.length; s += L) {
             int m = Math.min(L, specials.length - s);
             System.arraycopy(specials, s, x, 0, m);
