@@ -301,8 +301,9 @@ public abstract class RNNBase extends Module {
         int b = (int) bs[0];
         int ld = numLayers * numDirections();
         Tensor sorted = input.sortedIndices();
+        boolean lstm = gates == 4;
         Tensor[] states = {h0, c0};
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < (lstm ? 2 : 1); k++) {
             int width = k == 0 && projSize > 0 ? projSize : hiddenSize;
             Tensor s = states[k];
             if (s == null) {
@@ -317,7 +318,6 @@ public abstract class RNNBase extends Module {
             // Initial states come in the caller's order; the packed rows are in sorted order.
             states[k] = sorted == null ? s : s.indexSelect(1, sorted);
         }
-        boolean lstm = gates == 4;
         int dirs = numDirections();
         List<Tensor> hn = new ArrayList<>();
         List<Tensor> cn = new ArrayList<>();
