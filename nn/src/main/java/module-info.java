@@ -7,4 +7,5 @@ module dev.vgrad.nn {
 
     exports dev.vgrad.nn;
     exports dev.vgrad.nn.testing;
+    exports dev.vgrad.nn.utils;
 }

@@ -2,6 +2,7 @@ package dev.vgrad.nn;
 
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.nn.utils.PackedSequence;
 
 /**
  * Multi-layer gated recurrent unit ({@code nn.GRU}, docs/SEMANTICS.md §22). Per step, with gates r,z,n:
@@ -20,6 +21,16 @@ public class GRU extends RNNBase {
      * @param hN (num_layers·D, B, H), or (num_layers·D, H) unbatched: every layer's final hidden state
      */
     public record Output(Tensor output, Tensor hN) {}
+
+    /**
+     * {@code output, h_n} of PyTorch's GRU for a packed input (docs/SEMANTICS.md §22.5).
+     *
+     * @param output the last layer's h at every real step, packed like the input: data {@code (N, D·H)} with the
+     *     input's batch sizes and indices
+     * @param hN (num_layers·D, B, H), each sequence's final hidden state (the forward direction's at the
+     *     sequence's own last step, the reverse direction's at step 0), in the caller's batch order
+     */
+    public record PackedOutput(PackedSequence output, Tensor hN) {}
 
     /**
      * One layer, bias, sequence-first, no dropout, one direction.
@@ -79,5 +90,35 @@ public class GRU extends RNNBase {
     public Output forward(Tensor input, Tensor h0) {
         Tensor[] r = run(input, h0, null);
         return new Output(r[0], r[1]);
+    }
+
+    /**
+     * {@code gru(packed)}: a packed batch of variable-length sequences from a zero initial state.
+     *
+     * @param input a packed sequence whose data is {@code (N, input_size)}
+     * @return the packed output and each sequence's final state
+     * @throws IllegalArgumentException for packed data that is not 2-D or has the wrong input_size
+     */
+    public PackedOutput forward(PackedSequence input) {
+        return forward(input, null);
+    }
+
+    /**
+     * {@code gru(packed, h0)}: a packed batch of variable-length sequences. Each sequence runs exactly its own
+     * length; the reverse direction of a bidirectional layer starts at each sequence's own last element. Calling
+     * this directly skips module hooks, as {@code module.forward} does.
+     *
+     * @param input a packed sequence whose data is {@code (N, input_size)}
+     * @param h0 initial hidden states (num_layers·D, B, H), B = {@code batchSizes[0]}, in the caller's batch
+     *     order (the order before any sorting), or null for zeros
+     * @return the packed output (same batch sizes and indices as the input) and the final states in the caller's
+     *     batch order
+     * @throws IllegalArgumentException for packed data that is not 2-D or has the wrong input_size, or an h0 of
+     *     the wrong shape (PyTorch's {@code Expected hidden size …})
+     */
+    public PackedOutput forward(PackedSequence input, Tensor h0) {
+        Tensor[] r = runPacked(input, h0, null);
+        return new PackedOutput(new PackedSequence(r[0], input.batchSizes(), input.sortedIndices(),
+                input.unsortedIndices()), r[1]);
     }
 }

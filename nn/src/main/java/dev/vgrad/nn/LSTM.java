@@ -2,6 +2,7 @@ package dev.vgrad.nn;
 
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.nn.utils.PackedSequence;
 
 /**
  * Multi-layer long short-term memory ({@code nn.LSTM}, docs/SEMANTICS.md §22). Per step, with gates i,f,g,o:
@@ -32,6 +33,17 @@ public class LSTM extends RNNBase {
      * @param cN the final cell states, shaped as {@code hN} but always H wide
      */
     public record Output(Tensor output, Tensor hN, Tensor cN) {}
+
+    /**
+     * {@code output, (h_n, c_n)} of PyTorch's LSTM for a packed input (docs/SEMANTICS.md §22.5).
+     *
+     * @param output the last layer's h at every real step, packed like the input: data {@code (N, D·H)}
+     *     ({@code D·P} with a projection) with the input's batch sizes and indices
+     * @param hN (num_layers·D, B, H), each sequence's final hidden state (the forward direction's at the
+     *     sequence's own last step, the reverse direction's at step 0), in the caller's batch order
+     * @param cN the final cell states, shaped as {@code hN} but always H wide
+     */
+    public record PackedOutput(PackedSequence output, Tensor hN, Tensor cN) {}
 
     /**
      * One layer, bias, sequence-first, no dropout, one direction.
@@ -137,5 +149,39 @@ public class LSTM extends RNNBase {
         }
         Tensor[] r = run(input, h0, c0);
         return new Output(r[0], r[1], r[2]);
+    }
+
+    /**
+     * {@code lstm(packed)}: a packed batch of variable-length sequences from zero initial states.
+     *
+     * @param input a packed sequence whose data is {@code (N, input_size)}
+     * @return the packed output and each sequence's final states
+     * @throws IllegalArgumentException for packed data that is not 2-D or has the wrong input_size
+     */
+    public PackedOutput forward(PackedSequence input) {
+        return forward(input, null, null);
+    }
+
+    /**
+     * {@code lstm(packed, (h0, c0))}: a packed batch of variable-length sequences. Each sequence runs exactly its
+     * own length (padding never exists); the reverse direction of a bidirectional layer starts at each sequence's
+     * own last element. Calling this directly skips module hooks, as {@code module.forward} does.
+     *
+     * @param input a packed sequence whose data is {@code (N, input_size)}
+     * @param h0 initial hidden states (num_layers·D, B, H) (P instead of H with a projection), B =
+     *     {@code batchSizes[0]}, in the caller's batch order (the order before any sorting), or null for zeros
+     * @param c0 initial cell states (num_layers·D, B, H), in the caller's batch order, or null for zeros
+     * @return the packed output (same batch sizes and indices as the input) and the final states in the caller's
+     *     batch order
+     * @throws IllegalArgumentException for packed data that is not 2-D or has the wrong input_size, states of the
+     *     wrong shape (PyTorch's {@code Expected hidden[0] size …}), or only one of h0 and c0
+     */
+    public PackedOutput forward(PackedSequence input, Tensor h0, Tensor c0) {
+        if ((h0 == null) != (c0 == null)) {
+            throw new IllegalArgumentException("LSTM: h0 and c0 must both be given or both be null");
+        }
+        Tensor[] r = runPacked(input, h0, c0);
+        return new PackedOutput(new PackedSequence(r[0], input.batchSizes(), input.sortedIndices(),
+                input.unsortedIndices()), r[1], r[2]);
     }
 }

@@ -3,6 +3,7 @@ package dev.vgrad.nn;
 import dev.vgrad.core.Generator;
 import dev.vgrad.core.Recurrent;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.nn.utils.PackedSequence;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -279,6 +280,152 @@ public abstract class RNNBase extends Module {
             cN = cN == null ? null : cN.squeeze(1);
         }
         return new Tensor[] {out, hN, cN};
+    }
+
+    /**
+     * Runs every layer and direction over a packed batch (docs/SEMANTICS.md §22.5). {@code h0}/{@code c0} are
+     * {@code (L·D, B, H)} in the caller's batch order (permuted here by {@code sortedIndices}), null for zeros.
+     * Returns {output data (N, D·H), h_n, c_n (LSTM) or null}, the states back in the caller's order.
+     */
+    final Tensor[] runPacked(PackedSequence input, Tensor h0, Tensor c0) {
+        Check.nonNull(mode + ".forward", "input", input);
+        Tensor x = input.data();
+        if (x.dim() != 2) {
+            throw new IllegalArgumentException("input must have 2 dimensions, got " + x.dim());
+        }
+        if (x.size(-1) != inputSize) {
+            throw new IllegalArgumentException("input.size(-1) must be equal to input_size. Expected " + inputSize
+                    + ", got " + x.size(-1));
+        }
+        long[] bs = input.batchSizes().toLongArray();
+        int b = (int) bs[0];
+        int ld = numLayers * numDirections();
+        Tensor sorted = input.sortedIndices();
+        boolean lstm = gates == 4;
+        Tensor[] states = {h0, c0};
+        for (int k = 0; k < (lstm ? 2 : 1); k++) {
+            int width = k == 0 && projSize > 0 ? projSize : hiddenSize;
+            Tensor s = states[k];
+            if (s == null) {
+                states[k] = Tensor.zeros(x.dtype(), ld, b, width);
+                continue;
+            }
+            if (s.dim() != 3 || s.size(0) != ld || s.size(1) != b || s.size(2) != width) {
+                String what = gates == 4 ? "hidden[" + k + "] size" : "hidden size";
+                throw new IllegalArgumentException("Expected " + what + " (" + ld + ", " + b + ", " + width
+                        + "), got " + java.util.Arrays.toString(s.shape()));
+            }
+            // Initial states come in the caller's order; the packed rows are in sorted order.
+            states[k] = sorted == null ? s : s.indexSelect(1, sorted);
+        }
+        int dirs = numDirections();
+        List<Tensor> hn = new ArrayList<>();
+        List<Tensor> cn = new ArrayList<>();
+        for (int layer = 0; layer < numLayers; layer++) {
+            if (layer > 0) {
+                x = F.dropout(x, dropout, training);
+            }
+            List<Tensor> outs = new ArrayList<>(dirs);
+            for (int d = 0; d < dirs; d++) {
+                int idx = layer * dirs + d;
+                Tensor[] r = packedDirection(x, bs, suffix(layer, d), d == 1, states[0].select(0, idx),
+                        lstm ? states[1].select(0, idx) : null);
+                outs.add(r[0]);
+                hn.add(r[1]);
+                cn.add(r[2]);
+            }
+            x = dirs == 1 ? outs.get(0) : Tensor.cat(outs, 1);
+        }
+        Tensor hN = Tensor.stack(hn, 0);
+        Tensor cN = lstm ? Tensor.stack(cn, 0) : null;
+        Tensor unsorted = input.unsortedIndices();
+        if (unsorted != null) {
+            hN = hN.indexSelect(1, unsorted);
+            cN = cN == null ? null : cN.indexSelect(1, unsorted);
+        }
+        return new Tensor[] {x, hN, cN};
+    }
+
+    /**
+     * One layer direction over packed rows {@code x (N, in)}. Steps with the same batch size form one run, computed
+     * by one fused layer call on the first {@code bs[t]} sorted sequences; between runs the batch shrinks (forward:
+     * the dropped sequences' states are final) or grows (reverse: newly started sequences join with their initial
+     * state). Returns {out (N, W), h_n (B, W), c_n (B, H) or null}, W = P with a projection, else H.
+     */
+    private Tensor[] packedDirection(Tensor x, long[] bs, String sfx, boolean rev, Tensor h0, Tensor c0) {
+        int steps = bs.length;
+        int[] offsets = new int[steps + 1];
+        for (int t = 0; t < steps; t++) {
+            offsets[t + 1] = offsets[t] + (int) bs[t];
+        }
+        List<int[]> runs = new ArrayList<>();
+        for (int t = 0; t < steps; ) {
+            int end = t;
+            while (end < steps && bs[end] == bs[t]) {
+                end++;
+            }
+            runs.add(new int[] {t, end});
+            t = end;
+        }
+        int w = projSize > 0 ? projSize : hiddenSize;
+        Tensor[] outs = new Tensor[runs.size()];
+        List<Tensor> hDone = new ArrayList<>();
+        List<Tensor> cDone = new ArrayList<>();
+        Tensor h = rev ? h0.narrow(0, 0, (int) bs[steps - 1]) : h0;
+        Tensor c = c0 == null ? null : rev ? c0.narrow(0, 0, (int) bs[steps - 1]) : c0;
+        for (int q = 0; q < runs.size(); q++) {
+            int[] run = runs.get(rev ? runs.size() - 1 - q : q);
+            int rows = (int) bs[run[0]];
+            int cur = h.size(0);
+            if (rows < cur) {
+                hDone.add(h.narrow(0, rows, cur - rows));
+                h = h.narrow(0, 0, rows);
+                if (c != null) {
+                    cDone.add(c.narrow(0, rows, cur - rows));
+                    c = c.narrow(0, 0, rows);
+                }
+            } else if (rows > cur) {
+                h = Tensor.cat(List.of(h, h0.narrow(0, cur, rows - cur)), 0);
+                c = c == null ? null : Tensor.cat(List.of(c, c0.narrow(0, cur, rows - cur)), 0);
+            }
+            int len = run[1] - run[0];
+            Tensor xr = x.narrow(0, offsets[run[0]], len * rows).reshape(len, rows, x.size(1));
+            Tensor y = layerDirection(xr, h, c, sfx, rev);
+            Tensor last = y.select(0, rev ? 0 : len - 1);
+            h = last.narrow(1, 0, w);
+            c = c == null ? null : last.narrow(1, w, hiddenSize);
+            outs[rev ? runs.size() - 1 - q : q] = y.narrow(2, 0, w).reshape(len * rows, w);
+        }
+        Tensor out = outs.length == 1 ? outs[0] : Tensor.cat(List.of(outs), 0);
+        if (rev) {
+            return new Tensor[] {out, h, c};
+        }
+        // Sequences leave the batch from the highest sorted index down, so the finished pieces are in reverse.
+        hDone.add(h);
+        java.util.Collections.reverse(hDone);
+        Tensor hN = hDone.size() == 1 ? hDone.get(0) : Tensor.cat(hDone, 0);
+        Tensor cN = null;
+        if (c != null) {
+            cDone.add(c);
+            java.util.Collections.reverse(cDone);
+            cN = cDone.size() == 1 ? cDone.get(0) : Tensor.cat(cDone, 0);
+        }
+        return new Tensor[] {out, hN, cN};
+    }
+
+    /** One fused layer direction over {@code x (T, B, in)}: (T, B, W + H) for LSTM (h then c), (T, B, H) for GRU. */
+    private Tensor layerDirection(Tensor x, Tensor h, Tensor c, String sfx, boolean rev) {
+        Tensor wIh = param("weight_ih" + sfx);
+        Tensor wHh = param("weight_hh" + sfx);
+        Tensor bIh = bias ? param("bias_ih" + sfx) : null;
+        Tensor bHh = bias ? param("bias_hh" + sfx) : null;
+        if (gates != 4) {
+            return Recurrent.gruLayer(x, h, wIh, wHh, bIh, bHh, rev);
+        }
+        if (projSize > 0) {
+            return Recurrent.lstmLayerProjected(x, h, c, wIh, wHh, bIh, bHh, param("weight_hr" + sfx), rev);
+        }
+        return Recurrent.lstmLayer(x, h, c, wIh, wHh, bIh, bHh, rev);
     }
 
     @Override
