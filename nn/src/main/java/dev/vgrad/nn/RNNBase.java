@@ -16,7 +16,7 @@ import java.util.List;
  * {@code weight_hh} {@code (4H, P)} and upper layers reading {@code D·P} features), so a PyTorch state dict loads
  * as is; the init law U(−1/√H, 1/√H) over every parameter in that order; the input and state checks with
  * PyTorch's messages; and the stacking of layers and directions, each direction one fused node of
- * {@link Recurrent} (with a projection, {@link Recurrent#lstmLayerProjected}'s recorded ops). Dropout with
+ * {@link Recurrent} (with a projection, {@link Recurrent#lstmLayerProjected}). Dropout with
  * probability {@code dropout} is applied to the output of every layer but the last, in training mode only.
  *
  * <p>{@link #forward(Tensor)} returns the output sequence only, so the layer can sit in a {@link Sequential} (and
