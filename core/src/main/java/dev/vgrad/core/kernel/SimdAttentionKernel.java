@@ -19,15 +19,9 @@ final class SimdAttentionKernel {
 
     private SimdAttentionKernel() {}
 
-    /**
-     * Σ of the lanes by halving with {@code slice} (exact IEEE adds in a fixed tree): {@code reduceLanes(ADD)} may
-     * sum in another order once C2 intrinsifies it, which would change a result's bits between two calls.
-     */
+    /** Σ of the lanes in {@link LaneTree}'s fixed tree (the same bits on every call). */
     private static float hsum(FloatVector v) {
-        for (int k = L / 2; k >= 1; k /= 2) {
-            v = v.add(v.slice(k));
-        }
-        return v.lane(0);
+        return LaneTree.sum(v);
     }
 
     private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -84,8 +78,20 @@ final class SimdAttentionKernel {
             p.intoArray(sc, full);
             sum = sum.add(p);
         }
-        for (int k = L / 2; k >= 1; k /= 2) {
-            sum = sum.add(sum.slice(k));
+        if (L > 16) {
+            return hsum(sum);
+        }
+        if (L >= 16) {
+            sum = sum.add(sum.rearrange(LaneTree.ROT8));
+        }
+        if (L >= 8) {
+            sum = sum.add(sum.rearrange(LaneTree.ROT4));
+        }
+        if (L >= 4) {
+            sum = sum.add(sum.rearrange(LaneTree.ROT2));
+        }
+        if (L >= 2) {
+            sum = sum.add(sum.rearrange(LaneTree.ROT1));
         }
         return sum.lane(0);
     }

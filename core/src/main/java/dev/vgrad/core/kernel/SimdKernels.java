@@ -632,20 +632,12 @@ final class SimdKernels extends ScalarKernels {
     /**
      * {@link ScalarKernels#combine} of the {@link Kernels#SUM_LANES} lane partials (one 16-lane vector, or two
      * 8-lane halves) without a trip through memory: the same pairwise additions (lane j + lane j + w for
-     * w = 8, 4, 2, 1), done by sliding the vector, so the result is bit-identical. Storing a 64-byte vector and
+     * w = 8, 4, 2, 1), done by rotating the vector ({@link LaneTree}), so the result is bit-identical. Storing a 64-byte vector and
      * reading it back as floats defeated store forwarding: the scalar combine was a quarter of batch norm's time.
      */
     private static float combine(FloatVector acc0, FloatVector acc1) {
-        FloatVector v = acc0;
-        if (L == 8) {
-            v = v.add(acc1);
-        } else {
-            v = v.add(v.slice(8));
-        }
-        v = v.add(v.slice(4));
-        v = v.add(v.slice(2));
-        v = v.add(v.slice(1));
-        return v.lane(0);
+        // two 8-lane halves are the 16-lane tree's first step done by hand
+        return L == 8 ? LaneTree.sum(acc0.add(acc1)) : LaneTree.sum(acc0);
     }
 
     /** Four rows at a time (four independent accumulation chains), each in the exact order of {@link #sum}. */
