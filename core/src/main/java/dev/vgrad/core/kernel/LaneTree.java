@@ -28,18 +28,16 @@ final class LaneTree {
         return VectorShuffle.fromOp(S, i -> (i + k) % L);
     }
 
-    /** Σ of v's lanes in the tree above (any species length that is a power of two). */
+    /**
+     * Σ of v's lanes in the tree above (any species length that is a power of two). One small method with no
+     * call inside, so C2 inlines it and the vector never crosses a call boundary (docs/ARCHITECTURE.md).
+     */
     static float sum(FloatVector v) {
         if (L > 16) {
             for (int k = L / 2; k > 8; k /= 2) {
                 v = v.add(v.slice(k));
             }
         }
-        return sumFrom16(v);
-    }
-
-    /** The tree's steps from width 16 down (8, 4, 2, 1 lanes), those that exist for this species. */
-    static float sumFrom16(FloatVector v) {
         if (L >= 16) {
             v = v.add(v.rearrange(ROT8));
         }
