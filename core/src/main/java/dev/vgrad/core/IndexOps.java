@@ -425,4 +425,184 @@ final class IndexOps {
             return indexSelect(gg, dim, si.get());
         }
     }
+
+    // ------------------------------------------------------------------ boolean masks
+
+    /**
+     * {@code x[mask]} ({@code torch.masked_select}): the elements of x where the bool mask is true, x and mask
+     * broadcast together, as a 1-D tensor in row-major order of the broadcast shape. The gradient scatters back to
+     * the selected positions (summed over broadcast dims of x).
+     */
+    static Tensor maskedSelect(Tensor x, Tensor mask) {
+        Args.nonNull("masked_select", "input", x);
+        Args.nonNull("masked_select", "mask", mask);
+        if (mask.dtype != DType.BOOL) {
+            // PyTorch also takes a uint8 mask, which vgrad does not have
+            throw new IllegalArgumentException("masked_select: expected BoolTensor or ByteTensor for mask (got a "
+                    + LinalgOps.scalarTypeName(mask.dtype) + " mask of shape " + Shape.str(mask.shape)
+                    + "; compare first, e.g. m.ne(0))");
+        }
+        // PyTorch broadcasts the mask first, so its size is "tensor a" in the message
+        int[] shape = Shape.broadcast("masked_select", mask.shape, x.shape);
+        Tensor me = mask.expand(shape);
+        int[] xStride = Shape.broadcastStrides(x.shape, x.stride, shape);
+        int n = Shape.numel(shape);
+        int[] pos = new int[Math.min(n, 16)];
+        int[] off = new int[pos.length];
+        int[] count = {0};
+        int rank = shape.length;
+        int m1 = rank == 0 ? 0 : me.stride[rank - 1];
+        int x1 = rank == 0 ? 0 : xStride[rank - 1];
+        long[] ml = me.storage.l;
+        int[][] buf = {pos, off};
+        Strided.forEachRun(shape, new int[][] {me.stride, xStride}, new int[] {me.offset, x.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                if (ml[offs[0] + i * m1] != 0) {
+                    int k = count[0]++;
+                    if (k == buf[0].length) {
+                        buf[0] = Arrays.copyOf(buf[0], Math.min(n, 2 * k));
+                        buf[1] = Arrays.copyOf(buf[1], buf[0].length);
+                    }
+                    buf[0][k] = o + i;
+                    buf[1][k] = offs[1] + i * x1;
+                }
+            }
+        });
+        int k = count[0];
+        int[] positions = Arrays.copyOf(buf[0], k);
+        int[] offsets = buf[1];
+        Tensor out = Tensor.empty(x.dtype, new int[] {k});
+        Storage xs = x.storage;
+        Storage os = out.storage;
+        for (int i = 0; i < k; i++) {
+            if (os.f != null) {
+                os.f[i] = xs.f[offsets[i]];
+            } else if (os.d != null) {
+                os.d[i] = xs.d[offsets[i]];
+            } else {
+                os.l[i] = xs.l[offsets[i]];
+            }
+        }
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new MaskedSelectBackward0(x, mask, positions, shape));
+        }
+        return out;
+    }
+
+    /**
+     * Scatters g back to the selected positions of the broadcast shape, then sums to x's shape. Saves x and the
+     * mask as PyTorch's node does (an in-place change to either fails backward); the positions were computed from
+     * the mask, whose version {@code get()} checks.
+     */
+    private static final class MaskedSelectBackward0 extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sm;
+        private final int[] positions;
+        private final int[] shape;
+        private final int[] xShape;
+
+        MaskedSelectBackward0(Tensor x, Tensor mask, int[] positions, int[] shape) {
+            super("MaskedSelectBackward0", x);
+            this.sx = save(x);
+            this.sm = save(mask.detach());
+            this.positions = positions;
+            this.shape = shape;
+            this.xShape = x.shape.clone();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            sx.get();
+            sm.get();
+            Tensor full = scatterPositions(g, positions, shape);
+            return new Tensor[] {ReduceOps.sumToShape(full, xShape)};
+        }
+    }
+
+    /** A tensor of {@code shape}, zero but for {@code g[k]} at row-major position {@code positions[k]}. */
+    private static Tensor scatterPositions(Tensor g, int[] positions, int[] shape) {
+        Tensor gc = g.contiguousRaw();
+        Tensor out = Tensor.empty(g.dtype, shape.clone());
+        for (int k = 0; k < positions.length; k++) {
+            out.storage.set(positions[k], gc.storage.get(gc.offset + k));
+        }
+        return Grad.isEnabled() ? LinearMap.record(g, out, in -> new MaskedScatterBackward0(in, positions)) : out;
+    }
+
+    /** The elements of t (contiguous in {@code shape}) at the given row-major positions, as a 1-D tensor. */
+    private static Tensor gatherPositions(Tensor t, int[] positions) {
+        Tensor tc = t.contiguousRaw();
+        Tensor out = Tensor.empty(t.dtype, new int[] {positions.length});
+        for (int k = 0; k < positions.length; k++) {
+            out.storage.set(k, tc.storage.get(tc.offset + positions[k]));
+        }
+        return LinearMap.record(t, out, in -> new MaskedSelectPositions(in, positions));
+    }
+
+    /** The createGraph form of masked_select's backward (PyTorch records a masked_scatter); adjoint: a gather. */
+    private static final class MaskedScatterBackward0 extends LinearMap {
+        private final int[] positions;
+
+        MaskedScatterBackward0(Tensor g, int[] positions) {
+            super("MaskedScatterBackward0", g);
+            this.positions = positions;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return gatherPositions(gg, positions);
+        }
+    }
+
+    /** The adjoint of {@link MaskedScatterBackward0}, as a recorded op; its own adjoint is the scatter. */
+    private static final class MaskedSelectPositions extends LinearMap {
+        private final int[] positions;
+        private final int[] shape;
+
+        MaskedSelectPositions(Tensor t, int[] positions) {
+            super("MaskedSelectBackward0", t);
+            this.positions = positions;
+            this.shape = t.shape.clone();
+        }
+
+        @Override
+        Tensor adjoint(Tensor g) {
+            return scatterPositions(g, positions, shape);
+        }
+    }
+
+    /**
+     * The indices of the nonzero elements of x ({@code torch.nonzero}): an int64 tensor [n, rank], one row per
+     * nonzero element in row-major order. NaN is nonzero, −0.0 is zero. A 0-d x gives [1, 0] or [0, 0].
+     */
+    static Tensor nonzero(Tensor x) {
+        Args.nonNull("nonzero", "input", x);
+        Tensor xc = x.contiguousRaw();
+        int n = xc.numel();
+        int rank = x.shape.length;
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (isNonzero(xc.storage, xc.offset + i)) {
+                count++;
+            }
+        }
+        long[] idx = new long[Math.multiplyExact(count, Math.max(rank, 1))];
+        int row = 0;
+        for (int i = 0; i < n; i++) {
+            if (isNonzero(xc.storage, xc.offset + i)) {
+                int rem = i;
+                for (int d = rank - 1; d >= 0; d--) {
+                    idx[row * rank + d] = rem % x.shape[d];
+                    rem /= x.shape[d];
+                }
+                row++;
+            }
+        }
+        return Tensor.ofLongs(rank == 0 ? new long[0] : idx, count, rank);
+    }
+
+    private static boolean isNonzero(Storage s, int i) {
+        // NaN != 0 is true; -0.0 != 0 is false
+        return s.l != null ? s.l[i] != 0 : s.get(i) != 0;
+    }
 }

@@ -1243,9 +1243,12 @@ public final class Tensor {
     /**
      * this + other (broadcast).
      *
-     * @param other the addend, broadcast against this tensor; float32 with float64 promotes to float64
+     * @param other the addend, broadcast against this tensor. PyTorch's type promotion (bool &lt; int64 &lt; float32
+     *     &lt; float64) gives the result dtype: two int64 (or int64 and bool) operands add exactly in int64, wrapping
+     *     on overflow; an int64 or bool operand with a floating one is converted to the floating dtype, and the
+     *     gradient flows to the floating operand only
      * @return a new tensor of the broadcast shape ({@code torch.add})
-     * @throws IllegalArgumentException when the shapes do not broadcast or an operand is int64
+     * @throws IllegalArgumentException when the shapes do not broadcast
      */
     public Tensor add(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.ADD, this, other);
@@ -1259,6 +1262,19 @@ public final class Tensor {
      */
     public Tensor add(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.ADD, this, s);
+    }
+
+    /**
+     * this + s with an integral scalar, as PyTorch treats a Python {@code int}: on an int64 or bool tensor the result
+     * is int64, computed exactly (wrapping on overflow; {@code mask.mul(2)} is int64); on a floating tensor s is
+     * converted once to its dtype and the result, dtype and gradient are those of {@link #add(double)}. Java picks
+     * this overload for an {@code int} or {@code long} argument.
+     *
+     * @param s the scalar
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor add(long s) {
+        return IntegerOps.scalar(BinaryOp.ADD, this, s);
     }
 
     /**
@@ -1282,6 +1298,19 @@ public final class Tensor {
     }
 
     /**
+     * this - s with an integral scalar, as PyTorch treats a Python {@code int}: on an int64 or bool tensor the result
+     * is int64, computed exactly (wrapping on overflow; {@code mask.mul(2)} is int64); on a floating tensor s is
+     * converted once to its dtype and the result, dtype and gradient are those of {@link #sub(double)}. Java picks
+     * this overload for an {@code int} or {@code long} argument.
+     *
+     * @param s the scalar
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor sub(long s) {
+        return IntegerOps.scalar(BinaryOp.SUB, this, s);
+    }
+
+    /**
      * this · other (broadcast).
      *
      * @param other the factor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
@@ -1299,6 +1328,19 @@ public final class Tensor {
      */
     public Tensor mul(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.MUL, this, s);
+    }
+
+    /**
+     * this · s with an integral scalar, as PyTorch treats a Python {@code int}: on an int64 or bool tensor the result
+     * is int64, computed exactly (wrapping on overflow; {@code mask.mul(2)} is int64); on a floating tensor s is
+     * converted once to its dtype and the result, dtype and gradient are those of {@link #mul(double)}. Java picks
+     * this overload for an {@code int} or {@code long} argument.
+     *
+     * @param s the scalar
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor mul(long s) {
+        return IntegerOps.scalar(BinaryOp.MUL, this, s);
     }
 
     /**
@@ -1320,6 +1362,67 @@ public final class Tensor {
      */
     public Tensor div(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.DIV, this, s);
+    }
+
+    /**
+     * this / s with an integral scalar: true division, as {@code torch.div}. An int64 or bool tensor gives float32
+     * (both operands converted to float32, s rounded once); a floating tensor behaves as {@link #div(double)}.
+     *
+     * @param s the scalar divisor; 0 gives ±inf or NaN
+     * @return a new tensor of this shape: float32 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor div(long s) {
+        return IntegerOps.scalar(BinaryOp.DIV, this, s);
+    }
+
+    /**
+     * Python's floor division ⌊this / other⌋ of integer tensors (broadcast), as {@code torch.floor_divide} (and
+     * {@code //}): rounded toward −∞, so {@code -7 // 2 = -4}; {@code Long.MIN_VALUE // -1} wraps to itself.
+     * Not differentiable.
+     *
+     * @param other the divisor, int64 or bool, broadcast against this tensor
+     * @return a new int64 tensor of the broadcast shape
+     * @throws IllegalArgumentException when any divisor is 0 (PyTorch's ZeroDivisionError), when the shapes do not
+     *     broadcast, or when an operand is floating (not supported yet; PyTorch computes it)
+     */
+    public Tensor floorDivide(Tensor other) {
+        return IntegerOps.floorDivide(this, other, false);
+    }
+
+    /**
+     * {@link #floorDivide(Tensor)} by an integral scalar.
+     *
+     * @param s the divisor
+     * @return a new int64 tensor of this shape
+     * @throws IllegalArgumentException when s is 0 or this tensor is floating
+     */
+    public Tensor floorDivide(long s) {
+        return IntegerOps.floorDivide(this, ofLongs(new long[] {s}), false);
+    }
+
+    /**
+     * Python's remainder of integer tensors (broadcast), as {@code torch.remainder} (and {@code %}):
+     * {@code this - floorDivide(other) · other}, which has the sign of the divisor ({@code -7 % 2 = 1},
+     * {@code 7 % -2 = -1}). Not differentiable.
+     *
+     * @param other the divisor, int64 or bool, broadcast against this tensor
+     * @return a new int64 tensor of the broadcast shape
+     * @throws IllegalArgumentException when any divisor is 0 (PyTorch's ZeroDivisionError), when the shapes do not
+     *     broadcast, or when an operand is floating (not supported yet; PyTorch computes it)
+     */
+    public Tensor remainder(Tensor other) {
+        return IntegerOps.floorDivide(this, other, true);
+    }
+
+    /**
+     * {@link #remainder(Tensor)} by an integral scalar.
+     *
+     * @param s the divisor
+     * @return a new int64 tensor of this shape
+     * @throws IllegalArgumentException when s is 0 or this tensor is floating
+     */
+    public Tensor remainder(long s) {
+        return IntegerOps.floorDivide(this, ofLongs(new long[] {s}), true);
     }
 
     /**
@@ -1526,6 +1629,33 @@ public final class Tensor {
      */
     public static Tensor where(Tensor condition, double a, double b) {
         return ElementwiseOps.where(condition, scalar(a), scalar(b));
+    }
+
+    /**
+     * The elements where the bool {@code mask} is true, as {@code torch.masked_select(x, mask)} and {@code x[mask]}:
+     * x and the mask broadcast together, and the result is 1-D, in row-major order of the broadcast shape, of x's
+     * dtype (empty when no element is selected). The gradient g of the result goes back to the selected positions,
+     * zero elsewhere, summed over the dims along which x was broadcast (node {@code MaskedSelectBackward0}, which
+     * saves x and the mask).
+     *
+     * @param mask a bool tensor, broadcastable with this tensor
+     * @return a new 1-D tensor holding the selected elements
+     * @throws IllegalArgumentException when the mask is not bool ("expected BoolTensor or ByteTensor for mask") or
+     *     the shapes do not broadcast
+     */
+    public Tensor maskedSelect(Tensor mask) {
+        return IndexOps.maskedSelect(this, mask);
+    }
+
+    /**
+     * The indices of the nonzero elements ({@code torch.nonzero}): one row per nonzero element, in row-major order,
+     * holding its index along each dim. NaN counts as nonzero, −0.0 as zero; a bool tensor's true elements are its
+     * nonzero ones. Not differentiable.
+     *
+     * @return a new int64 tensor of shape [n, rank] (a 0-d tensor gives [1, 0] or [0, 0])
+     */
+    public Tensor nonzero() {
+        return IndexOps.nonzero(this);
     }
 
     /**
@@ -2516,11 +2646,36 @@ public final class Tensor {
     /**
      * this += s.
      *
-     * @param s the scalar, rounded to this dtype
+     * @param s the scalar, rounded to this dtype (PyTorch's Python float)
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor: the float result can't be cast back, as in
+     *     PyTorch (use {@link #add_(long)})
      */
     public Tensor add_(double s) {
-        return ElementwiseOps.inPlace(BinaryOp.ADD, this, scalar(dtype, s));
+        return ElementwiseOps.inPlace(BinaryOp.ADD, this, inPlaceScalar(s));
+    }
+
+    /**
+     * this += s with an integral scalar (PyTorch's Python int): exact on an int64 tensor (wrapping), s converted
+     * once to this dtype on a floating one.
+     *
+     * @param s the scalar
+     * @return this tensor, modified in place
+     * @throws IllegalArgumentException on a bool tensor (an int64 result can't be cast to bool)
+     */
+    public Tensor add_(long s) {
+        return ElementwiseOps.inPlace(BinaryOp.ADD, this, inPlaceScalar(s));
+    }
+
+    /** A double scalar operand: in this dtype when floating, else a float32 one (which the in-place op refuses). */
+    private Tensor inPlaceScalar(double s) {
+        return scalar(dtype.isFloatingPoint() ? dtype : DType.FLOAT32, s);
+    }
+
+    /** A long scalar operand: converted once to this dtype when floating, else an exact int64 one. */
+    private Tensor inPlaceScalar(long s) {
+        return dtype == DType.FLOAT32 ? scalar(dtype, (float) s)
+                : dtype == DType.FLOAT64 ? scalar(dtype, (double) s) : ofLongs(new long[] {s});
     }
 
     /**
@@ -2550,7 +2705,17 @@ public final class Tensor {
      * @return this tensor, modified in place
      */
     public Tensor mul_(double s) {
-        return ElementwiseOps.inPlace(BinaryOp.MUL, this, scalar(dtype, s));
+        return ElementwiseOps.inPlace(BinaryOp.MUL, this, inPlaceScalar(s));
+    }
+
+    /**
+     * this *= s with an integral scalar, as {@link #add_(long)}.
+     *
+     * @param s the scalar
+     * @return this tensor, modified in place
+     */
+    public Tensor mul_(long s) {
+        return ElementwiseOps.inPlace(BinaryOp.MUL, this, inPlaceScalar(s));
     }
 
     /**
@@ -2570,7 +2735,7 @@ public final class Tensor {
      * @return this tensor, modified in place
      */
     public Tensor div_(double s) {
-        return ElementwiseOps.inPlace(BinaryOp.DIV, this, scalar(dtype, s));
+        return ElementwiseOps.inPlace(BinaryOp.DIV, this, inPlaceScalar(s));
     }
 
     /**

@@ -118,6 +118,12 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("max()" + sh, x -> x[0].max().pow(2), a));
             cs.add(new Case("where" + sh, x -> Tensor.where(x[0].gt(0), x[0].mul(x[0]), x[0].exp()), a));
             cs.add(new Case("clamp" + sh, x -> x[0].clamp(-1, 1).mul(x[0]), a));
+            Tensor mask = TestTensors.uniform(g, -1, 1, new int[] {r, c}).gt(0);
+            Tensor ints = Tensor.ofLongs(gi, r, c).sub(1);
+            cs.add(new Case("maskedSelect" + sh, x -> x[0].maskedSelect(mask).pow(2), a));
+            cs.add(new Case("maskedSelect of a broadcast input" + sh,
+                    x -> x[0].narrow(1, 0, 1).maskedSelect(mask).pow(2), a));
+            cs.add(new Case("int64 * float" + sh, x -> ints.mul(x[0].mul(x[0])).add(x[0].div(ints.add(c))), a));
             cs.add(new Case("copy_ into a non-leaf" + sh, x -> {
                 Tensor dst = x[0].mul(1);
                 dst.copy_(x[0].exp());

@@ -1,0 +1,140 @@
+package dev.vgrad.core;
+
+import dev.vgrad.core.kernel.BinaryOp;
+import dev.vgrad.core.kernel.UnaryOp;
+import java.util.Arrays;
+import java.util.function.LongBinaryOperator;
+import java.util.function.LongUnaryOperator;
+
+/**
+ * Exact int64 (and bool) arithmetic, as PyTorch computes it on integer tensors (docs/SEMANTICS.md §11, §17):
+ * wrapping two's-complement add, sub and mul, Python's floor division and remainder, integer scalars, and the
+ * unary ops that keep an integer dtype. Nothing here is differentiable: integer tensors never require grad.
+ */
+final class IntegerOps {
+    private IntegerOps() {}
+
+    /**
+     * add, sub, mul, maximum, minimum of two non-floating tensors in exact int64 arithmetic (wrapping as PyTorch),
+     * or, when both are bool, in bool: add and maximum are or, mul and minimum are and (PyTorch's bool results);
+     * div is true division in float32 (PyTorch's default dtype).
+     */
+    static Tensor binary(BinaryOp op, Tensor a, Tensor b, DType dt) {
+        if (op == BinaryOp.DIV) {
+            return ElementwiseOps.binary(op, a.toRaw(DType.FLOAT32), b.toRaw(DType.FLOAT32));
+        }
+        boolean bool = dt == DType.BOOL;
+        LongBinaryOperator f = switch (op) {
+            case ADD -> bool ? (x, y) -> x | y : (x, y) -> x + y;
+            case SUB -> (x, y) -> x - y;
+            case MUL -> (x, y) -> x * y;
+            case MAX -> Math::max;
+            case MIN -> Math::min;
+            default -> throw new IllegalArgumentException(ElementwiseOps.binaryName(op) + ": expected a floating point "
+                    + "tensor, got " + a.dtype + " and " + b.dtype + " of shapes " + Shape.str(a.shape) + " and "
+                    + Shape.str(b.shape));
+        };
+        return zip(ElementwiseOps.binaryName(op), a, b, dt, f);
+    }
+
+    /**
+     * Python's floor division ({@code torch.floor_divide}) or remainder ({@code torch.remainder}, the sign of the
+     * divisor) of two int64 or bool tensors, broadcast; a zero divisor anywhere is PyTorch's ZeroDivisionError.
+     */
+    static Tensor floorDivide(Tensor a, Tensor b, boolean remainder) {
+        String name = remainder ? "remainder" : "floor_divide";
+        Args.nonNull(name, "input", a);
+        Args.nonNull(name, "other", b);
+        if (a.dtype.isFloatingPoint() || b.dtype.isFloatingPoint()) {
+            // PyTorch computes these for floats too (remainder differentiably); vgrad has only the integer kernels
+            throw new IllegalArgumentException(name + ": floating point operands are not supported yet, got "
+                    + a.dtype + " and " + b.dtype);
+        }
+        // bool operands count as 0/1 int64 here, and a bool divisor holds a zero unless all true
+        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
+        Tensor bc = b.contiguousRaw();
+        for (int i = 0, n = bc.numel(); i < n; i++) {
+            if (bc.storage.l[bc.offset + i] == 0 && Shape.numel(shape) > 0) {
+                throw new IllegalArgumentException(name + ": ZeroDivisionError (integer division by zero; shapes "
+                        + Shape.str(a.shape) + " and " + Shape.str(b.shape) + ")");
+            }
+        }
+        return zip(name, a, b, DType.INT64, remainder ? Math::floorMod : Math::floorDiv);
+    }
+
+    /**
+     * op(a, s) with an integral scalar, PyTorch's Python int: on a floating tensor exactly as the double
+     * overload with s converted once to a's dtype; on int64 or bool, exact int64 arithmetic (int64 result), with
+     * div true division in float32.
+     */
+    static Tensor scalar(BinaryOp op, Tensor a, long s) {
+        Args.nonNull(ElementwiseOps.binaryName(op), "input", a);
+        if (a.dtype.isFloatingPoint()) {
+            // C++ converts the int64 scalar straight to float: one rounding, not two through double
+            return ElementwiseOps.binaryScalar(op, a, a.dtype == DType.FLOAT32 ? (double) (float) s : (double) s);
+        }
+        Tensor st = Tensor.ofLongs(new long[] {s});
+        if (a.dtype == DType.BOOL) {
+            ElementwiseOps.checkBoolArithmetic(op, a, st);
+        }
+        return binary(op, a, st, DType.INT64);
+    }
+
+    /**
+     * abs, neg and relu of an int64 tensor, which stay int64 (abs and neg of Long.MIN_VALUE wrap to itself, as in
+     * PyTorch); the refusals PyTorch's CPU kernels give for int64 or bool input; or null for an op that computes
+     * in float32 (exp, sin, sqrt, …).
+     */
+    static Tensor unary(UnaryOp op, Tensor x) {
+        String kernel = switch (op) {
+            case LEAKY_RELU -> "leaky_relu_cpu";
+            case GELU, GELU_TANH -> "GeluKernelImpl";
+            case SILU -> "silu_cpu";
+            case SOFTPLUS, SOFTPLUS_FULL -> "softplus_cpu";
+            case ABS -> x.dtype == DType.BOOL ? "abs_cpu" : null;
+            default -> null;
+        };
+        if (kernel != null) {
+            throw new IllegalArgumentException(op.name().toLowerCase(java.util.Locale.ROOT) + ": \"" + kernel
+                    + "\" not implemented for '" + LinalgOps.scalarTypeName(x.dtype) + "' (shape "
+                    + Shape.str(x.shape) + ")");
+        }
+        LongUnaryOperator f = switch (op) {
+            case ABS -> Math::abs;
+            case NEG -> v -> -v;
+            case RELU -> v -> Math.max(v, 0);
+            default -> null;
+        };
+        if (f == null) {
+            return null;
+        }
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.uninitialized(DType.INT64, x.shape.clone());
+        long[] src = xc.storage.l;
+        long[] dst = out.storage.l;
+        for (int i = 0, n = out.numel(); i < n; i++) {
+            dst[i] = f.applyAsLong(src[xc.offset + i]);
+        }
+        return out;
+    }
+
+    /** f(a, b) elementwise over the broadcast shape of two int64/bool tensors, into a new tensor of dtype dt. */
+    private static Tensor zip(String name, Tensor a, Tensor b, DType dt, LongBinaryOperator f) {
+        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
+        Tensor ae = a.expand(shape);
+        Tensor be = b.expand(shape);
+        Tensor out = Tensor.empty(dt, shape);
+        long[] al = ae.storage.l;
+        long[] bl = be.storage.l;
+        long[] ol = out.storage.l;
+        int rank = shape.length;
+        int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
+        int b1 = rank == 0 ? 0 : be.stride[rank - 1];
+        Strided.forEachRun(shape, new int[][] {ae.stride, be.stride}, new int[] {ae.offset, be.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                ol[o + i] = f.applyAsLong(al[offs[0] + i * a1], bl[offs[1] + i * b1]);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,239 @@
+package dev.vgrad.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.util.function.LongBinaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Laws of int64 arithmetic and boolean-mask selection (docs/SEMANTICS.md §11, §17) over random broadcast shapes and
+ * values, each case seeded (the seed is in every failure message): int64 ops equal Java's exact, wrapping long
+ * arithmetic (floor division and remainder are {@code Math.floorDiv}/{@code floorMod}); an int64 operand with a
+ * floating one is the same as its floating conversion, gradient included; a long scalar on a floating tensor is
+ * the double overload with the scalar rounded once; maskedSelect returns exactly the elements under a true mask,
+ * in row-major order, agrees with nonzero, and its gradient scatters back (finite differences in float64).
+ */
+class IntArithmeticPropertyTest {
+    private static final int EXAMPLES = 40;
+
+    /** int64 values: mostly small (ties, zeros, signs), sometimes anywhere in the long range (overflow). */
+    private static Tensor int64s(Generator g, int[] shape, boolean nonzero) {
+        long[] v = new long[Shape.numel(shape)];
+        for (int i = 0; i < v.length; i++) {
+            long x = g.nextBernoulli(0.3) ? g.nextLong() : g.nextLong(19) - 9;
+            v[i] = nonzero && x == 0 ? 1 : x;
+        }
+        return Tensor.ofLongs(v, shape);
+    }
+
+    /** The elements of t broadcast to shape, row-major. */
+    private static long[] expanded(Tensor t, int[] shape) {
+        return t.expand(shape).contiguous().toLongArray();
+    }
+
+    @Test
+    void int64OpsAreExactWrappingLongArithmetic() {
+        String[] names = {"add", "sub", "mul", "maximum", "minimum", "floorDivide", "remainder"};
+        LongBinaryOperator[] laws = {Long::sum, (x, y) -> x - y, (x, y) -> x * y, Math::max, Math::min,
+                Math::floorDiv, Math::floorMod};
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, (int) g.nextLong(4), 4);
+            int[] sb = TestTensors.broadcastable(g, s);
+            boolean swap = g.nextBernoulli(0.5);
+            Tensor a = int64s(g, swap ? sb : s, false);
+            Tensor b = int64s(g, swap ? s : sb, true);
+            long[] av = expanded(a, s);
+            long[] bv = expanded(b, s);
+            long scalar = g.nextBernoulli(0.5) ? g.nextLong() : g.nextLong(7) + 1;
+            for (int k = 0; k < names.length; k++) {
+                String at = names[k] + " " + TestTensors.str(a.shape()) + " " + TestTensors.str(b.shape()) + " seed "
+                        + seed;
+                Tensor y = switch (names[k]) {
+                    case "add" -> a.add(b);
+                    case "sub" -> a.sub(b);
+                    case "mul" -> a.mul(b);
+                    case "maximum" -> a.maximum(b);
+                    case "minimum" -> a.minimum(b);
+                    case "floorDivide" -> a.floorDivide(b);
+                    default -> a.remainder(b);
+                };
+                assertEquals(DType.INT64, y.dtype(), at);
+                assertArrayEquals(s, y.shape(), at);
+                assertNull(y.gradFn(), at);
+                long[] got = y.toLongArray();
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(laws[k].applyAsLong(av[i], bv[i]), got[i], at + " [" + i + "]");
+                }
+            }
+            // a Java long scalar keeps int64 and is exact too
+            long[] sv = expanded(a, s);
+            long[] plus = a.expand(s).add(scalar).toLongArray();
+            long[] times = a.expand(s).mul(scalar).toLongArray();
+            long[] minus = a.expand(s).sub(scalar).toLongArray();
+            for (int i = 0; i < sv.length; i++) {
+                assertEquals(sv[i] + scalar, plus[i], "add(long) seed " + seed);
+                assertEquals(sv[i] * scalar, times[i], "mul(long) seed " + seed);
+                assertEquals(sv[i] - scalar, minus[i], "sub(long) seed " + seed);
+            }
+            // in place as well
+            Tensor acc = a.expand(s).contiguous();
+            acc.add_(b).mul_(scalar);
+            long[] inPlace = acc.toLongArray();
+            for (int i = 0; i < sv.length; i++) {
+                assertEquals((av[i] + bv[i]) * scalar, inPlace[i], "add_/mul_ seed " + seed);
+            }
+        });
+    }
+
+    /** int64 ∘ float = float(int64) ∘ float, values and the floating operand's gradient. */
+    @Test
+    void int64WithFloatIsItsFloatingConversion() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, 1 + (int) g.nextLong(3), 4);
+            int[] sb = TestTensors.broadcastable(g, s);
+            DType ft = g.nextBernoulli(0.5) ? DType.FLOAT32 : DType.FLOAT64;
+            Tensor i = int64s(g, sb, true);
+            Tensor x = TestTensors.uniform(g, -3, 3, s).to(ft).requiresGrad(true);
+            Tensor upstream = TestTensors.uniform(g, -1, 1, s).to(ft);
+            String[] ops = {"add", "sub", "mul", "div", "maximum", "minimum"};
+            for (String op : ops) {
+                String at = op + " " + ft + " seed " + seed;
+                boolean intFirst = g.nextBernoulli(0.5);
+                Tensor fi = i.to(ft);
+                Tensor y = apply(op, intFirst ? i : x, intFirst ? x : i);
+                Tensor want = apply(op, intFirst ? fi : x, intFirst ? x : fi);
+                assertEquals(ft, y.dtype(), at);
+                assertArrayEquals(want.toDoubleArray(), y.toDoubleArray(), at);
+                Tensor gy = Autograd.grad(y, new Tensor[] {x}, upstream, false)[0];
+                Tensor gw = Autograd.grad(want, new Tensor[] {x}, upstream, false)[0];
+                assertArrayEquals(gw.toDoubleArray(), gy.toDoubleArray(), at + ": gradient");
+            }
+        });
+    }
+
+    private static Tensor apply(String op, Tensor a, Tensor b) {
+        return switch (op) {
+            case "add" -> a.add(b);
+            case "sub" -> a.sub(b);
+            case "mul" -> a.mul(b);
+            case "div" -> a.div(b);
+            case "maximum" -> a.maximum(b);
+            default -> a.minimum(b);
+        };
+    }
+
+    /** A long scalar on a floating tensor: the double overload with the scalar converted once to the dtype. */
+    @Test
+    void longScalarOnFloatIsTheRoundedDoubleScalar() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, 1 + (int) g.nextLong(3), 4);
+            DType ft = g.nextBernoulli(0.5) ? DType.FLOAT32 : DType.FLOAT64;
+            long k = g.nextBernoulli(0.5) ? g.nextLong() : g.nextLong(9) - 4;
+            double exact = ft == DType.FLOAT32 ? (float) k : (double) k;
+            Tensor x = TestTensors.uniform(g, -3, 3, s).to(ft);
+            String at = "k " + k + " " + ft + " seed " + seed;
+            assertArrayEquals(x.add(exact).toDoubleArray(), x.add(k).toDoubleArray(), at);
+            assertArrayEquals(x.sub(exact).toDoubleArray(), x.sub(k).toDoubleArray(), at);
+            assertArrayEquals(x.mul(exact).toDoubleArray(), x.mul(k).toDoubleArray(), at);
+            assertArrayEquals(x.div(exact).toDoubleArray(), x.div(k).toDoubleArray(), at);
+            assertEquals(ft, x.mul(k).dtype(), at);
+            Tensor xr = x.cloneTensor().requiresGrad(true);
+            Tensor up = TestTensors.uniform(g, -1, 1, s).to(ft);
+            assertArrayEquals(Autograd.grad(xr.mul(exact), new Tensor[] {xr}, up, false)[0].toDoubleArray(),
+                    Autograd.grad(xr.mul(k), new Tensor[] {xr}, up, false)[0].toDoubleArray(), at + ": gradient");
+        });
+    }
+
+    /**
+     * maskedSelect returns the elements under a true mask in row-major order of the broadcast shape, which are the
+     * elements nonzero(mask) indexes; its gradient is finite-difference exact in float64.
+     */
+    @Test
+    void maskedSelectPicksTheMaskedElementsAndScattersTheGradient() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, (int) g.nextLong(4), 4);
+            int[] sx = TestTensors.broadcastable(g, s);
+            boolean[] mv = new boolean[Shape.numel(s)];
+            double p = g.nextDouble();
+            for (int i = 0; i < mv.length; i++) {
+                mv[i] = g.nextBernoulli(p);
+            }
+            Tensor mask = Tensor.of(mv, s);
+            Tensor x = TestTensors.uniform(g, -2, 2, sx);
+            String at = "x " + TestTensors.str(sx) + " mask " + TestTensors.str(s) + " seed " + seed;
+            double[] xe = x.expand(s).contiguous().toDoubleArray();
+            Tensor y = x.maskedSelect(mask);
+            double[] got = y.toDoubleArray();
+            int k = 0;
+            for (int i = 0; i < mv.length; i++) {
+                if (mv[i]) {
+                    assertTrue(k < got.length, at + ": too few elements");
+                    assertEquals(xe[i], got[k++], at + " [" + i + "]");
+                }
+            }
+            assertEquals(k, got.length, at + ": count");
+            assertArrayEquals(new int[] {k}, y.shape(), at);
+            // nonzero(mask) indexes the same elements: row r holds the index of the r-th true element
+            long[] nz = mask.nonzero().toLongArray();
+            assertEquals((long) k * s.length, nz.length, at + ": nonzero rows");
+            for (int r = 0; r < k; r++) {
+                int flat = 0;
+                for (int d = 0; d < s.length; d++) {
+                    flat = flat * s[d] + (int) nz[r * s.length + d];
+                }
+                assertTrue(mv[flat], at + ": nonzero row " + r);
+            }
+            // an int64 tensor selects exactly
+            Tensor li = int64s(g, sx, false);
+            assertArrayEquals(expandedSelect(li, s, mv), li.maskedSelect(mask).toLongArray(), at);
+            GradCheck.Result r = GradCheck.check(t -> t[0].maskedSelect(mask).mul(t[0].maskedSelect(mask)),
+                    x.requiresGrad(true));
+            assertTrue(r.passed(), at + ": " + r.report());
+        });
+    }
+
+    /** The int64 elements of li broadcast to s where mv holds, row-major. */
+    private static long[] expandedSelect(Tensor li, int[] s, boolean[] mv) {
+        long[] e = expanded(li, s);
+        int n = 0;
+        for (boolean b : mv) {
+            n += b ? 1 : 0;
+        }
+        long[] out = new long[n];
+        int k = 0;
+        for (int i = 0; i < mv.length; i++) {
+            if (mv[i]) {
+                out[k++] = e[i];
+            }
+        }
+        return out;
+    }
+
+    /** Integer division by zero anywhere is refused (PyTorch's ZeroDivisionError), whatever the shapes. */
+    @Test
+    void integerDivisionByZeroIsRefused() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, 1 + (int) g.nextLong(3), 4);
+            Tensor a = int64s(g, s, false);
+            long[] bv = int64s(g, s, true).toLongArray();
+            bv[(int) g.nextLong(bv.length)] = 0;
+            Tensor b = Tensor.ofLongs(bv, s);
+            String at = "seed " + seed;
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> a.floorDivide(b), at).getMessage()
+                    .contains("ZeroDivisionError"), at);
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> a.remainder(b), at).getMessage()
+                    .contains("ZeroDivisionError"), at);
+        });
+    }
+}
