@@ -780,6 +780,45 @@ final class ElementwiseOps {
         }
     }
 
+    /**
+     * sign(x) = (0 &lt; x) − (x &lt; 0), PyTorch's formula: so ±0 and NaN give +0. Keeps the dtype (bool stays bool);
+     * the gradient is zero (node {@code SignBackward0}, which saves nothing).
+     */
+    static Tensor sign(Tensor x) {
+        Args.nonNull("sign", "input", x);
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(x.dtype, x.shape.clone());
+        int n = out.numel();
+        Storage s = xc.storage;
+        Storage o = out.storage;
+        for (int i = 0; i < n; i++) {
+            int k = xc.offset + i;
+            if (s.l != null) {
+                o.l[i] = Long.signum(s.l[k]);
+            } else if (s.f != null) {
+                o.f[i] = (0 < s.f[k] ? 1 : 0) - (s.f[k] < 0 ? 1 : 0);
+            } else {
+                o.d[i] = (0 < s.d[k] ? 1 : 0) - (s.d[k] < 0 ? 1 : 0);
+            }
+        }
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new SignBackward0(x));
+        }
+        return out;
+    }
+
+    /** sign is piecewise constant: its gradient is zero everywhere (PyTorch's, also at 0). */
+    private static final class SignBackward0 extends Node {
+        SignBackward0(Tensor x) {
+            super("SignBackward0", x);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.zerosLike()};
+        }
+    }
+
     static Tensor where(Tensor cond, Tensor a, Tensor b) {
         Args.nonNull("where", "condition", cond);
         Args.nonNull("where", "input", a);

@@ -39,16 +39,17 @@ final class IntegerOps {
 
     /**
      * Python's floor division ({@code torch.floor_divide}) or remainder ({@code torch.remainder}, the sign of the
-     * divisor) of two int64 or bool tensors, broadcast; a zero divisor anywhere is PyTorch's ZeroDivisionError.
+     * divisor) of two tensors, broadcast, in their promoted dtype. Integers: exact, and a zero divisor anywhere is
+     * PyTorch's ZeroDivisionError. Floats: PyTorch's formulas (fmod, then a correction toward −∞), with IEEE
+     * results for a zero divisor; remainder is differentiable, floor_divide's backward fails as PyTorch's does.
      */
     static Tensor floorDivide(Tensor a, Tensor b, boolean remainder) {
         String name = remainder ? "remainder" : "floor_divide";
         Args.nonNull(name, "input", a);
         Args.nonNull(name, "other", b);
-        if (a.dtype.isFloatingPoint() || b.dtype.isFloatingPoint()) {
-            // PyTorch computes these for floats too (remainder differentiably); vgrad has only the integer kernels
-            throw new IllegalArgumentException(name + ": floating point operands are not supported yet, got "
-                    + a.dtype + " and " + b.dtype);
+        DType rt = ElementwiseOps.resultType(a.dtype, b.dtype);
+        if (rt.isFloatingPoint()) {
+            return FloorDivision.floating(a, b, rt, remainder);
         }
         // bool operands count as 0/1 int64 here, and a bool divisor holds a zero unless all true
         int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);

@@ -1376,53 +1376,62 @@ public final class Tensor {
     }
 
     /**
-     * Python's floor division ⌊this / other⌋ of integer tensors (broadcast), as {@code torch.floor_divide} (and
-     * {@code //}): rounded toward −∞, so {@code -7 // 2 = -4}; {@code Long.MIN_VALUE // -1} wraps to itself.
-     * Not differentiable.
+     * Python's floor division ⌊this / other⌋ (broadcast), as {@code torch.floor_divide} (and {@code //}): rounded
+     * toward −∞, so {@code -7 // 2 = -4}. Integers are exact ({@code Long.MIN_VALUE // -1} wraps to itself); floats
+     * use PyTorch's formula (fmod, corrected toward −∞; a zero divisor gives ±inf or NaN). Not differentiable: as in
+     * PyTorch 1.13, a backward pass through it fails ("derivative for aten::floor_divide is not implemented").
      *
-     * @param other the divisor, int64 or bool, broadcast against this tensor
-     * @return a new int64 tensor of the broadcast shape
-     * @throws IllegalArgumentException when any divisor is 0 (PyTorch's ZeroDivisionError), when the shapes do not
-     *     broadcast, or when an operand is floating (not supported yet; PyTorch computes it)
+     * @param other the divisor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)}; two
+     *     integer or bool operands give int64)
+     * @return a new tensor of the broadcast shape
+     * @throws IllegalArgumentException when an integer divisor is 0 (PyTorch's ZeroDivisionError) or the shapes do
+     *     not broadcast
      */
     public Tensor floorDivide(Tensor other) {
         return IntegerOps.floorDivide(this, other, false);
     }
 
     /**
-     * {@link #floorDivide(Tensor)} by an integral scalar.
+     * {@link #floorDivide(Tensor)} by an integral scalar (on a floating tensor, s converted to its dtype).
      *
      * @param s the divisor
-     * @return a new int64 tensor of this shape
-     * @throws IllegalArgumentException when s is 0 or this tensor is floating
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     * @throws IllegalArgumentException when s is 0 and this tensor is int64 or bool
      */
     public Tensor floorDivide(long s) {
-        return IntegerOps.floorDivide(this, ofLongs(new long[] {s}), false);
+        return IntegerOps.floorDivide(this, integralScalar(s), false);
+    }
+
+    /** An integral scalar operand: a 0-d int64 tensor, or of this dtype (rounded once) when this is floating. */
+    private Tensor integralScalar(long s) {
+        return dtype.isFloatingPoint() ? inPlaceScalar(s) : ofLongs(new long[] {s});
     }
 
     /**
-     * Python's remainder of integer tensors (broadcast), as {@code torch.remainder} (and {@code %}):
-     * {@code this - floorDivide(other) · other}, which has the sign of the divisor ({@code -7 % 2 = 1},
-     * {@code 7 % -2 = -1}). Not differentiable.
+     * Python's remainder (broadcast), as {@code torch.remainder} (and {@code %}): {@code this - ⌊this / other⌋ ·
+     * other}, which has the sign of the divisor ({@code -7 % 2 = 1}, {@code 7 % -2 = -1}). Integers are exact;
+     * floats use PyTorch's formula (fmod, plus the divisor when the signs differ; a zero divisor gives NaN) and are
+     * differentiable: the gradient is g for this and −g·⌊this / other⌋ for other (node
+     * {@code RemainderBackward1}).
      *
-     * @param other the divisor, int64 or bool, broadcast against this tensor
-     * @return a new int64 tensor of the broadcast shape
-     * @throws IllegalArgumentException when any divisor is 0 (PyTorch's ZeroDivisionError), when the shapes do not
-     *     broadcast, or when an operand is floating (not supported yet; PyTorch computes it)
+     * @param other the divisor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
+     * @return a new tensor of the broadcast shape
+     * @throws IllegalArgumentException when an integer divisor is 0 (PyTorch's ZeroDivisionError) or the shapes do
+     *     not broadcast
      */
     public Tensor remainder(Tensor other) {
         return IntegerOps.floorDivide(this, other, true);
     }
 
     /**
-     * {@link #remainder(Tensor)} by an integral scalar.
+     * {@link #remainder(Tensor)} by an integral scalar (on a floating tensor, s converted to its dtype).
      *
      * @param s the divisor
-     * @return a new int64 tensor of this shape
-     * @throws IllegalArgumentException when s is 0 or this tensor is floating
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     * @throws IllegalArgumentException when s is 0 and this tensor is int64 or bool
      */
     public Tensor remainder(long s) {
-        return IntegerOps.floorDivide(this, ofLongs(new long[] {s}), true);
+        return IntegerOps.floorDivide(this, integralScalar(s), true);
     }
 
     /**
@@ -1911,6 +1920,16 @@ public final class Tensor {
      */
     public Tensor reciprocal() {
         return ElementwiseOps.unary(UnaryOp.RECIPROCAL, this, 0);
+    }
+
+    /**
+     * The sign of each element, as {@code torch.sign}: 1, −1, or 0 for ±0 and NaN (PyTorch's (0 &lt; x) − (x &lt; 0));
+     * int64 stays int64 and bool stays bool. Its gradient is zero (node {@code SignBackward0}).
+     *
+     * @return a new tensor of this shape and dtype
+     */
+    public Tensor sign() {
+        return ElementwiseOps.sign(this);
     }
 
     /**
@@ -3132,9 +3151,12 @@ public final class Tensor {
 
     /**
      * A copy with {@code out[indices] = values} (or {@code +=} with {@code accumulate}); {@code indices} are int64
-     * tensors for the leading dims, broadcast together, and {@code values} broadcasts to the indexed result.
+     * tensors for the leading dims, broadcast together, and {@code values} broadcasts to the indexed result. A bool
+     * index tensor (a mask) stands for the dims it covers, which its shape must equal, and selects its true
+     * positions in row-major order, as PyTorch's {@code x[mask] = v} ({@code mask.nonzero()}'s columns as indices).
      *
-     * @param indices one int64 index tensor per leading dim indexed (at most {@code dim()})
+     * @param indices one int64 index tensor per leading dim indexed (at most {@code dim()}), or a bool mask per
+     *     group of dims
      * @param values the values, of this dtype, broadcastable to the indexed shape
      * @param accumulate whether to add (duplicates summed) instead of assigning
      * @return a new tensor of this shape ({@code torch.index_put})

@@ -123,6 +123,11 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("maskedSelect" + sh, x -> x[0].maskedSelect(mask).pow(2), a));
             cs.add(new Case("maskedSelect of a broadcast input" + sh,
                     x -> x[0].narrow(1, 0, 1).maskedSelect(mask).pow(2), a));
+            // x + 3 lies in (1, 5): no multiple of the divisor -6 or 10 is near, so remainder has no jump there
+            Tensor divisor = Tensor.full(-6.0, c);
+            cs.add(new Case("remainder" + sh, x -> x[0].add(3).remainder(divisor).mul(x[0]), a));
+            cs.add(new Case("remainder by a tensor" + sh,
+                    x -> x[0].add(3).remainder(x[1].narrow(1, 0, 1).mul(0).add(10)).mul(x[1].narrow(1, 0, 1)), a, b));
             cs.add(new Case("int64 * float" + sh, x -> ints.mul(x[0].mul(x[0])).add(x[0].div(ints.add(c))), a));
             cs.add(new Case("copy_ into a non-leaf" + sh, x -> {
                 Tensor dst = x[0].mul(1);

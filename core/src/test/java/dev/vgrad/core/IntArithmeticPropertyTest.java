@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * arithmetic (floor division and remainder are {@code Math.floorDiv}/{@code floorMod}); an int64 operand with a
  * floating one is the same as its floating conversion, gradient included; a long scalar on a floating tensor is
  * the double overload with the scalar rounded once; maskedSelect returns exactly the elements under a true mask,
- * in row-major order, agrees with nonzero, and its gradient scatters back (finite differences in float64).
+ * in row-major order, agrees with nonzero and with indexPut through the mask, and its gradient scatters back
+ * (finite differences in float64); floating remainder is Python's modulo, with a gradcheck-exact gradient.
  */
 class IntArithmeticPropertyTest {
     private static final int EXAMPLES = 40;
@@ -193,6 +194,15 @@ class IntArithmeticPropertyTest {
                 }
                 assertTrue(mv[flat], at + ": nonzero row " + r);
             }
+            // x[mask] = 2·x[mask] (index_put with the mask) doubles exactly the selected elements, in order
+            // (a 0-d mask as an index is not supported: docs/SEMANTICS.md §17.13)
+            if (s.length > 0) {
+                Tensor full = x.expand(s).contiguous();
+                double[] put = full.indexPut(new Tensor[] {mask}, y.mul(2), false).toDoubleArray();
+                for (int i = 0; i < mv.length; i++) {
+                    assertEquals(mv[i] ? 2 * xe[i] : xe[i], put[i], at + ": index_put [" + i + "]");
+                }
+            }
             // an int64 tensor selects exactly
             Tensor li = int64s(g, sx, false);
             assertArrayEquals(expandedSelect(li, s, mv), li.maskedSelect(mask).toLongArray(), at);
@@ -217,6 +227,44 @@ class IntArithmeticPropertyTest {
             }
         }
         return out;
+    }
+
+    /**
+     * Floating remainder is Python's modulo: it has the divisor's sign (or is 0), |r| &lt; |b|, and
+     * floorDivide(a, b)·b + r = a (exact on these dyadic values); its gradient passes gradcheck in float64 away
+     * from the jumps (a / b is never an integer here).
+     */
+    @Test
+    void floatRemainderIsPythonsModulo() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, 1 + (int) g.nextLong(3), 4);
+            int[] sb = TestTensors.broadcastable(g, s);
+            double[] av = new double[Shape.numel(s)];
+            for (int i = 0; i < av.length; i++) {
+                av[i] = (g.nextLong(129) - 64 + 0.5) / 8; // odd multiples of 1/16: never a multiple of b
+            }
+            double[] bv = new double[Shape.numel(sb)];
+            for (int i = 0; i < bv.length; i++) {
+                long m = g.nextLong(20) - 10;
+                bv[i] = (m == 0 ? 3 : m) / 4.0;
+            }
+            Tensor a = Tensor.of(av, s);
+            Tensor b = Tensor.of(bv, sb);
+            String at = TestTensors.str(s) + " % " + TestTensors.str(sb) + " seed " + seed;
+            double[] r = a.remainder(b).toDoubleArray();
+            double[] q = a.floorDivide(b).toDoubleArray();
+            double[] be = b.expand(s).contiguous().toDoubleArray();
+            for (int i = 0; i < r.length; i++) {
+                assertTrue(r[i] == 0 || (r[i] < 0) == (be[i] < 0), at + ": sign [" + i + "]");
+                assertTrue(Math.abs(r[i]) < Math.abs(be[i]), at + ": magnitude [" + i + "]");
+                assertEquals(av[i], q[i] * be[i] + r[i], at + ": a = q·b + r [" + i + "]");
+                assertEquals(Math.floor(av[i] / be[i]), q[i], at + ": floor [" + i + "]");
+            }
+            GradCheck.Result res = GradCheck.check(t -> t[0].remainder(t[1]).mul(t[0]),
+                    a.requiresGrad(true), b.requiresGrad(true));
+            assertTrue(res.passed(), at + ": " + res.report());
+        });
     }
 
     /** Integer division by zero anywhere is refused (PyTorch's ZeroDivisionError), whatever the shapes. */

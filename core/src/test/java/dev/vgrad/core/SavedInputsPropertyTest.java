@@ -158,6 +158,12 @@ class SavedInputsPropertyTest {
             int[] s = in.shape(0, 3);
             return in.of(t -> t[0].maskedSelect(t[1]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)).gt(1));
         });
+        binary(m, "remainder", Tensor::remainder);
+        m.put("remainder_nograd_other", in -> {
+            int[] s = in.shape(0, 3);
+            return in.of(t -> t[0].remainder(t[1]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)));
+        });
+        unary(m, "sign", Tensor::sign);
         reduction(m, "sum", Tensor::sum);
         reduction(m, "mean", Tensor::mean);
         reduction(m, "var", Tensor::var);
