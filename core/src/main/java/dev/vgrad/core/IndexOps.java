@@ -526,7 +526,7 @@ final class IndexOps {
         for (int k = 0; k < positions.length; k++) {
             out.storage.set(positions[k], gc.storage.get(gc.offset + k));
         }
-        return Grad.isEnabled() ? LinearMap.record(g, out, in -> new MaskedScatterBackward0(in, positions)) : out;
+        return Grad.isEnabled() ? LinearMap.record(g, out, in -> new PositionScatter(in, positions)) : out;
     }
 
     /** The elements of t (contiguous in {@code shape}) at the given row-major positions, as a 1-D tensor. */
@@ -536,14 +536,14 @@ final class IndexOps {
         for (int k = 0; k < positions.length; k++) {
             out.storage.set(k, tc.storage.get(tc.offset + positions[k]));
         }
-        return LinearMap.record(t, out, in -> new MaskedSelectPositions(in, positions));
+        return LinearMap.record(t, out, in -> new PositionGather(in, positions));
     }
 
     /** The createGraph form of masked_select's backward (PyTorch records a masked_scatter); adjoint: a gather. */
-    private static final class MaskedScatterBackward0 extends LinearMap {
+    private static final class PositionScatter extends LinearMap {
         private final int[] positions;
 
-        MaskedScatterBackward0(Tensor g, int[] positions) {
+        PositionScatter(Tensor g, int[] positions) {
             super("MaskedScatterBackward0", g);
             this.positions = positions;
         }
@@ -554,12 +554,12 @@ final class IndexOps {
         }
     }
 
-    /** The adjoint of {@link MaskedScatterBackward0}, as a recorded op; its own adjoint is the scatter. */
-    private static final class MaskedSelectPositions extends LinearMap {
+    /** The adjoint of {@link PositionScatter}, as a recorded op; its own adjoint is the scatter. */
+    private static final class PositionGather extends LinearMap {
         private final int[] positions;
         private final int[] shape;
 
-        MaskedSelectPositions(Tensor t, int[] positions) {
+        PositionGather(Tensor t, int[] positions) {
             super("MaskedSelectBackward0", t);
             this.positions = positions;
             this.shape = t.shape.clone();
@@ -568,6 +568,97 @@ final class IndexOps {
         @Override
         Tensor adjoint(Tensor g) {
             return scatterPositions(g, positions, shape);
+        }
+    }
+
+    /**
+     * {@code x.masked_scatter(mask, source)}: x and the bool mask broadcast together; the positions where the mask
+     * is true, in row-major order, take source's first elements in row-major order (source may hold more). The
+     * gradient is g with zeros at those positions for x (summed to x's shape), and for source g's elements there,
+     * in order, then zeros (node {@code MaskedScatterBackward0}, which saves the mask and source's sizes only).
+     */
+    static Tensor maskedScatter(Tensor x, Tensor mask, Tensor source) {
+        String op = "masked_scatter";
+        Args.nonNull(op, "input", x);
+        Args.nonNull(op, "mask", mask);
+        Args.nonNull(op, "source", source);
+        if (mask.dtype != DType.BOOL) {
+            // torch 1.13 also takes other mask dtypes (nonzero is true); vgrad asks for a comparison first
+            throw new IllegalArgumentException(op + ": only boolean masks are supported, got a mask of dtype "
+                    + LinalgOps.scalarTypeName(mask.dtype) + " (shape " + Shape.str(mask.shape)
+                    + "; compare first, e.g. m.ne(0))");
+        }
+        if (source.dtype != x.dtype) {
+            throw new IllegalArgumentException(op + ": expected self and source to have same dtypes but got"
+                    + LinalgOps.scalarTypeName(x.dtype) + " and " + LinalgOps.scalarTypeName(source.dtype));
+        }
+        int[] shape = Shape.broadcast(op, mask.shape, x.shape); // PyTorch names the mask "tensor a"
+        Tensor me = mask.expand(shape).contiguousRaw();
+        int n = Shape.numel(shape);
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            count += me.storage.l[me.offset + i] != 0 ? 1 : 0;
+        }
+        if (count > source.numel()) {
+            throw new IllegalArgumentException(op + ": Number of elements of source < number of ones in mask ("
+                    + source.numel() + " < " + count + ")");
+        }
+        int[] positions = new int[count];
+        for (int i = 0, k = 0; i < n; i++) {
+            if (me.storage.l[me.offset + i] != 0) {
+                positions[k++] = i;
+            }
+        }
+        Tensor out = x.detach().expand(shape).toRaw(x.dtype);
+        Tensor src = source.contiguousRaw();
+        for (int k = 0; k < count; k++) {
+            int o = positions[k];
+            int si = src.offset + k;
+            if (out.storage.l != null) {
+                out.storage.l[o] = src.storage.l[si];
+            } else if (out.storage.f != null) {
+                out.storage.f[o] = src.storage.f[si];
+            } else {
+                out.storage.d[o] = src.storage.d[si];
+            }
+        }
+        if (Autograd.isRecording(x, source)) {
+            Autograd.attach(out, new MaskedScatterBackward0(x, mask, source, positions, shape));
+        }
+        return out;
+    }
+
+    /** x's gradient is g masked to zero where the mask holds; source's is g there, in order, padded with zeros. */
+    private static final class MaskedScatterBackward0 extends Node {
+        private final SavedTensor sm;
+        private final int[] positions;
+        private final int[] shape;
+        private final int[] xShape;
+        private final int[] sourceShape;
+
+        MaskedScatterBackward0(Tensor x, Tensor mask, Tensor source, int[] positions, int[] shape) {
+            super("MaskedScatterBackward0", x, source);
+            this.sm = save(mask.detach());
+            this.positions = positions;
+            this.shape = shape;
+            this.xShape = x.shape.clone();
+            this.sourceShape = source.shape.clone();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor m = sm.get().expand(shape);
+            Tensor gx = needsGrad(0) ? ReduceOps.sumToShape(ElementwiseOps.maskedFill(g, m, 0), xShape) : null;
+            Tensor gs = null;
+            if (needsGrad(1)) {
+                Tensor picked = gatherPositions(g, positions);
+                int total = Shape.numel(sourceShape);
+                if (total > positions.length) {
+                    picked = Tensor.cat(List.of(picked, Tensor.zeros(g.dtype, total - positions.length)), 0);
+                }
+                gs = picked.reshape(sourceShape.clone());
+            }
+            return new Tensor[] {gx, gs};
         }
     }
 

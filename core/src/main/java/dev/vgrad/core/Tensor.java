@@ -1657,6 +1657,22 @@ public final class Tensor {
     }
 
     /**
+     * {@code torch.masked_scatter}: this tensor, broadcast with the bool {@code mask}, with the positions where the
+     * mask is true (row-major) replaced by source's first elements in row-major order. The gradient is g with
+     * zeros at those positions for this tensor (summed over broadcast dims), and g's elements at those positions,
+     * in order and padded with zeros, for source (node {@code MaskedScatterBackward0}, saving the mask).
+     *
+     * @param mask a bool tensor, broadcastable with this tensor
+     * @param source values of this dtype, with at least as many elements as the mask has true ones
+     * @return a new tensor of the broadcast shape
+     * @throws IllegalArgumentException when the mask is not bool, the dtypes differ, the shapes do not broadcast,
+     *     or source is too small ("Number of elements of source &lt; number of ones in mask")
+     */
+    public Tensor maskedScatter(Tensor mask, Tensor source) {
+        return IndexOps.maskedScatter(this, mask, source);
+    }
+
+    /**
      * The indices of the nonzero elements ({@code torch.nonzero}): one row per nonzero element, in row-major order,
      * holding its index along each dim. NaN counts as nonzero, −0.0 as zero; a bool tensor's true elements are its
      * nonzero ones. Not differentiable.
@@ -2720,8 +2736,10 @@ public final class Tensor {
     /**
      * this *= s.
      *
-     * @param s the scalar, rounded to this dtype
+     * @param s the scalar, rounded to this dtype (PyTorch's Python float)
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor: the float result can't be cast back, as in
+     *     PyTorch (use {@link #mul_(long)})
      */
     public Tensor mul_(double s) {
         return ElementwiseOps.inPlace(BinaryOp.MUL, this, inPlaceScalar(s));
@@ -2748,10 +2766,12 @@ public final class Tensor {
     }
 
     /**
-     * this /= s.
+     * this /= s (true division).
      *
      * @param s the scalar divisor, rounded to this dtype
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor, whose float quotient can't be cast back
+     *     (PyTorch's "result type Float can't be cast to the desired output type Long")
      */
     public Tensor div_(double s) {
         return ElementwiseOps.inPlace(BinaryOp.DIV, this, inPlaceScalar(s));

@@ -128,6 +128,7 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("remainder" + sh, x -> x[0].add(3).remainder(divisor).mul(x[0]), a));
             cs.add(new Case("remainder by a tensor" + sh,
                     x -> x[0].add(3).remainder(x[1].narrow(1, 0, 1).mul(0).add(10)).mul(x[1].narrow(1, 0, 1)), a, b));
+            cs.add(new Case("maskedScatter" + sh, x -> x[0].maskedScatter(mask, x[0].mul(x[0]).add(1)).pow(2), a));
             cs.add(new Case("int64 * float" + sh, x -> ints.mul(x[0].mul(x[0])).add(x[0].div(ints.add(c))), a));
             cs.add(new Case("copy_ into a non-leaf" + sh, x -> {
                 Tensor dst = x[0].mul(1);

@@ -160,6 +160,7 @@ class IntArithmeticPropertyTest {
      */
     @Test
     void maskedSelectPicksTheMaskedElementsAndScattersTheGradient() {
+        // also maskedScatter, indexPut through the mask and nonzero, which address the same positions
         qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
             Generator g = new Generator(seed);
             int[] s = TestTensors.shape(g, (int) g.nextLong(4), 4);
@@ -202,6 +203,19 @@ class IntArithmeticPropertyTest {
                 for (int i = 0; i < mv.length; i++) {
                     assertEquals(mv[i] ? 2 * xe[i] : xe[i], put[i], at + ": index_put [" + i + "]");
                 }
+            }
+            // maskedScatter is maskedSelect's inverse: the scattered source comes back in order, the rest is x
+            Tensor source = TestTensors.uniform(g, -2, 2, k + (int) g.nextLong(3));
+            Tensor scattered = x.maskedScatter(mask, source);
+            assertArrayEquals(s, scattered.shape(), at + ": maskedScatter shape");
+            double[] back = scattered.maskedSelect(mask).toDoubleArray();
+            double[] sv = source.toDoubleArray();
+            for (int i = 0; i < k; i++) {
+                assertEquals(sv[i], back[i], at + ": maskedScatter [" + i + "]");
+            }
+            double[] sc = scattered.toDoubleArray();
+            for (int i = 0; i < mv.length; i++) {
+                assertTrue(mv[i] || sc[i] == xe[i], at + ": maskedScatter kept x [" + i + "]");
             }
             // an int64 tensor selects exactly
             Tensor li = int64s(g, sx, false);

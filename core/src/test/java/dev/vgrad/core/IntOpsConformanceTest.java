@@ -162,6 +162,10 @@ class IntOpsConformanceTest {
             case "argmax_bool" -> b::argmax;
             case "index_put_mask_shape" -> () -> Tensor.zeros(2, 3).indexPut(
                     new Tensor[] {Tensor.of(new boolean[] {true, false, true}, 3)}, Tensor.scalar(1), false);
+            case "masked_scatter_small_source" -> () -> Tensor.zeros(3).maskedScatter(b, Tensor.ones(1));
+            case "masked_scatter_dtypes" -> () -> Tensor.zeros(3).maskedScatter(b, Tensor.ones(DType.FLOAT64, 3));
+            case "masked_scatter_shapes" -> () -> Tensor.zeros(3).maskedScatter(
+                    Tensor.of(new boolean[] {true, false}, 2), Tensor.ones(3));
             case "floor_divide_backward" -> () -> f.cloneTensor().requiresGrad(true).floorDivide(2).sum().backward();
             default -> throw new AssertionError(kind);
         };
@@ -257,6 +261,18 @@ class IntOpsConformanceTest {
                 Tensor[] gs = Autograd.grad(y, new Tensor[] {x, v}, g, false);
                 same(Fixtures.tensor(c, "grad_x"), gs[0], name + ": grad x", 0);
                 same(Fixtures.tensor(c, "grad_v"), gs[1], name + ": grad v", 0);
+            }
+            case "masked_scatter" -> {
+                Tensor x = BoolOpsConformanceTest.of(Fixtures.tensor(c, "x")).requiresGrad(true);
+                Tensor mask = BoolOpsConformanceTest.of(Fixtures.tensor(c, "mask"));
+                Tensor src = BoolOpsConformanceTest.of(Fixtures.tensor(c, "source")).requiresGrad(true);
+                Tensor y = x.maskedScatter(mask, src);
+                same(want, y, name, 0);
+                assertEquals("MaskedScatterBackward0", y.gradFn().name(), name);
+                Tensor g = BoolOpsConformanceTest.of(Fixtures.tensor(c, "g"));
+                Tensor[] gs = Autograd.grad(y, new Tensor[] {x, src}, g, false);
+                same(Fixtures.tensor(c, "grad_x"), gs[0], name + ": grad x", 0);
+                same(Fixtures.tensor(c, "grad_source"), gs[1], name + ": grad source", 0);
             }
             case "nonzero" -> same(want, BoolOpsConformanceTest.of(Fixtures.tensor(c, "a")).nonzero(), name, 0);
             default -> throw new AssertionError(kind);

@@ -159,6 +159,13 @@ class SavedInputsPropertyTest {
             return in.of(t -> t[0].maskedSelect(t[1]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)).gt(1));
         });
         binary(m, "remainder", Tensor::remainder);
+        m.put("masked_scatter", in -> {
+            // PyTorch's masked_scatter requires source of self's dtype
+            in.fixed = in.g.nextBernoulli(0.5) ? DType.FLOAT32 : DType.FLOAT64;
+            int[] s = in.shape(0, 3);
+            return in.of(t -> t[0].maskedScatter(t[1], t[2]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)).gt(1),
+                    in.x(Math.max(1, Shape.numel(s))));
+        });
         m.put("remainder_nograd_other", in -> {
             int[] s = in.shape(0, 3);
             return in.of(t -> t[0].remainder(t[1]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)));
