@@ -736,7 +736,11 @@ final class ElementwiseOps {
     // ------------------------------------------------------------------ clamp and where
 
     static Tensor clamp(Tensor x, double min, double max) {
-        requireFloat("clamp", x);
+        Args.nonNull("clamp", "input", x);
+        if (!x.dtype.isFloatingPoint()) {
+            // double bounds are Python floats: an int64 or bool tensor is clamped in float32
+            x = x.toRaw(DType.FLOAT32);
+        }
         if (Double.isNaN(min) && Double.isNaN(max)) {
             throw new IllegalArgumentException("clamp: At least one of 'min' or 'max' must not be None");
         }

@@ -30,6 +30,7 @@ final class IntegerOps {
             case MUL -> (x, y) -> x * y;
             case MAX -> Math::max;
             case MIN -> Math::min;
+            case POW -> IntegerOps::powi;
             default -> throw new IllegalArgumentException(ElementwiseOps.binaryName(op) + ": expected a floating point "
                     + "tensor, got " + a.dtype + " and " + b.dtype + " of shapes " + Shape.str(a.shape) + " and "
                     + Shape.str(b.shape));
@@ -79,6 +80,58 @@ final class IntegerOps {
             ElementwiseOps.checkBoolArithmetic(op, a, st);
         }
         return binary(op, a, st, DType.INT64);
+    }
+
+    /**
+     * this ^ e with an integral exponent, PyTorch's {@code x.pow(2)}: a floating tensor as {@link Tensor#pow(double)};
+     * an int64 or bool tensor in exact int64 arithmetic (wrapping), where a negative exponent is refused as in
+     * PyTorch.
+     */
+    static Tensor pow(Tensor a, long e) {
+        Args.nonNull("pow", "input", a);
+        if (a.dtype.isFloatingPoint()) {
+            return a.pow((double) e);
+        }
+        if (e < 0) {
+            throw new IllegalArgumentException("pow: Integers to negative integer powers are not allowed. (exponent "
+                    + e + ", shape " + Shape.str(a.shape) + ")");
+        }
+        return zip("pow", a, Tensor.ofLongs(new long[] {e}), DType.INT64, IntegerOps::powi);
+    }
+
+    /**
+     * clamp of an int64 or bool tensor into [lo, hi] with integral bounds, exact, as int64 (PyTorch's
+     * min(max(x, lo), hi), so hi wins when lo &gt; hi).
+     */
+    static Tensor clamp(Tensor x, long lo, long hi) {
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(DType.INT64, x.shape.clone());
+        for (int i = 0, n = out.numel(); i < n; i++) {
+            out.storage.l[i] = Math.min(Math.max(xc.storage.l[xc.offset + i], lo), hi);
+        }
+        return out;
+    }
+
+    /**
+     * c10's integer power: square-and-multiply, wrapping; a negative exponent (reachable only elementwise, from a
+     * tensor of exponents) gives 1 for base 1, ±1 for base −1 and 0 otherwise.
+     */
+    static long powi(long a, long b) {
+        if (b < 0) {
+            if (a == 1) {
+                return 1;
+            }
+            return a == -1 ? ((-b) % 2 != 0 ? -1 : 1) : 0;
+        }
+        long result = 1;
+        while (b != 0) {
+            if ((b & 1) != 0) {
+                result *= a;
+            }
+            b /= 2;
+            a *= a;
+        }
+        return result;
     }
 
     /**

@@ -1447,11 +1447,26 @@ public final class Tensor {
     /**
      * this ^ e.
      *
-     * @param e the exponent
-     * @return a new tensor of this shape and dtype
+     * @param e the exponent (PyTorch's Python float: an int64 or bool tensor is raised in float32)
+     * @return a new tensor of this shape; this dtype, or float32 for an int64 or bool tensor
      */
     public Tensor pow(double e) {
         return ElementwiseOps.unary(UnaryOp.POW_SCALAR, this, e);
+    }
+
+    /**
+     * this ^ e with an integral exponent, as PyTorch's {@code x.pow(2)} with a Python int: on a floating tensor the
+     * same as {@link #pow(double)} (values and gradient); on an int64 or bool tensor exact int64 arithmetic by
+     * repeated squaring, wrapping on overflow. Java picks this overload for an {@code int} or {@code long}
+     * argument.
+     *
+     * @param e the exponent
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     * @throws IllegalArgumentException for a negative exponent on an int64 or bool tensor ("Integers to negative
+     *     integer powers are not allowed.")
+     */
+    public Tensor pow(long e) {
+        return IntegerOps.pow(this, e);
     }
 
     /**
@@ -2065,11 +2080,25 @@ public final class Tensor {
     }
 
     /**
+     * Clamps into [min, max] with integral bounds, as {@code torch.clamp} with Python ints: min(max(x, min), max)
+     * (so max wins when min &gt; max). A floating tensor behaves as {@link #clamp(double, double)}; an int64 or
+     * bool tensor gives exact int64. Java picks this overload for {@code int} or {@code long} arguments.
+     *
+     * @param min the lower bound
+     * @param max the upper bound
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor clamp(long min, long max) {
+        return dtype.isFloatingPoint() ? clamp((double) min, (double) max) : IntegerOps.clamp(this, min, max);
+    }
+
+    /**
      * Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max.
      *
      * @param min the lower bound, or NaN for none
      * @param max the upper bound, or NaN for none
-     * @return a new tensor of this shape and dtype ({@code torch.clamp})
+     * @return a new tensor of this shape and dtype ({@code torch.clamp}); float32 for an int64 or bool tensor, as
+     *     with Python float bounds
      */
     public Tensor clamp(double min, double max) {
         return ElementwiseOps.clamp(this, min, max);

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Laws of int64 arithmetic and boolean-mask selection (docs/SEMANTICS.md §11, §17) over random broadcast shapes and
  * values, each case seeded (the seed is in every failure message): int64 ops equal Java's exact, wrapping long
- * arithmetic (floor division and remainder are {@code Math.floorDiv}/{@code floorMod}); an int64 operand with a
+ * arithmetic (floor division and remainder are {@code Math.floorDiv}/{@code floorMod}, pow the low 64 bits of
+ * the exact power); an int64 operand with a
  * floating one is the same as its floating conversion, gradient included; a long scalar on a floating tensor is
  * the double overload with the scalar rounded once; maskedSelect returns exactly the elements under a true mask,
  * in row-major order, agrees with nonzero and with indexPut through the mask, and its gradient scatters back
@@ -82,6 +83,17 @@ class IntArithmeticPropertyTest {
                 assertEquals(sv[i] + scalar, plus[i], "add(long) seed " + seed);
                 assertEquals(sv[i] * scalar, times[i], "mul(long) seed " + seed);
                 assertEquals(sv[i] - scalar, minus[i], "sub(long) seed " + seed);
+            }
+            // pow(long) and clamp(long, long): the low 64 bits of the exact power (BigInteger), exact clamping
+            int e = (int) g.nextLong(70);
+            long lo = g.nextLong(11) - 5;
+            long hi = lo + g.nextLong(6);
+            long[] pw = a.expand(s).pow(e).toLongArray();
+            long[] cl = a.expand(s).clamp(lo, hi).toLongArray();
+            for (int i = 0; i < sv.length; i++) {
+                assertEquals(java.math.BigInteger.valueOf(sv[i]).pow(e).longValue(), pw[i],
+                        "pow " + e + " seed " + seed);
+                assertEquals(Math.min(Math.max(sv[i], lo), hi), cl[i], "clamp seed " + seed);
             }
             // in place as well
             Tensor acc = a.expand(s).contiguous();

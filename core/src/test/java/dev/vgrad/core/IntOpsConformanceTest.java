@@ -64,6 +64,7 @@ class IntOpsConformanceTest {
             case "minimum" -> a.minimum(b);
             case "floor_divide" -> a.floorDivide(b);
             case "remainder" -> a.remainder(b);
+            case "pow" -> a.pow(b);
             default -> throw new AssertionError(op);
         };
     }
@@ -77,11 +78,13 @@ class IntOpsConformanceTest {
                 case "mul" -> a.mul(v);
                 case "remainder" -> a.remainder(v);
                 case "floor_divide" -> a.floorDivide(v);
+                case "pow" -> a.pow(v);
                 default -> a.div(v);
             };
         }
         double v = Fixtures.number(s);
         return switch (op) {
+            case "pow" -> a.pow(v);
             case "add" -> a.add(v);
             case "sub" -> a.sub(v);
             case "mul" -> a.mul(v);
@@ -166,6 +169,7 @@ class IntOpsConformanceTest {
             case "masked_scatter_dtypes" -> () -> Tensor.zeros(3).maskedScatter(b, Tensor.ones(DType.FLOAT64, 3));
             case "masked_scatter_shapes" -> () -> Tensor.zeros(3).maskedScatter(
                     Tensor.of(new boolean[] {true, false}, 2), Tensor.ones(3));
+            case "pow_negative_int" -> () -> i.pow(-1);
             case "floor_divide_backward" -> () -> f.cloneTensor().requiresGrad(true).floorDivide(2).sum().backward();
             default -> throw new AssertionError(kind);
         };
@@ -273,6 +277,13 @@ class IntOpsConformanceTest {
                 Tensor[] gs = Autograd.grad(y, new Tensor[] {x, src}, g, false);
                 same(Fixtures.tensor(c, "grad_x"), gs[0], name + ": grad x", 0);
                 same(Fixtures.tensor(c, "grad_source"), gs[1], name + ": grad source", 0);
+            }
+            case "clamp" -> {
+                Tensor a = BoolOpsConformanceTest.of(Fixtures.tensor(c, "a"));
+                Tensor y = c.get("stype").equals("int")
+                        ? a.clamp(((Number) c.get("lo")).longValue(), ((Number) c.get("hi")).longValue())
+                        : a.clamp(Fixtures.number(c.get("lo")), Fixtures.number(c.get("hi")));
+                same(want, y, name, 0);
             }
             case "nonzero" -> same(want, BoolOpsConformanceTest.of(Fixtures.tensor(c, "a")).nonzero(), name, 0);
             default -> throw new AssertionError(kind);
