@@ -9,7 +9,7 @@ package dev.vgrad.core;
 final class FloorDivision {
     private FloorDivision() {}
 
-    static Tensor floating(Tensor a, Tensor b, DType dt, boolean remainder) {
+    static Tensor floating(Tensor a, Tensor b, DType dt, boolean remainder, boolean scalarOther) {
         String name = remainder ? "remainder" : "floor_divide";
         int[] shape = Shape.broadcast(name, a.shape, b.shape);
         Tensor ac = a.dtype == dt ? a : a.toRaw(dt);
@@ -44,7 +44,7 @@ final class FloorDivision {
             });
         }
         if (Autograd.isRecording(a, b)) {
-            Autograd.attach(out, remainder ? new RemainderBackward1(a, b) : new FloorDivideBackward(a, b));
+            Autograd.attach(out, remainder ? new RemainderBackward1(a, b, scalarOther) : new FloorDivideBackward(a, b));
         }
         return out;
     }
@@ -93,7 +93,8 @@ final class FloorDivision {
 
     /**
      * d/da remainder(a, b) = 1 and d/db = −floor(a / b) (PyTorch's formula; the jumps of remainder are ignored).
-     * Saves a and b when b needs a gradient, as PyTorch's node does.
+     * Saves a and b when b needs a gradient, as PyTorch's node does. With a scalar divisor PyTorch's node is
+     * RemainderBackward0 (nothing saved).
      */
     private static final class RemainderBackward1 extends Node {
         private final SavedTensor sa;
@@ -101,8 +102,8 @@ final class FloorDivision {
         private final int[] aShape;
         private final int[] bShape;
 
-        RemainderBackward1(Tensor a, Tensor b) {
-            super("RemainderBackward1", a, b);
+        RemainderBackward1(Tensor a, Tensor b, boolean scalarOther) {
+            super(scalarOther ? "RemainderBackward0" : "RemainderBackward1", a, b);
             this.sa = needsGrad(1) ? save(a) : null;
             this.sb = needsGrad(1) ? save(b) : null;
             this.aShape = a.shape;

@@ -45,12 +45,17 @@ final class IntegerOps {
      * results for a zero divisor; remainder is differentiable, floor_divide's backward fails as PyTorch's does.
      */
     static Tensor floorDivide(Tensor a, Tensor b, boolean remainder) {
+        return floorDivide(a, b, remainder, false);
+    }
+
+    /** As above; {@code scalarOther} when b stands for a Python scalar (PyTorch's node is then RemainderBackward0). */
+    static Tensor floorDivide(Tensor a, Tensor b, boolean remainder, boolean scalarOther) {
         String name = remainder ? "remainder" : "floor_divide";
         Args.nonNull(name, "input", a);
         Args.nonNull(name, "other", b);
         DType rt = ElementwiseOps.resultType(a.dtype, b.dtype);
         if (rt.isFloatingPoint()) {
-            return FloorDivision.floating(a, b, rt, remainder);
+            return FloorDivision.floating(a, b, rt, remainder, scalarOther);
         }
         // bool operands count as 0/1 int64 here, and a bool divisor holds a zero unless all true
         int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
@@ -80,6 +85,18 @@ final class IntegerOps {
             ElementwiseOps.checkBoolArithmetic(op, a, st);
         }
         return binary(op, a, st, DType.INT64);
+    }
+
+    /**
+     * A comparison with an integral scalar: exact as longs for an int64 or bool tensor; for a floating tensor the
+     * scalar is converted once to its dtype (C++'s int64 to float), then compared as with a double scalar.
+     */
+    static Tensor compare(BinaryOp op, Tensor a, long s) {
+        Args.nonNull(ElementwiseOps.binaryName(op), "input", a);
+        if (a.dtype.isFloatingPoint()) {
+            return ElementwiseOps.binaryScalar(op, a, a.dtype == DType.FLOAT32 ? (double) (float) s : (double) s);
+        }
+        return ElementwiseOps.binary(op, a, Tensor.ofLongs(new long[] {s}));
     }
 
     /**

@@ -1399,7 +1399,7 @@ public final class Tensor {
      * @throws IllegalArgumentException when s is 0 and this tensor is int64 or bool
      */
     public Tensor floorDivide(long s) {
-        return IntegerOps.floorDivide(this, integralScalar(s), false);
+        return IntegerOps.floorDivide(this, integralScalar(s), false, true);
     }
 
     /** An integral scalar operand: a 0-d int64 tensor, or of this dtype (rounded once) when this is floating. */
@@ -1431,7 +1431,7 @@ public final class Tensor {
      * @throws IllegalArgumentException when s is 0 and this tensor is int64 or bool
      */
     public Tensor remainder(long s) {
-        return IntegerOps.floorDivide(this, integralScalar(s), true);
+        return IntegerOps.floorDivide(this, integralScalar(s), true, true);
     }
 
     /**
@@ -1512,6 +1512,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this &gt; s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #gt(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor gt(long s) {
+        return IntegerOps.compare(BinaryOp.GT, this, s);
+    }
+
+    /**
      * True where this &lt; other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
@@ -1529,6 +1542,19 @@ public final class Tensor {
      */
     public Tensor lt(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.LT, this, s);
+    }
+
+    /**
+     * True where this &lt; s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #lt(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor lt(long s) {
+        return IntegerOps.compare(BinaryOp.LT, this, s);
     }
 
     /**
@@ -1572,6 +1598,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this = s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #eq(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor eq(long s) {
+        return IntegerOps.compare(BinaryOp.EQ, this, s);
+    }
+
+    /**
      * True where this != other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
@@ -1594,6 +1633,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this ≥ s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #ge(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor ge(long s) {
+        return IntegerOps.compare(BinaryOp.GE, this, s);
+    }
+
+    /**
      * True where this ≤ s (compared as in {@link #gt(double)}).
      *
      * @param s the scalar
@@ -1604,6 +1656,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this ≤ s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #le(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor le(long s) {
+        return IntegerOps.compare(BinaryOp.LE, this, s);
+    }
+
+    /**
      * True where this != s (compared as in {@link #gt(double)}; NaN differs from everything).
      *
      * @param s the scalar
@@ -1611,6 +1676,19 @@ public final class Tensor {
      */
     public Tensor ne(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.NE, this, s);
+    }
+
+    /**
+     * True where this ≠ s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #ne(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor ne(long s) {
+        return IntegerOps.compare(BinaryOp.NE, this, s);
     }
 
     /**

@@ -84,6 +84,13 @@ class IntArithmeticPropertyTest {
                 assertEquals(sv[i] * scalar, times[i], "mul(long) seed " + seed);
                 assertEquals(sv[i] - scalar, minus[i], "sub(long) seed " + seed);
             }
+            // comparisons with a long are exact at every magnitude (no rounding through double)
+            boolean[] gt = a.expand(s).gt(scalar).toBooleanArray();
+            boolean[] eq = a.expand(s).eq(scalar).toBooleanArray();
+            for (int i = 0; i < sv.length; i++) {
+                assertEquals(sv[i] > scalar, gt[i], "gt(long) seed " + seed);
+                assertEquals(sv[i] == scalar, eq[i], "eq(long) seed " + seed);
+            }
             // pow(long) and clamp(long, long): the low 64 bits of the exact power (BigInteger), exact clamping
             int e = (int) g.nextLong(70);
             long lo = g.nextLong(11) - 5;
@@ -289,6 +296,7 @@ class IntArithmeticPropertyTest {
             }
             GradCheck.Result res = GradCheck.check(t -> t[0].remainder(t[1]).mul(t[0]),
                     a.requiresGrad(true), b.requiresGrad(true));
+            assertEquals("RemainderBackward0", a.remainder(3).gradFn().name(), at + ": a scalar divisor's node");
             assertTrue(res.passed(), at + ": " + res.report());
         });
     }

@@ -79,6 +79,12 @@ class IntOpsConformanceTest {
                 case "remainder" -> a.remainder(v);
                 case "floor_divide" -> a.floorDivide(v);
                 case "pow" -> a.pow(v);
+                case "eq" -> a.eq(v);
+                case "ne" -> a.ne(v);
+                case "lt" -> a.lt(v);
+                case "le" -> a.le(v);
+                case "gt" -> a.gt(v);
+                case "ge" -> a.ge(v);
                 default -> a.div(v);
             };
         }
