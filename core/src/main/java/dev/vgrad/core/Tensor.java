@@ -2988,9 +2988,14 @@ public final class Tensor {
      * @param min the lower bound, or NaN for none
      * @param max the upper bound, or NaN for none (not both NaN)
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor: double bounds are Python floats, and PyTorch
+     *     refuses to cast the float result back (use {@link #clamp_(long, long)})
      */
     public Tensor clamp_(double min, double max) {
-        ElementwiseOps.requireFloat("clamp_", this);
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("clamp_: result type Float can't be cast to the desired output type "
+                    + ElementwiseOps.cTypeName(dtype) + " (shape " + Shape.str(shape) + ")");
+        }
         if (Double.isNaN(min) && Double.isNaN(max)) {
             throw new IllegalArgumentException("clamp_: At least one of 'min' or 'max' must not be None");
         }
@@ -3007,6 +3012,31 @@ public final class Tensor {
             return this;
         }
         Tensor c = detach().clamp(min, max);
+        Strided.copy(c.storage, c.offset, shape, c.stride, storage, offset, stride);
+        storage.version++;
+        return this;
+    }
+
+    /**
+     * Clamps in place with integral bounds, as {@code x.clamp_(lo, hi)} with Python ints: an int64 tensor exactly
+     * (min(max(x, min), max)), a floating one as {@link #clamp_(double, double)}.
+     *
+     * @param min the lower bound
+     * @param max the upper bound
+     * @return this tensor, modified in place
+     * @throws IllegalArgumentException on a bool tensor, as in PyTorch ("result type Long can't be cast to the
+     *     desired output type bool")
+     */
+    public Tensor clamp_(long min, long max) {
+        if (dtype.isFloatingPoint()) {
+            return clamp_((double) min, (double) max);
+        }
+        if (dtype == DType.BOOL) {
+            throw new IllegalArgumentException("clamp_: result type Long can't be cast to the desired output type "
+                    + "bool (shape " + Shape.str(shape) + ")");
+        }
+        checkInPlace("clamp_");
+        Tensor c = IntegerOps.clamp(this, min, max);
         Strided.copy(c.storage, c.offset, shape, c.stride, storage, offset, stride);
         storage.version++;
         return this;

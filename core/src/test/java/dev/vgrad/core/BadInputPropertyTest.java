@@ -612,7 +612,7 @@ class BadInputPropertyTest {
                 case 0 -> call("fill_ leaf", () -> leaf.fill_(1), "leaf Variable");
                 case 1 -> call("zero_ leaf", leaf::zero_, "leaf Variable");
                 case 2 -> call("clamp_ no bounds", () -> tensor(r, 3).clamp_(Double.NaN, Double.NaN), "clamp");
-                default -> call("clamp_ int64", () -> longs(r, 3).clamp_(0, 1), "clamp");
+                default -> call("clamp_ int64 with float bounds", () -> longs(r, 3).clamp_(0.5, 1.0), "clamp");
             };
         });
         b.add("uniform_/normal_", r -> {

@@ -176,6 +176,8 @@ class IntOpsConformanceTest {
             case "masked_scatter_shapes" -> () -> Tensor.zeros(3).maskedScatter(
                     Tensor.of(new boolean[] {true, false}, 2), Tensor.ones(3));
             case "pow_negative_int" -> () -> i.pow(-1);
+            case "clamp_inplace_float_bounds_long" -> () -> i.cloneTensor().clamp_(-1.5, 1.0);
+            case "clamp_inplace_bool" -> () -> b.cloneTensor().clamp_(0, 1);
             case "floor_divide_backward" -> () -> f.cloneTensor().requiresGrad(true).floorDivide(2).sum().backward();
             default -> throw new AssertionError(kind);
         };
@@ -290,6 +292,13 @@ class IntOpsConformanceTest {
                         ? a.clamp(((Number) c.get("lo")).longValue(), ((Number) c.get("hi")).longValue())
                         : a.clamp(Fixtures.number(c.get("lo")), Fixtures.number(c.get("hi")));
                 same(want, y, name, 0);
+            }
+            case "clamp_" -> {
+                Tensor a = BoolOpsConformanceTest.of(Fixtures.tensor(c, "a"));
+                int version = a.version();
+                Tensor r = a.clamp_(((Number) c.get("lo")).longValue(), ((Number) c.get("hi")).longValue());
+                assertTrue(r == a && a.version() > version, name + ": in place, version bumped");
+                same(want, a, name, 0);
             }
             case "nonzero" -> same(want, BoolOpsConformanceTest.of(Fixtures.tensor(c, "a")).nonzero(), name, 0);
             default -> throw new AssertionError(kind);
