@@ -38,6 +38,14 @@ final class ElementwiseOps {
                 throw new IllegalArgumentException("Boolean inputs not supported for relu");
             }
         }
+        if (x != null && !x.dtype.isFloatingPoint()) {
+            // abs/neg/relu keep int64; the floating functions compute in float32, PyTorch's default dtype
+            Tensor integral = IntegerOps.unary(op, x);
+            if (integral != null) {
+                return integral;
+            }
+            x = x.toRaw(DType.FLOAT32);
+        }
         requireFloat(opName(op), x);
         Tensor xc = x.contiguousRaw();
         Tensor out = Tensor.uninitialized(x.dtype, x.shape.clone());
@@ -270,7 +278,7 @@ final class ElementwiseOps {
 
     // ------------------------------------------------------------------ binary
 
-    private static String binaryName(BinaryOp op) {
+    static String binaryName(BinaryOp op) {
         return switch (op) {
             case ADD -> "add";
             case SUB -> "sub";
@@ -281,21 +289,6 @@ final class ElementwiseOps {
             case MIN -> "minimum";
             default -> op.name().toLowerCase(java.util.Locale.ROOT);
         };
-    }
-
-    static DType promote(String op, Tensor a, Tensor b) {
-        Args.nonNull(op, "input", a);
-        Args.nonNull(op, "other", b);
-        // a bool operand takes the floating operand's dtype (PyTorch's promotion: bool < int64 < floating)
-        if (a.dtype == DType.BOOL && b.dtype.isFloatingPoint()) {
-            return b.dtype;
-        }
-        if (b.dtype == DType.BOOL && a.dtype.isFloatingPoint()) {
-            return a.dtype;
-        }
-        requireFloat(op, a);
-        requireFloat(op, b);
-        return a.dtype == b.dtype ? a.dtype : DType.FLOAT64;
     }
 
     /**
@@ -344,9 +337,11 @@ final class ElementwiseOps {
             // computed as 0/1 in a's dtype by the float kernels, then stored as bool
             return binaryScalarRaw(op, a, s).toRaw(DType.BOOL);
         }
-        if (a.dtype == DType.BOOL) {
-            // a Java double is PyTorch's Python float: bool with a float scalar computes in float32
-            checkBoolArithmetic(op, a, null);
+        if (!a.dtype.isFloatingPoint()) {
+            // a Java double is PyTorch's Python float: int64 or bool with a float scalar computes in float32
+            if (a.dtype == DType.BOOL) {
+                checkBoolArithmetic(op, a, null);
+            }
             a = a.toRaw(DType.FLOAT32);
         }
         requireFloat(name, a);
@@ -443,17 +438,13 @@ final class ElementwiseOps {
         }
         if (a.dtype == DType.BOOL || b.dtype == DType.BOOL) {
             checkBoolArithmetic(op, a, b);
-            if (!rt.isFloatingPoint()) {
-                return integralBinary(op, a, b, rt);
-            }
-            // the bool operand becomes a constant of the floating dtype; it never requires grad
-            if (a.dtype == DType.BOOL) {
-                a = a.toRaw(rt);
-            } else {
-                b = b.toRaw(rt);
-            }
         }
-        DType dt = promote(name, a, b);
+        if (!rt.isFloatingPoint()) {
+            return IntegerOps.binary(op, a, b, rt);
+        }
+        // an int64 or bool operand is converted to the floating dtype (it never requires grad); the node keeps the
+        // operand itself, as PyTorch's does, so an in-place change to it before backward is detected
+        DType dt = rt;
         Tensor ac = a.dtype == dt ? a : a.toRaw(dt);
         Tensor bc = b.dtype == dt ? b : b.toRaw(dt);
         int[] outShape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
@@ -511,7 +502,7 @@ final class ElementwiseOps {
      * PyTorch's refusals of bool arithmetic (texts of torch 1.13): {@code -} with a bool operand, and pow of two
      * bools. {@code b} is null for a tensor-scalar op.
      */
-    private static void checkBoolArithmetic(BinaryOp op, Tensor a, Tensor b) {
+    static void checkBoolArithmetic(BinaryOp op, Tensor a, Tensor b) {
         if (op == BinaryOp.SUB && b != null && a.dtype == DType.BOOL && b.dtype == DType.BOOL) {
             throw new IllegalArgumentException("Subtraction, the `-` operator, with two bool tensors is not supported. "
                     + "Use the `^` or `logical_xor()` operator instead.");
@@ -523,48 +514,6 @@ final class ElementwiseOps {
         if (op == BinaryOp.POW && b != null && a.dtype == DType.BOOL && b.dtype == DType.BOOL) {
             throw new IllegalArgumentException("\"pow\" not implemented for 'Bool'");
         }
-    }
-
-    /**
-     * add, sub, mul, maximum, minimum of two non-floating tensors in exact int64 arithmetic (wrapping as PyTorch),
-     * or, when both are bool, in bool: add and maximum are or, mul and minimum are and (PyTorch's bool results);
-     * div is true division in float32 (PyTorch's default dtype). Never differentiable.
-     */
-    private static Tensor integralBinary(BinaryOp op, Tensor a, Tensor b, DType dt) {
-        String name = binaryName(op);
-        if (op == BinaryOp.DIV) {
-            return binary(op, a.toRaw(DType.FLOAT32), b.toRaw(DType.FLOAT32));
-        }
-        if (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL && op != BinaryOp.MAX
-                && op != BinaryOp.MIN) {
-            throw new IllegalArgumentException(name + ": expected a floating point tensor, got " + a.dtype + " and "
-                    + b.dtype + " of shapes " + Shape.str(a.shape) + " and " + Shape.str(b.shape));
-        }
-        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
-        Tensor ae = a.expand(shape);
-        Tensor be = b.expand(shape);
-        Tensor out = Tensor.empty(dt, shape);
-        long[] al = ae.storage.l;
-        long[] bl = be.storage.l;
-        long[] ol = out.storage.l;
-        boolean bool = dt == DType.BOOL;
-        int rank = shape.length;
-        int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
-        int b1 = rank == 0 ? 0 : be.stride[rank - 1];
-        Strided.forEachRun(shape, new int[][] {ae.stride, be.stride}, new int[] {ae.offset, be.offset}, (offs, o, len) -> {
-            for (int i = 0; i < len; i++) {
-                long x = al[offs[0] + i * a1];
-                long y = bl[offs[1] + i * b1];
-                ol[o + i] = switch (op) {
-                    case ADD -> bool ? x | y : x + y;
-                    case SUB -> x - y;
-                    case MUL -> x * y;
-                    case MAX -> Math.max(x, y);
-                    default -> Math.min(x, y);
-                };
-            }
-        });
-        return out;
     }
 
     /**
@@ -787,7 +736,11 @@ final class ElementwiseOps {
     // ------------------------------------------------------------------ clamp and where
 
     static Tensor clamp(Tensor x, double min, double max) {
-        requireFloat("clamp", x);
+        Args.nonNull("clamp", "input", x);
+        if (!x.dtype.isFloatingPoint()) {
+            // double bounds are Python floats: an int64 or bool tensor is clamped in float32
+            x = x.toRaw(DType.FLOAT32);
+        }
         if (Double.isNaN(min) && Double.isNaN(max)) {
             throw new IllegalArgumentException("clamp: At least one of 'min' or 'max' must not be None");
         }
@@ -828,6 +781,45 @@ final class ElementwiseOps {
             Tensor xs = sx.get();
             Tensor mask = xs.ge(Tensor.scalar(xs.dtype, lo)).mul(xs.le(Tensor.scalar(xs.dtype, hi)));
             return new Tensor[] {g.mul(mask)};
+        }
+    }
+
+    /**
+     * sign(x) = (0 &lt; x) − (x &lt; 0), PyTorch's formula: so ±0 and NaN give +0. Keeps the dtype (bool stays bool);
+     * the gradient is zero (node {@code SignBackward0}, which saves nothing).
+     */
+    static Tensor sign(Tensor x) {
+        Args.nonNull("sign", "input", x);
+        Tensor xc = x.contiguousRaw();
+        Tensor out = Tensor.empty(x.dtype, x.shape.clone());
+        int n = out.numel();
+        Storage s = xc.storage;
+        Storage o = out.storage;
+        for (int i = 0; i < n; i++) {
+            int k = xc.offset + i;
+            if (s.l != null) {
+                o.l[i] = Long.signum(s.l[k]);
+            } else if (s.f != null) {
+                o.f[i] = (0 < s.f[k] ? 1 : 0) - (s.f[k] < 0 ? 1 : 0);
+            } else {
+                o.d[i] = (0 < s.d[k] ? 1 : 0) - (s.d[k] < 0 ? 1 : 0);
+            }
+        }
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new SignBackward0(x));
+        }
+        return out;
+    }
+
+    /** sign is piecewise constant: its gradient is zero everywhere (PyTorch's, also at 0). */
+    private static final class SignBackward0 extends Node {
+        SignBackward0(Tensor x) {
+            super("SignBackward0", x);
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g.zerosLike()};
         }
     }
 
@@ -1027,9 +1019,11 @@ final class ElementwiseOps {
             return inPlaceBool(name, op, self, other);
         }
         requireFloat(name, self);
-        if (other.dtype == DType.BOOL) {
-            // a bool operand acts as 0/1 of self's dtype (PyTorch's promotion); it never requires grad
-            checkBoolArithmetic(op, other, null);
+        if (!other.dtype.isFloatingPoint()) {
+            // an int64 or bool operand acts as a constant of self's dtype (PyTorch's promotion); it never requires grad
+            if (other.dtype == DType.BOOL) {
+                checkBoolArithmetic(op, other, null);
+            }
             other = other.toRaw(self.dtype);
         }
         requireFloat(name, other);
@@ -1077,26 +1071,29 @@ final class ElementwiseOps {
             throw new IllegalArgumentException(name + ": output with shape " + Shape.str(self.shape)
                     + " doesn't match the broadcast shape " + Shape.str(shape));
         }
-        Tensor r = integralBinary(op, self, other, DType.BOOL);
+        Tensor r = IntegerOps.binary(op, self, other, DType.BOOL);
         Strided.copy(r.storage, 0, shape, r.stride, self.storage, self.offset, self.stride);
         self.storage.version++;
         return self;
     }
 
-    /** Integer counters ({@code num_batches_tracked.add_(1)}): add, sub and mul with exact int64 arithmetic. */
+    /**
+     * add, sub and mul into an int64 tensor with exact int64 arithmetic ({@code num_batches_tracked.add_(1)}). As in
+     * PyTorch, the result type must stay int64: a floating operand (whatever its values) and div (true division,
+     * a float result) are refused.
+     */
     private static Tensor inPlaceInt64(String name, BinaryOp op, Tensor self, Tensor other) {
+        if (other.dtype.isFloatingPoint() || op == BinaryOp.DIV) {
+            DType result = other.dtype.isFloatingPoint() ? other.dtype : DType.FLOAT32;
+            throw new IllegalArgumentException(name + ": result type " + LinalgOps.scalarTypeName(result)
+                    + " can't be cast to the desired output type Long (shapes " + Shape.str(self.shape) + " and "
+                    + Shape.str(other.shape) + ")");
+        }
+        if (other.dtype == DType.BOOL) {
+            checkBoolArithmetic(op, other, null);
+        }
         if (op != BinaryOp.ADD && op != BinaryOp.SUB && op != BinaryOp.MUL) {
             throw new IllegalArgumentException(name + ": not supported for int64 tensors (shape " + Shape.str(self.shape) + ")");
-        }
-        if (other.dtype.isFloatingPoint()) {
-            Tensor oc = other.contiguousRaw();
-            for (int i = 0, n = oc.numel(); i < n; i++) {
-                double v = oc.storage.get(oc.offset + i);
-                if (v != Math.rint(v)) {
-                    throw new IllegalArgumentException(name + ": result type Float can't be cast to the desired output "
-                            + "type Long (value " + v + ")");
-                }
-            }
         }
         int[] shape = Shape.broadcast(name, self.shape, other.shape);
         if (!Arrays.equals(shape, self.shape)) {

@@ -425,4 +425,275 @@ final class IndexOps {
             return indexSelect(gg, dim, si.get());
         }
     }
+
+    // ------------------------------------------------------------------ boolean masks
+
+    /**
+     * {@code x[mask]} ({@code torch.masked_select}): the elements of x where the bool mask is true, x and mask
+     * broadcast together, as a 1-D tensor in row-major order of the broadcast shape. The gradient scatters back to
+     * the selected positions (summed over broadcast dims of x).
+     */
+    static Tensor maskedSelect(Tensor x, Tensor mask) {
+        Args.nonNull("masked_select", "input", x);
+        Args.nonNull("masked_select", "mask", mask);
+        if (mask.dtype != DType.BOOL) {
+            // PyTorch also takes a uint8 mask, which vgrad does not have
+            throw new IllegalArgumentException("masked_select: expected BoolTensor or ByteTensor for mask (got a "
+                    + LinalgOps.scalarTypeName(mask.dtype) + " mask of shape " + Shape.str(mask.shape)
+                    + "; compare first, e.g. m.ne(0))");
+        }
+        // PyTorch broadcasts the mask first, so its size is "tensor a" in the message
+        int[] shape = Shape.broadcast("masked_select", mask.shape, x.shape);
+        Tensor me = mask.expand(shape);
+        int[] xStride = Shape.broadcastStrides(x.shape, x.stride, shape);
+        int n = Shape.numel(shape);
+        int[] pos = new int[Math.min(n, 16)];
+        int[] off = new int[pos.length];
+        int[] count = {0};
+        int rank = shape.length;
+        int m1 = rank == 0 ? 0 : me.stride[rank - 1];
+        int x1 = rank == 0 ? 0 : xStride[rank - 1];
+        long[] ml = me.storage.l;
+        int[][] buf = {pos, off};
+        Strided.forEachRun(shape, new int[][] {me.stride, xStride}, new int[] {me.offset, x.offset}, (offs, o, len) -> {
+            for (int i = 0; i < len; i++) {
+                if (ml[offs[0] + i * m1] != 0) {
+                    int k = count[0]++;
+                    if (k == buf[0].length) {
+                        buf[0] = Arrays.copyOf(buf[0], Math.min(n, 2 * k));
+                        buf[1] = Arrays.copyOf(buf[1], buf[0].length);
+                    }
+                    buf[0][k] = o + i;
+                    buf[1][k] = offs[1] + i * x1;
+                }
+            }
+        });
+        int k = count[0];
+        int[] positions = Arrays.copyOf(buf[0], k);
+        int[] offsets = buf[1];
+        Tensor out = Tensor.empty(x.dtype, new int[] {k});
+        Storage xs = x.storage;
+        Storage os = out.storage;
+        for (int i = 0; i < k; i++) {
+            if (os.f != null) {
+                os.f[i] = xs.f[offsets[i]];
+            } else if (os.d != null) {
+                os.d[i] = xs.d[offsets[i]];
+            } else {
+                os.l[i] = xs.l[offsets[i]];
+            }
+        }
+        if (Autograd.isRecording(x)) {
+            Autograd.attach(out, new MaskedSelectBackward0(x, mask, positions, shape));
+        }
+        return out;
+    }
+
+    /**
+     * Scatters g back to the selected positions of the broadcast shape, then sums to x's shape. Saves x and the
+     * mask as PyTorch's node does (an in-place change to either fails backward); the positions were computed from
+     * the mask, whose version {@code get()} checks.
+     */
+    private static final class MaskedSelectBackward0 extends Node {
+        private final SavedTensor sx;
+        private final SavedTensor sm;
+        private final int[] positions;
+        private final int[] shape;
+        private final int[] xShape;
+
+        MaskedSelectBackward0(Tensor x, Tensor mask, int[] positions, int[] shape) {
+            super("MaskedSelectBackward0", x);
+            this.sx = save(x);
+            this.sm = save(mask.detach());
+            this.positions = positions;
+            this.shape = shape;
+            this.xShape = x.shape.clone();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            sx.get();
+            sm.get();
+            Tensor full = scatterPositions(g, positions, shape);
+            return new Tensor[] {ReduceOps.sumToShape(full, xShape)};
+        }
+    }
+
+    /** A tensor of {@code shape}, zero but for {@code g[k]} at row-major position {@code positions[k]}. */
+    private static Tensor scatterPositions(Tensor g, int[] positions, int[] shape) {
+        Tensor gc = g.contiguousRaw();
+        Tensor out = Tensor.empty(g.dtype, shape.clone());
+        for (int k = 0; k < positions.length; k++) {
+            out.storage.set(positions[k], gc.storage.get(gc.offset + k));
+        }
+        return Grad.isEnabled() ? LinearMap.record(g, out, in -> new PositionScatter(in, positions)) : out;
+    }
+
+    /** The elements of t (contiguous in {@code shape}) at the given row-major positions, as a 1-D tensor. */
+    private static Tensor gatherPositions(Tensor t, int[] positions) {
+        Tensor tc = t.contiguousRaw();
+        Tensor out = Tensor.empty(t.dtype, new int[] {positions.length});
+        for (int k = 0; k < positions.length; k++) {
+            out.storage.set(k, tc.storage.get(tc.offset + positions[k]));
+        }
+        return LinearMap.record(t, out, in -> new PositionGather(in, positions));
+    }
+
+    /** The createGraph form of masked_select's backward (PyTorch records a masked_scatter); adjoint: a gather. */
+    private static final class PositionScatter extends LinearMap {
+        private final int[] positions;
+
+        PositionScatter(Tensor g, int[] positions) {
+            super("MaskedScatterBackward0", g);
+            this.positions = positions;
+        }
+
+        @Override
+        Tensor adjoint(Tensor gg) {
+            return gatherPositions(gg, positions);
+        }
+    }
+
+    /** The adjoint of {@link PositionScatter}, as a recorded op; its own adjoint is the scatter. */
+    private static final class PositionGather extends LinearMap {
+        private final int[] positions;
+        private final int[] shape;
+
+        PositionGather(Tensor t, int[] positions) {
+            super("MaskedSelectBackward0", t);
+            this.positions = positions;
+            this.shape = t.shape.clone();
+        }
+
+        @Override
+        Tensor adjoint(Tensor g) {
+            return scatterPositions(g, positions, shape);
+        }
+    }
+
+    /**
+     * {@code x.masked_scatter(mask, source)}: x and the bool mask broadcast together; the positions where the mask
+     * is true, in row-major order, take source's first elements in row-major order (source may hold more). The
+     * gradient is g with zeros at those positions for x (summed to x's shape), and for source g's elements there,
+     * in order, then zeros (node {@code MaskedScatterBackward0}, which saves the mask and source's sizes only).
+     */
+    static Tensor maskedScatter(Tensor x, Tensor mask, Tensor source) {
+        String op = "masked_scatter";
+        Args.nonNull(op, "input", x);
+        Args.nonNull(op, "mask", mask);
+        Args.nonNull(op, "source", source);
+        if (mask.dtype != DType.BOOL) {
+            // torch 1.13 also takes other mask dtypes (nonzero is true); vgrad asks for a comparison first
+            throw new IllegalArgumentException(op + ": only boolean masks are supported, got a mask of dtype "
+                    + LinalgOps.scalarTypeName(mask.dtype) + " (shape " + Shape.str(mask.shape)
+                    + "; compare first, e.g. m.ne(0))");
+        }
+        if (source.dtype != x.dtype) {
+            throw new IllegalArgumentException(op + ": expected self and source to have same dtypes but got"
+                    + LinalgOps.scalarTypeName(x.dtype) + " and " + LinalgOps.scalarTypeName(source.dtype));
+        }
+        int[] shape = Shape.broadcast(op, mask.shape, x.shape); // PyTorch names the mask "tensor a"
+        Tensor me = mask.expand(shape).contiguousRaw();
+        int n = Shape.numel(shape);
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            count += me.storage.l[me.offset + i] != 0 ? 1 : 0;
+        }
+        if (count > source.numel()) {
+            throw new IllegalArgumentException(op + ": Number of elements of source < number of ones in mask ("
+                    + source.numel() + " < " + count + ")");
+        }
+        int[] positions = new int[count];
+        for (int i = 0, k = 0; i < n; i++) {
+            if (me.storage.l[me.offset + i] != 0) {
+                positions[k++] = i;
+            }
+        }
+        Tensor out = x.detach().expand(shape).toRaw(x.dtype);
+        Tensor src = source.contiguousRaw();
+        for (int k = 0; k < count; k++) {
+            int o = positions[k];
+            int si = src.offset + k;
+            if (out.storage.l != null) {
+                out.storage.l[o] = src.storage.l[si];
+            } else if (out.storage.f != null) {
+                out.storage.f[o] = src.storage.f[si];
+            } else {
+                out.storage.d[o] = src.storage.d[si];
+            }
+        }
+        if (Autograd.isRecording(x, source)) {
+            Autograd.attach(out, new MaskedScatterBackward0(x, mask, source, positions, shape));
+        }
+        return out;
+    }
+
+    /** x's gradient is g masked to zero where the mask holds; source's is g there, in order, padded with zeros. */
+    private static final class MaskedScatterBackward0 extends Node {
+        private final SavedTensor sm;
+        private final int[] positions;
+        private final int[] shape;
+        private final int[] xShape;
+        private final int[] sourceShape;
+
+        MaskedScatterBackward0(Tensor x, Tensor mask, Tensor source, int[] positions, int[] shape) {
+            super("MaskedScatterBackward0", x, source);
+            this.sm = save(mask.detach());
+            this.positions = positions;
+            this.shape = shape;
+            this.xShape = x.shape.clone();
+            this.sourceShape = source.shape.clone();
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            Tensor m = sm.get().expand(shape);
+            Tensor gx = needsGrad(0) ? ReduceOps.sumToShape(ElementwiseOps.maskedFill(g, m, 0), xShape) : null;
+            Tensor gs = null;
+            if (needsGrad(1)) {
+                Tensor picked = gatherPositions(g, positions);
+                int total = Shape.numel(sourceShape);
+                if (total > positions.length) {
+                    picked = Tensor.cat(List.of(picked, Tensor.zeros(g.dtype, total - positions.length)), 0);
+                }
+                gs = picked.reshape(sourceShape.clone());
+            }
+            return new Tensor[] {gx, gs};
+        }
+    }
+
+    /**
+     * The indices of the nonzero elements of x ({@code torch.nonzero}): an int64 tensor [n, rank], one row per
+     * nonzero element in row-major order. NaN is nonzero, −0.0 is zero. A 0-d x gives [1, 0] or [0, 0].
+     */
+    static Tensor nonzero(Tensor x) {
+        Args.nonNull("nonzero", "input", x);
+        Tensor xc = x.contiguousRaw();
+        int n = xc.numel();
+        int rank = x.shape.length;
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            if (isNonzero(xc.storage, xc.offset + i)) {
+                count++;
+            }
+        }
+        long[] idx = new long[Math.multiplyExact(count, Math.max(rank, 1))];
+        int row = 0;
+        for (int i = 0; i < n; i++) {
+            if (isNonzero(xc.storage, xc.offset + i)) {
+                int rem = i;
+                for (int d = rank - 1; d >= 0; d--) {
+                    idx[row * rank + d] = rem % x.shape[d];
+                    rem /= x.shape[d];
+                }
+                row++;
+            }
+        }
+        return Tensor.ofLongs(rank == 0 ? new long[0] : idx, count, rank);
+    }
+
+    private static boolean isNonzero(Storage s, int i) {
+        // NaN != 0 is true; -0.0 != 0 is false
+        return s.l != null ? s.l[i] != 0 : s.get(i) != 0;
+    }
 }

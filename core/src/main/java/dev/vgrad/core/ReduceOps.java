@@ -152,6 +152,23 @@ final class ReduceOps {
                     dst[row] = reduceLong(kn, kind, src, base + row * r, r);
                 }
             });
+        } else if (xp.storage.l != null) {
+            // int64 and bool (0/1): exact, wrapping sums; the result has x's dtype (max of a mask is a bool)
+            long[] src = xp.storage.l;
+            long[] dst = out.storage.l;
+            for (int row = 0; row < m; row++) {
+                int o = xp.offset + row * r;
+                long acc = kind == Kind.SUM ? 0 : src[o];
+                for (int j = kind == Kind.SUM ? 0 : 1; j < r; j++) {
+                    long v = src[o + j];
+                    acc = switch (kind) {
+                        case SUM -> acc + v;
+                        case MAX -> Math.max(acc, v);
+                        case MIN -> Math.min(acc, v);
+                    };
+                }
+                dst[row] = acc;
+            }
         } else {
             double[] src = xp.storage.d;
             double[] dst = out.storage.d;
@@ -347,7 +364,8 @@ final class ReduceOps {
 
     static Tensor extreme(Tensor x, int[] dims, boolean keepdim, boolean isMax) {
         String op = isMax ? (dims == null ? "max" : "amax") : (dims == null ? "min" : "amin");
-        ElementwiseOps.requireFloat(op, x);
+        // int64 and bool reduce exactly in their own dtype, as PyTorch's max of a mask is a bool
+        Args.nonNull(op, "input", x);
         if (x.numel() == 0 && dims == null) {
             throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0. "
                     + "Specify the reduction dim with the 'dim' argument. (input shape " + Shape.str(x.shape) + ")");
@@ -365,6 +383,21 @@ final class ReduceOps {
     /** Indices of the extreme along the last dim of contiguous rows; NaN counts as the extreme, first one wins. */
     private static long[] argRows(Tensor xp, int rows, int len, boolean isMax) {
         long[] idx = new long[rows];
+        if (xp.storage.l != null) {
+            // int64 compared as longs: through double, values above 2^53 could tie
+            long[] l = xp.storage.l;
+            for (int r = 0; r < rows; r++) {
+                int o = xp.offset + r * len;
+                int best = 0;
+                for (int j = 1; j < len; j++) {
+                    if (isMax ? l[o + j] > l[o + best] : l[o + j] < l[o + best]) {
+                        best = j;
+                    }
+                }
+                idx[r] = best;
+            }
+            return idx;
+        }
         for (int r = 0; r < rows; r++) {
             int o = xp.offset + r * len;
             int best = 0;
@@ -431,7 +464,7 @@ final class ReduceOps {
 
     static Tensor extremeDim(Tensor x, int dimArg, boolean keepdim, boolean isMax) {
         String op = isMax ? "max" : "min";
-        ElementwiseOps.requireFloat(op, x);
+        Args.nonNull(op, "input", x);
         int rank = x.shape.length;
         int dim = Shape.wrapDim(op, dimArg, rank);
         if (rank > 0) {
@@ -451,7 +484,12 @@ final class ReduceOps {
         int[] outShape = reducedShape(x.shape, mask, keepdim);
         Tensor out = Tensor.empty(x.dtype, outShape);
         for (int r = 0; r < rows; r++) {
-            out.storage.set(r, xp.storage.get(xp.offset + r * len + (int) idx[r]));
+            int at = xp.offset + r * len + (int) idx[r];
+            if (out.storage.l != null) {
+                out.storage.l[r] = xp.storage.l[at];
+            } else {
+                out.storage.set(r, xp.storage.get(at));
+            }
         }
         if (Autograd.isRecording(x)) {
             Autograd.attach(out, isMax ? new MaxBackward0(x, dim, len, rows, idx)

@@ -138,6 +138,41 @@ final class ScatterOps {
     }
 
     /**
+     * PyTorch's expansion of bool index tensors: a mask indexing dims d … d+r−1 (its shape must equal theirs)
+     * becomes r int64 index tensors, the columns of its {@code nonzero()}, so {@code x[mask] = v} writes the true
+     * positions in row-major order. Other index tensors pass through.
+     */
+    private static Tensor[] expandBoolIndices(String op, Tensor self, Tensor[] indices) {
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        int dim = 0;
+        for (int j = 0; j < indices.length; j++) {
+            Tensor ix = indices[j];
+            Args.nonNull(op, "indices[" + j + "]", ix);
+            if (ix.dtype != DType.BOOL) {
+                out.add(ix);
+                dim++;
+                continue;
+            }
+            if (ix.shape.length == 0) {
+                throw new IllegalArgumentException(op + ": a 0-d bool index is not supported (index " + j + ")");
+            }
+            for (int i = 0; i < ix.shape.length; i++) {
+                if (dim + i >= self.shape.length || ix.shape[i] != self.shape[dim + i]) {
+                    throw new IllegalArgumentException(op + ": The shape of the mask " + Shape.str(ix.shape)
+                            + " at index " + i + " does not match the shape of the indexed tensor "
+                            + Shape.str(self.shape) + " at index " + (dim + i));
+                }
+            }
+            Tensor nz = IndexOps.nonzero(ix);
+            for (int i = 0; i < ix.shape.length; i++) {
+                out.add(nz.select(1, i));
+            }
+            dim += ix.shape.length;
+        }
+        return out.toArray(new Tensor[0]);
+    }
+
+    /**
      * {@code out = self.clone(); out[indices] = values} (or {@code +=} with {@code accumulate}), where
      * {@code indices} are int64 tensors indexing the leading dims, broadcast together (PyTorch's advanced
      * indexing with only tensor indices).
@@ -147,6 +182,7 @@ final class ScatterOps {
         Args.nonNull(op, "input", self);
         Args.nonNull(op, "indices", indices);
         Args.nonNull(op, "values", values);
+        indices = expandBoolIndices(op, self, indices);
         int rank = self.shape.length;
         int k = indices.length;
         if (k == 0) {
@@ -204,6 +240,14 @@ final class ScatterOps {
                 lin[i] = lin[i] * size + (v < 0 ? v + size : v);
             }
         }
+        if (n == 0) {
+            // nothing is written (an all-false mask): values still get their zero gradient, as in PyTorch
+            Tensor out = self.copyDetached();
+            if (Autograd.isRecording(self, values)) {
+                Autograd.attach(out, new EmptyIndexPutBackward(self, values));
+            }
+            return out;
+        }
         int lead = 1;
         for (int j = 0; j < k; j++) {
             lead *= self.shape[j];
@@ -217,6 +261,23 @@ final class ScatterOps {
         Tensor v = values.expand(resultShape).reshape(rows);
         Tensor out = scatter(op, self.reshape(flatSelf), 0, idx, v, accumulate).reshape(self.shape.clone());
         return Autograd.composite("IndexPutBackward0", out);
+    }
+
+    /** index_put that selects nothing: self's gradient passes through, the values' is zero. */
+    private static final class EmptyIndexPutBackward extends Node {
+        private final int[] valuesShape;
+        private final DType valuesType;
+
+        EmptyIndexPutBackward(Tensor self, Tensor values) {
+            super("IndexPutBackward0", self, values);
+            this.valuesShape = values.shape.clone();
+            this.valuesType = values.dtype;
+        }
+
+        @Override
+        protected Tensor[] backward(Tensor g) {
+            return new Tensor[] {g, Tensor.zeros(valuesType, valuesShape)};
+        }
     }
 
     private static int[] concat(int[] a, int[] b) {

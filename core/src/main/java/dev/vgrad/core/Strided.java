@@ -90,6 +90,12 @@ final class Strided {
             for (int i = 0; i < n; i++) {
                 dst.l[dOff + i * ds] = src.l[so + i * ss];
             }
+        } else if (src.l != null && dst.f != null) {
+            // one rounding, long straight to float, as C++'s static_cast<float>(int64_t) in PyTorch's casts
+            // (through double, a long above 2^53 could round twice)
+            for (int i = 0; i < n; i++) {
+                dst.f[dOff + i * ds] = (float) src.l[so + i * ss];
+            }
         } else if (dst.bool && src.f != null) {
             // a comparison's 0/1 float result (or any float tensor) stored as bool: nonzero and NaN are true
             for (int i = 0; i < n; i++) {

@@ -1243,9 +1243,12 @@ public final class Tensor {
     /**
      * this + other (broadcast).
      *
-     * @param other the addend, broadcast against this tensor; float32 with float64 promotes to float64
+     * @param other the addend, broadcast against this tensor. PyTorch's type promotion (bool &lt; int64 &lt; float32
+     *     &lt; float64) gives the result dtype: two int64 (or int64 and bool) operands add exactly in int64, wrapping
+     *     on overflow; an int64 or bool operand with a floating one is converted to the floating dtype, and the
+     *     gradient flows to the floating operand only
      * @return a new tensor of the broadcast shape ({@code torch.add})
-     * @throws IllegalArgumentException when the shapes do not broadcast or an operand is int64
+     * @throws IllegalArgumentException when the shapes do not broadcast
      */
     public Tensor add(Tensor other) {
         return ElementwiseOps.binary(BinaryOp.ADD, this, other);
@@ -1259,6 +1262,19 @@ public final class Tensor {
      */
     public Tensor add(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.ADD, this, s);
+    }
+
+    /**
+     * this + s with an integral scalar, as PyTorch treats a Python {@code int}: on an int64 or bool tensor the result
+     * is int64, computed exactly (wrapping on overflow; {@code mask.mul(2)} is int64); on a floating tensor s is
+     * converted once to its dtype and the result, dtype and gradient are those of {@link #add(double)}. Java picks
+     * this overload for an {@code int} or {@code long} argument.
+     *
+     * @param s the scalar
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor add(long s) {
+        return IntegerOps.scalar(BinaryOp.ADD, this, s);
     }
 
     /**
@@ -1282,6 +1298,19 @@ public final class Tensor {
     }
 
     /**
+     * this - s with an integral scalar, as PyTorch treats a Python {@code int}: on an int64 or bool tensor the result
+     * is int64, computed exactly (wrapping on overflow; {@code mask.mul(2)} is int64); on a floating tensor s is
+     * converted once to its dtype and the result, dtype and gradient are those of {@link #sub(double)}. Java picks
+     * this overload for an {@code int} or {@code long} argument.
+     *
+     * @param s the scalar
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor sub(long s) {
+        return IntegerOps.scalar(BinaryOp.SUB, this, s);
+    }
+
+    /**
      * this · other (broadcast).
      *
      * @param other the factor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
@@ -1299,6 +1328,19 @@ public final class Tensor {
      */
     public Tensor mul(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.MUL, this, s);
+    }
+
+    /**
+     * this · s with an integral scalar, as PyTorch treats a Python {@code int}: on an int64 or bool tensor the result
+     * is int64, computed exactly (wrapping on overflow; {@code mask.mul(2)} is int64); on a floating tensor s is
+     * converted once to its dtype and the result, dtype and gradient are those of {@link #mul(double)}. Java picks
+     * this overload for an {@code int} or {@code long} argument.
+     *
+     * @param s the scalar
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor mul(long s) {
+        return IntegerOps.scalar(BinaryOp.MUL, this, s);
     }
 
     /**
@@ -1323,6 +1365,76 @@ public final class Tensor {
     }
 
     /**
+     * this / s with an integral scalar: true division, as {@code torch.div}. An int64 or bool tensor gives float32
+     * (both operands converted to float32, s rounded once); a floating tensor behaves as {@link #div(double)}.
+     *
+     * @param s the scalar divisor; 0 gives ±inf or NaN
+     * @return a new tensor of this shape: float32 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor div(long s) {
+        return IntegerOps.scalar(BinaryOp.DIV, this, s);
+    }
+
+    /**
+     * Python's floor division ⌊this / other⌋ (broadcast), as {@code torch.floor_divide} (and {@code //}): rounded
+     * toward −∞, so {@code -7 // 2 = -4}. Integers are exact ({@code Long.MIN_VALUE // -1} wraps to itself); floats
+     * use PyTorch's formula (fmod, corrected toward −∞; a zero divisor gives ±inf or NaN). Not differentiable: as in
+     * PyTorch 1.13, a backward pass through it fails ("derivative for aten::floor_divide is not implemented").
+     *
+     * @param other the divisor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)}; two
+     *     integer or bool operands give int64)
+     * @return a new tensor of the broadcast shape
+     * @throws IllegalArgumentException when an integer divisor is 0 (PyTorch's ZeroDivisionError) or the shapes do
+     *     not broadcast
+     */
+    public Tensor floorDivide(Tensor other) {
+        return IntegerOps.floorDivide(this, other, false);
+    }
+
+    /**
+     * {@link #floorDivide(Tensor)} by an integral scalar (on a floating tensor, s converted to its dtype).
+     *
+     * @param s the divisor
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     * @throws IllegalArgumentException when s is 0 and this tensor is int64 or bool
+     */
+    public Tensor floorDivide(long s) {
+        return IntegerOps.floorDivide(this, integralScalar(s), false, true);
+    }
+
+    /** An integral scalar operand: a 0-d int64 tensor, or of this dtype (rounded once) when this is floating. */
+    private Tensor integralScalar(long s) {
+        return dtype.isFloatingPoint() ? inPlaceScalar(s) : ofLongs(new long[] {s});
+    }
+
+    /**
+     * Python's remainder (broadcast), as {@code torch.remainder} (and {@code %}): {@code this - ⌊this / other⌋ ·
+     * other}, which has the sign of the divisor ({@code -7 % 2 = 1}, {@code 7 % -2 = -1}). Integers are exact;
+     * floats use PyTorch's formula (fmod, plus the divisor when the signs differ; a zero divisor gives NaN) and are
+     * differentiable: the gradient is g for this and −g·⌊this / other⌋ for other (node
+     * {@code RemainderBackward1}).
+     *
+     * @param other the divisor, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
+     * @return a new tensor of the broadcast shape
+     * @throws IllegalArgumentException when an integer divisor is 0 (PyTorch's ZeroDivisionError) or the shapes do
+     *     not broadcast
+     */
+    public Tensor remainder(Tensor other) {
+        return IntegerOps.floorDivide(this, other, true);
+    }
+
+    /**
+     * {@link #remainder(Tensor)} by an integral scalar (on a floating tensor, s converted to its dtype).
+     *
+     * @param s the divisor
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     * @throws IllegalArgumentException when s is 0 and this tensor is int64 or bool
+     */
+    public Tensor remainder(long s) {
+        return IntegerOps.floorDivide(this, integralScalar(s), true, true);
+    }
+
+    /**
      * this ^ other (broadcast).
      *
      * @param exponent the exponents, broadcast against this tensor (dtype promotion as {@link #add(Tensor)})
@@ -1335,11 +1447,26 @@ public final class Tensor {
     /**
      * this ^ e.
      *
-     * @param e the exponent
-     * @return a new tensor of this shape and dtype
+     * @param e the exponent (PyTorch's Python float: an int64 or bool tensor is raised in float32)
+     * @return a new tensor of this shape; this dtype, or float32 for an int64 or bool tensor
      */
     public Tensor pow(double e) {
         return ElementwiseOps.unary(UnaryOp.POW_SCALAR, this, e);
+    }
+
+    /**
+     * this ^ e with an integral exponent, as PyTorch's {@code x.pow(2)} with a Python int: on a floating tensor the
+     * same as {@link #pow(double)} (values and gradient); on an int64 or bool tensor exact int64 arithmetic by
+     * repeated squaring, wrapping on overflow. Java picks this overload for an {@code int} or {@code long}
+     * argument.
+     *
+     * @param e the exponent
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     * @throws IllegalArgumentException for a negative exponent on an int64 or bool tensor ("Integers to negative
+     *     integer powers are not allowed.")
+     */
+    public Tensor pow(long e) {
+        return IntegerOps.pow(this, e);
     }
 
     /**
@@ -1385,6 +1512,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this &gt; s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #gt(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor gt(long s) {
+        return IntegerOps.compare(BinaryOp.GT, this, s);
+    }
+
+    /**
      * True where this &lt; other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
@@ -1402,6 +1542,19 @@ public final class Tensor {
      */
     public Tensor lt(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.LT, this, s);
+    }
+
+    /**
+     * True where this &lt; s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #lt(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor lt(long s) {
+        return IntegerOps.compare(BinaryOp.LT, this, s);
     }
 
     /**
@@ -1445,6 +1598,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this = s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #eq(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor eq(long s) {
+        return IntegerOps.compare(BinaryOp.EQ, this, s);
+    }
+
+    /**
      * True where this != other.
      *
      * @param other the right operand, broadcast (dtype rules as {@link #gt(Tensor)})
@@ -1467,6 +1633,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this ≥ s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #ge(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor ge(long s) {
+        return IntegerOps.compare(BinaryOp.GE, this, s);
+    }
+
+    /**
      * True where this ≤ s (compared as in {@link #gt(double)}).
      *
      * @param s the scalar
@@ -1477,6 +1656,19 @@ public final class Tensor {
     }
 
     /**
+     * True where this ≤ s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #le(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor le(long s) {
+        return IntegerOps.compare(BinaryOp.LE, this, s);
+    }
+
+    /**
      * True where this != s (compared as in {@link #gt(double)}; NaN differs from everything).
      *
      * @param s the scalar
@@ -1484,6 +1676,19 @@ public final class Tensor {
      */
     public Tensor ne(double s) {
         return ElementwiseOps.binaryScalar(BinaryOp.NE, this, s);
+    }
+
+    /**
+     * True where this ≠ s, for an integral scalar (PyTorch's Python int): exact against an int64 or bool tensor at
+     * every magnitude (a {@code long} above 2<sup>53</sup> is not rounded through double); against a floating
+     * tensor s is converted once to its dtype, as {@link #ne(double)} would compare. Java picks this overload for
+     * {@code int} and {@code long} arguments.
+     *
+     * @param s the scalar
+     * @return a new bool mask of this shape, with no history
+     */
+    public Tensor ne(long s) {
+        return IntegerOps.compare(BinaryOp.NE, this, s);
     }
 
     /**
@@ -1526,6 +1731,49 @@ public final class Tensor {
      */
     public static Tensor where(Tensor condition, double a, double b) {
         return ElementwiseOps.where(condition, scalar(a), scalar(b));
+    }
+
+    /**
+     * The elements where the bool {@code mask} is true, as {@code torch.masked_select(x, mask)} and {@code x[mask]}:
+     * x and the mask broadcast together, and the result is 1-D, in row-major order of the broadcast shape, of x's
+     * dtype (empty when no element is selected). The gradient g of the result goes back to the selected positions,
+     * zero elsewhere, summed over the dims along which x was broadcast (node {@code MaskedSelectBackward0}, which
+     * saves x and the mask).
+     *
+     * @param mask a bool tensor, broadcastable with this tensor
+     * @return a new 1-D tensor holding the selected elements
+     * @throws IllegalArgumentException when the mask is not bool ("expected BoolTensor or ByteTensor for mask") or
+     *     the shapes do not broadcast
+     */
+    public Tensor maskedSelect(Tensor mask) {
+        return IndexOps.maskedSelect(this, mask);
+    }
+
+    /**
+     * {@code torch.masked_scatter}: this tensor, broadcast with the bool {@code mask}, with the positions where the
+     * mask is true (row-major) replaced by source's first elements in row-major order. The gradient is g with
+     * zeros at those positions for this tensor (summed over broadcast dims), and g's elements at those positions,
+     * in order and padded with zeros, for source (node {@code MaskedScatterBackward0}, saving the mask).
+     *
+     * @param mask a bool tensor, broadcastable with this tensor
+     * @param source values of this dtype, with at least as many elements as the mask has true ones
+     * @return a new tensor of the broadcast shape
+     * @throws IllegalArgumentException when the mask is not bool, the dtypes differ, the shapes do not broadcast,
+     *     or source is too small ("Number of elements of source &lt; number of ones in mask")
+     */
+    public Tensor maskedScatter(Tensor mask, Tensor source) {
+        return IndexOps.maskedScatter(this, mask, source);
+    }
+
+    /**
+     * The indices of the nonzero elements ({@code torch.nonzero}): one row per nonzero element, in row-major order,
+     * holding its index along each dim. NaN counts as nonzero, −0.0 as zero; a bool tensor's true elements are its
+     * nonzero ones. Not differentiable.
+     *
+     * @return a new int64 tensor of shape [n, rank] (a 0-d tensor gives [1, 0] or [0, 0])
+     */
+    public Tensor nonzero() {
+        return IndexOps.nonzero(this);
     }
 
     /**
@@ -1784,6 +2032,16 @@ public final class Tensor {
     }
 
     /**
+     * The sign of each element, as {@code torch.sign}: 1, −1, or 0 for ±0 and NaN (PyTorch's (0 &lt; x) − (x &lt; 0));
+     * int64 stays int64 and bool stays bool. Its gradient is zero (node {@code SignBackward0}).
+     *
+     * @return a new tensor of this shape and dtype
+     */
+    public Tensor sign() {
+        return ElementwiseOps.sign(this);
+    }
+
+    /**
      * |this| (gradient sign(x), 0 at 0).
      *
      * @return a new tensor of this shape and dtype
@@ -1900,11 +2158,25 @@ public final class Tensor {
     }
 
     /**
+     * Clamps into [min, max] with integral bounds, as {@code torch.clamp} with Python ints: min(max(x, min), max)
+     * (so max wins when min &gt; max). A floating tensor behaves as {@link #clamp(double, double)}; an int64 or
+     * bool tensor gives exact int64. Java picks this overload for {@code int} or {@code long} arguments.
+     *
+     * @param min the lower bound
+     * @param max the upper bound
+     * @return a new tensor of this shape: int64 for an int64 or bool tensor, else this dtype
+     */
+    public Tensor clamp(long min, long max) {
+        return dtype.isFloatingPoint() ? clamp((double) min, (double) max) : IntegerOps.clamp(this, min, max);
+    }
+
+    /**
      * Clamps into [min, max] (NaN bounds mean "no bound"); gradient passes where min ≤ x ≤ max.
      *
      * @param min the lower bound, or NaN for none
      * @param max the upper bound, or NaN for none
-     * @return a new tensor of this shape and dtype ({@code torch.clamp})
+     * @return a new tensor of this shape and dtype ({@code torch.clamp}); float32 for an int64 or bool tensor, as
+     *     with Python float bounds
      */
     public Tensor clamp(double min, double max) {
         return ElementwiseOps.clamp(this, min, max);
@@ -2516,11 +2788,36 @@ public final class Tensor {
     /**
      * this += s.
      *
-     * @param s the scalar, rounded to this dtype
+     * @param s the scalar, rounded to this dtype (PyTorch's Python float)
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor: the float result can't be cast back, as in
+     *     PyTorch (use {@link #add_(long)})
      */
     public Tensor add_(double s) {
-        return ElementwiseOps.inPlace(BinaryOp.ADD, this, scalar(dtype, s));
+        return ElementwiseOps.inPlace(BinaryOp.ADD, this, inPlaceScalar(s));
+    }
+
+    /**
+     * this += s with an integral scalar (PyTorch's Python int): exact on an int64 tensor (wrapping), s converted
+     * once to this dtype on a floating one.
+     *
+     * @param s the scalar
+     * @return this tensor, modified in place
+     * @throws IllegalArgumentException on a bool tensor (an int64 result can't be cast to bool)
+     */
+    public Tensor add_(long s) {
+        return ElementwiseOps.inPlace(BinaryOp.ADD, this, inPlaceScalar(s));
+    }
+
+    /** A double scalar operand: in this dtype when floating, else a float32 one (which the in-place op refuses). */
+    private Tensor inPlaceScalar(double s) {
+        return scalar(dtype.isFloatingPoint() ? dtype : DType.FLOAT32, s);
+    }
+
+    /** A long scalar operand: converted once to this dtype when floating, else an exact int64 one. */
+    private Tensor inPlaceScalar(long s) {
+        return dtype == DType.FLOAT32 ? scalar(dtype, (float) s)
+                : dtype == DType.FLOAT64 ? scalar(dtype, (double) s) : ofLongs(new long[] {s});
     }
 
     /**
@@ -2546,11 +2843,23 @@ public final class Tensor {
     /**
      * this *= s.
      *
-     * @param s the scalar, rounded to this dtype
+     * @param s the scalar, rounded to this dtype (PyTorch's Python float)
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor: the float result can't be cast back, as in
+     *     PyTorch (use {@link #mul_(long)})
      */
     public Tensor mul_(double s) {
-        return ElementwiseOps.inPlace(BinaryOp.MUL, this, scalar(dtype, s));
+        return ElementwiseOps.inPlace(BinaryOp.MUL, this, inPlaceScalar(s));
+    }
+
+    /**
+     * this *= s with an integral scalar, as {@link #add_(long)}.
+     *
+     * @param s the scalar
+     * @return this tensor, modified in place
+     */
+    public Tensor mul_(long s) {
+        return ElementwiseOps.inPlace(BinaryOp.MUL, this, inPlaceScalar(s));
     }
 
     /**
@@ -2564,13 +2873,15 @@ public final class Tensor {
     }
 
     /**
-     * this /= s.
+     * this /= s (true division).
      *
      * @param s the scalar divisor, rounded to this dtype
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor, whose float quotient can't be cast back
+     *     (PyTorch's "result type Float can't be cast to the desired output type Long")
      */
     public Tensor div_(double s) {
-        return ElementwiseOps.inPlace(BinaryOp.DIV, this, scalar(dtype, s));
+        return ElementwiseOps.inPlace(BinaryOp.DIV, this, inPlaceScalar(s));
     }
 
     /**
@@ -2677,9 +2988,14 @@ public final class Tensor {
      * @param min the lower bound, or NaN for none
      * @param max the upper bound, or NaN for none (not both NaN)
      * @return this tensor, modified in place
+     * @throws IllegalArgumentException on an int64 or bool tensor: double bounds are Python floats, and PyTorch
+     *     refuses to cast the float result back (use {@link #clamp_(long, long)})
      */
     public Tensor clamp_(double min, double max) {
-        ElementwiseOps.requireFloat("clamp_", this);
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("clamp_: result type Float can't be cast to the desired output type "
+                    + ElementwiseOps.cTypeName(dtype) + " (shape " + Shape.str(shape) + ")");
+        }
         if (Double.isNaN(min) && Double.isNaN(max)) {
             throw new IllegalArgumentException("clamp_: At least one of 'min' or 'max' must not be None");
         }
@@ -2696,6 +3012,31 @@ public final class Tensor {
             return this;
         }
         Tensor c = detach().clamp(min, max);
+        Strided.copy(c.storage, c.offset, shape, c.stride, storage, offset, stride);
+        storage.version++;
+        return this;
+    }
+
+    /**
+     * Clamps in place with integral bounds, as {@code x.clamp_(lo, hi)} with Python ints: an int64 tensor exactly
+     * (min(max(x, min), max)), a floating one as {@link #clamp_(double, double)}.
+     *
+     * @param min the lower bound
+     * @param max the upper bound
+     * @return this tensor, modified in place
+     * @throws IllegalArgumentException on a bool tensor, as in PyTorch ("result type Long can't be cast to the
+     *     desired output type bool")
+     */
+    public Tensor clamp_(long min, long max) {
+        if (dtype.isFloatingPoint()) {
+            return clamp_((double) min, (double) max);
+        }
+        if (dtype == DType.BOOL) {
+            throw new IllegalArgumentException("clamp_: result type Long can't be cast to the desired output type "
+                    + "bool (shape " + Shape.str(shape) + ")");
+        }
+        checkInPlace("clamp_");
+        Tensor c = IntegerOps.clamp(this, min, max);
         Strided.copy(c.storage, c.offset, shape, c.stride, storage, offset, stride);
         storage.version++;
         return this;
@@ -2967,9 +3308,12 @@ public final class Tensor {
 
     /**
      * A copy with {@code out[indices] = values} (or {@code +=} with {@code accumulate}); {@code indices} are int64
-     * tensors for the leading dims, broadcast together, and {@code values} broadcasts to the indexed result.
+     * tensors for the leading dims, broadcast together, and {@code values} broadcasts to the indexed result. A bool
+     * index tensor (a mask) stands for the dims it covers, which its shape must equal, and selects its true
+     * positions in row-major order, as PyTorch's {@code x[mask] = v} ({@code mask.nonzero()}'s columns as indices).
      *
-     * @param indices one int64 index tensor per leading dim indexed (at most {@code dim()})
+     * @param indices one int64 index tensor per leading dim indexed (at most {@code dim()}), or a bool mask per
+     *     group of dims
      * @param values the values, of this dtype, broadcastable to the indexed shape
      * @param accumulate whether to add (duplicates summed) instead of assigning
      * @return a new tensor of this shape ({@code torch.index_put})

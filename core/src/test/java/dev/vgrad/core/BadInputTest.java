@@ -55,9 +55,9 @@ class BadInputTest {
         rejects(() -> M23.eq(M34), "eq", "[2, 3]", "[3, 4]");
         rejects(() -> Tensor.where(M23.gt(0), M23, M34), "where", "[2, 3]", "[3, 4]");
         rejects(() -> M23.clamp(Double.NaN, Double.NaN), "clamp");
-        rejects(() -> IDX.exp(), "exp", "int64");
-        rejects(() -> IDX.add(V3), "add", "int64");
-        rejects(() -> IDX.mul(2), "mul", "int64");
+        rejects(() -> IDX.gelu(), "gelu", "Long");
+        rejects(() -> IDX.detach().add_(V3), "add_", "Float", "Long");
+        rejects(() -> IDX.floorDivide(IDX.mul(0)), "floor_divide", "ZeroDivisionError");
         rejects(() -> IDX.mean(), "mean", "Long");
         rejects(() -> M23.add_(M34), "add_", "[2, 3]", "[3, 4]");
         rejects(() -> V3.detach().mul_(M23), "mul_", "[3]", "[2, 3]");

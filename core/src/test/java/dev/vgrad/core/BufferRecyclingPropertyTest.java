@@ -134,7 +134,7 @@ class BufferRecyclingPropertyTest {
             d0 = 32 + r.nextInt(65);
             d1 = 32 + r.nextInt(65);
             d2 = 1 + r.nextInt(96);
-            act = r.nextInt(5);
+            act = r.nextInt(6);
             join = r.nextInt(3);
             xGrad = r.nextBoolean();
             for (int i = 0; i < watch.length; i++) {
@@ -165,6 +165,8 @@ class BufferRecyclingPropertyTest {
                 case 1 -> h.tanh();
                 case 2 -> h.sigmoid();
                 case 3 -> h.clamp(-0.5, 0.7);
+                // maskedSelect's rule scatters into a fresh buffer (an all-true mask keeps the shape)
+                case 4 -> h.maskedSelect(Tensor.ones(DType.BOOL, h.shape())).view(h.shape());
                 default -> h.mul(1.5);
             };
             if (on && watch[2]) {

@@ -118,6 +118,18 @@ class GradGradCheckPropertiesTest {
             cs.add(new Case("max()" + sh, x -> x[0].max().pow(2), a));
             cs.add(new Case("where" + sh, x -> Tensor.where(x[0].gt(0), x[0].mul(x[0]), x[0].exp()), a));
             cs.add(new Case("clamp" + sh, x -> x[0].clamp(-1, 1).mul(x[0]), a));
+            Tensor mask = TestTensors.uniform(g, -1, 1, new int[] {r, c}).gt(0);
+            Tensor ints = Tensor.ofLongs(gi, r, c).sub(1);
+            cs.add(new Case("maskedSelect" + sh, x -> x[0].maskedSelect(mask).pow(2), a));
+            cs.add(new Case("maskedSelect of a broadcast input" + sh,
+                    x -> x[0].narrow(1, 0, 1).maskedSelect(mask).pow(2), a));
+            // x + 3 lies in (1, 5): no multiple of the divisor -6 or 10 is near, so remainder has no jump there
+            Tensor divisor = Tensor.full(-6.0, c);
+            cs.add(new Case("remainder" + sh, x -> x[0].add(3).remainder(divisor).mul(x[0]), a));
+            cs.add(new Case("remainder by a tensor" + sh,
+                    x -> x[0].add(3).remainder(x[1].narrow(1, 0, 1).mul(0).add(10)).mul(x[1].narrow(1, 0, 1)), a, b));
+            cs.add(new Case("maskedScatter" + sh, x -> x[0].maskedScatter(mask, x[0].mul(x[0]).add(1)).pow(2), a));
+            cs.add(new Case("int64 * float" + sh, x -> ints.mul(x[0].mul(x[0])).add(x[0].div(ints.add(c))), a));
             cs.add(new Case("copy_ into a non-leaf" + sh, x -> {
                 Tensor dst = x[0].mul(1);
                 dst.copy_(x[0].exp());

@@ -150,6 +150,27 @@ class SavedInputsPropertyTest {
             return in.of(t -> Tensor.where(t[0], t[1], t[2]), in.c(TestTensors.broadcastable(in.g, s)).gt(1),
                     in.x(s), in.x(TestTensors.broadcastable(in.g, s)));
         });
+        m.put("mul_int_other", in -> {
+            int[] s = in.shape(0, 3);
+            return in.of(t -> t[0].mul(t[1]), in.x(s), in.index(4, TestTensors.broadcastable(in.g, s)));
+        });
+        m.put("masked_select", in -> {
+            int[] s = in.shape(0, 3);
+            return in.of(t -> t[0].maskedSelect(t[1]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)).gt(1));
+        });
+        binary(m, "remainder", Tensor::remainder);
+        m.put("masked_scatter", in -> {
+            // PyTorch's masked_scatter requires source of self's dtype
+            in.fixed = in.g.nextBernoulli(0.5) ? DType.FLOAT32 : DType.FLOAT64;
+            int[] s = in.shape(0, 3);
+            return in.of(t -> t[0].maskedScatter(t[1], t[2]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)).gt(1),
+                    in.x(Math.max(1, Shape.numel(s))));
+        });
+        m.put("remainder_nograd_other", in -> {
+            int[] s = in.shape(0, 3);
+            return in.of(t -> t[0].remainder(t[1]), in.x(s), in.c(TestTensors.broadcastable(in.g, s)));
+        });
+        unary(m, "sign", Tensor::sign);
         reduction(m, "sum", Tensor::sum);
         reduction(m, "mean", Tensor::mean);
         reduction(m, "var", Tensor::var);
@@ -233,7 +254,8 @@ class SavedInputsPropertyTest {
         Case c = build.apply(new In(seed));
         Tensor out = c.op().apply(c.inputs());
         try (Grad.Scope off = Grad.disabled()) {
-            c.inputs()[i].add_(0);
+            // a zero of the input's own dtype: a bool input takes only a bool operand in place
+            c.inputs()[i].add_(Tensor.zeros(c.inputs()[i].dtype()));
         }
         String where = name + " input " + i + " (" + c.shapes() + ") seed " + seed + ": ";
         try {
