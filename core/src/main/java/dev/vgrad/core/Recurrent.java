@@ -43,18 +43,7 @@ public final class Recurrent {
     public static Tensor lstmLayer(Tensor x, Tensor h0, Tensor c0, Tensor wIh, Tensor wHh, Tensor bIh, Tensor bHh,
                                    boolean reverse) {
         check("lstmLayer", 4, x, h0, c0, wIh, wHh, bIh, bHh);
-        Tensor[] in = contiguous(x, h0, c0, wIh, wHh, bIh, bHh);
-        Tensor y;
-        Tensor act;
-        try (Grad.Scope off = Grad.disabled()) {
-            Tensor[] r = lstmForward(in, reverse);
-            y = r[0];
-            act = r[1];
-        }
-        if (!Autograd.isRecording(in)) {
-            return y;
-        }
-        return Autograd.attach(y, new LstmLayerBackward0(in, y, act, reverse));
+        return lstm(contiguous(x, h0, c0, wIh, wHh, bIh, bHh), reverse);
     }
 
     /**
@@ -131,15 +120,7 @@ public final class Recurrent {
                                             Tensor bHh, Tensor wHr, boolean reverse) {
         Args.nonNull("lstmLayerProjected", "weight_hr", wHr);
         check("lstmLayerProjected", 4, x, h0, c0, wIh, wHh, bIh, bHh, wHr);
-        Tensor[] in = contiguous(x, h0, c0, wIh, wHh, bIh, bHh, wHr);
-        Tensor[] r;
-        try (Grad.Scope off = Grad.disabled()) {
-            r = lstmProjForward(in, reverse);
-        }
-        if (!Autograd.isRecording(in)) {
-            return r[0];
-        }
-        return Autograd.attach(r[0], new LstmProjLayerBackward0(in, r[0], r[1], r[2], reverse));
+        return lstm(contiguous(x, h0, c0, wIh, wHh, bIh, bHh, wHr), reverse);
     }
 
     /**
@@ -398,45 +379,96 @@ public final class Recurrent {
 
     // ------------------------------------------------------------------ LSTM
 
-    /** in = x, h0, c0, wIh, wHh, bIh, bHh (contiguous). Returns {y, act}. */
+    /** The fused layer direction: in = x, h0, c0, wIh, wHh, bIh, bHh[, wHr] (contiguous). */
+    private static Tensor lstm(Tensor[] in, boolean reverse) {
+        Tensor[] r;
+        try (Grad.Scope off = Grad.disabled()) {
+            r = lstmForward(in, reverse);
+        }
+        if (!Autograd.isRecording(in)) {
+            return r[0];
+        }
+        return Autograd.attach(r[0], new LstmLayerBackward0(in, r[0], r[1], r[2], reverse));
+    }
+
+    /**
+     * in = x, h0 (B, P), c0 (B, H), wIh, wHh (4H, P), bIh, bHh[, wHr (P, H)], contiguous; without wHr, P = H.
+     * Returns {y, act, rc}: y (T, B, P + H) the output, act the activated gates, and rc (T, B, 2H) per step the
+     * gate kernel's own output, {@code r = o ⊙ tanh(c)} then c: y itself without a projection, which then makes
+     * h = r; with one, h = r·W_hrᵀ is one more GEMM per step and c is copied into y.
+     */
     private static Tensor[] lstmForward(Tensor[] in, boolean reverse) {
         Tensor x = in[0];
+        Tensor wHr = in.length > 7 ? in[7] : null;
         DType dt = x.dtype();
         int t = x.size(0);
         int b = x.size(1);
         int ni = x.size(2);
-        int h = in[1].size(1);
-        int w = 2 * h;
+        int p = in[1].size(1);
+        int h = in[2].size(1);
+        int w = p + h;
         Tensor act = Tensor.zeros(dt, t, b, 4 * h);
         Tensor y = Tensor.zeros(dt, t, b, w);
-        Object xa = arr(x);
+        Tensor rc = wHr == null ? y : Tensor.zeros(dt, t, b, 2 * h);
         Object aa = arr(act);
+        Object ra = arr(rc);
         Object ya = arr(y);
         Object whh = arr(in[4]);
-        gemm(false, true, t * b, 4 * h, ni, xa, x.storageOffset(), ni, arr(in[3]), in[3].storageOffset(), ni, aa, 0,
-                4 * h, false);
+        int whhOff = in[4].storageOffset();
+        gemm(false, true, t * b, 4 * h, ni, arr(x), x.storageOffset(), ni, arr(in[3]), in[3].storageOffset(), ni,
+                aa, 0, 4 * h, false);
         addRows(aa, 0, 4 * h, t * b, 4 * h, in[5]);
         addRows(aa, 0, 4 * h, t * b, 4 * h, in[6]);
-        Gemm.PackedB pw = packB(true, h, 4 * h, whh, in[4].storageOffset(), h);
+        Gemm.PackedB pw = packB(true, p, 4 * h, whh, whhOff, p);
+        Gemm.PackedB pr = wHr == null ? null : packB(true, h, p, arr(wHr), wHr.storageOffset(), h);
         for (int s = 0; s < t; s++) {
             int ti = reverse ? t - 1 - s : s;
             int tp = prevTime(s, t, reverse);
             Object hp = s == 0 ? arr(in[1]) : ya;
             int hpOff = s == 0 ? in[1].storageOffset() : tp * b * w;
-            int hpLd = s == 0 ? h : w;
-            Object cp = s == 0 ? arr(in[2]) : ya;
-            int cpOff = s == 0 ? in[2].storageOffset() : tp * b * w + h;
-            gemm(pw, true, b, 4 * h, h, hp, hpOff, hpLd, whh, in[4].storageOffset(), h, aa, ti * b * 4 * h,
-                    4 * h, true);
+            int hpLd = s == 0 ? p : w;
+            Object cp = s == 0 ? arr(in[2]) : ra;
+            int cpOff = s == 0 ? in[2].storageOffset() : tp * b * 2 * h + h;
+            int cpLd = s == 0 ? h : 2 * h;
+            gemm(pw, true, b, 4 * h, p, hp, hpOff, hpLd, whh, whhOff, p, aa, ti * b * 4 * h, 4 * h, true);
             if (aa instanceof float[] fa) {
-                RnnKernels.lstmForward(true, b, h, fa, ti * b * 4 * h, (float[]) cp, cpOff, hpLd, (float[]) ya,
-                        ti * b * w, w);
+                RnnKernels.lstmForward(true, b, h, fa, ti * b * 4 * h, (float[]) cp, cpOff, cpLd, (float[]) ra,
+                        ti * b * 2 * h, 2 * h);
             } else {
-                RnnKernels.lstmForward(b, h, (double[]) aa, ti * b * 4 * h, (double[]) cp, cpOff, hpLd,
-                        (double[]) ya, ti * b * w, w);
+                RnnKernels.lstmForward(b, h, (double[]) aa, ti * b * 4 * h, (double[]) cp, cpOff, cpLd,
+                        (double[]) ra, ti * b * 2 * h, 2 * h);
+            }
+            if (wHr != null) {
+                gemm(pr, true, b, p, h, ra, ti * b * 2 * h, 2 * h, arr(wHr), wHr.storageOffset(), h, ya, ti * b * w,
+                        w, false);
+                for (int r = 0; r < b; r++) {
+                    System.arraycopy(ra, (ti * b + r) * 2 * h + h, ya, (ti * b + r) * w + p, h);
+                }
             }
         }
-        return new Tensor[] {y, act};
+        return new Tensor[] {y, act, rc};
+    }
+
+    /** {@code d[r·n + j] = a[aOff + r·aLd + j] + e[r·n + j]} for r below rows, j below n (float[] or double[]). */
+    private static void addRowsInto(Object d, int dOff, Object a, int aOff, int aLd, Object e, int rows, int n) {
+        if (d instanceof float[] fd) {
+            float[] fa = (float[]) a;
+            float[] fe = (float[]) e;
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < n; j++) {
+                    fd[dOff + r * n + j] = fa[aOff + r * aLd + j] + fe[r * n + j];
+                }
+            }
+        } else {
+            double[] dd = (double[]) d;
+            double[] da = (double[]) a;
+            double[] de = (double[]) e;
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < n; j++) {
+                    dd[dOff + r * n + j] = da[aOff + r * aLd + j] + de[r * n + j];
+                }
+            }
+        }
     }
 
     /** Copies every step's previous hidden state into a {@code (T·B, H)} matrix (for {@code dW_hh}). */
@@ -508,179 +540,14 @@ public final class Recurrent {
         return s == null ? null : s.get();
     }
 
-    /** BPTT of one LSTM layer direction; inputs x, h0, c0, W_ih, W_hh, b_ih, b_hh. */
+    /**
+     * BPTT of one LSTM layer direction; inputs x, h0, c0, W_ih, W_hh, b_ih, b_hh and, with a projection, W_hr.
+     * Per step from the end: the fused backward gate kernel, then one GEMM for the gradient reaching the previous h.
+     * With a projection the gradient of h_t (from the output and from step t+1) first goes through the projection's
+     * adjoint, dr_t = dh_t·W_hr, which the kernel takes as the gradient of its r; dW_hr = Σ_t dh_tᵀ·r_t is one GEMM
+     * at the end.
+     */
     static final class LstmLayerBackward0 extends Node {
-        private final SavedTensor sx;
-        private final SavedTensor sh0;
-        private final SavedTensor sc0;
-        private final SavedTensor swIh;
-        private final SavedTensor swHh;
-        private final SavedTensor sbIh;
-        private final SavedTensor sbHh;
-        private final SavedTensor sy;
-        private final SavedTensor sact;
-        private final boolean reverse;
-
-        LstmLayerBackward0(Tensor[] in, Tensor y, Tensor act, boolean reverse) {
-            super("LstmLayerBackward0", in);
-            this.sx = save(in[0]);
-            this.sh0 = save(in[1]);
-            this.sc0 = save(in[2]);
-            this.swIh = save(in[3]);
-            this.swHh = save(in[4]);
-            this.sbIh = in[5] == null ? null : save(in[5]);
-            this.sbHh = in[6] == null ? null : save(in[6]);
-            this.sy = saveOutput(y);
-            this.sact = save(act);
-            this.reverse = reverse;
-        }
-
-        @Override
-        protected Tensor[] backward(Tensor gy) {
-            Tensor x = sx.get();
-            Tensor h0 = sh0.get();
-            Tensor c0 = sc0.get();
-            Tensor wIh = swIh.get();
-            Tensor wHh = swHh.get();
-            if (Grad.isEnabled()) {
-                Tensor[] in = {x, h0, c0, wIh, wHh, get(sbIh), get(sbHh)};
-                return composedGrads(this, in, lstmLayerComposed(x, h0, c0, wIh, wHh, in[5], in[6], reverse), gy);
-            }
-            Tensor y = sy.get();
-            Tensor act = sact.get();
-            Tensor g = gy.contiguous();
-            DType dt = x.dtype();
-            int t = x.size(0);
-            int b = x.size(1);
-            int ni = x.size(2);
-            int h = h0.size(1);
-            int w = 2 * h;
-            Object ya = arr(y);
-            Object aa = arr(act);
-            Object ga = arr(g);
-            int gOff = g.storageOffset();
-            Object whh = arr(wHh);
-            boolean f32 = dt == DType.FLOAT32;
-            Object dg = f32 ? new float[t * b * 4 * h] : new double[t * b * 4 * h];
-            Tensor dh = Tensor.zeros(dt, b, h);
-            Tensor dc = Tensor.zeros(dt, b, h);
-            Object dha = arr(dh);
-            Object dca = arr(dc);
-            Gemm.PackedB pw = packB(false, 4 * h, h, whh, wHh.storageOffset(), h);
-            for (int s = t - 1; s >= 0; s--) {
-                int ti = reverse ? t - 1 - s : s;
-                int tp = prevTime(s, t, reverse);
-                Object cp = s == 0 ? arr(c0) : ya;
-                int cpOff = s == 0 ? c0.storageOffset() : tp * b * w + h;
-                int cpLd = s == 0 ? h : w;
-                int o = ti * b;
-                if (f32) {
-                    RnnKernels.lstmBackward(true, b, h, (float[]) aa, o * 4 * h, (float[]) cp, cpOff, cpLd,
-                            (float[]) ya, o * w, w, (float[]) ga, gOff + o * w, w, (float[]) dha, (float[]) dca,
-                            (float[]) dg, o * 4 * h);
-                } else {
-                    RnnKernels.lstmBackward(b, h, (double[]) aa, o * 4 * h, (double[]) cp, cpOff, cpLd,
-                            (double[]) ya, o * w, w, (double[]) ga, gOff + o * w, w, (double[]) dha,
-                            (double[]) dca, (double[]) dg, o * 4 * h);
-                }
-                gemm(pw, false, b, h, 4 * h, dg, o * 4 * h, 4 * h, whh, wHh.storageOffset(), h, dha, 0, h,
-                        false);
-            }
-            Tensor[] out = new Tensor[7];
-            out[1] = needsGrad(1) ? dh : null;
-            out[2] = needsGrad(2) ? dc : null;
-            Object hprev = needsGrad(4) ? prevStates(dt, arr(h0), h0.storageOffset(), ya, t, b, h, w, reverse)
-                    : null;
-            paramGrads(this, out, 0, 3, x, wIh, dg, dg, hprev, t, b, ni, h, 4 * h);
-            return out;
-        }
-    }
-
-    // ------------------------------------------------------------------ LSTM with a projection
-
-    /**
-     * in = x, h0 (B, P), c0 (B, H), wIh, wHh (4H, P), bIh, bHh, wHr (P, H), contiguous. Returns {y, act, rc}: y
-     * (T, B, P + H) the output, act the activated gates, rc (T, B, 2H) per step the unprojected
-     * {@code r = o ⊙ tanh(c)} and c, in the plain LSTM kernels' layout (so they serve unchanged).
-     */
-    private static Tensor[] lstmProjForward(Tensor[] in, boolean reverse) {
-        Tensor x = in[0];
-        DType dt = x.dtype();
-        int t = x.size(0);
-        int b = x.size(1);
-        int ni = x.size(2);
-        int p = in[1].size(1);
-        int h = in[2].size(1);
-        int w = p + h;
-        Tensor act = Tensor.zeros(dt, t, b, 4 * h);
-        Tensor rc = Tensor.zeros(dt, t, b, 2 * h);
-        Tensor y = Tensor.zeros(dt, t, b, w);
-        Object aa = arr(act);
-        Object ra = arr(rc);
-        Object ya = arr(y);
-        Object whh = arr(in[4]);
-        Object whr = arr(in[7]);
-        int whhOff = in[4].storageOffset();
-        int whrOff = in[7].storageOffset();
-        gemm(false, true, t * b, 4 * h, ni, arr(x), x.storageOffset(), ni, arr(in[3]), in[3].storageOffset(), ni,
-                aa, 0, 4 * h, false);
-        addRows(aa, 0, 4 * h, t * b, 4 * h, in[5]);
-        addRows(aa, 0, 4 * h, t * b, 4 * h, in[6]);
-        Gemm.PackedB pw = packB(true, p, 4 * h, whh, whhOff, p);
-        Gemm.PackedB pr = packB(true, h, p, whr, whrOff, h);
-        for (int s = 0; s < t; s++) {
-            int ti = reverse ? t - 1 - s : s;
-            int tp = prevTime(s, t, reverse);
-            Object hp = s == 0 ? arr(in[1]) : ya;
-            int hpOff = s == 0 ? in[1].storageOffset() : tp * b * w;
-            int hpLd = s == 0 ? p : w;
-            Object cp = s == 0 ? arr(in[2]) : ra;
-            int cpOff = s == 0 ? in[2].storageOffset() : tp * b * 2 * h + h;
-            int cpLd = s == 0 ? h : 2 * h;
-            gemm(pw, true, b, 4 * h, p, hp, hpOff, hpLd, whh, whhOff, p, aa, ti * b * 4 * h, 4 * h, true);
-            if (aa instanceof float[] fa) {
-                RnnKernels.lstmForward(true, b, h, fa, ti * b * 4 * h, (float[]) cp, cpOff, cpLd, (float[]) ra,
-                        ti * b * 2 * h, 2 * h);
-            } else {
-                RnnKernels.lstmForward(b, h, (double[]) aa, ti * b * 4 * h, (double[]) cp, cpOff, cpLd,
-                        (double[]) ra, ti * b * 2 * h, 2 * h);
-            }
-            gemm(pr, true, b, p, h, ra, ti * b * 2 * h, 2 * h, whr, whrOff, h, ya, ti * b * w, w, false);
-            for (int r = 0; r < b; r++) {
-                System.arraycopy(ra, (ti * b + r) * 2 * h + h, ya, (ti * b + r) * w + p, h);
-            }
-        }
-        return new Tensor[] {y, act, rc};
-    }
-
-    /** {@code d[r·n + j] = a[aOff + r·aLd + j] + e[r·n + j]} for r below rows, j below n (float[] or double[]). */
-    private static void addRowsInto(Object d, int dOff, Object a, int aOff, int aLd, Object e, int rows, int n) {
-        if (d instanceof float[] fd) {
-            float[] fa = (float[]) a;
-            float[] fe = (float[]) e;
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < n; j++) {
-                    fd[dOff + r * n + j] = fa[aOff + r * aLd + j] + fe[r * n + j];
-                }
-            }
-        } else {
-            double[] dd = (double[]) d;
-            double[] da = (double[]) a;
-            double[] de = (double[]) e;
-            for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < n; j++) {
-                    dd[dOff + r * n + j] = da[aOff + r * aLd + j] + de[r * n + j];
-                }
-            }
-        }
-    }
-
-    /**
-     * BPTT of one projected LSTM layer direction; inputs x, h0, c0, W_ih, W_hh, b_ih, b_hh, W_hr. Per step, from
-     * the end: dh_t = (gradient of h_t) + dgates_{t+1}·W_hh, dr_t = dh_t·W_hr, then the plain LSTM's fused backward
-     * kernel with dr_t as the gradient of its h; dW_hr = Σ_t dh_tᵀ·r_t as one GEMM at the end.
-     */
-    static final class LstmProjLayerBackward0 extends Node {
         private final SavedTensor sx;
         private final SavedTensor sh0;
         private final SavedTensor sc0;
@@ -694,7 +561,7 @@ public final class Recurrent {
         private final SavedTensor src;
         private final boolean reverse;
 
-        LstmProjLayerBackward0(Tensor[] in, Tensor y, Tensor act, Tensor rc, boolean reverse) {
+        LstmLayerBackward0(Tensor[] in, Tensor y, Tensor act, Tensor rc, boolean reverse) {
             super("LstmLayerBackward0", in);
             this.sx = save(in[0]);
             this.sh0 = save(in[1]);
@@ -703,10 +570,10 @@ public final class Recurrent {
             this.swHh = save(in[4]);
             this.sbIh = in[5] == null ? null : save(in[5]);
             this.sbHh = in[6] == null ? null : save(in[6]);
-            this.swHr = save(in[7]);
+            this.swHr = in.length > 7 ? save(in[7]) : null;
             this.sy = saveOutput(y);
             this.sact = save(act);
-            this.src = save(rc);
+            this.src = rc == y ? null : save(rc);
             this.reverse = reverse;
         }
 
@@ -717,16 +584,23 @@ public final class Recurrent {
             Tensor c0 = sc0.get();
             Tensor wIh = swIh.get();
             Tensor wHh = swHh.get();
-            Tensor wHr = swHr.get();
+            Tensor wHr = get(swHr);
             if (Grad.isEnabled()) {
-                Tensor[] in = {x, h0, c0, wIh, wHh, get(sbIh), get(sbHh), wHr};
-                return composedGrads(this, in,
-                        lstmLayerProjectedComposed(x, h0, c0, wIh, wHh, in[5], in[6], wHr, reverse), gy);
+                Tensor bIh = get(sbIh);
+                Tensor bHh = get(sbHh);
+                return wHr == null
+                        ? composedGrads(this, new Tensor[] {x, h0, c0, wIh, wHh, bIh, bHh},
+                                lstmLayerComposed(x, h0, c0, wIh, wHh, bIh, bHh, reverse), gy)
+                        : composedGrads(this, new Tensor[] {x, h0, c0, wIh, wHh, bIh, bHh, wHr},
+                                lstmLayerProjectedComposed(x, h0, c0, wIh, wHh, bIh, bHh, wHr, reverse), gy);
             }
             Tensor y = sy.get();
-            Tensor act = sact.get();
-            Tensor rc = src.get();
+            Object ya = arr(y);
+            Object ra = src == null ? ya : arr(src.get());
+            Object aa = arr(sact.get());
             Tensor g = gy.contiguous();
+            Object ga = arr(g);
+            int gOff = g.storageOffset();
             DType dt = x.dtype();
             boolean f32 = dt == DType.FLOAT32;
             int t = x.size(0);
@@ -735,56 +609,60 @@ public final class Recurrent {
             int p = h0.size(1);
             int h = c0.size(1);
             int w = p + h;
-            Object ya = arr(y);
-            Object aa = arr(act);
-            Object ra = arr(rc);
-            Object ga = arr(g);
-            int gOff = g.storageOffset();
             Object whh = arr(wHh);
-            Object whr = arr(wHr);
             int whhOff = wHh.storageOffset();
-            int whrOff = wHr.storageOffset();
             Object dg = f32 ? new float[t * b * 4 * h] : new double[t * b * 4 * h];
-            Object dhAll = f32 ? new float[t * b * p] : new double[t * b * p];
-            // per step: the kernel's "gradient of h" (here of r = o ⊙ tanh c) and of c, side by side as it reads them
-            Object grc = f32 ? new float[b * 2 * h] : new double[b * 2 * h];
-            Object none = f32 ? new float[b * h] : new double[b * h];
             Tensor dh = Tensor.zeros(dt, b, p);
             Tensor dc = Tensor.zeros(dt, b, h);
             Object dha = arr(dh);
             Object dca = arr(dc);
             Gemm.PackedB pw = packB(false, 4 * h, p, whh, whhOff, p);
-            Gemm.PackedB pr = packB(false, p, h, whr, whrOff, h);
+            // with a projection: every step's dh_t (for dW_hr), and the kernel's gradients of r and c side by side
+            Object dhAll = wHr == null ? null : f32 ? new float[t * b * p] : new double[t * b * p];
+            Object grc = wHr == null ? null : f32 ? new float[b * 2 * h] : new double[b * 2 * h];
+            Object none = wHr == null ? null : f32 ? new float[b * h] : new double[b * h];
+            Gemm.PackedB pr = wHr == null ? null : packB(false, p, h, arr(wHr), wHr.storageOffset(), h);
             for (int s = t - 1; s >= 0; s--) {
                 int ti = reverse ? t - 1 - s : s;
                 int tp = prevTime(s, t, reverse);
                 int o = ti * b;
-                addRowsInto(dhAll, o * p, ga, gOff + o * w, w, dha, b, p);
-                gemm(pr, false, b, h, p, dhAll, o * p, p, whr, whrOff, h, grc, 0, 2 * h, false);
-                for (int r = 0; r < b; r++) {
-                    System.arraycopy(ga, gOff + (o + r) * w + p, grc, r * 2 * h + h, h);
-                }
                 Object cp = s == 0 ? arr(c0) : ra;
                 int cpOff = s == 0 ? c0.storageOffset() : tp * b * 2 * h + h;
                 int cpLd = s == 0 ? h : 2 * h;
+                // the gradients the kernel reads for this step's r (h without projection) and c, and from step t+1
+                Object kg = ga;
+                int kgOff = gOff + o * w;
+                int kgLd = w;
+                Object kdh = dha;
+                if (wHr != null) {
+                    addRowsInto(dhAll, o * p, ga, gOff + o * w, w, dha, b, p);
+                    gemm(pr, false, b, h, p, dhAll, o * p, p, arr(wHr), wHr.storageOffset(), h, grc, 0, 2 * h, false);
+                    for (int r = 0; r < b; r++) {
+                        System.arraycopy(ga, gOff + (o + r) * w + p, grc, r * 2 * h + h, h);
+                    }
+                    kg = grc;
+                    kgOff = 0;
+                    kgLd = 2 * h;
+                    kdh = none;
+                }
                 if (f32) {
                     RnnKernels.lstmBackward(true, b, h, (float[]) aa, o * 4 * h, (float[]) cp, cpOff, cpLd,
-                            (float[]) ra, o * 2 * h, 2 * h, (float[]) grc, 0, 2 * h, (float[]) none, (float[]) dca,
+                            (float[]) ra, o * 2 * h, 2 * h, (float[]) kg, kgOff, kgLd, (float[]) kdh, (float[]) dca,
                             (float[]) dg, o * 4 * h);
                 } else {
                     RnnKernels.lstmBackward(b, h, (double[]) aa, o * 4 * h, (double[]) cp, cpOff, cpLd,
-                            (double[]) ra, o * 2 * h, 2 * h, (double[]) grc, 0, 2 * h, (double[]) none,
+                            (double[]) ra, o * 2 * h, 2 * h, (double[]) kg, kgOff, kgLd, (double[]) kdh,
                             (double[]) dca, (double[]) dg, o * 4 * h);
                 }
                 gemm(pw, false, b, p, 4 * h, dg, o * 4 * h, 4 * h, whh, whhOff, p, dha, 0, p, false);
             }
-            Tensor[] out = new Tensor[8];
+            Tensor[] out = new Tensor[wHr == null ? 7 : 8];
             out[1] = needsGrad(1) ? dh : null;
             out[2] = needsGrad(2) ? dc : null;
             Object hprev = needsGrad(4) ? prevStates(dt, arr(h0), h0.storageOffset(), ya, t, b, p, w, reverse)
                     : null;
             paramGrads(this, out, 0, 3, x, wIh, dg, dg, hprev, t, b, ni, p, 4 * h);
-            if (needsGrad(7)) {
+            if (wHr != null && needsGrad(7)) {
                 Tensor dwhr = Tensor.zeros(dt, p, h);
                 gemm(true, false, p, h, t * b, dhAll, 0, p, ra, 0, 2 * h, arr(dwhr), 0, h, false);
                 out[7] = dwhr;
