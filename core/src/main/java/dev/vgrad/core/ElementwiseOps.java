@@ -521,23 +521,7 @@ final class ElementwiseOps {
      * (docs/SEMANTICS.md §17).
      */
     private static Tensor compareInt64(BinaryOp op, Tensor a, Tensor b) {
-        int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone()
-                : Shape.broadcast(binaryName(op), a.shape, b.shape);
-        Tensor ae = a.expand(shape);
-        Tensor be = b.expand(shape);
-        Tensor out = Tensor.empty(DType.BOOL, shape);
-        long[] al = ae.storage.l;
-        long[] bl = be.storage.l;
-        long[] ol = out.storage.l;
-        int rank = shape.length;
-        int a1 = rank == 0 ? 0 : ae.stride[rank - 1];
-        int b1 = rank == 0 ? 0 : be.stride[rank - 1];
-        Strided.forEachRun(shape, new int[][] {ae.stride, be.stride}, new int[] {ae.offset, be.offset}, (offs, o, len) -> {
-            for (int i = 0; i < len; i++) {
-                ol[o + i] = compareLong(op, al[offs[0] + i * a1], bl[offs[1] + i * b1]);
-            }
-        });
-        return out;
+        return IntegerOps.zip(binaryName(op), a, b, DType.BOOL, (x, y) -> compareLong(op, x, y));
     }
 
     /** Comparison of an int64 or bool tensor with a scalar, exact: a bool mask (docs/SEMANTICS.md §17). */

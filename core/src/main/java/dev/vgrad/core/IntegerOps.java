@@ -190,7 +190,7 @@ final class IntegerOps {
     }
 
     /** f(a, b) elementwise over the broadcast shape of two int64/bool tensors, into a new tensor of dtype dt. */
-    private static Tensor zip(String name, Tensor a, Tensor b, DType dt, LongBinaryOperator f) {
+    static Tensor zip(String name, Tensor a, Tensor b, DType dt, LongBinaryOperator f) {
         int[] shape = Arrays.equals(a.shape, b.shape) ? a.shape.clone() : Shape.broadcast(name, a.shape, b.shape);
         Tensor ae = a.expand(shape);
         Tensor be = b.expand(shape);
