@@ -415,6 +415,7 @@ public final class ConvKernels {
         int kh = g.kh(), kw = g.kw(), sh = g.strideH(), sw = g.strideW();
         int ph = g.padH(), pw = g.padW(), dh = g.dilationH(), dw = g.dilationW();
         int cpg = g.cPerGroup();
+        boolean simd = KernelProvider.simdEnabled();
         int r = 0;
         for (int ci = 0; ci < cpg; ci++) {
             int plane = xBase + ci * h * w;
@@ -442,7 +443,12 @@ public final class ConvKernels {
                         if (sw == 1 && oxHi > oxLo) {
                             System.arraycopy(x, row + oxLo, col, d + oxLo, oxHi - oxLo);
                         } else {
-                            for (int ox = oxLo; ox < oxHi; ox++) {
+                            int ox = oxLo;
+                            if (sw == 2 && simd && oxHi > oxLo) {
+                                // the strided scalar loads were a third of a stride-2 convolution's time
+                                ox += SimdPoolKernels.everyOther(x, row + 2 * oxLo, col, d + oxLo, oxHi - oxLo);
+                            }
+                            for (; ox < oxHi; ox++) {
                                 col[d + ox] = x[row + ox * sw];
                             }
                         }

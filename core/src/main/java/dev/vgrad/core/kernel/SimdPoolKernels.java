@@ -7,10 +7,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API loop of {@link PoolKernels}' 2×2, stride-2 max pooling: L windows per step, the four candidates
- * split into even and odd input columns by lane selection and compared in the scalar order with the same rules
- * (a later candidate wins when greater or NaN), so values and argmax are identical to the scalar loop. Only
- * loaded when {@link KernelProvider#simdEnabled()}.
+ * Vector API loops over every other element: {@link PoolKernels}' 2×2, stride-2 max pooling (L windows per step,
+ * the four candidates split into even and odd input columns by lane selection and compared in the scalar order
+ * with the same rules — a later candidate wins when greater or NaN — so values and argmax are identical to the
+ * scalar loop) and the stride-2 gather of {@link ConvKernels}' im2col. Only loaded when
+ * {@link KernelProvider#simdEnabled()}.
  */
 final class SimdPoolKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -29,6 +30,31 @@ final class SimdPoolKernels {
             ix[j] = 2 * j + parity;
         }
         return FloatVector.fromArray(S, ix, 0);
+    }
+
+    /**
+     * {@code col[dst + i] = x[src + 2i]} for i below n, L at a time (two loads and one two-vector lane selection
+     * instead of L strided scalar loads): the stride-2 columns of im2col. Returns how many were copied: it stops
+     * where a full vector would cross the end of x or col (a masked access there leaves the intrinsic), and the
+     * caller copies the rest. Loads may read past the run inside x; those lanes are dropped.
+     */
+    static int everyOther(float[] x, int src, float[] col, int dst, int n) {
+        int i = 0;
+        while (i < n) {
+            int r = Math.min(L, n - i);
+            if (src + 2 * i + 2 * L > x.length || dst + i + L > col.length) {
+                break;
+            }
+            FloatVector e = EVEN.selectFrom(FloatVector.fromArray(S, x, src + 2 * i),
+                    FloatVector.fromArray(S, x, src + 2 * i + L));
+            if (r == L) {
+                e.intoArray(col, dst + i);
+            } else {
+                e.intoArray(col, dst + i, S.indexInRange(0, r));
+            }
+            i += r;
+        }
+        return i;
     }
 
     /**
