@@ -100,26 +100,11 @@ class PackedRnnConformanceTest {
                 : new GRU(isz, hsz, layers, true, bf, 0.0, bidi, gen);
         m.to(d);
         m.train(train);
-        Map<String, Object> params = Fixtures.map(c, "params");
-        Map<String, Tensor> sd = new LinkedHashMap<>();
-        for (String p : params.keySet()) {
-            sd.put(p, Fx.t(params, p, d));
-        }
-        m.loadStateDict(sd, true);
-        Map<String, Tensor> diff = new LinkedHashMap<>();
-        Tensor x = Fx.t(in, "input", d).requiresGrad(true);
-        diff.put("input", x);
-        Tensor h0 = Fx.has(in, "h0") ? Fx.t(in, "h0", d).requiresGrad(true) : null;
-        Tensor c0 = Fx.has(in, "c0") ? Fx.t(in, "c0", d).requiresGrad(true) : null;
-        if (h0 != null) {
-            diff.put("h0", h0);
-        }
-        if (c0 != null) {
-            diff.put("c0", c0);
-        }
-        for (String p : sd.keySet()) {
-            diff.put(p, m.param(p));
-        }
+        Fx.RnnLeaves leaves = Fx.rnnLeaves(m, Fixtures.map(c, "params"), in, d);
+        Map<String, Tensor> diff = leaves.diff();
+        Tensor x = leaves.x();
+        Tensor h0 = leaves.h0();
+        Tensor c0 = leaves.c0();
         PackedSequence packed = Rnn.packPaddedSequence(x, longs(c, "lengths"), bf,
                 Fixtures.bool(c, "enforce_sorted"));
         Map<String, Tensor> outs = new LinkedHashMap<>();

@@ -59,27 +59,13 @@ class RnnConformanceTest {
         };
         m.to(d);
         m.train(train);
-        Map<String, Tensor> sd = new LinkedHashMap<>();
-        for (String p : params.keySet()) {
-            sd.put(p, Fx.t(params, p, d));
-        }
         // PyTorch's names in PyTorch's order (weight_hr after the biases with proj_size)
         assertEquals(List.copyOf(params.keySet()), List.copyOf(m.stateDict().keySet()), name);
-        m.loadStateDict(sd, true);
-        Map<String, Tensor> diff = new LinkedHashMap<>();
-        Tensor x = Fx.t(in, "input", d).requiresGrad(true);
-        diff.put("input", x);
-        Tensor h0 = Fx.has(in, "h0") ? Fx.t(in, "h0", d).requiresGrad(true) : null;
-        Tensor c0 = Fx.has(in, "c0") ? Fx.t(in, "c0", d).requiresGrad(true) : null;
-        if (h0 != null) {
-            diff.put("h0", h0);
-        }
-        if (c0 != null) {
-            diff.put("c0", c0);
-        }
-        for (String p : sd.keySet()) {
-            diff.put(p, m.param(p));
-        }
+        Fx.RnnLeaves leaves = Fx.rnnLeaves(m, params, in, d);
+        Map<String, Tensor> diff = leaves.diff();
+        Tensor x = leaves.x();
+        Tensor h0 = leaves.h0();
+        Tensor c0 = leaves.c0();
         Map<String, Tensor> outs = new LinkedHashMap<>();
         switch (m) {
             case LSTM l -> {
