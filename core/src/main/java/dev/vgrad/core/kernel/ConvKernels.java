@@ -117,13 +117,17 @@ public final class ConvKernels {
             return;
         }
         boolean direct = isPointwise(g);
-        if (!direct && KernelProvider.simdEnabled() && SimdShiftedConv.applies(g)) {
+        if (!direct && KernelProvider.simdEnabled() && SimdShiftedConv.appliesForward(g)) {
             SimdShiftedConv sh = new SimdShiftedConv(g);
-            float[][] packedW = sh.packWeights(w, wOff);
-            Parallel.ChunkBody body = ch -> sh.forward(x, xOff + ch * g.h() * g.w() * g.cPerGroup(),
-                    packedW[ch % g.groups()], bias, bias == null ? 0 : bOff + ch % g.groups() * opg, out,
-                    outOff + ch * opg * ohw);
-            run(g.n() * g.groups(), (long) opg * ohw * kk * g.n() * g.groups(), body);
+            // taps that read only padding are dropped unless a weight is non-finite (then 0·w is NaN, as im2col has it)
+            boolean finite = Float.isFinite(KernelProvider.kernels().sum(w, wOff, g.weightSize()));
+            SimdShiftedConv.PackedWeights packed = sh.packWeights(w, wOff, finite);
+            int per = sh.imagesPerProduct();
+            Parallel.ChunkBody body = ch -> {
+                int b0 = ch / g.groups() * per;
+                sh.forward(x, xOff, b0, Math.min(per, g.n() - b0), ch % g.groups(), packed, bias, bOff, out, outOff);
+            };
+            run((g.n() + per - 1) / per * g.groups(), (long) opg * ohw * kk * g.n() * g.groups(), body);
             return;
         }
         int per = direct || kk == 0 ? 1 : imagesPerGemm(g.n(), ohw);

@@ -1,6 +1,8 @@
 package dev.vgrad.core.kernel;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
@@ -38,6 +40,10 @@ final class SimdShiftedConv {
      * more than the im2col matrix they save. */
     private static final int MIN_K = 32;
     private static final int MIN_PIXELS = 128;
+    /** Largest share of garbage columns (one in this many) for the forward of a map narrower than a panel. */
+    private static final int MAX_GARBAGE = 8;
+    /** Output columns a forward product aims at when several images share it. */
+    private static final int FORWARD_COLS = 1024;
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -64,7 +70,7 @@ final class SimdShiftedConv {
     }
 
     /** What decides where a padded input buffer's zeros are. */
-    private record Layout(int cpg, int h, int w, int padH, int padW, int wp, int length) {}
+    private record Layout(int cpg, int h, int w, int padH, int padW, int wp, int images, int length) {}
 
     /** What decides where the zero garbage columns of the padded-width output gradient are. */
     private record GradLayout(int rows, int ow, int wp) {}
@@ -87,28 +93,53 @@ final class SimdShiftedConv {
     private final int paddedLen;
     private final int[] koff;
     private final Layout layout;
+    /** One segment of all output rows and all taps. */
+    private final List<Segment> allRows;
+    /** The output rows split by which kernel rows stay inside the input. */
+    private final List<Segment> rowSegments;
 
     /**
-     * Whether {@code g} takes this path: stride 1 and large enough to pay off. Callers check
+     * Whether {@code g}'s weight gradient takes this path: stride 1 and large enough to pay off. Callers check
      * {@link KernelProvider#simdEnabled()} first, since this class needs the Vector API.
      */
     static boolean applies(ConvGeometry g) {
-        if (g.strideH() != 1 || g.strideW() != 1 || g.oPerGroup() == 0) {
+        return strideOneFits(g) && (long) g.outH() * g.outW() >= MIN_PIXELS;
+    }
+
+    /**
+     * Whether {@code g}'s forward takes this path: stride 1, enough taps, and either output rows of whole panels
+     * (written in place) or at most one garbage column in {@link #MAX_GARBAGE} of the padded width, since small
+     * maps share one product across several images ({@link #imagesPerProduct}) and lose nothing else.
+     */
+    static boolean appliesForward(ConvGeometry g) {
+        if (!strideOneFits(g)) {
+            return false;
+        }
+        long wp = paddedWidth(g);
+        return g.outW() % SimdGemm.NR == 0 || (wp - g.outW()) * MAX_GARBAGE <= wp;
+    }
+
+    private static boolean strideOneFits(ConvGeometry g) {
+        if (g.strideH() != 1 || g.strideW() != 1 || g.oPerGroup() == 0 || g.outH() == 0 || g.outW() == 0) {
             return false;
         }
         long kk = (long) g.cPerGroup() * g.kh() * g.kw();
         long wp = g.w() + 2L * g.padW();
         long planes = g.cPerGroup() * (g.h() + 2L * g.padH()) * wp;
-        return kk >= MIN_K && (long) g.outH() * g.outW() >= MIN_PIXELS
+        return kk >= MIN_K
                 && planes + (long) (g.kw() - 1) * g.dilationW() + SimdGemm.NR < Integer.MAX_VALUE
                 && (long) g.oPerGroup() * g.outH() * wp < Integer.MAX_VALUE;
+    }
+
+    private static int paddedWidth(ConvGeometry g) {
+        // the right border of a row can be the next row's left border when it is never read further than that
+        return g.padW() <= (g.kw() - 1) * g.dilationW() ? g.w() + g.padW() : g.w() + 2 * g.padW();
     }
 
     SimdShiftedConv(ConvGeometry g) {
         this.g = g;
         hp = g.h() + 2 * g.padH();
-        // the right border of a row can be the next row's left border when it is never read further than that
-        wp = g.padW() <= (g.kw() - 1) * g.dilationW() ? g.w() + g.padW() : g.w() + 2 * g.padW();
+        wp = paddedWidth(g);
         q = g.outH() * wp;
         cpg = g.cPerGroup();
         opg = g.oPerGroup();
@@ -117,52 +148,218 @@ final class SimdShiftedConv {
         // the last panel of the forward product reads up to max(koff) + roundUp(q, NR) − 1, and
         // max(koff) + q = (cpg − 1)·plane + plane + (kw − 1)·dW
         paddedLen = cpg * plane + (g.kw() - 1) * g.dilationW() + SimdGemm.NR;
-        layout = new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), wp, paddedLen);
-        koff = new int[kk];
+        layout = new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), wp, 1, paddedLen);
+        koff = offsets(wp);
+        allRows = List.of(new Segment(0, g.outH(), allTaps()));
+        rowSegments = rowSegments();
+    }
+
+    /** {@code koff[p]} for (c, ki, kj) = p over planes of {@code hp} rows of length {@code rowLen}. */
+    private int[] offsets(int rowLen) {
+        int[] ko = new int[kk];
+        int plane = hp * rowLen;
         int p = 0;
         for (int c = 0; c < cpg; c++) {
             for (int ki = 0; ki < g.kh(); ki++) {
                 for (int kj = 0; kj < g.kw(); kj++) {
-                    koff[p++] = c * plane + ki * g.dilationH() * wp + kj * g.dilationW();
+                    ko[p++] = c * plane + ki * g.dilationH() * rowLen + kj * g.dilationW();
                 }
+            }
+        }
+        return ko;
+    }
+
+    private int[] allTaps() {
+        int[] t = new int[kk];
+        for (int p = 0; p < kk; p++) {
+            t[p] = p;
+        }
+        return t;
+    }
+
+    /**
+     * Output rows {@code oy0..oy1} and the taps p = (c, ki, kj) whose kernel row ki reads inside the input for
+     * all of them; the other taps read only the zero padding of those rows.
+     */
+    private record Segment(int oy0, int oy1, int[] taps) {}
+
+    /** Maximal runs of output rows with the same kernel rows inside the input. */
+    private List<Segment> rowSegments() {
+        List<Segment> segs = new ArrayList<>();
+        int oy0 = 0;
+        long mask0 = kernelRowsInside(0);
+        for (int oy = 1; oy <= g.outH(); oy++) {
+            long mask = oy < g.outH() ? kernelRowsInside(oy) : -1;
+            if (oy == g.outH() || mask != mask0) {
+                segs.add(new Segment(oy0, oy, tapsOf(mask0)));
+                oy0 = oy;
+                mask0 = mask;
+            }
+        }
+        return segs;
+    }
+
+    /** Bit ki set when kernel row ki of output row oy reads input row {@code oy − padH + ki·dH} inside 0..H. */
+    private long kernelRowsInside(int oy) {
+        long mask = 0;
+        for (int ki = 0; ki < g.kh(); ki++) {
+            int iy = oy - g.padH() + ki * g.dilationH();
+            // more than 64 kernel rows: keep every tap (the mask then only tells the segments apart)
+            if (ki >= 64 || (iy >= 0 && iy < g.h())) {
+                mask |= 1L << Math.min(ki, 63);
+            }
+        }
+        return g.kh() > 64 ? -1 : mask;
+    }
+
+    private int[] tapsOf(long mask) {
+        int[] t = new int[kk];
+        int n = 0;
+        for (int p = 0; p < kk; p++) {
+            int ki = p / g.kw() % g.kh();
+            if ((mask & (1L << Math.min(ki, 63))) != 0) {
+                t[n++] = p;
+            }
+        }
+        return Arrays.copyOf(t, n);
+    }
+
+    /**
+     * The weights packed for {@link #forward}: per group and row segment, the rows of W for that segment's taps.
+     * Dropping the taps that read only padding removes a zero term {@code 0·w} from each FMA chain, which leaves
+     * the sum unchanged for finite w (up to the sign of a zero result); with a non-finite weight, {@code 0·w} is
+     * NaN, so then every tap is kept, as im2col would.
+     */
+    record PackedWeights(List<Segment> segments, float[][][] a) {}
+
+    PackedWeights packWeights(float[] w, int wOff, boolean finite) {
+        List<Segment> segs = finite ? rowSegments : allRows;
+        float[][][] a = new float[g.groups()][segs.size()][];
+        for (int gr = 0; gr < g.groups(); gr++) {
+            int base = wOff + gr * opg * kk;
+            float[] full = null;
+            for (int s = 0; s < segs.size(); s++) {
+                int[] taps = segs.get(s).taps();
+                int t = taps.length;
+                if (t == kk) {
+                    full = full != null ? full : SimdGemm.packAllA(false, opg, kk, w, base, kk);
+                    a[gr][s] = full;
+                } else if (t > 0) {
+                    float[] sub = new float[opg * t];
+                    for (int o = 0; o < opg; o++) {
+                        for (int i = 0; i < t; i++) {
+                            sub[o * t + i] = w[base + o * kk + taps[i]];
+                        }
+                    }
+                    a[gr][s] = SimdGemm.packAllA(false, opg, t, sub, 0, t);
+                }
+            }
+        }
+        return new PackedWeights(segs, a);
+    }
+
+    /**
+     * Images per forward product, from the sizes only: one when output rows are whole panels (the product writes
+     * the output in place); otherwise enough that the product has about {@link #FORWARD_COLS} columns, so the
+     * part-filled last panel and the per-product costs of a small map are shared by several images, spread evenly
+     * over the batch.
+     */
+    int imagesPerProduct() {
+        if (g.outW() % SimdGemm.NR == 0 || g.n() <= 1) {
+            return 1;
+        }
+        int per = (int) Math.min(g.n(), (FORWARD_COLS + q - 1) / q);
+        int products = (g.n() + per - 1) / per;
+        return (g.n() + products - 1) / products;
+    }
+
+    /**
+     * Images {@code b0..b0+nb} of group gr: x at {@code xOff} ({@code N × C × H × W}), the weights from
+     * {@link #packWeights}, bias at {@code bOff} or null, output at {@code outOff} ({@code N × O × OH × OW}),
+     * overwritten. Output rows of whole panels ({@code nb == 1}): the product numbers real positions only and
+     * writes the output directly. Otherwise the images' padded rows are interleaved, {@code P[c][yp][b][xp]}, so
+     * that position {@code q = oy·nb·Wp + b·Wp + ox} reads {@code P[koff[p] + q]} with koff over rows of
+     * {@code nb·Wp}: one product over {@code OH·nb·Wp} columns, whose valid columns are copied out. Each output
+     * element is the same FMA chain either way (over the taps in ascending order), so the images per product do
+     * not change a bit.
+     */
+    void forward(float[] x, int xOff, int b0, int nb, int gr, PackedWeights pw, float[] bias, int bOff, float[] out,
+                 int outOff) {
+        int ow = g.outW();
+        int oh = g.outH();
+        int ohw = oh * ow;
+        int hw = g.h() * g.w();
+        int bBase = bOff + gr * opg;
+        if (ow % SimdGemm.NR == 0) {
+            for (int b = b0; b < b0 + nb; b++) {
+                float[] p = pad(x, xOff + (b * g.c() + gr * cpg) * hw);
+                int cBase = outOff + (b * g.outChannels() + gr * opg) * ohw;
+                fillBias(out, cBase, ohw, bias, bBase);
+                product(pw, gr, p, koff, wp, ow, wp, ow, out, cBase, ohw, bias != null);
+            }
+            return;
+        }
+        int row = nb * wp;
+        int plane = hp * row;
+        int len = cpg * plane + (g.kw() - 1) * g.dilationW() + SimdGemm.NR;
+        float[] p = nb == 1 ? PADDED.get().get(layout, paddedLen)
+                : PADDED.get().get(new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), wp, nb, len), len);
+        for (int b = 0; b < nb; b++) {
+            for (int c = 0; c < cpg; c++) {
+                copyRows(x, xOff + ((b0 + b) * g.c() + gr * cpg + c) * hw, g.w(), p,
+                        c * plane + g.padH() * row + b * wp + g.padW(), row, g.h(), g.w());
+            }
+        }
+        int cols = oh * row;
+        float[] c = ConvKernels.floatScratch(ROWS, opg * cols);
+        fillBias(c, 0, cols, bias, bBase);
+        product(pw, gr, p, nb == 1 ? koff : offsets(row), row, cols, cols, row, c, 0, cols, bias != null);
+        for (int b = 0; b < nb; b++) {
+            for (int o = 0; o < opg; o++) {
+                copyRows(c, o * cols + b * wp, row, out, outOff + ((b0 + b) * g.outChannels() + gr * opg + o) * ohw,
+                        ow, oh, ow);
             }
         }
     }
 
-    /** Each group's weights ({@code O/groups × kk} at {@code wOff + gr·O/groups·kk}) packed for {@link #forward}. */
-    float[][] packWeights(float[] w, int wOff) {
-        float[][] packed = new float[g.groups()][];
-        for (int gr = 0; gr < g.groups(); gr++) {
-            packed[gr] = SimdGemm.packAllA(false, opg, kk, w, wOff + gr * opg * kk, kk);
-        }
-        return packed;
-    }
-
-    /**
-     * One (image, group): x slice at {@code xBase} ({@code C/groups × H × W}), the group's weights from
-     * {@link #packWeights}, bias at {@code bBase} or null, output slice at {@code outBase}
-     * ({@code O/groups × OH × OW}), overwritten.
-     */
-    void forward(float[] x, int xBase, float[] packedW, float[] bias, int bBase, float[] out, int outBase) {
-        float[] p = pad(x, xBase);
-        int ow = g.outW();
-        // output rows of whole NR-wide panels: every panel of positions lies in one output row, so the product
-        // numbers real positions only and writes the output directly; otherwise it runs over the padded width
-        // (q = OH·Wp positions) into a scratch C whose valid columns are copied out
-        boolean inPlace = ow % SimdGemm.NR == 0;
-        int cols = inPlace ? g.outH() * ow : q;
-        float[] c = inPlace ? out : ConvKernels.floatScratch(ROWS, opg * q);
-        int cBase = inPlace ? outBase : 0;
+    private void fillBias(float[] c, int cBase, int cols, float[] bias, int bBase) {
         if (bias != null) {
             for (int o = 0; o < opg; o++) {
                 Arrays.fill(c, cBase + o * cols, cBase + (o + 1) * cols, bias[bBase + o]);
             }
         }
-        SimdGemm.sgemmShiftedB(opg, cols, kk, packedW, p, 0, koff, inPlace ? ow : q, inPlace ? wp : q, c, cBase,
-                cols, bias != null);
-        if (!inPlace) {
-            // rows o·OH + oy of the output are rows o·OH + oy of c at stride Wp
-            copyRows(c, 0, wp, out, outBase, ow, opg * g.outH(), ow);
+    }
+
+    /**
+     * {@code C (+)= W·B} segment by segment: output row oy's columns start at {@code cBase + oy·rowCols} and its
+     * windows at {@code P[koff[p] + oy·rowX + …]}, with {@code rowLen}/{@code rowStride} as in
+     * {@link SimdGemm#sgemmShiftedB} within a segment.
+     */
+    private void product(PackedWeights pw, int gr, float[] p, int[] ko, int rowX, int rowLen, int rowStride,
+                         int rowCols, float[] c, int cBase, int ldc, boolean accumulate) {
+        List<Segment> segs = pw.segments();
+        for (int s = 0; s < segs.size(); s++) {
+            Segment sg = segs.get(s);
+            int n = (sg.oy1() - sg.oy0()) * rowCols;
+            int col0 = cBase + sg.oy0() * rowCols;
+            int t = sg.taps().length;
+            if (t == 0) {
+                if (!accumulate) {
+                    for (int o = 0; o < opg; o++) {
+                        Arrays.fill(c, col0 + o * ldc, col0 + o * ldc + n, 0f);
+                    }
+                }
+                continue;
+            }
+            int[] segKoff = ko;
+            if (t < kk) {
+                segKoff = new int[t];
+                for (int i = 0; i < t; i++) {
+                    segKoff[i] = ko[sg.taps()[i]];
+                }
+            }
+            SimdGemm.sgemmShiftedB(opg, n, t, pw.a()[gr][s], p, sg.oy0() * rowX, segKoff,
+                    rowLen == rowStride ? n : rowLen, rowLen == rowStride ? n : rowStride, c, col0, ldc, accumulate);
         }
     }
 

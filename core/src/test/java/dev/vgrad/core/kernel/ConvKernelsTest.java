@@ -243,6 +243,75 @@ class ConvKernelsTest {
         }
     }
 
+    /**
+     * Maps narrower than a panel share one forward product across several images, their padded rows interleaved,
+     * and output rows whose kernel rows partly fall in the padding skip those taps: checked against the reference,
+     * 1 vs 2 threads, bit for bit against im2col followed by the same GEMM (one image at a time), and with a
+     * non-finite weight (every tap kept, so the same NaN and ±∞ pattern as im2col).
+     */
+    @Test
+    void smallMapsShareForwardProductsAcrossImages() {
+        Gen<Case> gen = in -> {
+            int groups = between(in, 1, 2);
+            int cpg = between(in, 4, 12);
+            int opg = between(in, 1, 30);
+            int pad = between(in, 1, 2);
+            int k = 2 * pad + 1 - between(in, 0, 1);
+            int h = between(in, 3, 12);
+            int w = between(in, 7, 15);
+            int n = between(in, 2, 24);
+            ConvGeometry g = ConvGeometry.of(n, cpg * groups, h, w, opg * groups, k, k, 1, 1, pad, pad, 1, 1,
+                    groups);
+            return new Case(g, between(in, 0, 1) == 1, between(in, 0, 3), in.next(Constraint.between(0, 1 << 30)));
+        };
+        qt().withExamples(20).forAll(gen).checkAssert(cs -> {
+            check(cs, true);
+            checkForwardEqualsIm2colGemm(cs);
+            checkNonFiniteWeightForward(cs);
+        });
+        for (ConvGeometry g : new ConvGeometry[] {
+            // ResNet's last stage (7×7, several products of 10 images each) and a 14×14 map with dilation
+            ConvGeometry.of(20, 32, 7, 7, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+            ConvGeometry.of(9, 16, 14, 14, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2),
+        }) {
+            // the scalar run never loads the SIMD class (it needs the Vector API module)
+            assertTrue(!KernelProvider.simdEnabled() || SimdShiftedConv.appliesForward(g), g.toString());
+            Case cs = new Case(g, true, 2, g.n());
+            check(cs, true);
+            checkForwardEqualsIm2colGemm(cs);
+            checkNonFiniteWeightForward(cs);
+        }
+    }
+
+    /** One weight set to ±∞ or NaN: the forward equals im2col + GEMM, NaNs included (no tap is dropped then). */
+    private static void checkNonFiniteWeightForward(Case cs) {
+        ConvGeometry g = cs.g();
+        SplittableRandom r = new SplittableRandom(cs.seed() + 3);
+        float[] x = toF(randomD(g.inputSize(), r));
+        float[] w = toF(randomD(g.weightSize(), r));
+        float[] specials = {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+        w[r.nextInt(w.length)] = specials[r.nextInt(3)];
+        float[] out = new float[g.outputSize()];
+        ConvKernels.conv2dForward(x, 0, w, 0, null, 0, out, 0, g);
+        int ohw = g.outH() * g.outW(), cpg = g.cPerGroup(), opg = g.oPerGroup(), kk = cpg * g.kh() * g.kw();
+        float[] col = new float[kk * ohw];
+        float[] c = new float[opg * ohw];
+        for (int b = 0; b < g.n(); b++) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                ConvKernels.im2col(x, (b * g.c() + gr * cpg) * g.h() * g.w(), g, col, 0, ohw);
+                Gemm.sgemm(false, false, opg, ohw, kk, w, gr * opg * kk, kk, col, 0, ohw, c, 0, ohw, false);
+                int base = (b * g.outChannels() + gr * opg) * ohw;
+                for (int i = 0; i < c.length; i++) {
+                    float got = out[base + i];
+                    if (!(Float.isNaN(got) ? Float.isNaN(c[i]) : got == c[i])) {
+                        fail("non-finite weight: forward vs im2col+GEMM, image " + b + " group " + gr + " [" + i
+                                + "]: " + got + " vs " + c[i] + " for " + cs);
+                    }
+                }
+            }
+        }
+    }
+
     private static void checkForwardEqualsIm2colGemm(Case cs) {
         ConvGeometry g = cs.g();
         SplittableRandom r = new SplittableRandom(cs.seed() + 1);
