@@ -286,16 +286,28 @@ public final class ConvKernels {
         Parallel.ChunkBody body = ch -> {
             float[] dst = ch == 0 ? gw : partial;
             int dstOff = ch == 0 ? gwOff : (ch - 1) * wSize;
-            float[] gwT = swap ? new float[wSize] : null;
+            // the running sum lives transposed in gwT while the swapped GEMM or the shifted path adds to it
+            float[] gwT = swap || sh != null ? new float[wSize] : null;
+            boolean inT = swap;
             int b0 = ch * per;
             int b1 = Math.min(g.n(), b0 + per);
             int b = b0;
             while (b < b1) {
                 // the shifted path image by image; an image with non-finite inputs (see
-                // SimdShiftedConv#weightGrad) goes through im2col instead, in the same place of the accumulation order
-                if (sh != null && sh.weightGrad(gOut, gOff, x, xOff, b, dst, dstOff, b > b0)) {
+                // SimdShiftedConv#imageFinite) goes through im2col instead, in the same place of the accumulation
+                // order (the sum moves between the two layouts by exact copies)
+                if (sh != null && sh.imageFinite(x, xOff, b)) {
+                    if (!inT && b > b0) {
+                        transposeGroups(dst, dstOff, gwT, g, true);
+                    }
+                    inT = true;
+                    sh.weightGradT(gOut, gOff, x, xOff, b, gwT, b > b0);
                     b++;
                     continue;
+                }
+                if (inT && !swap) {
+                    transposeGroups(dst, dstOff, gwT, g, false);
+                    inT = false;
                 }
                 int nb = sh != null ? 1 : Math.min(perGemm, b1 - b);
                 int cols = nb * ohw;
@@ -316,15 +328,8 @@ public final class ConvKernels {
                 }
                 b += nb;
             }
-            if (swap && b1 > b0) {
-                for (int gr = 0; gr < g.groups(); gr++) {
-                    int base = gr * opg * kk;
-                    for (int o = 0; o < opg; o++) {
-                        for (int p = 0; p < kk; p++) {
-                            dst[dstOff + base + o * kk + p] = gwT[base + p * opg + o];
-                        }
-                    }
-                }
+            if (inT && b1 > b0) {
+                transposeGroups(dst, dstOff, gwT, g, false);
             }
         };
         run(nChunks, work, body);
@@ -332,6 +337,27 @@ public final class ConvKernels {
             int src = (ch - 1) * wSize;
             for (int i = 0; i < wSize; i++) {
                 gw[gwOff + i] += partial[src + i];
+            }
+        }
+    }
+
+    /**
+     * Copies a weight gradient between its layout {@code (O, C/groups·kh·kw)} in {@code gw} at {@code gwOff} and
+     * the transposed one in gwT (group gr's {@code kk × O/groups} block at {@code gr·O/groups·kk}); exact copies.
+     */
+    private static void transposeGroups(float[] gw, int gwOff, float[] gwT, ConvGeometry g, boolean toT) {
+        int opg = g.oPerGroup();
+        int kk = g.cPerGroup() * g.kh() * g.kw();
+        for (int gr = 0; gr < g.groups(); gr++) {
+            int base = gr * opg * kk;
+            for (int o = 0; o < opg; o++) {
+                for (int p = 0; p < kk; p++) {
+                    if (toT) {
+                        gwT[base + p * opg + o] = gw[gwOff + base + o * kk + p];
+                    } else {
+                        gw[gwOff + base + o * kk + p] = gwT[base + p * opg + o];
+                    }
+                }
             }
         }
     }

@@ -35,7 +35,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>B reaches the blocked loops through a panel packer ({@code BPanels}): a dense matrix, or the implicit
  * im2col matrix of a stride-1 convolution whose rows or columns are shifted windows of one padded input
- * ({@link #sgemmShiftedB}, {@link #sgemmShiftedBT}, used by {@link SimdShiftedConv}).
+ * ({@link #sgemmShiftedB}, used by {@link SimdShiftedConv}); {@link #sgemmWindowsA} reads such windows as the rows of
+ * A without packing them.
  */
 final class SimdGemm {
     private SimdGemm() {}
@@ -69,6 +70,9 @@ final class SimdGemm {
         /** Row offsets {@code j·ldb} of a transposed dense B panel, for {@link #packBRows}. */
         final int[] rowOff = new int[NR];
         float[] small = new float[0];
+        /** Packed Bᵀ panels of {@link #sgemmWindowsA}: every panel of one K block. */
+        float[] windowB = new float[0];
+        final int[] windowBase = new int[MR];
 
         /**
          * Room for the packed A panels of {@code rows} rows and one K block, plus a vector of slack so that
@@ -137,25 +141,70 @@ final class SimdGemm {
                 c, cOff, ldc, accumulate);
     }
 
+    /** K block of {@link #sgemmWindowsA}: its B panel (KC_W × NR floats, 16 KB) stays in L1 across the A windows. */
+    private static final int KC_W = 128;
+
     /**
-     * As {@link #sgemmShiftedB} with the roles of p and j swapped:
-     * {@code B(p, j) = x[xOff + koff[j] + (p / rowLen)·rowStride + p % rowLen]} (the weight gradient of a stride-1
-     * convolution, p running over output positions). With {@code rowLen == rowStride} the windows are contiguous;
-     * otherwise {@code rowLen} must be a multiple of the vector length, so that the V-long runs of p that packing
-     * transposes stay inside one row. Reads {@code x} up to index {@code xOff + max(koff) + map(k − 1)}.
+     * {@code C (m×n, ldc) = (accumulate ? C : 0) + A·Bᵀ} where the rows of A are windows of one array,
+     * {@code A(i, p) = x[aOff[i] + p]}, and B is dense {@code n×k} (row stride ldb). This is the transposed weight
+     * gradient of a stride-1 convolution: rows of A are the taps' shifted windows of the padded input, B the output
+     * gradient on the padded width, K the positions. The micro-kernel broadcasts A straight from x, twelve windows
+     * at once, so only B is packed ({@code n×k} floats, transposed) where packing the windows as a transposed
+     * operand moves {@code m×k}, several times more for a convolution (taps outnumber the channels of a group).
+     * Every element of C is one FMA chain over ascending p, as in {@link #sgemm}. Runs on the calling thread;
+     * reads {@code x[aOff[i] .. aOff[i] + k)}.
      */
-    static void sgemmShiftedBT(int m, int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int[] koff,
-                               int rowLen, int rowStride, float[] c, int cOff, int ldc, boolean accumulate) {
-        if (rowLen != rowStride && rowLen % V != 0) {
-            throw new IllegalArgumentException("sgemmShiftedBT: row length " + rowLen + " is not a multiple of " + V);
+    static void sgemmWindowsA(int m, int n, int k, float[] x, int[] aOff, float[] b, int bOff, int ldb, float[] c,
+                              int cOff, int ldc, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
         }
-        blocked(false, m, n, k, a, aOff, lda, null, (p0, kc, j0, nc, q0, q1, bp, base, s) -> {
-            for (int q = q0; q < q1; q++) {
-                int jr = q * NR;
-                packBRows(x, xOff, p0, rowLen, rowStride, koff, j0 + jr, kc, Math.min(NR, nc - jr), bp,
-                        base + q * NR * kc);
+        if (k == 0) {
+            if (!accumulate) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
             }
-        }, c, cOff, ldc, accumulate);
+            return;
+        }
+        Scratch s = SCRATCH.get();
+        int panels = (n + NR - 1) / NR;
+        if (s.windowB.length < panels * NR * KC_W) {
+            s.windowB = new float[panels * NR * KC_W];
+        }
+        float[] bp = s.windowB;
+        int[] base = s.windowBase;
+        for (int pc = 0; pc < k; pc += KC_W) {
+            int kc = Math.min(KC_W, k - pc);
+            packB(true, b, bOff, ldb, pc, kc, 0, n, 0, panels, bp, 0, s);
+            boolean load = accumulate || pc > 0;
+            for (int i0 = 0; i0 < m; i0 += MR) {
+                int mr = Math.min(MR, m - i0);
+                // an edge panel repeats its last window in the missing rows, whose results are dropped
+                for (int r = 0; r < MR; r++) {
+                    base[r] = aOff[i0 + Math.min(r, mr - 1)] + pc;
+                }
+                for (int q = 0; q < panels; q++) {
+                    int nr = Math.min(NR, n - q * NR);
+                    int cIdx = cOff + i0 * ldc + q * NR;
+                    if (mr == MR && nr == NR) {
+                        kernelWindows(kc, x, base, bp, q * NR * kc, c, cIdx, ldc, load);
+                        continue;
+                    }
+                    float[] t = s.tile;
+                    if (load) {
+                        Arrays.fill(t, 0f);
+                        for (int r = 0; r < mr; r++) {
+                            System.arraycopy(c, cIdx + r * ldc, t, r * NR, nr);
+                        }
+                    }
+                    kernelWindows(kc, x, base, bp, q * NR * kc, t, 0, NR, load);
+                    for (int r = 0; r < mr; r++) {
+                        System.arraycopy(t, r * NR, c, cIdx + r * ldc, nr);
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -516,8 +565,7 @@ final class SimdGemm {
             int nr = Math.min(NR, nc - jr);
             int d = base + q * NR * kc;
             if (transB) {
-                packBRows(b, bOff + (j0 + jr) * ldb, p0, Integer.MAX_VALUE, Integer.MAX_VALUE, s.rowOff, 0, kc, nr,
-                        bp, d);
+                packBRows(b, bOff + (j0 + jr) * ldb, p0, s.rowOff, 0, kc, nr, bp, d);
                 continue;
             }
             int src = bOff + p0 * ldb + j0 + jr;
@@ -542,19 +590,16 @@ final class SimdGemm {
 
     /**
      * Packs one {@code kc×NR} panel at {@code bp[d]} whose column j ({@code j < nr}, zero beyond) is the run
-     * {@code b[add + rows[r0 + j] + map(p0 + p)]}, p < kc, {@code map(t) = (t / rowLen)·rowStride + t % rowLen}: a
-     * transposed dense B ({@code rows[j] = j·ldb}, {@code rowLen = rowStride}, so map is the identity) or the
-     * shifted windows of {@link #sgemmShiftedBT}. Full panels move 16×16 blocks through registers (p0 and rowLen
-     * are multiples of 16 when map is not the identity, so a block never crosses a row), the K tail is gathered V
-     * elements at a time.
+     * {@code b[add + rows[r0 + j] + p0 + p]}, p < kc: a transposed dense B ({@code rows[j] = j·ldb}). Full panels
+     * move 16×16 blocks through registers, the K tail is gathered V elements at a time.
      */
-    private static void packBRows(float[] b, int add, int p0, int rowLen, int rowStride, int[] rows, int r0, int kc,
-                                  int nr, float[] bp, int d) {
+    private static void packBRows(float[] b, int add, int p0, int[] rows, int r0, int kc, int nr, float[] bp,
+                                  int d) {
         int p = 0;
         if (nr < NR) {
             for (; p < kc; p++) {
                 int t = p0 + p;
-                int o = add + rowMap(t, rowLen, rowStride);
+                int o = add + t;
                 for (int j = 0; j < NR; j++) {
                     bp[d + j] = j < nr ? b[o + rows[r0 + j]] : 0f;
                 }
@@ -565,7 +610,7 @@ final class SimdGemm {
         if (V == 16) {
             for (; p + V <= kc; p += V) {
                 int t = p0 + p;
-                int o = add + rowMap(t, rowLen, rowStride);
+                int o = add + t;
                 transpose16(b, o, rows, r0, bp, d, NR);
                 transpose16(b, o, rows, r0 + V, bp, d + V, NR);
                 d += V * NR;
@@ -573,7 +618,7 @@ final class SimdGemm {
         }
         for (; p < kc; p++) {
             int t = p0 + p;
-            int o = add + rowMap(t, rowLen, rowStride);
+            int o = add + t;
             FloatVector.fromArray(S, b, o, rows, r0).intoArray(bp, d);
             FloatVector.fromArray(S, b, o, rows, r0 + V).intoArray(bp, d + V);
             d += NR;
@@ -804,6 +849,135 @@ final class SimdGemm {
             c110 = av.fma(b0, c110);
             c111 = av.fma(b1, c111);
             ai += MR;
+            bi += NR;
+        }
+        int r = cIdx;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + V);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + V);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + V);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + V);
+        r += ldc;
+        c40.intoArray(c, r);
+        c41.intoArray(c, r + V);
+        r += ldc;
+        c50.intoArray(c, r);
+        c51.intoArray(c, r + V);
+        r += ldc;
+        c60.intoArray(c, r);
+        c61.intoArray(c, r + V);
+        r += ldc;
+        c70.intoArray(c, r);
+        c71.intoArray(c, r + V);
+        r += ldc;
+        c80.intoArray(c, r);
+        c81.intoArray(c, r + V);
+        r += ldc;
+        c90.intoArray(c, r);
+        c91.intoArray(c, r + V);
+        r += ldc;
+        c100.intoArray(c, r);
+        c101.intoArray(c, r + V);
+        r += ldc;
+        c110.intoArray(c, r);
+        c111.intoArray(c, r + V);
+    }
+
+    /** {@link #kernel} with row r of A read from x at {@code base[r] + p} instead of a packed panel. */
+    private static void kernelWindows(int kc, float[] x, int[] base, float[] bp, int bi, float[] c, int cIdx,
+                                      int ldc, boolean load) {
+        int a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3], a4 = base[4], a5 = base[5];
+        int a6 = base[6], a7 = base[7], a8 = base[8], a9 = base[9], a10 = base[10], a11 = base[11];
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        if (load) {
+            int r0 = cIdx;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            int r4 = cIdx + 4 * ldc;
+            int r5 = cIdx + 5 * ldc;
+            int r6 = cIdx + 6 * ldc;
+            int r7 = cIdx + 7 * ldc;
+            int r8 = cIdx + 8 * ldc;
+            int r9 = cIdx + 9 * ldc;
+            int r10 = cIdx + 10 * ldc;
+            int r11 = cIdx + 11 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + V);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + V);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + V);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + V);
+            c80 = FloatVector.fromArray(S, c, r8);
+            c81 = FloatVector.fromArray(S, c, r8 + V);
+            c90 = FloatVector.fromArray(S, c, r9);
+            c91 = FloatVector.fromArray(S, c, r9 + V);
+            c100 = FloatVector.fromArray(S, c, r10);
+            c101 = FloatVector.fromArray(S, c, r10 + V);
+            c110 = FloatVector.fromArray(S, c, r11);
+            c111 = FloatVector.fromArray(S, c, r11 + V);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+            c80 = z; c81 = z; c90 = z; c91 = z; c100 = z; c101 = z; c110 = z; c111 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector av;
+            av = FloatVector.broadcast(S, x[a0 + p]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, x[a1 + p]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, x[a2 + p]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, x[a3 + p]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, x[a4 + p]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, x[a5 + p]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, x[a6 + p]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, x[a7 + p]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, x[a8 + p]);
+            c80 = av.fma(b0, c80);
+            c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(S, x[a9 + p]);
+            c90 = av.fma(b0, c90);
+            c91 = av.fma(b1, c91);
+            av = FloatVector.broadcast(S, x[a10 + p]);
+            c100 = av.fma(b0, c100);
+            c101 = av.fma(b1, c101);
+            av = FloatVector.broadcast(S, x[a11 + p]);
+            c110 = av.fma(b0, c110);
+            c111 = av.fma(b1, c111);
             bi += NR;
         }
         int r = cIdx;

@@ -16,30 +16,29 @@ import jdk.incubator.vector.VectorSpecies;
  * element that kernel tap {@code p = (c, ki, kj)} reads for position q is {@code P[koff[p] + q]} with
  * {@code koff[p] = c·Hp·Wp + ki·dH·Wp + kj·dW}: the im2col matrix is {@code B(p, q) = P[koff[p] + q]}, rows that
  * are shifted windows of one array, which {@link SimdGemm} packs straight into its panels. Positions with
- * {@code ox ≥ OW} are garbage and are dropped, {@code Wp/OW − 1} extra work (3% for 32×32 with padding 1). When
- * OW is a multiple of the GEMM's panel width (32 floats with AVX-512), each panel of positions lies inside one
- * output row, so the product numbers only real positions and writes the output in place: no garbage, no copy.
+ * {@code ox ≥ OW} are garbage and are dropped: {@code Wp/OW − 1} extra work, at most 1/8 (narrower maps take
+ * im2col).
  *
  * <ul>
- *   <li>forward: {@code Y_g (O/g × OH·Wp) = W_g · B}, then the valid columns are copied to the output (or, for
- *       OW a multiple of the panel width, {@code Y_g (O/g × OH·OW)} straight into the output);</li>
- *   <li>weight gradient: {@code dW_g (O/g × kk) += dYp · Bᵀ} where {@code dYp} is dY laid out on the padded width
- *       with zero garbage columns. A garbage column adds {@code 0·P[…] = ±0}, exact while the input is finite;
- *       an image with a non-finite input is left to the im2col path (0·∞ would be NaN). When OW is a multiple of
- *       the vector length, the product runs over real positions only, with dY itself as the left operand: no
- *       copy, no garbage, any input.</li>
+ *   <li>forward: {@code Y_g (O/g × OH·Wp) = W_g · B}, then the valid columns are copied to the output. Maps narrower
+ *       than a panel share one product across several images, their padded rows interleaved ({@code P[c][yp][b]
+ *       [xp]}), so the part-filled last panel and the per-product costs are paid once per group of images. When OW
+ *       is a multiple of the GEMM's panel width (32 floats with AVX-512), each panel of positions lies inside one
+ *       output row, so the product numbers only real positions and writes the output in place. Output rows near
+ *       the top and bottom edges drop the kernel rows that read only padding (a product per run of such rows).</li>
+ *   <li>weight gradient, transposed: {@code dW_gᵀ (kk × O/g) += B · dYpᵀ} where {@code dYp} is dY laid out on the
+ *       padded width with zero garbage columns; the micro-kernel reads the windows in place
+ *       ({@link SimdGemm#sgemmWindowsA}), so only dYp is packed. A garbage column adds {@code 0·P[…] = ±0}, exact
+ *       while the input is finite; an image with a non-finite input is left to the im2col path (0·∞ is NaN).</li>
  * </ul>
  *
- * Every result element is the same FMA chain, in the same order, as with im2col + GEMM, so the forward output
- * agrees to the bit; the weight gradient's chain also adds the exact zeros of the garbage columns, so its values
- * agree too, except that a zero result may come out as +0 where im2col gives −0 (without garbage columns it agrees
- * to the bit).
+ * Every result element is the same FMA chain, in the same order, as with im2col + GEMM, except for terms that are
+ * exact zeros (a dropped padding tap, a garbage column): the values agree, and a zero result may differ in sign.
+ * A dropped padding tap is {@code 0·w}, exact for finite w; with a non-finite weight every tap is kept.
  */
 final class SimdShiftedConv {
-    /** Smallest {@code C/groups·kh·kw} and output map: below these the padded copy and the garbage columns cost
-     * more than the im2col matrix they save. */
+    /** Smallest {@code C/groups·kh·kw}: below it the padded copy costs more than the im2col matrix it saves. */
     private static final int MIN_K = 32;
-    private static final int MIN_PIXELS = 128;
     /** Largest share of garbage columns (one in this many) for the forward of a map narrower than a panel. */
     private static final int MAX_GARBAGE = 8;
     /** Output columns a forward product aims at when several images share it. */
@@ -99,11 +98,13 @@ final class SimdShiftedConv {
     private final List<Segment> rowSegments;
 
     /**
-     * Whether {@code g}'s weight gradient takes this path: stride 1 and large enough to pay off. Callers check
-     * {@link KernelProvider#simdEnabled()} first, since this class needs the Vector API.
+     * Whether {@code g}'s weight gradient takes this path: stride 1, enough taps, and at most one garbage column in
+     * {@link #MAX_GARBAGE} of the padded width. Callers check {@link KernelProvider#simdEnabled()} first, since this
+     * class needs the Vector API.
      */
     static boolean applies(ConvGeometry g) {
-        return strideOneFits(g) && (long) g.outH() * g.outW() >= MIN_PIXELS;
+        long wp = paddedWidth(g);
+        return strideOneFits(g) && (wp - g.outW()) * MAX_GARBAGE <= wp;
     }
 
     /**
@@ -364,40 +365,32 @@ final class SimdShiftedConv {
     }
 
     /**
-     * Adds (or, when {@code !accumulate}, writes) image b's weight gradient to {@code dst} at {@code dstOff}
-     * ({@code O × C/groups × kh × kw}). Returns false, touching nothing, when image b's input has a non-finite
-     * element.
+     * Whether image b's input is finite: the weight gradient's garbage columns multiply the input by zero, so an
+     * image with ±∞ or NaN must take the im2col path instead (a finite sum means every element is finite; an
+     * overflow only sends the image to im2col).
      */
-    boolean weightGrad(float[] gOut, int gOff, float[] x, int xOff, int b, float[] dst, int dstOff,
-                       boolean accumulate) {
+    boolean imageFinite(float[] x, int xOff, int b) {
+        int chw = g.c() * g.h() * g.w();
+        return Float.isFinite(KernelProvider.kernels().sum(x, xOff + b * chw, chw));
+    }
+
+    /**
+     * Adds (or, when {@code !accumulate}, writes) image b's weight gradient, transposed, to gwT: group gr's
+     * {@code kk × O/groups} block at {@code gr·kk·O/groups}, tap p and channel o at {@code + p·O/groups + o}. The
+     * product runs over the padded width, the output gradient's garbage columns zero (exact zero terms while the
+     * input is finite: callers check {@link #imageFinite} first), with the taps' windows as its left operand
+     * ({@link SimdGemm#sgemmWindowsA}: only the gradient is packed).
+     */
+    void weightGradT(float[] gOut, int gOff, float[] x, int xOff, int b, float[] gwT, boolean accumulate) {
         int hw = g.h() * g.w();
-        int imageBase = xOff + b * g.c() * hw;
         int oh = g.outH();
         int ow = g.outW();
-        if (ow % S.length() == 0) {
-            // every V-long run of output positions lies in one output row: K numbers only real positions, A is the
-            // output gradient itself, and with no garbage columns no 0·x term arises (non-finite inputs are fine)
-            for (int gr = 0; gr < g.groups(); gr++) {
-                float[] p = pad(x, imageBase + gr * cpg * hw);
-                int src = gOff + (b * g.outChannels() + gr * opg) * oh * ow;
-                SimdGemm.sgemmShiftedBT(opg, kk, oh * ow, gOut, src, oh * ow, p, 0, koff, ow, wp, dst,
-                        dstOff + gr * opg * kk, kk, accumulate);
-            }
-            return true;
-        }
-        // a finite sum means every element is finite (an overflow only sends the image to the im2col path)
-        if (!Float.isFinite(KernelProvider.kernels().sum(x, imageBase, g.c() * hw))) {
-            return false;
-        }
         for (int gr = 0; gr < g.groups(); gr++) {
-            float[] p = pad(x, imageBase + gr * cpg * hw);
+            float[] p = pad(x, xOff + (b * g.c() + gr * cpg) * hw);
             float[] a = GRAD_ROWS.get().get(new GradLayout(opg * oh, ow, wp), opg * q);
-            int src = gOff + (b * g.outChannels() + gr * opg) * oh * ow;
-            copyRows(gOut, src, ow, a, 0, wp, opg * oh, ow);
-            SimdGemm.sgemmShiftedBT(opg, kk, q, a, 0, q, p, 0, koff, q, q, dst, dstOff + gr * opg * kk, kk,
-                    accumulate);
+            copyRows(gOut, gOff + (b * g.outChannels() + gr * opg) * oh * ow, ow, a, 0, wp, opg * oh, ow);
+            SimdGemm.sgemmWindowsA(kk, opg, q, p, koff, a, 0, q, gwT, gr * kk * opg, opg, accumulate);
         }
-        return true;
     }
 
     /** P for the slice at {@code xBase}: each plane framed by zeros, then zero slack. */

@@ -335,7 +335,7 @@ class ConvKernelsTest {
                 GemmTest.assertBitIdentical("forward vs im2col+GEMM, image " + b + " group " + gr, c, slice, cs);
             }
         }
-        // the weight gradient: the same chain plus exact zeros from the dropped columns, so equal values (a zero
+        // the weight gradient: the same chain plus exact zeros from the garbage columns, so equal values (a zero
         // may differ in sign) for a single chunk of images
         if (g.n() == 1) {
             float[] gOut = toF(randomD(g.outputSize(), r));
@@ -346,10 +346,6 @@ class ConvKernelsTest {
                 ConvKernels.im2col(x, gr * cpg * g.h() * g.w(), g, col, 0, ohw);
                 Gemm.sgemm(false, true, opg, kk, ohw, gOut, gr * opg * ohw, ohw, col, 0, ohw, want, gr * opg * kk, kk,
                         false);
-            }
-            if (g.outW() % 16 == 0) {
-                // output rows of whole vectors: no garbage columns, so the very same chains
-                GemmTest.assertBitIdentical("weight gradient vs im2col+GEMM", want, gw, cs);
             }
             for (int i = 0; i < want.length; i++) {
                 if (!(want[i] == gw[i])) {

@@ -288,6 +288,38 @@ class GemmTest {
     }
 
     /**
+     * A whose rows are overlapping windows of one array ({@link SimdGemm#sgemmWindowsA}, a convolution's transposed
+     * weight gradient) gives the bits of the scalar product of the same A written out densely, times Bᵀ: edge
+     * panels of rows and columns, several K blocks, accumulate or not.
+     */
+    @Test
+    void windowRowsOfAAreBitIdenticalToDenseA() {
+        if (!simdAvailable()) {
+            return;
+        }
+        qt().withExamples(60).forAll(cases(300)).checkAssert(cs -> {
+            SplittableRandom r = new SplittableRandom(cs.seed() ^ 0x5DEECE66DL);
+            int m = cs.m(), n = cs.n(), k = cs.k();
+            float[] x = random(k + 3 * m + 40, r);
+            int[] aOff = new int[m];
+            float[] dense = new float[m * k];
+            for (int i = 0; i < m; i++) {
+                // windows one apart, as neighbouring taps are, and some far apart
+                aOff[i] = r.nextInt(4) == 0 ? r.nextInt(x.length - k + 1) : Math.min(x.length - k, i + r.nextInt(3));
+                System.arraycopy(x, aOff[i], dense, i * k, k);
+            }
+            int ldb = k + cs.padB();
+            float[] b = random(cs.offB() + n * ldb + 3, r);
+            float[] c0 = random(cs.cLen(), r);
+            float[] want = c0.clone();
+            ScalarGemm.sgemm(false, true, m, n, k, dense, 0, k, b, cs.offB(), ldb, want, cs.offC(), cs.ldc(), cs.acc());
+            float[] got = c0.clone();
+            SimdGemm.sgemmWindowsA(m, n, k, x, aOff, b, cs.offB(), ldb, got, cs.offC(), cs.ldc(), cs.acc());
+            assertBitIdentical("window rows of A vs dense A (scalar)", want, got, cs);
+        });
+    }
+
+    /**
      * A B prepared once ({@link Gemm#packB}) gives the bits of the unprepared product, alone and reused for several
      * A's, at 1 and 2 threads (both blocked routes, the column split and the small direct kernel).
      */
