@@ -8,14 +8,17 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Stride-1 float convolution without an im2col matrix (SIMD path). Each (image, group) slice of the input is
- * copied once into a zero-padded stack of planes P, {@code C/groups × Hp × Wp} with {@code Hp = H + 2·padH}: each
- * row is {@code padW} zeros and then the W inputs, and when {@code padW ≤ (kW−1)·dW} that is all, {@code Wp = W +
- * padW}, because a read past a row's end lands in the next row's leading zeros (else {@code Wp = W + 2·padW}).
- * Numbering output positions over the padded width, {@code q = oy·Wp + ox}, the input
- * element that kernel tap {@code p = (c, ki, kj)} reads for position q is {@code P[koff[p] + q]} with
- * {@code koff[p] = c·Hp·Wp + ki·dH·Wp + kj·dW}: the im2col matrix is {@code B(p, q) = P[koff[p] + q]}, rows that
- * are shifted windows of one array, which {@link SimdGemm} packs straight into its panels. Positions with
+ * Float convolution without an im2col matrix (SIMD path). Each (image, group) slice of the input is copied once
+ * into zero-padded planes P. With stride 1 a plane is the padded input, {@code Hp × Wp} with {@code Hp = H +
+ * 2·padH}: each row is {@code padW} zeros and then the W inputs, and when {@code padW ≤ (kW−1)·dW} that is all,
+ * {@code Wp = W + padW}, because a read past a row's end lands in the next row's leading zeros (else
+ * {@code Wp = W + 2·padW}). With stride s the padded input is split into its s×s phases, plane (a, b) holding
+ * the padded elements {@code (Y·sH + a, X·sW + b)}, {@code ⌈(H + 2·padH)/sH⌉ × ⌈(W + 2·padW)/sW⌉} (only the
+ * phases some tap reads): output position (oy, ox) and tap (ki, kj) read plane {@code (ki·dH mod sH, kj·dW mod
+ * sW)} at {@code (oy + ⌊ki·dH/sH⌋, ox + ⌊kj·dW/sW⌋)}, a stride-1 access again. Numbering output positions over
+ * the plane width, {@code q = oy·Wp + ox}, the input element that tap {@code p = (c, ki, kj)} reads for position q
+ * is {@code P[koff[p] + q]}: the im2col matrix is {@code B(p, q) = P[koff[p] + q]}, rows that are shifted windows
+ * of one array, which {@link SimdGemm} packs straight into its panels. Positions with
  * {@code ox ≥ OW} are garbage and are dropped: {@code Wp/OW − 1} extra work, at most 1/8 (narrower maps take
  * im2col).
  *
@@ -69,11 +72,10 @@ final class SimdShiftedConv {
     }
 
     /** What decides where a padded input buffer's zeros are. */
-    private record Layout(int cpg, int h, int w, int padH, int padW, int wp, int images, int length) {}
+    private record Layout(ConvGeometry g, int images, int length) {}
 
     /** What decides where the zero garbage columns of the padded-width output gradient are. */
     private record GradLayout(int rows, int ow, int wp) {}
-
 
     private static final ThreadLocal<Framed> PADDED = ThreadLocal.withInitial(Framed::new);
     /** The output gradient on the padded width: only its valid columns are written, the rest stay zero. */
@@ -81,93 +83,129 @@ final class SimdShiftedConv {
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final ConvGeometry g;
+    /** Rows and row length of one phase plane of one image. */
     private final int hp;
     private final int wp;
-    /** Output positions over the padded width: {@code OH·Wp}. */
+    /** Output positions over the plane width: {@code OH·Wp}. */
     private final int q;
     private final int kk;
     private final int opg;
     private final int cpg;
-    /** Length of P: the planes plus the slack that the last panels read past them. */
-    private final int paddedLen;
-    private final int[] koff;
-    private final Layout layout;
+    /** Phase planes some tap reads, as {@code a·sW + b}, and each phase's plane index (−1 when unread). */
+    private final int[] phases;
+    private final int[] phaseIndex;
+    /** The planes of one image. */
+    private final Planes one;
     /** One segment of all output rows and all taps. */
     private final List<Segment> allRows;
     /** The output rows split by which kernel rows stay inside the input. */
     private final List<Segment> rowSegments;
 
     /**
-     * Whether {@code g}'s weight gradient takes this path: stride 1, enough taps, and at most one garbage column in
-     * {@link #MAX_GARBAGE} of the padded width. Callers check {@link KernelProvider#simdEnabled()} first, since this
+     * Whether {@code g}'s weight gradient takes this path: enough taps, and at most one garbage column in
+     * {@link #MAX_GARBAGE} of the plane width. Callers check {@link KernelProvider#simdEnabled()} first, since this
      * class needs the Vector API.
      */
     static boolean applies(ConvGeometry g) {
-        long wp = paddedWidth(g);
-        return strideOneFits(g) && (wp - g.outW()) * MAX_GARBAGE <= wp;
+        return fits(g) && (planeWidth(g) - g.outW()) * (long) MAX_GARBAGE <= planeWidth(g);
     }
 
     /**
-     * Whether {@code g}'s forward takes this path: stride 1, enough taps, and either output rows of whole panels
-     * (written in place) or at most one garbage column in {@link #MAX_GARBAGE} of the padded width, since small
-     * maps share one product across several images ({@link #imagesPerProduct}) and lose nothing else.
+     * Whether {@code g}'s forward takes this path: enough taps, and either output rows of whole panels (written in
+     * place) or at most one garbage column in {@link #MAX_GARBAGE} of the plane width, since small maps share one
+     * product across several images ({@link #imagesPerProduct}) and lose nothing else.
      */
     static boolean appliesForward(ConvGeometry g) {
-        if (!strideOneFits(g)) {
-            return false;
-        }
-        long wp = paddedWidth(g);
-        return g.outW() % SimdGemm.NR == 0 || (wp - g.outW()) * MAX_GARBAGE <= wp;
+        return fits(g) && (g.outW() % SimdGemm.NR == 0
+                || (planeWidth(g) - g.outW()) * (long) MAX_GARBAGE <= planeWidth(g));
     }
 
-    private static boolean strideOneFits(ConvGeometry g) {
-        if (g.strideH() != 1 || g.strideW() != 1 || g.oPerGroup() == 0 || g.outH() == 0 || g.outW() == 0) {
+    private static boolean fits(ConvGeometry g) {
+        if (g.oPerGroup() == 0 || g.outH() == 0 || g.outW() == 0) {
             return false;
         }
         long kk = (long) g.cPerGroup() * g.kh() * g.kw();
-        long wp = g.w() + 2L * g.padW();
-        long planes = g.cPerGroup() * (g.h() + 2L * g.padH()) * wp;
+        long wp = planeWidth(g);
+        long hp = ceilDiv(g.h() + 2L * g.padH(), g.strideH());
+        // at most every phase plane is read
+        long planes = (long) g.cPerGroup() * Math.min(kk, (long) g.strideH() * g.strideW()) * hp * wp;
         return kk >= MIN_K
                 && planes + (long) (g.kw() - 1) * g.dilationW() + SimdGemm.NR < Integer.MAX_VALUE
                 && (long) g.oPerGroup() * g.outH() * wp < Integer.MAX_VALUE;
     }
 
-    private static int paddedWidth(ConvGeometry g) {
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    private static int planeWidth(ConvGeometry g) {
+        if (g.strideW() > 1) {
+            return (int) ceilDiv(g.w() + 2L * g.padW(), g.strideW());
+        }
         // the right border of a row can be the next row's left border when it is never read further than that
         return g.padW() <= (g.kw() - 1) * g.dilationW() ? g.w() + g.padW() : g.w() + 2 * g.padW();
     }
 
     SimdShiftedConv(ConvGeometry g) {
         this.g = g;
-        hp = g.h() + 2 * g.padH();
-        wp = paddedWidth(g);
+        hp = (int) ceilDiv(g.h() + 2L * g.padH(), g.strideH());
+        wp = planeWidth(g);
         q = g.outH() * wp;
         cpg = g.cPerGroup();
         opg = g.oPerGroup();
         kk = cpg * g.kh() * g.kw();
-        int plane = hp * wp;
-        // the last panel of the forward product reads up to max(koff) + roundUp(q, NR) − 1, and
-        // max(koff) + q = (cpg − 1)·plane + plane + (kw − 1)·dW
-        paddedLen = cpg * plane + (g.kw() - 1) * g.dilationW() + SimdGemm.NR;
-        layout = new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), wp, 1, paddedLen);
-        koff = offsets(wp);
+        phaseIndex = new int[g.strideH() * g.strideW()];
+        Arrays.fill(phaseIndex, -1);
+        int n = 0;
+        for (int ki = 0; ki < g.kh(); ki++) {
+            for (int kj = 0; kj < g.kw(); kj++) {
+                int ph = phaseOf(ki, kj);
+                if (phaseIndex[ph] < 0) {
+                    phaseIndex[ph] = n++;
+                }
+            }
+        }
+        phases = new int[n];
+        for (int ph = 0; ph < phaseIndex.length; ph++) {
+            if (phaseIndex[ph] >= 0) {
+                phases[phaseIndex[ph]] = ph;
+            }
+        }
+        one = planes(1);
         allRows = List.of(new Segment(0, g.outH(), allTaps()));
         rowSegments = rowSegments();
     }
 
-    /** {@code koff[p]} for (c, ki, kj) = p over planes of {@code hp} rows of length {@code rowLen}. */
-    private int[] offsets(int rowLen) {
+    private int phaseOf(int ki, int kj) {
+        return ki * g.dilationH() % g.strideH() * g.strideW() + kj * g.dilationW() % g.strideW();
+    }
+
+    /**
+     * The planes of {@code images} images with their rows interleaved, {@code P[c][phase][Y][image][X]}: a row of
+     * all images is {@code row} floats, a phase plane {@code plane}, a channel's phases {@code chan}; the buffer is
+     * {@code length} long (the planes plus the slack that the last panels read past them), and tap p's window
+     * starts at {@code koff[p]}.
+     */
+    private record Planes(int images, int row, int plane, int chan, int length, int[] koff, Layout layout) {}
+
+    private Planes planes(int images) {
+        int row = images * wp;
+        int plane = hp * row;
+        int chan = phases.length * plane;
+        // the last panel reads up to max(koff) + roundUp(OH·row, NR) − 1 < cpg·chan + ⌊(kw − 1)·dW/sW⌋ + NR, since
+        // OH + ⌊(kh − 1)·dH/sH⌋ ≤ hp
+        int length = cpg * chan + (g.kw() - 1) * g.dilationW() / g.strideW() + SimdGemm.NR;
         int[] ko = new int[kk];
-        int plane = hp * rowLen;
         int p = 0;
         for (int c = 0; c < cpg; c++) {
             for (int ki = 0; ki < g.kh(); ki++) {
                 for (int kj = 0; kj < g.kw(); kj++) {
-                    ko[p++] = c * plane + ki * g.dilationH() * rowLen + kj * g.dilationW();
+                    ko[p++] = c * chan + phaseIndex[phaseOf(ki, kj)] * plane
+                            + ki * g.dilationH() / g.strideH() * row + kj * g.dilationW() / g.strideW();
                 }
             }
         }
-        return ko;
+        return new Planes(images, row, plane, chan, length, ko, new Layout(g, images, length));
     }
 
     private int[] allTaps() {
@@ -200,17 +238,20 @@ final class SimdShiftedConv {
         return segs;
     }
 
-    /** Bit ki set when kernel row ki of output row oy reads input row {@code oy − padH + ki·dH} inside 0..H. */
+    /** Bit ki set when kernel row ki of output row oy reads input row {@code oy·sH − padH + ki·dH} inside 0..H. */
     private long kernelRowsInside(int oy) {
+        if (g.kh() > 64) {
+            // more kernel rows than bits: keep every tap
+            return -1;
+        }
         long mask = 0;
         for (int ki = 0; ki < g.kh(); ki++) {
-            int iy = oy - g.padH() + ki * g.dilationH();
-            // more than 64 kernel rows: keep every tap (the mask then only tells the segments apart)
-            if (ki >= 64 || (iy >= 0 && iy < g.h())) {
-                mask |= 1L << Math.min(ki, 63);
+            long iy = (long) oy * g.strideH() - g.padH() + (long) ki * g.dilationH();
+            if (iy >= 0 && iy < g.h()) {
+                mask |= 1L << ki;
             }
         }
-        return g.kh() > 64 ? -1 : mask;
+        return mask;
     }
 
     private int[] tapsOf(long mask) {
@@ -218,7 +259,7 @@ final class SimdShiftedConv {
         int n = 0;
         for (int p = 0; p < kk; p++) {
             int ki = p / g.kw() % g.kh();
-            if ((mask & (1L << Math.min(ki, 63))) != 0) {
+            if (g.kh() > 64 || (mask & (1L << ki)) != 0) {
                 t[n++] = p;
             }
         }
@@ -270,6 +311,9 @@ final class SimdShiftedConv {
             return 1;
         }
         int per = (int) Math.min(g.n(), (FORWARD_COLS + q - 1) / q);
+        // the interleaved planes and the product's output must stay within an array
+        long perImage = Math.max((long) cpg * phases.length * hp * wp, (long) opg * q);
+        per = (int) Math.max(1, Math.min(per, (Integer.MAX_VALUE / 2) / perImage));
         int products = (g.n() + per - 1) / per;
         return (g.n() + products - 1) / products;
     }
@@ -278,11 +322,10 @@ final class SimdShiftedConv {
      * Images {@code b0..b0+nb} of group gr: x at {@code xOff} ({@code N × C × H × W}), the weights from
      * {@link #packWeights}, bias at {@code bOff} or null, output at {@code outOff} ({@code N × O × OH × OW}),
      * overwritten. Output rows of whole panels ({@code nb == 1}): the product numbers real positions only and
-     * writes the output directly. Otherwise the images' padded rows are interleaved, {@code P[c][yp][b][xp]}, so
-     * that position {@code q = oy·nb·Wp + b·Wp + ox} reads {@code P[koff[p] + q]} with koff over rows of
-     * {@code nb·Wp}: one product over {@code OH·nb·Wp} columns, whose valid columns are copied out. Each output
-     * element is the same FMA chain either way (over the taps in ascending order), so the images per product do
-     * not change a bit.
+     * writes the output directly. Otherwise the images' plane rows are interleaved, so that position
+     * {@code q = oy·nb·Wp + b·Wp + ox} reads {@code P[koff[p] + q]}: one product over {@code OH·nb·Wp} columns,
+     * whose valid columns are copied out. Each output element is the same FMA chain either way (over the taps in
+     * ascending order), so the images per product do not change a bit.
      */
     void forward(float[] x, int xOff, int b0, int nb, int gr, PackedWeights pw, float[] bias, int bOff, float[] out,
                  int outOff) {
@@ -293,28 +336,24 @@ final class SimdShiftedConv {
         int bBase = bOff + gr * opg;
         if (ow % SimdGemm.NR == 0) {
             for (int b = b0; b < b0 + nb; b++) {
-                float[] p = pad(x, xOff + (b * g.c() + gr * cpg) * hw);
+                float[] p = PADDED.get().get(one.layout(), one.length());
+                fill(x, xOff + (b * g.c() + gr * cpg) * hw, p, one, 0);
                 int cBase = outOff + (b * g.outChannels() + gr * opg) * ohw;
                 fillBias(out, cBase, ohw, bias, bBase);
-                product(pw, gr, p, koff, wp, ow, wp, ow, out, cBase, ohw, bias != null);
+                product(pw, gr, p, one.koff(), wp, ow, wp, ow, out, cBase, ohw, bias != null);
             }
             return;
         }
-        int row = nb * wp;
-        int plane = hp * row;
-        int len = cpg * plane + (g.kw() - 1) * g.dilationW() + SimdGemm.NR;
-        float[] p = nb == 1 ? PADDED.get().get(layout, paddedLen)
-                : PADDED.get().get(new Layout(cpg, g.h(), g.w(), g.padH(), g.padW(), wp, nb, len), len);
+        Planes pl = nb == 1 ? one : planes(nb);
+        float[] p = PADDED.get().get(pl.layout(), pl.length());
         for (int b = 0; b < nb; b++) {
-            for (int c = 0; c < cpg; c++) {
-                copyRows(x, xOff + ((b0 + b) * g.c() + gr * cpg + c) * hw, g.w(), p,
-                        c * plane + g.padH() * row + b * wp + g.padW(), row, g.h(), g.w());
-            }
+            fill(x, xOff + ((b0 + b) * g.c() + gr * cpg) * hw, p, pl, b);
         }
+        int row = pl.row();
         int cols = oh * row;
         float[] c = ConvKernels.floatScratch(ROWS, opg * cols);
         fillBias(c, 0, cols, bias, bBase);
-        product(pw, gr, p, nb == 1 ? koff : offsets(row), row, cols, cols, row, c, 0, cols, bias != null);
+        product(pw, gr, p, pl.koff(), row, cols, cols, row, c, 0, cols, bias != null);
         for (int b = 0; b < nb; b++) {
             for (int o = 0; o < opg; o++) {
                 copyRows(c, o * cols + b * wp, row, out, outOff + ((b0 + b) * g.outChannels() + gr * opg + o) * ohw,
@@ -377,7 +416,7 @@ final class SimdShiftedConv {
     /**
      * Adds (or, when {@code !accumulate}, writes) image b's weight gradient, transposed, to gwT: group gr's
      * {@code kk × O/groups} block at {@code gr·kk·O/groups}, tap p and channel o at {@code + p·O/groups + o}. The
-     * product runs over the padded width, the output gradient's garbage columns zero (exact zero terms while the
+     * product runs over the plane width, the output gradient's garbage columns zero (exact zero terms while the
      * input is finite: callers check {@link #imageFinite} first), with the taps' windows as its left operand
      * ({@link SimdGemm#sgemmWindowsA}: only the gradient is packed).
      */
@@ -386,26 +425,56 @@ final class SimdShiftedConv {
         int oh = g.outH();
         int ow = g.outW();
         for (int gr = 0; gr < g.groups(); gr++) {
-            float[] p = pad(x, xOff + (b * g.c() + gr * cpg) * hw);
+            float[] p = PADDED.get().get(one.layout(), one.length());
+            fill(x, xOff + (b * g.c() + gr * cpg) * hw, p, one, 0);
             float[] a = GRAD_ROWS.get().get(new GradLayout(opg * oh, ow, wp), opg * q);
             copyRows(gOut, gOff + (b * g.outChannels() + gr * opg) * oh * ow, ow, a, 0, wp, opg * oh, ow);
-            SimdGemm.sgemmWindowsA(kk, opg, q, p, koff, a, 0, q, gwT, gr * kk * opg, opg, accumulate);
+            SimdGemm.sgemmWindowsA(kk, opg, q, p, one.koff(), a, 0, q, gwT, gr * kk * opg, opg, accumulate);
         }
     }
 
-    /** P for the slice at {@code xBase}: each plane framed by zeros, then zero slack. */
-    private float[] pad(float[] x, int xBase) {
+    /**
+     * Copies one (image, group) slice of x at {@code xBase} ({@code C/groups × H × W}) into image slot
+     * {@code slot} of planes {@code pl}: the element at padded position {@code (Y, X) = (iy + padH, ix + padW)} goes
+     * to phase {@code (Y mod sH, X mod sW)} at {@code (Y / sH, X / sW)}. Everything else keeps the zeros of the
+     * layout.
+     */
+    private void fill(float[] x, int xBase, float[] p, Planes pl, int slot) {
         int h = g.h();
         int w = g.w();
-        int ph = g.padH();
-        int pw = g.padW();
-        float[] p = PADDED.get().get(layout, paddedLen);
-        // plane c, row y of x at p[c·Hp·Wp + (y + ph)·Wp + pw]: rows of all planes are Wp apart except across
-        // planes, so copy plane by plane
-        for (int c = 0; c < cpg; c++) {
-            copyRows(x, xBase + c * h * w, w, p, c * hp * wp + ph * wp + pw, wp, h, w);
+        int sh = g.strideH();
+        int sw = g.strideW();
+        int row = pl.row();
+        for (int i = 0; i < phases.length; i++) {
+            int a = phases[i] / sw;
+            int b = phases[i] % sw;
+            // plane columns X whose input column ix = X·sW + b − padW lies in 0..W
+            int xLo = (int) Math.max(0, ceilDiv(g.padW() - b, sw));
+            int xHi = (int) Math.min(wp, ceilDiv(w + g.padW() - b, sw));
+            if (xHi <= xLo) {
+                continue;
+            }
+            int ix0 = xLo * sw + b - g.padW();
+            int len = xHi - xLo;
+            // plane rows Y whose input row iy = Y·sH + a − padH lies in 0..H
+            int yLo = (int) Math.max(0, ceilDiv(g.padH() - a, sh));
+            int yHi = (int) Math.min(hp, ceilDiv(h + g.padH() - a, sh));
+            int iy0 = yLo * sh + a - g.padH();
+            for (int c = 0; c < cpg; c++) {
+                int src = xBase + c * h * w + iy0 * w + ix0;
+                int dst = c * pl.chan() + i * pl.plane() + yLo * row + slot * wp + xLo;
+                if (sw == 1) {
+                    copyRows(x, src, sh * w, p, dst, row, yHi - yLo, len);
+                    continue;
+                }
+                for (int y = yLo; y < yHi; y++, src += sh * w, dst += row) {
+                    int done = sw == 2 ? SimdPoolKernels.everyOther(x, src, p, dst, len) : 0;
+                    for (int t = done; t < len; t++) {
+                        p[dst + t] = x[src + t * sw];
+                    }
+                }
+            }
         }
-        return p;
     }
 
     /**

@@ -245,7 +245,8 @@ class ConvKernelsTest {
 
     /**
      * Maps narrower than a panel share one forward product across several images, their padded rows interleaved,
-     * and output rows whose kernel rows partly fall in the padding skip those taps: checked against the reference,
+     * strides above 1 read phase planes, and output rows whose kernel rows partly fall in the padding skip those
+     * taps: checked against the reference,
      * 1 vs 2 threads, bit for bit against im2col followed by the same GEMM (one image at a time), and with a
      * non-finite weight (every tap kept, so the same NaN and ±∞ pattern as im2col).
      */
@@ -257,22 +258,29 @@ class ConvKernelsTest {
             int opg = between(in, 1, 30);
             int pad = between(in, 1, 2);
             int k = 2 * pad + 1 - between(in, 0, 1);
-            int h = between(in, 3, 12);
-            int w = between(in, 7, 15);
-            int n = between(in, 2, 24);
-            ConvGeometry g = ConvGeometry.of(n, cpg * groups, h, w, opg * groups, k, k, 1, 1, pad, pad, 1, 1,
-                    groups);
+            int stride = between(in, 1, 3);
+            int h = between(in, 3, 12) * stride;
+            int w = between(in, 7, 15) * stride + between(in, 0, stride - 1);
+            int n = between(in, 1, 24);
+            ConvGeometry g = ConvGeometry.of(n, cpg * groups, h, w, opg * groups, k, k, stride, stride, pad, pad, 1,
+                    1, groups);
             return new Case(g, between(in, 0, 1) == 1, between(in, 0, 3), in.next(Constraint.between(0, 1 << 30)));
         };
         qt().withExamples(20).forAll(gen).checkAssert(cs -> {
             check(cs, true);
             checkForwardEqualsIm2colGemm(cs);
             checkNonFiniteWeightForward(cs);
+            checkNonFiniteWeightGradient(cs);
         });
         for (ConvGeometry g : new ConvGeometry[] {
             // ResNet's last stage (7×7, several products of 10 images each) and a 14×14 map with dilation
             ConvGeometry.of(20, 32, 7, 7, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             ConvGeometry.of(9, 16, 14, 14, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2),
+            // stride 2 and 3 through phase planes: ResNet's downsampling 3×3 and 1×1, and a dilated one
+            ConvGeometry.of(12, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+            ConvGeometry.of(3, 40, 16, 16, 24, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+            ConvGeometry.of(4, 16, 23, 23, 20, 3, 3, 3, 3, 1, 1, 1, 1, 1),
+            ConvGeometry.of(3, 8, 15, 30, 12, 3, 3, 2, 2, 2, 2, 2, 2, 1),
         }) {
             // the scalar run never loads the SIMD class (it needs the Vector API module)
             assertTrue(!KernelProvider.simdEnabled() || SimdShiftedConv.appliesForward(g), g.toString());
