@@ -111,6 +111,11 @@ public final class Parallel {
         return (int) Math.max(1, (n + grain - 1) / grain);
     }
 
+    /** Whether the calling thread is running a chunk of {@link #forEachChunk} (nested calls run inline). */
+    static boolean inPool() {
+        return IN_POOL.get();
+    }
+
     /**
      * Runs {@code body.run(c)} for every chunk {@code c} in {@code [0, nChunks)}, possibly in parallel.
      * Returns after all chunks finished; rethrows the first exception a chunk threw.

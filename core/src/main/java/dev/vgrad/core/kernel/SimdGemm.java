@@ -147,12 +147,12 @@ final class SimdGemm {
     /**
      * {@code C (m×n, ldc) = (accumulate ? C : 0) + A·Bᵀ} where the rows of A are windows of one array,
      * {@code A(i, p) = x[aOff[i] + p]}, and B is dense {@code n×k} (row stride ldb). This is the transposed weight
-     * gradient of a stride-1 convolution: rows of A are the taps' shifted windows of the padded input, B the output
+     * gradient of a convolution: rows of A are the taps' shifted windows of the padded input, B the output
      * gradient on the padded width, K the positions. The micro-kernel broadcasts A straight from x, twelve windows
      * at once, so only B is packed ({@code n×k} floats, transposed) where packing the windows as a transposed
      * operand moves {@code m×k}, several times more for a convolution (taps outnumber the channels of a group).
-     * Every element of C is one FMA chain over ascending p, as in {@link #sgemm}. Runs on the calling thread;
-     * reads {@code x[aOff[i] .. aOff[i] + k)}.
+     * Every element of C is one FMA chain over ascending p, as in {@link #sgemm}. Outside a parallel region
+     * the row panels are split over the threads. Reads {@code x[aOff[i] .. aOff[i] + k)}.
      */
     static void sgemmWindowsA(int m, int n, int k, float[] x, int[] aOff, float[] b, int bOff, int ldb, float[] c,
                               int cOff, int ldc, boolean accumulate) {
@@ -167,44 +167,53 @@ final class SimdGemm {
             }
             return;
         }
-        Scratch s = SCRATCH.get();
         int panels = (n + NR - 1) / NR;
-        if (s.windowB.length < panels * NR * KC_W) {
-            s.windowB = new float[panels * NR * KC_W];
-        }
-        float[] bp = s.windowB;
-        int[] base = s.windowBase;
-        for (int pc = 0; pc < k; pc += KC_W) {
-            int kc = Math.min(KC_W, k - pc);
-            packB(true, b, bOff, ldb, pc, kc, 0, n, 0, panels, bp, 0, s);
-            boolean load = accumulate || pc > 0;
-            for (int i0 = 0; i0 < m; i0 += MR) {
-                int mr = Math.min(MR, m - i0);
-                // an edge panel repeats its last window in the missing rows, whose results are dropped
-                for (int r = 0; r < MR; r++) {
-                    base[r] = aOff[i0 + Math.min(r, mr - 1)] + pc;
-                }
-                for (int q = 0; q < panels; q++) {
-                    int nr = Math.min(NR, n - q * NR);
-                    int cIdx = cOff + i0 * ldc + q * NR;
-                    if (mr == MR && nr == NR) {
-                        kernelWindows(kc, x, base, bp, q * NR * kc, c, cIdx, ldc, load);
-                        continue;
+        int mPanels = (m + MR - 1) / MR;
+        // row panels split over the threads, each packing B itself (n·k floats, small next to its share of the
+        // m·n·k product); nested in a parallel region (a convolution's image chunks) it runs as one part
+        int parts = !Parallel.inPool() && (long) m * n * k >= PARALLEL_MIN_WORK
+                ? Math.min(Parallel.numThreads(), mPanels) : 1;
+        runChunks(parts > 1, parts, t -> {
+            Scratch s = SCRATCH.get();
+            if (s.windowB.length < panels * NR * KC_W) {
+                s.windowB = new float[panels * NR * KC_W];
+            }
+            float[] bp = s.windowB;
+            int[] base = s.windowBase;
+            int i0Start = (int) ((long) t * mPanels / parts) * MR;
+            int i0End = Math.min(m, (int) ((long) (t + 1) * mPanels / parts) * MR);
+            for (int pc = 0; pc < k; pc += KC_W) {
+                int kc = Math.min(KC_W, k - pc);
+                packB(true, b, bOff, ldb, pc, kc, 0, n, 0, panels, bp, 0, s);
+                boolean load = accumulate || pc > 0;
+                for (int i0 = i0Start; i0 < i0End; i0 += MR) {
+                    int mr = Math.min(MR, m - i0);
+                    // an edge panel repeats its last window in the missing rows, whose results are dropped
+                    for (int r = 0; r < MR; r++) {
+                        base[r] = aOff[i0 + Math.min(r, mr - 1)] + pc;
                     }
-                    float[] t = s.tile;
-                    if (load) {
-                        Arrays.fill(t, 0f);
-                        for (int r = 0; r < mr; r++) {
-                            System.arraycopy(c, cIdx + r * ldc, t, r * NR, nr);
+                    for (int q = 0; q < panels; q++) {
+                        int nr = Math.min(NR, n - q * NR);
+                        int cIdx = cOff + i0 * ldc + q * NR;
+                        if (mr == MR && nr == NR) {
+                            kernelWindows(kc, x, base, bp, q * NR * kc, c, cIdx, ldc, load);
+                            continue;
                         }
-                    }
-                    kernelWindows(kc, x, base, bp, q * NR * kc, t, 0, NR, load);
-                    for (int r = 0; r < mr; r++) {
-                        System.arraycopy(t, r * NR, c, cIdx + r * ldc, nr);
+                        float[] tile = s.tile;
+                        if (load) {
+                            Arrays.fill(tile, 0f);
+                            for (int r = 0; r < mr; r++) {
+                                System.arraycopy(c, cIdx + r * ldc, tile, r * NR, nr);
+                            }
+                        }
+                        kernelWindows(kc, x, base, bp, q * NR * kc, tile, 0, NR, load);
+                        for (int r = 0; r < mr; r++) {
+                            System.arraycopy(tile, r * NR, c, cIdx + r * ldc, nr);
+                        }
                     }
                 }
             }
-        }
+        });
     }
 
     /**
