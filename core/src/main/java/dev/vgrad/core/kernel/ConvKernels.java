@@ -42,6 +42,8 @@ public final class ConvKernels {
     /** Per-thread GEMM output or gathered gradient block when several images share one GEMM. */
     private static final ThreadLocal<float[]> CSCRATCH = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<double[]> DSCRATCH = ThreadLocal.withInitial(() -> new double[0]);
+    /** Per-thread transposed weight gradient of one chunk of images (conv2dBackwardWeight). */
+    private static final ThreadLocal<float[]> GW_T = ThreadLocal.withInitial(() -> new float[0]);
 
     private static boolean isPointwise(ConvGeometry g) {
         return g.kh() == 1 && g.kw() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.padH() == 0
@@ -287,8 +289,9 @@ public final class ConvKernels {
         Parallel.ChunkBody body = ch -> {
             float[] dst = ch == 0 ? gw : partial;
             int dstOff = ch == 0 ? gwOff : (ch - 1) * wSize;
-            // the running sum lives transposed in gwT while the swapped GEMM or the shifted path adds to it
-            float[] gwT = swap || sh != null ? new float[wSize] : null;
+            // the running sum lives transposed in gwT while the swapped GEMM or the shifted path adds to it; its
+            // first write overwrites, and a chunk runs start to end on one thread, so a per-thread buffer serves
+            float[] gwT = swap || sh != null ? floatScratch(GW_T, wSize) : null;
             boolean inT = swap;
             int b0 = ch * per;
             int b1 = Math.min(g.n(), b0 + per);
