@@ -301,13 +301,10 @@ class ConvKernelsTest {
         w[r.nextInt(w.length)] = specials[r.nextInt(3)];
         float[] out = new float[g.outputSize()];
         ConvKernels.conv2dForward(x, 0, w, 0, null, 0, out, 0, g);
-        int ohw = g.outH() * g.outW(), cpg = g.cPerGroup(), opg = g.oPerGroup(), kk = cpg * g.kh() * g.kw();
-        float[] col = new float[kk * ohw];
-        float[] c = new float[opg * ohw];
+        int ohw = g.outH() * g.outW(), opg = g.oPerGroup();
         for (int b = 0; b < g.n(); b++) {
             for (int gr = 0; gr < g.groups(); gr++) {
-                ConvKernels.im2col(x, (b * g.c() + gr * cpg) * g.h() * g.w(), g, col, 0, ohw);
-                Gemm.sgemm(false, false, opg, ohw, kk, w, gr * opg * kk, kk, col, 0, ohw, c, 0, ohw, false);
+                float[] c = im2colGemm(g, x, w, null, b, gr);
                 int base = (b * g.outChannels() + gr * opg) * ohw;
                 for (int i = 0; i < c.length; i++) {
                     float got = out[base + i];
@@ -320,6 +317,19 @@ class ConvKernelsTest {
         }
     }
 
+    /** Image b, group gr of the forward as im2col followed by the GEMM (the reference order of every chain). */
+    private static float[] im2colGemm(ConvGeometry g, float[] x, float[] w, float[] bias, int b, int gr) {
+        int ohw = g.outH() * g.outW(), cpg = g.cPerGroup(), opg = g.oPerGroup(), kk = cpg * g.kh() * g.kw();
+        float[] col = new float[kk * ohw];
+        float[] c = new float[opg * ohw];
+        ConvKernels.im2col(x, (b * g.c() + gr * cpg) * g.h() * g.w(), g, col, 0, ohw);
+        for (int o = 0; o < opg; o++) {
+            java.util.Arrays.fill(c, o * ohw, (o + 1) * ohw, bias == null ? 0f : bias[gr * opg + o]);
+        }
+        Gemm.sgemm(false, false, opg, ohw, kk, w, gr * opg * kk, kk, col, 0, ohw, c, 0, ohw, bias != null);
+        return c;
+    }
+
     private static void checkForwardEqualsIm2colGemm(Case cs) {
         ConvGeometry g = cs.g();
         SplittableRandom r = new SplittableRandom(cs.seed() + 1);
@@ -330,14 +340,9 @@ class ConvKernelsTest {
         ConvKernels.conv2dForward(x, 0, w, 0, bias, 0, out, 0, g);
         int ohw = g.outH() * g.outW(), cpg = g.cPerGroup(), opg = g.oPerGroup(), kk = cpg * g.kh() * g.kw();
         float[] col = new float[kk * ohw];
-        float[] c = new float[opg * ohw];
         for (int b = 0; b < g.n(); b++) {
             for (int gr = 0; gr < g.groups(); gr++) {
-                ConvKernels.im2col(x, (b * g.c() + gr * cpg) * g.h() * g.w(), g, col, 0, ohw);
-                for (int o = 0; o < opg; o++) {
-                    java.util.Arrays.fill(c, o * ohw, (o + 1) * ohw, bias == null ? 0f : bias[gr * opg + o]);
-                }
-                Gemm.sgemm(false, false, opg, ohw, kk, w, gr * opg * kk, kk, col, 0, ohw, c, 0, ohw, bias != null);
+                float[] c = im2colGemm(g, x, w, bias, b, gr);
                 float[] slice = java.util.Arrays.copyOfRange(out, (b * g.outChannels() + gr * opg) * ohw,
                         (b * g.outChannels() + (gr + 1) * opg) * ohw);
                 GemmTest.assertBitIdentical("forward vs im2col+GEMM, image " + b + " group " + gr, c, slice, cs);
