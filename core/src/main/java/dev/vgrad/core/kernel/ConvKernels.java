@@ -120,10 +120,22 @@ public final class ConvKernels {
             return;
         }
         boolean direct = isPointwise(g);
-        if (!direct && KernelProvider.simdEnabled() && SimdShiftedConv.appliesForward(g)) {
+        boolean simd = !direct && KernelProvider.simdEnabled();
+        // taps that read only padding are dropped unless a weight is non-finite (then 0·w is NaN, as im2col has it)
+        boolean finite = simd && Float.isFinite(KernelProvider.kernels().sum(w, wOff, g.weightSize()));
+        if (finite && SimdBatchInnerConv.applies(g)) {
+            SimdBatchInnerConv bi = new SimdBatchInnerConv(g);
+            var packed = bi.packWeights(w, wOff);
+            int per = SimdBatchInnerConv.imagesPerProduct(g);
+            Parallel.ChunkBody body = ch -> {
+                int b0 = ch / g.groups() * per;
+                bi.forward(x, xOff, b0, Math.min(per, g.n() - b0), ch % g.groups(), packed, bias, bOff, out, outOff);
+            };
+            run((g.n() + per - 1) / per * g.groups(), (long) opg * ohw * kk * g.n() * g.groups(), body);
+            return;
+        }
+        if (simd && SimdShiftedConv.appliesForward(g)) {
             SimdShiftedConv sh = new SimdShiftedConv(g);
-            // taps that read only padding are dropped unless a weight is non-finite (then 0·w is NaN, as im2col has it)
-            boolean finite = Float.isFinite(KernelProvider.kernels().sum(w, wOff, g.weightSize()));
             SimdShiftedConv.PackedWeights packed = sh.packWeights(w, wOff, finite);
             int per = sh.imagesPerProduct();
             Parallel.ChunkBody body = ch -> {

@@ -53,7 +53,7 @@ final class SimdShiftedConv {
      * A per-thread buffer whose zeros depend only on a layout: a buffer last used for the same layout still has
      * them (its users only ever write the other positions), so only those are copied in.
      */
-    private static final class Framed {
+    static final class Framed {
         float[] buf = new float[0];
         Object layout;
 

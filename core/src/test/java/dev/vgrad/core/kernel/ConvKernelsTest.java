@@ -273,9 +273,11 @@ class ConvKernelsTest {
             checkNonFiniteWeightGradient(cs);
         });
         for (ConvGeometry g : new ConvGeometry[] {
-            // ResNet's last stage (7×7, several products of 10 images each) and a 14×14 map with dilation
+            // ResNet's last stage (7×7, images innermost) and a 14×14 map with dilation (shared products)
             ConvGeometry.of(20, 32, 7, 7, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             ConvGeometry.of(9, 16, 14, 14, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2),
+            // images innermost (SimdBatchInnerConv): 5-wide rows, padding 2 and dilation 2, two groups
+            ConvGeometry.of(12, 16, 6, 5, 24, 3, 3, 1, 1, 2, 2, 2, 2, 2),
             // stride 2 and 3 through phase planes: ResNet's downsampling 3×3 and 1×1, and a dilated one
             ConvGeometry.of(12, 32, 14, 14, 40, 3, 3, 2, 2, 1, 1, 1, 1, 1),
             ConvGeometry.of(3, 40, 16, 16, 24, 1, 1, 2, 2, 0, 0, 1, 1, 1),
@@ -283,7 +285,8 @@ class ConvKernelsTest {
             ConvGeometry.of(3, 8, 15, 30, 12, 3, 3, 2, 2, 2, 2, 2, 2, 1),
         }) {
             // the scalar run never loads the SIMD class (it needs the Vector API module)
-            assertTrue(!KernelProvider.simdEnabled() || SimdShiftedConv.appliesForward(g), g.toString());
+            assertTrue(!KernelProvider.simdEnabled() || SimdShiftedConv.appliesForward(g)
+                    || SimdBatchInnerConv.applies(g), g.toString());
             Case cs = new Case(g, true, 2, g.n());
             check(cs, true);
             checkForwardEqualsIm2colGemm(cs);
