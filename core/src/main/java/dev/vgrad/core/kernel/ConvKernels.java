@@ -9,7 +9,8 @@ package dev.vgrad.core.kernel;
  * stride 1 and no padding use the input directly. On the SIMD kernels, convolutions with enough taps (strided
  * ones through the phase planes of the input) skip the im2col matrix for the forward pass and the weight
  * gradient: {@link SimdShiftedConv} reads the GEMM operands straight from a zero-padded copy of the images, with
- * the same summation order up to exact zero terms (padding taps it drops, garbage columns). For float32, small
+ * the same summation order up to exact zero terms (padding taps it drops, garbage columns); the forward of maps at
+ * most 8 wide puts the images innermost ({@link SimdBatchInnerConv}) and skips every padding tap. For float32, small
  * feature maps batch several images into one GEMM (up to {@code COLS_TARGET} output columns) so that packing
  * the weights and loading C is amortised, and a
  * stride-1 convolution's input gradient runs as the forward convolution of the output gradient with the flipped,
