@@ -122,9 +122,11 @@ public final class ConvKernels {
         }
         boolean direct = isPointwise(g);
         boolean simd = !direct && KernelProvider.simdEnabled();
+        boolean inner = simd && SimdBatchInnerConv.applies(g);
+        boolean shifted = simd && SimdShiftedConv.appliesForward(g);
         // taps that read only padding are dropped unless a weight is non-finite (then 0·w is NaN, as im2col has it)
-        boolean finite = simd && Float.isFinite(KernelProvider.kernels().sum(w, wOff, g.weightSize()));
-        if (finite && SimdBatchInnerConv.applies(g)) {
+        boolean finite = (inner || shifted) && Float.isFinite(KernelProvider.kernels().sum(w, wOff, g.weightSize()));
+        if (inner && finite) {
             SimdBatchInnerConv bi = new SimdBatchInnerConv(g);
             var packed = bi.packWeights(w, wOff);
             int per = SimdBatchInnerConv.imagesPerProduct(g);
@@ -135,7 +137,7 @@ public final class ConvKernels {
             run((g.n() + per - 1) / per * g.groups(), (long) opg * ohw * kk * g.n() * g.groups(), body);
             return;
         }
-        if (simd && SimdShiftedConv.appliesForward(g)) {
+        if (shifted) {
             SimdShiftedConv sh = new SimdShiftedConv(g);
             SimdShiftedConv.PackedWeights packed = sh.packWeights(w, wOff, finite);
             int per = sh.imagesPerProduct();

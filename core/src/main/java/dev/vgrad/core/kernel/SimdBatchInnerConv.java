@@ -150,17 +150,9 @@ final class SimdBatchInnerConv {
             Map<Long, float[]> m = new HashMap<>();
             int base = wOff + gr * opg * kk;
             for (Run r : runs) {
-                int t = r.taps().length;
-                if (t == 0 || m.containsKey(r.key())) {
-                    continue;
+                if (r.taps().length > 0 && !m.containsKey(r.key())) {
+                    m.put(r.key(), SimdShiftedConv.packTaps(w, base, opg, kk, r.taps()));
                 }
-                float[] sub = new float[opg * t];
-                for (int o = 0; o < opg; o++) {
-                    for (int i = 0; i < t; i++) {
-                        sub[o * t + i] = w[base + o * kk + r.taps()[i]];
-                    }
-                }
-                m.put(r.key(), SimdGemm.packAllA(false, opg, t, sub, 0, t));
             }
             packed.add(m);
         }

@@ -186,7 +186,7 @@ final class SimdShiftedConv {
      * {@code length} long (the planes plus the slack that the last panels read past them), and tap p's window
      * starts at {@code koff[p]}.
      */
-    private record Planes(int images, int row, int plane, int chan, int length, int[] koff, Layout layout) {}
+    private record Planes(int row, int plane, int chan, int length, int[] koff, Layout layout) {}
 
     private Planes planes(int images) {
         int row = images * wp;
@@ -205,7 +205,7 @@ final class SimdShiftedConv {
                 }
             }
         }
-        return new Planes(images, row, plane, chan, length, ko, new Layout(g, images, length));
+        return new Planes(row, plane, chan, length, ko, new Layout(g, images, length));
     }
 
     private int[] allTaps() {
@@ -282,22 +282,33 @@ final class SimdShiftedConv {
             float[] full = null;
             for (int s = 0; s < segs.size(); s++) {
                 int[] taps = segs.get(s).taps();
-                int t = taps.length;
-                if (t == kk) {
-                    full = full != null ? full : SimdGemm.packAllA(false, opg, kk, w, base, kk);
+                if (taps.length == kk) {
+                    full = full != null ? full : packTaps(w, base, opg, kk, taps);
                     a[gr][s] = full;
-                } else if (t > 0) {
-                    float[] sub = new float[opg * t];
-                    for (int o = 0; o < opg; o++) {
-                        for (int i = 0; i < t; i++) {
-                            sub[o * t + i] = w[base + o * kk + taps[i]];
-                        }
-                    }
-                    a[gr][s] = SimdGemm.packAllA(false, opg, t, sub, 0, t);
+                } else if (taps.length > 0) {
+                    a[gr][s] = packTaps(w, base, opg, kk, taps);
                 }
             }
         }
         return new PackedWeights(segs, a);
+    }
+
+    /**
+     * The columns {@code taps} of the weights {@code (opg × kk at base)} packed as a product's A: all of them in
+     * place, a subset copied out first.
+     */
+    static float[] packTaps(float[] w, int base, int opg, int kk, int[] taps) {
+        int t = taps.length;
+        if (t == kk) {
+            return SimdGemm.packAllA(false, opg, kk, w, base, kk);
+        }
+        float[] sub = new float[opg * t];
+        for (int o = 0; o < opg; o++) {
+            for (int i = 0; i < t; i++) {
+                sub[o * t + i] = w[base + o * kk + taps[i]];
+            }
+        }
+        return SimdGemm.packAllA(false, opg, t, sub, 0, t);
     }
 
     /**
