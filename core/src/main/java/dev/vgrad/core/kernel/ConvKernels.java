@@ -231,6 +231,9 @@ public final class ConvKernels {
         }
         int per = direct || opg == 0 ? 1 : imagesPerGemm(g.n(), ohw);
         int chunks = (g.n() + per - 1) / per * g.groups();
+        // strided: the scatter-add goes through phase planes (contiguous vector adds) and writes gx whole
+        SimdStridedCol2im phased = !direct && opg > 0 && KernelProvider.simdEnabled() && SimdStridedCol2im.applies(g)
+                ? new SimdStridedCol2im(g) : null;
         Parallel.ChunkBody body = ch -> {
             int b0 = ch / g.groups() * per;
             int nb = Math.min(per, g.n() - b0);
@@ -242,7 +245,7 @@ public final class ConvKernels {
                         ohw, gx, gxOff + (b0 * g.c() + gr * cpg) * hw, hw, false);
                 return;
             }
-            for (int i = 0; i < nb; i++) {
+            for (int i = 0; phased == null && i < nb; i++) {
                 int gxBase = gxOff + ((b0 + i) * g.c() + gr * cpg) * hw;
                 java.util.Arrays.fill(gx, gxBase, gxBase + cpg * hw, 0f);
             }
@@ -255,7 +258,12 @@ public final class ConvKernels {
             float[] col = floatScratch(FSCRATCH, kk * cols);
             Gemm.sgemm(true, false, kk, cols, opg, w, wBase, kk, gs, gsOff, cols, col, 0, cols, false);
             for (int i = 0; i < nb; i++) {
-                col2im(col, i * ohw, cols, g, gx, gxOff + ((b0 + i) * g.c() + gr * cpg) * hw);
+                int gxBase = gxOff + ((b0 + i) * g.c() + gr * cpg) * hw;
+                if (phased != null) {
+                    phased.col2im(col, i * ohw, cols, gx, gxBase);
+                } else {
+                    col2im(col, i * ohw, cols, g, gx, gxBase);
+                }
             }
         };
         run(chunks, (long) opg * ohw * kk * g.n() * g.groups(), body);
