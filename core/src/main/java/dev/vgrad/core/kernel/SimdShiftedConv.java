@@ -46,6 +46,10 @@ final class SimdShiftedConv {
     private static final int MAX_GARBAGE = 8;
     /** Output columns a forward product aims at when several images share it. */
     private static final int FORWARD_COLS = 1024;
+    /** Output planes whose length is a multiple of this many floats (2 KiB) get a product on padded rows. */
+    private static final int ALIASED_PLANE = 512;
+    /** Floats added to each such row: one cache line, so consecutive rows fall in different L1 sets. */
+    private static final int ROW_SKEW = 16;
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -350,6 +354,19 @@ final class SimdShiftedConv {
                 float[] p = PADDED.get().get(one.layout(), one.length());
                 fill(x, xOff + (b * g.c() + gr * cpg) * hw, p, one, 0);
                 int cBase = outOff + (b * g.outChannels() + gr * opg) * ohw;
+                if (ohw % ALIASED_PLANE == 0) {
+                    // output planes a multiple of 2 KiB apart put the tile's 12 rows of C in one or two L1 sets;
+                    // a product on rows 16 floats longer, copied out, was 2-4% faster (64 channels at 32x32 and
+                    // 64x64, batch 64 and 16, one thread)
+                    int ld = ohw + ROW_SKEW;
+                    float[] c = ConvKernels.floatScratch(ROWS, opg * ld);
+                    fillBias(c, 0, ld, bias, bBase);
+                    product(pw, gr, p, one.koff(), wp, ow, wp, ow, c, 0, ld, bias != null);
+                    for (int o = 0; o < opg; o++) {
+                        System.arraycopy(c, o * ld, out, cBase + o * ohw, ohw);
+                    }
+                    continue;
+                }
                 fillBias(out, cBase, ohw, bias, bBase);
                 product(pw, gr, p, one.koff(), wp, ow, wp, ow, out, cBase, ohw, bias != null);
             }

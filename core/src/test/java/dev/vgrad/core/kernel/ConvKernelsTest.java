@@ -236,11 +236,92 @@ class ConvKernelsTest {
             // output rows of 32 and 64 (written in place), with 64 and 28 channels per group (m % 12 == 4)
             ConvGeometry.of(2, 16, 9, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),
             ConvGeometry.of(1, 8, 10, 66, 2 * 28, 3, 3, 1, 1, 0, 0, 1, 1, 2),
+            // output planes of 512 floats: the product runs on rows 16 floats longer and is copied out
+            ConvGeometry.of(2, 8, 16, 32, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1),
         }) {
             Case cs = new Case(g, true, 1, g.outChannels());
             check(cs, true);
             checkForwardEqualsIm2colGemm(cs);
         }
+    }
+
+    /**
+     * Strided input gradients scatter through phase planes on the SIMD kernels ({@code SimdStridedCol2im}, when
+     * the taps reach every phase): gx must be bit for bit the scalar {@code col2im} of the same column matrix
+     * (every element starts at +0 and adds its taps in ascending order either way), every element written over
+     * a garbage-filled gx, including ±∞ and NaN terms. Geometries whose taps miss a phase (1×1 stride 2) take the
+     * scalar scatter and are checked the same way.
+     */
+    @Test
+    void stridedInputGradientEqualsScalarCol2im() {
+        Gen<Case> gen = in -> {
+            int groups = between(in, 1, 2);
+            int cpg = between(in, 1, 6);
+            int opg = between(in, 1, 8);
+            int kh = between(in, 1, 5);
+            int kw = between(in, 1, 5);
+            int sh = between(in, 1, 3);
+            int sw = between(in, 2, 3);
+            int dh = between(in, 1, 2);
+            int dw = between(in, 1, 2);
+            int ph = between(in, 0, 2);
+            int pw = between(in, 0, 2);
+            int h = Math.max(between(in, 3, 30), dh * (kh - 1) + 1 - 2 * ph);
+            int w = Math.max(between(in, 3, 30), dw * (kw - 1) + 1 - 2 * pw);
+            ConvGeometry g = ConvGeometry.of(between(in, 1, 3), cpg * groups, h, w, opg * groups, kh, kw, sh, sw,
+                    ph, pw, dh, dw, groups);
+            return new Case(g, false, between(in, 0, 3), in.next(Constraint.between(0, 1 << 30)));
+        };
+        qt().withExamples(80).forAll(gen).checkAssert(ConvKernelsTest::checkStridedInputGradient);
+        for (ConvGeometry g : new ConvGeometry[] {
+            ConvGeometry.of(2, 8, 28, 28, 16, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+            ConvGeometry.of(2, 16, 14, 14, 8, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+            ConvGeometry.of(2, 8, 28, 28, 16, 1, 1, 2, 2, 0, 0, 1, 1, 1),
+            ConvGeometry.of(1, 4, 40, 37, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1),
+        }) {
+            checkStridedInputGradient(new Case(g, false, 1, g.n() * 31L + g.h()));
+        }
+    }
+
+    private static void checkStridedInputGradient(Case cs) {
+        ConvGeometry g = cs.g();
+        int off = cs.off();
+        SplittableRandom r = new SplittableRandom(cs.seed());
+        float[] w = withOffsetF(toF(randomD(g.weightSize(), r)), off);
+        float[] gOut = withOffsetF(toF(randomD(g.outputSize(), r)), off);
+        if (g.outputSize() > 2) {
+            gOut[off + 1] = Float.POSITIVE_INFINITY;
+            gOut[off + g.outputSize() - 1] = Float.NaN;
+        }
+        float[] gx = new float[off + g.inputSize()];
+        java.util.Arrays.fill(gx, 7f);
+        ConvKernels.conv2dBackwardInput(gOut, off, w, off, gx, off, g);
+        int cpg = g.cPerGroup();
+        int opg = g.oPerGroup();
+        int kk = cpg * g.kh() * g.kw();
+        int ohw = g.outH() * g.outW();
+        int hw = g.h() * g.w();
+        float[] want = new float[off + g.inputSize()];
+        float[] col = new float[kk * ohw];
+        for (int b = 0; b < g.n(); b++) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                Gemm.sgemm(true, false, kk, ohw, opg, w, off + gr * opg * kk, kk, gOut,
+                        off + (b * g.outChannels() + gr * opg) * ohw, ohw, col, 0, ohw, false);
+                ConvKernels.col2im(col, 0, ohw, g, want, off + (b * g.c() + gr * cpg) * hw);
+            }
+        }
+        for (int i = 0; i < g.inputSize(); i++) {
+            if (Float.floatToRawIntBits(want[off + i]) != Float.floatToRawIntBits(gx[off + i])) {
+                fail("gx[" + i + "] = " + gx[off + i] + ", scalar col2im " + want[off + i] + " for " + cs
+                        + (KernelProvider.simdEnabled() ? " (phased: " + SimdStridedCol2im.applies(g) + ")" : ""));
+            }
+        }
+    }
+
+    private static float[] withOffsetF(float[] x, int off) {
+        float[] y = new float[off + x.length];
+        System.arraycopy(x, 0, y, off, x.length);
+        return y;
     }
 
     /**
