@@ -102,7 +102,7 @@ final class ConvOps {
         Tensor xc = contiguousAs(x, dt);
         Tensor wc = contiguousAs(weight, dt);
         Tensor bc = bias == null ? null : contiguousAs(bias, dt);
-        Tensor out = Tensor.empty(dt, new int[] {g.n(), o, g.outH(), g.outW()});
+        Tensor out = Tensor.uninitialized(dt, new int[] {g.n(), o, g.outH(), g.outW()});
         // an empty batch (or no output channels) has nothing to compute; the kernels size scratch by the map
         if (out.numel() > 0 && dt == DType.FLOAT32) {
             ConvKernels.conv2dForward(xc.storage.f, xc.offset, wc.storage.f, wc.offset,
@@ -174,7 +174,7 @@ final class ConvOps {
 
     private static Tensor rawInputGrad(Tensor gc, Tensor weight, ConvGeometry g, DType dt) {
         Tensor w = contiguousAs(weight, dt);
-        Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+        Tensor gx = Tensor.uninitialized(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
         if (dt == DType.FLOAT32) {
             ConvKernels.conv2dBackwardInput(gc.storage.f, gc.offset, w.storage.f, w.offset, gx.storage.f, 0, g);
         } else {
@@ -185,7 +185,7 @@ final class ConvOps {
 
     private static Tensor rawWeightGrad(Tensor gc, Tensor x, ConvGeometry g, DType dt) {
         Tensor xs = contiguousAs(x, dt);
-        Tensor gw = Tensor.empty(dt, new int[] {g.outChannels(), g.c() / g.groups(), g.kh(), g.kw()});
+        Tensor gw = Tensor.uninitialized(dt, new int[] {g.outChannels(), g.c() / g.groups(), g.kh(), g.kw()});
         if (dt == DType.FLOAT32) {
             ConvKernels.conv2dBackwardWeight(gc.storage.f, gc.offset, xs.storage.f, xs.offset, gw.storage.f, 0, g);
         } else {
@@ -351,7 +351,7 @@ final class ConvOps {
     /** Adds {@code gOut} into a zero input-shaped tensor at the argmax positions (max pooling's backward). */
     private static Tensor maxPoolScatter(Tensor gOut, int[] argmax, PoolGeometry g, DType dt) {
         Tensor gc = gOut.contiguousRaw();
-        Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+        Tensor gx = Tensor.uninitialized(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
         if (dt == DType.FLOAT32) {
             PoolKernels.maxPool2dBackward(gc.storage.f, gc.offset, argmax, gx.storage.f, 0, g);
         } else {
@@ -396,7 +396,7 @@ final class ConvOps {
         PoolGeometry g = PoolGeometry.maxPool2d(x.shape[0], x.shape[1], x.shape[2], x.shape[3], a[0][0], a[0][1],
                 a[1][0], a[1][1], a[2][0], a[2][1], a[3][0], a[3][1], ceilMode);
         Tensor xc = x.contiguousRaw();
-        Tensor out = Tensor.empty(x.dtype, new int[] {g.n(), g.c(), g.outH(), g.outW()});
+        Tensor out = Tensor.uninitialized(x.dtype, new int[] {g.n(), g.c(), g.outH(), g.outW()});
         int[] argmax = new int[out.numel()];
         if (x.dtype == DType.FLOAT32) {
             PoolKernels.maxPool2dForward(xc.storage.f, xc.offset, out.storage.f, 0, argmax, g);
@@ -417,7 +417,7 @@ final class ConvOps {
         PoolGeometry g = PoolGeometry.avgPool2d(x.shape[0], x.shape[1], x.shape[2], x.shape[3], a[0][0], a[0][1],
                 a[1][0], a[1][1], a[2][0], a[2][1], ceilMode, countIncludePad);
         Tensor xc = x.contiguousRaw();
-        Tensor out = Tensor.empty(x.dtype, new int[] {g.n(), g.c(), g.outH(), g.outW()});
+        Tensor out = Tensor.uninitialized(x.dtype, new int[] {g.n(), g.c(), g.outH(), g.outW()});
         if (x.dtype == DType.FLOAT32) {
             PoolKernels.avgPool2dForward(xc.storage.f, xc.offset, out.storage.f, 0, g);
         } else {
@@ -443,7 +443,7 @@ final class ConvOps {
         int h = x.shape[2];
         int w = x.shape[3];
         Tensor xc = x.contiguousRaw();
-        Tensor out = Tensor.empty(x.dtype, new int[] {n, c, outH, outW});
+        Tensor out = Tensor.uninitialized(x.dtype, new int[] {n, c, outH, outW});
         if (x.dtype == DType.FLOAT32) {
             PoolKernels.adaptiveAvgPool2dForward(xc.storage.f, xc.offset, out.storage.f, 0, g);
         } else {
@@ -478,7 +478,7 @@ final class ConvOps {
                 return new Tensor[] {maxPoolScatter(gOut, argmax, g, dt)};
             }
             Tensor gc = gOut.contiguousRaw();
-            Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+            Tensor gx = Tensor.uninitialized(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
             if (dt == DType.FLOAT32) {
                 PoolKernels.maxPool2dBackward(gc.storage.f, gc.offset, argmax, gx.storage.f, 0, g);
             } else {
@@ -555,7 +555,7 @@ final class ConvOps {
         protected Tensor[] backward(Tensor gOut) {
             sx.get();
             Tensor gc = gOut.contiguousRaw();
-            Tensor gx = Tensor.empty(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
+            Tensor gx = Tensor.uninitialized(dt, new int[] {g.n(), g.c(), g.h(), g.w()});
             if (dt == DType.FLOAT32) {
                 PoolKernels.avgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
             } else {
@@ -625,7 +625,7 @@ final class ConvOps {
         protected Tensor[] backward(Tensor gOut) {
             sx.get();
             Tensor gc = gOut.contiguousRaw();
-            Tensor gx = Tensor.empty(dt, new int[] {n, c, h, w});
+            Tensor gx = Tensor.uninitialized(dt, new int[] {n, c, h, w});
             if (dt == DType.FLOAT32) {
                 PoolKernels.adaptiveAvgPool2dBackward(gc.storage.f, gc.offset, gx.storage.f, 0, g);
             } else {

@@ -315,6 +315,8 @@ class PoolKernelsTest {
             gf[off + i] = (float) gOut[i];
         }
         float[] out = new float[off + g.outputSize()];
+        // both kernels must write every element (ops hand them recycled arrays)
+        java.util.Arrays.fill(out, Float.NaN);
         float[] gx = new float[off + g.inputSize()];
         java.util.Arrays.fill(gx, 9f);
         int[] arg = new int[g.outputSize()];
@@ -348,6 +350,7 @@ class PoolKernelsTest {
         double[] gd = new double[off + gOut.length];
         System.arraycopy(gOut, 0, gd, off, gOut.length);
         double[] outD = new double[off + g.outputSize()];
+        java.util.Arrays.fill(outD, Double.NaN);
         double[] gxD = new double[off + g.inputSize()];
         java.util.Arrays.fill(gxD, 9.0);
         switch (cs.kind()) {
