@@ -64,6 +64,13 @@ public final class F {
         if (LinearOp.applies(x, weight, bias)) {
             return LinearOp.apply(x, weight, bias);
         }
+        if (x.dim() == 3 && x.isContiguous() && LinearOp.fusable(x, weight, bias)) {
+            // PyTorch's fused path for a contiguous 3-D input: addmm over the (B·T, in) view, viewed back, so the
+            // bias is added into the product's own array (no second tensor, no extra pass) and the backward is
+            // addmm's
+            Tensor y = LinearOp.apply(x.view(x.size(0) * x.size(1), x.size(2)), weight, bias);
+            return y.view(x.size(0), x.size(1), weight.size(0));
+        }
         Tensor y = x.matmul(weight.t());
         return bias == null ? y : addInPlaceTyped(y, bias);
     }

@@ -20,8 +20,13 @@ final class LinearOp {
 
     /** True when {@link #apply} takes the fused path; callers check shapes first. */
     static boolean applies(Tensor x, Tensor weight, Tensor bias) {
-        return bias != null && x.dim() == 2 && bias.dim() == 1 && x.dtype() == weight.dtype()
-                && bias.dtype() == x.dtype() && x.dtype().isFloatingPoint() && bias.size(0) == weight.size(0);
+        return x.dim() == 2 && fusable(x, weight, bias);
+    }
+
+    /** Everything {@link #applies} asks but the input's rank. */
+    static boolean fusable(Tensor x, Tensor weight, Tensor bias) {
+        return bias != null && bias.dim() == 1 && x.dtype() == weight.dtype() && bias.dtype() == x.dtype()
+                && x.dtype().isFloatingPoint() && bias.size(0) == weight.size(0);
     }
 
     static Tensor apply(Tensor x, Tensor weight, Tensor bias) {
