@@ -1174,6 +1174,28 @@ final class ElementwiseOps {
     }
 
     /** dst += src in place without recording or version checks (gradient accumulation). */
+    /**
+     * {@code dst += src} in place for a dst of any strides (a window of a larger buffer), src of dst's shape and
+     * dtype: one kernel call per contiguous run, no temporary. Each element is {@code dst + src}, one rounding,
+     * as {@link #addInto}.
+     */
+    static void addIntoView(Tensor dst, Tensor src) {
+        int[][] co = Strided.coalesce(dst.shape, new int[][] {dst.stride, src.stride});
+        int[] cs = co[0];
+        int rank = cs.length;
+        boolean unit = rank > 0 && co[1][rank - 1] == 1 && co[2][rank - 1] == 1;
+        if (dst.dtype != DType.FLOAT32 || src.dtype != DType.FLOAT32 || !unit) {
+            addInto(dst, src);
+            return;
+        }
+        Kernels k = KernelProvider.kernels();
+        float[] d = dst.storage.f;
+        float[] sf = src.storage.f;
+        Strided.forEachRun(cs, new int[][] {co[1], co[2]}, new int[] {dst.offset, src.offset},
+                (offs, o, len) -> k.binary(BinaryOp.ADD, d, offs[0], 1, sf, offs[1], 1, d, offs[0], len));
+        dst.storage.version++;
+    }
+
     static void addInto(Tensor dst, Tensor src) {
         Tensor s = src.dtype == dst.dtype ? src : src.toRaw(dst.dtype);
         if (dst.isContiguous() && dst.offset == 0) {

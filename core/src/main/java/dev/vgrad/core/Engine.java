@@ -177,6 +177,12 @@ final class Engine {
                     if (createGraph) {
                         gExclusive = false;
                     }
+                    if (!createGraph && !anomaly && absorbSlice(node, g, gExclusive, edge[e0], pending,
+                            pendingExclusive)) {
+                        g = null;
+                    }
+                }
+                if (g != null) {
                     Tensor[] grads;
                     exclusiveSlot[0] = gExclusive ? node : null;
                     if (anomaly) {
@@ -296,6 +302,32 @@ final class Engine {
             BufferPool.give(gi.storage);
         }
         return s;
+    }
+
+    /** Slice gradients added straight into a pending window, for tests that must know the path ran. */
+    static final java.util.concurrent.atomic.LongAdder ABSORBED_SLICES = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * The pieces of a split: a slice's gradient added straight into the window of its input's pending gradient
+     * when that one is this pass's own dense buffer ({@link ShapeOps.SliceBackward0#addWindow}), instead of
+     * a zero-padded full-size tensor summed into it. True when done; the slice's gradient is then consumed.
+     */
+    private static boolean absorbSlice(Node node, Tensor g, boolean gExclusive, int c, Tensor[] pending,
+                                       boolean[] pendingExclusive) {
+        if (!(node instanceof ShapeOps.SliceBackward0 slice) || c < 0) {
+            return false;
+        }
+        Tensor acc = pending[c];
+        if (acc == null || !pendingExclusive[c] || !dense(acc) || acc.storage == g.storage
+                || acc.dtype != node.inputDtypes[0] || g.dtype != acc.dtype) {
+            return false;
+        }
+        slice.addWindow(acc, g);
+        ABSORBED_SLICES.increment();
+        if (gExclusive && dense(g)) {
+            BufferPool.give(g.storage);
+        }
+        return true;
     }
 
     /** Contiguous from offset 0 over its whole storage: adoptable as a {@code .grad} as it is. */

@@ -487,6 +487,22 @@ final class ShapeOps {
             this.empty = empty;
         }
 
+        /**
+         * {@code acc += backward(g)} without the zero-padded tensor: only the slice's window of acc (the input's
+         * shape, contiguous from offset 0) is added to. The engine uses it when a gradient for the sliced tensor is
+         * already pending (the pieces of a split), where the padded form would cost a full-size zero tensor and a
+         * full-size addition per piece. Outside the window {@code acc + 0} is acc itself (only a −0 stays −0, as
+         * PyTorch's split backward, which concatenates, keeps it).
+         */
+        void addWindow(Tensor acc, Tensor g) {
+            if (g.numel() == 0) {
+                return;
+            }
+            int[] dstStride = acc.stride.clone();
+            dstStride[dim] = steppedStride(op, acc, dim, step, s[dim], empty);
+            ElementwiseOps.addIntoView(viewOf(acc, s, dstStride, offsetAt(op, acc, dim, from, empty)), g);
+        }
+
         @Override
         protected Tensor[] backward(Tensor g) {
             Tensor gx = Tensor.zeros(g.dtype, inShape);
