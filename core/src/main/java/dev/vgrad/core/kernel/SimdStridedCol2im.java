@@ -78,20 +78,11 @@ final class SimdStridedCol2im {
         this.g = g;
         int sh = g.strideH();
         int sw = g.strideW();
-        int rMin = 0;
-        int rMax = 0;
-        for (int ki = 0; ki < g.kh(); ki++) {
-            int s = Math.floorDiv(ki * g.dilationH() - g.padH(), sh);
-            rMin = Math.min(rMin, s);
-            rMax = Math.max(rMax, s);
-        }
-        int cMin = 0;
-        int cMax = 0;
-        for (int kj = 0; kj < g.kw(); kj++) {
-            int s = Math.floorDiv(kj * g.dilationW() - g.padW(), sw);
-            cMin = Math.min(cMin, s);
-            cMax = Math.max(cMax, s);
-        }
+        // a tap's shift ⌊(k·d − pad)/s⌋ grows with k: the first and last taps bound it
+        int rMin = Math.floorDiv(-g.padH(), sh);
+        int rMax = Math.max(0, Math.floorDiv((g.kh() - 1) * g.dilationH() - g.padH(), sh));
+        int cMin = Math.floorDiv(-g.padW(), sw);
+        int cMax = Math.max(0, Math.floorDiv((g.kw() - 1) * g.dilationW() - g.padW(), sw));
         // every target row and column, and every row and column the interleave reads
         int lastRow = Math.max(g.outH() - 1 + rMax, (g.h() - 1) / sh);
         int lastCol = Math.max(g.outW() - 1 + cMax, (g.w() - 1) / sw);
