@@ -1173,7 +1173,6 @@ final class ElementwiseOps {
         return out;
     }
 
-    /** dst += src in place without recording or version checks (gradient accumulation). */
     /**
      * {@code dst += src} in place for a dst of any strides (a window of a larger buffer), src of dst's shape and
      * dtype: one kernel call per contiguous run, no temporary. Each element is {@code dst + src}, one rounding,
@@ -1196,6 +1195,7 @@ final class ElementwiseOps {
         dst.storage.version++;
     }
 
+    /** dst += src in place without recording or version checks (gradient accumulation). */
     static void addInto(Tensor dst, Tensor src) {
         Tensor s = src.dtype == dst.dtype ? src : src.toRaw(dst.dtype);
         if (dst.isContiguous() && dst.offset == 0) {

@@ -245,9 +245,11 @@ public final class ConvKernels {
                         ohw, gx, gxOff + (b0 * g.c() + gr * cpg) * hw, hw, false);
                 return;
             }
-            for (int i = 0; phased == null && i < nb; i++) {
-                int gxBase = gxOff + ((b0 + i) * g.c() + gr * cpg) * hw;
-                java.util.Arrays.fill(gx, gxBase, gxBase + cpg * hw, 0f);
+            if (phased == null) {
+                for (int i = 0; i < nb; i++) {
+                    int gxBase = gxOff + ((b0 + i) * g.c() + gr * cpg) * hw;
+                    java.util.Arrays.fill(gx, gxBase, gxBase + cpg * hw, 0f);
+                }
             }
             if (opg == 0) {
                 return;

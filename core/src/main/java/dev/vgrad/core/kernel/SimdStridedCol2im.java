@@ -58,8 +58,7 @@ final class SimdStridedCol2im {
         int count = 0;
         for (int ki = 0; ki < g.kh(); ki++) {
             for (int kj = 0; kj < g.kw(); kj++) {
-                int ph = Math.floorMod(ki * g.dilationH() - g.padH(), g.strideH()) * g.strideW()
-                        + Math.floorMod(kj * g.dilationW() - g.padW(), g.strideW());
+                int ph = phaseOf(g, ki, kj);
                 if (!reached[ph]) {
                     reached[ph] = true;
                     count++;
@@ -72,6 +71,12 @@ final class SimdStridedCol2im {
         long rows = g.outH() + (long) ((g.kh() - 1) * g.dilationH() + g.padH()) / g.strideH() + 2;
         long cols = g.outW() + (long) ((g.kw() - 1) * g.dilationW() + g.padW()) / g.strideW() + 2 + 2L * L;
         return (long) g.strideH() * g.strideW() * rows * cols < Integer.MAX_VALUE / 2;
+    }
+
+    /** The phase {@code a·sW + b} that tap (ki, kj) reaches (its input row ≡ a mod sH, column ≡ b mod sW). */
+    private static int phaseOf(ConvGeometry g, int ki, int kj) {
+        return Math.floorMod(ki * g.dilationH() - g.padH(), g.strideH()) * g.strideW()
+                + Math.floorMod(kj * g.dilationW() - g.padW(), g.strideW());
     }
 
     SimdStridedCol2im(ConvGeometry g) {
@@ -96,8 +101,7 @@ final class SimdStridedCol2im {
             int oi = ki * g.dilationH() - g.padH();
             for (int kj = 0; kj < g.kw(); kj++) {
                 int oj = kj * g.dilationW() - g.padW();
-                int phase = Math.floorMod(oi, sh) * sw + Math.floorMod(oj, sw);
-                tapStart[ki * g.kw() + kj] = phase * plane + (Math.floorDiv(oi, sh) - rowMin) * pitch
+                tapStart[ki * g.kw() + kj] = phaseOf(g, ki, kj) * plane + (Math.floorDiv(oi, sh) - rowMin) * pitch
                         + Math.floorDiv(oj, sw) - colMin;
             }
         }
