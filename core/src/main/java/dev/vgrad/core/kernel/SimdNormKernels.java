@@ -1,19 +1,22 @@
 package dev.vgrad.core.kernel;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API loops of {@link NormKernels}: eight floats widened to eight double lanes per step, lane k being the
- * scalar loop's chain k, with the same operations in the same order (no fused multiply-adds), so the bits are the
- * scalar loop's. Only loaded when {@link KernelProvider#simdEnabled()}; used only where eight double lanes are one
- * native vector.
+ * Vector API loops of {@link NormKernels}: eight double lanes per step, lane k being the scalar loop's chain k,
+ * with the same operations in the same order (no fused multiply-adds), so the bits are the scalar loop's. Only
+ * loaded when {@link KernelProvider#simdEnabled()}; used only where eight double lanes are one native vector.
+ *
+ * <p>Each float row is widened into a double row by a plain loop (which C2 vectorises itself) and results are
+ * narrowed back the same way; no float vector is ever formed here. Widening with 256-bit float vectors instead
+ * fed a second float vector class into the type profiles of the Vector API's shared methods
+ * ({@code FloatVector.fromArray}, {@code intoArray}); when a profile happened to name it, C2 compiled other
+ * kernels' 512-bit loads and stores (GEMM packing among them) as calls on boxed vectors. Measured on the char-GPT
+ * step: in about half of all runs it then allocated 341–427 instead of 215–233 MB and ran up to 30% slower.
  */
 final class SimdNormKernels {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_512;
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
     /** Eight double lanes in one hardware vector (AVX-512); elsewhere the scalar loop is as fast. */
     static final boolean USABLE = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
 
@@ -23,25 +26,29 @@ final class SimdNormKernels {
                         double[] mean, double[] rstd, int sOff) {
         int body = d & ~7;
         double[] lanes = new double[8];
+        double[] xr = new double[body], or = new double[body];
+        double[] wr = w == null ? null : widen(w, 0, new double[body], body);
+        double[] br = b == null ? null : widen(b, 0, new double[body], body);
         for (int r = 0; r < rows; r++) {
             int xo = xOff + r * d;
             int yo = yOff + r * d;
-            double mu = sum(x, xo, d, body, 0.0, false, lanes) / d;
-            double inv = 1.0 / Math.sqrt(sum(x, xo, d, body, mu, true, lanes) / d + eps);
+            widen(x, xo, xr, body);
+            double mu = sum(xr, x, xo, d, body, 0.0, false, lanes) / d;
+            double inv = 1.0 / Math.sqrt(sum(xr, x, xo, d, body, mu, true, lanes) / d + eps);
             mean[sOff + r] = mu;
             rstd[sOff + r] = inv;
-            int j = 0;
-            for (; j < body; j += 8) {
-                DoubleVector o = widen(x, xo + j).sub(mu).mul(inv);
-                if (w != null) {
-                    o = o.mul(widen(w, j));
+            for (int j = 0; j < body; j += 8) {
+                DoubleVector o = DoubleVector.fromArray(D, xr, j).sub(mu).mul(inv);
+                if (wr != null) {
+                    o = o.mul(DoubleVector.fromArray(D, wr, j));
                 }
-                if (b != null) {
-                    o = o.add(widen(b, j));
+                if (br != null) {
+                    o = o.add(DoubleVector.fromArray(D, br, j));
                 }
-                o.convertShape(VectorOperators.D2F, F, 0).reinterpretAsFloats().intoArray(y, yo + j);
+                o.intoArray(or, j);
             }
-            NormKernels.normaliseRow(x, xo, y, yo, j, d, w, b, mu, inv);
+            narrow(or, y, yo, body);
+            NormKernels.normaliseRow(x, xo, y, yo, body, d, w, b, mu, inv);
         }
     }
 
@@ -49,71 +56,85 @@ final class SimdNormKernels {
                          float[] w, double[] mean, double[] rstd, int sOff, double[] accW, double[] accB) {
         int body = d & ~7;
         double[] lanes = new double[16];
+        double[] xr = new double[body], gr = new double[body], or = new double[body];
+        double[] wr = w == null ? null : widen(w, 0, new double[body], body);
         for (int r = 0; r < rows; r++) {
             int xo = xOff + r * d;
             int go = gOff + r * d;
             double mu = mean[sOff + r];
             double inv = rstd[sOff + r];
+            widen(x, xo, xr, body);
+            widen(g, go, gr, body);
             if (accW != null || accB != null) {
-                int j = 0;
-                for (; j < body; j += 8) {
-                    DoubleVector gj = widen(g, go + j);
+                for (int j = 0; j < body; j += 8) {
+                    DoubleVector gj = DoubleVector.fromArray(D, gr, j);
                     if (accW != null) {
-                        DoubleVector xh = widen(x, xo + j).sub(mu).mul(inv);
+                        DoubleVector xh = DoubleVector.fromArray(D, xr, j).sub(mu).mul(inv);
                         DoubleVector.fromArray(D, accW, j).add(gj.mul(xh)).intoArray(accW, j);
                     }
                     if (accB != null) {
                         DoubleVector.fromArray(D, accB, j).add(gj).intoArray(accB, j);
                     }
                 }
-                NormKernels.accumulateRow(x, xo, g, go, j, d, mu, inv, accW, accB);
+                NormKernels.accumulateRow(x, xo, g, go, body, d, mu, inv, accW, accB);
             }
             if (gx == null) {
                 continue;
             }
             DoubleVector sa = DoubleVector.zero(D);
             DoubleVector sc = DoubleVector.zero(D);
-            int j = 0;
-            for (; j < body; j += 8) {
-                DoubleVector gh = widen(g, go + j);
-                if (w != null) {
-                    gh = gh.mul(widen(w, j));
+            for (int j = 0; j < body; j += 8) {
+                DoubleVector gh = DoubleVector.fromArray(D, gr, j);
+                if (wr != null) {
+                    gh = gh.mul(DoubleVector.fromArray(D, wr, j));
                 }
-                DoubleVector xh = widen(x, xo + j).sub(mu).mul(inv);
+                DoubleVector xh = DoubleVector.fromArray(D, xr, j).sub(mu).mul(inv);
                 sa = sa.add(gh);
                 sc = sc.add(gh.mul(xh));
             }
             sa.intoArray(lanes, 0);
             sc.intoArray(lanes, 8);
-            NormKernels.gradSumsTail(x, xo, g, go, j, d, w, mu, inv, lanes);
+            NormKernels.gradSumsTail(x, xo, g, go, body, d, w, mu, inv, lanes);
             double a = NormKernels.combine(lanes, 0) / d;
             double c = NormKernels.combine(lanes, 8) / d;
             int gxo = gxOff + r * d;
-            for (j = 0; j < body; j += 8) {
-                DoubleVector gh = widen(g, go + j);
-                if (w != null) {
-                    gh = gh.mul(widen(w, j));
+            for (int j = 0; j < body; j += 8) {
+                DoubleVector gh = DoubleVector.fromArray(D, gr, j);
+                if (wr != null) {
+                    gh = gh.mul(DoubleVector.fromArray(D, wr, j));
                 }
-                DoubleVector xh = widen(x, xo + j).sub(mu).mul(inv);
-                gh.sub(a).sub(xh.mul(c)).mul(inv)
-                        .convertShape(VectorOperators.D2F, F, 0).reinterpretAsFloats().intoArray(gx, gxo + j);
+                DoubleVector xh = DoubleVector.fromArray(D, xr, j).sub(mu).mul(inv);
+                gh.sub(a).sub(xh.mul(c)).mul(inv).intoArray(or, j);
             }
-            NormKernels.gradRow(x, xo, g, go, gx, gxo, j, d, w, mu, inv, a, c);
+            narrow(or, gx, gxo, body);
+            NormKernels.gradRow(x, xo, g, go, gx, gxo, body, d, w, mu, inv, a, c);
         }
     }
 
     /** Σ (x − mu), or Σ (x − mu)² when {@code square}: lane k is the scalar chain k, the tail goes to chain 0. */
-    private static double sum(float[] x, int xo, int d, int body, double mu, boolean square, double[] lanes) {
+    private static double sum(double[] xr, float[] x, int xo, int d, int body, double mu, boolean square,
+                              double[] lanes) {
         DoubleVector s = DoubleVector.zero(D);
         for (int j = 0; j < body; j += 8) {
-            DoubleVector c = widen(x, xo + j).sub(mu);
+            DoubleVector c = DoubleVector.fromArray(D, xr, j).sub(mu);
             s = s.add(square ? c.mul(c) : c);
         }
         s.intoArray(lanes, 0);
         return NormKernels.finishCentredSum(x, xo, body, d, mu, square, lanes);
     }
 
-    private static DoubleVector widen(float[] a, int off) {
-        return (DoubleVector) FloatVector.fromArray(F, a, off).convertShape(VectorOperators.F2D, D, 0);
+    /** dst[j] = a[off + j] for j &lt; n (exact); returns dst. */
+    private static double[] widen(float[] a, int off, double[] dst, int n) {
+        for (int j = 0; j < n; j++) {
+            dst[j] = a[off + j];
+        }
+        return dst;
+    }
+
+    /** a[off + j] = (float) src[j] for j &lt; n (round to nearest, as the vector conversion). */
+    private static void narrow(double[] src, float[] a, int off, int n) {
+        for (int j = 0; j < n; j++) {
+            a[off + j] = (float) src[j];
+        }
     }
 }
