@@ -19,6 +19,12 @@ import java.util.Arrays;
  * recomputes the probabilities in its backward. Under {@code createGraph} (§5.12) that backward is written with
  * recorded ops (matmul, softmax) instead, so every order of derivative is available. A floating mask that
  * requires grad, or {@code S = 0}, takes the composed path {@link #composed} altogether.
+ *
+ * <p>The kernel reads q, k and v where they are (any strides, as long as a row's elements are adjacent), so the
+ * per-head views of one {@code (B, T, 3·H·d)} projection cost no copies. The output and the input gradients are
+ * laid out in their input's memory order ({@code empty_like} keeping a permuted layout, as PyTorch's CPU flash
+ * attention does): for heads split out of {@code (B, T, H, d)} they are {@code (B, T, H, d)} in memory seen as
+ * {@code (B, H, T, d)}, so transposing back and merging the heads is a view, not a copy, in both directions.
  */
 public final class AttentionOps {
     private AttentionOps() {}
@@ -156,22 +162,24 @@ public final class AttentionOps {
             return composedOut(q, k, v, mask, isCausal, sc);
         }
         int r = q.shape.length;
-        Tensor qd = dense(q), kd = dense(k), vd = dense(v);
+        Tensor qd = readable(q), kd = readable(k), vd = readable(v);
         int[] outShape = Arrays.copyOf(dm.batch, r);
         outShape[r - 2] = dm.l;
         outShape[r - 1] = dm.ev;
         int[] lseShape = Arrays.copyOf(dm.batch, r - 1);
         lseShape[r - 2] = dm.l;
-        Tensor out = Tensor.empty(q.dtype, outShape);
-        Tensor lse = Tensor.empty(q.dtype, lseShape);
+        Tensor out = inOrderOf(q, outShape);
+        Tensor lse = Tensor.uninitialized(q.dtype, lseShape);
         Tensor me = mask == null ? null : expandedMask(mask, dm);
         AttentionKernel.Geometry g = geometry(dm, isCausal, me);
+        AttentionKernel.Layout lay = new AttentionKernel.Layout(rows(qd, dm), rows(kd, dm), rows(vd, dm),
+                rows(out, dm));
         if (q.dtype == DType.FLOAT32) {
             AttentionKernel.forward(qd.storage.f, kd.storage.f, vd.storage.f, me == null ? null : me.storage.f,
-                    out.storage.f, lse.storage.f, g, (float) sc);
+                    out.storage.f, lse.storage.f, g, lay, (float) sc);
         } else {
             AttentionKernel.forward(qd.storage.d, kd.storage.d, vd.storage.d, me == null ? null : me.storage.d,
-                    out.storage.d, lse.storage.d, g, sc);
+                    out.storage.d, lse.storage.d, g, lay, sc);
         }
         if (Autograd.isRecording(q, k, v)) {
             Autograd.attach(out, new ScaledDotProductFlashAttentionBackward0(q, k, v, mask, out, lse, isCausal, sc,
@@ -196,24 +204,70 @@ public final class AttentionOps {
         int mr = 0, mc = 0;
         if (me != null) {
             int nb = dm.batch.length;
-            off = new int[dm.bh];
-            for (int s = 0; s < dm.bh; s++) {
-                int o = me.offset;
-                int rem = s;
-                for (int i = nb - 1; i >= 0; i--) {
-                    int idx = rem % dm.batch[i];
-                    rem /= dm.batch[i];
-                    o += idx * me.stride[i];
-                }
-                off[s] = o;
-            }
+            off = sliceOffsets(me, dm);
             mr = me.stride[nb];
             mc = me.stride[nb + 1];
         }
         return new AttentionKernel.Geometry(dm.bh, dm.l, dm.s, dm.e, dm.ev, causal, off, mr, mc);
     }
 
-    /** A contiguous tensor whose element 0 is at array index 0 (the kernel's layout); no graph. */
+    /** Per (batch × head) slice, in row-major order of the batch dims, the storage index of t's element (0, 0). */
+    private static int[] sliceOffsets(Tensor t, Dims dm) {
+        int nb = dm.batch.length;
+        int[] off = new int[dm.bh];
+        for (int s = 0; s < dm.bh; s++) {
+            int o = t.offset;
+            int rem = s;
+            for (int i = nb - 1; i >= 0; i--) {
+                int idx = rem % dm.batch[i];
+                rem /= dm.batch[i];
+                o += idx * t.stride[i];
+            }
+            off[s] = o;
+        }
+        return off;
+    }
+
+    /** Whether the kernel can read t in place: a row's elements adjacent, rows at a non-negative stride. */
+    private static boolean rowsAdjacent(Tensor t) {
+        int r = t.shape.length;
+        return (t.stride[r - 1] == 1 || t.shape[r - 1] <= 1) && t.stride[r - 2] >= 0;
+    }
+
+    /** t's rows as the kernel addresses them (t must satisfy {@link #rowsAdjacent}). */
+    private static AttentionKernel.Rows rows(Tensor t, Dims dm) {
+        return new AttentionKernel.Rows(sliceOffsets(t, dm), t.stride[t.shape.length - 2]);
+    }
+
+    /** t itself when the kernel can read it in place, else a dense copy; no graph. */
+    private static Tensor readable(Tensor t) {
+        return rowsAdjacent(t) ? t : dense(t);
+    }
+
+    /**
+     * An uninitialised tensor of {@code shape} whose leading dims are laid out in {@code ref}'s memory order
+     * (largest stride outermost, ties in dim order) and whose last dim is contiguous: PyTorch's {@code empty_like}
+     * with a preserved format. Every element must be written by the caller.
+     */
+    private static Tensor inOrderOf(Tensor ref, int[] shape) {
+        int r = shape.length;
+        Integer[] order = new Integer[r - 1];
+        for (int i = 0; i < r - 1; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Integer.compare(ref.stride[b], ref.stride[a])); // stable: ties keep dim order
+        int[] stride = new int[r];
+        int step = 1;
+        stride[r - 1] = 1;
+        step *= shape[r - 1];
+        for (int i = r - 2; i >= 0; i--) {
+            stride[order[i]] = step;
+            step *= shape[order[i]];
+        }
+        Tensor flat = Tensor.uninitialized(ref.dtype, new int[] {Shape.numel(shape)});
+        return new Tensor(flat.storage, ref.dtype, shape, stride, 0);
+    }
+
     /** A private dense copy of a tensor's values, as raw arrays (a node keeps no Tensor field). */
     private record DenseCopy(float[] f, double[] d) {
         /** The copy {@code dense} of {@code original}, or null when it shares the original's storage. */
@@ -221,10 +275,10 @@ public final class AttentionOps {
             return dense.storage == original.storage ? null : new DenseCopy(dense.storage.f, dense.storage.d);
         }
 
-        /** {@code t} dense: over the copy when there is one (t is unchanged since: its version was checked). */
-        static Tensor dense(DenseCopy c, Tensor t) {
+        /** {@code t} as the forward read it: over the copy when there is one (t's version was checked). */
+        static Tensor readable(DenseCopy c, Tensor t) {
             if (c == null) {
-                return AttentionOps.dense(t);
+                return AttentionOps.readable(t);
             }
             Storage st = c.f != null ? Storage.of(c.f) : Storage.of(c.d);
             return Tensor.contiguous(st, t.dtype, t.shape.clone());
@@ -311,8 +365,8 @@ public final class AttentionOps {
         private final double scale;
         private final int l;
         private final int s;
-        // forward's private dense copies of q, k and v (null where the input was dense already): backward reads
-        // them instead of copying the strided per-head views again; the saved inputs still carry the version check
+        // forward's private dense copies of q, k and v (null where the kernel read the input in place): backward
+        // reads them instead of copying the strided views again; the saved inputs still carry the version check
         private DenseCopy cq;
         private DenseCopy ck;
         private DenseCopy cv;
@@ -361,21 +415,26 @@ public final class AttentionOps {
             Tensor out = sout.get(), lse = slse.get();
             Dims dm = check(q, k, v, null, false);
             DenseCopy a = cq, b = ck, c = cv;
-            Tensor qd = DenseCopy.dense(a, q), kd = DenseCopy.dense(b, k), vd = DenseCopy.dense(c, v);
-            Tensor od = dense(out), gd = dense(g);
+            Tensor qd = DenseCopy.readable(a, q), kd = DenseCopy.readable(b, k), vd = DenseCopy.readable(c, v);
+            Tensor od = readable(out), gd = readable(g);
             Tensor me = mask == null ? null : expandedMask(mask, dm);
             AttentionKernel.Geometry geo = geometry(dm, causal, me);
-            Tensor gq = Tensor.empty(q.dtype, q.shape.clone());
-            Tensor gk = Tensor.empty(k.dtype, k.shape.clone());
-            Tensor gv = Tensor.empty(v.dtype, v.shape.clone());
+            // each gradient in its input's memory order: for per-head views the way back to (B, T, H·d) is a view
+            Tensor gq = inOrderOf(q, q.shape.clone());
+            Tensor gk = inOrderOf(k, k.shape.clone());
+            Tensor gv = inOrderOf(v, v.shape.clone());
+            AttentionKernel.Layout lay = new AttentionKernel.Layout(rows(qd, dm), rows(kd, dm), rows(vd, dm),
+                    rows(od, dm));
+            AttentionKernel.Layout gLay = new AttentionKernel.Layout(rows(gq, dm), rows(gk, dm), rows(gv, dm),
+                    rows(gd, dm));
             if (q.dtype == DType.FLOAT32) {
                 AttentionKernel.backward(qd.storage.f, kd.storage.f, vd.storage.f, me == null ? null : me.storage.f,
                         od.storage.f, dense(lse).storage.f, gd.storage.f, gq.storage.f, gk.storage.f, gv.storage.f,
-                        geo, (float) scale);
+                        geo, lay, gLay, (float) scale);
             } else {
                 AttentionKernel.backward(qd.storage.d, kd.storage.d, vd.storage.d, me == null ? null : me.storage.d,
                         od.storage.d, dense(lse).storage.d, gd.storage.d, gq.storage.d, gk.storage.d, gv.storage.d,
-                        geo, scale);
+                        geo, lay, gLay, scale);
             }
             return new Tensor[] {needsGrad(0) ? gq : null, needsGrad(1) ? gk : null, needsGrad(2) ? gv : null};
         }

@@ -230,6 +230,58 @@ class AttentionOpsTest {
         assertArrayEquals(new double[4], y.toDoubleArray());
     }
 
+    /**
+     * The kernel reads strided per-head views in place and writes the output and gradients in the inputs' memory
+     * order: over random shapes, heads split out of one (B, T, 3·H·d) projection, and q given with a transposed
+     * (non-unit) last stride, give the bits of the same call on contiguous copies, forward and backward; the
+     * output of head views merges back to (B, T, H·d) without a copy, as PyTorch's CPU flash attention's does.
+     */
+    @Test
+    void stridedInputsGiveTheContiguousBits() {
+        SeededCases.check("sdpa strided = contiguous", 2311, 25, seed -> {
+            java.util.Random r = new java.util.Random(seed);
+            int b = 1 + r.nextInt(2), h = 1 + r.nextInt(3), t = 1 + r.nextInt(70), d = 1 + r.nextInt(40);
+            boolean causal = r.nextBoolean();
+            int c = h * d;
+            Generator g = new Generator(seed);
+            Tensor proj = rnd(g, DType.FLOAT32, b, t, 3 * c).requiresGrad(true);
+            Tensor qt = rnd(g, DType.FLOAT32, b, h, d, t).requiresGrad(true); // q = qtᵀ: last stride t
+            Tensor go = rnd(g, DType.FLOAT32, b, t, c);
+            java.util.List<Tensor> parts = proj.split(c, 2);
+            Tensor[] heads = new Tensor[3];
+            for (int i = 0; i < 3; i++) {
+                heads[i] = parts.get(i).view(b, t, h, d).transpose(1, 2);
+            }
+            boolean headView = r.nextBoolean();
+            Tensor q = headView ? heads[0] : qt.transpose(2, 3);
+            Tensor y = AttentionOps.scaledDotProductAttention(q, heads[1], heads[2], null, causal, null);
+            Tensor merged = y.transpose(1, 2);
+            assertTrue(!headView || merged.isContiguous(), "seed " + seed + ": output not in the heads' (B, T, H, d) order");
+            Tensor[] gr = Autograd.grad(merged.reshape(b, t, c), new Tensor[] {q, heads[1], heads[2]}, go, false);
+
+            Tensor[] dense = new Tensor[3];
+            Tensor[] src = {q, heads[1], heads[2]};
+            for (int i = 0; i < 3; i++) {
+                dense[i] = src[i].detach().contiguous().requiresGrad(true);
+            }
+            Tensor y2 = AttentionOps.scaledDotProductAttention(dense[0], dense[1], dense[2], null, causal, null);
+            Tensor[] gr2 = Autograd.grad(y2.transpose(1, 2).reshape(b, t, c), dense, go, false);
+            String what = "seed " + seed + " b" + b + " h" + h + " t" + t + " d" + d + " causal " + causal;
+            bitsEqual(y2, y, what + " out");
+            for (int i = 0; i < 3; i++) {
+                bitsEqual(gr2[i], gr[i], what + " grad " + i);
+            }
+        });
+    }
+
+    private static void bitsEqual(Tensor want, Tensor got, String what) {
+        assertArrayEquals(want.shape(), got.shape(), what);
+        float[] a = want.contiguous().toArray(), b = got.contiguous().toArray();
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), what + " at " + i);
+        }
+    }
+
     /** One and two threads give bit-identical outputs and gradients (each slice is computed whole by one thread). */
     @Test
     void threadCountNeverChangesBits() {

@@ -6,8 +6,10 @@ package dev.vgrad.core.kernel;
  * S = scale · Q·Kᵀ + M          (M: optional additive mask; causal: S[i, j] = −∞ for j &gt; i)
  * O = softmax_rows(S) · V        lse[i] = log Σ_j exp(S[i, j])
  * </pre>
- * Q is {@code (bh, tq, d)}, K {@code (bh, tk, d)}, V {@code (bh, tk, dv)}, O {@code (bh, tq, dv)}, all contiguous
- * from index 0. The forward visits blocks of {@link #BLOCK_Q} queries × {@link #BLOCK_K} keys and keeps, per query
+ * Q is {@code (bh, tq, d)}, K {@code (bh, tk, d)}, V {@code (bh, tk, dv)}, O {@code (bh, tq, dv)}; each operand's
+ * rows are laid out as its {@link Rows} says (a row's elements contiguous, rows and slices at any offsets), so a
+ * head split of a {@code (B, T, H·d)} projection is read in place and the output and gradients can be written in
+ * {@code (B, T, H, d)} order; the plain overloads take every operand contiguous from index 0. The forward visits blocks of {@link #BLOCK_Q} queries × {@link #BLOCK_K} keys and keeps, per query
  * row, a running maximum m, a running sum l and an unnormalised output row (online softmax): when a new key block
  * raises the maximum, the old sum and row are rescaled by exp(m_old − m_new). Only one score row of
  * {@link #BLOCK_K} values exists at a time; the {@code tq × tk} matrix is never materialised. The backward
@@ -79,6 +81,76 @@ public final class AttentionKernel {
         }
     }
 
+
+    /**
+     * Where one operand's rows live: row {@code i} of slice {@code s} starts at {@code base[s] + i·stride}, and its
+     * elements are contiguous from there. Rows of an input may overlap (a broadcast); rows an op writes must not
+     * (the kernel writes slices from several threads).
+     *
+     * @param base   per slice, the index of its row 0 (length ≥ bh)
+     * @param stride the distance between consecutive rows (≥ 0)
+     */
+    public record Rows(int[] base, int stride) {
+        /**
+         * Rows {@code (bh, t, width)} contiguous from index 0.
+         *
+         * @param bh    slices
+         * @param t     rows per slice
+         * @param width elements per row
+         * @return the dense layout
+         */
+        public static Rows dense(int bh, int t, int width) {
+            int[] b = new int[bh];
+            for (int s = 0; s < bh; s++) {
+                b[s] = s * t * width;
+            }
+            return new Rows(b, width);
+        }
+
+        int at(int s, int i) {
+            return base[s] + i * stride;
+        }
+    }
+
+    /**
+     * The rows of q, k, v and the output (forward), or of gq, gk, gv and the output's gradient (backward).
+     *
+     * @param q rows of q or gq, {@code tq} of {@code d}
+     * @param k rows of k or gk, {@code tk} of {@code d}
+     * @param v rows of v or gv, {@code tk} of {@code dv}
+     * @param o rows of the output or its gradient, {@code tq} of {@code dv}
+     */
+    public record Layout(Rows q, Rows k, Rows v, Rows o) {
+        /**
+         * Every operand contiguous from index 0.
+         *
+         * @param g the sizes
+         * @return the dense layout of {@code g}
+         */
+        public static Layout dense(Geometry g) {
+            return new Layout(Rows.dense(g.bh, g.tq, g.d), Rows.dense(g.bh, g.tk, g.d), Rows.dense(g.bh, g.tk, g.dv),
+                    Rows.dense(g.bh, g.tq, g.dv));
+        }
+    }
+
+    private static void checkRows(String name, Rows r, int len, int bh, int t, int width) {
+        if (r.base.length < bh || r.stride < 0) {
+            throw new IllegalArgumentException("attention kernel: rows of " + name + " give " + r.base.length
+                    + " slice offsets and stride " + r.stride + " for " + bh + " slices");
+        }
+        if (t == 0 || width == 0) {
+            return;
+        }
+        for (int s = 0; s < bh; s++) {
+            long end = r.base[s] + (long) (t - 1) * r.stride + width;
+            if (r.base[s] < 0 || end > len) {
+                throw new IllegalArgumentException("attention kernel: array " + name + " of length " + len
+                        + " is too short for slice " + s + " (" + t + " rows of " + width + " at " + r.base[s]
+                        + ", stride " + r.stride + ")");
+            }
+        }
+    }
+
     private static void checkLen(String name, int len, long need) {
         if (len < need) {
             throw new IllegalArgumentException("attention kernel: array " + name + " of length " + len
@@ -102,13 +174,20 @@ public final class AttentionKernel {
         }
     }
 
-    private static void checkForward(Geometry g, int q, int k, int v, int out, int lse, int mask) {
-        checkLen("q", q, (long) g.bh * g.tq * g.d);
-        checkLen("k", k, (long) g.bh * g.tk * g.d);
-        checkLen("v", v, (long) g.bh * g.tk * g.dv);
-        checkLen("out", out, (long) g.bh * g.tq * g.dv);
+    private static void checkForward(Geometry g, Layout lay, int q, int k, int v, int out, int lse, int mask) {
+        checkRows("q", lay.q, q, g.bh, g.tq, g.d);
+        checkRows("k", lay.k, k, g.bh, g.tk, g.d);
+        checkRows("v", lay.v, v, g.bh, g.tk, g.dv);
+        checkRows("out", lay.o, out, g.bh, g.tq, g.dv);
         checkLen("lse", lse, (long) g.bh * g.tq);
         checkMask(g, mask);
+    }
+
+    private static void checkBackward(Geometry g, Layout gl, int gOut, int gq, int gk, int gv) {
+        checkRows("gOut", gl.o, gOut, g.bh, g.tq, g.dv);
+        checkRows("gq", gl.q, gq, g.bh, g.tq, g.d);
+        checkRows("gk", gl.k, gk, g.bh, g.tk, g.d);
+        checkRows("gv", gl.v, gv, g.bh, g.tk, g.dv);
     }
 
     @FunctionalInterface
@@ -133,7 +212,8 @@ public final class AttentionKernel {
     // float32
 
     /**
-     * Forward in float32 (see the class comment); writes {@code out} and {@code lse}.
+     * Forward in float32 (see the class comment) over operands contiguous from index 0; writes {@code out} and
+     * {@code lse}.
      *
      * @param q     queries, contiguous (bh, tq, d) from index 0
      * @param k     keys, contiguous (bh, tk, d)
@@ -148,24 +228,49 @@ public final class AttentionKernel {
      */
     public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                                Geometry g, float scale) {
-        forward(q, k, v, mask, out, lse, g, scale, KernelProvider.simdEnabled());
+        forward(q, k, v, mask, out, lse, g, Layout.dense(g), scale, KernelProvider.simdEnabled());
+    }
+
+    /**
+     * Forward in float32 over operands laid out as {@code lay} says (see the class comment).
+     *
+     * @param q     queries: {@code tq} rows of {@code d} per slice, at {@code lay.q()}
+     * @param k     keys: {@code tk} rows of {@code d}, at {@code lay.k()}
+     * @param v     values: {@code tk} rows of {@code dv}, at {@code lay.v()}
+     * @param mask  additive mask laid out as {@code g.maskOff}/{@code maskRow}/{@code maskCol} say, or null
+     * @param out   output O: {@code tq} rows of {@code dv} written at {@code lay.o()} (other elements untouched)
+     * @param lse   output: per query row its log-sum-exp of scores, (bh, tq) contiguous, overwritten
+     * @param g     sizes, causality and mask layout
+     * @param lay   where the rows of q, k, v and out are
+     * @param scale factor applied to Q·Kᵀ (usually 1/√d)
+     * @throws IllegalArgumentException if an array does not hold its rows, or mask and mask offsets do not come
+     *                                  together, or the mask does not hold every slice
+     */
+    public static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
+                               Geometry g, Layout lay, float scale) {
+        forward(q, k, v, mask, out, lse, g, lay, scale, KernelProvider.simdEnabled());
     }
 
     static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse, Geometry g,
                         float scale, boolean simd) {
-        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        forward(q, k, v, mask, out, lse, g, Layout.dense(g), scale, simd);
+    }
+
+    static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse, Geometry g,
+                        Layout lay, float scale, boolean simd) {
+        checkForward(g, lay, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
         forSlices(g, s -> {
             if (simd) {
-                SimdAttentionKernel.forwardSlice(q, k, v, mask, out, lse, g, scale, s);
+                SimdAttentionKernel.forwardSlice(q, k, v, mask, out, lse, g, lay, scale, s);
             } else {
-                forwardSliceScalar(q, k, v, mask, out, lse, g, scale, s);
+                forwardSliceScalar(q, k, v, mask, out, lse, g, lay, scale, s);
             }
         });
     }
 
     /**
-     * Backward in float32: given the forward's {@code out} and {@code lse} and the output gradient {@code gOut},
-     * writes (overwrites) {@code gq}, {@code gk}, {@code gv}.
+     * Backward in float32 over operands contiguous from index 0: given the forward's {@code out} and {@code lse}
+     * and the output gradient {@code gOut}, writes (overwrites) {@code gq}, {@code gk}, {@code gv}.
      *
      * @param q     queries, contiguous (bh, tq, d) from index 0
      * @param k     keys, contiguous (bh, tk, d)
@@ -187,26 +292,75 @@ public final class AttentionKernel {
         backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, KernelProvider.simdEnabled());
     }
 
+    /**
+     * Backward in float32 over operands laid out as {@code lay} (q, k, v, out) and {@code gLay} (gq, gk, gv,
+     * gOut) say; the gradients' rows are overwritten, their other elements untouched.
+     *
+     * @param q     queries, at {@code lay.q()}
+     * @param k     keys, at {@code lay.k()}
+     * @param v     values, at {@code lay.v()}
+     * @param mask  the forward's additive mask, or null
+     * @param out   the forward's output O, at {@code lay.o()}
+     * @param lse   the forward's log-sum-exp, (bh, tq) contiguous
+     * @param gOut  gradient of O, at {@code gLay.o()}
+     * @param gq    gradient of Q, written at {@code gLay.q()}
+     * @param gk    gradient of K, written at {@code gLay.k()}
+     * @param gv    gradient of V, written at {@code gLay.v()}
+     * @param g     the forward's geometry
+     * @param lay   where the rows of q, k, v and out are
+     * @param gLay  where the rows of gq, gk, gv and gOut are
+     * @param scale the forward's scale
+     * @throws IllegalArgumentException if an array does not hold its rows, or mask and mask offsets do not come
+     *                                  together, or the mask does not hold every slice
+     */
+    public static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
+                                float[] gOut, float[] gq, float[] gk, float[] gv, Geometry g, Layout lay,
+                                Layout gLay, float scale) {
+        backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, lay, gLay, scale, KernelProvider.simdEnabled());
+    }
+
     static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse, float[] gOut,
                          float[] gq, float[] gk, float[] gv, Geometry g, float scale, boolean simd) {
-        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
-        checkLen("gOut", gOut.length, (long) g.bh * g.tq * g.dv);
-        checkLen("gq", gq.length, (long) g.bh * g.tq * g.d);
-        checkLen("gk", gk.length, (long) g.bh * g.tk * g.d);
-        checkLen("gv", gv.length, (long) g.bh * g.tk * g.dv);
+        Layout dense = Layout.dense(g);
+        backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, dense, dense, scale, simd);
+    }
+
+    static void backward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse, float[] gOut,
+                         float[] gq, float[] gk, float[] gv, Geometry g, Layout lay, Layout gLay, float scale,
+                         boolean simd) {
+        checkForward(g, lay, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        checkBackward(g, gLay, gOut.length, gq.length, gk.length, gv.length);
         forSlices(g, s -> {
             if (simd) {
-                SimdAttentionKernel.backwardSlice(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, s);
+                SimdAttentionKernel.backwardSlice(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, lay, gLay, scale, s);
             } else {
-                backwardSliceScalar(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, s);
+                backwardSliceScalar(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, lay, gLay, scale, s);
             }
         });
     }
 
+    /** Zeroes the {@code t} rows of {@code width} of slice {@code s}. */
+    static void zeroRows(float[] a, Rows r, int s, int t, int width) {
+        if (r.stride == width) {
+            java.util.Arrays.fill(a, r.base[s], r.base[s] + t * width, 0f);
+            return;
+        }
+        for (int i = 0; i < t; i++) {
+            java.util.Arrays.fill(a, r.at(s, i), r.at(s, i) + width, 0f);
+        }
+    }
+
+    private static void zeroRows(double[] a, Rows r, int s, int t, int width) {
+        for (int i = 0; i < t; i++) {
+            java.util.Arrays.fill(a, r.at(s, i), r.at(s, i) + width, 0);
+        }
+    }
+
     private static void forwardSliceScalar(float[] q, float[] k, float[] v, float[] mask, float[] out,
-                                           float[] lse, Geometry g, float scale, int s) {
+                                           float[] lse, Geometry g, Layout lay, float scale, int s) {
         int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
-        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int qBase = lay.q.base[s], kBase = lay.k.base[s], vBase = lay.v.base[s], oBase = lay.o.base[s];
+        int qs = lay.q.stride, ks = lay.k.stride, vs = lay.v.stride, os = lay.o.stride;
         int mBase = mask == null ? 0 : g.maskOff[s];
         float[] sc = new float[BLOCK_K];
         float[] m = new float[BLOCK_Q];
@@ -226,10 +380,10 @@ public final class AttentionKernel {
                         continue;
                     }
                     int r = i - q0;
-                    int qi = qBase + i * d;
+                    int qi = qBase + i * qs;
                     float bmax = Float.NEGATIVE_INFINITY;
                     for (int j = 0; j < n; j++) {
-                        int kj = kBase + (k0 + j) * d;
+                        int kj = kBase + (k0 + j) * ks;
                         float dot = 0f;
                         for (int c = 0; c < d; c++) {
                             dot = Math.fma(q[qi + c], k[kj + c], dot);
@@ -257,7 +411,7 @@ public final class AttentionKernel {
                     for (int c = 0; c < dv; c++) {
                         float x = acc[a + c] * corr;
                         for (int j = 0; j < n; j++) {
-                            x = Math.fma(sc[j], v[vBase + (k0 + j) * dv + c], x);
+                            x = Math.fma(sc[j], v[vBase + (k0 + j) * vs + c], x);
                         }
                         acc[a + c] = x;
                     }
@@ -268,7 +422,7 @@ public final class AttentionKernel {
                 int r = i - q0;
                 float inv = 1f / l[r];
                 for (int c = 0; c < dv; c++) {
-                    out[oBase + i * dv + c] = acc[r * dv + c] * inv;
+                    out[oBase + i * os + c] = acc[r * dv + c] * inv;
                 }
                 lse[s * tq + i] = m[r] + (float) Math.log(l[r]);
             }
@@ -277,18 +431,17 @@ public final class AttentionKernel {
 
     private static void backwardSliceScalar(float[] q, float[] k, float[] v, float[] mask, float[] out,
                                             float[] lse, float[] gOut, float[] gq, float[] gk, float[] gv,
-                                            Geometry g, float scale, int s) {
+                                            Geometry g, Layout lay, Layout gLay, float scale, int s) {
         int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
-        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
         int mBase = mask == null ? 0 : g.maskOff[s];
-        java.util.Arrays.fill(gq, qBase, qBase + tq * d, 0f);
-        java.util.Arrays.fill(gk, kBase, kBase + tk * d, 0f);
-        java.util.Arrays.fill(gv, vBase, vBase + tk * dv, 0f);
+        zeroRows(gq, gLay.q, s, tq, d);
+        zeroRows(gk, gLay.k, s, tk, d);
+        zeroRows(gv, gLay.v, s, tk, dv);
         float[] di = new float[tq];
         for (int i = 0; i < tq; i++) {
             float acc = 0f;
             for (int c = 0; c < dv; c++) {
-                acc = Math.fma(gOut[oBase + i * dv + c], out[oBase + i * dv + c], acc);
+                acc = Math.fma(gOut[gLay.o.at(s, i) + c], out[lay.o.at(s, i) + c], acc);
             }
             di[i] = acc;
         }
@@ -300,12 +453,12 @@ public final class AttentionKernel {
                 if (n <= 0) {
                     continue;
                 }
-                int qi = qBase + i * d;
-                int oi = oBase + i * dv;
+                int qi = lay.q.at(s, i), gqi = gLay.q.at(s, i);
+                int oi = gLay.o.at(s, i);
                 float li = lse[s * tq + i];
                 for (int j = 0; j < n; j++) {
-                    int kj = kBase + (k0 + j) * d;
-                    int vj = vBase + (k0 + j) * dv;
+                    int kj = lay.k.at(s, k0 + j), gkj = gLay.k.at(s, k0 + j);
+                    int vj = lay.v.at(s, k0 + j), gvj = gLay.v.at(s, k0 + j);
                     float dot = 0f;
                     for (int c = 0; c < d; c++) {
                         dot = Math.fma(q[qi + c], k[kj + c], dot);
@@ -317,7 +470,7 @@ public final class AttentionKernel {
                     float p = (float) Math.exp(sv - li);
                     float dp = 0f;
                     for (int c = 0; c < dv; c++) {
-                        gv[vj + c] = Math.fma(p, gOut[oi + c], gv[vj + c]);
+                        gv[gvj + c] = Math.fma(p, gOut[oi + c], gv[gvj + c]);
                         dp = Math.fma(gOut[oi + c], v[vj + c], dp);
                     }
                     float ds = p * (dp - di[i]) * scale;
@@ -325,8 +478,8 @@ public final class AttentionKernel {
                         continue;
                     }
                     for (int c = 0; c < d; c++) {
-                        gq[qi + c] = Math.fma(ds, k[kj + c], gq[qi + c]);
-                        gk[kj + c] = Math.fma(ds, q[qi + c], gk[kj + c]);
+                        gq[gqi + c] = Math.fma(ds, k[kj + c], gq[gqi + c]);
+                        gk[gkj + c] = Math.fma(ds, q[qi + c], gk[gkj + c]);
                     }
                 }
             }
@@ -352,8 +505,29 @@ public final class AttentionKernel {
      */
     public static void forward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
                                Geometry g, double scale) {
-        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
-        forSlices(g, s -> forwardSlice(q, k, v, mask, out, lse, g, scale, s));
+        forward(q, k, v, mask, out, lse, g, Layout.dense(g), scale);
+    }
+
+    /**
+     * Forward in float64 over operands laid out as {@code lay} says (see {@link #forward(float[], float[],
+     * float[], float[], float[], float[], Geometry, Layout, float)}).
+     *
+     * @param q     queries, at {@code lay.q()}
+     * @param k     keys, at {@code lay.k()}
+     * @param v     values, at {@code lay.v()}
+     * @param mask  additive mask laid out as {@code g.maskOff}/{@code maskRow}/{@code maskCol} say, or null
+     * @param out   output O, written at {@code lay.o()}
+     * @param lse   output: per query row its log-sum-exp of scores, (bh, tq) contiguous, overwritten
+     * @param g     sizes, causality and mask layout
+     * @param lay   where the rows of q, k, v and out are
+     * @param scale factor applied to Q·Kᵀ (usually 1/√d)
+     * @throws IllegalArgumentException if an array does not hold its rows, or mask and mask offsets do not come
+     *                                  together, or the mask does not hold every slice
+     */
+    public static void forward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
+                               Geometry g, Layout lay, double scale) {
+        checkForward(g, lay, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        forSlices(g, s -> forwardSlice(q, k, v, mask, out, lse, g, lay, scale, s));
     }
 
     /**
@@ -377,18 +551,44 @@ public final class AttentionKernel {
      */
     public static void backward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
                                 double[] gOut, double[] gq, double[] gk, double[] gv, Geometry g, double scale) {
-        checkForward(g, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
-        checkLen("gOut", gOut.length, (long) g.bh * g.tq * g.dv);
-        checkLen("gq", gq.length, (long) g.bh * g.tq * g.d);
-        checkLen("gk", gk.length, (long) g.bh * g.tk * g.d);
-        checkLen("gv", gv.length, (long) g.bh * g.tk * g.dv);
-        forSlices(g, s -> backwardSlice(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, scale, s));
+        Layout dense = Layout.dense(g);
+        backward(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, dense, dense, scale);
+    }
+
+    /**
+     * Backward in float64 over operands laid out as {@code lay} (q, k, v, out) and {@code gLay} (gq, gk, gv,
+     * gOut) say (see the float32 overload).
+     *
+     * @param q     queries, at {@code lay.q()}
+     * @param k     keys, at {@code lay.k()}
+     * @param v     values, at {@code lay.v()}
+     * @param mask  the forward's additive mask, or null
+     * @param out   the forward's output O, at {@code lay.o()}
+     * @param lse   the forward's log-sum-exp, (bh, tq) contiguous
+     * @param gOut  gradient of O, at {@code gLay.o()}
+     * @param gq    gradient of Q, written at {@code gLay.q()}
+     * @param gk    gradient of K, written at {@code gLay.k()}
+     * @param gv    gradient of V, written at {@code gLay.v()}
+     * @param g     the forward's geometry
+     * @param lay   where the rows of q, k, v and out are
+     * @param gLay  where the rows of gq, gk, gv and gOut are
+     * @param scale the forward's scale
+     * @throws IllegalArgumentException if an array does not hold its rows, or mask and mask offsets do not come
+     *                                  together, or the mask does not hold every slice
+     */
+    public static void backward(double[] q, double[] k, double[] v, double[] mask, double[] out, double[] lse,
+                                double[] gOut, double[] gq, double[] gk, double[] gv, Geometry g, Layout lay,
+                                Layout gLay, double scale) {
+        checkForward(g, lay, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        checkBackward(g, gLay, gOut.length, gq.length, gk.length, gv.length);
+        forSlices(g, s -> backwardSlice(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, lay, gLay, scale, s));
     }
 
     private static void forwardSlice(double[] q, double[] k, double[] v, double[] mask, double[] out,
-                                     double[] lse, Geometry g, double scale, int s) {
+                                     double[] lse, Geometry g, Layout lay, double scale, int s) {
         int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
-        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int qBase = lay.q.base[s], kBase = lay.k.base[s], vBase = lay.v.base[s], oBase = lay.o.base[s];
+        int qs = lay.q.stride, ks = lay.k.stride, vs = lay.v.stride, os = lay.o.stride;
         int mBase = mask == null ? 0 : g.maskOff[s];
         double[] sc = new double[BLOCK_K];
         double[] acc = new double[dv];
@@ -397,12 +597,12 @@ public final class AttentionKernel {
             double l = 0;
             java.util.Arrays.fill(acc, 0);
             int lim = g.limit(i);
-            int qi = qBase + i * d;
+            int qi = qBase + i * qs;
             for (int k0 = 0; k0 < lim; k0 += BLOCK_K) {
                 int n = Math.min(lim, k0 + BLOCK_K) - k0;
                 double bmax = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < n; j++) {
-                    int kj = kBase + (k0 + j) * d;
+                    int kj = kBase + (k0 + j) * ks;
                     double dot = 0;
                     for (int c = 0; c < d; c++) {
                         dot += q[qi + c] * k[kj + c];
@@ -428,7 +628,7 @@ public final class AttentionKernel {
                 for (int c = 0; c < dv; c++) {
                     double x = acc[c] * corr;
                     for (int j = 0; j < n; j++) {
-                        x += sc[j] * v[vBase + (k0 + j) * dv + c];
+                        x += sc[j] * v[vBase + (k0 + j) * vs + c];
                     }
                     acc[c] = x;
                 }
@@ -436,7 +636,7 @@ public final class AttentionKernel {
             }
             double inv = 1 / l;
             for (int c = 0; c < dv; c++) {
-                out[oBase + i * dv + c] = acc[c] * inv;
+                out[oBase + i * os + c] = acc[c] * inv;
             }
             lse[s * tq + i] = m + Math.log(l);
         }
@@ -444,25 +644,24 @@ public final class AttentionKernel {
 
     private static void backwardSlice(double[] q, double[] k, double[] v, double[] mask, double[] out,
                                       double[] lse, double[] gOut, double[] gq, double[] gk, double[] gv,
-                                      Geometry g, double scale, int s) {
+                                      Geometry g, Layout lay, Layout gLay, double scale, int s) {
         int tq = g.tq, tk = g.tk, d = g.d, dv = g.dv;
-        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
         int mBase = mask == null ? 0 : g.maskOff[s];
-        java.util.Arrays.fill(gq, qBase, qBase + tq * d, 0);
-        java.util.Arrays.fill(gk, kBase, kBase + tk * d, 0);
-        java.util.Arrays.fill(gv, vBase, vBase + tk * dv, 0);
+        zeroRows(gq, gLay.q, s, tq, d);
+        zeroRows(gk, gLay.k, s, tk, d);
+        zeroRows(gv, gLay.v, s, tk, dv);
         for (int i = 0; i < tq; i++) {
-            int qi = qBase + i * d;
-            int oi = oBase + i * dv;
+            int qi = lay.q.at(s, i), gqi = gLay.q.at(s, i);
+            int oi = gLay.o.at(s, i), outi = lay.o.at(s, i);
             double di = 0;
             for (int c = 0; c < dv; c++) {
-                di += gOut[oi + c] * out[oi + c];
+                di += gOut[oi + c] * out[outi + c];
             }
             double li = lse[s * tq + i];
             int lim = g.limit(i);
             for (int j = 0; j < lim; j++) {
-                int kj = kBase + j * d;
-                int vj = vBase + j * dv;
+                int kj = lay.k.at(s, j), gkj = gLay.k.at(s, j);
+                int vj = lay.v.at(s, j), gvj = gLay.v.at(s, j);
                 double dot = 0;
                 for (int c = 0; c < d; c++) {
                     dot += q[qi + c] * k[kj + c];
@@ -474,7 +673,7 @@ public final class AttentionKernel {
                 double p = Math.exp(sv - li);
                 double dp = 0;
                 for (int c = 0; c < dv; c++) {
-                    gv[vj + c] += p * gOut[oi + c];
+                    gv[gvj + c] += p * gOut[oi + c];
                     dp += gOut[oi + c] * v[vj + c];
                 }
                 double ds = p * (dp - di) * scale;
@@ -482,8 +681,8 @@ public final class AttentionKernel {
                     continue;
                 }
                 for (int c = 0; c < d; c++) {
-                    gq[qi + c] += ds * k[kj + c];
-                    gk[kj + c] += ds * q[qi + c];
+                    gq[gqi + c] += ds * k[kj + c];
+                    gk[gkj + c] += ds * q[qi + c];
                 }
             }
         }

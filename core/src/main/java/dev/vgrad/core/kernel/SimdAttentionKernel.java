@@ -97,11 +97,11 @@ final class SimdAttentionKernel {
     }
 
     /**
-     * The key block [k0, k0 + n) transposed into {@code kt[c·ROW + j]} (zeros from n to the next whole vector;
+     * The key block [k0, k0 + n) (rows {@code rowStride} apart from {@code kBase}) transposed into {@code kt[c·ROW + j]} (zeros from n to the next whole vector;
      * columns beyond hold stale keys that no score loop reads), so one query's scores are
      * {@code d} broadcast-fma steps over whole vectors of keys instead of n horizontal sums.
      */
-    private static void transposeBlock(float[] k, int kBase, int k0, int n, int d, float[] kt) {
+    private static void transposeBlock(float[] k, int kBase, int rowStride, int k0, int n, int d, float[] kt) {
         int done = 0;
         if (L == 16 && d % 16 == 0 && n >= 16) {
             // whole 16×16 tiles through the GEMM's register transpose: a scalar scatter into kt's columns cost
@@ -109,7 +109,7 @@ final class SimdAttentionKernel {
             done = n / 16 * 16;
             int[] rows = new int[done];
             for (int j = 0; j < done; j++) {
-                rows[j] = (k0 + j) * d;
+                rows[j] = (k0 + j) * rowStride;
             }
             for (int j0 = 0; j0 < done; j0 += 16) {
                 for (int c0 = 0; c0 < d; c0 += 16) {
@@ -118,7 +118,7 @@ final class SimdAttentionKernel {
             }
         }
         for (int j = done; j < n; j++) {
-            int kj = kBase + (k0 + j) * d;
+            int kj = kBase + (k0 + j) * rowStride;
             for (int c = 0; c < d; c++) {
                 kt[c * ROW + j] = k[kj + c];
             }
@@ -242,10 +242,12 @@ final class SimdAttentionKernel {
     }
 
     static void forwardSlice(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
-                             AttentionKernel.Geometry g, float scale, int s) {
+                             AttentionKernel.Geometry g, AttentionKernel.Layout lay, float scale, int s) {
         int tq = g.tq(), tk = g.tk(), d = g.d(), dv = g.dv();
         int bq = AttentionKernel.BLOCK_Q, bk = AttentionKernel.BLOCK_K;
-        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int qBase = lay.q().base()[s], kBase = lay.k().base()[s], vBase = lay.v().base()[s];
+        int oBase = lay.o().base()[s];
+        int qs = lay.q().stride(), ks = lay.k().stride(), vs = lay.v().stride(), os = lay.o().stride();
         int mBase = mask == null ? 0 : g.maskOff()[s];
         float[][] p = new float[GROUP][ROW];
         float[] corr = new float[GROUP];
@@ -262,14 +264,14 @@ final class SimdAttentionKernel {
             int kMax = g.limit(q1 - 1);
             for (int k0 = 0; k0 < kMax; k0 += bk) {
                 int k1 = Math.min(kMax, k0 + bk);
-                transposeBlock(k, kBase, k0, k1 - k0, d, kt);
+                transposeBlock(k, kBase, ks, k0, k1 - k0, d, kt);
                 for (int i0 = q0; i0 < q1; i0 += GROUP) {
                     int rows = Math.min(GROUP, q1 - i0);
                     int nMax = 0;
                     int nLast = Math.max(0, Math.min(k1, g.limit(i0 + rows - 1)) - k0);
                     boolean grouped = rows == GROUP && nLast > 0;
                     if (grouped) {
-                        scores4(q, qBase + i0 * d, d, kt, d, nLast, scale, p);
+                        scores4(q, qBase + i0 * qs, qs, kt, d, nLast, scale, p);
                     }
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r;
@@ -281,7 +283,7 @@ final class SimdAttentionKernel {
                             if (grouped) {
                                 addMask(pr, n, mask, mBase + i * g.maskRow(), g.maskCol(), k0);
                             } else {
-                                scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(),
+                                scores(q, qBase + i * qs, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(),
                                         k0, pr);
                             }
                             float bmax = rowMax(pr, n);
@@ -302,7 +304,7 @@ final class SimdAttentionKernel {
                         continue;
                     }
                     int a = (i0 - q0) * dv;
-                    int vo0 = vBase + k0 * dv;
+                    int vo0 = vBase + k0 * vs;
                     int c = 0;
                     if (rows == GROUP) {
                         float[] p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
@@ -314,7 +316,7 @@ final class SimdAttentionKernel {
                             FloatVector x2 = FloatVector.fromArray(S, acc, a + 2 * dv + c).mul(c2);
                             FloatVector x3 = FloatVector.fromArray(S, acc, a + 3 * dv + c).mul(c3);
                             int vo = vo0 + c;
-                            for (int j = 0; j < nMax; j++, vo += dv) {
+                            for (int j = 0; j < nMax; j++, vo += vs) {
                                 FloatVector vj = FloatVector.fromArray(S, v, vo);
                                 x0 = vj.fma(FloatVector.broadcast(S, p0[j]), x0);
                                 x1 = vj.fma(FloatVector.broadcast(S, p1[j]), x1);
@@ -334,7 +336,7 @@ final class SimdAttentionKernel {
                             for (int cc = 0; cc < dvFull; cc += L) {
                                 FloatVector x = FloatVector.fromArray(S, acc, ar + cc).mul(cv);
                                 int vo = vo0 + cc;
-                                for (int j = 0; j < nMax; j++, vo += dv) {
+                                for (int j = 0; j < nMax; j++, vo += vs) {
                                     x = FloatVector.broadcast(S, pr[j]).fma(FloatVector.fromArray(S, v, vo), x);
                                 }
                                 x.intoArray(acc, ar + cc);
@@ -346,7 +348,7 @@ final class SimdAttentionKernel {
                         for (int r = 0; r < rows; r++) {
                             float x = acc[a + r * dv + c] * corr[r];
                             for (int j = 0; j < nMax; j++) {
-                                x = Math.fma(p[r][j], v[vo0 + j * dv + c], x);
+                                x = Math.fma(p[r][j], v[vo0 + j * vs + c], x);
                             }
                             acc[a + r * dv + c] = x;
                         }
@@ -359,10 +361,10 @@ final class SimdAttentionKernel {
                 int c = 0;
                 FloatVector iv = FloatVector.broadcast(S, inv);
                 for (; c < dvFull; c += L) {
-                    FloatVector.fromArray(S, acc, r * dv + c).mul(iv).intoArray(out, oBase + i * dv + c);
+                    FloatVector.fromArray(S, acc, r * dv + c).mul(iv).intoArray(out, oBase + i * os + c);
                 }
                 for (; c < dv; c++) {
-                    out[oBase + i * dv + c] = acc[r * dv + c] * inv;
+                    out[oBase + i * os + c] = acc[r * dv + c] * inv;
                 }
                 lse[s * tq + i] = m[r] + (float) Math.log(l[r]);
             }
@@ -374,17 +376,22 @@ final class SimdAttentionKernel {
 
     static void backwardSlice(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                               float[] gOut, float[] gq, float[] gk, float[] gv, AttentionKernel.Geometry g,
-                              float scale, int s) {
+                              AttentionKernel.Layout lay, AttentionKernel.Layout gLay, float scale, int s) {
         int tq = g.tq(), tk = g.tk(), d = g.d(), dv = g.dv();
         int bk = AttentionKernel.BLOCK_K;
-        int qBase = s * tq * d, kBase = s * tk * d, vBase = s * tk * dv, oBase = s * tq * dv;
+        int qBase = lay.q().base()[s], kBase = lay.k().base()[s], vBase = lay.v().base()[s];
+        int oBase = lay.o().base()[s];
+        int qs = lay.q().stride(), ks = lay.k().stride(), vs = lay.v().stride(), os = lay.o().stride();
+        int gqBase = gLay.q().base()[s], gkBase = gLay.k().base()[s], gvBase = gLay.v().base()[s];
+        int goBase = gLay.o().base()[s];
+        int gqs = gLay.q().stride(), gks = gLay.k().stride(), gvs = gLay.v().stride(), gos = gLay.o().stride();
         int mBase = mask == null ? 0 : g.maskOff()[s];
-        Arrays.fill(gq, qBase, qBase + tq * d, 0f);
-        Arrays.fill(gk, kBase, kBase + tk * d, 0f);
-        Arrays.fill(gv, vBase, vBase + tk * dv, 0f);
+        AttentionKernel.zeroRows(gq, gLay.q(), s, tq, d);
+        AttentionKernel.zeroRows(gk, gLay.k(), s, tk, d);
+        AttentionKernel.zeroRows(gv, gLay.v(), s, tk, dv);
         float[] di = new float[tq];
         for (int i = 0; i < tq; i++) {
-            di[i] = dot(gOut, oBase + i * dv, out, oBase + i * dv, dv);
+            di[i] = dot(gOut, goBase + i * gos, out, oBase + i * os, dv);
         }
         float[][] p = new float[GROUP][ROW];
         float[][] ds = new float[GROUP][ROW];
@@ -392,8 +399,8 @@ final class SimdAttentionKernel {
         float[] vt = new float[dv * ROW];
         for (int k0 = 0; k0 < tk; k0 += bk) {
             int k1 = Math.min(tk, k0 + bk);
-            transposeBlock(k, kBase, k0, k1 - k0, d, kt);
-            transposeBlock(v, vBase, k0, k1 - k0, dv, vt);
+            transposeBlock(k, kBase, ks, k0, k1 - k0, d, kt);
+            transposeBlock(v, vBase, vs, k0, k1 - k0, dv, vt);
             int iStart = g.causal() ? Math.min(tq, k0) : 0;
             for (int i0 = iStart; i0 < tq; i0 += GROUP) {
                 int rows = Math.min(GROUP, tq - i0);
@@ -401,8 +408,8 @@ final class SimdAttentionKernel {
                 int nLast = Math.max(0, Math.min(k1, g.limit(i0 + rows - 1)) - k0);
                 boolean grouped = rows == GROUP && nLast > 0;
                 if (grouped) {
-                    scores4(q, qBase + i0 * d, d, kt, d, nLast, scale, p);
-                    scores4(gOut, oBase + i0 * dv, dv, vt, dv, nLast, 1f, ds);
+                    scores4(q, qBase + i0 * qs, qs, kt, d, nLast, scale, p);
+                    scores4(gOut, goBase + i0 * gos, gos, vt, dv, nLast, 1f, ds);
                 }
                 for (int r = 0; r < rows; r++) {
                     int i = i0 + r;
@@ -412,9 +419,9 @@ final class SimdAttentionKernel {
                         if (grouped) {
                             addMask(pr, n, mask, mBase + i * g.maskRow(), g.maskCol(), k0);
                         } else {
-                            scores(q, qBase + i * d, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0,
+                            scores(q, qBase + i * qs, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0,
                                     pr);
-                            scores(gOut, oBase + i * dv, vt, dv, n, 1f, null, 0, 0, k0, dr);
+                            scores(gOut, goBase + i * gos, vt, dv, n, 1f, null, 0, 0, k0, dr);
                         }
                         expRow(pr, n, lse[s * tq + i]);
                         dsRow(pr, dr, n, di[i], scale);
@@ -424,7 +431,7 @@ final class SimdAttentionKernel {
                     Arrays.fill(dr, n, ROW, 0f);
                     nMax = Math.max(nMax, n);
                     if (n > 0) {
-                        rowUpdate(dr, k, kBase + k0 * d, d, n, gq, qBase + i * d);
+                        rowUpdate(dr, k, kBase + k0 * ks, ks, d, n, gq, gqBase + i * gqs);
                     }
                 }
                 if (nMax == 0) {
@@ -432,16 +439,16 @@ final class SimdAttentionKernel {
                 }
                 // dV_j += Σ_r P_rj·dO_r and dK_j += Σ_r dS_rj·Q_r, rows in increasing order
                 if (rows == GROUP) {
-                    groupUpdate(p, gOut, oBase + i0 * dv, dv, gv, vBase + k0 * dv, nMax);
-                    groupUpdate(ds, q, qBase + i0 * d, d, gk, kBase + k0 * d, nMax);
+                    groupUpdate(p, gOut, goBase + i0 * gos, gos, dv, gv, gvBase + k0 * gvs, gvs, nMax);
+                    groupUpdate(ds, q, qBase + i0 * qs, qs, d, gk, gkBase + k0 * gks, gks, nMax);
                 } else {
                     for (int r = 0; r < rows; r++) {
                         for (int j = 0; j < nMax; j++) {
                             if (p[r][j] != 0f) {
-                                axpy(p[r][j], gOut, oBase + (i0 + r) * dv, gv, vBase + (k0 + j) * dv, dv);
+                                axpy(p[r][j], gOut, goBase + (i0 + r) * gos, gv, gvBase + (k0 + j) * gvs, dv);
                             }
                             if (ds[r][j] != 0f) {
-                                axpy(ds[r][j], q, qBase + (i0 + r) * d, gk, kBase + (k0 + j) * d, d);
+                                axpy(ds[r][j], q, qBase + (i0 + r) * qs, gk, gkBase + (k0 + j) * gks, d);
                             }
                         }
                     }
@@ -480,13 +487,13 @@ final class SimdAttentionKernel {
         }
     }
 
-    /** {@code y[c] += Σ_{j<n} w[j]·x[xOff + j·len + c]} for c &lt; len, the row held in registers across j. */
-    private static void rowUpdate(float[] w, float[] x, int xOff, int len, int n, float[] y, int yOff) {
+    /** {@code y[c] += Σ_{j<n} w[j]·x[xOff + j·xStride + c]} for c &lt; len, the row held in registers across j. */
+    private static void rowUpdate(float[] w, float[] x, int xOff, int xStride, int len, int n, float[] y, int yOff) {
         int c = 0;
         for (; c + L <= len; c += L) {
             FloatVector acc = FloatVector.fromArray(S, y, yOff + c);
             int o = xOff + c;
-            for (int j = 0; j < n; j++, o += len) {
+            for (int j = 0; j < n; j++, o += xStride) {
                 acc = FloatVector.broadcast(S, w[j]).fma(FloatVector.fromArray(S, x, o), acc);
             }
             acc.intoArray(y, yOff + c);
@@ -494,26 +501,28 @@ final class SimdAttentionKernel {
         for (; c < len; c++) {
             float acc = y[yOff + c];
             for (int j = 0; j < n; j++) {
-                acc = Math.fma(w[j], x[xOff + j * len + c], acc);
+                acc = Math.fma(w[j], x[xOff + j * xStride + c], acc);
             }
             y[yOff + c] = acc;
         }
     }
 
     /**
-     * {@code y[yOff + j·len + c] += Σ_{r<4} w[r][j]·x[xOff + r·len + c]} for j &lt; n: the four source rows stay in
-     * registers and each destination row is loaded and stored once per group (one store per four fma).
+     * {@code y[yOff + j·yStride + c] += Σ_{r<4} w[r][j]·x[xOff + r·xStride + c]} for j &lt; n, c &lt; len: the four
+     * source rows stay in registers and each destination row is loaded and stored once per group (one store per
+     * four fma).
      */
-    private static void groupUpdate(float[][] w, float[] x, int xOff, int len, float[] y, int yOff, int n) {
+    private static void groupUpdate(float[][] w, float[] x, int xOff, int xStride, int len, float[] y, int yOff,
+                                    int yStride, int n) {
         float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
         int c = 0;
         for (; c + L <= len; c += L) {
             FloatVector x0 = FloatVector.fromArray(S, x, xOff + c);
-            FloatVector x1 = FloatVector.fromArray(S, x, xOff + len + c);
-            FloatVector x2 = FloatVector.fromArray(S, x, xOff + 2 * len + c);
-            FloatVector x3 = FloatVector.fromArray(S, x, xOff + 3 * len + c);
+            FloatVector x1 = FloatVector.fromArray(S, x, xOff + xStride + c);
+            FloatVector x2 = FloatVector.fromArray(S, x, xOff + 2 * xStride + c);
+            FloatVector x3 = FloatVector.fromArray(S, x, xOff + 3 * xStride + c);
             int o = yOff + c;
-            for (int j = 0; j < n; j++, o += len) {
+            for (int j = 0; j < n; j++, o += yStride) {
                 FloatVector acc = FloatVector.fromArray(S, y, o);
                 acc = x0.fma(FloatVector.broadcast(S, w0[j]), acc);
                 acc = x1.fma(FloatVector.broadcast(S, w1[j]), acc);
@@ -523,9 +532,10 @@ final class SimdAttentionKernel {
             }
         }
         for (; c < len; c++) {
-            float a0 = x[xOff + c], a1 = x[xOff + len + c], a2 = x[xOff + 2 * len + c], a3 = x[xOff + 3 * len + c];
+            float a0 = x[xOff + c], a1 = x[xOff + xStride + c], a2 = x[xOff + 2 * xStride + c];
+            float a3 = x[xOff + 3 * xStride + c];
             for (int j = 0; j < n; j++) {
-                int o = yOff + j * len + c;
+                int o = yOff + j * yStride + c;
                 float acc = y[o];
                 acc = Math.fma(a0, w0[j], acc);
                 acc = Math.fma(a1, w1[j], acc);

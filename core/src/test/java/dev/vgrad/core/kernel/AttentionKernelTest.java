@@ -80,13 +80,88 @@ class AttentionKernelTest {
         return d;
     }
 
+    /**
+     * Rows read and written in place: q, k and v as head views of one (B, T, 3·H·d) array, the output, its gradient
+     * and the input gradients in (B, T, H, ·) order, give the dense layout's values bit for bit (the same
+     * arithmetic at other addresses) and write every element of their rows (outputs start as NaN).
+     */
+    @Test
+    void stridedRowsGiveTheDenseResultBitForBit() {
+        SeededCases.check("attention strided rows = dense", 2207, 40, seed -> {
+            Random r = new Random(seed);
+            int b = 1 + r.nextInt(2), h = 1 + r.nextInt(3), t = SIZES[r.nextInt(SIZES.length)];
+            int d = SIZES[r.nextInt(10)];
+            boolean causal = r.nextBoolean();
+            boolean simd = r.nextBoolean() && KernelProvider.simdEnabled();
+            int bh = b * h, c = h * d;
+            AttentionKernel.Geometry g = new AttentionKernel.Geometry(bh, t, t, d, d, causal, null, 0, 0);
+            float[] qkv = rnd(r, b * t * 3 * c), go = rnd(r, b * t * c);
+            // the dense operands: slice s = (bi, hi), row i = qkv[bi, i, part·c + hi·d …]
+            float[][] dense = new float[3][bh * t * d];
+            float[] goDense = new float[bh * t * d];
+            int[][] base = new int[3][bh];
+            int[] headBase = new int[bh];
+            for (int s = 0; s < bh; s++) {
+                int bi = s / h, hi = s % h;
+                headBase[s] = bi * t * c + hi * d;
+                for (int part = 0; part < 3; part++) {
+                    base[part][s] = bi * t * 3 * c + part * c + hi * d;
+                    for (int i = 0; i < t; i++) {
+                        System.arraycopy(qkv, base[part][s] + i * 3 * c, dense[part], (s * t + i) * d, d);
+                    }
+                }
+                for (int i = 0; i < t; i++) {
+                    System.arraycopy(go, headBase[s] + i * c, goDense, (s * t + i) * d, d);
+                }
+            }
+            float scale = (float) (1 / Math.sqrt(d));
+            float[] out = new float[bh * t * d], lse = new float[bh * t];
+            float[] gq = new float[bh * t * d], gk = new float[bh * t * d], gv = new float[bh * t * d];
+            AttentionKernel.forward(dense[0], dense[1], dense[2], null, out, lse, g, scale, simd);
+            AttentionKernel.backward(dense[0], dense[1], dense[2], null, out, lse, goDense, gq, gk, gv, g, scale,
+                    simd);
+
+            AttentionKernel.Rows heads = new AttentionKernel.Rows(headBase, c);
+            AttentionKernel.Layout lay = new AttentionKernel.Layout(new AttentionKernel.Rows(base[0], 3 * c),
+                    new AttentionKernel.Rows(base[1], 3 * c), new AttentionKernel.Rows(base[2], 3 * c), heads);
+            AttentionKernel.Layout gLay = new AttentionKernel.Layout(heads, heads, heads, heads);
+            float[] out2 = nan(b * t * c), lse2 = nan(bh * t);
+            float[] gq2 = nan(b * t * c), gk2 = nan(b * t * c), gv2 = nan(b * t * c);
+            AttentionKernel.forward(qkv, qkv, qkv, null, out2, lse2, g, lay, scale, simd);
+            AttentionKernel.backward(qkv, qkv, qkv, null, out2, lse2, go, gq2, gk2, gv2, g, lay, gLay, scale, simd);
+            String what = "seed " + seed + " b" + b + " h" + h + " t" + t + " d" + d + " causal " + causal
+                    + " simd " + simd;
+            float[][] want = {out, gq, gk, gv}, got = {out2, gq2, gk2, gv2};
+            for (int w = 0; w < 4; w++) {
+                for (int s = 0; s < bh; s++) {
+                    for (int i = 0; i < t; i++) {
+                        for (int e = 0; e < d; e++) {
+                            assertEquals(Float.floatToRawIntBits(want[w][(s * t + i) * d + e]),
+                                    Float.floatToRawIntBits(got[w][headBase[s] + i * c + e]),
+                                    what + " tensor " + w + " slice " + s + " row " + i + " col " + e);
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < lse.length; i++) {
+                assertEquals(Float.floatToRawIntBits(lse[i]), Float.floatToRawIntBits(lse2[i]), what + " lse " + i);
+            }
+        });
+    }
+
+    private static float[] nan(int n) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
     @Test
     void shortArraysAreRefused() {
         AttentionKernel.Geometry g = new AttentionKernel.Geometry(2, 3, 4, 5, 6, false, null, 0, 0);
         float[] q = new float[30], k = new float[40], v = new float[48], out = new float[36], lse = new float[6];
         String m = assertThrows(IllegalArgumentException.class,
                 () -> AttentionKernel.forward(q, new float[39], v, null, out, lse, g, 1f)).getMessage();
-        assertTrue(m.contains("array k of length 39 is too short for 40"), m);
+        assertTrue(m.contains("array k of length 39 is too short for slice 1 (4 rows of 5 at 20, stride 5)"), m);
         AttentionKernel.Geometry gm = new AttentionKernel.Geometry(2, 3, 4, 5, 6, false, new int[] {0, 12}, 4, 1);
         m = assertThrows(IllegalArgumentException.class,
                 () -> AttentionKernel.forward(q, k, v, new float[20], out, lse, gm, 1f)).getMessage();
