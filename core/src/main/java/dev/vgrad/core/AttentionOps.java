@@ -247,15 +247,21 @@ public final class AttentionOps {
     /**
      * An uninitialised tensor of {@code shape} whose leading dims are laid out in {@code ref}'s memory order
      * (largest stride outermost, ties in dim order) and whose last dim is contiguous: PyTorch's {@code empty_like}
-     * with a preserved format. Every element must be written by the caller.
+     * with a preserved format. A broadcast {@code ref} (a stride-0 dim of size &gt; 1) gives a contiguous result.
+     * Every element must be written by the caller.
      */
     private static Tensor inOrderOf(Tensor ref, int[] shape) {
         int r = shape.length;
         Integer[] order = new Integer[r - 1];
+        boolean broadcast = false;
         for (int i = 0; i < r - 1; i++) {
             order[i] = i;
+            broadcast |= ref.stride[i] == 0 && ref.shape[i] > 1;
         }
-        Arrays.sort(order, (a, b) -> Integer.compare(ref.stride[b], ref.stride[a])); // stable: ties keep dim order
+        if (!broadcast) {
+            // an expanded input has no memory order to keep: its result is contiguous, as empty_like's is
+            Arrays.sort(order, (a, b) -> Integer.compare(ref.stride[b], ref.stride[a])); // stable: ties in dim order
+        }
         int[] stride = new int[r];
         int step = 1;
         stride[r - 1] = 1;

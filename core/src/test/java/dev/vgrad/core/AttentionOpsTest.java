@@ -233,8 +233,9 @@ class AttentionOpsTest {
     /**
      * The kernel reads strided per-head views in place and writes the output and gradients in the inputs' memory
      * order: over random shapes, heads split out of one (B, T, 3·H·d) projection, and q given with a transposed
-     * (non-unit) last stride, give the bits of the same call on contiguous copies, forward and backward; the
-     * output of head views merges back to (B, T, H·d) without a copy, as PyTorch's CPU flash attention's does.
+     * (non-unit) last stride and k broadcast over the heads (stride 0), give the bits of the same call on
+     * contiguous copies, forward and backward; the output of head views merges back to (B, T, H·d) without a copy,
+     * as PyTorch's CPU flash attention's does.
      */
     @Test
     void stridedInputsGiveTheContiguousBits() {
@@ -254,13 +255,16 @@ class AttentionOpsTest {
             }
             boolean headView = r.nextBoolean();
             Tensor q = headView ? heads[0] : qt.transpose(2, 3);
-            Tensor y = AttentionOps.scaledDotProductAttention(q, heads[1], heads[2], null, causal, null);
+            // one key head shared by all query heads (multi-query attention): a stride-0 head dim
+            Tensor k = r.nextInt(3) == 0
+                    ? rnd(g, DType.FLOAT32, b, 1, t, d).requiresGrad(true).expand(b, h, t, d) : heads[1];
+            Tensor y = AttentionOps.scaledDotProductAttention(q, k, heads[2], null, causal, null);
             Tensor merged = y.transpose(1, 2);
             assertTrue(!headView || merged.isContiguous(), "seed " + seed + ": output not in the heads' (B, T, H, d) order");
-            Tensor[] gr = Autograd.grad(merged.reshape(b, t, c), new Tensor[] {q, heads[1], heads[2]}, go, false);
+            Tensor[] gr = Autograd.grad(merged.reshape(b, t, c), new Tensor[] {q, k, heads[2]}, go, false);
 
             Tensor[] dense = new Tensor[3];
-            Tensor[] src = {q, heads[1], heads[2]};
+            Tensor[] src = {q, k, heads[2]};
             for (int i = 0; i < 3; i++) {
                 dense[i] = src[i].detach().contiguous().requiresGrad(true);
             }
