@@ -206,8 +206,26 @@ class VectorMathTest {
     /** No kernel calls the Vector API's transcendental lanewise ops, whose bits change once C2 compiles them. */
     @Test
     void noKernelUsesJitDependentTranscendentals() throws java.io.IOException {
-        java.util.regex.Pattern banned = java.util.regex.Pattern.compile(
+        java.util.List<String> offenders = sourceLinesMatching(
                 "VectorOperators\\.(EXP|EXPM1|LOG|LOG1P|LOG10|TANH|SINH|COSH|SIN|COS|TAN|ASIN|ACOS|ATAN|ATAN2|POW|HYPOT|CBRT)\\b");
+        assertTrue(offenders.isEmpty(), "use VectorMath instead (docs/SEMANTICS.md §12.3): " + offenders);
+    }
+
+    /**
+     * Every float vector is of {@code FloatVector.SPECIES_PREFERRED}: a second float vector class feeds the type
+     * profiles of the Vector API's shared load and store methods, and C2 then compiles other kernels' accesses with
+     * boxed vectors in some runs (docs/ARCHITECTURE.md, "One float vector class only").
+     */
+    @Test
+    void onlyThePreferredFloatSpecies() throws java.io.IOException {
+        java.util.List<String> offenders = sourceLinesMatching(
+                "FloatVector\\.SPECIES_(?!PREFERRED)|VectorSpecies\\.of\\(float\\.class");
+        assertTrue(offenders.isEmpty(), "use FloatVector.SPECIES_PREFERRED only: " + offenders);
+    }
+
+    /** Code lines (comments skipped) of the core module's main sources that match {@code regex}. */
+    private static java.util.List<String> sourceLinesMatching(String regex) throws java.io.IOException {
+        java.util.regex.Pattern banned = java.util.regex.Pattern.compile(regex);
         java.nio.file.Path root = java.nio.file.Path.of("src/main/java");
         assertTrue(java.nio.file.Files.isDirectory(root), "run from the core module: " + root.toAbsolutePath());
         java.util.List<String> offenders = new java.util.ArrayList<>();
@@ -222,6 +240,6 @@ class VectorMathTest {
                 }
             }
         }
-        assertTrue(offenders.isEmpty(), "use VectorMath instead (docs/SEMANTICS.md §12.3): " + offenders);
+        return offenders;
     }
 }
