@@ -252,15 +252,21 @@ public final class AttentionOps {
      */
     private static Tensor inOrderOf(Tensor ref, int[] shape) {
         int r = shape.length;
-        Integer[] order = new Integer[r - 1];
+        int[] order = new int[r - 1];
         boolean broadcast = false;
         for (int i = 0; i < r - 1; i++) {
             order[i] = i;
             broadcast |= ref.stride[i] == 0 && ref.shape[i] > 1;
         }
-        if (!broadcast) {
-            // an expanded input has no memory order to keep: its result is contiguous, as empty_like's is
-            Arrays.sort(order, (a, b) -> Integer.compare(ref.stride[b], ref.stride[a])); // stable: ties in dim order
+        // an expanded input has no memory order to keep: its result is contiguous, as empty_like's is. Otherwise
+        // an insertion sort by decreasing stride, stable (ties keep dim order); a handful of dims, no lambda
+        for (int i = 1; i < r - 1 && !broadcast; i++) {
+            int d = order[i];
+            int j = i - 1;
+            for (; j >= 0 && ref.stride[order[j]] < ref.stride[d]; j--) {
+                order[j + 1] = order[j];
+            }
+            order[j + 1] = d;
         }
         int[] stride = new int[r];
         int step = 1;
