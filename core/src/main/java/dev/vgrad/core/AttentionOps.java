@@ -268,13 +268,14 @@ public final class AttentionOps {
             }
             order[j + 1] = d;
         }
-        int[] stride = new int[r];
-        int step = 1;
-        stride[r - 1] = 1;
-        step *= shape[r - 1];
-        for (int i = r - 2; i >= 0; i--) {
-            stride[order[i]] = step;
-            step *= shape[order[i]];
+        int[] permuted = shape.clone();
+        for (int i = 0; i < r - 1; i++) {
+            permuted[i] = shape[order[i]];
+        }
+        int[] dense = Shape.contiguousStrides(permuted);
+        int[] stride = dense.clone();
+        for (int i = 0; i < r - 1; i++) {
+            stride[order[i]] = dense[i];
         }
         Tensor flat = Tensor.uninitialized(ref.dtype, new int[] {Shape.numel(shape)});
         return new Tensor(flat.storage, ref.dtype, shape, stride, 0);
