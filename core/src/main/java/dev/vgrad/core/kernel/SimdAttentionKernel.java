@@ -430,15 +430,17 @@ final class SimdAttentionKernel {
                     Arrays.fill(pr, n, ROW, 0f);
                     Arrays.fill(dr, n, ROW, 0f);
                     nMax = Math.max(nMax, n);
-                    if (n > 0) {
+                    if (n > 0 && rows < GROUP) {
                         rowUpdate(dr, k, kBase + k0 * ks, ks, d, n, gq, gqBase + i * gqs);
                     }
                 }
                 if (nMax == 0) {
                     continue;
                 }
-                // dV_j += Σ_r P_rj·dO_r and dK_j += Σ_r dS_rj·Q_r, rows in increasing order
+                // dQ_r += Σ_j dS_rj·K_j (j in increasing order); dV_j += Σ_r P_rj·dO_r and dK_j += Σ_r dS_rj·Q_r
+                // (rows in increasing order)
                 if (rows == GROUP) {
+                    rowsUpdate(ds, k, kBase + k0 * ks, ks, d, nMax, gq, gqBase + i0 * gqs, gqs);
                     groupUpdate(p, gOut, goBase + i0 * gos, gos, dv, gv, gvBase + k0 * gvs, gvs, nMax);
                     groupUpdate(ds, q, qBase + i0 * qs, qs, d, gk, gkBase + k0 * gks, gks, nMax);
                 } else {
@@ -504,6 +506,48 @@ final class SimdAttentionKernel {
                 acc = Math.fma(w[j], x[xOff + j * xStride + c], acc);
             }
             y[yOff + c] = acc;
+        }
+    }
+
+    /**
+     * {@link #rowUpdate} for the four rows {@code y[yOff + r·yStride …]}, r &lt; 4, over the same n source rows:
+     * each source vector is loaded once for four independent accumulators (one row alone is a single fma chain,
+     * bound by the fma latency). Every element is the same chain in j order, so the bits equal four single-row
+     * calls wherever w is zero past a row's own n and the skipped source rows are finite.
+     */
+    private static void rowsUpdate(float[][] w, float[] x, int xOff, int xStride, int len, int n, float[] y,
+                                   int yOff, int yStride) {
+        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+        int c = 0;
+        for (; c + L <= len; c += L) {
+            int o0 = yOff + c;
+            FloatVector y0 = FloatVector.fromArray(S, y, o0);
+            FloatVector y1 = FloatVector.fromArray(S, y, o0 + yStride);
+            FloatVector y2 = FloatVector.fromArray(S, y, o0 + 2 * yStride);
+            FloatVector y3 = FloatVector.fromArray(S, y, o0 + 3 * yStride);
+            int o = xOff + c;
+            for (int j = 0; j < n; j++, o += xStride) {
+                FloatVector xj = FloatVector.fromArray(S, x, o);
+                y0 = FloatVector.broadcast(S, w0[j]).fma(xj, y0);
+                y1 = FloatVector.broadcast(S, w1[j]).fma(xj, y1);
+                y2 = FloatVector.broadcast(S, w2[j]).fma(xj, y2);
+                y3 = FloatVector.broadcast(S, w3[j]).fma(xj, y3);
+            }
+            y0.intoArray(y, o0);
+            y1.intoArray(y, o0 + yStride);
+            y2.intoArray(y, o0 + 2 * yStride);
+            y3.intoArray(y, o0 + 3 * yStride);
+        }
+        for (; c < len; c++) {
+            for (int r = 0; r < GROUP; r++) {
+                float[] wr = w[r];
+                int yo = yOff + r * yStride + c;
+                float acc = y[yo];
+                for (int j = 0; j < n; j++) {
+                    acc = Math.fma(wr[j], x[xOff + j * xStride + c], acc);
+                }
+                y[yo] = acc;
+            }
         }
     }
 
