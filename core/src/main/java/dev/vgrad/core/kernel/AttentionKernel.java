@@ -9,11 +9,12 @@ package dev.vgrad.core.kernel;
  * Q is {@code (bh, tq, d)}, K {@code (bh, tk, d)}, V {@code (bh, tk, dv)}, O {@code (bh, tq, dv)}; each operand's
  * rows are laid out as its {@link Rows} says (a row's elements contiguous, rows and slices at any offsets), so a
  * head split of a {@code (B, T, H·d)} projection is read in place and the output and gradients can be written in
- * {@code (B, T, H, d)} order; the plain overloads take every operand contiguous from index 0. The forward visits blocks of {@link #BLOCK_Q} queries × {@link #BLOCK_K} keys and keeps, per query
- * row, a running maximum m, a running sum l and an unnormalised output row (online softmax): when a new key block
- * raises the maximum, the old sum and row are rescaled by exp(m_old − m_new). Only one score row of
- * {@link #BLOCK_K} values exists at a time; the {@code tq × tk} matrix is never materialised. The backward
- * recomputes each probability from the saved log-sum-exp, {@code P = exp(S − lse)}, and accumulates
+ * {@code (B, T, H, d)} order; the plain overloads take every operand contiguous from index 0. The forward visits
+ * blocks of {@link #BLOCK_Q} queries × {@link #BLOCK_K} keys and keeps, per query row, a running maximum m, a
+ * running sum l and an unnormalised output row (online softmax): when a new key block raises the maximum, the old
+ * sum and row are rescaled by exp(m_old − m_new). Only one block of scores exists at a time; the {@code tq × tk}
+ * matrix is never materialised. The backward recomputes each probability from the saved log-sum-exp,
+ * {@code P = exp(S − lse)}, and accumulates
  * <pre>
  * Di = Σ dO_i ⊙ O_i     dV_j += P_ij·dO_i     dS_ij = P_ij·(dO_i·V_j − Di)
  * dQ_i += scale·dS_ij·K_j                     dK_j += scale·dS_ij·Q_i
@@ -23,9 +24,10 @@ package dev.vgrad.core.kernel;
  *
  * <p>Work is split over whole slices with {@link Parallel}; one thread computes each slice from start to end in
  * a fixed order, so the result is bit-identical for any thread count. Float32 runs the Vector API loops of
- * {@code SimdAttentionKernel} when {@link KernelProvider#simdEnabled()} (dot products over d, row updates over
- * dv, exp of a block of scores), else the scalar loops here; the two orders of summation differ, so they agree
- * within rounding, not bit for bit. Float64 is scalar.
+ * {@code SimdAttentionKernel} when {@link KernelProvider#simdEnabled()} (queries in vector lanes: every product a
+ * broadcast-fma chain in the scalar loops' order, the softmax run down the lanes), else the scalar loops here;
+ * the softmax sums are rounded in a different order, so the two agree within rounding, not bit for bit. Float64
+ * is scalar.
  *
  * <p>Internal: used by core's {@code scaled_dot_product_attention} op; not part of the stable API.
  */
@@ -259,8 +261,9 @@ public final class AttentionKernel {
     static void forward(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse, Geometry g,
                         Layout lay, float scale, boolean simd) {
         checkForward(g, lay, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
+        boolean vector = simd && lanesExact(g);
         forSlices(g, s -> {
-            if (simd) {
+            if (vector) {
                 SimdAttentionKernel.forwardSlice(q, k, v, mask, out, lse, g, lay, scale, s);
             } else {
                 forwardSliceScalar(q, k, v, mask, out, lse, g, lay, scale, s);
@@ -330,13 +333,22 @@ public final class AttentionKernel {
                          boolean simd) {
         checkForward(g, lay, q.length, k.length, v.length, out.length, lse.length, mask == null ? -1 : mask.length);
         checkBackward(g, gLay, gOut.length, gq.length, gk.length, gv.length);
+        boolean vector = simd && lanesExact(g);
         forSlices(g, s -> {
-            if (simd) {
+            if (vector) {
                 SimdAttentionKernel.backwardSlice(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, lay, gLay, scale, s);
             } else {
                 backwardSliceScalar(q, k, v, mask, out, lse, gOut, gq, gk, gv, g, lay, gLay, scale, s);
             }
         });
+    }
+
+    /**
+     * Whether the vector loops can compare query and key positions as float lanes: exact below 2²⁴ (longer
+     * sequences, far beyond any that fits in memory with a useful d, take the scalar loops).
+     */
+    private static boolean lanesExact(Geometry g) {
+        return Math.max(g.tq, g.tk) < 1 << 24;
     }
 
     /** Zeroes the {@code t} rows of {@code width} of slice {@code s}. */

@@ -3,19 +3,23 @@ package dev.vgrad.core.kernel;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API loops of {@link AttentionKernel} (float32), the same algorithm as its scalar loops: dot products
- * over d and row updates over dv run {@code L} lanes at a time, and the exponentials of one block of scores run
- * through {@link VectorMath#exp} (IEEE basic operations only, so a lane's bits never depend on JIT state).
- * Loaded only when the incubator module is present (see {@link KernelProvider}).
+ * The Vector API loops of {@link AttentionKernel} (float32): the same blocks and online softmax as its scalar
+ * loops, with queries in lanes. A tile of {@link #QT} queries is transposed once, so every score, probability and
+ * gradient of one key for the tile's queries is two vectors: the products are broadcast-fma chains (one key or
+ * value element against the queries' vectors, as in a GEMM micro-kernel), and the softmax's maximum, sum and
+ * rescaling run down the lanes with no horizontal sum or scalar exponential per query. Exponentials go through
+ * {@link VectorMath#exp} (IEEE basic operations only, so a lane's bits never depend on JIT state). Every product
+ * sum is an fma chain in the scalar kernel's order; the softmax sums and rescale factors are rounded differently,
+ * so SIMD and scalar agree within rounding. Loaded only when the incubator module is present (see
+ * {@link KernelProvider}).
  */
 final class SimdAttentionKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Score row length rounded up to whole vectors (see {@link #expRow} for what padding lanes hold). */
-    private static final int ROW = (AttentionKernel.BLOCK_K + L - 1) / L * L;
 
     private SimdAttentionKernel() {}
 
@@ -40,340 +44,180 @@ final class SimdAttentionKernel {
         return r;
     }
 
-    /** y[c] += a·x[c] for c &lt; n. */
-    private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        int c = 0;
-        FloatVector av = FloatVector.broadcast(S, a);
-        for (; c + L <= n; c += L) {
-            av.fma(FloatVector.fromArray(S, x, xOff + c), FloatVector.fromArray(S, y, yOff + c))
-                    .intoArray(y, yOff + c);
-        }
-        for (; c < n; c++) {
-            y[yOff + c] = Math.fma(a, x[xOff + c], y[yOff + c]);
-        }
-    }
+    /** Queries per tile: two vectors, one query per lane. */
+    private static final int QT = 2 * L;
+    /** Lane indices 0, 1, …, L−1 as floats (exact: L is far below 2²⁴). */
+    private static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);
 
     /**
-     * sc[j] = exp(sc[j] − shift) for j &lt; n and 0 for the rest of the last vector (lanes past it hold −∞);
-     * returns Σ of the first n. Lanes past n enter the exponential as x − shift = 0 and are then zeroed: a −∞
-     * there would send every partial row through {@link VectorMath#exp}'s wide-range path, an out-of-line call
-     * whose vectors the JIT boxes. The lane sum is {@link #hsum}'s tree written out, since a call with a vector
-     * argument is not always inlined into this method's large callers, and then boxes too.
+     * Per-thread work arrays (a slice runs start to end on one thread and calls no other slice), grown on demand
+     * so that the steady state allocates nothing; every element is written before it is read in each slice.
      */
-    private static float expRow(float[] sc, int n, float shift) {
-        int pad = (n + L - 1) / L * L;
-        Arrays.fill(sc, pad, ROW, Float.NEGATIVE_INFINITY);
-        FloatVector sh = FloatVector.broadcast(S, shift);
-        FloatVector sum = FloatVector.zero(S);
-        int full = n / L * L;
-        for (int j = 0; j < full; j += L) {
-            FloatVector p = VectorMath.exp(FloatVector.fromArray(S, sc, j).sub(sh));
-            p.intoArray(sc, j);
-            sum = sum.add(p);
+    private static final class Scratch {
+        float[] a = new float[0], b = new float[0], c = new float[0], e = new float[0];
+        final float[] st = new float[AttentionKernel.BLOCK_K * QT], dt = new float[AttentionKernel.BLOCK_K * QT];
+        /** The forward's running maximum (lanes 0..QT) and sum (QT..2·QT) per query, and its rescale factors. */
+        final float[] ml = new float[2 * QT], corr = new float[QT];
+        final int[] off1 = new int[QT], off2 = new int[QT], src16 = new int[16];
+
+        static float[] grow(float[] x, int n) {
+            return x.length >= n ? x : new float[n];
         }
-        if (full < n) {
-            VectorMask<Float> past = S.indexInRange(full, n).not();
-            FloatVector x = FloatVector.fromArray(S, sc, full).blend(sh, past);
-            FloatVector p = VectorMath.exp(x.sub(sh)).blend(FloatVector.zero(S), past);
-            p.intoArray(sc, full);
-            sum = sum.add(p);
-        }
-        if (L > 16) {
-            return hsum(sum);
-        }
-        if (L >= 16) {
-            sum = sum.add(sum.rearrange(LaneTree.ROT8));
-        }
-        if (L >= 8) {
-            sum = sum.add(sum.rearrange(LaneTree.ROT4));
-        }
-        if (L >= 4) {
-            sum = sum.add(sum.rearrange(LaneTree.ROT2));
-        }
-        if (L >= 2) {
-            sum = sum.add(sum.rearrange(LaneTree.ROT1));
-        }
-        return sum.lane(0);
     }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * The key block [k0, k0 + n) (rows {@code rowStride} apart from {@code kBase}) transposed into {@code kt[c·ROW + j]} (zeros from n to the next whole vector;
-     * columns beyond hold stale keys that no score loop reads), so one query's scores are
-     * {@code d} broadcast-fma steps over whole vectors of keys instead of n horizontal sums.
+     * One slice's forward with queries in lanes: a tile of {@link #QT} queries is transposed once into
+     * {@code qt[c·QT + i]}, and for each block of keys the scores are kept as {@code st[j·QT + i]} (key j's scores
+     * for the tile's queries in two vectors). The online softmax then runs down the columns, lane by lane (running
+     * maximum, rescale factor, exponentials and the running sum are plain vector operations, no horizontal sum or
+     * scalar exponential per row), and the output accumulates transposed, {@code ot[c·QT + i]}, as V's elements
+     * broadcast against the probability vectors. Every score is the same fma chain in c order as the scalar
+     * kernel's, and every output element a chain in key order between rescales; a block's sum of probabilities
+     * runs key by key. Causal keys past a lane's query are masked before the maximum and give an exact 0
+     * probability.
      */
-    private static void transposeBlock(float[] k, int kBase, int rowStride, int k0, int n, int d, float[] kt) {
-        int done = 0;
-        if (L == 16 && d % 16 == 0 && n >= 16) {
-            // whole 16×16 tiles through the GEMM's register transpose: a scalar scatter into kt's columns cost
-            // about as much as the scores themselves
-            done = n / 16 * 16;
-            int[] rows = new int[done];
-            for (int j = 0; j < done; j++) {
-                rows[j] = (k0 + j) * rowStride;
-            }
-            for (int j0 = 0; j0 < done; j0 += 16) {
-                for (int c0 = 0; c0 < d; c0 += 16) {
-                    SimdGemm.transpose16(k, kBase + c0, rows, j0, kt, c0 * ROW + j0, ROW);
-                }
-            }
-        }
-        for (int j = done; j < n; j++) {
-            int kj = kBase + (k0 + j) * rowStride;
-            for (int c = 0; c < d; c++) {
-                kt[c * ROW + j] = k[kj + c];
-            }
-        }
-        // The score loops read columns up to n rounded up to a whole vector and discard the lanes past n, so only
-        // those columns are cleared (to keep stale keys out of any lane); clearing the rest of each ROW, as
-        // before, cost 3% of a char-GPT step for causal blocks.
-        int pad = Math.min(ROW, (n + L - 1) / L * L);
-        if (n < pad) {
-            for (int c = 0; c < d; c++) {
-                Arrays.fill(kt, c * ROW + n, c * ROW + pad, 0f);
-            }
-        }
-    }
-
-    /**
-     * sc[j] = (Σ_c a[ai + c]·bt[c·ROW + j])·scale (+ mask) for j &lt; n, each sum an fma chain in c order (the
-     * scalar kernel's order); lanes past n are left for {@link #expRow} to overwrite.
-     */
-    private static void scores(float[] a, int ai, float[] bt, int d, int n, float scale, float[] mask, int mRow,
-                               int maskCol, int k0, float[] sc) {
-        int pad = (n + L - 1) / L * L;
-        FloatVector sv = FloatVector.broadcast(S, scale);
-        for (int j = 0; j < pad; j += 4 * L) {
-            int blocks = Math.min(4, (pad - j) / L);
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int c = 0; c < d; c++) {
-                FloatVector x = FloatVector.broadcast(S, a[ai + c]);
-                int o = c * ROW + j;
-                a0 = x.fma(FloatVector.fromArray(S, bt, o), a0);
-                if (blocks > 1) {
-                    a1 = x.fma(FloatVector.fromArray(S, bt, o + L), a1);
-                }
-                if (blocks > 2) {
-                    a2 = x.fma(FloatVector.fromArray(S, bt, o + 2 * L), a2);
-                }
-                if (blocks > 3) {
-                    a3 = x.fma(FloatVector.fromArray(S, bt, o + 3 * L), a3);
-                }
-            }
-            a0.mul(sv).intoArray(sc, j);
-            if (blocks > 1) {
-                a1.mul(sv).intoArray(sc, j + L);
-            }
-            if (blocks > 2) {
-                a2.mul(sv).intoArray(sc, j + 2 * L);
-            }
-            if (blocks > 3) {
-                a3.mul(sv).intoArray(sc, j + 3 * L);
-            }
-        }
-        if (mask != null) {
-            for (int j = 0; j < n; j++) {
-                sc[j] += mask[mRow + (k0 + j) * maskCol];
-            }
-        }
-    }
-
-    /**
-     * {@link #scores} without mask for the four rows {@code a[a0 + r·stride …]}, r &lt; 4, over the same key lanes
-     * [0, n): each transposed key vector is loaded once for four rows. Every lane is the same fma chain in c order
-     * as in {@link #scores}, so the values are bit-identical to four single-row calls.
-     */
-    private static void scores4(float[] a, int a0, int stride, float[] bt, int d, int n, float scale, float[][] out) {
-        int pad = (n + L - 1) / L * L;
-        FloatVector sv = FloatVector.broadcast(S, scale);
-        float[] o0 = out[0], o1 = out[1], o2 = out[2], o3 = out[3];
-        int r1 = a0 + stride, r2 = a0 + 2 * stride, r3 = a0 + 3 * stride;
-        int j = 0;
-        for (; j + 2 * L <= pad; j += 2 * L) {
-            FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
-            FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-            for (int c = 0; c < d; c++) {
-                int o = c * ROW + j;
-                FloatVector b0 = FloatVector.fromArray(S, bt, o);
-                FloatVector b1 = FloatVector.fromArray(S, bt, o + L);
-                FloatVector x0 = FloatVector.broadcast(S, a[a0 + c]);
-                FloatVector x1 = FloatVector.broadcast(S, a[r1 + c]);
-                FloatVector x2 = FloatVector.broadcast(S, a[r2 + c]);
-                FloatVector x3 = FloatVector.broadcast(S, a[r3 + c]);
-                s00 = x0.fma(b0, s00);
-                s01 = x0.fma(b1, s01);
-                s10 = x1.fma(b0, s10);
-                s11 = x1.fma(b1, s11);
-                s20 = x2.fma(b0, s20);
-                s21 = x2.fma(b1, s21);
-                s30 = x3.fma(b0, s30);
-                s31 = x3.fma(b1, s31);
-            }
-            s00.mul(sv).intoArray(o0, j);
-            s01.mul(sv).intoArray(o0, j + L);
-            s10.mul(sv).intoArray(o1, j);
-            s11.mul(sv).intoArray(o1, j + L);
-            s20.mul(sv).intoArray(o2, j);
-            s21.mul(sv).intoArray(o2, j + L);
-            s30.mul(sv).intoArray(o3, j);
-            s31.mul(sv).intoArray(o3, j + L);
-        }
-        for (; j < pad; j += L) {
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (int c = 0; c < d; c++) {
-                FloatVector b0 = FloatVector.fromArray(S, bt, c * ROW + j);
-                s0 = FloatVector.broadcast(S, a[a0 + c]).fma(b0, s0);
-                s1 = FloatVector.broadcast(S, a[r1 + c]).fma(b0, s1);
-                s2 = FloatVector.broadcast(S, a[r2 + c]).fma(b0, s2);
-                s3 = FloatVector.broadcast(S, a[r3 + c]).fma(b0, s3);
-            }
-            s0.mul(sv).intoArray(o0, j);
-            s1.mul(sv).intoArray(o1, j);
-            s2.mul(sv).intoArray(o2, j);
-            s3.mul(sv).intoArray(o3, j);
-        }
-    }
-
-    private static void addMask(float[] sc, int n, float[] mask, int mRow, int maskCol, int k0) {
-        if (mask != null) {
-            for (int j = 0; j < n; j++) {
-                sc[j] += mask[mRow + (k0 + j) * maskCol];
-            }
-        }
-    }
-
     static void forwardSlice(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                              AttentionKernel.Geometry g, AttentionKernel.Layout lay, float scale, int s) {
-        int tq = g.tq(), tk = g.tk(), d = g.d(), dv = g.dv();
-        int bq = AttentionKernel.BLOCK_Q, bk = AttentionKernel.BLOCK_K;
+        int tq = g.tq(), d = g.d(), dv = g.dv();
+        int bk = AttentionKernel.BLOCK_K;
         int qBase = lay.q().base()[s], kBase = lay.k().base()[s], vBase = lay.v().base()[s];
         int oBase = lay.o().base()[s];
         int qs = lay.q().stride(), ks = lay.k().stride(), vs = lay.v().stride(), os = lay.o().stride();
         int mBase = mask == null ? 0 : g.maskOff()[s];
-        float[][] p = new float[GROUP][ROW];
-        float[] corr = new float[GROUP];
-        float[] m = new float[bq];
-        float[] l = new float[bq];
-        float[] acc = new float[bq * dv];
-        float[] kt = new float[d * ROW];
-        int dvFull = dv / L * L;
-        for (int q0 = 0; q0 < tq; q0 += bq) {
-            int q1 = Math.min(tq, q0 + bq);
-            Arrays.fill(m, Float.NEGATIVE_INFINITY);
-            Arrays.fill(l, 0f);
-            Arrays.fill(acc, 0f);
-            int kMax = g.limit(q1 - 1);
+        Scratch w = SCRATCH.get();
+        float[] qt = w.a = Scratch.grow(w.a, d * QT);
+        float[] ot = w.b = Scratch.grow(w.b, dv * QT);
+        float[] st = w.st, ml = w.ml, corr = w.corr;
+        int[] rowOff = w.off1;
+        for (int i0 = 0; i0 < tq; i0 += QT) {
+            int rows = Math.min(QT, tq - i0);
+            for (int r = 0; r < QT; r++) {
+                rowOff[r] = (i0 + Math.min(r, rows - 1)) * qs;
+            }
+            toLanes(q, qBase, rowOff, d, qt, 0, QT);
+            Arrays.fill(ot, 0f);
+            Arrays.fill(ml, 0, QT, Float.NEGATIVE_INFINITY);
+            Arrays.fill(ml, QT, 2 * QT, 0f);
+            int kMax = g.limit(i0 + rows - 1);
             for (int k0 = 0; k0 < kMax; k0 += bk) {
-                int k1 = Math.min(kMax, k0 + bk);
-                transposeBlock(k, kBase, ks, k0, k1 - k0, d, kt);
-                for (int i0 = q0; i0 < q1; i0 += GROUP) {
-                    int rows = Math.min(GROUP, q1 - i0);
-                    int nMax = 0;
-                    int nLast = Math.max(0, Math.min(k1, g.limit(i0 + rows - 1)) - k0);
-                    boolean grouped = rows == GROUP && nLast > 0;
-                    if (grouped) {
-                        scores4(q, qBase + i0 * qs, qs, kt, d, nLast, scale, p);
-                    }
-                    for (int r = 0; r < rows; r++) {
-                        int i = i0 + r;
-                        int rr = i - q0;
-                        int n = Math.max(0, Math.min(k1, g.limit(i)) - k0);
-                        float[] pr = p[r];
-                        corr[r] = 1f;
-                        if (n > 0) {
-                            if (grouped) {
-                                addMask(pr, n, mask, mBase + i * g.maskRow(), g.maskCol(), k0);
-                            } else {
-                                scores(q, qBase + i * qs, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(),
-                                        k0, pr);
-                            }
-                            float bmax = rowMax(pr, n);
-                            float mNew = Math.max(m[rr], bmax);
-                            if (mNew == Float.NEGATIVE_INFINITY) {
-                                n = 0; // every key so far masked: nothing to add
-                            } else {
-                                corr[r] = (float) Math.exp(m[rr] - mNew);
-                                l[rr] = l[rr] * corr[r] + expRow(pr, n, mNew);
-                                m[rr] = mNew;
-                            }
-                        }
-                        // keys this row may not see add exactly nothing to the group update below
-                        Arrays.fill(pr, n, ROW, 0f);
-                        nMax = Math.max(nMax, n);
-                    }
-                    if (nMax == 0) {
-                        continue;
-                    }
-                    int a = (i0 - q0) * dv;
-                    int vo0 = vBase + k0 * vs;
-                    int c = 0;
-                    if (rows == GROUP) {
-                        float[] p0 = p[0], p1 = p[1], p2 = p[2], p3 = p[3];
-                        FloatVector c0 = FloatVector.broadcast(S, corr[0]), c1 = FloatVector.broadcast(S, corr[1]);
-                        FloatVector c2 = FloatVector.broadcast(S, corr[2]), c3 = FloatVector.broadcast(S, corr[3]);
-                        for (; c < dvFull; c += L) {
-                            FloatVector x0 = FloatVector.fromArray(S, acc, a + c).mul(c0);
-                            FloatVector x1 = FloatVector.fromArray(S, acc, a + dv + c).mul(c1);
-                            FloatVector x2 = FloatVector.fromArray(S, acc, a + 2 * dv + c).mul(c2);
-                            FloatVector x3 = FloatVector.fromArray(S, acc, a + 3 * dv + c).mul(c3);
-                            int vo = vo0 + c;
-                            for (int j = 0; j < nMax; j++, vo += vs) {
-                                FloatVector vj = FloatVector.fromArray(S, v, vo);
-                                x0 = vj.fma(FloatVector.broadcast(S, p0[j]), x0);
-                                x1 = vj.fma(FloatVector.broadcast(S, p1[j]), x1);
-                                x2 = vj.fma(FloatVector.broadcast(S, p2[j]), x2);
-                                x3 = vj.fma(FloatVector.broadcast(S, p3[j]), x3);
-                            }
-                            x0.intoArray(acc, a + c);
-                            x1.intoArray(acc, a + dv + c);
-                            x2.intoArray(acc, a + 2 * dv + c);
-                            x3.intoArray(acc, a + 3 * dv + c);
-                        }
-                    } else {
-                        for (int r = 0; r < rows; r++) {
-                            FloatVector cv = FloatVector.broadcast(S, corr[r]);
-                            float[] pr = p[r];
-                            int ar = a + r * dv;
-                            for (int cc = 0; cc < dvFull; cc += L) {
-                                FloatVector x = FloatVector.fromArray(S, acc, ar + cc).mul(cv);
-                                int vo = vo0 + cc;
-                                for (int j = 0; j < nMax; j++, vo += vs) {
-                                    x = FloatVector.broadcast(S, pr[j]).fma(FloatVector.fromArray(S, v, vo), x);
-                                }
-                                x.intoArray(acc, ar + cc);
-                            }
-                        }
-                        c = dvFull;
-                    }
-                    for (; c < dv; c++) {
-                        for (int r = 0; r < rows; r++) {
-                            float x = acc[a + r * dv + c] * corr[r];
-                            for (int j = 0; j < nMax; j++) {
-                                x = Math.fma(p[r][j], v[vo0 + j * vs + c], x);
-                            }
-                            acc[a + r * dv + c] = x;
-                        }
-                    }
+                int n = Math.min(bk, kMax - k0);
+                // S: key j's scores for the tile's queries at st[j·QT]
+                mm(k, kBase + k0 * ks, ks, 1, n, d, qt, 0, QT, QT, st, 0, QT, false, scale);
+                if (mask != null) {
+                    addMaskT(st, n, rows, mask, mBase, g, i0, k0);
+                }
+                // the lanes' query indices, or, without causality, indices that no key passes
+                int q0 = g.causal() ? i0 : Integer.MAX_VALUE / 2;
+                softmaxT(st, n, ml, corr, 0, q0, k0);
+                softmaxT(st, n, ml, corr, L, q0 + L, k0);
+                // Oᵀ = Oᵀ·corr + Vᵀ·P: value column c against the probability vectors of the block's keys
+                rescale(ot, dv, corr);
+                mm(v, vBase + k0 * vs, 1, vs, dv, n, st, 0, QT, QT, ot, 0, QT, true, 1f);
+            }
+            for (int h = 0; h < QT; h += L) {
+                FloatVector inv = FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, ml, QT + h));
+                for (int c = 0; c < dv; c++) {
+                    FloatVector.fromArray(S, ot, c * QT + h).mul(inv).intoArray(ot, c * QT + h);
                 }
             }
-            for (int i = q0; i < q1; i++) {
-                int r = i - q0;
-                float inv = 1f / l[r];
-                int c = 0;
-                FloatVector iv = FloatVector.broadcast(S, inv);
-                for (; c < dvFull; c += L) {
-                    FloatVector.fromArray(S, acc, r * dv + c).mul(iv).intoArray(out, oBase + i * os + c);
-                }
-                for (; c < dv; c++) {
-                    out[oBase + i * os + c] = acc[r * dv + c] * inv;
-                }
-                lse[s * tq + i] = m[r] + (float) Math.log(l[r]);
+            fromLanes(ot, dv, rows, out, oBase + i0 * os, os, w.src16);
+            for (int r = 0; r < rows; r++) {
+                lse[s * tq + i0 + r] = ml[r] + (float) Math.log(ml[QT + r]);
             }
         }
     }
 
-    /** Query rows whose dK/dV contributions are summed in registers before one store per key row. */
-    private static final int GROUP = 4;
+    /**
+     * {@code qt[qOff + c·ld + r] = x[base + rowOff[r] + c]} for c &lt; d, r &lt; {@link #QT} (a tile's missing rows
+     * repeat its last row; their lanes are never read back). Whole 16×16 blocks go through the GEMM's register
+     * transpose.
+     */
+    private static void toLanes(float[] x, int base, int[] rowOff, int d, float[] qt, int qOff, int ld) {
+        int c = 0;
+        if (L == 16) {
+            for (; c + 16 <= d; c += 16) {
+                for (int h = 0; h < QT; h += 16) {
+                    SimdGemm.transpose16(x, base + c, rowOff, h, qt, qOff + c * ld + h, ld);
+                }
+            }
+        }
+        for (; c < d; c++) {
+            for (int r = 0; r < QT; r++) {
+                qt[qOff + c * ld + r] = x[base + rowOff[r] + c];
+            }
+        }
+    }
 
+    /** {@code y[yOff + r·ys + c] = ot[c·QT + r]} for r &lt; rows, c &lt; dv (the inverse of {@link #toLanes}). */
+    private static void fromLanes(float[] ot, int dv, int rows, float[] y, int yOff, int ys, int[] src) {
+        int c = 0;
+        if (L == 16 && rows == QT) {
+            for (; c + 16 <= dv; c += 16) {
+                for (int j = 0; j < 16; j++) {
+                    src[j] = (c + j) * QT;
+                }
+                for (int h = 0; h < QT; h += 16) {
+                    SimdGemm.transpose16(ot, h, src, 0, y, yOff + h * ys + c, ys);
+                }
+            }
+        }
+        for (; c < dv; c++) {
+            for (int r = 0; r < rows; r++) {
+                y[yOff + r * ys + c] = ot[c * QT + r];
+            }
+        }
+    }
+
+    /**
+     * The online-softmax step for the query lanes {@code [h, h + L)} of a tile over its n scores
+     * {@code st[j·QT + h …]}: new maximum m' = max(m, max_j s_j), rescale factor e^(m − m') into {@code corr},
+     * probabilities e^(s_j − m') in place of the scores, and l' = l·e^(m − m') + Σ_j p_j (the block's sum in key
+     * order). Lanes whose every key so far is masked keep m = −∞, l = 0 and a factor 1. Key k0 + j is masked in
+     * the lanes whose query index ({@code first} + lane) is smaller (causal): it enters neither the maximum nor the sum, and its
+     * probability is an exact 0 (the exponential never sees −∞, which would leave its fast path).
+     */
+    private static void softmaxT(float[] st, int n, float[] ml, float[] corr, int h, int first, int k0) {
+        FloatVector query = IOTA.add(first);
+        FloatVector ninf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector mOld = FloatVector.fromArray(S, ml, h);
+        FloatVector mx = mOld;
+        for (int j = 0; j < n; j++) {
+            FloatVector sj = FloatVector.fromArray(S, st, j * QT + h);
+            mx = mx.max(sj.blend(ninf, query.compare(VectorOperators.LT, (float) (k0 + j))));
+        }
+        FloatVector shift = mx.blend(0f, mx.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+        FloatVector sum = FloatVector.zero(S);
+        for (int j = 0; j < n; j++) {
+            VectorMask<Float> future = query.compare(VectorOperators.LT, (float) (k0 + j));
+            FloatVector x = FloatVector.fromArray(S, st, j * QT + h).sub(shift).blend(0f, future);
+            FloatVector p = VectorMath.exp(x).blend(0f, future);
+            p.intoArray(st, j * QT + h);
+            sum = sum.add(p);
+        }
+        // The rescale factor comes after the loop so that C2 inlines the loop's exponential first: a second
+        // inlined copy exceeds its node budget, and an out-of-line exponential in the loop boxes every vector.
+        // Lanes that had no key yet (m = −∞: l and the output are 0) take e^0. An exponential of −∞ would be
+        // right too, but would train the exponential's shared branch profile towards its wide-range path, which
+        // C2 then compiles into every inlined copy (GELU's included) until their callers outgrow the inlining
+        // budget and box their vectors (measured: 447 MB instead of 228 MB allocated per char-GPT step).
+        VectorMask<Float> fresh = mOld.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY);
+        FloatVector cr = VectorMath.exp(mOld.sub(shift).blend(0f, fresh));
+        FloatVector.fromArray(S, ml, QT + h).fma(cr, sum).intoArray(ml, QT + h);
+        mx.intoArray(ml, h);
+        cr.intoArray(corr, h);
+    }
+
+    /**
+     * One slice's backward with queries in lanes (FlashAttention-2 order: key blocks outside, query tiles inside).
+     * Q and dO are transposed once per slice into {@code qt[c·tp + i]} and {@code gt[c·tp + i]}; for each block of
+     * keys and tile of {@link #QT} queries, {@link #mm} gives S and dP = dO·Vᵀ with key j's values for the
+     * tile in {@code st[j·QT …]} and {@code dt[j·QT …]}, {@link #gradsT} turns them into P = e^(S − lse) and
+     * dS = P ⊙ (dP − D)·scale down the lanes, and {@link #mm} adds dV_j += Σ_i P_ij·dO_i,
+     * dK_j += Σ_i dS_ij·Q_i (queries in order) and dQ_i += Σ_j dS_ij·K_j (keys in order), four destination rows
+     * at a time with their sums in registers across the whole tile or block. K and V are read in place.
+     */
     static void backwardSlice(float[] q, float[] k, float[] v, float[] mask, float[] out, float[] lse,
                               float[] gOut, float[] gq, float[] gk, float[] gv, AttentionKernel.Geometry g,
                               AttentionKernel.Layout lay, AttentionKernel.Layout gLay, float scale, int s) {
@@ -389,204 +233,201 @@ final class SimdAttentionKernel {
         AttentionKernel.zeroRows(gq, gLay.q(), s, tq, d);
         AttentionKernel.zeroRows(gk, gLay.k(), s, tk, d);
         AttentionKernel.zeroRows(gv, gLay.v(), s, tk, dv);
-        float[] di = new float[tq];
-        for (int i = 0; i < tq; i++) {
-            di[i] = dot(gOut, goBase + i * gos, out, oBase + i * os, dv);
+        if (tq == 0 || tk == 0) {
+            return;
         }
-        float[][] p = new float[GROUP][ROW];
-        float[][] ds = new float[GROUP][ROW];
-        float[] kt = new float[d * ROW];
-        float[] vt = new float[dv * ROW];
+        int tp = (tq + QT - 1) / QT * QT;
+        Scratch w = SCRATCH.get();
+        float[] qt = w.a = Scratch.grow(w.a, d * tp);
+        float[] gt = w.b = Scratch.grow(w.b, dv * tp);
+        float[] di = w.c = Scratch.grow(w.c, tp);
+        float[] ls = w.e = Scratch.grow(w.e, tp);
+        int[] qOff = w.off1, gOff = w.off2;
+        for (int i0 = 0; i0 < tq; i0 += QT) {
+            int rows = Math.min(QT, tq - i0);
+            for (int r = 0; r < QT; r++) {
+                int i = i0 + Math.min(r, rows - 1);
+                qOff[r] = i * qs;
+                gOff[r] = i * gos;
+            }
+            toLanes(q, qBase, qOff, d, qt, i0, tp);
+            toLanes(gOut, goBase, gOff, dv, gt, i0, tp);
+        }
+        for (int i = 0; i < tp; i++) {
+            // lanes past the last query copy its values, as their scores copy its scores: finite, never read
+            int r = Math.min(i, tq - 1);
+            di[i] = dot(gOut, goBase + r * gos, out, oBase + r * os, dv);
+            ls[i] = lse[s * tq + r];
+        }
+        float[] st = w.st, dt = w.dt;
         for (int k0 = 0; k0 < tk; k0 += bk) {
             int k1 = Math.min(tk, k0 + bk);
-            transposeBlock(k, kBase, ks, k0, k1 - k0, d, kt);
-            transposeBlock(v, vBase, vs, k0, k1 - k0, dv, vt);
-            int iStart = g.causal() ? Math.min(tq, k0) : 0;
-            for (int i0 = iStart; i0 < tq; i0 += GROUP) {
-                int rows = Math.min(GROUP, tq - i0);
-                int nMax = 0;
-                int nLast = Math.max(0, Math.min(k1, g.limit(i0 + rows - 1)) - k0);
-                boolean grouped = rows == GROUP && nLast > 0;
-                if (grouped) {
-                    scores4(q, qBase + i0 * qs, qs, kt, d, nLast, scale, p);
-                    scores4(gOut, goBase + i0 * gos, gos, vt, dv, nLast, 1f, ds);
+            for (int i0 = 0; i0 < tq; i0 += QT) {
+                int rows = Math.min(QT, tq - i0);
+                int n = Math.min(k1, g.limit(i0 + rows - 1)) - k0;
+                if (n <= 0) {
+                    continue; // causal: the block is past every query of the tile
                 }
-                for (int r = 0; r < rows; r++) {
-                    int i = i0 + r;
-                    int n = Math.max(0, Math.min(k1, g.limit(i)) - k0);
-                    float[] pr = p[r], dr = ds[r];
-                    if (n > 0) {
-                        if (grouped) {
-                            addMask(pr, n, mask, mBase + i * g.maskRow(), g.maskCol(), k0);
-                        } else {
-                            scores(q, qBase + i * qs, kt, d, n, scale, mask, mBase + i * g.maskRow(), g.maskCol(), k0,
-                                    pr);
-                            scores(gOut, goBase + i * gos, vt, dv, n, 1f, null, 0, 0, k0, dr);
-                        }
-                        expRow(pr, n, lse[s * tq + i]);
-                        dsRow(pr, dr, n, di[i], scale);
-                    }
-                    // keys this row may not see contribute exactly nothing to the group sums below
-                    Arrays.fill(pr, n, ROW, 0f);
-                    Arrays.fill(dr, n, ROW, 0f);
-                    nMax = Math.max(nMax, n);
-                    if (n > 0 && rows < GROUP) {
-                        rowUpdate(dr, k, kBase + k0 * ks, ks, d, n, gq, gqBase + i * gqs);
-                    }
+                mm(k, kBase + k0 * ks, ks, 1, n, d, qt, i0, tp, QT, st, 0, QT, false, scale);
+                if (mask != null) {
+                    addMaskT(st, n, rows, mask, mBase, g, i0, k0);
                 }
-                if (nMax == 0) {
-                    continue;
-                }
-                // dQ_r += Σ_j dS_rj·K_j (j in increasing order); dV_j += Σ_r P_rj·dO_r and dK_j += Σ_r dS_rj·Q_r
-                // (rows in increasing order)
-                if (rows == GROUP) {
-                    rowsUpdate(ds, k, kBase + k0 * ks, ks, d, nMax, gq, gqBase + i0 * gqs, gqs);
-                    groupUpdate(p, gOut, goBase + i0 * gos, gos, dv, gv, gvBase + k0 * gvs, gvs, nMax);
-                    groupUpdate(ds, q, qBase + i0 * qs, qs, d, gk, gkBase + k0 * gks, gks, nMax);
-                } else {
-                    for (int r = 0; r < rows; r++) {
-                        for (int j = 0; j < nMax; j++) {
-                            if (p[r][j] != 0f) {
-                                axpy(p[r][j], gOut, goBase + (i0 + r) * gos, gv, gvBase + (k0 + j) * gvs, dv);
-                            }
-                            if (ds[r][j] != 0f) {
-                                axpy(ds[r][j], q, qBase + (i0 + r) * qs, gk, gkBase + (k0 + j) * gks, d);
-                            }
-                        }
-                    }
-                }
+                mm(v, vBase + k0 * vs, vs, 1, n, dv, gt, i0, tp, QT, dt, 0, QT, false, 1f);
+                int q0 = g.causal() ? i0 : Integer.MAX_VALUE / 2;
+                gradsT(st, dt, n, ls, di, i0, 0, q0, k0, scale);
+                gradsT(st, dt, n, ls, di, i0, L, q0 + L, k0, scale);
+                mm(st, 0, QT, 1, n, rows, gOut, goBase + i0 * gos, gos, dv, gv, gvBase + k0 * gvs, gvs, true, 1f);
+                mm(dt, 0, QT, 1, n, rows, q, qBase + i0 * qs, qs, d, gk, gkBase + k0 * gks, gks, true, 1f);
+                mm(dt, 0, 1, QT, rows, n, k, kBase + k0 * ks, ks, d, gq, gqBase + i0 * gqs, gqs, true, 1f);
             }
         }
     }
 
-    /** max of sc[0..n) with Math.max semantics (NaN wins); max is exact, so the lane order cannot matter. */
-    private static float rowMax(float[] sc, int n) {
-        float m = Float.NEGATIVE_INFINITY;
-        int j = 0;
-        if (n >= L) {
-            FloatVector mv = FloatVector.fromArray(S, sc, 0);
-            for (j = L; j + L <= n; j += L) {
-                mv = mv.max(FloatVector.fromArray(S, sc, j));
+    /** {@code st[j·QT + r] += mask(i0 + r, k0 + j)} for j &lt; n, r &lt; rows. */
+    private static void addMaskT(float[] st, int n, int rows, float[] mask, int mBase, AttentionKernel.Geometry g,
+                                 int i0, int k0) {
+        for (int j = 0; j < n; j++) {
+            int mo = mBase + (k0 + j) * g.maskCol();
+            for (int r = 0; r < rows; r++) {
+                st[j * QT + r] += mask[mo + (i0 + r) * g.maskRow()];
             }
-            m = mv.reduceLanes(jdk.incubator.vector.VectorOperators.MAX);
         }
-        for (; j < n; j++) {
-            m = Math.max(m, sc[j]);
-        }
-        return m;
     }
 
-    /** dr[j] = pr[j]·(dr[j] − dii)·scale for j &lt; n (lanes past n are cleared by the caller). */
-    private static void dsRow(float[] pr, float[] dr, int n, float dii, float scale) {
-        FloatVector dv = FloatVector.broadcast(S, dii);
+    /**
+     * For the query lanes {@code [h, h + L)} of a tile at i0 over its n keys: P = e^(S − lse) in place of the
+     * scores and dS = P ⊙ (dP − D)·scale in place of dP; causal keys past a lane's query get P = dS = 0 exactly
+     * (the exponential never sees −∞, see {@link #softmaxT}).
+     */
+    private static void gradsT(float[] st, float[] dt, int n, float[] ls, float[] di, int i0, int h,
+                               int first, int k0, float scale) {
+        FloatVector query = IOTA.add(first);
+        FloatVector lv = FloatVector.fromArray(S, ls, i0 + h);
+        FloatVector dd = FloatVector.fromArray(S, di, i0 + h);
         FloatVector sv = FloatVector.broadcast(S, scale);
-        int j = 0;
-        for (; j + L <= n; j += L) {
-            FloatVector.fromArray(S, pr, j).mul(FloatVector.fromArray(S, dr, j).sub(dv)).mul(sv).intoArray(dr, j);
-        }
-        for (; j < n; j++) {
-            dr[j] = pr[j] * (dr[j] - dii) * scale;
+        for (int j = 0; j < n; j++) {
+            int o = j * QT + h;
+            VectorMask<Float> future = query.compare(VectorOperators.LT, (float) (k0 + j));
+            FloatVector x = FloatVector.fromArray(S, st, o).sub(lv).blend(0f, future);
+            FloatVector p = VectorMath.exp(x).blend(0f, future);
+            p.intoArray(st, o);
+            p.mul(FloatVector.fromArray(S, dt, o).sub(dd)).mul(sv).intoArray(dt, o);
         }
     }
 
-    /** {@code y[c] += Σ_{j<n} w[j]·x[xOff + j·xStride + c]} for c &lt; len, the row held in registers across j. */
-    private static void rowUpdate(float[] w, float[] x, int xOff, int xStride, int len, int n, float[] y, int yOff) {
-        int c = 0;
-        for (; c + L <= len; c += L) {
-            FloatVector acc = FloatVector.fromArray(S, y, yOff + c);
-            int o = xOff + c;
-            for (int j = 0; j < n; j++, o += xStride) {
-                acc = FloatVector.broadcast(S, w[j]).fma(FloatVector.fromArray(S, x, o), acc);
-            }
-            acc.intoArray(y, yOff + c);
-        }
-        for (; c < len; c++) {
-            float acc = y[yOff + c];
-            for (int j = 0; j < n; j++) {
-                acc = Math.fma(w[j], x[xOff + j * xStride + c], acc);
-            }
-            y[yOff + c] = acc;
+    /** {@code ot[c·QT + i] *= corr[i]} for c &lt; dv: the online softmax's rescale of the unnormalised output. */
+    private static void rescale(float[] ot, int dv, float[] corr) {
+        FloatVector f0 = FloatVector.fromArray(S, corr, 0), f1 = FloatVector.fromArray(S, corr, L);
+        for (int c = 0; c < dv; c++) {
+            FloatVector.fromArray(S, ot, c * QT).mul(f0).intoArray(ot, c * QT);
+            FloatVector.fromArray(S, ot, c * QT + L).mul(f1).intoArray(ot, c * QT + L);
         }
     }
 
     /**
-     * {@link #rowUpdate} for the four rows {@code y[yOff + r·yStride …]}, r &lt; 4, over the same n source rows:
-     * each source vector is loaded once for four independent accumulators (one row alone is a single fma chain,
-     * bound by the fma latency). Every element is the same chain in j order, so the bits equal four single-row
-     * calls wherever w is zero past a row's own n and the skipped source rows are finite.
+     * Every product of the kernel, a broadcast-fma micro-kernel:
+     * <pre>
+     * y[yOff + o·ys + c] = ((load ? y[yOff + o·ys + c] : 0) + Σ_{r&lt;reds} w[wOff + o·wo + r·wr]·x[xOff + r·xs + c])·scale
+     * </pre>
+     * for o &lt; outs, c &lt; len, each sum one fma chain in r order (×1 is exact, so {@code scale = 1} changes no
+     * bit). Four destination rows and two vectors of c at a time: eight independent chains, each w element
+     * broadcast once for two vectors and each x vector loaded once for four rows, and every destination element
+     * loaded and stored once per call. Scores, the output's value sums and all three gradients are this kernel
+     * with the strides of their operands.
      */
-    private static void rowsUpdate(float[][] w, float[] x, int xOff, int xStride, int len, int n, float[] y,
-                                   int yOff, int yStride) {
-        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-        int c = 0;
-        for (; c + L <= len; c += L) {
-            int o0 = yOff + c;
-            FloatVector y0 = FloatVector.fromArray(S, y, o0);
-            FloatVector y1 = FloatVector.fromArray(S, y, o0 + yStride);
-            FloatVector y2 = FloatVector.fromArray(S, y, o0 + 2 * yStride);
-            FloatVector y3 = FloatVector.fromArray(S, y, o0 + 3 * yStride);
-            int o = xOff + c;
-            for (int j = 0; j < n; j++, o += xStride) {
-                FloatVector xj = FloatVector.fromArray(S, x, o);
-                y0 = FloatVector.broadcast(S, w0[j]).fma(xj, y0);
-                y1 = FloatVector.broadcast(S, w1[j]).fma(xj, y1);
-                y2 = FloatVector.broadcast(S, w2[j]).fma(xj, y2);
-                y3 = FloatVector.broadcast(S, w3[j]).fma(xj, y3);
-            }
-            y0.intoArray(y, o0);
-            y1.intoArray(y, o0 + yStride);
-            y2.intoArray(y, o0 + 2 * yStride);
-            y3.intoArray(y, o0 + 3 * yStride);
-        }
-        for (; c < len; c++) {
-            for (int r = 0; r < GROUP; r++) {
-                float[] wr = w[r];
-                int yo = yOff + r * yStride + c;
-                float acc = y[yo];
-                for (int j = 0; j < n; j++) {
-                    acc = Math.fma(wr[j], x[xOff + j * xStride + c], acc);
+    private static void mm(float[] w, int wOff, int wo, int wr, int outs, int reds, float[] x, int xOff, int xs,
+                           int len, float[] y, int yOff, int ys, boolean load, float scale) {
+        FloatVector sv = FloatVector.broadcast(S, scale);
+        FloatVector zero = FloatVector.zero(S);
+        int o = 0;
+        for (; o + 4 <= outs; o += 4) {
+            int y0 = yOff + o * ys, y1 = y0 + ys, y2 = y1 + ys, y3 = y2 + ys;
+            int w0 = wOff + o * wo, w1 = w0 + wo, w2 = w1 + wo, w3 = w2 + wo;
+            int c = 0;
+            for (; c + 2 * L <= len; c += 2 * L) {
+                FloatVector a00 = load ? FloatVector.fromArray(S, y, y0 + c) : zero;
+                FloatVector a01 = load ? FloatVector.fromArray(S, y, y0 + c + L) : zero;
+                FloatVector a10 = load ? FloatVector.fromArray(S, y, y1 + c) : zero;
+                FloatVector a11 = load ? FloatVector.fromArray(S, y, y1 + c + L) : zero;
+                FloatVector a20 = load ? FloatVector.fromArray(S, y, y2 + c) : zero;
+                FloatVector a21 = load ? FloatVector.fromArray(S, y, y2 + c + L) : zero;
+                FloatVector a30 = load ? FloatVector.fromArray(S, y, y3 + c) : zero;
+                FloatVector a31 = load ? FloatVector.fromArray(S, y, y3 + c + L) : zero;
+                int xo = xOff + c;
+                for (int r = 0, wi = 0; r < reds; r++, xo += xs, wi += wr) {
+                    FloatVector x0 = FloatVector.fromArray(S, x, xo);
+                    FloatVector x1 = FloatVector.fromArray(S, x, xo + L);
+                    FloatVector b0 = FloatVector.broadcast(S, w[w0 + wi]);
+                    FloatVector b1 = FloatVector.broadcast(S, w[w1 + wi]);
+                    FloatVector b2 = FloatVector.broadcast(S, w[w2 + wi]);
+                    FloatVector b3 = FloatVector.broadcast(S, w[w3 + wi]);
+                    a00 = b0.fma(x0, a00);
+                    a01 = b0.fma(x1, a01);
+                    a10 = b1.fma(x0, a10);
+                    a11 = b1.fma(x1, a11);
+                    a20 = b2.fma(x0, a20);
+                    a21 = b2.fma(x1, a21);
+                    a30 = b3.fma(x0, a30);
+                    a31 = b3.fma(x1, a31);
                 }
-                y[yo] = acc;
+                a00.mul(sv).intoArray(y, y0 + c);
+                a01.mul(sv).intoArray(y, y0 + c + L);
+                a10.mul(sv).intoArray(y, y1 + c);
+                a11.mul(sv).intoArray(y, y1 + c + L);
+                a20.mul(sv).intoArray(y, y2 + c);
+                a21.mul(sv).intoArray(y, y2 + c + L);
+                a30.mul(sv).intoArray(y, y3 + c);
+                a31.mul(sv).intoArray(y, y3 + c + L);
+            }
+            for (; c + L <= len; c += L) {
+                FloatVector a0 = load ? FloatVector.fromArray(S, y, y0 + c) : zero;
+                FloatVector a1 = load ? FloatVector.fromArray(S, y, y1 + c) : zero;
+                FloatVector a2 = load ? FloatVector.fromArray(S, y, y2 + c) : zero;
+                FloatVector a3 = load ? FloatVector.fromArray(S, y, y3 + c) : zero;
+                int xo = xOff + c;
+                for (int r = 0, wi = 0; r < reds; r++, xo += xs, wi += wr) {
+                    FloatVector x0 = FloatVector.fromArray(S, x, xo);
+                    a0 = FloatVector.broadcast(S, w[w0 + wi]).fma(x0, a0);
+                    a1 = FloatVector.broadcast(S, w[w1 + wi]).fma(x0, a1);
+                    a2 = FloatVector.broadcast(S, w[w2 + wi]).fma(x0, a2);
+                    a3 = FloatVector.broadcast(S, w[w3 + wi]).fma(x0, a3);
+                }
+                a0.mul(sv).intoArray(y, y0 + c);
+                a1.mul(sv).intoArray(y, y1 + c);
+                a2.mul(sv).intoArray(y, y2 + c);
+                a3.mul(sv).intoArray(y, y3 + c);
+            }
+            for (; c < len; c++) {
+                mmScalar(w, w0, wo, wr, 4, reds, x, xOff + c, xs, y, y0 + c, ys, load, scale);
+            }
+        }
+        for (; o < outs; o++) {
+            int y0 = yOff + o * ys;
+            int w0 = wOff + o * wo;
+            int c = 0;
+            for (; c + L <= len; c += L) {
+                FloatVector a0 = load ? FloatVector.fromArray(S, y, y0 + c) : zero;
+                int xo = xOff + c;
+                for (int r = 0, wi = 0; r < reds; r++, xo += xs, wi += wr) {
+                    a0 = FloatVector.broadcast(S, w[w0 + wi]).fma(FloatVector.fromArray(S, x, xo), a0);
+                }
+                a0.mul(sv).intoArray(y, y0 + c);
+            }
+            for (; c < len; c++) {
+                mmScalar(w, w0, wo, wr, 1, reds, x, xOff + c, xs, y, y0 + c, ys, load, scale);
             }
         }
     }
 
-    /**
-     * {@code y[yOff + j·yStride + c] += Σ_{r<4} w[r][j]·x[xOff + r·xStride + c]} for j &lt; n, c &lt; len: the four
-     * source rows stay in registers and each destination row is loaded and stored once per group (one store per
-     * four fma).
-     */
-    private static void groupUpdate(float[][] w, float[] x, int xOff, int xStride, int len, float[] y, int yOff,
-                                    int yStride, int n) {
-        float[] w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
-        int c = 0;
-        for (; c + L <= len; c += L) {
-            FloatVector x0 = FloatVector.fromArray(S, x, xOff + c);
-            FloatVector x1 = FloatVector.fromArray(S, x, xOff + xStride + c);
-            FloatVector x2 = FloatVector.fromArray(S, x, xOff + 2 * xStride + c);
-            FloatVector x3 = FloatVector.fromArray(S, x, xOff + 3 * xStride + c);
-            int o = yOff + c;
-            for (int j = 0; j < n; j++, o += yStride) {
-                FloatVector acc = FloatVector.fromArray(S, y, o);
-                acc = x0.fma(FloatVector.broadcast(S, w0[j]), acc);
-                acc = x1.fma(FloatVector.broadcast(S, w1[j]), acc);
-                acc = x2.fma(FloatVector.broadcast(S, w2[j]), acc);
-                acc = x3.fma(FloatVector.broadcast(S, w3[j]), acc);
-                acc.intoArray(y, o);
+    /** One column of {@link #mm} for {@code outs} destination rows, scalar. */
+    private static void mmScalar(float[] w, int w0, int wo, int wr, int outs, int reds, float[] x, int xOff, int xs,
+                                 float[] y, int yOff, int ys, boolean load, float scale) {
+        for (int o = 0; o < outs; o++) {
+            float acc = load ? y[yOff + o * ys] : 0f;
+            for (int r = 0; r < reds; r++) {
+                acc = Math.fma(w[w0 + o * wo + r * wr], x[xOff + r * xs], acc);
             }
-        }
-        for (; c < len; c++) {
-            float a0 = x[xOff + c], a1 = x[xOff + xStride + c], a2 = x[xOff + 2 * xStride + c];
-            float a3 = x[xOff + 3 * xStride + c];
-            for (int j = 0; j < n; j++) {
-                int o = yOff + j * yStride + c;
-                float acc = y[o];
-                acc = Math.fma(a0, w0[j], acc);
-                acc = Math.fma(a1, w1[j], acc);
-                acc = Math.fma(a2, w2[j], acc);
-                acc = Math.fma(a3, w3[j], acc);
-                y[o] = acc;
-            }
+            y[yOff + o * ys] = acc * scale;
         }
     }
 }
