@@ -490,6 +490,10 @@ final class SimdGemm {
             packAT(a, aOff, lda, i0, mc, p0, kc, ap, apOff);
             return;
         }
+        if (V < MR) {
+            packAScalar(a, aOff, lda, 1, i0, mc, p0, kc, ap, apOff);
+            return;
+        }
         int d = apOff;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
@@ -543,15 +547,25 @@ final class SimdGemm {
             }
             return;
         }
-        for (int p = 0; p < kc; p++) {
-            int src = aOff + (p0 + p) * lda + i0;
-            int d = apOff + p * MR;
-            for (int ip = 0; ip < full; ip++) {
-                FloatVector.fromArray(S, a, src + ip * MR, MR_MASK).intoArray(ap, d + ip * MR * kc, MR_MASK);
-            }
-            if (full < panels) {
-                FloatVector.fromArray(S, a, src + full * MR, S.indexInRange(0, mc - full * MR))
-                        .intoArray(ap, d + full * MR * kc, MR_MASK);
+        // a vector shorter than a panel's MR rows (256-bit or 128-bit machines) cannot carry a panel row
+        packAScalar(a, aOff, 1, lda, i0, mc, p0, kc, ap, apOff);
+    }
+
+    /**
+     * {@link #packA}'s layout by plain loops, A's element (i, p) at {@code a[aOff + i·rowStep + p·colStep]}: the
+     * path when a vector has fewer lanes than a panel has rows ({@code V < MR}), where a vector gather or load
+     * would leave rows V..MR−1 of every panel unwritten.
+     */
+    private static void packAScalar(float[] a, int aOff, int rowStep, int colStep, int i0, int mc, int p0, int kc,
+                                    float[] ap, int apOff) {
+        int d = apOff;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (i0 + ir) * rowStep + (p0 + p) * colStep;
+                for (int r = 0; r < MR; r++) {
+                    ap[d++] = r < mr ? a[src + r * rowStep] : 0f;
+                }
             }
         }
     }
