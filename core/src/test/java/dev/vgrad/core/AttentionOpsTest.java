@@ -178,6 +178,49 @@ class AttentionOpsTest {
         assertEquals(c[0], y[0], 1e-12);
     }
 
+    /**
+     * float32 over whole vector tiles: rows with every key masked give NaN outputs and gradients (batch 0), padded
+     * keys (masked for every query) of a batch without such rows get exactly zero gradient (batch 1), and the rest
+     * matches the composed ops, NaN for NaN, as in float64.
+     */
+    @Test
+    void maskedRowsAndPaddedKeysFloat32MatchComposed() {
+        Generator g = new Generator(7);
+        int b = 2, l = 40, s = 37, e = 16;
+        boolean[] allow = new boolean[b * l * s];
+        for (int i = 0; i < allow.length; i++) {
+            int batch = i / (l * s), row = i / s % l, key = i % s;
+            // batch 0: rows 4, 13, 22 and 31 fully masked; both batches: the last 5 keys are padding
+            allow[i] = (batch == 1 || row % 9 != 4) && key < s - 5;
+        }
+        Tensor m = Tensor.of(allow, b, l, s);
+        Tensor q = rnd(g, DType.FLOAT32, b, l, e).requiresGrad(true);
+        Tensor k = rnd(g, DType.FLOAT32, b, s, e).requiresGrad(true);
+        Tensor v = rnd(g, DType.FLOAT32, b, s, e).requiresGrad(true);
+        Tensor go = rnd(g, DType.FLOAT32, b, l, e);
+        Tensor y1 = AttentionOps.scaledDotProductAttention(q, k, v, m, false, null);
+        Tensor[] g1 = Autograd.grad(y1, new Tensor[] {q, k, v}, go, false);
+        Tensor y2 = AttentionOps.composed(q, k, v, m, false, null);
+        Tensor[] g2 = Autograd.grad(y2, new Tensor[] {q, k, v}, go, false);
+        Tensor[] want = {y2, g2[0], g2[1], g2[2]}, got = {y1, g1[0], g1[1], g1[2]};
+        String[] names = {"out", "grad q", "grad k", "grad v"};
+        for (int t = 0; t < 4; t++) {
+            double[] a = want[t].toDoubleArray(), c = got[t].toDoubleArray();
+            for (int i = 0; i < a.length; i++) {
+                assertEquals(Double.isNaN(a[i]), Double.isNaN(c[i]), names[t] + " NaN at " + i);
+                if (!Double.isNaN(a[i])) {
+                    assertEquals(a[i], c[i], 2e-4 * (1 + Math.abs(a[i])), names[t] + " at " + i);
+                }
+            }
+        }
+        double[] y = y1.toDoubleArray(), gk = g1[1].toDoubleArray();
+        assertTrue(Double.isNaN(y[4 * e]) && !Double.isNaN(y[3 * e]), "a fully masked row is NaN, the others are not");
+        for (int key = 0; key < s; key++) {
+            double x = gk[(s + key) * e];
+            assertTrue(key < s - 5 ? x != 0 && !Double.isNaN(x) : x == 0, "batch 1 key " + key + " grad " + x);
+        }
+    }
+
     @Test
     void badInputsNameTheProblem() {
         Tensor q = Tensor.zeros(2, 3, 4);

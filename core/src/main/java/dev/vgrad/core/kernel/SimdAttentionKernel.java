@@ -175,8 +175,10 @@ final class SimdAttentionKernel {
      * {@code st[j·QT + h …]}: new maximum m' = max(m, max_j s_j), rescale factor e^(m − m') into {@code corr},
      * probabilities e^(s_j − m') in place of the scores, and l' = l·e^(m − m') + Σ_j p_j (the block's sum in key
      * order). Lanes whose every key so far is masked keep m = −∞, l = 0 and a factor 1. Key k0 + j is masked in
-     * the lanes whose query index ({@code first} + lane) is smaller (causal): it enters neither the maximum nor the sum, and its
-     * probability is an exact 0 (the exponential never sees −∞, which would leave its fast path).
+     * the lanes whose query index ({@code first} + lane) is smaller (causal): it enters neither the maximum nor the
+     * sum, and its probability is an exact 0. So is a score of −∞ (an additive padding mask). The exponential
+     * never sees −∞: that would leave its fast path and train its shared branch profile (see the comment below)
+     * in every program that pads its keys.
      */
     private static void softmaxT(float[] st, int n, float[] ml, float[] corr, int h, int first, int k0) {
         FloatVector query = IOTA.add(first);
@@ -190,9 +192,10 @@ final class SimdAttentionKernel {
         FloatVector shift = mx.blend(0f, mx.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
         FloatVector sum = FloatVector.zero(S);
         for (int j = 0; j < n; j++) {
-            VectorMask<Float> future = query.compare(VectorOperators.LT, (float) (k0 + j));
-            FloatVector x = FloatVector.fromArray(S, st, j * QT + h).sub(shift).blend(0f, future);
-            FloatVector p = VectorMath.exp(x).blend(0f, future);
+            FloatVector sj = FloatVector.fromArray(S, st, j * QT + h);
+            VectorMask<Float> off = query.compare(VectorOperators.LT, (float) (k0 + j))
+                    .or(sj.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+            FloatVector p = VectorMath.exp(sj.sub(shift).blend(0f, off)).blend(0f, off);
             p.intoArray(st, j * QT + h);
             sum = sum.add(p);
         }
@@ -296,8 +299,9 @@ final class SimdAttentionKernel {
 
     /**
      * For the query lanes {@code [h, h + L)} of a tile at i0 over its n keys: P = e^(S − lse) in place of the
-     * scores and dS = P ⊙ (dP − D)·scale in place of dP; causal keys past a lane's query get P = dS = 0 exactly
-     * (the exponential never sees −∞, see {@link #softmaxT}).
+     * scores and dS = P ⊙ (dP − D)·scale in place of dP; causal keys past a lane's query and scores of −∞ get
+     * P = dS = 0 exactly (the exponential never sees −∞, see {@link #softmaxT}), except in a query whose every key
+     * is masked (lse = −∞), whose probabilities stay e^(−∞ + ∞) = NaN as in the composed softmax.
      */
     private static void gradsT(float[] st, float[] dt, int n, float[] ls, float[] di, int i0, int h,
                                int first, int k0, float scale) {
@@ -305,11 +309,13 @@ final class SimdAttentionKernel {
         FloatVector lv = FloatVector.fromArray(S, ls, i0 + h);
         FloatVector dd = FloatVector.fromArray(S, di, i0 + h);
         FloatVector sv = FloatVector.broadcast(S, scale);
+        VectorMask<Float> live = lv.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < n; j++) {
             int o = j * QT + h;
-            VectorMask<Float> future = query.compare(VectorOperators.LT, (float) (k0 + j));
-            FloatVector x = FloatVector.fromArray(S, st, o).sub(lv).blend(0f, future);
-            FloatVector p = VectorMath.exp(x).blend(0f, future);
+            FloatVector sj = FloatVector.fromArray(S, st, o);
+            VectorMask<Float> off = query.compare(VectorOperators.LT, (float) (k0 + j))
+                    .or(sj.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY).and(live));
+            FloatVector p = VectorMath.exp(sj.sub(lv).blend(0f, off)).blend(0f, off);
             p.intoArray(st, o);
             p.mul(FloatVector.fromArray(S, dt, o).sub(dd)).mul(sv).intoArray(dt, o);
         }
