@@ -295,6 +295,25 @@ final class ElementwiseOps {
      * PyTorch's result type of two tensor operands of the same rank class: the same dtype stays; float32 with
      * float64 is float64; a floating dtype beats int64 and bool; int64 beats bool.
      */
+    /**
+     * PyTorch's result type of two tensor operands: as {@link #resultType(DType, DType)}, except that a 0-d operand
+     * decides only when its category (bool &lt; integer &lt; floating) is above the dimensioned operand's, as
+     * {@code torch.result_type} ranks them: a float32 tensor with a 0-d float64 tensor is float32, an int64 tensor
+     * with a 0-d float64 tensor is float64.
+     */
+    static DType resultType(Tensor a, Tensor b) {
+        boolean a0 = a.shape.length == 0, b0 = b.shape.length == 0;
+        if (a0 == b0) {
+            return resultType(a.dtype, b.dtype);
+        }
+        DType dim = a0 ? b.dtype : a.dtype, zero = a0 ? a.dtype : b.dtype;
+        return category(zero) > category(dim) ? zero : dim;
+    }
+
+    private static int category(DType t) {
+        return t == DType.BOOL ? 0 : t.isFloatingPoint() ? 2 : 1;
+    }
+
     static DType resultType(DType a, DType b) {
         if (a == b) {
             return a;
@@ -422,7 +441,7 @@ final class ElementwiseOps {
         boolean isComparison = op.ordinal() >= BinaryOp.GT.ordinal();
         Args.nonNull(name, "input", a);
         Args.nonNull(name, "other", b);
-        DType rt = resultType(a.dtype, b.dtype);
+        DType rt = resultType(a, b);
         if (isComparison) {
             if (!rt.isFloatingPoint()) {
                 return compareInt64(op, a, b);
@@ -816,7 +835,7 @@ final class ElementwiseOps {
                     + "dtype " + LinalgOps.scalarTypeName(cond.dtype) + " (shape " + Shape.str(cond.shape)
                     + "; compare first, e.g. x.ne(0))");
         }
-        DType dt = resultType(a.dtype, b.dtype);
+        DType dt = resultType(a, b);
         int[] shape = Shape.broadcast("where", Shape.broadcast("where", cond.shape, a.shape), b.shape);
         Tensor ce = cond.expand(shape);
         Tensor ae = (a.dtype == dt ? a : a.toRaw(dt)).expand(shape);

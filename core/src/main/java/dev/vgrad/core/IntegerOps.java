@@ -53,7 +53,7 @@ final class IntegerOps {
         String name = remainder ? "remainder" : "floor_divide";
         Args.nonNull(name, "input", a);
         Args.nonNull(name, "other", b);
-        DType rt = ElementwiseOps.resultType(a.dtype, b.dtype);
+        DType rt = ElementwiseOps.resultType(a, b);
         if (rt.isFloatingPoint()) {
             return FloorDivision.floating(a, b, rt, remainder, scalarOther);
         }
