@@ -429,6 +429,38 @@ final class IndexOps {
     // ------------------------------------------------------------------ boolean masks
 
     /**
+     * {@code x[mask]} for a bool mask over x's leading dims: the sub-tensors {@code x[i0, …, ik-1]} where the mask
+     * is true, stacked in row-major order into {@code (count, x.shape[k:]…)}. A 0-d mask indexes a new leading
+     * dim of size 1 (true: {@code (1, …)}, false: {@code (0, …)}). Composed from reshape, nonzero and index_select,
+     * so the gradient scatters back to the selected sub-tensors.
+     */
+    static Tensor maskIndex(Tensor x, Tensor mask) {
+        Args.nonNull("index", "mask", mask);
+        if (mask.dtype != DType.BOOL) {
+            throw new IllegalArgumentException("index: expected a bool mask, got " + LinalgOps.scalarTypeName(mask.dtype)
+                    + " of shape " + Shape.str(mask.shape) + " (an int64 index selects with indexSelect)");
+        }
+        int k = mask.shape.length;
+        if (k > x.shape.length) {
+            throw new IllegalArgumentException("too many indices for tensor of dimension " + x.shape.length
+                    + " (mask of shape " + Shape.str(mask.shape) + ")");
+        }
+        int lead = 1;
+        for (int i = 0; i < k; i++) {
+            if (mask.shape[i] != x.shape[i]) {
+                throw new IllegalArgumentException("The shape of the mask " + Shape.str(mask.shape) + " at index " + i
+                        + " does not match the shape of the indexed tensor " + Shape.str(x.shape) + " at index " + i);
+            }
+            lead *= x.shape[i];
+        }
+        int[] flat = new int[x.shape.length - k + 1];
+        flat[0] = lead;
+        System.arraycopy(x.shape, k, flat, 1, x.shape.length - k);
+        Tensor rows = mask.reshape(lead).nonzero().select(1, 0);
+        return x.reshape(flat).indexSelect(0, rows);
+    }
+
+    /**
      * {@code x[mask]} ({@code torch.masked_select}): the elements of x where the bool mask is true, x and mask
      * broadcast together, as a 1-D tensor in row-major order of the broadcast shape. The gradient scatters back to
      * the selected positions (summed over broadcast dims of x).

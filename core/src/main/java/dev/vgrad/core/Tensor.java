@@ -1750,6 +1750,24 @@ public final class Tensor {
     }
 
     /**
+     * {@code x[mask]} with a bool mask over this tensor's leading k dims ({@code mask.shape == x.shape[:k]}): the
+     * sub-tensors where the mask is true, stacked in row-major order, shape {@code (count, x.shape[k:]…)}, e.g. the
+     * rows of a (N, D) batch where a (N,) mask holds. A 0-d mask adds a leading dim of size 1 (true) or 0 (false).
+     * With a mask of this tensor's full shape it equals {@link #maskedSelect}. The gradient goes back to the
+     * selected sub-tensors, zero elsewhere (composed from reshape, nonzero and indexSelect; PyTorch's node is
+     * {@code IndexBackward0}).
+     *
+     * @param mask a bool tensor whose shape is a prefix of this tensor's
+     * @return a new tensor of the selected sub-tensors
+     * @throws IllegalArgumentException when the mask is not bool, has more dims than this tensor ("too many
+     *     indices for tensor of dimension d"), or a size differs ("The shape of the mask [3] at index 0 does not
+     *     match the shape of the indexed tensor [4, 2] at index 0")
+     */
+    public Tensor index(Tensor mask) {
+        return IndexOps.maskIndex(this, mask);
+    }
+
+    /**
      * {@code torch.masked_scatter}: this tensor, broadcast with the bool {@code mask}, with the positions where the
      * mask is true (row-major) replaced by source's first elements in row-major order. The gradient is g with
      * zeros at those positions for this tensor (summed over broadcast dims), and g's elements at those positions,

@@ -43,6 +43,7 @@ class MaskOpsTest {
             case "log1p" -> x.log1p();
             case "expm1" -> x.expm1();
             case "rsqrt" -> x.rsqrt();
+            case "mask_index" -> x.index(TestTensors.of(Fixtures.tensor(c, "mask"), null));
             case "std_all" -> x.std();
             case "std" -> {
                 List<Object> d = Fixtures.list(c, "dims");
@@ -66,7 +67,9 @@ class MaskOpsTest {
                     Tensor x = TestTensors.of(Fixtures.tensor(c, "x"), dt).requiresGrad(true);
                     Tensor y = apply(c, x);
                     assertEquals(dt, y.dtype(), name);
-                    assertEquals(c.get("grad_fn"), y.gradFn().name(), name + ": grad_fn");
+                    // x[mask] is composed (reshape, nonzero, indexSelect), so its node is index_select's
+                    String node = kind.equals("mask_index") ? "IndexSelectBackward0" : (String) c.get("grad_fn");
+                    assertEquals(node, y.gradFn().name(), name + ": grad_fn");
                     close(Fixtures.tensor(c, "y"), y, tol, name + " " + dt + " value");
                     y.mul(TestTensors.of(Fixtures.tensor(c, "u"), dt)).sum().backward();
                     close(Fixtures.tensor(c, "grad"), x.grad(), tol, name + " " + dt + " grad");
@@ -78,6 +81,8 @@ class MaskOpsTest {
                     case "mean_int64" -> a::mean;
                     case "mean_bool" -> () -> a.gt(0).mean();
                     case "std_int64" -> a::std;
+                    case "mask_index_rank" -> () -> Tensor.zeros(2, 3, 4).index(Tensor.ones(2, 3, 4, 1).gt(0));
+                    case "mask_index_shape" -> () -> Tensor.zeros(2, 3, 4).index(Tensor.ones(2, 4).gt(0));
                     default -> () -> Tensor.ones(3).tril();
                 };
                 RuntimeException e = assertThrows(IllegalArgumentException.class, call::run, name);
@@ -122,17 +127,44 @@ class MaskOpsTest {
             }
             int k = (int) g.nextLong(5) - 2;
             Tensor mask = TestTensors.uniform(g, 0, 1, s).gt(0.5);
+            Tensor lead = TestTensors.uniform(g, 0, 1, s[0]).gt(0.5);
             Tensor x = TestTensors.uniform(g, -2, 2, s).requiresGrad(true);
             String at = "shape " + TestTensors.str(s) + " k " + k + " seed " + seed;
             List<java.util.function.Function<Tensor[], Tensor>> fs = List.of(t -> t[0].tril(k), t -> t[0].triu(k),
                     t -> t[0].maskedFill(mask, 0.25), t -> t[0].std(), t -> t[0].std(new int[] {-1}, 1, true),
-                    t -> t[0].std(0, false, false));
+                    t -> t[0].std(0, false, false), t -> t[0].index(mask), t -> t[0].index(lead));
             for (var f : fs) {
                 GradCheck.Result r = GradCheck.check(f, x);
                 assertTrue(r.passed(), () -> at + "\n" + r.report());
                 GradCheck.Result r2 = GradCheck.gradgradcheck(f, x);
                 assertTrue(r2.passed(), () -> at + " (second order)\n" + r2.report());
             }
+        });
+    }
+
+    /**
+     * x[mask] over the leading dims stacks exactly the sub-tensors x[i] where the mask holds, in order; with a mask
+     * of x's full shape it is maskedSelect.
+     */
+    @Test
+    void maskIndexSelectsTheMarkedSubTensors() {
+        qt().withExamples(EXAMPLES).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            int[] s = TestTensors.shape(g, 1 + (int) g.nextLong(3), 4);
+            Tensor x = TestTensors.uniform(g, -2, 2, s);
+            Tensor full = TestTensors.uniform(g, 0, 1, s).gt(0.5);
+            String at = "shape " + TestTensors.str(s) + " seed " + seed;
+            assertArrayEquals(x.maskedSelect(full).toDoubleArray(), x.index(full).toDoubleArray(), at);
+            Tensor lead = TestTensors.uniform(g, 0, 1, s[0]).gt(0.5);
+            Tensor y = x.index(lead);
+            long[] m = lead.toLongArray();
+            int k = 0;
+            for (int i = 0; i < m.length; i++) {
+                if (m[i] != 0) {
+                    assertArrayEquals(x.select(0, i).toDoubleArray(), y.select(0, k++).toDoubleArray(), at + " row " + i);
+                }
+            }
+            assertEquals(k, y.shape()[0], at);
         });
     }
 
