@@ -20,6 +20,13 @@ final class LinalgOps {
             throw new IllegalArgumentException("matmul: both arguments to matmul need to be at least 1D, but they are "
                     + da + "D and " + db + "D");
         }
+        if (a.dtype == DType.BOOL && b.dtype == DType.BOOL) {
+            // PyTorch has no bool kernel; its text names the kernel the ranks select
+            String kernel = da == 1 && db == 1 ? "dot" : da == 1 || db == 1 ? "addmv_impl_cpu"
+                    : da >= 3 && db >= 3 ? "bmm" : "addmm_impl_cpu_";
+            throw new IllegalArgumentException("matmul: \"" + kernel + "\" not implemented for 'Bool' (input shapes "
+                    + Shape.str(a.shape) + " and " + Shape.str(b.shape) + ")");
+        }
         if (da == 1 && db == 1) {
             // PyTorch's dot checks dtypes before sizes (docs/SEMANTICS.md §11)
             if (a.dtype != b.dtype) {
@@ -42,9 +49,9 @@ final class LinalgOps {
         }
         if (db == 2 && da > 2) {
             // fold batch dims into rows: one large GEMM instead of many small ones
-            int m = a.shape[da - 2];
             int k = a.shape[da - 1];
-            int rows = a.numel() / Math.max(1, k);
+            // counted from the dims, not numel / k, which is 0 for any k = 0 product whatever the rows
+            int rows = Shape.numel(java.util.Arrays.copyOf(a.shape, da - 1));
             if (ShapeOps.viewStrides(a.shape, a.stride, new int[] {rows, k}) != null) {
                 checkInner(a, b);
                 int[] outShape = a.shape.clone();
@@ -72,7 +79,6 @@ final class LinalgOps {
      */
     private static void checkSameDtype(Tensor a, Tensor b) {
         if (a.dtype == b.dtype) {
-            ElementwiseOps.requireFloat("matmul", a);
             return;
         }
         boolean swapped = a.shape.length <= 2 && b.shape.length >= 3;
@@ -216,12 +222,35 @@ final class LinalgOps {
 
     private static void one(Tensor a, Tensor b, Tensor out, Operand oa, Operand ob, int ao, int bo, int co,
                             int m, int n, int k) {
-        if (a.dtype == DType.FLOAT32) {
+        if (a.dtype == DType.INT64) {
+            longProduct(oa.trans, ob.trans, m, n, k, a.storage.l, ao, oa.ld, b.storage.l, bo, ob.ld, out.storage.l, co);
+        } else if (a.dtype == DType.FLOAT32) {
             Gemm.sgemm(oa.trans, ob.trans, m, n, k, a.storage.f, ao, oa.ld, b.storage.f, bo, ob.ld,
                     out.storage.f, co, Math.max(1, n), false);
         } else {
             Gemm.dgemm(oa.trans, ob.trans, m, n, k, a.storage.d, ao, oa.ld, b.storage.d, bo, ob.ld,
                     out.storage.d, co, Math.max(1, n), false);
+        }
+    }
+
+    /**
+     * An int64 product, exact with two's-complement wrap-around as PyTorch's (a plain loop: integer matmul is for
+     * counting and indexing, not for throughput, and PyTorch's own CPU kernel for it is a plain loop too).
+     */
+    private static void longProduct(boolean ta, boolean tb, int m, int n, int k, long[] a, int ao, int lda,
+                                     long[] b, int bo, int ldb, long[] c, int co) {
+        int sai = ta ? 1 : lda;
+        int sap = ta ? lda : 1;
+        int sbp = tb ? 1 : ldb;
+        int sbj = tb ? ldb : 1;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                long acc = 0;
+                for (int p = 0; p < k; p++) {
+                    acc += a[ao + i * sai + p * sap] * b[bo + p * sbp + j * sbj];
+                }
+                c[co + i * n + j] = acc;
+            }
         }
     }
 

@@ -93,7 +93,8 @@ class BadInputTest {
         rejects(() -> Tensor.ones(2, 2, 3).matmul(Tensor.ones(3, 3, 4)), "matmul", "[2]", "[3]");
         rejects(() -> Tensor.ones(4).matmul(M34), "matmul");
         rejects(() -> Tensor.ones(5, 2, 3).matmul(M34.t()), "matmul");
-        rejects(() -> IDX.matmul(IDX), "matmul");
+        rejects(() -> IDX.gt(0).matmul(IDX.gt(0)), "matmul", "Bool");
+        rejects(() -> IDX.matmul(IDX.toFloat()), "matmul", "Long", "Float");
     }
 
     @Test

@@ -65,6 +65,7 @@ class IntOpsConformanceTest {
             case "floor_divide" -> a.floorDivide(b);
             case "remainder" -> a.remainder(b);
             case "pow" -> a.pow(b);
+            case "matmul" -> a.matmul(b);
             default -> throw new AssertionError(op);
         };
     }
@@ -179,6 +180,12 @@ class IntOpsConformanceTest {
             case "clamp_inplace_float_bounds_long" -> () -> i.cloneTensor().clamp_(-1.5, 1.0);
             case "clamp_inplace_bool" -> () -> b.cloneTensor().clamp_(0, 1);
             case "floor_divide_backward" -> () -> f.cloneTensor().requiresGrad(true).floorDivide(2).sum().backward();
+            case "matmul_bool_dot" -> () -> b.narrow(0, 0, 2).matmul(b.narrow(0, 0, 2));
+            case "matmul_bool_mv" -> () -> b.narrow(0, 0, 2).reshape(1, 2).matmul(b.narrow(0, 0, 2));
+            case "matmul_bool_mm" -> () -> b.narrow(0, 0, 2).reshape(1, 2).matmul(b.narrow(0, 0, 2).reshape(2, 1));
+            case "matmul_bool_bmm" -> () -> b.narrow(0, 0, 2).reshape(1, 1, 2)
+                    .matmul(b.narrow(0, 0, 2).reshape(1, 2, 1));
+            case "matmul_long_float" -> () -> i.reshape(1, 3).matmul(f.reshape(3, 1));
             default -> throw new AssertionError(kind);
         };
     }

@@ -83,6 +83,12 @@ public final class F {
         if (b.dtype() == y.dtype()) {
             return y.add(b);
         }
+        if (!y.dtype().isFloatingPoint() && b.dtype().isFloatingPoint()) {
+            // an int64 product cannot hold a floating bias: PyTorch's add_ refuses rather than truncating
+            throw new IllegalArgumentException("linear: result type " + (b.dtype() == DType.FLOAT64 ? "Double" : "Float")
+                    + " can't be cast to the desired output type Long (product " + Raw.shapeStr(y.shape()) + " "
+                    + y.dtype() + ", bias " + Raw.shapeStr(b.shape()) + " " + b.dtype() + ")");
+        }
         DType common = y.dtype() == DType.FLOAT64 || b.dtype() == DType.FLOAT64 ? DType.FLOAT64 : y.dtype();
         return y.to(common).add(b.to(common)).to(y.dtype());
     }

@@ -1,6 +1,8 @@
 package dev.vgrad.nn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -24,8 +26,8 @@ import org.junit.jupiter.api.Test;
  * PyTorch 1.13 in {@code dtype_errors.json} ({@code tools/fixtures/dtype_fixtures.py}: every combination of float32,
  * float64 and int64 operands, with PyTorch's result dtype or error line), draws random valid shapes for it, and
  * requires vgrad's outcome to be PyTorch's: the same result dtype, or an IllegalArgumentException carrying
- * PyTorch's error text. vgrad has no int64 matrix products or convolutions; where PyTorch computes one (or fails
- * only afterwards, casting a float bias into its int64 result), vgrad must refuse with "floating point".
+ * PyTorch's error text. vgrad has no int64 convolutions; where PyTorch computes one (or fails only afterwards,
+ * casting a float bias into its int64 result), vgrad must refuse with "floating point".
  */
 class DtypeDisciplinePropertyTest {
     static final List<Map<String, Object>> CASES = Fixtures.cases(Fixtures.load("dtype_errors.json"));
@@ -77,6 +79,28 @@ class DtypeDisciplinePropertyTest {
         }
     }
 
+    /** int64 linear computes exactly, as PyTorch does; values printed by PyTorch 1.13 for the same calls. */
+    @Test
+    void int64LinearValues() {
+        Tensor x = Tensor.arange(6).reshape(2, 3);
+        Tensor w = Tensor.arange(12).reshape(4, 3);
+        // F.linear(torch.arange(6).reshape(2, 3), torch.arange(12).reshape(4, 3)[, torch.arange(4)])
+        assertArrayEquals(new long[] {5, 14, 23, 32, 14, 50, 86, 122}, F.linear(x, w, null).toLongArray());
+        Tensor y = F.linear(x, w, Tensor.arange(4));
+        assertEquals(DType.INT64, y.dtype());
+        assertArrayEquals(new long[] {5, 15, 25, 35, 14, 51, 88, 125}, y.toLongArray());
+        // F.linear(torch.arange(24).reshape(1, 2, 3, 4), torch.arange(8).reshape(2, 4), torch.tensor([1, -1]))
+        Tensor x4 = Tensor.arange(24).reshape(1, 2, 3, 4);
+        Tensor w4 = Tensor.arange(8).reshape(2, 4);
+        assertArrayEquals(new long[] {15, 37, 39, 125, 63, 213, 87, 301, 111, 389, 135, 477},
+                F.linear(x4, w4, Tensor.ofLongs(new long[] {1, -1}, 2)).toLongArray());
+        // ... with torch.ones(2) as the bias: the int64 product cannot take a float bias
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> F.linear(x4, w4, Tensor.ones(2)));
+        assertTrue(e.getMessage().contains("result type Float can't be cast to the desired output type Long"),
+                e.getMessage());
+    }
+
     private static Map<String, Object> find(String op, Object... kv) {
         outer:
         for (Map<String, Object> c : CASES) {
@@ -117,9 +141,9 @@ class DtypeDisciplinePropertyTest {
     private static void assertOutcome(Map<String, Object> c, java.util.function.Supplier<Tensor> run, String where) {
         String error = (String) c.get("error");
         String outDtype = (String) c.get("out_dtype");
-        // vgrad has no int64 matrix products or convolutions (DType: int64 holds indices)
-        boolean int64Arithmetic = "int64".equals(outDtype)
-                || (error != null && error.startsWith("result type") && error.endsWith("output type Long"));
+        // vgrad has no int64 convolutions (its int64 matmul and linear follow PyTorch)
+        boolean int64Arithmetic = String.valueOf(c.get("op")).equalsIgnoreCase("conv2d") && ("int64".equals(outDtype)
+                || (error != null && error.startsWith("result type") && error.endsWith("output type Long")));
         String want = int64Arithmetic ? "floating point" : error;
         Tensor y;
         try {
