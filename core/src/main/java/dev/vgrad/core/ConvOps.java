@@ -88,6 +88,11 @@ final class ConvOps {
             throw new IllegalArgumentException("conv2d: non-positive groups is not supported, got " + groups);
         }
         int o = weight.shape[0];
+        if (o < groups) {
+            // checked before the channels, as PyTorch does; an empty weight would otherwise give an empty output
+            throw new IllegalArgumentException("conv2d: Given groups=" + groups + ", expected weight to be at least "
+                    + groups + " at dimension 0, but got weight of size " + Shape.str(weight.shape) + " instead");
+        }
         if (x.shape[1] != weight.shape[1] * groups) {
             throw new IllegalArgumentException("conv2d: Given groups=" + groups + ", weight of size "
                     + Shape.str(weight.shape) + ", expected input" + Shape.str(input.shape) + " to have "

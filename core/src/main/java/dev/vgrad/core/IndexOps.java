@@ -18,16 +18,38 @@ final class IndexOps {
                 throw new IllegalArgumentException("cat: tensor at position " + i + " is null");
             }
         }
-        Tensor first = tensors.get(0);
-        int rank = first.shape.length;
-        if (rank == 0) {
-            throw new IllegalArgumentException("cat: zero-dimensional tensor (at position 0) cannot be concatenated");
+        // PyTorch's legacy rule: a 1-D tensor of size 0 (torch.empty(0), the start of a cat-in-a-loop) is skipped
+        // by the shape checks and the copy, whatever the others' rank, but still takes part in the dtype
+        Tensor first = null;
+        for (int i = 0; i < tensors.size(); i++) {
+            Tensor t = tensors.get(i);
+            if (t.shape.length == 0) {
+                throw new IllegalArgumentException("cat: zero-dimensional tensor (at position " + i
+                        + ") cannot be concatenated");
+            }
+            if (first == null && !legacyEmpty(t)) {
+                first = t;
+            }
         }
-        int dim = Shape.wrapDim("cat", dimArg, rank);
+        if (first == null) {
+            first = tensors.get(0);
+        }
+        int rank = first.shape.length;
+        int dim = legacyEmpty(first) ? 0 : Shape.wrapDim("cat", dimArg, rank);
         DType dt = first.dtype;
         long total = 0;
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
+            if (t.dtype != dt) {
+                dt = dt.isFloatingPoint() && t.dtype.isFloatingPoint() ? DType.FLOAT64 : dt;
+                if (!t.dtype.isFloatingPoint() || !first.dtype.isFloatingPoint()) {
+                    throw new IllegalArgumentException("cat: expected all tensors to have the same dtype, got "
+                            + first.dtype + " and " + t.dtype);
+                }
+            }
+            if (legacyEmpty(t) && t != first) {
+                continue;
+            }
             if (t.shape.length != rank) {
                 throw new IllegalArgumentException("cat: Tensors must have same number of dimensions: got " + rank
                         + " and " + t.shape.length + " (tensor " + i + " has shape " + Shape.str(t.shape) + ")");
@@ -36,14 +58,7 @@ final class IndexOps {
                 if (d != dim && t.shape[d] != first.shape[d]) {
                     throw new IllegalArgumentException("cat: Sizes of tensors must match except in dimension " + dim
                             + ". Expected size " + first.shape[d] + " but got size " + t.shape[d] + " for tensor number "
-                            + i + " in the list (shapes " + Shape.str(first.shape) + " and " + Shape.str(t.shape) + ")");
-                }
-            }
-            if (t.dtype != dt) {
-                dt = dt.isFloatingPoint() && t.dtype.isFloatingPoint() ? DType.FLOAT64 : dt;
-                if (!t.dtype.isFloatingPoint() || !first.dtype.isFloatingPoint()) {
-                    throw new IllegalArgumentException("cat: expected all tensors to have the same dtype, got "
-                            + first.dtype + " and " + t.dtype);
+                            + i + " in the list. (shapes " + Shape.str(first.shape) + " and " + Shape.str(t.shape) + ")");
                 }
             }
             total += t.shape[dim];
@@ -57,6 +72,10 @@ final class IndexOps {
         int[] sizes = new int[tensors.size()];
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
+            if (t.shape.length != outShape.length) {
+                sizes[i] = -1; // a skipped legacy empty tensor: its gradient is an empty [0]
+                continue;
+            }
             sizes[i] = t.shape[dim];
             Strided.copy(t.storage, t.offset, t.shape, t.stride, out.storage, pos * out.stride[dim], out.stride);
             pos += t.shape[dim];
@@ -66,6 +85,10 @@ final class IndexOps {
             Autograd.attach(out, new CatBackward0(inputs, dim, sizes));
         }
         return out;
+    }
+
+    private static boolean legacyEmpty(Tensor t) {
+        return t.shape.length == 1 && t.shape[0] == 0;
     }
 
     static Tensor stack(List<Tensor> tensors, int dimArg) {
@@ -288,6 +311,10 @@ final class IndexOps {
             Tensor[] gs = new Tensor[sizes.length];
             int p = 0;
             for (int i = 0; i < sizes.length; i++) {
+                if (sizes[i] < 0) {
+                    gs[i] = needsGrad(i) ? Tensor.zeros(g.dtype, 0) : null;
+                    continue;
+                }
                 if (needsGrad(i)) {
                     gs[i] = g.narrow(dim, p, sizes[i]);
                 }

@@ -58,7 +58,7 @@ public final class F {
         }
         if (x.dim() == 0 || x.size(-1) != weight.size(1)) {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied ("
-                    + (x.dim() == 0 ? "0-d input" : (x.numel() / Math.max(1, x.size(-1))) + "x" + x.size(-1)) + " and "
+                    + (x.dim() == 0 ? "0-d input" : Raw.prod(x.shape(), 0, x.dim() - 1) + "x" + x.size(-1)) + " and "
                     + weight.size(1) + "x" + weight.size(0) + ")");
         }
         if (LinearOp.applies(x, weight, bias)) {

@@ -184,8 +184,9 @@ public final class PoolGeometry {
 
     private static void checkInput(String op, int n, int c, int h, int w) {
         if (n < 0 || c <= 0 || h <= 0 || w <= 0) {
-            throw new IllegalArgumentException(op + ": expected input (N, C, H, W) with non-zero C, H, W and"
-                    + " N >= 0, but got (" + n + ", " + c + ", " + h + ", " + w + ")");
+            // PyTorch's sentence for max and avg pooling (its shape is the batched one here)
+            throw new IllegalArgumentException(op + ": Expected 3D or 4D (batch mode) tensor with optional 0 dim batch"
+                    + " size for input, but got:[" + n + ", " + c + ", " + h + ", " + w + "] (non-zero C, H, W)");
         }
         Sizes.numel(op, new int[] {n, c, h, w});
     }
