@@ -2521,13 +2521,14 @@ public final class Tensor {
     // ------------------------------------------------------------------ linear algebra, convolution, pooling
 
     /**
-     * Matrix product with {@code torch.matmul}'s rules for 1-D, 2-D and batched (broadcast) inputs.
+     * Matrix product with {@code torch.matmul}'s rules for 1-D, 2-D and batched (broadcast) inputs. float32 and
+     * float64 run the SIMD GEMM; int64 is exact, wrapping on overflow as PyTorch's (a plain loop).
      *
      * @param other the right operand, of this tensor's dtype (no promotion, docs/SEMANTICS.md §11)
      * @return a new tensor: {@code (…, n, k) @ (…, k, m)} gives shape (broadcast batch…, n, m); a 1-D
-     *     operand is a vector (its dim is removed from the result)
-     * @throws IllegalArgumentException when the inner sizes differ, the batch dims do not broadcast or the
-     *     dtypes differ
+     *     operand is a vector (its dim is removed from the result); an empty inner dim gives zeros
+     * @throws IllegalArgumentException when the inner sizes differ, the batch dims do not broadcast, the
+     *     dtypes differ or both are bool (PyTorch's "not implemented for 'Bool'")
      */
     public Tensor matmul(Tensor other) {
         return LinalgOps.matmul(this, other);
