@@ -169,7 +169,7 @@ final class IndexOps {
 
     private static void requireDims(String op, Tensor x) {
         if (x.shape.length == 0) {
-            throw new IllegalArgumentException(op + ": expects at least a 1-dimensional tensor (got shape "
+            throw new IllegalArgumentException(op + ": " + op + " expects at least a 1-dimensional tensor (got shape "
                     + Shape.str(x.shape) + ")");
         }
     }

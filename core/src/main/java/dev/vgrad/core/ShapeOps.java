@@ -218,7 +218,7 @@ final class ShapeOps {
 
     static Tensor sliceClamped(Tensor x, int dimArg, int start, int end, int step) {
         if (x.shape.length == 0) {
-            throw new IllegalArgumentException("slice: cannot be applied to a 0-dim tensor.");
+            throw new IllegalArgumentException("slice: slice() cannot be applied to a 0-dim tensor.");
         }
         if (step <= 0) {
             throw new IllegalArgumentException("slice: slice step must be positive, got " + step);
@@ -234,7 +234,7 @@ final class ShapeOps {
 
     static Tensor slice(Tensor x, int dimArg, int start, int end, int step, String op) {
         if (x.shape.length == 0) {
-            throw new IllegalArgumentException(op + ": cannot be applied to a 0-dim tensor.");
+            throw new IllegalArgumentException(op + ": " + op + "() cannot be applied to a 0-dim tensor.");
         }
         int dim = Shape.wrapDim(op, dimArg, x.shape.length);
         int size = x.shape[dim];
@@ -298,7 +298,7 @@ final class ShapeOps {
      */
     static Tensor narrow(Tensor x, int dimArg, int start, int length) {
         if (x.shape.length == 0) {
-            throw new IllegalArgumentException("narrow: cannot be applied to a 0-dim tensor.");
+            throw new IllegalArgumentException("narrow: narrow() cannot be applied to a 0-dim tensor.");
         }
         int dim = Shape.wrapDim("narrow", dimArg, x.shape.length);
         int size = x.shape[dim];
@@ -316,7 +316,7 @@ final class ShapeOps {
 
     static Tensor select(Tensor x, int dimArg, int index) {
         if (x.shape.length == 0) {
-            throw new IllegalArgumentException("select: cannot be applied to a 0-dim tensor.");
+            throw new IllegalArgumentException("select: select() cannot be applied to a 0-dim tensor.");
         }
         int dim = Shape.wrapDim("select", dimArg, x.shape.length);
         int size = x.shape[dim];
