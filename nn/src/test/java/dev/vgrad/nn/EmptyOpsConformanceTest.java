@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestFactory;
  * losses on an empty batch (a mean over nothing is NaN, a sum 0), softmax, sort, topk, cumsum, gathers, reshapes
  * and masks. Each case checks the output's shape, dtype and values, and the gradient of {@code sum(output)} for
  * every floating input (zeros of the input's shape, weights included), or PyTorch's error text. In float64 and
- * float32.
+ * float32. Modules ({@code empty_modules.json}: recurrent nets and cells, attention, a transformer layer, norms,
+ * convolutions, resizing, dropout, embedding) on an empty batch or sequence give PyTorch's output shapes or error.
  */
 class EmptyOpsConformanceTest {
     private static final Map<String, Object> ROOT = Fixtures.load("empty_ops.json");
@@ -40,6 +41,87 @@ class EmptyOpsConformanceTest {
             }
         }
         return tests.stream();
+    }
+
+    /** Modules on an empty batch or sequence ({@code empty_modules.json}): every output's shape, or the error. */
+    @TestFactory
+    Stream<DynamicTest> modulesMatchPyTorch() {
+        List<Map<String, Object>> cases = Fixtures.cases(Fixtures.load("empty_modules.json"));
+        assertTrue(cases.size() >= 18, "cases: " + cases.size());
+        return cases.stream().map(c -> DynamicTest.dynamicTest((String) c.get("name"), () -> checkModule(c)));
+    }
+
+    private static void checkModule(Map<String, Object> c) {
+        String name = (String) c.get("name");
+        String op = (String) c.get("op");
+        if (c.containsKey("error")) {
+            String want = (String) c.get("error");
+            RuntimeException e = assertThrows(RuntimeException.class, () -> module(op), name);
+            assertTrue(e instanceof IllegalArgumentException || e instanceof IllegalStateException, name + ": " + e);
+            assertTrue(e.getMessage().contains(want), name + ": got \"" + e.getMessage() + "\", PyTorch: \"" + want
+                    + "\"");
+            return;
+        }
+        List<Tensor> ys = module(op);
+        List<Object> shapes = Fixtures.list(c, "shapes");
+        assertEquals(shapes.size(), ys.size(), name + ": outputs");
+        for (int i = 0; i < ys.size(); i++) {
+            assertArrayEquals(Fixtures.ints(shapes.get(i)), ys.get(i).shape(), name + ": output " + i + " shape");
+        }
+        if (c.containsKey("y")) {
+            FixtureTensor want = Fixtures.tensor(c, "y");
+            Fixtures.assertClose(want.data(), ys.get(0).toDoubleArray(), 1e-7, 1e-7, name);
+        }
+    }
+
+    private static List<Tensor> module(String op) {
+        Generator g = new Generator(0);
+        return switch (op) {
+            case "lstm_b0" -> rnn(new LSTM(4, 3, 1, true, true, 0.0, false, g).forward(Tensor.zeros(0, 5, 4), null, null));
+            case "lstm_t0" -> rnn(new LSTM(4, 3, 1, true, true, 0.0, false, g).forward(Tensor.zeros(2, 0, 4), null, null));
+            case "gru_b0" -> {
+                GRU.Output o = new GRU(4, 3, 1, true, true, 0.0, false, g).forward(Tensor.zeros(0, 5, 4), null);
+                yield List.of(o.output(), o.hN());
+            }
+            case "lstm_cell_b0" -> {
+                LSTMCell.State s = new LSTMCell(4, 3, true, g).forward(Tensor.zeros(0, 4), null, null);
+                yield List.of(s.h(), s.c());
+            }
+            case "mha_b0" -> mha(g, new int[] {0, 5, 4}, new int[] {0, 5, 4});
+            case "mha_t0" -> mha(g, new int[] {2, 0, 4}, new int[] {2, 0, 4});
+            case "mha_s0" -> mha(g, new int[] {2, 3, 4}, new int[] {2, 0, 4});
+            case "encoder_b0" -> List.of(encoder(g).forward(Tensor.zeros(0, 5, 4)));
+            case "encoder_t0" -> List.of(encoder(g).forward(Tensor.zeros(2, 0, 4)));
+            case "batchnorm1d_eval_b0" -> {
+                BatchNorm1d bn = new BatchNorm1d(3);
+                bn.eval();
+                yield List.of(bn.forward(Tensor.zeros(0, 3)));
+            }
+            case "conv1d_b0" -> List.of(new Conv1d(3, 4, 3).forward(Tensor.zeros(0, 3, 5)));
+            case "conv_transpose2d_b0" -> List.of(new ConvTranspose2d(3, 4, 3, 1).forward(Tensor.zeros(0, 3, 5, 5)));
+            case "upsample_nearest_b0" -> List.of(new Upsample(2.0).forward(Tensor.zeros(0, 3, 2, 2)));
+            case "upsample_bilinear_b0" -> List.of(new Upsample(null, new double[] {2.0, 2.0}, "bilinear", null)
+                    .forward(Tensor.zeros(0, 3, 2, 2)));
+            case "group_norm_b0" -> List.of(new GroupNorm(1, 3).forward(Tensor.zeros(0, 3, 2)));
+            case "dropout_train_b0" -> List.of(new Dropout(0.5).forward(Tensor.zeros(0, 3)));
+            case "embedding_b0" -> List.of(new Embedding(5, 3).forward(Tensor.zeros(DType.INT64, 0, 4)));
+            case "adaptive_avg_pool2d_b0" -> List.of(new AdaptiveAvgPool2d(1).forward(Tensor.zeros(0, 3, 4, 4)));
+            default -> throw new AssertionError("unknown module case " + op);
+        };
+    }
+
+    private static List<Tensor> rnn(LSTM.Output o) {
+        return List.of(o.output(), o.hN(), o.cN());
+    }
+
+    private static List<Tensor> mha(Generator g, int[] q, int[] kv) {
+        MultiheadAttention m = new MultiheadAttention(4, 2, 0.0, true, null, null, true, g);
+        MultiheadAttention.Output o = m.forward(Tensor.zeros(q), Tensor.zeros(kv), Tensor.zeros(kv));
+        return List.of(o.output(), o.weights());
+    }
+
+    private static TransformerEncoderLayer encoder(Generator g) {
+        return new TransformerEncoderLayer(4, 2, 8, 0.1, "relu", 1e-5, true, false, g);
     }
 
     private static void check(Map<String, Object> c, DType dt) {
