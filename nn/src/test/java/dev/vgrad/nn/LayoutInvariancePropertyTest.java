@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Test;
  * views' base tensors must equal those of the same values made contiguous first. The SIMD kernels take strided
  * operands directly (GEMM with transposed panels, attention reading heads in place, row kernels on strided rows);
  * float64 gradcheck does not reach those float32 paths. Elementwise ops must agree bit for bit; ops that sum may
- * round in another order, within a few float32 ulps of the sum's magnitude.
+ * round in another order, within a few float32 ulps of the sum's magnitude. Modules (LSTM, GRU, multi-head
+ * attention, a transformer layer, Conv1d, GroupNorm) given strided inputs must also give their parameters the same
+ * gradients.
  */
 class LayoutInvariancePropertyTest {
     private static final int EXAMPLES = 25;
@@ -148,6 +150,80 @@ class LayoutInvariancePropertyTest {
             assertTrue(ok, at + " [" + i + "]: contiguous " + want[i] + ", strided " + got[i] + " (tolerance " + tol
                     + ")");
         }
+    }
+
+    /**
+     * As {@link #same}, for a module whose parameters are shared by both runs: its output, the inputs' gradients
+     * and every parameter's gradient must agree.
+     */
+    private static void sameModule(String what, Module m, Function<Tensor[], Tensor> f, View... vs) {
+        java.util.List<double[]> paramGrads = new java.util.ArrayList<>();
+        Function<Tensor[], Tensor> run = x -> {
+            m.zeroGrad(true);
+            return f.apply(x);
+        };
+        // same() runs both forwards before either backward, so the parameters end with the sum of the two runs'
+        // gradients
+        same(what, 64, run, vs);
+        for (Tensor p : m.parameters()) {
+            paramGrads.add(p.grad() == null ? null : p.grad().toDoubleArray());
+        }
+        // both runs accumulated into the same parameters: strided + contiguous = 2 · contiguous, checked by a
+        // third, contiguous-only run
+        m.zeroGrad(true);
+        Tensor[] c = new Tensor[vs.length];
+        for (int i = 0; i < vs.length; i++) {
+            c[i] = remake(vs[i], vs[i].base().detach()).contiguous();
+        }
+        Tensor y = f.apply(c);
+        y.mul(Tensor.rand(new Generator(7), y.shape())).sum().backward();
+        int i = 0;
+        for (Tensor p : m.parameters()) {
+            double[] both = paramGrads.get(i++);
+            if (both == null) {
+                continue;
+            }
+            double[] one = p.grad().toDoubleArray();
+            double scale = 1;
+            for (double v : one) {
+                scale = Math.max(scale, Math.abs(v));
+            }
+            for (int k = 0; k < one.length; k++) {
+                assertTrue(Math.abs(both[k] - 2 * one[k]) <= 128 * scale * Math.ulp(1f),
+                        what + ": parameter gradient [" + k + "]: both runs " + both[k] + ", contiguous alone " + one[k]);
+            }
+        }
+    }
+
+    @Test
+    void modulesTakeStridedInputs() {
+        qt().withExamples(10).forAll(longs().all()).checkAssert(seed -> {
+            Generator g = new Generator(seed);
+            String at = "seed " + seed + " ";
+            int b = 1 + (int) g.nextLong(3);
+            int t = 1 + (int) g.nextLong(6);
+            int in = 1 + (int) g.nextLong(6);
+            int hidden = 1 + (int) g.nextLong(5);
+            LSTM lstm = new LSTM(in, hidden, 2, true, true, 0.0, true, g);
+            sameModule(at + "LSTM", lstm, x -> lstm.forward(x[0], null, null).output(), view(g, new int[] {b, t, in},
+                    false));
+            GRU gru = new GRU(in, hidden, 1, true, true, 0.0, false, g);
+            sameModule(at + "GRU", gru, x -> gru.forward(x[0], null).output(), view(g, new int[] {b, t, in}, false));
+            int heads = 1 + (int) g.nextLong(2);
+            int e = heads * (1 + (int) g.nextLong(4));
+            MultiheadAttention mha = new MultiheadAttention(e, heads, 0.0, true, null, null, true, g);
+            sameModule(at + "MultiheadAttention", mha, x -> mha.forward(x[0], x[1], x[2]).output(),
+                    view(g, new int[] {b, t, e}, false), view(g, new int[] {b, t + 1, e}, false),
+                    view(g, new int[] {b, t + 1, e}, false));
+            TransformerEncoderLayer enc = new TransformerEncoderLayer(e, heads, 2 * e, 0.0, "gelu", 1e-5, true,
+                    g.nextLong(2) == 0, g);
+            sameModule(at + "TransformerEncoderLayer", enc, x -> enc.forward(x[0]), view(g, new int[] {b, t, e},
+                    false));
+            Conv1d conv = new Conv1d(in, hidden, 3, 1, 1, 1, 1, true, g);
+            sameModule(at + "Conv1d", conv, x -> conv.forward(x[0]), view(g, new int[] {b, in, t + 2}, false));
+            GroupNorm gn = new GroupNorm(1, in);
+            sameModule(at + "GroupNorm", gn, x -> gn.forward(x[0]), view(g, new int[] {b, in, t + 1}, false));
+        });
     }
 
     @Test
