@@ -2,6 +2,7 @@ package dev.vgrad.core;
 
 import dev.vgrad.core.kernel.ConvGeometry;
 import dev.vgrad.core.kernel.ConvKernels;
+import dev.vgrad.core.kernel.LongConvKernel;
 import dev.vgrad.core.kernel.PoolGeometry;
 import dev.vgrad.core.kernel.PoolKernels;
 import java.util.Arrays;
@@ -58,7 +59,9 @@ final class ConvOps {
                     + " but found " + LinalgOps.scalarTypeName(weight.dtype) + " (input " + Shape.str(input.shape)
                     + " " + input.dtype + ", weight " + Shape.str(weight.shape) + " " + weight.dtype + ")");
         }
-        ElementwiseOps.requireFloat("conv2d", input);
+        if (input.dtype != DType.INT64) {
+            ElementwiseOps.requireFloat("conv2d", input);
+        }
     }
 
     /** The C type name PyTorch prints for a dtype in its convolution bias check. */
@@ -109,7 +112,10 @@ final class ConvOps {
         Tensor bc = bias == null ? null : contiguousAs(bias, dt);
         Tensor out = Tensor.uninitialized(dt, new int[] {g.n(), o, g.outH(), g.outW()});
         // an empty batch (or no output channels) has nothing to compute; the kernels size scratch by the map
-        if (out.numel() > 0 && dt == DType.FLOAT32) {
+        if (out.numel() > 0 && dt == DType.INT64) {
+            LongConvKernel.forward(xc.storage.l, xc.offset, wc.storage.l, wc.offset, bc == null ? null : bc.storage.l,
+                    bc == null ? 0 : bc.offset, out.storage.l, 0, g);
+        } else if (out.numel() > 0 && dt == DType.FLOAT32) {
             ConvKernels.conv2dForward(xc.storage.f, xc.offset, wc.storage.f, wc.offset,
                     bc == null ? null : bc.storage.f, bc == null ? 0 : bc.offset, out.storage.f, 0, g);
         } else if (out.numel() > 0) {

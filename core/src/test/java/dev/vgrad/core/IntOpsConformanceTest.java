@@ -223,6 +223,13 @@ class IntOpsConformanceTest {
                     assertNull(y.gradFn(), name + ": integer results carry no history");
                 }
             }
+            case "conv2d" -> {
+                Tensor bias = c.get("bias") == null ? null : BoolOpsConformanceTest.of(Fixtures.tensor(c, "bias"));
+                Tensor y = BoolOpsConformanceTest.of(Fixtures.tensor(c, "a")).conv2d(
+                        BoolOpsConformanceTest.of(Fixtures.tensor(c, "b")), bias, Fixtures.ints(c.get("stride")),
+                        Fixtures.ints(c.get("padding")), Fixtures.ints(c.get("dilation")), Fixtures.integer(c, "groups"));
+                same(want, y, name, 0);
+            }
             case "scalar" -> same(want, scalar(op, BoolOpsConformanceTest.of(Fixtures.tensor(c, "a")), c.get("s"),
                     c.get("stype").equals("int")), name, 0);
             case "inplace" -> {

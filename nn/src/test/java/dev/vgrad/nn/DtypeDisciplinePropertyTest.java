@@ -26,8 +26,7 @@ import org.junit.jupiter.api.Test;
  * PyTorch 1.13 in {@code dtype_errors.json} ({@code tools/fixtures/dtype_fixtures.py}: every combination of float32,
  * float64 and int64 operands, with PyTorch's result dtype or error line), draws random valid shapes for it, and
  * requires vgrad's outcome to be PyTorch's: the same result dtype, or an IllegalArgumentException carrying
- * PyTorch's error text. vgrad has no int64 convolutions; where PyTorch computes one (or fails only afterwards,
- * casting a float bias into its int64 result), vgrad must refuse with "floating point".
+ * PyTorch's error text; int64 products and convolutions compute as PyTorch's do.
  */
 class DtypeDisciplinePropertyTest {
     static final List<Map<String, Object>> CASES = Fixtures.cases(Fixtures.load("dtype_errors.json"));
@@ -141,10 +140,7 @@ class DtypeDisciplinePropertyTest {
     private static void assertOutcome(Map<String, Object> c, java.util.function.Supplier<Tensor> run, String where) {
         String error = (String) c.get("error");
         String outDtype = (String) c.get("out_dtype");
-        // vgrad has no int64 convolutions (its int64 matmul and linear follow PyTorch)
-        boolean int64Arithmetic = String.valueOf(c.get("op")).equalsIgnoreCase("conv2d") && ("int64".equals(outDtype)
-                || (error != null && error.startsWith("result type") && error.endsWith("output type Long")));
-        String want = int64Arithmetic ? "floating point" : error;
+        String want = error;
         Tensor y;
         try {
             y = run.get();
