@@ -139,7 +139,7 @@ public final class Gemm {
      */
     public static void sgemm(boolean transA, int m, float[] a, int aOff, int lda, PackedB b,
                              float[] c, int cOff, int ldc, boolean accumulate) {
-        if (b.panels == null || m == 0 || SimdGemm.small(m, b.n, b.k)) {
+        if (b.panels == null || m == 0 || SimdGemm.direct(m, b.n, b.k)) {
             sgemm(transA, b.transB, m, b.n, b.k, a, aOff, lda, b.b, b.bOff, b.ldb, c, cOff, ldc, accumulate);
             return;
         }

@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  * FMA chain over {@code p = 0..k-1}
  * in ascending order, whatever the blocking or the task split: results are bit-identical for any thread count.
  * Packing moves whole vectors (gathers for the strided side of a panel) and zero-pads edge panels so the hot
- * loop never masks; edge tiles go through a small buffer. Products with {@code m, n, k <= 64} use a direct kernel
- * without packing or threads.
+ * loop never masks; edge tiles go through a small buffer. Small products, and narrow ones up to 2²³ multiply-adds,
+ * use a direct kernel without packing ({@link #direct(int, int, int)} says which and why).
  *
  * <p>B reaches the blocked loops through a panel packer ({@code BPanels}): a dense matrix, or the implicit
  * im2col matrix of a stride-1 convolution whose rows or columns are shifted windows of one padded input
@@ -49,7 +49,10 @@ final class SimdGemm {
     private static final int MC_MAX = 96;
     /** Upper bound, in floats, of the packed B block ({@code k × NC}); NC shrinks for very deep products. */
     private static final int B_LIMIT = 1 << 22;
-    private static final int SMALL = 64;
+    /** Largest n and k, and work, of a product beyond m, n, k ≤ 64 that takes the direct kernel. */
+    private static final int DIRECT_N = 64;
+    private static final int DIRECT_K = 512;
+    private static final long DIRECT_WORK = 1L << 23;
     /** Multiply-adds below which everything runs on the caller thread. */
     private static final long PARALLEL_MIN_WORK = 1L << 21;
     /** Lanes {@code 0..MR-1}: the rows of one A micro-panel. */
@@ -69,7 +72,8 @@ final class SimdGemm {
         final int[] idx = new int[V];
         /** Row offsets {@code j·ldb} of a transposed dense B panel, for {@link #packBRows}. */
         final int[] rowOff = new int[NR];
-        float[] small = new float[0];
+        /** Bᵀ copied to k×n for the direct kernel. */
+        float[] direct = new float[0];
         /** Packed Bᵀ panels of {@link #sgemmWindowsA}: every panel of one K block. */
         float[] windowB = new float[0];
         final int[] windowBase = new int[MR];
@@ -100,16 +104,40 @@ final class SimdGemm {
         void pack(int p0, int kc, int j0, int nc, int panel0, int panel1, float[] bp, int base, Scratch s);
     }
 
-    /** Whether {@link #sgemm} takes the direct kernel for small products (no packing). */
-    static boolean small(int m, int n, int k) {
-        return m <= SMALL && n <= SMALL && k <= SMALL;
+    /**
+     * Whether {@link #sgemm} takes the direct kernel: every product with m, n, k ≤ 64 (packing would cost more than
+     * it saves), and those with n a multiple of the vector length up to 64, k ≤ 512 and at most 2²³ multiply-adds,
+     * where it runs at about the blocked path's speed (no packing, but a 4×2-vector tile instead of 12×2; measured
+     * at one thread on 512×64×64, 1024×64×64, 64×64×512 and 128×64×128: 0.99–1.2×). Why route those here: a program
+     * whose products all fit compiles one SIMD method instead of the blocked path's nine (packers, three
+     * micro-kernels, the edge tile), and a short program pays for each of them in interpreted and C1-compiled
+     * Vector API code until C2 has compiled it (bench/startup.py's tiny attention LM, width 64: about 3.4 s → 2.4 s
+     * from process start).
+     */
+    static boolean direct(int m, int n, int k) {
+        if (m <= 64 && n <= 64 && k <= 64) {
+            return true;
+        }
+        return n <= DIRECT_N && n % V == 0 && k <= DIRECT_K && (long) m * n * k <= DIRECT_WORK;
     }
 
     static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
-        if (small(m, n, k)) {
-            small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        if (direct(m, n, k)) {
+            long work = (long) m * n * k;
+            int parts = work >= PARALLEL_MIN_WORK && !Parallel.inPool() ? Math.min(Parallel.numThreads(), m / 8) : 1;
+            if (parts <= 1) {
+                direct(transA, transB, 0, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            } else {
+                // fixed row chunks (multiples of 4) from the sizes only; each element's chain is unchanged
+                int quads = (m + 3) / 4;
+                Parallel.forEachChunk(parts, t -> {
+                    int i0 = (int) ((long) t * quads / parts) * 4;
+                    int i1 = Math.min(m, (int) ((long) (t + 1) * quads / parts) * 4);
+                    direct(transA, transB, i0, i1, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+                });
+            }
             return;
         }
         blocked(transA, m, n, k, a, aOff, lda, null,
@@ -252,7 +280,7 @@ final class SimdGemm {
 
     /**
      * {@link #sgemm} with a B packed by {@link #packAllB}: the same route and the same FMA chains, so the same
-     * bits, without packing B. The caller handles the direct small-product kernel (it reads B unpacked).
+     * bits, without packing B. The caller handles the direct kernel's products (it reads B unpacked).
      */
     static void sgemmPackedB(boolean transA, int m, float[] a, int aOff, int lda, PackedPanels pb, float[] c,
                              int cOff, int ldc, boolean accumulate) {
@@ -1186,22 +1214,23 @@ final class SimdGemm {
     }
 
     /**
-     * Direct kernel for small products (m, n, k ≤ 64): no packing of A, no threads. A transposed B is copied
-     * into a k×n scratch block; four rows of C are computed at once (four independent FMA chains per
-     * column vector), column tails use masks.
+     * Direct kernel ({@link #direct(int, int, int)}) for rows {@code i0..m} of C: no packing of A. A transposed B is
+     * copied into a k×n scratch block. Four rows of C times two column vectors are computed at once (eight
+     * independent FMA chains); the last column block, when one vector covers it, four rows times one vector.
+     * Column tails use masks; rows past m repeat the last real row (same address and value, stored before it).
      */
-    private static void small(boolean transA, boolean transB, int m, int n, int k,
-                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                              float[] c, int cOff, int ldc, boolean accumulate) {
+    private static void direct(boolean transA, boolean transB, int i0, int m, int n, int k,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] c, int cOff, int ldc, boolean accumulate) {
         float[] bs = b;
         int bBase = bOff;
         int bStride = ldb;
         if (transB) {
             Scratch s = SCRATCH.get();
-            if (s.small.length < k * n) {
-                s.small = new float[SMALL * SMALL];
+            if (s.direct.length < k * n) {
+                s.direct = new float[k * n];
             }
-            bs = s.small;
+            bs = s.direct;
             for (int j = 0; j < n; j++) {
                 int src = bOff + j * ldb;
                 for (int p = 0; p < k; p++) {
@@ -1214,67 +1243,127 @@ final class SimdGemm {
         // lda step in p and i for element (i,p)
         int aRowStep = transA ? 1 : lda;
         int aColStep = transA ? lda : 1;
-        for (int j = 0; j < n; j += V) {
-            VectorMask<Float> mask = S.indexInRange(j, n);
-            boolean full = j + V <= n;
-            int i = 0;
-            for (; i + 4 <= m; i += 4) {
+        for (int j = 0; j < n; j += 2 * V) {
+            if (j + V >= n) {
+                oneVector(j, i0, m, n, k, a, aOff, aRowStep, aColStep, bs, bBase, bStride, c, cOff, ldc, accumulate);
+                break;
+            }
+            // the first vector is whole (j + V < n); the second may be masked
+            VectorMask<Float> m1 = S.indexInRange(j + V, n);
+            boolean full = j + 2 * V <= n;
+            for (int i = i0; i < m; i += 4) {
                 int c0 = cOff + i * ldc + j;
-                int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-                FloatVector acc0, acc1, acc2, acc3;
+                int c1 = i + 1 < m ? c0 + ldc : c0;
+                int c2 = i + 2 < m ? c1 + ldc : c1;
+                int c3 = i + 3 < m ? c2 + ldc : c2;
+                FloatVector x00, x01, x10, x11, x20, x21, x30, x31;
                 if (accumulate) {
-                    acc0 = full ? FloatVector.fromArray(S, c, c0) : FloatVector.fromArray(S, c, c0, mask);
-                    acc1 = full ? FloatVector.fromArray(S, c, c1) : FloatVector.fromArray(S, c, c1, mask);
-                    acc2 = full ? FloatVector.fromArray(S, c, c2) : FloatVector.fromArray(S, c, c2, mask);
-                    acc3 = full ? FloatVector.fromArray(S, c, c3) : FloatVector.fromArray(S, c, c3, mask);
+                    x00 = FloatVector.fromArray(S, c, c0);
+                    x10 = FloatVector.fromArray(S, c, c1);
+                    x20 = FloatVector.fromArray(S, c, c2);
+                    x30 = FloatVector.fromArray(S, c, c3);
+                    x01 = full ? FloatVector.fromArray(S, c, c0 + V) : FloatVector.fromArray(S, c, c0 + V, m1);
+                    x11 = full ? FloatVector.fromArray(S, c, c1 + V) : FloatVector.fromArray(S, c, c1 + V, m1);
+                    x21 = full ? FloatVector.fromArray(S, c, c2 + V) : FloatVector.fromArray(S, c, c2 + V, m1);
+                    x31 = full ? FloatVector.fromArray(S, c, c3 + V) : FloatVector.fromArray(S, c, c3 + V, m1);
                 } else {
-                    acc0 = FloatVector.zero(S);
-                    acc1 = acc0;
-                    acc2 = acc0;
-                    acc3 = acc0;
+                    x00 = FloatVector.zero(S);
+                    x01 = x00;
+                    x10 = x00;
+                    x11 = x00;
+                    x20 = x00;
+                    x21 = x00;
+                    x30 = x00;
+                    x31 = x00;
                 }
                 int a0 = aOff + i * aRowStep;
-                int a1 = a0 + aRowStep, a2 = a1 + aRowStep, a3 = a2 + aRowStep;
+                int a1 = i + 1 < m ? a0 + aRowStep : a0;
+                int a2 = i + 2 < m ? a1 + aRowStep : a1;
+                int a3 = i + 3 < m ? a2 + aRowStep : a2;
                 for (int p = 0; p < k; p++) {
                     int bi = bBase + p * bStride + j;
-                    FloatVector bv = full ? FloatVector.fromArray(S, bs, bi) : FloatVector.fromArray(S, bs, bi, mask);
+                    FloatVector b0 = FloatVector.fromArray(S, bs, bi);
+                    FloatVector b1 = full ? FloatVector.fromArray(S, bs, bi + V)
+                            : FloatVector.fromArray(S, bs, bi + V, m1);
                     int ao = p * aColStep;
-                    acc0 = FloatVector.broadcast(S, a[a0 + ao]).fma(bv, acc0);
-                    acc1 = FloatVector.broadcast(S, a[a1 + ao]).fma(bv, acc1);
-                    acc2 = FloatVector.broadcast(S, a[a2 + ao]).fma(bv, acc2);
-                    acc3 = FloatVector.broadcast(S, a[a3 + ao]).fma(bv, acc3);
+                    FloatVector v0 = FloatVector.broadcast(S, a[a0 + ao]);
+                    FloatVector v1 = FloatVector.broadcast(S, a[a1 + ao]);
+                    FloatVector v2 = FloatVector.broadcast(S, a[a2 + ao]);
+                    FloatVector v3 = FloatVector.broadcast(S, a[a3 + ao]);
+                    x00 = v0.fma(b0, x00);
+                    x01 = v0.fma(b1, x01);
+                    x10 = v1.fma(b0, x10);
+                    x11 = v1.fma(b1, x11);
+                    x20 = v2.fma(b0, x20);
+                    x21 = v2.fma(b1, x21);
+                    x30 = v3.fma(b0, x30);
+                    x31 = v3.fma(b1, x31);
                 }
+                x30.intoArray(c, c3);
+                x20.intoArray(c, c2);
+                x10.intoArray(c, c1);
+                x00.intoArray(c, c0);
                 if (full) {
-                    acc0.intoArray(c, c0);
-                    acc1.intoArray(c, c1);
-                    acc2.intoArray(c, c2);
-                    acc3.intoArray(c, c3);
+                    x31.intoArray(c, c3 + V);
+                    x21.intoArray(c, c2 + V);
+                    x11.intoArray(c, c1 + V);
+                    x01.intoArray(c, c0 + V);
                 } else {
-                    acc0.intoArray(c, c0, mask);
-                    acc1.intoArray(c, c1, mask);
-                    acc2.intoArray(c, c2, mask);
-                    acc3.intoArray(c, c3, mask);
+                    x31.intoArray(c, c3 + V, m1);
+                    x21.intoArray(c, c2 + V, m1);
+                    x11.intoArray(c, c1 + V, m1);
+                    x01.intoArray(c, c0 + V, m1);
                 }
             }
-            for (; i < m; i++) {
-                int c0 = cOff + i * ldc + j;
-                FloatVector acc0;
-                if (accumulate) {
-                    acc0 = full ? FloatVector.fromArray(S, c, c0) : FloatVector.fromArray(S, c, c0, mask);
-                } else {
-                    acc0 = FloatVector.zero(S);
-                }
-                int a0 = aOff + i * aRowStep;
-                for (int p = 0; p < k; p++) {
-                    int bi = bBase + p * bStride + j;
-                    FloatVector bv = full ? FloatVector.fromArray(S, bs, bi) : FloatVector.fromArray(S, bs, bi, mask);
-                    acc0 = FloatVector.broadcast(S, a[a0 + p * aColStep]).fma(bv, acc0);
-                }
-                if (full) {
-                    acc0.intoArray(c, c0);
-                } else {
-                    acc0.intoArray(c, c0, mask);
-                }
+        }
+    }
+
+    /** {@link #direct}'s last column block when one (possibly masked) vector covers it: four rows at a time. */
+    private static void oneVector(int j, int i0, int m, int n, int k, float[] a, int aOff, int aRowStep,
+                                  int aColStep, float[] bs, int bBase, int bStride, float[] c, int cOff, int ldc,
+                                  boolean accumulate) {
+        VectorMask<Float> mask = S.indexInRange(j, n);
+        boolean full = j + V <= n;
+        for (int i = i0; i < m; i += 4) {
+            int c0 = cOff + i * ldc + j;
+            int c1 = i + 1 < m ? c0 + ldc : c0;
+            int c2 = i + 2 < m ? c1 + ldc : c1;
+            int c3 = i + 3 < m ? c2 + ldc : c2;
+            FloatVector x0, x1, x2, x3;
+            if (accumulate) {
+                x0 = full ? FloatVector.fromArray(S, c, c0) : FloatVector.fromArray(S, c, c0, mask);
+                x1 = full ? FloatVector.fromArray(S, c, c1) : FloatVector.fromArray(S, c, c1, mask);
+                x2 = full ? FloatVector.fromArray(S, c, c2) : FloatVector.fromArray(S, c, c2, mask);
+                x3 = full ? FloatVector.fromArray(S, c, c3) : FloatVector.fromArray(S, c, c3, mask);
+            } else {
+                x0 = FloatVector.zero(S);
+                x1 = x0;
+                x2 = x0;
+                x3 = x0;
+            }
+            int a0 = aOff + i * aRowStep;
+            int a1 = i + 1 < m ? a0 + aRowStep : a0;
+            int a2 = i + 2 < m ? a1 + aRowStep : a1;
+            int a3 = i + 3 < m ? a2 + aRowStep : a2;
+            for (int p = 0; p < k; p++) {
+                int bi = bBase + p * bStride + j;
+                FloatVector bv = full ? FloatVector.fromArray(S, bs, bi) : FloatVector.fromArray(S, bs, bi, mask);
+                int ao = p * aColStep;
+                x0 = FloatVector.broadcast(S, a[a0 + ao]).fma(bv, x0);
+                x1 = FloatVector.broadcast(S, a[a1 + ao]).fma(bv, x1);
+                x2 = FloatVector.broadcast(S, a[a2 + ao]).fma(bv, x2);
+                x3 = FloatVector.broadcast(S, a[a3 + ao]).fma(bv, x3);
+            }
+            if (full) {
+                x3.intoArray(c, c3);
+                x2.intoArray(c, c2);
+                x1.intoArray(c, c1);
+                x0.intoArray(c, c0);
+            } else {
+                x3.intoArray(c, c3, mask);
+                x2.intoArray(c, c2, mask);
+                x1.intoArray(c, c1, mask);
+                x0.intoArray(c, c0, mask);
             }
         }
     }

@@ -273,6 +273,46 @@ class GemmTest {
     }
 
     /**
+     * Narrow products up to 2²³ multiply-adds (n a multiple of the vector length up to 64, k up to 512: a width-64
+     * model's projections and their gradients) take the direct kernel, split over row chunks at two threads. Every
+     * case checks that it is on that path, then its bits against the scalar kernel at one and two threads and its
+     * values against the double reference; m runs over row counts that leave 1–3 rows past the last whole group
+     * of four, and the vectors of the last column block may be one or two.
+     */
+    @Test
+    void narrowProductsTakeTheDirectKernelBitIdentically() {
+        if (!simdAvailable()) {
+            return;
+        }
+        int lanes = SimdGemm.S.length();
+        Gen<Integer> rows = Generate.range(1, 1100).mix(Generate.pick(List.of(65, 66, 67, 68, 300, 511, 513)), 40);
+        Gen<Integer> cols = Generate.range(1, Math.max(1, 64 / lanes)).map(q -> q * lanes);
+        Gen<Integer> depth = Generate.range(1, 512).mix(Generate.pick(List.of(1, 65, 511, 512)), 30);
+        Gen<Case> narrow = in -> {
+            int n = cols.generate(in);
+            int k = depth.generate(in);
+            int m = (int) Math.min(rows.generate(in), (1L << 23) / ((long) n * k));
+            return new Case(in.next(Constraint.between(0, 1)) == 1, in.next(Constraint.between(0, 1)) == 1, m, n, k,
+                    in.next(Constraint.between(0, 1)) == 1, (int) in.next(Constraint.between(0, 3)),
+                    (int) in.next(Constraint.between(0, 3)), (int) in.next(Constraint.between(0, 3)),
+                    (int) in.next(Constraint.between(0, 5)), (int) in.next(Constraint.between(0, 5)),
+                    (int) in.next(Constraint.between(0, 5)), in.next(Constraint.between(0, Integer.MAX_VALUE)));
+        };
+        qt().withExamples(60).forAll(narrow).checkAssert(cs -> {
+            assertTrue(SimdGemm.direct(cs.m(), cs.n(), cs.k()), "not on the direct path: " + cs);
+            float[][] in = inputs(cs);
+            float[] scalar = run(ScalarGemm::sgemm, cs, in);
+            Parallel.setNumThreads(1);
+            float[] one = run(SimdGemm::sgemm, cs, in);
+            Parallel.setNumThreads(2);
+            float[] two = run(SimdGemm::sgemm, cs, in);
+            assertBitIdentical("direct kernel vs scalar", scalar, one, cs);
+            assertBitIdentical("direct kernel 1 vs 2 threads", one, two, cs);
+            checkAgainstReference("direct kernel", cs, in, two, 200);
+        });
+    }
+
+    /**
      * Both float kernels compute each element of C as one fused multiply-add chain over ascending p, so they agree
      * bit for bit: a product gives the same numbers with or without the Vector API.
      */
