@@ -107,12 +107,12 @@ final class SimdGemm {
     /**
      * Whether {@link #sgemm} takes the direct kernel: every product with m, n, k ≤ 64 (packing would cost more than
      * it saves), and those with n a multiple of the vector length up to 64, k ≤ 512 and at most 2²³ multiply-adds,
-     * where it runs at about the blocked path's speed (no packing, but a 4×2-vector tile instead of 12×2; measured
-     * at one thread on 512×64×64, 1024×64×64, 64×64×512 and 128×64×128: 0.99–1.2×). Why route those here: a program
-     * whose products all fit compiles one SIMD method instead of the blocked path's nine (packers, three
-     * micro-kernels, the edge tile), and a short program pays for each of them in interpreted and C1-compiled
-     * Vector API code until C2 has compiled it (bench/startup.py's tiny attention LM, width 64: about 3.4 s → 2.4 s
-     * from process start).
+     * where it runs faster than the blocked path (no packing, but a 4×2-vector tile instead of 12×2; measured on
+     * 512×64×64, 1024×64×64, 64×64×512 and 128×64×128: 1.10–1.18× at one thread, 1.06–1.33× at two). Why route
+     * them here even at equal speed: a program whose products all fit compiles one SIMD method instead of the
+     * blocked path's nine (packers, three micro-kernels, the edge tile), and a short program pays for each of them
+     * in interpreted and C1-compiled Vector API code until C2 has compiled it (bench/startup.py's tiny attention
+     * LM, width 64: about 3.4 s → 2.4 s from process start).
      */
     static boolean direct(int m, int n, int k) {
         if (m <= 64 && n <= 64 && k <= 64) {
@@ -125,17 +125,29 @@ final class SimdGemm {
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
         if (direct(m, n, k)) {
+            float[] bs = b;
+            int bBase = bOff;
+            int bStride = ldb;
+            if (transB) {
+                // Bᵀ copied once to k×n on the calling thread, shared by the row chunks
+                bs = transposeB(b, bOff, ldb, n, k);
+                bBase = 0;
+                bStride = n;
+            }
             long work = (long) m * n * k;
             int parts = work >= PARALLEL_MIN_WORK && !Parallel.inPool() ? Math.min(Parallel.numThreads(), m / 8) : 1;
             if (parts <= 1) {
-                direct(transA, transB, 0, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+                direct(transA, 0, m, n, k, a, aOff, lda, bs, bBase, bStride, c, cOff, ldc, accumulate);
             } else {
                 // fixed row chunks (multiples of 4) from the sizes only; each element's chain is unchanged
                 int quads = (m + 3) / 4;
+                float[] fb = bs;
+                int fBase = bBase;
+                int fStride = bStride;
                 Parallel.forEachChunk(parts, t -> {
                     int i0 = (int) ((long) t * quads / parts) * 4;
                     int i1 = Math.min(m, (int) ((long) (t + 1) * quads / parts) * 4);
-                    direct(transA, transB, i0, i1, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+                    direct(transA, i0, i1, n, k, a, aOff, lda, fb, fBase, fStride, c, cOff, ldc, accumulate);
                 });
             }
             return;
@@ -1214,32 +1226,47 @@ final class SimdGemm {
     }
 
     /**
-     * Direct kernel ({@link #direct(int, int, int)}) for rows {@code i0..m} of C: no packing of A. A transposed B is
-     * copied into a k×n scratch block. Four rows of C times two column vectors are computed at once (eight
-     * independent FMA chains); the last column block, when one vector covers it, four rows times one vector.
-     * Column tails use masks; rows past m repeat the last real row (same address and value, stored before it).
+     * Bᵀ ({@code n×k}, rows {@code ldb} apart) copied to a row-major k×n block in this thread's scratch: one gather
+     * of a vector's worth of rows per column p (a plain loop moved about one element per nanosecond, a tenth of a
+     * 64×64×512 product's time).
      */
-    private static void direct(boolean transA, boolean transB, int i0, int m, int n, int k,
-                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float[] c, int cOff, int ldc, boolean accumulate) {
-        float[] bs = b;
-        int bBase = bOff;
-        int bStride = ldb;
-        if (transB) {
-            Scratch s = SCRATCH.get();
-            if (s.direct.length < k * n) {
-                s.direct = new float[k * n];
+    private static float[] transposeB(float[] b, int bOff, int ldb, int n, int k) {
+        Scratch s = SCRATCH.get();
+        if (s.direct.length < k * n) {
+            s.direct = new float[k * n];
+        }
+        float[] bs = s.direct;
+        int[] idx = s.idx;
+        int j = 0;
+        if (V <= n) {
+            for (int q = 0; q < V; q++) {
+                idx[q] = q * ldb;
             }
-            bs = s.direct;
-            for (int j = 0; j < n; j++) {
+            for (; j + V <= n; j += V) {
                 int src = bOff + j * ldb;
                 for (int p = 0; p < k; p++) {
-                    bs[p * n + j] = b[src + p];
+                    FloatVector.fromArray(S, b, src + p, idx, 0).intoArray(bs, p * n + j);
                 }
             }
-            bBase = 0;
-            bStride = n;
         }
+        for (; j < n; j++) {
+            int src = bOff + j * ldb;
+            for (int p = 0; p < k; p++) {
+                bs[p * n + j] = b[src + p];
+            }
+        }
+        return bs;
+    }
+
+    /**
+     * Direct kernel ({@link #direct(int, int, int)}) for rows {@code i0..m} of C: no packing of A; B is row-major
+     * (element (p, j) at {@code bs[bBase + p·bStride + j]}). Four rows of C times two column vectors are computed
+     * at once (eight independent FMA chains); the last column block, when one vector covers it, four rows times
+     * one vector. Column tails use masks; rows past m repeat the last real row (same address and value, stored
+     * before it).
+     */
+    private static void direct(boolean transA, int i0, int m, int n, int k, float[] a, int aOff, int lda,
+                               float[] bs, int bBase, int bStride, float[] c, int cOff, int ldc, boolean accumulate) {
         // lda step in p and i for element (i,p)
         int aRowStep = transA ? 1 : lda;
         int aColStep = transA ? lda : 1;
