@@ -107,8 +107,9 @@ final class SimdGemm {
     /**
      * Whether {@link #sgemm} takes the direct kernel: every product with m, n, k ≤ 64 (packing would cost more than
      * it saves), and those with n a multiple of the vector length up to 64, k ≤ 512 and at most 2²³ multiply-adds,
-     * where it runs faster than the blocked path (no packing, but a 4×2-vector tile instead of 12×2; measured on
-     * 512×64×64, 1024×64×64, 64×64×512 and 128×64×128: 1.10–1.18× at one thread, 1.06–1.33× at two). Why route
+     * where it runs about as fast as the blocked path (no packing, but a 4×2-vector tile instead of 12×2; measured on
+     * 512×64×64, 1024×64×64 and 64×64×512: 1.02–1.30× at one thread, 1.08–1.41× at two; a transposed B costs a
+     * copy, so 128×64×128 with B transposed runs at 0.84–0.88× at one thread, 0.96–0.99× at two). Why route
      * them here even at equal speed: a program whose products all fit compiles one SIMD method instead of the
      * blocked path's nine (packers, three micro-kernels, the edge tile), and a short program pays for each of them
      * in interpreted and C1-compiled Vector API code until C2 has compiled it (bench/startup.py's tiny attention
@@ -1226,9 +1227,10 @@ final class SimdGemm {
     }
 
     /**
-     * Bᵀ ({@code n×k}, rows {@code ldb} apart) copied to a row-major k×n block in this thread's scratch: one gather
-     * of a vector's worth of rows per column p (a plain loop moved about one element per nanosecond, a tenth of a
-     * 64×64×512 product's time).
+     * Bᵀ ({@code n×k}, rows {@code ldb} apart) copied to a row-major k×n block in this thread's scratch, eight rows
+     * of Bᵀ at a time so that reads stay in a few cache lines and writes run contiguously. Plain code on purpose:
+     * a gather per vector of columns was faster once compiled but made the attention start-up program 20% slower
+     * (2.58–3.31 s against 2.19–2.73 s), the cold Vector API cost this route exists to avoid.
      */
     private static float[] transposeB(float[] b, int bOff, int ldb, int n, int k) {
         Scratch s = SCRATCH.get();
@@ -1236,23 +1238,13 @@ final class SimdGemm {
             s.direct = new float[k * n];
         }
         float[] bs = s.direct;
-        int[] idx = s.idx;
-        int j = 0;
-        if (V <= n) {
-            for (int q = 0; q < V; q++) {
-                idx[q] = q * ldb;
-            }
-            for (; j + V <= n; j += V) {
-                int src = bOff + j * ldb;
-                for (int p = 0; p < k; p++) {
-                    FloatVector.fromArray(S, b, src + p, idx, 0).intoArray(bs, p * n + j);
-                }
-            }
-        }
-        for (; j < n; j++) {
-            int src = bOff + j * ldb;
+        for (int j0 = 0; j0 < n; j0 += 8) {
+            int j1 = Math.min(n, j0 + 8);
             for (int p = 0; p < k; p++) {
-                bs[p * n + j] = b[src + p];
+                int d = p * n;
+                for (int j = j0; j < j1; j++) {
+                    bs[d + j] = b[bOff + j * ldb + p];
+                }
             }
         }
         return bs;
