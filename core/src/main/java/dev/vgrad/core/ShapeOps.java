@@ -216,10 +216,15 @@ final class ShapeOps {
         return out;
     }
 
-    static Tensor sliceClamped(Tensor x, int dimArg, int start, int end, int step) {
+    /** PyTorch's refusal of a dim-taking view op on a 0-d tensor. */
+    private static void requireDims(String op, Tensor x) {
         if (x.shape.length == 0) {
-            throw new IllegalArgumentException("slice: slice() cannot be applied to a 0-dim tensor.");
+            throw new IllegalArgumentException(op + ": " + op + "() cannot be applied to a 0-dim tensor.");
         }
+    }
+
+    static Tensor sliceClamped(Tensor x, int dimArg, int start, int end, int step) {
+        requireDims("slice", x);
         if (step <= 0) {
             throw new IllegalArgumentException("slice: slice step must be positive, got " + step);
         }
@@ -233,9 +238,7 @@ final class ShapeOps {
     }
 
     static Tensor slice(Tensor x, int dimArg, int start, int end, int step, String op) {
-        if (x.shape.length == 0) {
-            throw new IllegalArgumentException(op + ": " + op + "() cannot be applied to a 0-dim tensor.");
-        }
+        requireDims(op, x);
         int dim = Shape.wrapDim(op, dimArg, x.shape.length);
         int size = x.shape[dim];
         if (step <= 0) {
@@ -297,9 +300,7 @@ final class ShapeOps {
      * out of range and for {@code start + length} beyond the size (computed without overflow).
      */
     static Tensor narrow(Tensor x, int dimArg, int start, int length) {
-        if (x.shape.length == 0) {
-            throw new IllegalArgumentException("narrow: narrow() cannot be applied to a 0-dim tensor.");
-        }
+        requireDims("narrow", x);
         int dim = Shape.wrapDim("narrow", dimArg, x.shape.length);
         int size = x.shape[dim];
         if (start < -size || start > size) {
@@ -315,9 +316,7 @@ final class ShapeOps {
     }
 
     static Tensor select(Tensor x, int dimArg, int index) {
-        if (x.shape.length == 0) {
-            throw new IllegalArgumentException("select: select() cannot be applied to a 0-dim tensor.");
-        }
+        requireDims("select", x);
         int dim = Shape.wrapDim("select", dimArg, x.shape.length);
         int size = x.shape[dim];
         int i = index < 0 ? index + size : index;

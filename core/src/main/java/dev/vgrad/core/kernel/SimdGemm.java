@@ -126,15 +126,10 @@ final class SimdGemm {
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
         if (direct(m, n, k)) {
-            float[] bs = b;
-            int bBase = bOff;
-            int bStride = ldb;
-            if (transB) {
-                // Bᵀ copied once to k×n on the calling thread, shared by the row chunks
-                bs = transposeB(b, bOff, ldb, n, k);
-                bBase = 0;
-                bStride = n;
-            }
+            // Bᵀ is copied once to k×n on the calling thread, shared by the row chunks
+            float[] bs = transB ? transposeB(b, bOff, ldb, n, k) : b;
+            int bBase = transB ? 0 : bOff;
+            int bStride = transB ? n : ldb;
             long work = (long) m * n * k;
             int parts = work >= PARALLEL_MIN_WORK && !Parallel.inPool() ? Math.min(Parallel.numThreads(), m / 8) : 1;
             if (parts <= 1) {
@@ -142,13 +137,10 @@ final class SimdGemm {
             } else {
                 // fixed row chunks (multiples of 4) from the sizes only; each element's chain is unchanged
                 int quads = (m + 3) / 4;
-                float[] fb = bs;
-                int fBase = bBase;
-                int fStride = bStride;
                 Parallel.forEachChunk(parts, t -> {
                     int i0 = (int) ((long) t * quads / parts) * 4;
                     int i1 = Math.min(m, (int) ((long) (t + 1) * quads / parts) * 4);
-                    direct(transA, i0, i1, n, k, a, aOff, lda, fb, fBase, fStride, c, cOff, ldc, accumulate);
+                    direct(transA, i0, i1, n, k, a, aOff, lda, bs, bBase, bStride, c, cOff, ldc, accumulate);
                 });
             }
             return;
