@@ -9,6 +9,8 @@ module dev.vgrad.core {
     exports dev.vgrad.core;
     exports dev.vgrad.core.kernel;
     exports dev.vgrad.core.io;
+    // gradient access for vgrad's own optimizers and modules, not for user code
+    exports dev.vgrad.core.internal to dev.vgrad.nn, dev.vgrad.optim;
     exports dev.vgrad.data;
     exports dev.vgrad.data.transforms;
 }

@@ -8,10 +8,12 @@ package dev.vgrad.core;
  *
  * <p>Why it cannot alias: only the engine gives arrays back, and only a gradient it created and consumed within
  * one pass, that no user code could reach: never the root gradient, a tensor a hook or a retained {@code .grad}
- * saw, a buffer adopted as a leaf's {@code .grad}, a gradient captured by {@code Autograd.grad}, anything under
- * {@code createGraph}, or the gradient given to a rule defined outside vgrad (a custom {@link Node} or
- * {@link Function}). Forward results are never given back, since the caller holds them. The lists are
- * per-thread, so an array is never shared across threads, and they need no lock.
+ * saw, a gradient captured by {@code Autograd.grad}, anything under {@code createGraph}, or the gradient given to
+ * a rule defined outside vgrad (a custom {@link Node} or {@link Function}). The one exception is a leaf's
+ * {@code .grad} that {@code zeroGrad} drops ({@link Tensor#releaseGrad}): given back only while it is still
+ * leased to the dropping thread, i.e. no reference to it ever left vgrad. Forward results are never given back,
+ * since the caller holds them. The lists are per-thread, so an array is never shared across threads, and they need
+ * no lock.
  *
  * <p>Bounded: arrays shorter than {@link #MIN_LENGTH} elements are left to the allocator (a thread-local bump
  * allocation is cheaper than a lookup), each length keeps at most {@value #PER_LENGTH} arrays, and a thread holds

@@ -230,7 +230,7 @@ final class Engine {
                         } else if (leaf.hasHooks()) {
                             // the hooks may keep what they see: never adopt it as .grad (it would be added into)
                             leaf.accumulateGrad(leaf.runHooks(gi), false, createGraph);
-                        } else if (!leaf.accumulateGrad(gi, owned, createGraph) && owned) {
+                        } else if (!leaf.accumulateGrad(gi, owned, node.recyclesGradient(), createGraph) && owned) {
                             // added into an existing .grad: nothing refers to this buffer any more
                             BufferPool.give(gi.storage);
                         }

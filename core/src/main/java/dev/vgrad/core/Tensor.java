@@ -3,6 +3,8 @@ package dev.vgrad.core;
 import dev.vgrad.core.kernel.BinaryOp;
 import dev.vgrad.core.kernel.Sizes;
 import dev.vgrad.core.kernel.UnaryOp;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
 
@@ -31,6 +33,37 @@ public final class Tensor {
     /** Hooks of a leaf (a non-leaf's live on its node); null until the first registration. */
     private volatile List<Object> hooks;
     private final boolean inference;
+    /**
+     * For a {@code .grad} whose buffer only the engine ever referred to: {@link #LEASED} to the thread that
+     * created it until a reference leaves vgrad ({@link #grad()} pins it: {@link #NOT_LEASED}) or that thread
+     * drops it through {@link #releaseGrad} ({@link #RELEASED}, its array recycled). See docs/SEMANTICS.md §25.
+     */
+    private volatile int lease;
+    /** The thread a {@link #LEASED} gradient belongs to; written before {@link #lease} publishes it. */
+    private Thread leaseOwner;
+    private static final int NOT_LEASED = 0;
+    private static final int LEASED = 1;
+    private static final int RELEASED = 2;
+    private static final VarHandle LEASE;
+
+    static {
+        try {
+            LEASE = MethodHandles.lookup().findVarHandle(Tensor.class, "lease", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        dev.vgrad.core.internal.GradBuffers.install(new dev.vgrad.core.internal.GradBuffers.Access() {
+            @Override
+            public Tensor peek(Tensor param) {
+                return param.peekGrad();
+            }
+
+            @Override
+            public void release(Tensor param) {
+                param.releaseGrad();
+            }
+        });
+    }
 
     Tensor(Storage storage, DType dtype, int[] shape, int[] stride, int offset) {
         this.storage = storage;
@@ -678,7 +711,61 @@ public final class Tensor {
      * @return the {@code .grad} tensor (same shape and dtype as this), or null
      */
     public Tensor grad() {
-        return grad;
+        Tensor g = grad;
+        return g == null || g.pin() ? g : null;
+    }
+
+    /**
+     * Marks this gradient as reachable from outside vgrad, so it is never recycled. False when its owner released
+     * it in the meantime: the caller then saw the gradient after it was set to null, and gets null.
+     */
+    private boolean pin() {
+        while (true) {
+            int s = lease;
+            if (s == NOT_LEASED) {
+                return true;
+            }
+            if (s == RELEASED) {
+                return false;
+            }
+            if (LEASE.compareAndSet(this, LEASED, NOT_LEASED)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * {@code .grad} for vgrad's own optimizers, which neither keep it nor hand it on: the thread a gradient is
+     * leased to reads it without pinning it; any other thread pins it (or gets null if it was just released).
+     */
+    Tensor peekGrad() {
+        Tensor g = grad;
+        if (g == null || g.lease == NOT_LEASED || g.leaseOwner == Thread.currentThread()) {
+            return g;
+        }
+        return g.pin() ? g : null;
+    }
+
+    /**
+     * Sets {@code .grad} to null, as {@code setGrad(null)}, and recycles its array when no reference to it ever
+     * left vgrad and it is leased to this thread ({@link BufferPool}): the next op of that size on this thread
+     * then skips the JVM's zeroing of a fresh array.
+     */
+    void releaseGrad() {
+        Tensor old;
+        synchronized (this) {
+            old = grad;
+            grad = null;
+        }
+        if (old != null && old.leaseOwner == Thread.currentThread() && LEASE.compareAndSet(old, LEASED, RELEASED)) {
+            BufferPool.give(old.storage);
+        }
+    }
+
+    /** Leases this new {@code .grad}, which nothing outside the engine refers to, to the current thread. */
+    private void leaseToCurrentThread() {
+        leaseOwner = Thread.currentThread();
+        lease = LEASED;
     }
 
     /**
@@ -780,8 +867,16 @@ public final class Tensor {
      * (docs/SEMANTICS.md §5.12).
      */
     boolean accumulateGrad(Tensor g, boolean owned, boolean createGraph) {
+        return accumulateGrad(g, owned, false, createGraph);
+    }
+
+    /**
+     * As above; {@code ownRule} says that an {@code owned} buffer came from a built-in rule, which keeps no
+     * reference to it, so when adopted it may be leased ({@link #releaseGrad}). A copy is always private.
+     */
+    boolean accumulateGrad(Tensor g, boolean owned, boolean ownRule, boolean createGraph) {
         if (!createGraph) {
-            return accumulateGrad(g, owned);
+            return accumulateDetached(g, owned, ownRule);
         }
         synchronized (this) {
             Tensor cur = grad;
@@ -793,11 +888,19 @@ public final class Tensor {
 
     /** As above without {@code createGraph}; returns whether {@code g}'s buffer was adopted as {@code .grad}. */
     boolean accumulateGrad(Tensor g, boolean owned) {
+        return accumulateDetached(g, owned, false);
+    }
+
+    private boolean accumulateDetached(Tensor g, boolean owned, boolean ownRule) {
         synchronized (this) {
             Tensor cur = grad;
             if (cur == null) {
                 boolean adopt = owned && g.dtype == dtype;
-                grad = adopt ? g.detach() : g.copyDetached();
+                Tensor ng = adopt ? g.detach() : g.copyDetached();
+                if (ownRule || !adopt) {
+                    ng.leaseToCurrentThread();
+                }
+                grad = ng;
                 return adopt;
             } else {
                 ElementwiseOps.addInto(cur, g);

@@ -64,6 +64,149 @@ class BufferRecyclingPropertyTest {
                 + " recycled arrays handed out");
     }
 
+    /**
+     * A parameter's {@code .grad} dropped through {@link dev.vgrad.core.internal.GradBuffers#release} (what the
+     * optimizers' and modules' {@code zeroGrad} do) is recycled only when no reference to it ever left vgrad and
+     * the releasing thread created it. Over random sizes and random observers per step — user code that keeps the
+     * gradient, keeps only a view of it, assigns its own gradient with {@code setGrad}, or reads it (publicly or
+     * through {@code peek}) on another thread — every tensor an observer kept keeps its bits through later steps
+     * that draw recycled arrays, and the losses and parameters are bit-identical to the same loop (same observers)
+     * with every gradient pinned, so that none is recycled. Not vacuous: that loop reuses fewer arrays in total.
+     */
+    @Test
+    void releasedGradientsAreRecycledOnlyWhenNoUserCodeSawThem() {
+        long[] reuse = {0, 0};
+        qt().withExamples(40).withShrinkCycles(0).forAll(longs().all()).checkAssert(seed -> {
+            Loop loop = new Loop(seed);
+            Loop.Result pinned = onThread(() -> loop.run(true));
+            Loop.Result free = onThread(() -> loop.run(false));
+            assertArrayEquals(pinned.trace, free.trace, "seed " + seed + ": recycling changed a loss or a parameter");
+            for (int i = 0; i < free.kept.size(); i++) {
+                assertArrayEquals(free.snapshots.get(i), free.kept.get(i).toDoubleArray(),
+                        "seed " + seed + ": " + free.keptWhat.get(i) + " was overwritten by a recycled array");
+            }
+            reuse[0] += pinned.reused;
+            reuse[1] += free.reused;
+        });
+        if (BufferPool.enabled()) {
+            assertTrue(reuse[1] > reuse[0], "released gradients were never recycled (" + reuse[1] + " reused against "
+                    + reuse[0] + " with every gradient pinned): the property tested nothing");
+        }
+        System.out.println("[issue18] released .grad recycling: " + reuse[1] + " arrays reused against " + reuse[0]
+                + " with every gradient pinned");
+    }
+
+    private static <T> T onThread(java.util.function.Supplier<T> body) {
+        AtomicReference<T> out = new AtomicReference<>();
+        AtomicReference<Throwable> err = new AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                out.set(body.get());
+            } catch (Throwable e) {
+                err.set(e);
+            }
+        });
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        if (err.get() != null) {
+            throw new AssertionError(err.get());
+        }
+        return out.get();
+    }
+
+    /**
+     * A small training loop over persistent parameters (large enough to be pooled): forward, backward, random
+     * observers, a plain gradient step read through {@code peek}, and {@code release} of every gradient.
+     */
+    private static final class Loop {
+        static final int STEPS = 6;
+        final long seed;
+        final int b;
+        final int d0;
+        final int d1;
+        final int d2;
+        final int[][] action;
+
+        Loop(long seed) {
+            this.seed = seed;
+            SplittableRandom r = new SplittableRandom(seed);
+            b = 8 + r.nextInt(40);
+            d0 = 32 + r.nextInt(65);
+            d1 = 32 + r.nextInt(65);
+            d2 = 32 + r.nextInt(40);
+            action = new int[STEPS][3];
+            for (int[] a : action) {
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = r.nextInt(3) == 0 ? 1 + r.nextInt(5) : 0;
+                }
+            }
+        }
+
+        record Result(double[] trace, List<Tensor> kept, List<double[]> snapshots, List<String> keptWhat,
+                      long reused) {}
+
+        Result run(boolean pinAll) {
+            long before = BufferPool.reusedOnThisThread();
+            Generator gen = new Generator(seed);
+            Tensor x = Tensor.randn(gen, b, d0);
+            Tensor[] ps = {Tensor.randn(gen, d0, d1).mul(0.2).detach().requiresGrad(true),
+                Tensor.randn(gen, d1, d2).mul(0.2).detach().requiresGrad(true),
+                Tensor.randn(gen, d1).mul(0.1).detach().requiresGrad(true)};
+            List<Tensor> kept = new ArrayList<>();
+            List<double[]> snapshots = new ArrayList<>();
+            List<String> what = new ArrayList<>();
+            List<Double> trace = new ArrayList<>();
+            for (int step = 0; step < STEPS + 3; step++) {
+                Tensor loss = x.matmul(ps[0]).add(ps[2]).tanh().matmul(ps[1]).pow(2).mean();
+                loss.backward();
+                trace.add(loss.item());
+                for (int i = 0; i < ps.length; i++) {
+                    Tensor p = ps[i];
+                    if (pinAll) {
+                        p.grad();
+                    }
+                    int act = step < STEPS ? action[step][i] : 0;
+                    String name = "step " + step + " param " + i + " action " + act;
+                    Tensor k = switch (act) {
+                        case 1 -> p.grad();
+                        case 2 -> p.grad().view(-1);
+                        case 3 -> {
+                            Tensor own = Tensor.randn(gen, p.shape());
+                            p.setGrad(own);
+                            yield own;
+                        }
+                        case 4 -> onThread(p::grad);
+                        case 5 -> onThread(() -> dev.vgrad.core.internal.GradBuffers.peek(p));
+                        default -> null;
+                    };
+                    if (k != null) {
+                        kept.add(k);
+                        snapshots.add(k.toDoubleArray());
+                        what.add(name);
+                    }
+                }
+                try (var off = Grad.disabled()) {
+                    for (Tensor p : ps) {
+                        p.sub_(dev.vgrad.core.internal.GradBuffers.peek(p).mul(0.05));
+                    }
+                }
+                for (Tensor p : ps) {
+                    dev.vgrad.core.internal.GradBuffers.release(p);
+                    trace.add(p.sum().item());
+                }
+            }
+            double[] t = new double[trace.size()];
+            for (int i = 0; i < t.length; i++) {
+                t[i] = trace.get(i);
+            }
+            return new Result(t, kept, snapshots, what, BufferPool.reusedOnThisThread() - before);
+        }
+    }
+
     private static Map<String, double[]> onFreshThread(Program p) {
         AtomicReference<Map<String, double[]>> out = new AtomicReference<>();
         AtomicReference<Throwable> err = new AtomicReference<>();

@@ -1,5 +1,6 @@
 package dev.vgrad.nn;
 
+import dev.vgrad.core.internal.GradBuffers;
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Grad;
 import dev.vgrad.core.RemovableHandle;
@@ -590,9 +591,7 @@ public abstract class Module {
 
     /** Sets every parameter's gradient to null (PyTorch 2.x {@code zero_grad(set_to_none=True)}). */
     public void zeroGrad() {
-        for (Tensor p : parameters()) {
-            p.setGrad(null);
-        }
+        zeroGrad(true);
     }
 
     /**
@@ -602,10 +601,12 @@ public abstract class Module {
      */
     public void zeroGrad(boolean setToNone) {
         for (Tensor p : parameters()) {
-            if (setToNone || p.grad() == null) {
-                p.setGrad(null);
+            Tensor g = GradBuffers.peek(p);
+            if (setToNone || g == null) {
+                // recycles the gradient's array when nothing outside vgrad saw it (docs/SEMANTICS.md §25)
+                GradBuffers.release(p);
             } else {
-                p.setGrad(p.grad().zerosLike());
+                p.setGrad(g.zerosLike());
             }
         }
     }

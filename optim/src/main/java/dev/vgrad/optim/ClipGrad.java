@@ -1,5 +1,6 @@
 package dev.vgrad.optim;
 
+import dev.vgrad.core.internal.GradBuffers;
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Grad;
 import dev.vgrad.core.Tensor;
@@ -69,8 +70,10 @@ public final class ClipGrad {
         }
         List<Tensor> grads = new ArrayList<>();
         for (Tensor p : params) {
-            if (p.grad() != null) {
-                grads.add(p.grad());
+            // read without marking them as seen by user code: they are only scaled here, not kept
+            Tensor g = GradBuffers.peek(p);
+            if (g != null) {
+                grads.add(g);
             }
         }
         if (grads.isEmpty()) {
@@ -199,7 +202,7 @@ public final class ClipGrad {
         }
         try (var off = Grad.disabled()) {
             for (Tensor p : params) {
-                Tensor g = p.grad();
+                Tensor g = GradBuffers.peek(p);
                 if (g != null) {
                     g.clamp_(-clipValue, clipValue);
                 }

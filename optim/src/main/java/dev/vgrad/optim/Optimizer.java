@@ -3,6 +3,7 @@ package dev.vgrad.optim;
 import dev.vgrad.core.DType;
 import dev.vgrad.core.Grad;
 import dev.vgrad.core.Tensor;
+import dev.vgrad.core.internal.GradBuffers;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -41,6 +42,13 @@ public abstract class Optimizer {
     private final Map<String, Object> defaults;
     private final List<ParamGroup> groups = new ArrayList<>();
     private final Map<Tensor, Map<String, Object>> state = new IdentityHashMap<>();
+    /**
+     * Whether this is one of vgrad's optimizers (named in this package and loaded from the same jar or classes
+     * directory as this class), whose update rules never keep the gradient they are given.
+     */
+    private final boolean ownUpdate = getClass().getName().startsWith("dev.vgrad.optim.")
+            && java.util.Objects.equals(getClass().getProtectionDomain().getCodeSource(),
+                    Optimizer.class.getProtectionDomain().getCodeSource());
     private long stepCount;
 
     /**
@@ -285,7 +293,8 @@ public abstract class Optimizer {
         try (var off = Grad.disabled()) {
             for (ParamGroup g : groups) {
                 for (Tensor p : g.params()) {
-                    Tensor grad = p.grad();
+                    // an update rule written outside vgrad may keep the gradient: it gets it as user code would
+                    Tensor grad = ownUpdate ? GradBuffers.peek(p) : p.grad();
                     if (grad == null) {
                         continue;
                     }
@@ -311,7 +320,7 @@ public abstract class Optimizer {
     private void checkStateMatchesParams() {
         for (ParamGroup g : groups) {
             for (Tensor p : g.params()) {
-                Map<String, Object> st = p.grad() == null ? null : state.get(p);
+                Map<String, Object> st = GradBuffers.peek(p) == null ? null : state.get(p);
                 if (st == null) {
                     continue;
                 }
@@ -386,12 +395,13 @@ public abstract class Optimizer {
         try (var off = Grad.disabled()) {
             for (ParamGroup g : groups) {
                 for (Tensor p : g.params()) {
-                    Tensor grad = p.grad();
+                    Tensor grad = GradBuffers.peek(p);
                     if (grad == null) {
                         continue;
                     }
                     if (setToNone) {
-                        p.setGrad(null);
+                        // recycles the gradient's array when nothing outside vgrad saw it (docs/SEMANTICS.md §25)
+                        GradBuffers.release(p);
                     } else {
                         if (grad.gradFn() != null) {
                             grad = grad.detach();
