@@ -91,6 +91,8 @@ final class CrossEntropyOp {
         }
         final double[] loss = new double[rows];
         final double[] denomPart = new double[rows];
+        // each row's log-sum-exp, kept for the backward rule (which would otherwise recompute it: half its exps)
+        final double[] lseRow = logProbs ? null : new double[rows];
         final int cs = classes * spatial;
         run(rows, (long) rows * classes, r -> {
             int n = r / spatial;
@@ -123,6 +125,7 @@ final class CrossEntropyOp {
                     }
                     lse = m + Math.log(sum);
                 }
+                lseRow[r] = lse;
             }
             if (t != null) {
                 int tc = (int) t[r];
@@ -171,7 +174,7 @@ final class CrossEntropyOp {
         if (Autograd.isRecording(input, target, weight)) {
             Autograd.attach(out, new CrossEntropyBackward(logProbs ? "NllLossBackward0" : "CrossEntropyLossBackward0",
                     input, target, weight, logProbs, probTarget, unbatched, reduction, shape, classes, spatial, rows,
-                    ignoreIndex, eps, wSum, denom, x, p, t, w));
+                    ignoreIndex, eps, wSum, denom, x, p, t, w, lseRow));
         }
         return out;
     }
@@ -259,11 +262,13 @@ final class CrossEntropyOp {
         private final double[] p;
         private final long[] t;
         private final double[] w;
+        /** The forward's log-sum-exp of each row (null for nll_loss). */
+        private final double[] lseRow;
 
         CrossEntropyBackward(String name, Tensor input, Tensor target, Tensor weight, boolean logProbs,
                              boolean probTarget, boolean unbatched, Reduction red, int[] shape, int classes,
                              int spatial, int rows, long ignoreIndex, double eps, double wSum, double denom,
-                             double[] x, double[] p, long[] t, double[] w) {
+                             double[] x, double[] p, long[] t, double[] w, double[] lseRow) {
             super(name, input, target, weight);
             // What PyTorch saves (docs/SEMANTICS.md §5.7): nll_loss saves its input, cross_entropy only its
             // private log-softmax, so the rule reads the forward's private copy x and an in-place change to
@@ -294,6 +299,7 @@ final class CrossEntropyOp {
             this.p = p;
             this.t = t;
             this.w = w;
+            this.lseRow = lseRow;
         }
 
         @Override
@@ -330,21 +336,7 @@ final class CrossEntropyOp {
                     }
                     return;
                 }
-                double m = Double.NEGATIVE_INFINITY;
-                for (int c = 0; c < classes; c++) {
-                    double v = xv[base + c * spatial];
-                    if (v > m || Double.isNaN(v)) {
-                        m = v;
-                    }
-                    if (Double.isNaN(v)) {
-                        break;
-                    }
-                }
-                double sum = 0;
-                for (int c = 0; c < classes; c++) {
-                    sum += Math.exp(xv[base + c * spatial] - m);
-                }
-                double lse = m + Math.log(sum);
+                double lse = lseRow[r];
                 if (t != null) {
                     int tc = (int) t[r];
                     double wt = w == null ? 1.0 : w[tc];
