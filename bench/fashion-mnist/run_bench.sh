@@ -75,7 +75,9 @@ torch() {
 
 # mean epoch time (s) and final accuracy from a log with the shared line format
 summarise() {
-    awk '/^epoch / { n++; t += $(NF-3); acc = $11 } END { if (n) printf "%.1f|%.4f|%d", t / n, acc, n; else printf "-|-|0" }' "$1"
+    # the epoch time is the number before "s" and "<rate> img/s" (vgrad's lines go on with the data-wait share)
+    awk '/^epoch / { n++; for (i = 1; i + 3 <= NF; i++) if ($(i+1) == "s" && $(i+3) == "img/s") t += $i; acc = $11 }
+         END { if (n) printf "%.1f|%.4f|%d", t / n, acc, n; else printf "-|-|0" }' "$1"
 }
 
 for p in $PROGRAMS; do
