@@ -208,25 +208,7 @@ class BufferRecyclingPropertyTest {
     }
 
     private static Map<String, double[]> onFreshThread(Program p) {
-        AtomicReference<Map<String, double[]>> out = new AtomicReference<>();
-        AtomicReference<Throwable> err = new AtomicReference<>();
-        Thread t = new Thread(() -> {
-            try {
-                out.set(values(p.run(true)));
-            } catch (Throwable e) {
-                err.set(e);
-            }
-        });
-        t.start();
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-        if (err.get() != null) {
-            throw new AssertionError(err.get());
-        }
-        return out.get();
+        return onThread(() -> values(p.run(true)));
     }
 
     private static Map<String, double[]> values(Map<String, Tensor> m) {
