@@ -601,11 +601,13 @@ public abstract class Module {
      */
     public void zeroGrad(boolean setToNone) {
         for (Tensor p : parameters()) {
-            Tensor g = GradBuffers.peek(p);
-            if (setToNone || g == null) {
+            if (setToNone) {
                 // recycles the gradient's array when nothing outside vgrad saw it (docs/SEMANTICS.md §25)
                 GradBuffers.release(p);
-            } else {
+                continue;
+            }
+            Tensor g = GradBuffers.peek(p);
+            if (g != null) {
                 p.setGrad(g.zerosLike());
             }
         }
