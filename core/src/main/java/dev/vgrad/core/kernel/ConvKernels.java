@@ -9,7 +9,7 @@ package dev.vgrad.core.kernel;
  * stride 1 and no padding use the input directly. On the SIMD kernels, convolutions with enough taps (strided
  * ones through the phase planes of the input) skip the im2col matrix for the forward pass and the weight
  * gradient: {@link SimdShiftedConv} reads the GEMM operands straight from a zero-padded copy of the images, with
- * the same summation order up to exact zero terms (padding taps it drops, garbage columns); the forward of maps at
+ * the same summation order up to exact zero terms (padding taps the forward drops); the forward of maps at
  * most 8 wide puts the images innermost ({@link SimdBatchInnerConv}) and skips every padding tap. For float32, small
  * feature maps batch several images into one GEMM (up to {@code COLS_TARGET} output columns) so that packing
  * the weights and loading C is amortised, and a
@@ -322,10 +322,8 @@ public final class ConvKernels {
             int b1 = Math.min(g.n(), b0 + per);
             int b = b0;
             while (b < b1) {
-                // the shifted path image by image; an image with non-finite inputs (see
-                // SimdShiftedConv#imageFinite) goes through im2col instead, in the same place of the accumulation
-                // order (the sum moves between the two layouts by exact copies)
-                if (sh != null && sh.imageFinite(x, xOff, b)) {
+                // the shifted path image by image (each element the chain im2col + GEMM computes)
+                if (sh != null) {
                     if (!inT && b > b0) {
                         transposeGroups(dst, dstOff, gwT, g, true);
                     }

@@ -195,16 +195,22 @@ final class SimdGemm {
 
     /**
      * {@code C (m×n, ldc) = (accumulate ? C : 0) + A·Bᵀ} where the rows of A are windows of one array,
-     * {@code A(i, p) = x[aOff[i] + p]}, and B is dense {@code n×k} (row stride ldb). This is the transposed weight
+     * {@code A(i, p) = x[aOff[i] + map(p)]} with {@code map(p) = (p / rowLen)·rowStride + p % rowLen} (the identity
+     * when {@code rowLen == rowStride}), and B is dense {@code n×k} (row stride ldb). This is the transposed weight
      * gradient of a convolution: rows of A are the taps' shifted windows of the padded input, B the output
-     * gradient on the padded width, K the positions. The micro-kernel broadcasts A straight from x, twelve windows
-     * at once, so only B is packed ({@code n×k} floats, transposed) where packing the windows as a transposed
-     * operand moves {@code m×k}, several times more for a convolution (taps outnumber the channels of a group).
-     * Every element of C is one FMA chain over ascending p, as in {@link #sgemm}. Outside a parallel region
-     * the row panels are split over the threads. Reads {@code x[aOff[i] .. aOff[i] + k)}.
+     * gradient as it is stored, K the output positions, whose rows of {@code rowLen = OW} sit {@code rowStride}
+     * apart in the padded plane. The micro-kernel broadcasts A straight from x, twelve windows at once, so only B
+     * is packed ({@code n×k} floats, transposed) where packing the windows as a transposed operand moves
+     * {@code m×k}, several times more for a convolution (taps outnumber the channels of a group). Every element of
+     * C is one FMA chain over ascending p, as in {@link #sgemm}. Outside a parallel region the row panels are split
+     * over the threads. Reads {@code x[aOff[i] + map(p)]} for {@code p < k}.
      */
-    static void sgemmWindowsA(int m, int n, int k, float[] x, int[] aOff, float[] b, int bOff, int ldb, float[] c,
-                              int cOff, int ldc, boolean accumulate) {
+    static void sgemmWindowsA(int m, int n, int k, float[] x, int[] aOff, int rowLen, int rowStride, float[] b,
+                              int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        if (rowLen <= 0 || rowStride < rowLen) {
+            throw new IllegalArgumentException("sgemmWindowsA: rows of " + rowLen + " positions " + rowStride
+                    + " apart");
+        }
         if (m == 0 || n == 0) {
             return;
         }
@@ -239,13 +245,13 @@ final class SimdGemm {
                     int mr = Math.min(MR, m - i0);
                     // an edge panel repeats its last window in the missing rows, whose results are dropped
                     for (int r = 0; r < MR; r++) {
-                        base[r] = aOff[i0 + Math.min(r, mr - 1)] + pc;
+                        base[r] = aOff[i0 + Math.min(r, mr - 1)];
                     }
                     for (int q = 0; q < panels; q++) {
                         int nr = Math.min(NR, n - q * NR);
                         int cIdx = cOff + i0 * ldc + q * NR;
                         if (mr == MR && nr == NR) {
-                            kernelWindows(kc, x, base, bp, q * NR * kc, c, cIdx, ldc, load);
+                            kernelWindows(pc, kc, x, base, rowLen, rowStride, bp, q * NR * kc, c, cIdx, ldc, load);
                             continue;
                         }
                         float[] tile = s.tile;
@@ -255,7 +261,8 @@ final class SimdGemm {
                                 System.arraycopy(c, cIdx + r * ldc, tile, r * NR, nr);
                             }
                         }
-                        kernelWindows(kc, x, base, bp, q * NR * kc, tile, 0, NR, load);
+                        kernelWindows(pc, kc, x, base, rowLen, rowStride, bp, q * NR * kc, tile, 0, NR,
+                                load);
                         for (int r = 0; r < mr; r++) {
                             System.arraycopy(tile, r * NR, c, cIdx + r * ldc, nr);
                         }
@@ -961,11 +968,13 @@ final class SimdGemm {
         c111.intoArray(c, r + V);
     }
 
-    /** {@link #kernel} with row r of A read from x at {@code base[r] + p} instead of a packed panel. */
-    private static void kernelWindows(int kc, float[] x, int[] base, float[] bp, int bi, float[] c, int cIdx,
-                                      int ldc, boolean load) {
-        int a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3], a4 = base[4], a5 = base[5];
-        int a6 = base[6], a7 = base[7], a8 = base[8], a9 = base[9], a10 = base[10], a11 = base[11];
+    /**
+     * {@link #kernel} over positions {@code p0 .. p0+kc} with row r of A read from x at {@code base[r] + map(p)}
+     * ({@link #sgemmWindowsA}) instead of a packed panel: a loop per run of positions inside one row, the
+     * accumulators held across the runs.
+     */
+    private static void kernelWindows(int p0, int kc, float[] x, int[] base, int rowLen, int rowStride, float[] bp,
+                                      int bi, float[] c, int cIdx, int ldc, boolean load) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
         if (load) {
             int r0 = cIdx;
@@ -1010,47 +1019,56 @@ final class SimdGemm {
             c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
             c80 = z; c81 = z; c90 = z; c91 = z; c100 = z; c101 = z; c110 = z; c111 = z;
         }
+        int a0 = base[0], a1 = base[1], a2 = base[2], a3 = base[3], a4 = base[4], a5 = base[5];
+        int a6 = base[6], a7 = base[7], a8 = base[8], a9 = base[9], a10 = base[10], a11 = base[11];
+        // t walks the positions' offsets in x: +1, and past a row's end +1 + (rowStride − rowLen)
+        int col = p0 % rowLen;
+        int t = p0 / rowLen * rowStride + col;
+        int gap = rowStride - rowLen;
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
             FloatVector av;
-            av = FloatVector.broadcast(S, x[a0 + p]);
+            av = FloatVector.broadcast(S, x[a0 + t]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, x[a1 + p]);
+            av = FloatVector.broadcast(S, x[a1 + t]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, x[a2 + p]);
+            av = FloatVector.broadcast(S, x[a2 + t]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, x[a3 + p]);
+            av = FloatVector.broadcast(S, x[a3 + t]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, x[a4 + p]);
+            av = FloatVector.broadcast(S, x[a4 + t]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, x[a5 + p]);
+            av = FloatVector.broadcast(S, x[a5 + t]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, x[a6 + p]);
+            av = FloatVector.broadcast(S, x[a6 + t]);
             c60 = av.fma(b0, c60);
             c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, x[a7 + p]);
+            av = FloatVector.broadcast(S, x[a7 + t]);
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
-            av = FloatVector.broadcast(S, x[a8 + p]);
+            av = FloatVector.broadcast(S, x[a8 + t]);
             c80 = av.fma(b0, c80);
             c81 = av.fma(b1, c81);
-            av = FloatVector.broadcast(S, x[a9 + p]);
+            av = FloatVector.broadcast(S, x[a9 + t]);
             c90 = av.fma(b0, c90);
             c91 = av.fma(b1, c91);
-            av = FloatVector.broadcast(S, x[a10 + p]);
+            av = FloatVector.broadcast(S, x[a10 + t]);
             c100 = av.fma(b0, c100);
             c101 = av.fma(b1, c101);
-            av = FloatVector.broadcast(S, x[a11 + p]);
+            av = FloatVector.broadcast(S, x[a11 + t]);
             c110 = av.fma(b0, c110);
             c111 = av.fma(b1, c111);
             bi += NR;
+            boolean wrap = ++col == rowLen;
+            col = wrap ? 0 : col;
+            t += wrap ? gap + 1 : 1;
         }
         int r = cIdx;
         c00.intoArray(c, r);

@@ -29,15 +29,15 @@ import jdk.incubator.vector.VectorSpecies;
  *       is a multiple of the GEMM's panel width (32 floats with AVX-512), each panel of positions lies inside one
  *       output row, so the product numbers only real positions and writes the output in place. Output rows near
  *       the top and bottom edges drop the kernel rows that read only padding (a product per run of such rows).</li>
- *   <li>weight gradient, transposed: {@code dW_gᵀ (kk × O/g) += B · dYpᵀ} where {@code dYp} is dY laid out on the
- *       padded width with zero garbage columns; the micro-kernel reads the windows in place
- *       ({@link SimdGemm#sgemmWindowsA}), so only dYp is packed. A garbage column adds {@code 0·P[…] = ±0}, exact
- *       while the input is finite; an image with a non-finite input is left to the im2col path (0·∞ is NaN).</li>
+ *   <li>weight gradient, transposed: {@code dW_gᵀ (kk × O/g) += B' · dYᵀ} with B' the windows at the real output
+ *       positions only (rows of OW positions Wp apart in P) and dY the output gradient as stored; the
+ *       micro-kernel reads the windows in place ({@link SimdGemm#sgemmWindowsA}), so only dY is packed, and every
+ *       element is the FMA chain of im2col followed by the GEMM, bit for bit, non-finite inputs included.</li>
  * </ul>
  *
- * Every result element is the same FMA chain, in the same order, as with im2col + GEMM, except for terms that are
- * exact zeros (a dropped padding tap, a garbage column): the values agree, and a zero result may differ in sign.
- * A dropped padding tap is {@code 0·w}, exact for finite w; with a non-finite weight every tap is kept.
+ * Every forward element is the same FMA chain, in the same order, as with im2col + GEMM, except for terms that
+ * are exact zeros (a dropped padding tap): the values agree, and a zero result may differ in sign. A dropped
+ * padding tap is {@code 0·w}, exact for finite w; with a non-finite weight every tap is kept.
  */
 final class SimdShiftedConv {
     /** Smallest {@code C/groups·kh·kw}: below it the padded copy costs more than the im2col matrix it saves. */
@@ -78,12 +78,7 @@ final class SimdShiftedConv {
     /** What decides where a padded input buffer's zeros are. */
     private record Layout(ConvGeometry g, int images, int length) {}
 
-    /** What decides where the zero garbage columns of the padded-width output gradient are. */
-    private record GradLayout(int rows, int ow, int wp) {}
-
     private static final ThreadLocal<Framed> PADDED = ThreadLocal.withInitial(Framed::new);
-    /** The output gradient on the padded width: only its valid columns are written, the rest stay zero. */
-    private static final ThreadLocal<Framed> GRAD_ROWS = ThreadLocal.withInitial(Framed::new);
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final ConvGeometry g;
@@ -106,9 +101,10 @@ final class SimdShiftedConv {
     private final List<Segment> rowSegments;
 
     /**
-     * Whether {@code g}'s weight gradient takes this path: enough taps, and at most one garbage column in
-     * {@link #MAX_GARBAGE} of the plane width. Callers check {@link KernelProvider#simdEnabled()} first, since this
-     * class needs the Vector API.
+     * Whether {@code g}'s weight gradient takes this path: enough taps, and a plane width at most one column in
+     * {@link #MAX_GARBAGE} wider than the output. The product skips those extra columns; the width rule predates
+     * that and was not re-tuned, so narrower maps keep im2col. Callers check {@link KernelProvider#simdEnabled()}
+     * first, since this class needs the Vector API.
      */
     static boolean applies(ConvGeometry g) {
         return fits(g) && (planeWidth(g) - g.outW()) * (long) MAX_GARBAGE <= planeWidth(g);
@@ -432,32 +428,20 @@ final class SimdShiftedConv {
     }
 
     /**
-     * Whether image b's input is finite: the weight gradient's garbage columns multiply the input by zero, so an
-     * image with ±∞ or NaN must take the im2col path instead (a finite sum means every element is finite; an
-     * overflow only sends the image to im2col).
-     */
-    boolean imageFinite(float[] x, int xOff, int b) {
-        int chw = g.c() * g.h() * g.w();
-        return Float.isFinite(KernelProvider.kernels().sum(x, xOff + b * chw, chw));
-    }
-
-    /**
      * Adds (or, when {@code !accumulate}, writes) image b's weight gradient, transposed, to gwT: group gr's
      * {@code kk × O/groups} block at {@code gr·kk·O/groups}, tap p and channel o at {@code + p·O/groups + o}. The
-     * product runs over the plane width, the output gradient's garbage columns zero (exact zero terms while the
-     * input is finite: callers check {@link #imageFinite} first), with the taps' windows as its left operand
-     * ({@link SimdGemm#sgemmWindowsA}: only the gradient is packed).
+     * product runs over the real output positions in ascending order, the taps' windows of the padded planes as
+     * its left operand ({@link SimdGemm#sgemmWindowsA}, rows of OW positions Wp apart) and the output gradient as
+     * it is stored as its right: each element is the chain im2col followed by the GEMM computes.
      */
     void weightGradT(float[] gOut, int gOff, float[] x, int xOff, int b, float[] gwT, boolean accumulate) {
         int hw = g.h() * g.w();
-        int oh = g.outH();
-        int ow = g.outW();
+        int ohw = g.outH() * g.outW();
         for (int gr = 0; gr < g.groups(); gr++) {
             float[] p = PADDED.get().get(one.layout(), one.length());
             fill(x, xOff + (b * g.c() + gr * cpg) * hw, p, one, 0);
-            float[] a = GRAD_ROWS.get().get(new GradLayout(opg * oh, ow, wp), opg * q);
-            copyRows(gOut, gOff + (b * g.outChannels() + gr * opg) * oh * ow, ow, a, 0, wp, opg * oh, ow);
-            SimdGemm.sgemmWindowsA(kk, opg, q, p, one.koff(), a, 0, q, gwT, gr * kk * opg, opg, accumulate);
+            SimdGemm.sgemmWindowsA(kk, opg, ohw, p, one.koff(), g.outW(), wp, gOut,
+                    gOff + (b * g.outChannels() + gr * opg) * ohw, ohw, gwT, gr * kk * opg, opg, accumulate);
         }
     }
 

@@ -201,8 +201,9 @@ class ConvKernelsTest {
     /**
      * Stride-1 convolutions with enough channels·taps and a large enough map take the shifted-window path on
      * the SIMD kernels ({@code SimdShiftedConv}): checked against the reference and 1 vs 2 threads, the forward
-     * output bit for bit against im2col followed by the same GEMM, and an input holding ±∞ or NaN against the
-     * reference's pattern of non-finite weight-gradient entries (that image must leave the shifted path).
+     * output and the weight gradient bit for bit against im2col followed by the same GEMM (the weight gradient also
+     * with a non-finite input), and an input holding ±∞ or NaN against the reference's pattern of non-finite
+     * weight-gradient entries.
      */
     @Test
     void shiftedWindowPathMatchesReferenceAndIm2col() {
@@ -432,21 +433,28 @@ class ConvKernelsTest {
                 GemmTest.assertBitIdentical("forward vs im2col+GEMM, image " + b + " group " + gr, c, slice, cs);
             }
         }
-        // the weight gradient: the same chain plus exact zeros from the garbage columns, so equal values (a zero
-        // may differ in sign) for a single chunk of images
+        // the weight gradient: the same chain as im2col + GEMM, so the same bits, also with a non-finite input (a
+        // row's last column, which the padded width's extra positions would read), for a single chunk of images
         if (g.n() == 1) {
             float[] gOut = toF(randomD(g.outputSize(), r));
-            float[] gw = new float[g.weightSize()];
-            ConvKernels.conv2dBackwardWeight(gOut, 0, x, 0, gw, 0, g);
-            float[] want = new float[g.weightSize()];
-            for (int gr = 0; gr < g.groups(); gr++) {
-                ConvKernels.im2col(x, gr * cpg * g.h() * g.w(), g, col, 0, ohw);
-                Gemm.sgemm(false, true, opg, kk, ohw, gOut, gr * opg * ohw, ohw, col, 0, ohw, want, gr * opg * kk, kk,
-                        false);
-            }
-            for (int i = 0; i < want.length; i++) {
-                if (!(want[i] == gw[i])) {
-                    fail("weight gradient vs im2col+GEMM [" + i + "]: " + gw[i] + " vs " + want[i] + " for " + cs);
+            for (boolean special : new boolean[] {false, true}) {
+                if (special) {
+                    x[(r.nextInt(g.c()) * g.h() + r.nextInt(g.h())) * g.w() + g.w() - 1] =
+                            r.nextBoolean() ? Float.NEGATIVE_INFINITY : Float.NaN;
+                }
+                float[] gw = new float[g.weightSize()];
+                ConvKernels.conv2dBackwardWeight(gOut, 0, x, 0, gw, 0, g);
+                float[] want = new float[g.weightSize()];
+                for (int gr = 0; gr < g.groups(); gr++) {
+                    ConvKernels.im2col(x, gr * cpg * g.h() * g.w(), g, col, 0, ohw);
+                    Gemm.sgemm(false, true, opg, kk, ohw, gOut, gr * opg * ohw, ohw, col, 0, ohw, want,
+                            gr * opg * kk, kk, false);
+                }
+                for (int i = 0; i < want.length; i++) {
+                    if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(gw[i])) {
+                        fail("weight gradient vs im2col+GEMM [" + i + "]" + (special ? " (non-finite input)" : "")
+                                + ": " + gw[i] + " vs " + want[i] + " for " + cs);
+                    }
                 }
             }
         }

@@ -330,7 +330,8 @@ class GemmTest {
     /**
      * A whose rows are overlapping windows of one array ({@link SimdGemm#sgemmWindowsA}, a convolution's transposed
      * weight gradient) gives the bits of the scalar product of the same A written out densely, times Bᵀ: edge
-     * panels of rows and columns, several K blocks, accumulate or not.
+     * panels of rows and columns, several K blocks, accumulate or not, and positions in rows of rowLen laid out
+     * rowStride apart (a run of positions that crosses a row or a K block).
      */
     @Test
     void windowRowsOfAAreBitIdenticalToDenseA() {
@@ -340,13 +341,19 @@ class GemmTest {
         qt().withExamples(60).forAll(cases(300)).checkAssert(cs -> {
             SplittableRandom r = new SplittableRandom(cs.seed() ^ 0x5DEECE66DL);
             int m = cs.m(), n = cs.n(), k = cs.k();
-            float[] x = random(k + 3 * m + 40, r);
+            int rowLen = r.nextBoolean() ? k : 1 + r.nextInt(40);
+            int rowStride = rowLen == k ? k : rowLen + r.nextInt(4);
+            int span = (k - 1) / rowLen * rowStride + (k - 1) % rowLen + 1;
+            float[] x = random(span + 3 * m + 40, r);
             int[] aOff = new int[m];
             float[] dense = new float[m * k];
             for (int i = 0; i < m; i++) {
                 // windows one apart, as neighbouring taps are, and some far apart
-                aOff[i] = r.nextInt(4) == 0 ? r.nextInt(x.length - k + 1) : Math.min(x.length - k, i + r.nextInt(3));
-                System.arraycopy(x, aOff[i], dense, i * k, k);
+                aOff[i] = r.nextInt(4) == 0 ? r.nextInt(x.length - span + 1)
+                        : Math.min(x.length - span, i + r.nextInt(3));
+                for (int p = 0; p < k; p++) {
+                    dense[i * k + p] = x[aOff[i] + p / rowLen * rowStride + p % rowLen];
+                }
             }
             int ldb = k + cs.padB();
             float[] b = random(cs.offB() + n * ldb + 3, r);
@@ -354,8 +361,10 @@ class GemmTest {
             float[] want = c0.clone();
             ScalarGemm.sgemm(false, true, m, n, k, dense, 0, k, b, cs.offB(), ldb, want, cs.offC(), cs.ldc(), cs.acc());
             float[] got = c0.clone();
-            SimdGemm.sgemmWindowsA(m, n, k, x, aOff, b, cs.offB(), ldb, got, cs.offC(), cs.ldc(), cs.acc());
-            assertBitIdentical("window rows of A vs dense A (scalar)", want, got, cs);
+            SimdGemm.sgemmWindowsA(m, n, k, x, aOff, rowLen, rowStride, b, cs.offB(), ldb, got, cs.offC(), cs.ldc(),
+                    cs.acc());
+            assertBitIdentical("window rows of A (rows of " + rowLen + ", " + rowStride + " apart) vs dense A (scalar)",
+                    want, got, cs);
         });
     }
 
