@@ -438,6 +438,7 @@ def main():
     w("bench/compare.sh                          # full run (5 rounds, >= 1 s each), rewrites BENCHMARKS.md")
     w("bench/compare.sh --quick 'sgemm|conv'     # short smoke run of a subset (writes BENCHMARKS.md too)")
     w("bench/profile.sh cnn_step 2 15            # JFR profile of one vgrad workload")
+    w("bench/startup-profile.sh spiral           # JFR of a start-up program from process start (JIT, GC, hot frames)")
     w("mvn -q -pl jmh -am package -Dmaven.test.skip=true && bench/jmh.sh '\\.GemmBench'   # JMH scalar/SIMD pairs")
     w("```")
     w("")
