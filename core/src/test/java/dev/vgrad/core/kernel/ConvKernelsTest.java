@@ -199,6 +199,56 @@ class ConvKernelsTest {
     }
 
     /**
+     * The weight gradient over random strides, dilations and paddings (one image, so one chain per element): bit
+     * for bit the scalar im2col followed by the scalar GEMM, with and without an infinite or NaN input. Geometries
+     * that take the shifted-window path on the SIMD kernels (their positions skip the padded width's extra
+     * columns) are counted, so the law is known to have run there.
+     */
+    @Test
+    void weightGradientIsIm2colGemmBitForBit() {
+        int[] shifted = {0};
+        Gen<Case> gen = in -> {
+            int k = between(in, 2, 4);
+            int d = between(in, 1, 2);
+            int pad = between(in, 0, 2);
+            int span = d * (k - 1) + 1;
+            int h = Math.max(span - 2 * pad, between(in, 7, 26));
+            int w = Math.max(span - 2 * pad, between(in, 7, 26));
+            ConvGeometry g = ConvGeometry.of(1, between(in, 4, 16), h, w, between(in, 1, 40), k, k, between(in, 1, 2),
+                    between(in, 1, 2), pad, pad, d, d, 1);
+            return new Case(g, false, 0, in.next(Constraint.between(0, 1 << 30)));
+        };
+        qt().withExamples(80).forAll(gen).checkAssert(cs -> {
+            ConvGeometry g = cs.g();
+            SplittableRandom r = new SplittableRandom(cs.seed());
+            float[] x = toF(randomD(g.inputSize(), r));
+            // one case in three gets a non-finite input element
+            if (cs.seed() % 3 == 0) {
+                x[r.nextInt(x.length)] = r.nextBoolean() ? Float.POSITIVE_INFINITY : Float.NaN;
+            }
+            float[] gOut = toF(randomD(g.outputSize(), r));
+            float[] gw = new float[g.weightSize()];
+            ConvKernels.conv2dBackwardWeight(gOut, 0, x, 0, gw, 0, g);
+            int ohw = g.outH() * g.outW();
+            int kk = g.c() * g.kh() * g.kw();
+            float[] col = new float[kk * ohw];
+            ConvKernels.im2col(x, 0, g, col, 0, ohw);
+            float[] want = new float[g.weightSize()];
+            ScalarGemm.sgemm(false, true, g.outChannels(), kk, ohw, gOut, 0, ohw, col, 0, ohw, want, 0, kk, false);
+            for (int i = 0; i < want.length; i++) {
+                if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(gw[i])) {
+                    fail("weight gradient vs scalar im2col+GEMM [" + i + "]: " + gw[i] + " vs " + want[i] + " for "
+                            + cs);
+                }
+            }
+            if (KernelProvider.simdEnabled() && SimdShiftedConv.applies(g)) {
+                shifted[0]++;
+            }
+        });
+        assertTrue(!KernelProvider.simdEnabled() || shifted[0] > 0, "no geometry took the shifted-window path");
+    }
+
+    /**
      * Stride-1 convolutions with enough channels·taps and a large enough map take the shifted-window path on
      * the SIMD kernels ({@code SimdShiftedConv}): checked against the reference and 1 vs 2 threads, the forward
      * output and the weight gradient bit for bit against im2col followed by the same GEMM (the weight gradient also
