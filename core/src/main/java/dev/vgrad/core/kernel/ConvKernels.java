@@ -311,32 +311,24 @@ public final class ConvKernels {
         // few taps per output channel (a first layer's C·kh·kw = 9): computing gwᵀ puts the short side on the
         // micro-kernel's 12 rows instead of its 32 columns; each element is the same FMA chain either way
         boolean swap = sh == null && kk < SWAP_K && opg > kk;
+        boolean transposed = swap || sh != null;
         Parallel.ChunkBody body = ch -> {
             float[] dst = ch == 0 ? gw : partial;
             int dstOff = ch == 0 ? gwOff : (ch - 1) * wSize;
             // the running sum lives transposed in gwT while the swapped GEMM or the shifted path adds to it; its
             // first write overwrites, and a chunk runs start to end on one thread, so a per-thread buffer serves
-            float[] gwT = swap || sh != null ? floatScratch(GW_T, wSize) : null;
-            boolean inT = swap;
+            float[] gwT = transposed ? floatScratch(GW_T, wSize) : null;
             int b0 = ch * per;
             int b1 = Math.min(g.n(), b0 + per);
             int b = b0;
             while (b < b1) {
-                // the shifted path image by image (each element the chain im2col + GEMM computes)
                 if (sh != null) {
-                    if (!inT && b > b0) {
-                        transposeGroups(dst, dstOff, gwT, g, true);
-                    }
-                    inT = true;
+                    // the shifted path image by image (each element the chain im2col + GEMM computes)
                     sh.weightGradT(gOut, gOff, x, xOff, b, gwT, b > b0);
                     b++;
                     continue;
                 }
-                if (inT && !swap) {
-                    transposeGroups(dst, dstOff, gwT, g, false);
-                    inT = false;
-                }
-                int nb = sh != null ? 1 : Math.min(perGemm, b1 - b);
+                int nb = Math.min(perGemm, b1 - b);
                 int cols = nb * ohw;
                 for (int gr = 0; gr < g.groups(); gr++) {
                     float[] gs = gatherImages(gOut, gOff, g.outChannels(), gr * opg, opg, ohw, b, nb);
@@ -355,8 +347,8 @@ public final class ConvKernels {
                 }
                 b += nb;
             }
-            if (inT && b1 > b0) {
-                transposeGroups(dst, dstOff, gwT, g, false);
+            if (transposed && b1 > b0) {
+                transposeGroups(dst, dstOff, gwT, g);
             }
         };
         run(nChunks, work, body);
@@ -369,21 +361,17 @@ public final class ConvKernels {
     }
 
     /**
-     * Copies a weight gradient between its layout {@code (O, C/groups·kh·kw)} in {@code gw} at {@code gwOff} and
-     * the transposed one in gwT (group gr's {@code kk × O/groups} block at {@code gr·O/groups·kk}); exact copies.
+     * Copies a weight gradient from the transposed layout in gwT (group gr's {@code kk × O/groups} block at
+     * {@code gr·O/groups·kk}) to its layout {@code (O, C/groups·kh·kw)} in {@code gw} at {@code gwOff}; exact copies.
      */
-    private static void transposeGroups(float[] gw, int gwOff, float[] gwT, ConvGeometry g, boolean toT) {
+    private static void transposeGroups(float[] gw, int gwOff, float[] gwT, ConvGeometry g) {
         int opg = g.oPerGroup();
         int kk = g.cPerGroup() * g.kh() * g.kw();
         for (int gr = 0; gr < g.groups(); gr++) {
             int base = gr * opg * kk;
             for (int o = 0; o < opg; o++) {
                 for (int p = 0; p < kk; p++) {
-                    if (toT) {
-                        gwT[base + p * opg + o] = gw[gwOff + base + o * kk + p];
-                    } else {
-                        gw[gwOff + base + o * kk + p] = gwT[base + p * opg + o];
-                    }
+                    gw[gwOff + base + o * kk + p] = gwT[base + p * opg + o];
                 }
             }
         }

@@ -970,8 +970,8 @@ final class SimdGemm {
 
     /**
      * {@link #kernel} over positions {@code p0 .. p0+kc} with row r of A read from x at {@code base[r] + map(p)}
-     * ({@link #sgemmWindowsA}) instead of a packed panel: a loop per run of positions inside one row, the
-     * accumulators held across the runs.
+     * ({@link #sgemmWindowsA}) instead of a packed panel; one loop over the positions, whose offset into x steps
+     * past the gap at each row's end.
      */
     private static void kernelWindows(int p0, int kc, float[] x, int[] base, int rowLen, int rowStride, float[] bp,
                                       int bi, float[] c, int cIdx, int ldc, boolean load) {
