@@ -348,7 +348,7 @@ public final class ConvKernels {
                 b += nb;
             }
             if (transposed && b1 > b0) {
-                transposeGroups(dst, dstOff, gwT, g);
+                transposeGroups(dst, dstOff, gwT, g, sh != null && sh.tapMajor());
             }
         };
         run(nChunks, work, body);
@@ -362,16 +362,20 @@ public final class ConvKernels {
 
     /**
      * Copies a weight gradient from the transposed layout in gwT (group gr's {@code kk × O/groups} block at
-     * {@code gr·O/groups·kk}) to its layout {@code (O, C/groups·kh·kw)} in {@code gw} at {@code gwOff}; exact copies.
+     * {@code gr·O/groups·kk}, its rows the taps (c, ki, kj), or (ki, kj, c) when {@code tapMajor}) to its layout
+     * {@code (O, C/groups·kh·kw)} in {@code gw} at {@code gwOff}; exact copies.
      */
-    private static void transposeGroups(float[] gw, int gwOff, float[] gwT, ConvGeometry g) {
+    private static void transposeGroups(float[] gw, int gwOff, float[] gwT, ConvGeometry g, boolean tapMajor) {
         int opg = g.oPerGroup();
-        int kk = g.cPerGroup() * g.kh() * g.kw();
+        int cpg = g.cPerGroup();
+        int khw = g.kh() * g.kw();
+        int kk = cpg * khw;
         for (int gr = 0; gr < g.groups(); gr++) {
             int base = gr * opg * kk;
             for (int o = 0; o < opg; o++) {
                 for (int p = 0; p < kk; p++) {
-                    gw[gwOff + base + o * kk + p] = gwT[base + p * opg + o];
+                    int row = tapMajor ? p % khw * cpg + p / khw : p;
+                    gw[gwOff + base + o * kk + p] = gwT[base + row * opg + o];
                 }
             }
         }

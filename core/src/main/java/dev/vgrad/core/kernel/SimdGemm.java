@@ -211,6 +211,55 @@ final class SimdGemm {
             throw new IllegalArgumentException("sgemmWindowsA: rows of " + rowLen + " positions " + rowStride
                     + " apart");
         }
+        windowsProduct(m, n, k, b, bOff, ldb, c, cOff, ldc, accumulate,
+                (s, i0, mr, pc, kc, bp, bi, cc, cIdx, ld, load) -> {
+                    // an edge panel repeats its last window in the missing rows, whose results are dropped
+                    int[] base = s.windowBase;
+                    for (int r = 0; r < MR; r++) {
+                        base[r] = aOff[i0 + Math.min(r, mr - 1)];
+                    }
+                    kernelWindows(pc, kc, x, base, rowLen, rowStride, bp, bi, cc, cIdx, ld, load);
+                });
+    }
+
+    /**
+     * {@link #sgemmWindowsA} for windows that lie side by side: {@code A(i, p) = x[xOff + (i / blockRows)·blockStride
+     * + i % blockRows + map(p)·step]}, so each block of {@code blockRows} rows reads one contiguous run of x per
+     * position, and positions lie {@code step} apart. This is the transposed weight gradient over a channels-last
+     * padded input ({@code step} = channels, a block = one kernel row's taps (kj, c)). The micro-kernel broadcasts
+     * its twelve rows from one running offset, where {@link #sgemmWindowsA} keeps twelve (more than the integer
+     * registers, so half are reloaded, and each is bounds-checked, at every position). Same FMA chains.
+     *
+     * @throws IllegalArgumentException if blockRows is not a positive multiple of MR, m not a multiple of
+     *                                  blockRows, or the rows are not {@code rowStride ≥ rowLen > 0}
+     */
+    static void sgemmWindowsRowsA(int m, int n, int k, float[] x, int xOff, int blockRows, int blockStride, int step,
+                                  int rowLen, int rowStride, float[] b, int bOff, int ldb, float[] c, int cOff,
+                                  int ldc, boolean accumulate) {
+        if (rowLen <= 0 || rowStride < rowLen || blockRows <= 0 || blockRows % MR != 0 || m % blockRows != 0) {
+            throw new IllegalArgumentException("sgemmWindowsRowsA: rows of " + rowLen + " positions " + rowStride
+                    + " apart, blocks of " + blockRows + " rows (a multiple of " + MR + " dividing m=" + m + ")");
+        }
+        windowsProduct(m, n, k, b, bOff, ldb, c, cOff, ldc, accumulate,
+                (s, i0, mr, pc, kc, bp, bi, cc, cIdx, ld, load) -> kernelWindowsRows(pc, kc, x,
+                        xOff + i0 / blockRows * blockStride + i0 % blockRows, step, rowLen, rowStride, bp, bi, cc,
+                        cIdx, ld, load));
+    }
+
+    /** One MR×NR tile of a {@link #windowsProduct}: A's rows {@code i0..i0+mr} over K block {@code pc..pc+kc}. */
+    private interface WindowTile {
+        void run(Scratch s, int i0, int mr, int pc, int kc, float[] bp, int bi, float[] c, int cIdx, int ldc,
+                 boolean load);
+    }
+
+    /**
+     * The loops of a product whose A the micro-kernel reads in place ({@code tile}) and whose B is dense
+     * {@code n×k}, packed transposed one K block of {@link #KC_W} at a time. Outside a parallel region the row
+     * panels are split over the threads, each packing B itself ({@code n·k} floats, small next to its share of the
+     * {@code m·n·k} product); nested in a parallel region (a convolution's image chunks) it runs as one part.
+     */
+    private static void windowsProduct(int m, int n, int k, float[] b, int bOff, int ldb, float[] c, int cOff,
+                                       int ldc, boolean accumulate, WindowTile kern) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -224,8 +273,6 @@ final class SimdGemm {
         }
         int panels = (n + NR - 1) / NR;
         int mPanels = (m + MR - 1) / MR;
-        // row panels split over the threads, each packing B itself (n·k floats, small next to its share of the
-        // m·n·k product); nested in a parallel region (a convolution's image chunks) it runs as one part
         int parts = !Parallel.inPool() && (long) m * n * k >= PARALLEL_MIN_WORK
                 ? Math.min(Parallel.numThreads(), mPanels) : 1;
         runChunks(parts > 1, parts, t -> {
@@ -234,7 +281,6 @@ final class SimdGemm {
                 s.windowB = new float[panels * NR * KC_W];
             }
             float[] bp = s.windowB;
-            int[] base = s.windowBase;
             int i0Start = (int) ((long) t * mPanels / parts) * MR;
             int i0End = Math.min(m, (int) ((long) (t + 1) * mPanels / parts) * MR);
             for (int pc = 0; pc < k; pc += KC_W) {
@@ -243,15 +289,11 @@ final class SimdGemm {
                 boolean load = accumulate || pc > 0;
                 for (int i0 = i0Start; i0 < i0End; i0 += MR) {
                     int mr = Math.min(MR, m - i0);
-                    // an edge panel repeats its last window in the missing rows, whose results are dropped
-                    for (int r = 0; r < MR; r++) {
-                        base[r] = aOff[i0 + Math.min(r, mr - 1)];
-                    }
                     for (int q = 0; q < panels; q++) {
                         int nr = Math.min(NR, n - q * NR);
                         int cIdx = cOff + i0 * ldc + q * NR;
                         if (mr == MR && nr == NR) {
-                            kernelWindows(pc, kc, x, base, rowLen, rowStride, bp, q * NR * kc, c, cIdx, ldc, load);
+                            kern.run(s, i0, mr, pc, kc, bp, q * NR * kc, c, cIdx, ldc, load);
                             continue;
                         }
                         float[] tile = s.tile;
@@ -261,8 +303,7 @@ final class SimdGemm {
                                 System.arraycopy(c, cIdx + r * ldc, tile, r * NR, nr);
                             }
                         }
-                        kernelWindows(pc, kc, x, base, rowLen, rowStride, bp, q * NR * kc, tile, 0, NR,
-                                load);
+                        kern.run(s, i0, mr, pc, kc, bp, q * NR * kc, tile, 0, NR, load);
                         for (int r = 0; r < mr; r++) {
                             System.arraycopy(tile, r * NR, c, cIdx + r * ldc, nr);
                         }
@@ -738,6 +779,15 @@ final class SimdGemm {
      * Only used when {@code V == 16}.
      */
     static void transpose16(float[] b, int add, int[] rows, int row0, float[] bp, int d, int stride) {
+        transpose16(b, add, rows, row0, bp, d, stride, null, 0);
+    }
+
+    /**
+     * {@link #transpose16(float[], int, int[], int, float[], int, int)}, except that with {@code dst} not null row
+     * t goes to {@code bp[d + dst[dst0 + t]]} (any places, written in ascending t) instead of {@code d + t·stride}.
+     */
+    static void transpose16(float[] b, int add, int[] rows, int row0, float[] bp, int d, int stride, int[] dst,
+                            int dst0) {
         IntVector r0 = FloatVector.fromArray(S, b, add + rows[row0 + 0]).reinterpretAsInts();
         IntVector r1 = FloatVector.fromArray(S, b, add + rows[row0 + 1]).reinterpretAsInts();
         IntVector r2 = FloatVector.fromArray(S, b, add + rows[row0 + 2]).reinterpretAsInts();
@@ -818,22 +868,22 @@ final class SimdGemm {
         IntVector w13 = HI1.selectFrom(u12, u13);
         IntVector w14 = LO1.selectFrom(u14, u15);
         IntVector w15 = HI1.selectFrom(u14, u15);
-        w0.reinterpretAsFloats().intoArray(bp, d);
-        w1.reinterpretAsFloats().intoArray(bp, d + 1 * stride);
-        w2.reinterpretAsFloats().intoArray(bp, d + 2 * stride);
-        w3.reinterpretAsFloats().intoArray(bp, d + 3 * stride);
-        w4.reinterpretAsFloats().intoArray(bp, d + 4 * stride);
-        w5.reinterpretAsFloats().intoArray(bp, d + 5 * stride);
-        w6.reinterpretAsFloats().intoArray(bp, d + 6 * stride);
-        w7.reinterpretAsFloats().intoArray(bp, d + 7 * stride);
-        w8.reinterpretAsFloats().intoArray(bp, d + 8 * stride);
-        w9.reinterpretAsFloats().intoArray(bp, d + 9 * stride);
-        w10.reinterpretAsFloats().intoArray(bp, d + 10 * stride);
-        w11.reinterpretAsFloats().intoArray(bp, d + 11 * stride);
-        w12.reinterpretAsFloats().intoArray(bp, d + 12 * stride);
-        w13.reinterpretAsFloats().intoArray(bp, d + 13 * stride);
-        w14.reinterpretAsFloats().intoArray(bp, d + 14 * stride);
-        w15.reinterpretAsFloats().intoArray(bp, d + 15 * stride);
+        w0.reinterpretAsFloats().intoArray(bp, dst == null ? d : d + dst[dst0 + 0]);
+        w1.reinterpretAsFloats().intoArray(bp, dst == null ? d + 1 * stride : d + dst[dst0 + 1]);
+        w2.reinterpretAsFloats().intoArray(bp, dst == null ? d + 2 * stride : d + dst[dst0 + 2]);
+        w3.reinterpretAsFloats().intoArray(bp, dst == null ? d + 3 * stride : d + dst[dst0 + 3]);
+        w4.reinterpretAsFloats().intoArray(bp, dst == null ? d + 4 * stride : d + dst[dst0 + 4]);
+        w5.reinterpretAsFloats().intoArray(bp, dst == null ? d + 5 * stride : d + dst[dst0 + 5]);
+        w6.reinterpretAsFloats().intoArray(bp, dst == null ? d + 6 * stride : d + dst[dst0 + 6]);
+        w7.reinterpretAsFloats().intoArray(bp, dst == null ? d + 7 * stride : d + dst[dst0 + 7]);
+        w8.reinterpretAsFloats().intoArray(bp, dst == null ? d + 8 * stride : d + dst[dst0 + 8]);
+        w9.reinterpretAsFloats().intoArray(bp, dst == null ? d + 9 * stride : d + dst[dst0 + 9]);
+        w10.reinterpretAsFloats().intoArray(bp, dst == null ? d + 10 * stride : d + dst[dst0 + 10]);
+        w11.reinterpretAsFloats().intoArray(bp, dst == null ? d + 11 * stride : d + dst[dst0 + 11]);
+        w12.reinterpretAsFloats().intoArray(bp, dst == null ? d + 12 * stride : d + dst[dst0 + 12]);
+        w13.reinterpretAsFloats().intoArray(bp, dst == null ? d + 13 * stride : d + dst[dst0 + 13]);
+        w14.reinterpretAsFloats().intoArray(bp, dst == null ? d + 14 * stride : d + dst[dst0 + 14]);
+        w15.reinterpretAsFloats().intoArray(bp, dst == null ? d + 15 * stride : d + dst[dst0 + 15]);
     }
 
     /**
@@ -1069,6 +1119,143 @@ final class SimdGemm {
             boolean wrap = ++col == rowLen;
             col = wrap ? 0 : col;
             t += wrap ? gap + 1 : 1;
+        }
+        int r = cIdx;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + V);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + V);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + V);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + V);
+        r += ldc;
+        c40.intoArray(c, r);
+        c41.intoArray(c, r + V);
+        r += ldc;
+        c50.intoArray(c, r);
+        c51.intoArray(c, r + V);
+        r += ldc;
+        c60.intoArray(c, r);
+        c61.intoArray(c, r + V);
+        r += ldc;
+        c70.intoArray(c, r);
+        c71.intoArray(c, r + V);
+        r += ldc;
+        c80.intoArray(c, r);
+        c81.intoArray(c, r + V);
+        r += ldc;
+        c90.intoArray(c, r);
+        c91.intoArray(c, r + V);
+        r += ldc;
+        c100.intoArray(c, r);
+        c101.intoArray(c, r + V);
+        r += ldc;
+        c110.intoArray(c, r);
+        c111.intoArray(c, r + V);
+    }
+
+    /**
+     * {@link #kernelWindows} with the twelve rows of A side by side: row r at position p is
+     * {@code x[a0 + map(p)·step + r]} ({@link #sgemmWindowsRowsA}), so one offset walks the positions.
+     */
+    private static void kernelWindowsRows(int p0, int kc, float[] x, int a0, int step, int rowLen, int rowStride,
+                                          float[] bp, int bi, float[] c, int cIdx, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        if (load) {
+            int r0 = cIdx;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            int r4 = cIdx + 4 * ldc;
+            int r5 = cIdx + 5 * ldc;
+            int r6 = cIdx + 6 * ldc;
+            int r7 = cIdx + 7 * ldc;
+            int r8 = cIdx + 8 * ldc;
+            int r9 = cIdx + 9 * ldc;
+            int r10 = cIdx + 10 * ldc;
+            int r11 = cIdx + 11 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + V);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + V);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + V);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + V);
+            c80 = FloatVector.fromArray(S, c, r8);
+            c81 = FloatVector.fromArray(S, c, r8 + V);
+            c90 = FloatVector.fromArray(S, c, r9);
+            c91 = FloatVector.fromArray(S, c, r9 + V);
+            c100 = FloatVector.fromArray(S, c, r10);
+            c101 = FloatVector.fromArray(S, c, r10 + V);
+            c110 = FloatVector.fromArray(S, c, r11);
+            c111 = FloatVector.fromArray(S, c, r11 + V);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+            c80 = z; c81 = z; c90 = z; c91 = z; c100 = z; c101 = z; c110 = z; c111 = z;
+        }
+        // ai walks the positions' offsets in x: +step, and past a row's end +step·(1 + rowStride − rowLen)
+        int col = p0 % rowLen;
+        int ai = a0 + (p0 / rowLen * rowStride + col) * step;
+        int jump = (rowStride - rowLen + 1) * step;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + V);
+            FloatVector av;
+            av = FloatVector.broadcast(S, x[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, x[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, x[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, x[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, x[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, x[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, x[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, x[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, x[ai + 8]);
+            c80 = av.fma(b0, c80);
+            c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(S, x[ai + 9]);
+            c90 = av.fma(b0, c90);
+            c91 = av.fma(b1, c91);
+            av = FloatVector.broadcast(S, x[ai + 10]);
+            c100 = av.fma(b0, c100);
+            c101 = av.fma(b1, c101);
+            av = FloatVector.broadcast(S, x[ai + 11]);
+            c110 = av.fma(b0, c110);
+            c111 = av.fma(b1, c111);
+            bi += NR;
+            boolean wrap = ++col == rowLen;
+            col = wrap ? 0 : col;
+            ai += wrap ? jump : step;
         }
         int r = cIdx;
         c00.intoArray(c, r);

@@ -32,7 +32,9 @@ import jdk.incubator.vector.VectorSpecies;
  *   <li>weight gradient, transposed: {@code dW_gᵀ (kk × O/g) += B' · dYᵀ} with B' the windows at the real output
  *       positions only (rows of OW positions Wp apart in P) and dY the output gradient as stored; the
  *       micro-kernel reads the windows in place ({@link SimdGemm#sgemmWindowsA}), so only dY is packed, and every
- *       element is the FMA chain of im2col followed by the GEMM, bit for bit, non-finite inputs included.</li>
+ *       element is the FMA chain of im2col followed by the GEMM, bit for bit, non-finite inputs included. With
+ *       stride and dilation 1 the windows are read from a channels-last copy of the padded input instead
+ *       ({@link SimdGemm#sgemmWindowsRowsA}), where a tile's twelve taps (ki, kj, c..c+11) are adjacent floats.</li>
  * </ul>
  *
  * Every forward element is the same FMA chain, in the same order, as with im2col + GEMM, except for terms that
@@ -99,6 +101,13 @@ final class SimdShiftedConv {
     private final List<Segment> allRows;
     /** The output rows split by which kernel rows stay inside the input. */
     private final List<Segment> rowSegments;
+    /**
+     * For the weight gradient over a channels-last plane ({@link #channelsLastWeightGrad}), the place of input
+     * position {@code iy·W + ix} in that plane, {@code ((iy + padH)·Wp + ix + padW)·C/groups}; null when it does
+     * not apply.
+     */
+    private final int[] lastPos;
+    private final Layout lastLayout;
 
     /**
      * Whether {@code g}'s weight gradient takes this path: enough taps, and a plane width at most one column in
@@ -174,6 +183,32 @@ final class SimdShiftedConv {
         one = planes(1);
         allRows = List.of(new Segment(0, g.outH(), allTaps()));
         rowSegments = rowSegments();
+        if (channelsLastWeightGrad(g)) {
+            lastPos = new int[g.h() * g.w()];
+            for (int i = 0; i < lastPos.length; i++) {
+                lastPos[i] = ((i / g.w() + g.padH()) * wp + i % g.w() + g.padW()) * cpg;
+            }
+            // the last position's last tap reads up to (Hp·Wp + padW)·C/groups − 1
+            lastLayout = new Layout(g, -1, (hp * wp + g.padW()) * cpg);
+        } else {
+            lastPos = null;
+            lastLayout = null;
+        }
+    }
+
+    /**
+     * Whether the weight gradient reads a channels-last copy of the padded input: stride and dilation 1, so that a
+     * kernel row's taps (kj, c) are one run of {@code kW·C/groups} floats at every position, in blocks that are
+     * whole micro-kernel tiles. Its rows of gwᵀ are then ordered (ki, kj, c) ({@link #tapMajor}).
+     */
+    static boolean channelsLastWeightGrad(ConvGeometry g) {
+        return g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+                && (long) g.kw() * g.cPerGroup() % SimdGemm.MR == 0;
+    }
+
+    /** Whether {@link #weightGradT}'s rows are ordered (ki, kj, c) rather than (c, ki, kj). */
+    boolean tapMajor() {
+        return lastPos != null;
     }
 
     private int phaseOf(int ki, int kj) {
@@ -432,11 +467,22 @@ final class SimdShiftedConv {
      * {@code kk × O/groups} block at {@code gr·kk·O/groups}, tap p and channel o at {@code + p·O/groups + o}. The
      * product runs over the real output positions in ascending order, the taps' windows of the padded planes as
      * its left operand ({@link SimdGemm#sgemmWindowsA}, rows of OW positions Wp apart) and the output gradient as
-     * it is stored as its right: each element is the chain im2col followed by the GEMM computes.
+     * it is stored as its right: each element is the chain im2col followed by the GEMM computes. With
+     * {@link #tapMajor} the windows come from a channels-last copy of the padded input, gwT's rows ordered
+     * (ki, kj, c), with the same chains.
      */
     void weightGradT(float[] gOut, int gOff, float[] x, int xOff, int b, float[] gwT, boolean accumulate) {
         int hw = g.h() * g.w();
         int ohw = g.outH() * g.outW();
+        if (lastPos != null) {
+            for (int gr = 0; gr < g.groups(); gr++) {
+                float[] p = PADDED.get().get(lastLayout, lastLayout.length());
+                fillChannelsLast(x, xOff + (b * g.c() + gr * cpg) * hw, p);
+                SimdGemm.sgemmWindowsRowsA(kk, opg, ohw, p, 0, g.kw() * cpg, wp * cpg, cpg, g.outW(), wp, gOut,
+                        gOff + (b * g.outChannels() + gr * opg) * ohw, ohw, gwT, gr * kk * opg, opg, accumulate);
+            }
+            return;
+        }
         for (int gr = 0; gr < g.groups(); gr++) {
             float[] p = PADDED.get().get(one.layout(), one.length());
             fill(x, xOff + (b * g.c() + gr * cpg) * hw, p, one, 0);
@@ -485,6 +531,41 @@ final class SimdShiftedConv {
                         p[dst + t] = x[src + t * sw];
                     }
                 }
+            }
+        }
+    }
+
+    /** Channel offsets {@code j·H·W} of 16 consecutive channels, for {@link SimdGemm#transpose16}. */
+    private int[] channelRows;
+
+    /**
+     * Copies one (image, group) slice of x at {@code xBase} ({@code C/groups × H × W}) into the channels-last
+     * padded plane p: input (c, iy, ix) to {@code p[((iy + padH)·Wp + ix + padW)·C/groups + c]}. Blocks of 16
+     * channels × 16 positions are transposed in registers (the last block of each overlapping the one before);
+     * padding keeps the layout's zeros.
+     */
+    private void fillChannelsLast(float[] x, int xBase, float[] p) {
+        int hw = g.h() * g.w();
+        if (S.length() != 16 || cpg < 16 || hw < 16) {
+            for (int c = 0; c < cpg; c++) {
+                for (int i = 0; i < hw; i++) {
+                    p[lastPos[i] + c] = x[xBase + c * hw + i];
+                }
+            }
+            return;
+        }
+        if (channelRows == null) {
+            int[] rows = new int[16];
+            for (int j = 0; j < 16; j++) {
+                rows[j] = j * hw;
+            }
+            channelRows = rows;
+        }
+        for (int c0 = 0; c0 < cpg; c0 += 16) {
+            int c = Math.min(c0, cpg - 16);
+            for (int i0 = 0; i0 < hw; i0 += 16) {
+                int i = Math.min(i0, hw - 16);
+                SimdGemm.transpose16(x, xBase + c * hw + i, channelRows, 0, p, c, 0, lastPos, i);
             }
         }
     }

@@ -207,15 +207,19 @@ class ConvKernelsTest {
     @Test
     void weightGradientIsIm2colGemmBitForBit() {
         int[] shifted = {0};
+        int[] channelsLast = {0};
         Gen<Case> gen = in -> {
-            int k = between(in, 2, 4);
-            int d = between(in, 1, 2);
+            // half the cases in the channels-last path's range: stride and dilation 1, kW·C a multiple of 12
+            boolean last = between(in, 0, 1) == 1;
+            int k = last ? 3 : between(in, 2, 4);
+            int d = last ? 1 : between(in, 1, 2);
             int pad = between(in, 0, 2);
             int span = d * (k - 1) + 1;
             int h = Math.max(span - 2 * pad, between(in, 7, 26));
             int w = Math.max(span - 2 * pad, between(in, 7, 26));
-            ConvGeometry g = ConvGeometry.of(1, between(in, 4, 16), h, w, between(in, 1, 40), k, k, between(in, 1, 2),
-                    between(in, 1, 2), pad, pad, d, d, 1);
+            int c = last ? 4 * between(in, 1, 10) : between(in, 4, 16);
+            ConvGeometry g = ConvGeometry.of(1, c, h, w, between(in, 1, 40), k, k, last ? 1 : between(in, 1, 2),
+                    last ? 1 : between(in, 1, 2), pad, pad, d, d, 1);
             return new Case(g, false, 0, in.next(Constraint.between(0, 1 << 30)));
         };
         qt().withExamples(80).forAll(gen).checkAssert(cs -> {
@@ -243,9 +247,12 @@ class ConvKernelsTest {
             }
             if (KernelProvider.simdEnabled() && SimdShiftedConv.applies(g)) {
                 shifted[0]++;
+                channelsLast[0] += SimdShiftedConv.channelsLastWeightGrad(g) ? 1 : 0;
             }
         });
         assertTrue(!KernelProvider.simdEnabled() || shifted[0] > 0, "no geometry took the shifted-window path");
+        assertTrue(!KernelProvider.simdEnabled() || channelsLast[0] > 0,
+                "no geometry took the channels-last weight gradient");
     }
 
     /**
@@ -259,7 +266,7 @@ class ConvKernelsTest {
     void shiftedWindowPathMatchesReferenceAndIm2col() {
         Gen<Case> gen = in -> {
             int groups = between(in, 1, 2);
-            int cpg = between(in, 8, 12);
+            int cpg = between(in, 8, 20);
             int opg = between(in, 1, 40);
             int kh = between(in, 2, 3);
             int kw = between(in, 2, 3);

@@ -369,6 +369,53 @@ class GemmTest {
     }
 
     /**
+     * A whose blocks of rows are side-by-side runs of one array ({@link SimdGemm#sgemmWindowsRowsA}, the weight
+     * gradient over a channels-last input) gives the bits of the scalar product of the same A written out densely,
+     * times Bᵀ: several blocks, positions {@code step} apart in rows of rowLen laid out rowStride apart, edge panels
+     * of columns, several K blocks, accumulate or not.
+     */
+    @Test
+    void sideBySideWindowRowsOfAAreBitIdenticalToDenseA() {
+        if (!simdAvailable()) {
+            return;
+        }
+        qt().withExamples(60).forAll(cases(300)).checkAssert(cs -> {
+            SplittableRandom r = new SplittableRandom(cs.seed() ^ 0x2545F491L);
+            int blockRows = SimdGemm.MR * (1 + r.nextInt(4));
+            int blocks = 1 + r.nextInt(3);
+            int m = blockRows * blocks, n = cs.n(), k = cs.k();
+            int step = blockRows / 2 + r.nextInt(blockRows);
+            int rowLen = r.nextBoolean() ? k : 1 + r.nextInt(40);
+            int rowStride = rowLen == k ? k : rowLen + r.nextInt(4);
+            int blockStride = blockRows + r.nextInt(3 * step + 1);
+            int xOff = r.nextInt(5);
+            int maxPos = (k - 1) / rowLen * rowStride + (k - 1) % rowLen;
+            float[] x = random(xOff + (blocks - 1) * blockStride + blockRows + maxPos * step + 3, r);
+            float[] dense = new float[m * k];
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    int pos = p / rowLen * rowStride + p % rowLen;
+                    dense[i * k + p] = x[xOff + i / blockRows * blockStride + i % blockRows + pos * step];
+                }
+            }
+            int ldb = k + cs.padB();
+            float[] b = random(cs.offB() + n * ldb + 3, r);
+            int ldc = n + r.nextInt(3);
+            int offC = r.nextInt(4);
+            float[] c0 = random(offC + m * ldc, r);
+            float[] want = c0.clone();
+            ScalarGemm.sgemm(false, true, m, n, k, dense, 0, k, b, cs.offB(), ldb, want, offC, ldc, cs.acc());
+            float[] got = c0.clone();
+            SimdGemm.sgemmWindowsRowsA(m, n, k, x, xOff, blockRows, blockStride, step, rowLen, rowStride, b,
+                    cs.offB(), ldb, got, offC, ldc, cs.acc());
+            assertBitIdentical("side-by-side window rows of A (blocks of " + blockRows + ", step " + step
+                    + ", rows of " + rowLen + ", " + rowStride + " apart) vs dense A (scalar)", want, got, cs);
+        });
+        assertThrows(IllegalArgumentException.class, () -> SimdGemm.sgemmWindowsRowsA(24, 1, 1, new float[64], 0, 18,
+                18, 1, 1, 1, new float[1], 0, 1, new float[24], 0, 1, false));
+    }
+
+    /**
      * A B prepared once ({@link Gemm#packB}) gives the bits of the unprepared product, alone and reused for several
      * A's, at 1 and 2 threads (both blocked routes, the column split and the small direct kernel).
      */
