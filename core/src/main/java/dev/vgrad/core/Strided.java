@@ -15,17 +15,26 @@ final class Strided {
         return out;
     }
 
-    /** Element-by-element copy between two strided layouts of the same shape (dtypes may differ). */
-    static void copy(Storage src, int srcOff, int[] shape, int[] srcStride, Storage dst, int dstOff, int[] dstStride) {
-        int rank = shape.length;
-        int n = Shape.numel(shape);
+    /**
+     * Element-by-element copy between two strided layouts of the same shape (dtypes may differ). Dims that are
+     * contiguous with respect to each other in both layouts are merged first, so a broadcast source (an expanded
+     * gradient: stride 0) becomes a few long runs of one value.
+     */
+    static void copy(Storage src, int srcOff, int[] shape0, int[] srcStride0, Storage dst, int dstOff,
+                     int[] dstStride0) {
+        int n = Shape.numel(shape0);
         if (n == 0) {
             return;
         }
-        if (rank == 0) {
+        if (shape0.length == 0) {
             dst.set(dstOff, src.get(srcOff));
             return;
         }
+        int[][] co = coalesce(shape0, new int[][] {srcStride0, dstStride0});
+        int[] shape = co[0];
+        int[] srcStride = co[1];
+        int[] dstStride = co[2];
+        int rank = shape.length;
         // the two innermost dims run as plain nested loops and the odometer steps once per block: a permuted view's
         // runs are short (32 floats for an attention head), and one odometer step per run cost more than the move
         int inner = shape[rank - 1];
@@ -67,6 +76,8 @@ final class Strided {
         for (int r = 0; r < runs; r++, so += sRun, dOff += dRun) {
             if (ss == 1 && ds == 1) {
                 System.arraycopy(src, so, dst, dOff, n);
+            } else if (ss == 0 && ds == 1) {
+                java.util.Arrays.fill(dst, dOff, dOff + n, src[so]);
             } else {
                 for (int i = 0; i < n; i++) {
                     dst[dOff + i * ds] = src[so + i * ss];

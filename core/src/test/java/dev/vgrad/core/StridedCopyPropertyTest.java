@@ -7,7 +7,8 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code contiguous()} of a strided view (random rank, sizes, permutation and narrowing) holds, element by element,
+ * {@code contiguous()} of a strided view (random rank, sizes, permutation, narrowing and a broadcast dim) holds,
+ * element by element,
  * what the view's own strides and offset address in its storage, bit for bit: the law behind every copy of a
  * permuted or sliced tensor (float32's two innermost dims have a loop of their own, float64 and int64 the general
  * one), and an empty view whose offset lies past its storage's end reads as empty. QuickTheories reports the
@@ -25,6 +26,20 @@ class StridedCopyPropertyTest {
             assertEquals(0, v.toLongArray().length, dt.toString());
             assertEquals(0, v.toBooleanArray().length, dt.toString());
             assertEquals(0, v.contiguous().numel(), dt.toString());
+        }
+    }
+
+    /** A fully broadcast scalar and a per-channel value broadcast over (N, C, H, W), as gradients of sum and mean are. */
+    @Test
+    void broadcastViewsCopyToTheirValue() {
+        Tensor one = Tensor.ones(1).reshape().expand(3, 4, 5);
+        for (float v : one.contiguous().toArray()) {
+            assertEquals(1f, v);
+        }
+        Tensor perChannel = Tensor.arange(3).to(DType.FLOAT32).reshape(1, 3, 1, 1).expand(2, 3, 4, 5);
+        float[] got = perChannel.contiguous().toArray();
+        for (int i = 0; i < got.length; i++) {
+            assertEquals((float) (i / 20 % 3), got[i], "at " + i);
         }
     }
 
@@ -59,19 +74,27 @@ class StridedCopyPropertyTest {
                 int start = (int) g.nextLong(view.shape()[nd] - 1);
                 view = view.narrow(nd, start, 1 + (int) g.nextLong(view.shape()[nd] - start));
             }
+            // half the views also broadcast a new dim (stride 0), as an expanded gradient does
+            if (g.nextLong(2) == 0) {
+                int u = (int) g.nextLong(rank + 1);
+                view = view.unsqueeze(u);
+                int[] es = view.shape().clone();
+                es[u] = 1 + (int) g.nextLong(4);
+                view = view.expand(es);
+            }
             double[] data = base.toDoubleArray();
             int[] vs = view.shape();
             int[] st = view.stride();
             int n = view.numel();
             double[] want = new double[n];
-            int[] idx = new int[rank];
+            int[] idx = new int[vs.length];
             for (int k = 0; k < n; k++) {
                 int off = view.storageOffset();
-                for (int d = 0; d < rank; d++) {
+                for (int d = 0; d < vs.length; d++) {
                     off += idx[d] * st[d];
                 }
                 want[k] = data[off];
-                for (int d = rank - 1; d >= 0; d--) {
+                for (int d = vs.length - 1; d >= 0; d--) {
                     if (++idx[d] < vs[d]) {
                         break;
                     }
