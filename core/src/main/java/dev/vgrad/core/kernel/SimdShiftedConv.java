@@ -108,6 +108,8 @@ final class SimdShiftedConv {
      */
     private final int[] lastPos;
     private final Layout lastLayout;
+    /** Channel offsets {@code j·H·W} of 16 consecutive channels, for {@link SimdGemm#transpose16}. */
+    private final int[] channelRows;
 
     /**
      * Whether {@code g}'s weight gradient takes this path: enough taps, and a plane width at most one column in
@@ -193,6 +195,10 @@ final class SimdShiftedConv {
         } else {
             lastPos = null;
             lastLayout = null;
+        }
+        channelRows = new int[16];
+        for (int j = 0; j < 16; j++) {
+            channelRows[j] = j * g.h() * g.w();
         }
     }
 
@@ -535,9 +541,6 @@ final class SimdShiftedConv {
         }
     }
 
-    /** Channel offsets {@code j·H·W} of 16 consecutive channels, for {@link SimdGemm#transpose16}. */
-    private int[] channelRows;
-
     /**
      * Copies one (image, group) slice of x at {@code xBase} ({@code C/groups × H × W}) into the channels-last
      * padded plane p: input (c, iy, ix) to {@code p[((iy + padH)·Wp + ix + padW)·C/groups + c]}. Blocks of 16
@@ -553,13 +556,6 @@ final class SimdShiftedConv {
                 }
             }
             return;
-        }
-        if (channelRows == null) {
-            int[] rows = new int[16];
-            for (int j = 0; j < 16; j++) {
-                rows[j] = j * hw;
-            }
-            channelRows = rows;
         }
         for (int c0 = 0; c0 < cpg; c0 += 16) {
             int c = Math.min(c0, cpg - 16);
