@@ -487,6 +487,13 @@ def main():
         body = open(fm).read().splitlines()
         w("\n".join(l for l in body if not l.startswith("# ")))
         w("")
+    # hand-written notes on runs started by hand: kept in files of their own, since run_bench.sh regenerates
+    # results.md and this script BENCHMARKS.md
+    for notes in (os.path.join(ROOT, "bench", "fashion-mnist", "notes.md"), os.path.join(ROOT, "bench", "notes.md")):
+        if os.path.exists(notes):
+            body = open(notes).read().splitlines()
+            w("\n".join(l for l in body if not l.startswith("<!--")).strip("\n"))
+            w("")
     with open(a.out, "w") as f:
         f.write("\n".join(lines))
     print("\n".join(lines))

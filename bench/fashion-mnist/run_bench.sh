@@ -2,7 +2,9 @@
 # Trains the Fashion-MNIST programs with vgrad and with PyTorch (Debian python3-torch 1.13) on the full data set
 # and writes bench/fashion-mnist/results.md: a Markdown table of mean epoch time and final test accuracy, with the
 # machine, JDK and torch version (logs in bench/fashion-mnist/logs/), and compare-<program>.png: both frameworks'
-# loss and test accuracy per epoch, drawn from the logs by dev.vgrad.examples.CompareCharts.
+# loss and test accuracy per epoch, drawn from the logs by dev.vgrad.examples.CompareCharts. results.md is
+# rewritten on every run: notes on runs started by hand go in notes.md beside it, which bench/compare.py carries
+# into BENCHMARKS.md after the table.
 #
 #   mvn -q install -DskipTests            # once, from the repository root
 #   sh bench/fashion-mnist/run_bench.sh [mlp cnn resnet]
