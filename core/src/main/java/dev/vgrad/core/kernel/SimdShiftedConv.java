@@ -190,7 +190,8 @@ final class SimdShiftedConv {
             for (int i = 0; i < lastPos.length; i++) {
                 lastPos[i] = ((i / g.w() + g.padH()) * wp + i % g.w() + g.padW()) * cpg;
             }
-            // the last position's last tap reads up to (Hp·Wp + padW)·C/groups − 1
+            // the last position's last tap reads up to (Hp·Wp + padW)·C/groups − 1; images −1 tells this layout
+            // from the forward's, so a buffer switched between them is zeroed again
             lastLayout = new Layout(g, -1, (hp * wp + g.padW()) * cpg);
         } else {
             lastPos = null;
