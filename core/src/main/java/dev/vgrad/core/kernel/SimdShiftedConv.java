@@ -33,7 +33,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       positions only (rows of OW positions Wp apart in P) and dY the output gradient as stored; the
  *       micro-kernel reads the windows in place ({@link SimdGemm#sgemmWindowsA}), so only dY is packed, and every
  *       element is the FMA chain of im2col followed by the GEMM, bit for bit, non-finite inputs included. With
- *       stride and dilation 1 the windows are read from a channels-last copy of the padded input instead
+ *       dilation 1 the windows are read from a channels-last copy of the padded input instead
  *       ({@link SimdGemm#sgemmWindowsRowsA}), where a tile's twelve taps (ki, kj, c..c+11) are adjacent floats.</li>
  * </ul>
  *
@@ -108,6 +108,8 @@ final class SimdShiftedConv {
      */
     private final int[] lastPos;
     private final Layout lastLayout;
+    /** Width Wl of the channels-last plane ({@link #lastPos}), in positions: the stride-1 plane width. */
+    private final int lastWidth;
     /** Channel offsets {@code j·H·W} of 16 consecutive channels, for {@link SimdGemm#transpose16}. */
     private final int[] channelRows;
 
@@ -153,6 +155,11 @@ final class SimdShiftedConv {
         if (g.strideW() > 1) {
             return (int) ceilDiv(g.w() + 2L * g.padW(), g.strideW());
         }
+        return strideOneWidth(g);
+    }
+
+    /** Width of a padded row without phases. */
+    private static int strideOneWidth(ConvGeometry g) {
         // the right border of a row can be the next row's left border when it is never read further than that
         return g.padW() <= (g.kw() - 1) * g.dilationW() ? g.w() + g.padW() : g.w() + 2 * g.padW();
     }
@@ -186,14 +193,17 @@ final class SimdShiftedConv {
         allRows = List.of(new Segment(0, g.outH(), allTaps()));
         rowSegments = rowSegments();
         if (channelsLastWeightGrad(g)) {
+            // the padded input itself, not phase planes: with stride s a kernel row's taps still lie side by side
+            lastWidth = strideOneWidth(g);
             lastPos = new int[g.h() * g.w()];
             for (int i = 0; i < lastPos.length; i++) {
-                lastPos[i] = ((i / g.w() + g.padH()) * wp + i % g.w() + g.padW()) * cpg;
+                lastPos[i] = ((i / g.w() + g.padH()) * lastWidth + i % g.w() + g.padW()) * cpg;
             }
-            // the last position's last tap reads up to (Hp·Wp + padW)·C/groups − 1; images −1 tells this layout
-            // from the forward's, so a buffer switched between them is zeroed again
-            lastLayout = new Layout(g, -1, (hp * wp + g.padW()) * cpg);
+            // the last position's last tap reads up to ((H + 2·padH)·Wl + padW)·C/groups − 1; images −1 tells this
+            // layout from the forward's, so a buffer switched between them is zeroed again
+            lastLayout = new Layout(g, -1, ((g.h() + 2 * g.padH()) * lastWidth + g.padW()) * cpg);
         } else {
+            lastWidth = 0;
             lastPos = null;
             lastLayout = null;
         }
@@ -204,13 +214,19 @@ final class SimdShiftedConv {
     }
 
     /**
-     * Whether the weight gradient reads a channels-last copy of the padded input: stride and dilation 1, so that a
-     * kernel row's taps (kj, c) are one run of {@code kW·C/groups} floats at every position, in blocks that are
-     * whole micro-kernel tiles. Its rows of gwᵀ are then ordered (ki, kj, c) ({@link #tapMajor}).
+     * Whether the weight gradient reads a channels-last copy of the padded input: dilation 1, so that a kernel
+     * row's taps (kj, c) are one run of {@code kW·C/groups} floats at every position, in blocks that are whole
+     * micro-kernel tiles. Its rows of gwᵀ are then ordered (ki, kj, c) ({@link #tapMajor}). Any stride: output
+     * position (oy, ox) reads its runs at padded (sH·oy + ki, sW·ox), so positions lie {@code sW·C/groups} floats
+     * apart and output rows {@code sH·Wl/sW} positions apart, which must be whole.
      */
     static boolean channelsLastWeightGrad(ConvGeometry g) {
-        return g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
-                && (long) g.kw() * g.cPerGroup() % SimdGemm.MR == 0;
+        return g.dilationH() == 1 && g.dilationW() == 1
+                && (long) g.kw() * g.cPerGroup() % SimdGemm.MR == 0
+                && (long) g.strideH() * strideOneWidth(g) % g.strideW() == 0
+                && (long) g.strideH() * strideOneWidth(g) / g.strideW() >= g.outW()
+                && (((long) g.h() + 2L * g.padH()) * strideOneWidth(g) + g.padW()) * g.cPerGroup()
+                        < Integer.MAX_VALUE;
     }
 
     /** Whether {@link #weightGradT}'s rows are ordered (ki, kj, c) rather than (c, ki, kj). */
@@ -485,7 +501,8 @@ final class SimdShiftedConv {
             for (int gr = 0; gr < g.groups(); gr++) {
                 float[] p = PADDED.get().get(lastLayout, lastLayout.length());
                 fillChannelsLast(x, xOff + (b * g.c() + gr * cpg) * hw, p);
-                SimdGemm.sgemmWindowsRowsA(kk, opg, ohw, p, 0, g.kw() * cpg, wp * cpg, cpg, g.outW(), wp, gOut,
+                SimdGemm.sgemmWindowsRowsA(kk, opg, ohw, p, 0, g.kw() * cpg, lastWidth * cpg, g.strideW() * cpg,
+                        g.outW(), g.strideH() * lastWidth / g.strideW(), gOut,
                         gOff + (b * g.outChannels() + gr * opg) * ohw, ohw, gwT, gr * kk * opg, opg, accumulate);
             }
             return;
@@ -544,7 +561,7 @@ final class SimdShiftedConv {
 
     /**
      * Copies one (image, group) slice of x at {@code xBase} ({@code C/groups × H × W}) into the channels-last
-     * padded plane p: input (c, iy, ix) to {@code p[((iy + padH)·Wp + ix + padW)·C/groups + c]}. Blocks of 16
+     * padded plane p: input (c, iy, ix) to {@code p[((iy + padH)·Wl + ix + padW)·C/groups + c]}. Blocks of 16
      * channels × 16 positions are transposed in registers (the last block of each overlapping the one before);
      * padding keeps the layout's zeros.
      */

@@ -208,8 +208,9 @@ class ConvKernelsTest {
     void weightGradientIsIm2colGemmBitForBit() {
         int[] shifted = {0};
         int[] channelsLast = {0};
+        int[] stridedLast = {0};
         Gen<Case> gen = in -> {
-            // half the cases in the channels-last path's range: stride and dilation 1, kW·C a multiple of 12
+            // half the cases in the channels-last path's range: dilation 1, kW·C a multiple of 12, strides 1–3
             boolean last = between(in, 0, 1) == 1;
             int k = last ? 3 : between(in, 2, 4);
             int d = last ? 1 : between(in, 1, 2);
@@ -218,8 +219,9 @@ class ConvKernelsTest {
             int h = Math.max(span - 2 * pad, between(in, 7, 26));
             int w = Math.max(span - 2 * pad, between(in, 7, 26));
             int c = last ? 4 * between(in, 1, 10) : between(in, 4, 16);
-            ConvGeometry g = ConvGeometry.of(1, c, h, w, between(in, 1, 40), k, k, last ? 1 : between(in, 1, 2),
-                    last ? 1 : between(in, 1, 2), pad, pad, d, d, 1);
+            int sh = last ? between(in, 1, 3) : between(in, 1, 2);
+            int sw = last && between(in, 0, 2) > 0 ? sh : between(in, 1, 2);
+            ConvGeometry g = ConvGeometry.of(1, c, h, w, between(in, 1, 40), k, k, sh, sw, pad, pad, d, d, 1);
             return new Case(g, false, 0, in.next(Constraint.between(0, 1 << 30)));
         };
         qt().withExamples(80).forAll(gen).checkAssert(cs -> {
@@ -248,11 +250,14 @@ class ConvKernelsTest {
             if (KernelProvider.simdEnabled() && SimdShiftedConv.applies(g)) {
                 shifted[0]++;
                 channelsLast[0] += SimdShiftedConv.channelsLastWeightGrad(g) ? 1 : 0;
+                stridedLast[0] += SimdShiftedConv.channelsLastWeightGrad(g) && g.strideH() * g.strideW() > 1 ? 1 : 0;
             }
         });
         assertTrue(!KernelProvider.simdEnabled() || shifted[0] > 0, "no geometry took the shifted-window path");
         assertTrue(!KernelProvider.simdEnabled() || channelsLast[0] > 0,
                 "no geometry took the channels-last weight gradient");
+        assertTrue(!KernelProvider.simdEnabled() || stridedLast[0] > 0,
+                "no strided geometry took the channels-last weight gradient");
     }
 
     /**
