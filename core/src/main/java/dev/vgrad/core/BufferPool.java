@@ -41,13 +41,13 @@ final class BufferPool {
     /** A float array of exactly {@code n} elements with arbitrary contents: the caller overwrites all of them. */
     static float[] floats(int n) {
         Object a = take(n, true);
-        return a != null ? (float[]) a : new float[n];
+        return a != null ? (float[]) a : ZeroedAhead.floats(n);
     }
 
     /** As {@link #floats} for doubles. */
     static double[] doubles(int n) {
         Object a = take(n, false);
-        return a != null ? (double[]) a : new double[n];
+        return a != null ? (double[]) a : ZeroedAhead.doubles(n);
     }
 
     private static Object take(int n, boolean isFloat) {

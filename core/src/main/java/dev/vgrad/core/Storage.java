@@ -42,8 +42,8 @@ final class Storage {
 
     static Storage allocate(DType dtype, int n) {
         return switch (dtype) {
-            case FLOAT32 -> of(new float[n]);
-            case FLOAT64 -> of(new double[n]);
+            case FLOAT32 -> of(ZeroedAhead.floats(n));
+            case FLOAT64 -> of(ZeroedAhead.doubles(n));
             case INT64 -> of(new long[n]);
             case BOOL -> ofBool(new long[n]);
         };
