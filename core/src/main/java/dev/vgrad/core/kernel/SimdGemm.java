@@ -226,9 +226,9 @@ final class SimdGemm {
      * {@link #sgemmWindowsA} for windows that lie side by side: {@code A(i, p) = x[xOff + (i / blockRows)·blockStride
      * + i % blockRows + map(p)·step]}, so each block of {@code blockRows} rows reads one contiguous run of x per
      * position, and positions lie {@code step} apart. This is the transposed weight gradient over a channels-last
-     * padded input ({@code step} = channels, a block = one kernel row's taps (kj, c)). The micro-kernel broadcasts
-     * its twelve rows from one running offset, where {@link #sgemmWindowsA} keeps twelve (more than the integer
-     * registers, so half are reloaded, and each is bounds-checked, at every position). Same FMA chains.
+     * padded input ({@code step} = stride × channels, a block = one kernel row's taps (kj, c)). The micro-kernel
+     * broadcasts its twelve rows from one running offset, where {@link #sgemmWindowsA} keeps twelve (more than the
+     * integer registers, so half are reloaded, and each is bounds-checked, at every position). Same FMA chains.
      *
      * @throws IllegalArgumentException if blockRows is not a positive multiple of MR, m not a multiple of
      *                                  blockRows, or the rows are not {@code rowStride ≥ rowLen > 0}

@@ -103,8 +103,8 @@ final class SimdShiftedConv {
     private final List<Segment> rowSegments;
     /**
      * For the weight gradient over a channels-last plane ({@link #channelsLastWeightGrad}), the place of input
-     * position {@code iy·W + ix} in that plane, {@code ((iy + padH)·Wp + ix + padW)·C/groups}; null when it does
-     * not apply.
+     * position {@code iy·W + ix} in that plane, {@code ((iy + padH)·Wl + ix + padW)·C/groups} ({@link #lastWidth});
+     * null when it does not apply.
      */
     private final int[] lastPos;
     private final Layout lastLayout;
@@ -221,12 +221,12 @@ final class SimdShiftedConv {
      * apart and output rows {@code sH·Wl/sW} positions apart, which must be whole.
      */
     static boolean channelsLastWeightGrad(ConvGeometry g) {
+        long wl = strideOneWidth(g);
         return g.dilationH() == 1 && g.dilationW() == 1
                 && (long) g.kw() * g.cPerGroup() % SimdGemm.MR == 0
-                && (long) g.strideH() * strideOneWidth(g) % g.strideW() == 0
-                && (long) g.strideH() * strideOneWidth(g) / g.strideW() >= g.outW()
-                && (((long) g.h() + 2L * g.padH()) * strideOneWidth(g) + g.padW()) * g.cPerGroup()
-                        < Integer.MAX_VALUE;
+                && g.strideH() * wl % g.strideW() == 0
+                && g.strideH() * wl / g.strideW() >= g.outW()
+                && ((g.h() + 2L * g.padH()) * wl + g.padW()) * g.cPerGroup() < Integer.MAX_VALUE;
     }
 
     /** Whether {@link #weightGradT}'s rows are ordered (ki, kj, c) rather than (c, ki, kj). */
