@@ -487,14 +487,15 @@ final class SimdShiftedConv {
 
     /**
      * Adds (or, when {@code !accumulate}, writes) image b's weight gradient, transposed, to gwT: group gr's
-     * {@code kk × O/groups} block at {@code gr·kk·O/groups}, tap p and channel o at {@code + p·O/groups + o}. The
-     * product runs over the real output positions in ascending order, the taps' windows of the padded planes as
-     * its left operand ({@link SimdGemm#sgemmWindowsA}, rows of OW positions Wp apart) and the output gradient as
+     * {@code kk × O/groups} block at {@code tOff + gr·kk·O/groups}, tap p and channel o at
+     * {@code + p·O/groups + o}. The product runs over the real output positions in ascending order, the taps'
+     * windows of the padded planes as its left operand ({@link SimdGemm#sgemmWindowsA}, rows of OW positions Wp apart) and the output gradient as
      * it is stored as its right: each element is the chain im2col followed by the GEMM computes. With
      * {@link #tapMajor} the windows come from a channels-last copy of the padded input, gwT's rows ordered
      * (ki, kj, c), with the same chains.
      */
-    void weightGradT(float[] gOut, int gOff, float[] x, int xOff, int b, float[] gwT, boolean accumulate) {
+    void weightGradT(float[] gOut, int gOff, float[] x, int xOff, int b, float[] gwT, int tOff,
+                     boolean accumulate) {
         int hw = g.h() * g.w();
         int ohw = g.outH() * g.outW();
         if (lastPos != null) {
@@ -503,7 +504,8 @@ final class SimdShiftedConv {
                 fillChannelsLast(x, xOff + (b * g.c() + gr * cpg) * hw, p);
                 SimdGemm.sgemmWindowsRowsA(kk, opg, ohw, p, 0, g.kw() * cpg, lastWidth * cpg, g.strideW() * cpg,
                         g.outW(), g.strideH() * lastWidth / g.strideW(), gOut,
-                        gOff + (b * g.outChannels() + gr * opg) * ohw, ohw, gwT, gr * kk * opg, opg, accumulate);
+                        gOff + (b * g.outChannels() + gr * opg) * ohw, ohw, gwT, tOff + gr * kk * opg, opg,
+                        accumulate);
             }
             return;
         }
@@ -511,7 +513,7 @@ final class SimdShiftedConv {
             float[] p = PADDED.get().get(one.layout(), one.length());
             fill(x, xOff + (b * g.c() + gr * cpg) * hw, p, one, 0);
             SimdGemm.sgemmWindowsA(kk, opg, ohw, p, one.koff(), g.outW(), wp, gOut,
-                    gOff + (b * g.outChannels() + gr * opg) * ohw, ohw, gwT, gr * kk * opg, opg, accumulate);
+                    gOff + (b * g.outChannels() + gr * opg) * ohw, ohw, gwT, tOff + gr * kk * opg, opg, accumulate);
         }
     }
 

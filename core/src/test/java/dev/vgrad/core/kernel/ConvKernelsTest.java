@@ -261,6 +261,67 @@ class ConvKernelsTest {
     }
 
     /**
+     * A batch large enough for several chunks of images: each chunk's weight gradient is the chain im2col + GEMM
+     * computes over its images, and the chunks' sums are added in chunk order (whether or not the kernel keeps them
+     * transposed until then), at 1 and at 2 threads. Covers the shifted-window paths (channels-last and
+     * channel-major), the swapped GEMM of few taps and the plain GEMM of a pointwise kernel.
+     */
+    @Test
+    void weightGradientOfSeveralChunksAddsTheirChainsInChunkOrder() {
+        ConvGeometry[] geometries = {
+            ConvGeometry.of(16, 16, 12, 12, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1), // channels-last windows
+            ConvGeometry.of(16, 4, 11, 39, 24, 3, 3, 2, 2, 1, 1, 2, 2, 1), // channel-major windows (dilated)
+            ConvGeometry.of(16, 1, 20, 20, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1), // swapped GEMM: 9 taps, 40 channels
+            ConvGeometry.of(16, 24, 12, 12, 32, 1, 1, 1, 1, 0, 0, 1, 1, 1), // pointwise
+        };
+        if (KernelProvider.simdEnabled()) {
+            assertTrue(SimdShiftedConv.channelsLastWeightGrad(geometries[0]), "channels-last path");
+            assertTrue(SimdShiftedConv.applies(geometries[1]) && !SimdShiftedConv.channelsLastWeightGrad(geometries[1]),
+                    "channel-major shifted path");
+            assertTrue(!SimdShiftedConv.applies(geometries[2]), "swapped GEMM path");
+        }
+        for (ConvGeometry g : geometries) {
+            SplittableRandom r = new SplittableRandom(g.hashCode());
+            float[] x = toF(randomD(g.inputSize(), r));
+            float[] gOut = toF(randomD(g.outputSize(), r));
+            int ohw = g.outH() * g.outW();
+            int kk = g.c() * g.kh() * g.kw();
+            int wSize = g.weightSize();
+            int chunks = ConvKernels.weightChunks(g.n(), wSize, (long) g.n() * g.outChannels() * ohw * kk);
+            assertTrue(chunks > 1, "one chunk of images for " + g);
+            int per = (g.n() + chunks - 1) / chunks;
+            float[] col = new float[kk * ohw];
+            float[] want = null;
+            for (int b0 = 0; b0 < g.n(); b0 += per) {
+                float[] sum = new float[wSize];
+                for (int b = b0; b < Math.min(g.n(), b0 + per); b++) {
+                    ConvKernels.im2col(x, b * g.c() * g.h() * g.w(), g, col, 0, ohw);
+                    ScalarGemm.sgemm(false, true, g.outChannels(), kk, ohw, gOut, b * g.outChannels() * ohw, ohw,
+                            col, 0, ohw, sum, 0, kk, b > b0);
+                }
+                if (want == null) {
+                    want = sum;
+                } else {
+                    for (int i = 0; i < wSize; i++) {
+                        want[i] += sum[i];
+                    }
+                }
+            }
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setNumThreads(threads);
+                float[] gw = new float[wSize];
+                ConvKernels.conv2dBackwardWeight(gOut, 0, x, 0, gw, 0, g);
+                for (int i = 0; i < wSize; i++) {
+                    if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(gw[i])) {
+                        fail("weight gradient [" + i + "] at " + threads + " threads: " + gw[i] + " vs " + want[i]
+                                + " (" + chunks + " chunks of " + per + " images) for " + g);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Stride-1 convolutions with enough channels·taps and a large enough map take the shifted-window path on
      * the SIMD kernels ({@code SimdShiftedConv}): checked against the reference and 1 vs 2 threads, the forward
      * output and the weight gradient bit for bit against im2col followed by the same GEMM (the weight gradient also
