@@ -54,6 +54,8 @@ final class SimdGemm {
      */
     static final int KC = 512;
     private static final int MC_MAX = 96;
+    /** Most row panels for which {@link #sgemmShiftedB} reads its windows in place (see sgemmOneBlock). */
+    private static final int IN_PLACE_PANELS = 3;
     /**
      * Upper bound, in floats, of the packed B block ({@code k × NC}); NC shrinks for very deep products, which also
      * keeps the MC×NC block of C in a 1 MiB L2 (Zen 5). At 2²² (NC = 2048 for k = 2048, a 768 KiB C block) a
@@ -184,10 +186,16 @@ final class SimdGemm {
         if (rowLen != rowStride && rowLen % NR != 0) {
             throw new IllegalArgumentException("sgemmShiftedB: row length " + rowLen + " is not a multiple of " + NR);
         }
-        blocked(false, m, n, k, null, 0, 0, packedA,
-                (p0, kc, j0, nc, q0, q1, bp, base, s) -> packShifted(x, xOff, koff, rowLen, rowStride, p0, kc, j0,
-                        q0, q1, bp, base),
-                c, cOff, ldc, accumulate);
+        blocked(false, m, n, k, null, 0, 0, packedA, new Shifted(x, xOff, koff, rowLen, rowStride), c, cOff, ldc,
+                accumulate);
+    }
+
+    /** The B of {@link #sgemmShiftedB}: packed by {@link #packShifted}, or read in place by {@link #kernelShifted}. */
+    private record Shifted(float[] x, int xOff, int[] koff, int rowLen, int rowStride) implements BPanels {
+        @Override
+        public void pack(int p0, int kc, int j0, int nc, int panel0, int panel1, float[] bp, int base, Scratch s) {
+            packShifted(x, xOff, koff, rowLen, rowStride, p0, kc, j0, panel0, panel1, bp, base);
+        }
     }
 
     /** K block of {@link #sgemmWindowsA}: its B panel (KC_W × NR floats, 16 KB) stays in L1 across the A windows. */
@@ -474,6 +482,14 @@ final class SimdGemm {
         final int groups = par ? Math.min(2, panels) : 1;
         final int perGroup = (panels + groups - 1) / groups;
         final int mPanels = (m + MR - 1) / MR;
+        // With at most IN_PLACE_PANELS row panels, full panels of shifted windows are read in place (when every
+        // row panel has a kernel for that: 12, 8 or 4 rows), not packed. Measured at batch 128, 1 thread: 32→32
+        // 3×3 at 28×28 (3 row panels), forward and input gradient 12.7 → 11.4 ms each; with 6 row panels (64
+        // output channels) reading the scattered windows six times cost more than packing them once: 64→64 at
+        // 14×14 12.3–12.7 → 13.4–13.6 ms, 32→64 stride 2 7.5–8.1 → 9.3–9.9 ms
+        final Shifted win = pre == null && mPanels <= IN_PLACE_PANELS && bsrc instanceof Shifted w ? w : null;
+        final int lastRows = m - (mPanels - 1) * MR;
+        final boolean inPlace = win != null && (lastRows == MR || lastRows == 8 || lastRows == 4);
         Parallel.ChunkBody body = g -> {
             int jp0 = g * perGroup;
             int jp1 = Math.min(panels, jp0 + perGroup);
@@ -494,6 +510,24 @@ final class SimdGemm {
                     int nr = Math.min(NR, n - j);
                     float[] bArr = bp;
                     int bIdx = 0;
+                    if (inPlace && nr == NR) {
+                        int col = win.xOff() + rowMap(j, win.rowLen(), win.rowStride());
+                        for (int ip = 0; ip < mPanels; ip++) {
+                            int ii = ip * MR;
+                            int ai = aBase + ip * MR * kc;
+                            if (m - ii >= MR) {
+                                kernelShifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, cOff + ii * ldc + j, ldc,
+                                        load);
+                            } else if (m - ii == 8) {
+                                kernel8Shifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, cOff + ii * ldc + j,
+                                        ldc, load);
+                            } else {
+                                kernel4Shifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, cOff + ii * ldc + j,
+                                        ldc, load);
+                            }
+                        }
+                        continue;
+                    }
                     if (pre != null) {
                         bArr = pre.data();
                         bIdx = pc / KC * pre.stride() + (preQ0 + jp) * NR * kc;
@@ -1293,6 +1327,282 @@ final class SimdGemm {
         r += ldc;
         c110.intoArray(c, r);
         c111.intoArray(c, r + V);
+    }
+
+    /**
+     * {@link #kernel} with B read in place from shifted windows instead of a packed panel: row p of the panel is
+     * {@code x[col + koff[p0 + p] ..+ NR]}. Same FMA chains as packing the panel with {@link #packShifted} and
+     * running {@link #kernel}, so the same bits; saves the panel's copy (11–12% of a 32→32 3×3 forward at 28×28).
+     */
+    private static void kernelShifted(int kc, float[] ap, int ai, float[] x, int col, int[] koff, int p0,
+                                      float[] c, int cIdx, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+        if (load) {
+            int r0 = cIdx;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            int r4 = cIdx + 4 * ldc;
+            int r5 = cIdx + 5 * ldc;
+            int r6 = cIdx + 6 * ldc;
+            int r7 = cIdx + 7 * ldc;
+            int r8 = cIdx + 8 * ldc;
+            int r9 = cIdx + 9 * ldc;
+            int r10 = cIdx + 10 * ldc;
+            int r11 = cIdx + 11 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + V);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + V);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + V);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + V);
+            c80 = FloatVector.fromArray(S, c, r8);
+            c81 = FloatVector.fromArray(S, c, r8 + V);
+            c90 = FloatVector.fromArray(S, c, r9);
+            c91 = FloatVector.fromArray(S, c, r9 + V);
+            c100 = FloatVector.fromArray(S, c, r10);
+            c101 = FloatVector.fromArray(S, c, r10 + V);
+            c110 = FloatVector.fromArray(S, c, r11);
+            c111 = FloatVector.fromArray(S, c, r11 + V);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+            c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+            c80 = z; c81 = z; c90 = z; c91 = z; c100 = z; c101 = z; c110 = z; c111 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bi = col + koff[p0 + p];
+            FloatVector b0 = FloatVector.fromArray(S, x, bi);
+            FloatVector b1 = FloatVector.fromArray(S, x, bi + V);
+            FloatVector av;
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = av.fma(b0, c80);
+            c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = av.fma(b0, c90);
+            c91 = av.fma(b1, c91);
+            av = FloatVector.broadcast(S, ap[ai + 10]);
+            c100 = av.fma(b0, c100);
+            c101 = av.fma(b1, c101);
+            av = FloatVector.broadcast(S, ap[ai + 11]);
+            c110 = av.fma(b0, c110);
+            c111 = av.fma(b1, c111);
+            ai += MR;
+        }
+        int r = cIdx;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + V);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + V);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + V);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + V);
+        r += ldc;
+        c40.intoArray(c, r);
+        c41.intoArray(c, r + V);
+        r += ldc;
+        c50.intoArray(c, r);
+        c51.intoArray(c, r + V);
+        r += ldc;
+        c60.intoArray(c, r);
+        c61.intoArray(c, r + V);
+        r += ldc;
+        c70.intoArray(c, r);
+        c71.intoArray(c, r + V);
+        r += ldc;
+        c80.intoArray(c, r);
+        c81.intoArray(c, r + V);
+        r += ldc;
+        c90.intoArray(c, r);
+        c91.intoArray(c, r + V);
+        r += ldc;
+        c100.intoArray(c, r);
+        c101.intoArray(c, r + V);
+        r += ldc;
+        c110.intoArray(c, r);
+        c111.intoArray(c, r + V);
+    }
+
+    /** {@link #kernel8} with B read in place from shifted windows, as {@link #kernelShifted}. */
+    private static void kernel8Shifted(int kc, float[] ap, int ai, float[] x, int col, int[] koff, int p0,
+                                       float[] c, int cIdx, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
+        if (load) {
+            int r0 = cIdx + 0 * ldc;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            int r4 = cIdx + 4 * ldc;
+            int r5 = cIdx + 5 * ldc;
+            int r6 = cIdx + 6 * ldc;
+            int r7 = cIdx + 7 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+            c40 = FloatVector.fromArray(S, c, r4);
+            c41 = FloatVector.fromArray(S, c, r4 + V);
+            c50 = FloatVector.fromArray(S, c, r5);
+            c51 = FloatVector.fromArray(S, c, r5 + V);
+            c60 = FloatVector.fromArray(S, c, r6);
+            c61 = FloatVector.fromArray(S, c, r6 + V);
+            c70 = FloatVector.fromArray(S, c, r7);
+            c71 = FloatVector.fromArray(S, c, r7 + V);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z; c60 = z; c61 = z; c70 = z; c71 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bi = col + koff[p0 + p];
+            FloatVector b0 = FloatVector.fromArray(S, x, bi);
+            FloatVector b1 = FloatVector.fromArray(S, x, bi + V);
+            FloatVector av;
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            ai += MR;
+        }
+        int r = cIdx;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + V);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + V);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + V);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + V);
+        r += ldc;
+        c40.intoArray(c, r);
+        c41.intoArray(c, r + V);
+        r += ldc;
+        c50.intoArray(c, r);
+        c51.intoArray(c, r + V);
+        r += ldc;
+        c60.intoArray(c, r);
+        c61.intoArray(c, r + V);
+        r += ldc;
+        c70.intoArray(c, r);
+        c71.intoArray(c, r + V);
+    }
+
+    /** {@link #kernel4} with B read in place from shifted windows, as {@link #kernelShifted}. */
+    private static void kernel4Shifted(int kc, float[] ap, int ai, float[] x, int col, int[] koff, int p0,
+                                       float[] c, int cIdx, int ldc, boolean load) {
+        FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
+        if (load) {
+            int r0 = cIdx;
+            int r1 = cIdx + 1 * ldc;
+            int r2 = cIdx + 2 * ldc;
+            int r3 = cIdx + 3 * ldc;
+            c00 = FloatVector.fromArray(S, c, r0);
+            c01 = FloatVector.fromArray(S, c, r0 + V);
+            c10 = FloatVector.fromArray(S, c, r1);
+            c11 = FloatVector.fromArray(S, c, r1 + V);
+            c20 = FloatVector.fromArray(S, c, r2);
+            c21 = FloatVector.fromArray(S, c, r2 + V);
+            c30 = FloatVector.fromArray(S, c, r3);
+            c31 = FloatVector.fromArray(S, c, r3 + V);
+        } else {
+            FloatVector z = FloatVector.zero(S);
+            c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z;
+        }
+        for (int p = 0; p < kc; p++) {
+            int bi = col + koff[p0 + p];
+            FloatVector b0 = FloatVector.fromArray(S, x, bi);
+            FloatVector b1 = FloatVector.fromArray(S, x, bi + V);
+            FloatVector av;
+            av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            ai += MR;
+        }
+        int r = cIdx;
+        c00.intoArray(c, r);
+        c01.intoArray(c, r + V);
+        r += ldc;
+        c10.intoArray(c, r);
+        c11.intoArray(c, r + V);
+        r += ldc;
+        c20.intoArray(c, r);
+        c21.intoArray(c, r + V);
+        r += ldc;
+        c30.intoArray(c, r);
+        c31.intoArray(c, r + V);
     }
 
     /** {@link #kernel} for the first 4 rows of a panel (edge panels with at most 4 rows). */
