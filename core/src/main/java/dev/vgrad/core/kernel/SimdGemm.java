@@ -515,15 +515,13 @@ final class SimdGemm {
                         for (int ip = 0; ip < mPanels; ip++) {
                             int ii = ip * MR;
                             int ai = aBase + ip * MR * kc;
+                            int ci = cOff + ii * ldc + j;
                             if (m - ii >= MR) {
-                                kernelShifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, cOff + ii * ldc + j, ldc,
-                                        load);
+                                kernelShifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, ci, ldc, load);
                             } else if (m - ii == 8) {
-                                kernel8Shifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, cOff + ii * ldc + j,
-                                        ldc, load);
+                                kernel8Shifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, ci, ldc, load);
                             } else {
-                                kernel4Shifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, cOff + ii * ldc + j,
-                                        ldc, load);
+                                kernel4Shifted(kc, ap, ai, win.x(), col, win.koff(), pc, c, ci, ldc, load);
                             }
                         }
                         continue;

@@ -489,8 +489,9 @@ final class SimdShiftedConv {
      * Adds (or, when {@code !accumulate}, writes) image b's weight gradient, transposed, to gwT: group gr's
      * {@code kk × O/groups} block at {@code tOff + gr·kk·O/groups}, tap p and channel o at
      * {@code + p·O/groups + o}. The product runs over the real output positions in ascending order, the taps'
-     * windows of the padded planes as its left operand ({@link SimdGemm#sgemmWindowsA}, rows of OW positions Wp apart) and the output gradient as
-     * it is stored as its right: each element is the chain im2col followed by the GEMM computes. With
+     * windows of the padded planes as its left operand ({@link SimdGemm#sgemmWindowsA}, rows of OW positions Wp
+     * apart) and the output gradient as it is stored as its right: each element is the chain im2col followed by
+     * the GEMM computes. With
      * {@link #tapMajor} the windows come from a channels-last copy of the padded input, gwT's rows ordered
      * (ki, kj, c), with the same chains.
      */
