@@ -25,12 +25,18 @@ import java.util.concurrent.TimeUnit;
  * <p>Bounded: only arrays of at least {@link #MIN_LENGTH} elements, at most one prepared (or being prepared) per
  * length, at most {@link #CAP_BYTES} bytes in all (the least recently requested lengths' arrays are dropped first),
  * and each held through a {@link SoftReference}, so the collector takes them before it would throw
- * {@link OutOfMemoryError}. The thread ends after a second idle. {@code -Dvgrad.zeroAhead=false} turns it off.
+ * {@link OutOfMemoryError}. The thread ends after a second idle. {@code -Dvgrad.zeroAhead=false} turns it off, and
+ * it is off when the JVM sees one processor.
  */
 final class ZeroedAhead {
     /** Arrays shorter than this (4 MiB of floats) are left to the allocator. */
     static final int MIN_LENGTH = 1 << 20;
-    private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vgrad.zeroAhead"));
+    /**
+     * On one processor (a process pinned to one core) there is nothing to overlap with: the background thread would
+     * zero on the caller's core, and the arrays it holds ready are live at every young collection, which copies them.
+     */
+    private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("vgrad.zeroAhead"))
+            && Runtime.getRuntime().availableProcessors() > 1;
     private static final long CAP_BYTES = Math.min(Runtime.getRuntime().maxMemory() / 16, 512L << 20);
     /** Lengths requested at least once, most recent last, so a second request is recognised. */
     private static final int SEEN = 16;

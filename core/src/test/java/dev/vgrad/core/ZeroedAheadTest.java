@@ -73,6 +73,13 @@ class ZeroedAheadTest {
     }
 
     @Test
+    void preparesAheadOnlyWhenAnotherProcessorCouldOverlapIt() {
+        // the surefire JVM runs without -Dvgrad.zeroAhead; on one processor the background thread would only
+        // compete with the caller for its core (docs/SEMANTICS.md §25)
+        assertEquals(Runtime.getRuntime().availableProcessors() > 1, ZeroedAhead.enabled());
+    }
+
+    @Test
     void largeTensorsHoldTheirValuesWhateverArrayTheyGet() {
         int n = N + 3;
         Tensor a = Tensor.arange(n).mul(0.5);
