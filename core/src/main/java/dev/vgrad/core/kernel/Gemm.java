@@ -65,7 +65,10 @@ public final class Gemm {
             }
             return;
         }
-        if (KernelProvider.simdEnabled()) {
+        boolean simd = KernelProvider.simdEnabled();
+        if (ScalarGemm.prefersMatVec(simd, transB, m, n, k)) {
+            ScalarGemm.matVec(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (simd) {
             SimdGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else {
             ScalarGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);

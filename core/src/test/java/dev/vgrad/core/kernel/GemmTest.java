@@ -328,6 +328,43 @@ class GemmTest {
     }
 
     /**
+     * A product with one row or one column of C goes through {@code ScalarGemm.matVec} (eight chains side by side,
+     * nothing packed; split over the pool from 2²⁰ multiply-adds): each element is the same fma chain as in the
+     * blocked kernels, so the bits are theirs, at every thread count, in every layout, with offsets, padded leading
+     * dimensions and accumulation.
+     */
+    @Test
+    void matrixVectorProductsAreBitIdenticalToTheBlockedKernels() {
+        Gen<Integer> side = dim(300).mix(Generate.pick(List.of(1100, 1500, 2049)), 20);
+        Gen<Integer> depth = dim(300).mix(Generate.pick(List.of(700, 1025)), 30);
+        Gen<Case> vectors = in -> {
+            boolean oneColumn = in.next(Constraint.between(0, 1)) == 1;
+            int other = side.generate(in);
+            return new Case(in.next(Constraint.between(0, 1)) == 1, in.next(Constraint.between(0, 1)) == 1,
+                    oneColumn ? other : 1, oneColumn ? 1 : other, depth.generate(in),
+                    in.next(Constraint.between(0, 1)) == 1, (int) in.next(Constraint.between(0, 3)),
+                    (int) in.next(Constraint.between(0, 3)), (int) in.next(Constraint.between(0, 3)),
+                    (int) in.next(Constraint.between(0, 5)), (int) in.next(Constraint.between(0, 5)),
+                    (int) in.next(Constraint.between(0, 5)), in.next(Constraint.between(0, Integer.MAX_VALUE)));
+        };
+        qt().withExamples(80).forAll(vectors).checkAssert(cs -> {
+            float[][] in = inputs(cs);
+            Parallel.setNumThreads(1);
+            float[] one = run(ScalarGemm::matVec, cs, in);
+            checkAgainstReference("matVec", cs, in, one, 0);
+            assertBitIdentical("matVec vs blocked scalar", run(ScalarGemm::sgemm, cs, in), one, cs);
+            if (simdAvailable()) {
+                assertBitIdentical("matVec vs SIMD", run(SimdGemm::sgemm, cs, in), one, cs);
+            }
+            Parallel.setNumThreads(2);
+            assertBitIdentical("matVec 1 vs 2 threads", one, run(ScalarGemm::matVec, cs, in), cs);
+            assertBitIdentical("Gemm.sgemm vs matVec", one, run(Gemm::sgemm, cs, in), cs);
+            Parallel.setNumThreads(3);
+            assertBitIdentical("matVec 1 vs 3 threads", one, run(ScalarGemm::matVec, cs, in), cs);
+        });
+    }
+
+    /**
      * A whose rows are overlapping windows of one array ({@link SimdGemm#sgemmWindowsA}, a convolution's transposed
      * weight gradient) gives the bits of the scalar product of the same A written out densely, times Bᵀ: edge
      * panels of rows and columns, several K blocks, accumulate or not, and positions in rows of rowLen laid out
