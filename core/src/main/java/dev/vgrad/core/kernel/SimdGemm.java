@@ -729,10 +729,16 @@ final class SimdGemm {
                     d += NR;
                 }
             } else {
+                // the copy and the zero fill are separate loops: with the load under `j < nr`, C2 hoisted its range
+                // check for all NR columns (a profile predicate), which fails on the last panel of an array and
+                // had C2 recompile this method up to four times in a short program
                 for (int p = 0; p < kc; p++) {
                     int o = src + p * ldb;
-                    for (int j = 0; j < NR; j++) {
-                        bp[d + j] = j < nr ? b[o + j] : 0f;
+                    for (int j = 0; j < nr; j++) {
+                        bp[d + j] = b[o + j];
+                    }
+                    for (int j = nr; j < NR; j++) {
+                        bp[d + j] = 0f;
                     }
                     d += NR;
                 }
@@ -752,8 +758,11 @@ final class SimdGemm {
             for (; p < kc; p++) {
                 int t = p0 + p;
                 int o = add + t;
-                for (int j = 0; j < NR; j++) {
-                    bp[d + j] = j < nr ? b[o + rows[r0 + j]] : 0f;
+                for (int j = 0; j < nr; j++) {
+                    bp[d + j] = b[o + rows[r0 + j]];
+                }
+                for (int j = nr; j < NR; j++) {
+                    bp[d + j] = 0f;
                 }
                 d += NR;
             }
