@@ -246,10 +246,6 @@ final class ScalarGemm {
     }
 
     /**
-     * Adds {@code A[i, 0..kb)·block} to C's rows {@code i = 0..count)}, columns {@code 0..nb)}: the fma chain of
-     * every element over ascending p, started from 0 when {@code fromZero} and from C otherwise.
-     */
-    /**
      * {@code acc[j] = fma(a, bRow[j], acc[j])} for {@code j < nb}. A method of its own, though C2 inlines it: with
      * this loop written inline in {@link #rowsTimesBlock}, C2's recompilations of that routine (once a second
      * layout or a second K block had been seen) stopped vectorising it, 960-1000 µs for a 300×100×100 product on
@@ -261,6 +257,10 @@ final class ScalarGemm {
         }
     }
 
+    /**
+     * Adds {@code A[i, 0..kb)·block} to C's rows {@code i = 0..count)}, columns {@code 0..nb)}: the fma chain of
+     * every element over ascending p, started from 0 when {@code fromZero} and from C otherwise.
+     */
     private static void rowsTimesBlock(float[] a, int aIdx, int aStepP, int aStepI, int count, float[][] rows, int kb,
                                        float[] acc, int nb, float[] c, int cIdx, int ldc, boolean fromZero) {
         for (int i = 0; i < count; i++) {
@@ -288,9 +288,10 @@ final class ScalarGemm {
         /** Rows for a {@code count×n} block; {@link #acc} then holds at least n floats. */
         float[][] rows(int count, int n) {
             if (rows.length < count || acc.length < n) {
-                // 16 + 4·width bytes is a multiple of 64, so rows allocated one after another (and the
-                // accumulator after them) start at the same offset within a cache line: vector loads from a row
-                // then split no more lines than the accumulator's stores (a misaligned pair ran 1.7-2x slower).
+                // With the usual 16-byte array header, 16 + 4·width bytes is a multiple of 64, so rows allocated one
+                // after another (and the accumulator after them) start at the same offset within a cache line:
+                // vector loads from a row then split no more lines than the accumulator's stores (a misaligned
+                // pair ran 1.7-2x slower).
                 int width = Math.max(acc.length, ((n + 4 + 15) / 16) * 16 - 4);
                 float[][] grown = new float[Math.max(count, rows.length)][];
                 for (int p = 0; p < grown.length; p++) {
