@@ -26,6 +26,9 @@ import java.util.function.Supplier;
  *   <li>{@code sgemm_N}: C = A·B, N×N row-major, into a preallocated C ({@link Gemm#sgemm}).</li>
  *   <li>{@code mlp_fwd}, {@code mlp_bwd_dx}, {@code mlp_bwd_dw}: X(256×784)·W(784×512), dY·Wᵀ and Xᵀ·dY with
  *       the transposed operands read in place (no materialised transpose).</li>
+ *   <li>{@code gemv_fwd}, {@code gemv_dw}: a one-output linear layer over a batch of 4096 with 1024 features,
+ *       X(4096×1024)·wᵀ (w stored 1×1024) and its weight gradient dyᵀ(1×4096)·X; {@code gemv_small}: the same
+ *       forward at bench/startup.py's linreg shape, 1000×16.</li>
  *   <li>{@code conv_fwd}, {@code conv_fwdbwd}: (64,64,32,32) ∗ (64,64,3,3), stride 1, pad 1, no bias;
  *       forward, and forward + input gradient + weight gradient ({@link ConvKernels}).</li>
  *   <li>{@code maxpool_fwd}, {@code maxpool_fwdbwd}: 2×2/2 max pooling of (64,64,32,32) with argmax.</li>
@@ -55,6 +58,9 @@ public final class Workloads {
         ALL.put("mlp_fwd", () -> gemm(false, false, 256, 512, 784));
         ALL.put("mlp_bwd_dx", () -> gemm(false, true, 256, 784, 512));
         ALL.put("mlp_bwd_dw", () -> gemm(true, false, 784, 512, 256));
+        ALL.put("gemv_fwd", () -> gemm(false, true, 4096, 1, 1024));
+        ALL.put("gemv_dw", () -> gemm(true, false, 1, 1024, 4096));
+        ALL.put("gemv_small", () -> gemm(false, true, 1000, 1, 16));
         ALL.put("conv_fwd", () -> conv(false));
         ALL.put("conv_fwdbwd", () -> conv(true));
         ALL.put("conv_fwd_odd", () -> conv(ConvGeometry.of(16, 33, 31, 29, 47, 3, 3, 1, 1, 1, 1, 1, 1, 1), false));
