@@ -83,47 +83,30 @@ final class ScalarGemm {
                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                        float[] c, int cOff, int ldc, boolean accumulate) {
         float[] x = SCRATCH.get().vector(k);
-        float[] mat;
-        int off;
-        int rs;
-        int ps;
-        int count;
-        int cStride;
         if (n == 1) {
             for (int p = 0; p < k; p++) {
                 x[p] = b[bOff + (transB ? p : p * ldb)];
             }
-            mat = a;
-            off = aOff;
-            rs = transA ? 1 : lda;
-            ps = transA ? lda : 1;
-            count = m;
-            cStride = ldc;
+            matVecSplit(a, aOff, transA ? 1 : lda, transA ? lda : 1, x, k, m, c, cOff, ldc, accumulate);
         } else {
             for (int p = 0; p < k; p++) {
                 x[p] = a[aOff + (transA ? p * lda : p)];
             }
-            mat = b;
-            off = bOff;
-            rs = transB ? ldb : 1;
-            ps = transB ? 1 : ldb;
-            count = n;
-            cStride = 1;
+            matVecSplit(b, bOff, transB ? ldb : 1, transB ? 1 : ldb, x, k, n, c, cOff, 1, accumulate);
         }
+    }
+
+    /** {@code c[cOff + r·cStride] (+)= Σ_p mat[off + r·rs + p·ps]·x[p]} for r < count, over the pool when large. */
+    private static void matVecSplit(float[] mat, int off, int rs, int ps, float[] x, int k, int count, float[] c,
+                                    int cOff, int cStride, boolean accumulate) {
         if ((long) count * k >= MATVEC_PARALLEL_MIN_WORK && count >= 16) {
             // fixed groups of 8 elements, so the split never changes an element's chain
             int groups = (count + 7) / 8;
             int parts = Math.min(Parallel.numThreads(), groups);
-            float[] mt = mat;
-            int o = off;
-            int r0s = rs;
-            int p0s = ps;
-            int cs = cStride;
-            int cnt = count;
             Parallel.forEachChunk(parts, t -> {
                 int r0 = (int) ((long) t * groups / parts) * 8;
-                int r1 = Math.min(cnt, (int) ((long) (t + 1) * groups / parts) * 8);
-                matVecRows(mt, o, r0s, p0s, x, k, r0, r1, c, cOff, cs, accumulate);
+                int r1 = Math.min(count, (int) ((long) (t + 1) * groups / parts) * 8);
+                matVecRows(mat, off, rs, ps, x, k, r0, r1, c, cOff, cStride, accumulate);
             });
         } else {
             matVecRows(mat, off, rs, ps, x, k, 0, count, c, cOff, cStride, accumulate);
@@ -216,6 +199,8 @@ final class ScalarGemm {
                                   float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                   float[] c, int cOff, int ldc, boolean accumulate) {
         Scratch s = SCRATCH.get();
+        int aStepP = transA ? lda : 1;
+        int aStepI = transA ? 1 : lda;
         for (int jc = 0; jc < n; jc += NB) {
             int nb = Math.min(NB, n - jc);
             for (int pc = 0; pc < k; pc += KB) {
@@ -237,8 +222,6 @@ final class ScalarGemm {
                         System.arraycopy(b, bOff + (pc + p) * ldb + jc, rows[p], 0, nb);
                     }
                 }
-                int aStepP = transA ? lda : 1;
-                int aStepI = transA ? 1 : lda;
                 rowsTimesBlock(a, aOff + pc * aStepP + i0 * aStepI, aStepP, aStepI, i1 - i0, rows, kb, acc, nb,
                         c, cOff + i0 * ldc + jc, ldc, pc == 0 && !accumulate);
             }
